@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian 12 machine, builds and installs leadscore, starts a
+# throw-away PostgreSQL 15 cluster (postgres user, 127.0.0.1, a free port),
+# runs scripts/demo.sql against it, and stops and removes the cluster at the
+# end, whatever happens.  Run as root:  bash scripts/demo.sh
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+source "$top/scripts/lib.sh"
+require_root
+install_packages
+build_and_install "$top"
+
+cluster=$(mktemp -d /tmp/leadscore-demo.XXXXXX)
+chmod 755 "$cluster"
+trap 'stop_cluster "$cluster"' EXIT
+port=$(free_port)
+log "starting a throw-away cluster on 127.0.0.1:$port"
+start_cluster "$cluster" "$port"
+
+# The demo's data files are read by the server (COPY), as postgres.
+demo=$cluster/demo
+mkdir -p "$demo"
+cp -r "$top/scripts/demo.sql" "$demo/"
+[ -d "$top/data" ] && cp -r "$top/data" "$demo/"
+chown -R postgres:postgres "$demo"
+
+log "running the demo"
+runuser -u postgres -- "$LEADSCORE_PG_BIN/psql" -X -h 127.0.0.1 -p "$port" -d postgres \
+	-v ON_ERROR_STOP=1 -v datadir="$demo/data" -f "$demo/demo.sql"
+log "demo finished; the cluster is stopped and removed"

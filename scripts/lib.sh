@@ -1,0 +1,97 @@
+# Shared by scripts/demo.sh, scripts/test.sh and bench/*.sh: install what a
+# fresh Debian 12 machine lacks, build and install the extension, and run a
+# throw-away PostgreSQL 15 cluster as an unprivileged user.  Source it.
+
+LEADSCORE_PG_BIN=/usr/lib/postgresql/15/bin
+LEADSCORE_PACKAGES=(
+	postgresql-15 postgresql-server-dev-15 postgresql-15-cron libre2-dev
+	build-essential cmake pkg-config clang libclang-rt-14-dev
+	libgtest-dev libgmock-dev libbenchmark-dev libipc-run-perl
+)
+
+log() { printf '\n=== %s\n' "$*"; }
+
+require_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "run this as root (it installs packages and switches to the postgres user)" >&2
+		exit 1
+	fi
+}
+
+# Installs only the packages that are missing, so a second run is quick and
+# works without the network.
+install_packages() {
+	local missing=()
+	for p in "${LEADSCORE_PACKAGES[@]}" "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	log "installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# Debian's postgresql-common would create and start a default cluster;
+	# ours are throw-away ones, so skip it.
+	mkdir -p /etc/postgresql-common/createcluster.d
+	echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.d/leadscore.conf
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+build_and_install() {
+	log "building and installing the extension"
+	make -s -C "$1" -j"$(nproc)" >/dev/null
+	make -s -C "$1" install >/dev/null
+}
+
+# A copy of the tree owned by postgres: pg_regress, the isolation tester
+# and prove write their clusters and results beside the tests, and initdb
+# refuses to run as root.
+copy_tree_for_postgres() {
+	local src=$1 dst=$2
+	mkdir -p "$dst"
+	tar -C "$src" --exclude=./.git --exclude='./build*' --exclude=./tmp_check \
+		--exclude=./tmp_check_iso -cf - . | tar -C "$dst" -xf -
+	chown -R postgres:postgres "$dst"
+}
+
+free_port() {
+	local port
+	for port in $(seq 54320 54420); do
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			echo "$port"
+			return 0
+		fi
+	done
+	echo "no free port in 54320-54420" >&2
+	return 1
+}
+
+# start_cluster DIR PORT: a new cluster in DIR, listening on 127.0.0.1:PORT
+# only, with pg_cron preloaded.  Stop it with stop_cluster DIR.
+start_cluster() {
+	local dir=$1 port=$2
+	mkdir -p "$dir"
+	chown postgres:postgres "$dir"
+	runuser -u postgres -- "$LEADSCORE_PG_BIN/initdb" -D "$dir/data" -U postgres \
+		--auth=trust --no-instructions >"$dir/initdb.log" 2>&1 || {
+		cat "$dir/initdb.log"
+		return 1
+	}
+	cat >>"$dir/data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$dir'
+shared_preload_libraries = 'pg_cron'
+cron.database_name = 'postgres'
+cron.use_background_workers = on
+max_worker_processes = 16
+CONF
+	runuser -u postgres -- "$LEADSCORE_PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null
+}
+
+stop_cluster() {
+	local dir=$1
+	if [ -f "$dir/data/postmaster.pid" ]; then
+		runuser -u postgres -- "$LEADSCORE_PG_BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+	fi
+	rm -rf "$dir"
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Checks that keep the tree honest; scripts/test.sh runs them as one suite.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+status=0
+fail() { echo "lint: $*"; status=1; }
+
+# Every pg_regress test has expected output, and no expected output is
+# orphaned (a test without expected output would silently never run).
+for f in sql/*.sql; do
+	[ -e "$f" ] || continue
+	n=$(basename "$f" .sql)
+	[ -f "expected/$n.out" ] || fail "sql/$n.sql has no expected/$n.out"
+done
+for f in expected/*.out; do
+	[ -e "$f" ] || continue
+	n=$(basename "$f" .out)
+	[ -f "sql/$n.sql" ] || fail "expected/$n.out has no sql/$n.sql"
+done
+for f in test/isolation/specs/*.spec; do
+	[ -e "$f" ] || continue
+	n=$(basename "$f" .spec)
+	[ -f "test/isolation/expected/$n.out" ] || fail "isolation spec $n has no expected output"
+done
+for f in test/isolation/expected/*.out; do
+	[ -e "$f" ] || continue
+	n=$(basename "$f" .out)
+	[ -f "test/isolation/specs/$n.spec" ] || fail "isolation output $n has no spec"
+done
+
+# The core stays pure C++ (CONVENTIONS.md §1).
+if grep -rnE '#\s*include\s*[<"](postgres|fmgr|utils/|access/|catalog/|executor/)' src/core; then
+	fail "src/core includes a PostgreSQL header"
+fi
+
+# Every C symbol an install or upgrade script names exists in the glue: one
+# .so serves every version (CONVENTIONS.md §3).
+for sym in $(grep -ohE "'MODULE_PATHNAME', '[a-z0-9_]+'" leadscore--*.sql | sed -E "s/.*'([a-z0-9_]+)'$/\1/" | sort -u); do
+	# (the grade comparisons are defined by one macro, named by suffix)
+	grep -rqE "PG_FUNCTION_INFO_V1\($sym\)" src/pg ||
+		grep -rq "LEADSCORE_GRADE_COMPARISON(${sym#leadscore_grade_}," src/pg ||
+		fail "script names C symbol $sym, which src/pg does not define"
+done
+
+# Every script refuses to be sourced by psql, and creates nothing in public.
+for f in leadscore--*.sql; do
+	grep -q '^\\echo Use "CREATE EXTENSION leadscore' "$f" || fail "$f lacks the \\echo guard"
+	grep -nE 'CREATE[A-Z ]* public\.' "$f" && fail "$f creates an object in public"
+done
+
+[ $status -eq 0 ] && echo "lint: ok"
+exit $status

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian 12 machine and runs every test suite:
+#   core unit tests (CTest), the same under ASan+UBSan, a bounded libFuzzer
+#   run, lint checks, then pg_regress, the isolation tester and the TAP tests,
+#   each on its own throw-away cluster run by the postgres user.
+# Ends with one line "N passed, N failed".  Run as root:  bash scripts/test.sh
+#
+# FUZZ_SECONDS (default 30) bounds the fuzz run.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+source "$top/scripts/lib.sh"
+require_root
+install_packages || { echo "0 passed, 1 failed"; exit 1; }
+
+work=$(mktemp -d /tmp/leadscore-test.XXXXXX)
+chmod 755 "$work"
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+failures=()
+
+record() {  # record SUITE PASSED FAILED
+	passed=$((passed + $2))
+	failed=$((failed + $3))
+	[ "$3" -gt 0 ] && failures+=("$1: $3 failed")
+	printf '%s: %d passed, %d failed\n' "$1" "$2" "$3"
+}
+
+# ctest prints "NN% tests passed, F tests failed out of T".
+run_ctest() {  # run_ctest SUITE BUILD_DIR CMAKE_ARGS...
+	local suite=$1 dir=$2
+	shift 2
+	log "$suite"
+	if ! { cmake -S "$top" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null &&
+		cmake --build "$dir" -j"$(nproc)" >"$dir.build.log" 2>&1; }; then
+		cat "$dir.build.log"
+		record "$suite" 0 1
+		return
+	fi
+	ctest --test-dir "$dir" -j"$(nproc)" --output-on-failure >"$dir.ctest.log" 2>&1
+	local line total fails
+	line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$dir.ctest.log" | tail -1)
+	if [ -z "$line" ]; then
+		cat "$dir.ctest.log"
+		record "$suite" 0 1
+		return
+	fi
+	fails=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$line")
+	total=$(sed -E 's/.* failed out of ([0-9]+).*/\1/' <<<"$line")
+	[ "$fails" -gt 0 ] && grep -E '^\s+[0-9]+ - |Failure|FAILED' "$dir.ctest.log" | head -50
+	record "$suite" $((total - fails)) "$fails"
+}
+
+run_fuzz() {
+	local dir=$work/build-fuzz seconds=${FUZZ_SECONDS:-30}
+	log "fuzz smoke run (${seconds}s)"
+	if ! { CXX=clang++ cmake -S "$top" -B "$dir" -DLEADSCORE_FUZZ=ON -DLEADSCORE_TESTS=OFF >/dev/null &&
+		cmake --build "$dir" -j"$(nproc)" >"$dir.build.log" 2>&1; }; then
+		cat "$dir.build.log"
+		record fuzz 0 1
+		return
+	fi
+	local target ok=0 bad=0
+	for target in "$dir"/*_fuzz; do
+		local corpus=$work/corpus-$(basename "$target")
+		mkdir -p "$corpus"
+		if "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+			"$corpus" "$top/test/fuzz/corpus" >"$corpus.log" 2>&1; then
+			ok=$((ok + 1))
+			grep -E '^Done [0-9]+ runs' "$corpus.log"
+		else
+			tail -60 "$corpus.log"
+			bad=$((bad + 1))
+		fi
+	done
+	record fuzz "$ok" "$bad"
+}
+
+run_lint() {
+	log "lint"
+	local out
+	out=$(bash "$top/scripts/lint.sh" 2>&1)
+	local status=$?
+	echo "$out"
+	if [ $status -eq 0 ]; then record lint 1 0; else record lint 0 1; fi
+}
+
+# pg_regress and the isolation tester print "test NAME ... ok|FAILED".
+run_pg_suite() {  # run_pg_suite SUITE MAKE_VARS...
+	local suite=$1
+	shift
+	log "$suite"
+	local logfile=$work/$suite.log ok bad
+	(cd "$work/tree" && runuser -u postgres -- make installcheck "$@") >"$logfile" 2>&1
+	grep -E '\.\.\. |^=+$|tests? (passed|failed)|rror' "$logfile"
+	ok=$(grep -cE '\.\.\. ok' "$logfile")
+	bad=$(grep -cE '\.\.\. (FAILED|failed)' "$logfile")
+	if [ "$bad" -gt 0 ] || [ "$ok" -eq 0 ]; then
+		[ "$ok" -eq 0 ] && bad=$((bad + 1)) && tail -40 "$logfile"
+		for diff in "$work"/tree/regression.diffs "$work"/tree/output_iso/regression.diffs; do
+			[ -s "$diff" ] && head -300 "$diff"
+		done
+		for serverlog in "$work"/tree/tmp_check*/log/postmaster.log; do
+			[ -f "$serverlog" ] && { echo "--- $serverlog (tail)"; tail -40 "$serverlog"; }
+		done
+	fi
+	record "$suite" "$ok" "$bad"
+}
+
+run_tap() {
+	log "tap"
+	local logfile=$work/tap.log
+	(cd "$work/tree" && runuser -u postgres -- make installcheck REGRESS= ISOLATION= PROVE_FLAGS=-v) >"$logfile" 2>&1
+	local ok bad
+	ok=$(grep -cE '^ok [0-9]+' "$logfile")
+	bad=$(grep -cE '^not ok [0-9]+' "$logfile")
+	grep -qE 'Result: FAIL|Dubious|Bailout' "$logfile" && bad=$((bad + 1))
+	[ "$bad" -gt 0 ] && { tail -80 "$logfile"; tail -40 "$work"/tree/tmp_check/log/*.log 2>/dev/null; }
+	record tap "$ok" "$bad"
+}
+
+run_ctest "unit tests" "$work/build"
+run_ctest "unit tests (ASan+UBSan)" "$work/build-asan" -DLEADSCORE_SANITIZE=ON
+run_fuzz
+run_lint
+
+if build_and_install "$top" >"$work/install.log" 2>&1; then
+	copy_tree_for_postgres "$top" "$work/tree"
+	run_pg_suite regress ISOLATION= TAP_TESTS=
+	if ls "$top"/test/isolation/specs/*.spec >/dev/null 2>&1; then
+		run_pg_suite isolation REGRESS= TAP_TESTS=
+	fi
+	if ls "$top"/test/t/*.pl >/dev/null 2>&1; then
+		run_tap
+	fi
+else
+	cat "$work/install.log"
+	record "build and install" 0 1
+fi
+
+echo
+for f in "${failures[@]}"; do echo "FAILED: $f"; done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,56 @@
+-- The extension's footprint: its objects live in schema leadscore (the
+-- grade operators and min/max in pg_catalog, so they work whatever the
+-- search_path), nothing is created in public, and the extension drops and
+-- re-creates cleanly.
+SELECT extname, extversion, nspname AS schema, extrelocatable
+FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+WHERE extname = 'leadscore';
+
+-- Every member object, by kind and schema.
+SELECT classid::regclass AS catalog, n.nspname AS schema, count(*)
+FROM pg_depend d
+LEFT JOIN LATERAL (
+	SELECT pronamespace AS ns FROM pg_proc WHERE d.classid = 'pg_proc'::regclass AND oid = d.objid
+	UNION ALL SELECT typnamespace FROM pg_type WHERE d.classid = 'pg_type'::regclass AND oid = d.objid
+	UNION ALL SELECT oprnamespace FROM pg_operator WHERE d.classid = 'pg_operator'::regclass AND oid = d.objid
+	UNION ALL SELECT opcnamespace FROM pg_opclass WHERE d.classid = 'pg_opclass'::regclass AND oid = d.objid
+	UNION ALL SELECT opfnamespace FROM pg_opfamily WHERE d.classid = 'pg_opfamily'::regclass AND oid = d.objid
+	UNION ALL SELECT relnamespace FROM pg_class WHERE d.classid = 'pg_class'::regclass AND oid = d.objid
+) o ON true
+LEFT JOIN pg_namespace n ON n.oid = o.ns
+WHERE d.refclassid = 'pg_extension'::regclass
+  AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'leadscore')
+  AND d.deptype = 'e'
+GROUP BY 1, 2
+ORDER BY 1::text, 2;
+
+-- Nothing in public.
+SELECT count(*) AS objects_in_public
+FROM pg_depend d
+JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND p.oid = d.objid
+WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'leadscore')
+  AND p.pronamespace = 'public'::regnamespace;
+
+-- The grade operators resolve without leadscore on the search_path.
+SET search_path = pg_catalog;
+SELECT 'B+'::leadscore.grade > 'B' AS works_without_search_path,
+       max(g), min(g)
+FROM unnest(ARRAY['B', 'A-', 'C']::leadscore.grade[]) AS g;
+RESET search_path;
+
+-- Every function is schema-qualified and none trusts the caller's
+-- search_path: only C functions so far, which run no SQL.
+SELECT p.proname, p.prolang::reglanguage, p.prosecdef
+FROM pg_proc p
+WHERE p.pronamespace = 'leadscore'::regnamespace AND p.prolang <> 'c'::reglanguage::oid
+ORDER BY 1;
+
+-- Drop and re-create: CRM tables that use the grade type block the drop.
+CREATE TABLE public.contacts_with_grade (id int, g leadscore.grade);
+DROP EXTENSION leadscore;
+\echo :LAST_ERROR_SQLSTATE
+DROP TABLE public.contacts_with_grade;
+DROP EXTENSION leadscore;
+SELECT count(*) AS leftover_schema FROM pg_namespace WHERE nspname = 'leadscore';
+CREATE EXTENSION leadscore;
+SELECT 'A'::leadscore.grade + 1 AS recreated;

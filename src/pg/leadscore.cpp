@@ -1,0 +1,16 @@
+// The module: its magic block and load-time initialisation.
+#include "pg/postgres_headers.hpp"
+
+extern "C" {
+#include "utils/guc.h"
+
+PG_MODULE_MAGIC;
+
+void _PG_init(void);
+}
+
+// Loaded on first use; no shared memory, no background worker, so no
+// shared_preload_libraries entry is needed (CONVENTIONS.md §8).
+void _PG_init(void) {
+	MarkGUCPrefixReserved("leadscore");
+}

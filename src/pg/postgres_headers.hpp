@@ -1,0 +1,13 @@
+// PostgreSQL's headers for the glue, included first in every src/pg file
+// (CONVENTIONS.md §4.9: port.h redefines snprintf & co., so it must precede
+// the C++ standard headers).
+#pragma once
+
+extern "C" {
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/elog.h"
+#include "utils/memutils.h"
+}
