@@ -23,7 +23,7 @@ namespace leadscore::core {
 
 struct ConditionLimits {
 	std::size_t max_length = 65536;  // bytes of condition text
-	std::size_t max_depth = 200;     // nesting of parentheses and operators
+	std::size_t max_depth = 200;     // nesting of parentheses and NOT; bounds the recursion
 	std::size_t max_nodes = 10000;   // AST nodes, IN-list items included
 	std::size_t max_regex_memory = 1 << 20; // RE2 max_mem per pattern, bytes
 };
@@ -42,8 +42,12 @@ struct Column {
 using Schema = std::vector<Column>;
 
 // Parses `text`; throws Error(Syntax) with "syntax error at position N:
-// expected ..." (N is 1-based, in characters of the text), Error(TooComplex)
-// past a limit, Error(InvalidRegex) for a bad ~ / ~* pattern.
+// expected ..." (N is 1-based, in characters of the text; invalid UTF-8 is a
+// syntax error too), Error(TooComplex) past a limit, Error(InvalidRegex) for
+// a bad ~ / ~* pattern, Error(InvalidValue) for a LIKE pattern that ends
+// with its escape character, Error(OutOfRange) for a number past double's
+// range.  Integers past int64 become floats (PostgreSQL reads them as
+// numeric).
 std::unique_ptr<Node> ParseCondition(std::string_view text, const ConditionLimits &limits = {});
 
 // The canonical text of a parsed condition: keywords upper case, identifiers
@@ -64,7 +68,8 @@ public:
 	CompiledCondition &operator=(CompiledCondition &&) noexcept;
 	~CompiledCondition();
 
-	// `row` has one value per schema column, in schema order.  Never throws.
+	// `row` has one value per schema column, in schema order; columns at or
+	// past `n_columns` read as NULL.  Never throws.
 	Tri Evaluate(const Value *row, std::size_t n_columns) const noexcept;
 
 	// Schema positions this condition reads (sorted, unique): the glue
