@@ -65,7 +65,9 @@ run_fuzz() {
 	for target in "$dir"/*_fuzz; do
 		local corpus=$work/corpus-$(basename "$target")
 		mkdir -p "$corpus"
-		if "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+		local dict=()
+		[ -f "$top/test/fuzz/condition.dict" ] && dict=(-dict="$top/test/fuzz/condition.dict")
+		if "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 "${dict[@]}" \
 			"$corpus" "$top/test/fuzz/corpus" >"$corpus.log" 2>&1; then
 			ok=$((ok + 1))
 			grep -E '^Done [0-9]+ runs' "$corpus.log"

@@ -93,9 +93,13 @@ SELECT leadscore.check_condition($$title ~* '(a)\1'$$);
 -- Limits: deep nesting and huge conditions are refused cleanly, no crash.
 SELECT leadscore.check_condition(repeat('(', 100000) || 'a = 1' || repeat(')', 100000));
 \echo :LAST_ERROR_SQLSTATE
-SELECT leadscore.check_condition(repeat('NOT ', 100000) || 'a = 1');
+SELECT leadscore.check_condition(repeat('(', 1000) || 'a = 1' || repeat(')', 1000));
 \echo :LAST_ERROR_SQLSTATE
-SELECT leadscore.check_condition('a IN (' || (SELECT string_agg(i::text, ',') FROM generate_series(1, 20000) i) || ')');
+SELECT leadscore.check_condition(repeat('NOT ', 10000) || 'a = 1');
+\echo :LAST_ERROR_SQLSTATE
+SELECT leadscore.check_condition(repeat('a = 1 AND (', 3000) || 'b = 2' || repeat(')', 3000));
+\echo :LAST_ERROR_SQLSTATE
+SELECT leadscore.check_condition('a IN (' || repeat('1,', 15000) || '1)');
 \echo :LAST_ERROR_SQLSTATE
 SELECT leadscore.check_condition((SELECT string_agg('a = 1', ' OR ') FROM generate_series(1, 200000)));
 \echo :LAST_ERROR_SQLSTATE

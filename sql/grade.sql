@@ -53,9 +53,9 @@ CREATE INDEX leads_grade ON leads (grade);
 ANALYZE leads;
 SET enable_seqscan = off;
 EXPLAIN (COSTS OFF) SELECT id FROM leads WHERE grade >= 'A-';
-EXPLAIN (COSTS OFF) SELECT id, grade FROM leads ORDER BY grade DESC LIMIT 3;
+EXPLAIN (COSTS OFF) SELECT id, grade FROM leads WHERE grade IS NOT NULL ORDER BY grade DESC LIMIT 3;
 SELECT count(*) FROM leads WHERE grade >= 'A-';
-SELECT grade FROM leads ORDER BY grade DESC LIMIT 3;
+SELECT grade FROM leads WHERE grade IS NOT NULL ORDER BY grade DESC LIMIT 3;
 RESET enable_seqscan;
 
 -- Hash joins and hash aggregation use the hash operator class.
