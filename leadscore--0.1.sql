@@ -145,3 +145,441 @@ CREATE FUNCTION leadscore.check_condition(condition text) RETURNS text
 
 COMMENT ON FUNCTION leadscore.check_condition(text) IS
 	'normalised form of a rule or criterion condition; raises 42601 with the position of a syntax error';
+
+------------------------------------------------------------------------
+-- Configuration: models, rules, attached CRM tables.  Small tables written
+-- only by the admin functions below (Citus reference tables later), kept by
+-- pg_dump (pg_extension_config_dump).
+------------------------------------------------------------------------
+
+CREATE TABLE leadscore.models (
+	id serial PRIMARY KEY,
+	name text NOT NULL UNIQUE,
+	half_life interval,                      -- NULL: no decay
+	mql_threshold float8 NOT NULL,
+	sql_threshold float8 NOT NULL,
+	sql_min_grade leadscore.grade,
+	stages text[] NOT NULL,
+	stage_min_points float8 NOT NULL,
+	proposition text,
+	grade_profile text,
+	max_score float8,
+	epoch timestamptz NOT NULL,              -- the decay epoch E (DESIGN.md §2)
+	version integer NOT NULL DEFAULT 1,      -- bumped by every rule change
+	created_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+
+CREATE TABLE leadscore.rules (
+	id serial PRIMARY KEY,
+	model_id integer NOT NULL REFERENCES leadscore.models (id) ON DELETE CASCADE,
+	name text NOT NULL,
+	activity_type text NOT NULL,
+	points float8 NOT NULL,
+	stage text,
+	condition text,                          -- normalised; NULL: every row of the type
+	max_count integer,                       -- NULL: no cap
+	UNIQUE (model_id, name)
+);
+
+CREATE TABLE leadscore.attachments (
+	tbl regclass PRIMARY KEY,
+	kind text NOT NULL CHECK (kind IN ('activities', 'leads', 'outcomes')),
+	lead_column name NOT NULL,
+	type_column name,
+	time_column name,
+	account_column name,
+	amount_column name,
+	attached_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+
+-- One row: the lead key type of this database, fixed by the first attachment.
+CREATE TABLE leadscore.settings (
+	singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+	lead_key_type regtype
+);
+INSERT INTO leadscore.settings (lead_key_type) VALUES (NULL);
+
+SELECT pg_catalog.pg_extension_config_dump('leadscore.models', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.models_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.rules', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.rules_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.attachments', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.settings', '');
+
+------------------------------------------------------------------------
+-- State: one row per (model, lead), written by the triggers in the same
+-- transaction as the activity rows.  Derived from the history (rescore()
+-- rebuilds it), so not dumped.  lead_id is retyped by the first attachment.
+------------------------------------------------------------------------
+
+CREATE TABLE leadscore.lead_state (
+	model_id integer NOT NULL,
+	lead_id bigint NOT NULL,
+	stored float8 NOT NULL,                  -- epoch-relative sum: ORDER BY stored = ORDER BY score
+	stage_stored float8[] NOT NULL,          -- the same per stage of the model
+	activity_count bigint NOT NULL,
+	last_activity_at timestamptz,
+	caps bigint[],                           -- cap windows of capped rules (src/pg/state_codec.cpp)
+	PRIMARY KEY (model_id, lead_id)
+);
+CREATE INDEX lead_state_model_stored ON leadscore.lead_state (model_id, stored);
+
+-- Rows the triggers could not score (NULL lead, type or time) and rows of
+-- types no rule names, per attached table; appended per statement only when
+-- there is something to count, summed by the view leadscore.stats.
+CREATE TABLE leadscore.ingest_log (
+	tbl regclass NOT NULL,
+	at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	rows_skipped bigint NOT NULL,
+	unknown_types bigint NOT NULL
+);
+
+------------------------------------------------------------------------
+-- Internal C helpers (not part of the public surface).
+------------------------------------------------------------------------
+
+CREATE FUNCTION leadscore._check_model(half_life interval, mql_threshold float8, sql_threshold float8,
+		stages text[], stage_min_points float8, max_score float8) RETURNS void
+	AS 'MODULE_PATHNAME', 'leadscore_check_model' LANGUAGE C;
+CREATE FUNCTION leadscore._check_rule(stages text[], rule_names text[], name text, activity_type text,
+		points float8, stage text, condition text, max_count integer) RETURNS text
+	AS 'MODULE_PATHNAME', 'leadscore_check_rule' LANGUAGE C;
+CREATE FUNCTION leadscore._check_tables() RETURNS void
+	AS 'MODULE_PATHNAME', 'leadscore_check_tables' LANGUAGE C;
+CREATE FUNCTION leadscore._invalidate() RETURNS void
+	AS 'MODULE_PATHNAME', 'leadscore_invalidate' LANGUAGE C;
+CREATE FUNCTION leadscore.float8_array_add(float8[], float8[]) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'leadscore_float8_array_add' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION leadscore.activity_trigger() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'leadscore_activity_trigger' LANGUAGE C;
+
+------------------------------------------------------------------------
+-- Models and rules
+------------------------------------------------------------------------
+
+CREATE FUNCTION leadscore.create_model(
+	name text,
+	half_life interval DEFAULT '30 days',
+	mql_threshold float8 DEFAULT 50,
+	sql_threshold float8 DEFAULT 100,
+	sql_min_grade leadscore.grade DEFAULT 'B',
+	stages text[] DEFAULT '{awareness,consideration,decision}',
+	proposition text DEFAULT NULL,
+	grade_profile text DEFAULT NULL,
+	max_score float8 DEFAULT NULL,
+	stage_min_points float8 DEFAULT 10
+) RETURNS integer
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	new_id integer;
+BEGIN
+	IF name IS NULL OR btrim(name) = '' THEN
+		RAISE EXCEPTION 'model name must not be empty' USING ERRCODE = '22023';
+	END IF;
+	IF EXISTS (SELECT 1 FROM leadscore.models m WHERE m.name = create_model.name) THEN
+		RAISE EXCEPTION 'model "%" already exists', name USING ERRCODE = '42710';
+	END IF;
+	PERFORM leadscore._check_model(half_life, mql_threshold, sql_threshold, coalesce(stages, '{}'),
+		stage_min_points, max_score);
+	INSERT INTO leadscore.models (name, half_life, mql_threshold, sql_threshold, sql_min_grade, stages,
+		stage_min_points, proposition, grade_profile, max_score, epoch)
+	VALUES (name, half_life, mql_threshold, sql_threshold, sql_min_grade, coalesce(stages, '{}'),
+		stage_min_points, proposition, grade_profile, max_score, date_trunc('day', now()))
+	RETURNING id INTO new_id;
+	PERFORM leadscore._invalidate();
+	RETURN new_id;
+END $$;
+
+CREATE FUNCTION leadscore._model_id(model text) RETURNS integer
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	found integer;
+BEGIN
+	SELECT m.id INTO found FROM leadscore.models m WHERE m.name = model;
+	IF found IS NULL THEN
+		RAISE EXCEPTION 'model "%" does not exist', model USING ERRCODE = '42704',
+			HINT = 'leadscore.models lists the models; leadscore.create_model() makes one.';
+	END IF;
+	RETURN found;
+END $$;
+
+CREATE FUNCTION leadscore.add_rule(
+	model text,
+	activity_type text,
+	points float8,
+	stage text DEFAULT NULL,
+	condition text DEFAULT NULL,
+	max_count integer DEFAULT NULL,
+	name text DEFAULT NULL
+) RETURNS integer
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	mid integer := leadscore._model_id(model);
+	model_stages text[];
+	names text[];
+	rule_name text := name;
+	normalized text;
+	new_id integer;
+BEGIN
+	-- One rule change at a time per model: names and versions stay unique.
+	SELECT m.stages INTO model_stages FROM leadscore.models m WHERE m.id = mid FOR UPDATE;
+	SELECT coalesce(array_agg(r.name), '{}') INTO names FROM leadscore.rules r WHERE r.model_id = mid;
+	IF rule_name IS NULL THEN
+		rule_name := activity_type;
+		WHILE rule_name = ANY (names) LOOP
+			rule_name := activity_type || '_' || (SELECT count(*) + 1 FROM unnest(names) n
+				WHERE n = activity_type OR n LIKE activity_type || '\_%');
+		END LOOP;
+	END IF;
+	normalized := leadscore._check_rule(model_stages, names, rule_name, activity_type, points, stage,
+		condition, max_count);
+	INSERT INTO leadscore.rules (model_id, name, activity_type, points, stage, condition, max_count)
+	VALUES (mid, rule_name, activity_type, points, stage, normalized, max_count)
+	RETURNING id INTO new_id;
+	UPDATE leadscore.models SET version = version + 1 WHERE id = mid;
+	PERFORM leadscore._check_tables();
+	PERFORM leadscore._invalidate();
+	RETURN new_id;
+END $$;
+
+CREATE FUNCTION leadscore.remove_rule(id integer) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	mid integer;
+BEGIN
+	DELETE FROM leadscore.rules r WHERE r.id = remove_rule.id RETURNING r.model_id INTO mid;
+	IF mid IS NULL THEN
+		RAISE EXCEPTION 'rule % does not exist', id USING ERRCODE = '42704';
+	END IF;
+	UPDATE leadscore.models SET version = version + 1 WHERE models.id = mid;
+	PERFORM leadscore._invalidate();
+END $$;
+
+CREATE FUNCTION leadscore.drop_model(name text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	mid integer := leadscore._model_id(name);
+BEGIN
+	DELETE FROM leadscore.lead_state WHERE model_id = mid;
+	DELETE FROM leadscore.models WHERE id = mid;
+	PERFORM leadscore._invalidate();
+END $$;
+
+------------------------------------------------------------------------
+-- Wiring the CRM
+------------------------------------------------------------------------
+
+CREATE FUNCTION leadscore._column_type(tbl regclass, col name) RETURNS regtype
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	found regtype;
+BEGIN
+	IF col IS NULL THEN
+		RETURN NULL;
+	END IF;
+	SELECT a.atttypid::regtype INTO found FROM pg_attribute a
+	WHERE a.attrelid = tbl AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+	IF found IS NULL THEN
+		RAISE EXCEPTION 'column "%" of table % does not exist', col, tbl USING ERRCODE = '42703';
+	END IF;
+	RETURN found;
+END $$;
+
+-- Fixes the database's lead key type on first use; later attachments must
+-- use the same one.
+CREATE FUNCTION leadscore._use_key_type(tbl regclass, col name, key_type regtype) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	current regtype;
+	wanted regtype := CASE WHEN key_type = 'character varying'::regtype THEN 'text'::regtype ELSE key_type END;
+BEGIN
+	IF wanted NOT IN ('bigint'::regtype, 'integer'::regtype, 'uuid'::regtype, 'text'::regtype) THEN
+		RAISE EXCEPTION 'lead column "%" of table % has type %', col, tbl, key_type USING ERRCODE = '42804',
+			HINT = 'Lead keys may be bigint, integer, uuid or text.';
+	END IF;
+	SELECT s.lead_key_type INTO current FROM leadscore.settings s FOR UPDATE;
+	IF current IS NULL THEN
+		UPDATE leadscore.settings SET lead_key_type = wanted;
+		ALTER EXTENSION leadscore DROP FUNCTION leadscore.top_leads(text, integer);
+		ALTER EXTENSION leadscore DROP VIEW leadscore.lead_scores;
+		DROP FUNCTION leadscore.top_leads(text, integer);
+		DROP VIEW leadscore.lead_scores;
+		EXECUTE format('ALTER TABLE leadscore.lead_state ALTER COLUMN lead_id TYPE %s USING NULL', wanted);
+		PERFORM leadscore._create_views(true);
+	ELSIF current <> wanted THEN
+		RAISE EXCEPTION 'lead column "%" of table % has type %, but this database''s lead keys are %',
+			col, tbl, key_type, current USING ERRCODE = '42804',
+			DETAIL = 'The first attached table fixed the lead key type; state tables and views use it.';
+	END IF;
+END $$;
+
+CREATE FUNCTION leadscore.attach_activities(
+	tbl regclass,
+	lead_column name,
+	type_column name,
+	time_column name,
+	account_column name DEFAULT NULL
+) RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	type_type regtype := leadscore._column_type(tbl, type_column);
+	time_type regtype := leadscore._column_type(tbl, time_column);
+	scored bigint;
+BEGIN
+	IF EXISTS (SELECT 1 FROM leadscore.attachments a WHERE a.tbl = attach_activities.tbl) THEN
+		RAISE EXCEPTION 'table % is already attached', tbl USING ERRCODE = '42710',
+			HINT = 'leadscore.detach() it first.';
+	END IF;
+	IF (SELECT c.relkind FROM pg_class c WHERE c.oid = tbl) NOT IN ('r', 'p') THEN
+		RAISE EXCEPTION '% is not a table', tbl USING ERRCODE = '42809';
+	END IF;
+	IF time_type NOT IN ('timestamp with time zone'::regtype, 'timestamp without time zone'::regtype, 'date'::regtype) THEN
+		RAISE EXCEPTION 'time column "%" of table % has type %', time_column, tbl, time_type
+			USING ERRCODE = '42804', HINT = 'Use a timestamptz, timestamp or date column.';
+	END IF;
+	IF type_type NOT IN ('text'::regtype, 'character varying'::regtype, 'character'::regtype, 'name'::regtype)
+		AND (SELECT t.typtype FROM pg_type t WHERE t.oid = type_type) <> 'e' THEN
+		RAISE EXCEPTION 'activity type column "%" of table % has type %', type_column, tbl, type_type
+			USING ERRCODE = '42804', HINT = 'Use a text, varchar or enum column.';
+	END IF;
+	PERFORM leadscore._use_key_type(tbl, lead_column, leadscore._column_type(tbl, lead_column));
+	PERFORM leadscore._column_type(tbl, account_column);
+	INSERT INTO leadscore.attachments (tbl, kind, lead_column, type_column, time_column, account_column)
+	VALUES (tbl, 'activities', lead_column, type_column, time_column, account_column);
+	PERFORM leadscore._invalidate();
+	PERFORM leadscore._check_tables();
+	-- Statement-level triggers with transition tables (DESIGN.md §2); PG 15
+	-- allows one event per trigger when transition tables are used.
+	EXECUTE format('CREATE TRIGGER leadscore_activity_insert AFTER INSERT ON %s'
+		' REFERENCING NEW TABLE AS leadscore_new FOR EACH STATEMENT EXECUTE FUNCTION leadscore.activity_trigger()', tbl);
+	EXECUTE format('CREATE TRIGGER leadscore_activity_update AFTER UPDATE ON %s'
+		' REFERENCING OLD TABLE AS leadscore_old NEW TABLE AS leadscore_new'
+		' FOR EACH STATEMENT EXECUTE FUNCTION leadscore.activity_trigger()', tbl);
+	EXECUTE format('CREATE TRIGGER leadscore_activity_delete AFTER DELETE ON %s'
+		' REFERENCING OLD TABLE AS leadscore_old FOR EACH STATEMENT EXECUTE FUNCTION leadscore.activity_trigger()', tbl);
+	EXECUTE format('CREATE TRIGGER leadscore_activity_truncate AFTER TRUNCATE ON %s'
+		' FOR EACH STATEMENT EXECUTE FUNCTION leadscore.truncate_trigger()', tbl);
+	-- The history already in the table is scored now.
+	scored := leadscore.rescore();
+	RETURN scored;
+END $$;
+
+CREATE FUNCTION leadscore.detach(tbl regclass) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	kind text;
+BEGIN
+	DELETE FROM leadscore.attachments a WHERE a.tbl = detach.tbl RETURNING a.kind INTO kind;
+	IF kind IS NULL THEN
+		RAISE EXCEPTION 'table % is not attached', tbl USING ERRCODE = '42704';
+	END IF;
+	EXECUTE format('DROP TRIGGER IF EXISTS leadscore_activity_insert ON %s', tbl);
+	EXECUTE format('DROP TRIGGER IF EXISTS leadscore_activity_update ON %s', tbl);
+	EXECUTE format('DROP TRIGGER IF EXISTS leadscore_activity_delete ON %s', tbl);
+	EXECUTE format('DROP TRIGGER IF EXISTS leadscore_activity_truncate ON %s', tbl);
+	PERFORM leadscore._invalidate();
+	-- What remains is the history of the other attached tables.
+	PERFORM leadscore.rescore();
+	DELETE FROM leadscore.ingest_log l WHERE l.tbl = detach.tbl;
+END $$;
+
+------------------------------------------------------------------------
+-- Integrity
+------------------------------------------------------------------------
+
+CREATE FUNCTION leadscore.rescore(model text DEFAULT NULL) RETURNS bigint
+	AS 'MODULE_PATHNAME', 'leadscore_rescore' LANGUAGE C;
+COMMENT ON FUNCTION leadscore.rescore(text) IS
+	'rebuilds lead state of one model (all when NULL) from the attached history; blocks writers of attached tables until commit';
+
+CREATE FUNCTION leadscore.verify(model text DEFAULT NULL)
+	RETURNS TABLE (model text, lead_id text, difference text)
+	AS 'MODULE_PATHNAME', 'leadscore_verify' LANGUAGE C;
+COMMENT ON FUNCTION leadscore.verify(text) IS
+	'recomputes lead state from the attached history and returns every difference; no rows means consistent';
+
+-- TRUNCATE has no transition table: rebuild from what is left.
+CREATE FUNCTION leadscore.truncate_trigger() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	PERFORM leadscore.rescore();
+	RETURN NULL;
+END $$;
+
+------------------------------------------------------------------------
+-- Reading
+------------------------------------------------------------------------
+
+-- 2^((t - E)/h): the stored sum that equals one point at time t.  1 for a
+-- model without decay.  Scores now = stored / weight; thresholds compare as
+-- stored >= threshold * weight, the comparison the (model_id, stored) index
+-- answers.
+CREATE FUNCTION leadscore.stored_weight(half_life interval, epoch timestamptz, at timestamptz DEFAULT now())
+	RETURNS float8
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+	SELECT CASE WHEN half_life IS NULL THEN 1::float8
+		ELSE pg_catalog.power(2::float8, LEAST(960::float8,
+			extract(epoch FROM at - epoch)::float8 / extract(epoch FROM half_life)::float8)) END
+$$;
+
+-- lead_scores is (re)created when the first attachment fixes the lead key
+-- type, so lead_id has the CRM's own type.
+-- as_member: add them to the extension (when called after CREATE EXTENSION),
+-- so DROP EXTENSION still removes everything.
+CREATE FUNCTION leadscore._create_views(as_member boolean) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $f$
+BEGIN
+	CREATE VIEW leadscore.lead_scores AS
+	SELECT m.name AS model,
+		s.lead_id,
+		NULL::text AS account_id,
+		LEAST(s.stored / w.weight, coalesce(m.max_score, 'Infinity'::float8)) AS score,
+		(SELECT m.stages[i] FROM pg_catalog.generate_subscripts(s.stage_stored, 1) AS i
+			WHERE s.stage_stored[i] / w.weight >= m.stage_min_points ORDER BY i DESC LIMIT 1) AS stage,
+		NULL::leadscore.grade AS grade,
+		CASE WHEN s.stored >= m.sql_threshold * w.weight AND m.grade_profile IS NULL THEN 'sql'
+			WHEN s.stored >= m.mql_threshold * w.weight THEN 'mql'
+			ELSE 'nurture' END AS status,
+		false AS fit_priority,
+		s.activity_count,
+		s.last_activity_at,
+		NULL::timestamptz AS mql_at,
+		NULL::timestamptz AS sql_at,
+		m.id AS model_id,
+		s.stored AS score_key
+	FROM leadscore.lead_state s
+	JOIN leadscore.models m ON m.id = s.model_id
+	CROSS JOIN LATERAL (SELECT leadscore.stored_weight(m.half_life, m.epoch) AS weight) w;
+	COMMENT ON VIEW leadscore.lead_scores IS
+		'every lead''s current score, stage and status per model; ORDER BY score_key within one model_id follows the (model_id, stored) index';
+	GRANT SELECT ON leadscore.lead_scores TO PUBLIC;
+	-- The hottest leads of a model from the (model_id, stored) index: the
+	-- planner cannot know that ORDER BY score follows the stored sum.
+	CREATE FUNCTION leadscore.top_leads(model text, n integer DEFAULT 50)
+		RETURNS SETOF leadscore.lead_scores
+	LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+		SELECT ls.* FROM leadscore.lead_scores ls
+		WHERE ls.model_id = leadscore._model_id(top_leads.model)
+		ORDER BY ls.score_key DESC
+		LIMIT top_leads.n
+	$$;
+	IF as_member THEN
+		ALTER EXTENSION leadscore ADD VIEW leadscore.lead_scores;
+		ALTER EXTENSION leadscore ADD FUNCTION leadscore.top_leads(text, integer);
+	END IF;
+END $f$;
+SELECT leadscore._create_views(false);
+
+CREATE VIEW leadscore.stats AS
+SELECT a.tbl AS source, NULL::text AS model, NULL::bigint AS rows_scored,
+	coalesce(sum(l.rows_skipped), 0)::bigint AS rows_skipped,
+	coalesce(sum(l.unknown_types), 0)::bigint AS unknown_types
+FROM leadscore.attachments a
+LEFT JOIN leadscore.ingest_log l ON l.tbl = a.tbl
+WHERE a.kind = 'activities'
+GROUP BY a.tbl
+UNION ALL
+SELECT NULL, m.name, coalesce(sum(s.activity_count), 0)::bigint, NULL, NULL
+FROM leadscore.models m
+LEFT JOIN leadscore.lead_state s ON s.model_id = m.id
+GROUP BY m.name;

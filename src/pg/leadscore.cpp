@@ -1,6 +1,8 @@
 // The module: its magic block and load-time initialisation.
 #include "pg/postgres_headers.hpp"
 
+#include "pg/table_plan.hpp"
+
 extern "C" {
 #include "utils/guc.h"
 
@@ -13,4 +15,5 @@ void _PG_init(void);
 // shared_preload_libraries entry is needed (CONVENTIONS.md §8).
 void _PG_init(void) {
 	MarkGUCPrefixReserved("leadscore");
+	leadscore::pg::RegisterPlanInvalidation();
 }

@@ -1,0 +1,156 @@
+// The statement-level trigger on attached activity tables (DESIGN.md §2):
+// reads the transition tables in C++, scores every row against every model
+// in one pass (core::IngestBatch), and writes one sorted batch per model to
+// leadscore.lead_state, in the writer's transaction.
+//
+// Memory and errors: the batch, the lead map and the row buffers belong to
+// the cached TablePlan (heap objects), so while rows are read no C++ object
+// with a destructor lives on the stack and a PostgreSQL ERROR may longjmp
+// out of the reading loop.  Where C++ objects must live across PostgreSQL
+// calls (applying deltas between reading and writing state), the calls go
+// through CallPg.
+#include "pg/apply_deltas.hpp"
+#include "pg/datum_value.hpp"
+#include "pg/guard.hpp"
+#include "pg/lead_key.hpp"
+#include "pg/spi_query.hpp"
+#include "pg/state_store.hpp"
+#include "pg/table_plan.hpp"
+
+extern "C" {
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "executor/tuptable.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/tuplestore.h"
+}
+
+#include <vector>
+
+namespace leadscore::pg {
+namespace {
+
+struct StatementCounts {
+	std::int64_t skipped = 0;
+};
+
+// The dense index of this row's lead; copies the key on first sight.
+std::uint32_t LeadIndex(TablePlan *tp, const KeyType &kt, Datum key, Oid key_type) {
+	tp->key_buffer.clear();
+	AppendKeyBytes(key, key_type, &tp->key_buffer);
+	auto found = tp->lead_index.find(tp->key_buffer);
+	if (found != tp->lead_index.end())
+		return found->second;
+	auto index = static_cast<std::uint32_t>(tp->keys.size());
+	tp->keys.push_back(CopyKey(key, kt));
+	tp->lead_index.emplace(tp->key_buffer, index);
+	return index;
+}
+
+// Reads one transition table into the batch.  PostgreSQL calls throughout:
+// see the file comment for why that is safe here.
+void ReadRows(TablePlan *tp, const KeyType &kt, Tuplestorestate *store, TupleDesc desc, core::RowChange change,
+              StatementCounts *counts) {
+	const ActivityTable &t = tp->table;
+	const auto &used = tp->plan->columns_used();
+	TupleTableSlot *slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	MemoryContext row_context = AllocSetContextCreate(CurrentMemoryContext, "leadscore row", ALLOCSET_SMALL_SIZES);
+	// Triggers share the tuplestore: without the rescan a second trigger
+	// on the same statement would see no rows.
+	tuplestore_rescan(store);
+	while (tuplestore_gettupleslot(store, true, false, slot)) {
+		MemoryContextReset(row_context);
+		MemoryContext outer = MemoryContextSwitchTo(row_context);
+		bool lead_null, type_null, time_null;
+		Datum lead = slot_getattr(slot, t.attnums[t.lead], &lead_null);
+		Datum type = slot_getattr(slot, t.attnums[t.type], &type_null);
+		Datum time = slot_getattr(slot, t.attnums[t.time], &time_null);
+		std::int64_t at;
+		if (lead_null || type_null || time_null || !TimeDatumToUnixUs(time, t.types[t.time], &at)) {
+			counts->skipped++;
+			MemoryContextSwitchTo(outer);
+			continue;
+		}
+		for (std::size_t c : used) {
+			bool isnull;
+			Datum v = slot_getattr(slot, t.attnums[c], &isnull);
+			tp->row[c] = isnull ? core::Value::Null() : DatumToValue(v, t.types[c]);
+		}
+		core::Value type_value = DatumToValue(type, t.types[t.type]);
+		MemoryContextSwitchTo(outer);
+		std::uint32_t lead_index = LeadIndex(tp, kt, lead, t.types[t.lead]);
+		tp->batch->Add(lead_index, type_value.text, at, tp->row.data(), change);
+	}
+	MemoryContextDelete(row_context);
+	ExecDropSingleTupleTableSlot(slot);
+}
+
+void ReadStatement(TriggerData *trigger, TablePlan *tp, const KeyType &kt, StatementCounts *counts) {
+	TupleDesc desc = RelationGetDescr(trigger->tg_relation);
+	TriggerEvent event = trigger->tg_event;
+	if (TRIGGER_FIRED_BY_DELETE(event) || TRIGGER_FIRED_BY_UPDATE(event))
+		ReadRows(tp, kt, trigger->tg_oldtable, desc, core::RowChange::Deleted, counts);
+	if (TRIGGER_FIRED_BY_INSERT(event) || TRIGGER_FIRED_BY_UPDATE(event))
+		ReadRows(tp, kt, trigger->tg_newtable, desc, core::RowChange::Inserted, counts);
+}
+
+void ResetStatement(TablePlan *tp) {
+	tp->batch->Reset();
+	tp->lead_index.clear();
+	tp->keys.clear();
+	tp->row.assign(tp->table.schema.size(), core::Value::Null());
+}
+
+void LogCounts(Oid relid, const StatementCounts &counts, const core::IngestStats &stats) {
+	if (counts.skipped == 0 && stats.unknown_type == 0)
+		return;
+	ExecuteText("INSERT INTO leadscore.ingest_log (tbl, rows_skipped, unknown_types)"
+	            " VALUES ($1::pg_catalog.oid::pg_catalog.regclass, $2::bigint, $3::bigint)",
+	            {std::to_string(relid), std::to_string(counts.skipped), std::to_string(stats.unknown_type)});
+}
+
+void ScoreStatement(TriggerData *trigger) {
+	Oid relid = RelationGetRelid(trigger->tg_relation);
+	ConnectSpi();
+	RefreshPlans();
+	TablePlan *tp = GetTablePlan(relid);
+	KeyType kt;
+		CallPg([&] { kt = LeadKeyType(); });
+	if (tp != nullptr && kt.oid != InvalidOid) {
+		ResetStatement(tp);
+		StatementCounts counts;
+		ReadStatement(trigger, tp, kt, &counts);
+		tp->batch->Finish();
+		for (std::size_t m = 0; m < tp->plan->model_count(); m++)
+			ApplyModel(tp, kt, m);
+		LogCounts(relid, counts, tp->batch->stats());
+	}
+	FinishSpi();
+}
+
+} // namespace
+
+} // namespace leadscore::pg
+
+extern "C" {
+
+// leadscore.activity_trigger(): AFTER INSERT / UPDATE / DELETE ... FOR EACH
+// STATEMENT with transition tables, created by attach_activities.
+PG_FUNCTION_INFO_V1(leadscore_activity_trigger);
+Datum leadscore_activity_trigger(PG_FUNCTION_ARGS) {
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+		                errmsg("leadscore.activity_trigger() must be called as a trigger")));
+	TriggerData *trigger = reinterpret_cast<TriggerData *>(fcinfo->context);
+	if (!TRIGGER_FIRED_FOR_STATEMENT(trigger->tg_event) || !TRIGGER_FIRED_AFTER(trigger->tg_event) ||
+	    TRIGGER_FIRED_BY_TRUNCATE(trigger->tg_event))
+		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+		                errmsg("leadscore.activity_trigger() must fire AFTER INSERT, UPDATE or DELETE FOR EACH STATEMENT")));
+	return leadscore::pg::Guarded([&] {
+		leadscore::pg::ScoreStatement(trigger);
+		return PointerGetDatum(nullptr);
+	});
+}
+
+} // extern "C"

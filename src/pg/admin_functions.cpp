@@ -1,0 +1,166 @@
+// C entry points behind the admin functions of leadscore--*.sql: checks that
+// the core does (so SQL and triggers agree on what is valid) and cache
+// invalidation.
+#include "pg/guard.hpp"
+#include "pg/spi_query.hpp"
+#include "pg/table_plan.hpp"
+
+extern "C" {
+#include "catalog/pg_type.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+}
+
+#include "core/condition.hpp"
+#include "core/scoring_model.hpp"
+
+#include <string>
+#include <vector>
+
+using leadscore::pg::CallPg;
+using leadscore::pg::Guarded;
+
+namespace {
+
+std::string TextArg(FunctionCallInfo fcinfo, int n) {
+	text *t = PG_GETARG_TEXT_PP(n);
+	return std::string(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+}
+
+// text[] argument to strings (NULL elements become empty names, which the
+// core rejects).
+std::vector<std::string> TextArrayArg(FunctionCallInfo fcinfo, int n) {
+	ArrayType *array = PG_GETARG_ARRAYTYPE_P(n);
+	Datum *elems;
+	bool *nulls;
+	int count;
+	deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &count);
+	std::vector<std::string> out;
+	for (int i = 0; i < count; i++)
+		out.push_back(nulls[i] ? std::string() : std::string(TextDatumGetCString(elems[i])));
+	return out;
+}
+
+double IntervalUs(Interval *iv) {
+	// A month counts 30 days, as PostgreSQL's interval arithmetic does.
+	return static_cast<double>(iv->time) + static_cast<double>(iv->day) * USECS_PER_DAY +
+	       static_cast<double>(iv->month) * DAYS_PER_MONTH * USECS_PER_DAY;
+}
+
+Datum TextDatum(const std::string &s) {
+	return CallPg([&] { return PointerGetDatum(cstring_to_text_with_len(s.data(), static_cast<int>(s.size()))); });
+}
+
+} // namespace
+
+extern "C" {
+
+// _check_model(half_life, mql, sql, stages, stage_min_points, max_score):
+// raises the core's error for a bad setting.
+PG_FUNCTION_INFO_V1(leadscore_check_model);
+Datum leadscore_check_model(PG_FUNCTION_ARGS) {
+	leadscore::core::ModelSpec spec;
+	spec.name = "model";
+	spec.half_life_us = PG_ARGISNULL(0) ? 0 : IntervalUs(PG_GETARG_INTERVAL_P(0));
+	bool negative_half_life = !PG_ARGISNULL(0) && spec.half_life_us <= 0;
+	spec.mql_threshold = PG_GETARG_FLOAT8(1);
+	spec.sql_threshold = PG_GETARG_FLOAT8(2);
+	std::vector<std::string> stages = TextArrayArg(fcinfo, 3);
+	spec.stage_min_points = PG_GETARG_FLOAT8(4);
+	if (!PG_ARGISNULL(5))
+		spec.max_score = PG_GETARG_FLOAT8(5);
+	return Guarded([&] {
+		if (negative_half_life)
+			throw leadscore::core::Error(leadscore::core::ErrorKind::InvalidValue,
+			                             "half_life must be positive",
+			                             "Use NULL for a model whose scores do not decay.");
+		spec.stages = stages;
+		leadscore::core::ValidateModel(spec);
+		PG_RETURN_VOID();
+	});
+}
+
+// _check_rule(stages, rule_names, name, activity_type, points, stage,
+// condition, max_count) -> the normalised condition (NULL: none).
+PG_FUNCTION_INFO_V1(leadscore_check_rule);
+Datum leadscore_check_rule(PG_FUNCTION_ARGS) {
+	std::vector<std::string> stages = TextArrayArg(fcinfo, 0);
+	std::vector<std::string> names = TextArrayArg(fcinfo, 1);
+	std::string name = TextArg(fcinfo, 2), type = TextArg(fcinfo, 3);
+	double points = PG_GETARG_FLOAT8(4);
+	bool has_stage = !PG_ARGISNULL(5), has_condition = !PG_ARGISNULL(6);
+	std::string stage = has_stage ? TextArg(fcinfo, 5) : std::string();
+	std::string condition = has_condition ? TextArg(fcinfo, 6) : std::string();
+	std::int32_t max_count = PG_ARGISNULL(7) ? 0 : PG_GETARG_INT32(7);
+	bool zero_cap = !PG_ARGISNULL(7) && max_count == 0;
+	return Guarded([&] {
+		leadscore::core::ModelSpec model;
+		model.name = "model";
+		model.stages = stages;
+		for (std::size_t i = 0; i < names.size(); i++) {
+			leadscore::core::RuleSpec other;
+			other.id = static_cast<std::int32_t>(i + 1);
+			other.name = names[i];
+			model.rules.push_back(other);
+		}
+		if (zero_cap)
+			throw leadscore::core::Error(leadscore::core::ErrorKind::InvalidValue, "max_count must be at least 1",
+			                             "Use NULL for a rule without a cap.");
+		leadscore::core::RuleSpec rule;
+		rule.name = name;
+		rule.activity_type = type;
+		rule.points = points;
+		rule.stage = has_stage ? leadscore::core::FindStage(model, stage) : leadscore::core::kNoStage;
+		rule.condition = condition;
+		rule.max_count = max_count;
+		leadscore::core::ValidateRule(model, rule);
+		if (!has_condition)
+			PG_RETURN_NULL();
+		return TextDatum(leadscore::core::Normalize(*leadscore::core::ParseCondition(condition)));
+	});
+}
+
+// _check_tables(): compiles every model against every attached activity
+// table, so a rule naming a column a table lacks fails now, not on insert.
+PG_FUNCTION_INFO_V1(leadscore_check_tables);
+Datum leadscore_check_tables(PG_FUNCTION_ARGS) {
+	return Guarded([&] {
+		leadscore::pg::ConnectSpi();
+		auto models = leadscore::pg::LoadModels();
+		for (const auto &table : leadscore::pg::LoadActivityTables())
+			leadscore::pg::CompileModels(models, table);
+		leadscore::pg::FinishSpi();
+		PG_RETURN_VOID();
+	});
+}
+
+// _invalidate(): every backend rebuilds its plans after this transaction.
+PG_FUNCTION_INFO_V1(leadscore_invalidate);
+Datum leadscore_invalidate(PG_FUNCTION_ARGS) {
+	return Guarded([&] {
+		leadscore::pg::InvalidatePlans();
+		PG_RETURN_VOID();
+	});
+}
+
+// float8_array_add(a, b): element-wise a + b (stage sums in upserts).
+PG_FUNCTION_INFO_V1(leadscore_float8_array_add);
+Datum leadscore_float8_array_add(PG_FUNCTION_ARGS) {
+	ArrayType *a = PG_GETARG_ARRAYTYPE_P(0);
+	ArrayType *b = PG_GETARG_ARRAYTYPE_P(1);
+	int na = ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a));
+	int nb = ArrayGetNItems(ARR_NDIM(b), ARR_DIMS(b));
+	if (na != nb || ARR_HASNULL(a) || ARR_HASNULL(b))
+		ereport(ERROR, (errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+		                errmsg("stage sums of different lengths (%d and %d)", na, nb),
+		                errhint("Run leadscore.rescore() after changing a model's stages.")));
+	const double *x = reinterpret_cast<const double *>(ARR_DATA_PTR(a));
+	const double *y = reinterpret_cast<const double *>(ARR_DATA_PTR(b));
+	Datum *sum = static_cast<Datum *>(palloc(sizeof(Datum) * (na + 1)));
+	for (int i = 0; i < na; i++)
+		sum[i] = Float8GetDatum(x[i] + y[i]);
+	PG_RETURN_ARRAYTYPE_P(construct_array(sum, na, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+} // extern "C"

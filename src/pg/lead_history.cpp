@@ -1,0 +1,122 @@
+// Reading activity history back from the CRM's tables.
+#include "pg/lead_history.hpp"
+
+#include "pg/datum_value.hpp"
+#include "pg/guard.hpp"
+#include "pg/table_plan.hpp"
+
+extern "C" {
+#include "executor/spi.h"
+#include "utils/builtins.h"
+}
+
+namespace leadscore::pg {
+namespace {
+
+constexpr long kFetchRows = 1000;
+
+// The cursor is opened read-write: in READ COMMITTED that takes a fresh
+// snapshot, so a reload after locking the lead's state row sees every
+// activity committed before the lock was granted.
+
+struct ConvertedRow {
+	bool ok;
+	Datum key;
+	core::Value type;
+	std::int64_t at;
+	core::Value *values;
+};
+
+// PostgreSQL side: one SPI row to Values, in the current memory context.
+ConvertedRow *Convert(const ActivityTable &t, HeapTuple tuple, TupleDesc desc) {
+	auto *row = static_cast<ConvertedRow *>(palloc0(sizeof(ConvertedRow)));
+	row->values = static_cast<core::Value *>(palloc0(sizeof(core::Value) * (t.schema.size() + 1)));
+	bool lead_null, type_null, time_null;
+	row->key = SPI_getbinval(tuple, desc, t.attnums[t.lead], &lead_null);
+	Datum type = SPI_getbinval(tuple, desc, t.attnums[t.type], &type_null);
+	Datum time = SPI_getbinval(tuple, desc, t.attnums[t.time], &time_null);
+	if (lead_null || type_null || time_null || !TimeDatumToUnixUs(time, t.types[t.time], &row->at))
+		return row;
+	row->type = DatumToValue(type, t.types[t.type]);
+	for (std::size_t c = 0; c < t.schema.size(); c++) {
+		bool isnull;
+		Datum v = SPI_getbinval(tuple, desc, t.attnums[c], &isnull);
+		row->values[c] = isnull ? core::Value::Null() : DatumToValue(v, t.types[c]);
+	}
+	row->ok = true;
+	return row;
+}
+
+std::string HistoryQuery(const ActivityTable &t, bool one_lead) {
+	std::string lead = quote_identifier(t.schema[static_cast<std::size_t>(t.lead)].name.c_str());
+	std::string sql = "SELECT * FROM " + t.name;
+	if (one_lead)
+		sql += " WHERE " + lead + " = $1";
+	else
+		sql += " ORDER BY " + lead;
+	return sql;
+}
+
+} // namespace
+
+void ScanHistory(const ActivityTable &t, const KeyType &kt, const Datum *key,
+                 const std::function<void(const HistoryRow &)> &visit) {
+	std::string sql = HistoryQuery(t, key != nullptr);
+	Oid key_type = kt.oid;
+	Datum key_value = key ? *key : Datum(0);
+	MemoryContext row_context = CallPg([] {
+		return AllocSetContextCreate(CurrentMemoryContext, "leadscore history row", ALLOCSET_DEFAULT_SIZES);
+	});
+	Portal portal = CallPg([&] {
+		Oid types[1] = {key_type};
+		Datum values[1] = {key_value};
+		return SPI_cursor_open_with_args(nullptr, sql.c_str(), key ? 1 : 0, types, values, nullptr, false, 0);
+	});
+	for (;;) {
+		SPITupleTable *batch = CallPg([&] {
+			SPI_cursor_fetch(portal, true, kFetchRows);
+			return SPI_tuptable;
+		});
+		std::uint64_t n = SPI_processed;
+		if (n == 0)
+			break;
+		for (std::uint64_t i = 0; i < n; i++) {
+			ConvertedRow *row = CallPg([&] {
+				MemoryContextReset(row_context);
+				MemoryContext outer = MemoryContextSwitchTo(row_context);
+				ConvertedRow *converted = Convert(t, batch->vals[i], batch->tupdesc);
+				MemoryContextSwitchTo(outer);
+				return converted;
+			});
+			if (row->ok)
+				visit(HistoryRow{row->key, row->type.text, row->at, row->values});
+		}
+		CallPg([&] { SPI_freetuptable(batch); });
+	}
+	CallPg([&] {
+		SPI_cursor_close(portal);
+		MemoryContextDelete(row_context);
+	});
+}
+
+void RecomputeLead(const KeyType &kt, Datum key, const core::CompiledModel &model, core::Recomputed *out) {
+	core::LeadRecompute recompute(model, [] { return InterruptPending != 0; });
+	recompute.Reset();
+	for (const ActivityTable &t : LoadActivityTables()) {
+		TablePlan *tp = GetTablePlan(t.relid);
+		if (tp == nullptr)
+			continue;
+		const core::CompiledModel *table_model = nullptr;
+		for (std::size_t m = 0; m < tp->plan->model_count(); m++)
+			if (tp->plan->model(m).spec().id == model.spec().id)
+				table_model = &tp->plan->model(m);
+		if (table_model == nullptr)
+			continue;
+		ScanHistory(tp->table, kt, &key, [&](const HistoryRow &row) {
+			recompute.Add(*table_model, row.type, row.at, row.values);
+		});
+	}
+	recompute.Finish(out);
+}
+
+} // namespace leadscore::pg

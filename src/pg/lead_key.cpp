@@ -1,0 +1,51 @@
+// Lead keys.
+#include "pg/lead_key.hpp"
+
+extern "C" {
+#include "catalog/pg_type.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/lsyscache.h"
+#include "utils/typcache.h"
+#include "utils/uuid.h"
+}
+
+#include <cstring>
+
+namespace leadscore::pg {
+
+void AppendKeyBytes(Datum key, Oid type, std::string *out) {
+	switch (type) {
+	case INT4OID: {
+		std::int64_t v = DatumGetInt32(key);
+		out->append(reinterpret_cast<const char *>(&v), sizeof v);
+		break;
+	}
+	case INT8OID: {
+		std::int64_t v = DatumGetInt64(key);
+		out->append(reinterpret_cast<const char *>(&v), sizeof v);
+		break;
+	}
+	case UUIDOID:
+		out->append(reinterpret_cast<const char *>(DatumGetUUIDP(key)->data), UUID_LEN);
+		break;
+	default: {
+		text *t = DatumGetTextPP(key);
+		out->append(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+		break;
+	}
+	}
+}
+
+Datum CopyKey(Datum key, const KeyType &kt) {
+	return datumCopy(key, kt.byval, kt.typlen);
+}
+
+int CompareKeys(Datum a, Datum b, Oid type, Oid collation) {
+	TypeCacheEntry *entry = lookup_type_cache(type, TYPECACHE_CMP_PROC_FINFO);
+	if (!OidIsValid(entry->cmp_proc_finfo.fn_oid))
+		elog(ERROR, "leadscore: lead key type %u has no btree comparison", type);
+	return DatumGetInt32(FunctionCall2Coll(&entry->cmp_proc_finfo, collation, a, b));
+}
+
+} // namespace leadscore::pg

@@ -1,0 +1,26 @@
+// Lead keys (bigint, integer, uuid or text) as Datums and as bytes.
+//
+// The triggers group a statement's rows by lead in C++; the key's bytes are
+// the grouping key.  The Datums go back to SQL in arrays.
+#pragma once
+
+#include "pg/postgres_headers.hpp"
+
+#include "pg/state_store.hpp"
+
+#include <string>
+
+namespace leadscore::pg {
+
+// Appends the bytes that identify `key` to `out` (PostgreSQL side: a text
+// key may be detoasted).
+void AppendKeyBytes(Datum key, Oid type, std::string *out);
+
+// A copy of `key` in the current memory context.
+Datum CopyKey(Datum key, const KeyType &kt);
+
+// -1, 0, 1 as the key type's default btree order (the ORDER BY of the
+// history scans); `collation` is the lead column's.
+int CompareKeys(Datum a, Datum b, Oid type, Oid collation);
+
+} // namespace leadscore::pg

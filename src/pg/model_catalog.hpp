@@ -1,0 +1,36 @@
+// Reading the configuration tables (leadscore.models, rules, attachments)
+// and an attached table's columns into the core's types.  Needs an SPI
+// connection.
+#pragma once
+
+#include "pg/postgres_headers.hpp"
+
+#include "core/condition.hpp"
+#include "core/scoring_model.hpp"
+
+#include <string>
+#include <vector>
+
+namespace leadscore::pg {
+
+// Every model with its rules, by id.
+std::vector<core::ModelSpec> LoadModels();
+
+// An attached activity table: its columns as the condition language sees
+// them, and where its lead, type and time columns are.
+struct ActivityTable {
+	Oid relid = InvalidOid;
+	std::string name;                 // schema-qualified, quoted
+	core::Schema schema;              // live columns, in attribute order
+	std::vector<AttrNumber> attnums;  // schema index -> attribute number
+	std::vector<Oid> types;           // schema index -> type oid
+	int lead = -1, type = -1, time = -1; // schema indexes
+};
+
+// The activity attachment of `relid`; false when it has none.
+bool LoadActivityTable(Oid relid, ActivityTable *table);
+
+// Every attached activity table.
+std::vector<ActivityTable> LoadActivityTables();
+
+} // namespace leadscore::pg

@@ -1,0 +1,84 @@
+// The per-backend cache of compiled plans.
+#include "pg/table_plan.hpp"
+
+#include "pg/guard.hpp"
+
+extern "C" {
+#include "catalog/namespace.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+}
+
+namespace leadscore::pg {
+namespace {
+
+// Created on first use, never at load time (CONVENTIONS.md §4.7).
+std::unordered_map<Oid, std::unique_ptr<TablePlan>> *plans = nullptr;
+bool plans_stale = false;
+Oid models_relid = InvalidOid;
+
+void OnRelcacheInvalidation(Datum, Oid relid) {
+	// No allocation or error here: just note it.
+	if (relid == InvalidOid || relid == models_relid)
+		plans_stale = true;
+}
+
+Oid ModelsRelid() {
+	return CallPg([] {
+		Oid ns = get_namespace_oid("leadscore", false);
+		return get_relname_relid("models", ns);
+	});
+}
+
+std::unique_ptr<TablePlan> BuildPlan(Oid relid) {
+	auto plan = std::make_unique<TablePlan>();
+	if (!LoadActivityTable(relid, &plan->table))
+		return nullptr;
+	plan->plan = std::make_unique<core::IngestPlan>(CompileModels(LoadModels(), plan->table));
+	plan->batch = std::make_unique<core::IngestBatch>(*plan->plan, [] { return InterruptPending != 0; });
+	return plan;
+}
+
+} // namespace
+
+std::vector<core::CompiledModel> CompileModels(const std::vector<core::ModelSpec> &models,
+                                               const ActivityTable &table) {
+	std::vector<core::CompiledModel> compiled;
+	compiled.reserve(models.size());
+	for (const auto &m : models)
+		compiled.push_back(core::CompiledModel::Compile(m, table.schema));
+	return compiled;
+}
+
+void RefreshPlans() {
+	if (plans == nullptr)
+		plans = new std::unordered_map<Oid, std::unique_ptr<TablePlan>>();
+	if (plans_stale || models_relid == InvalidOid) {
+		plans->clear();
+		plans_stale = false;
+		models_relid = ModelsRelid();
+	}
+}
+
+TablePlan *GetTablePlan(Oid relid) {
+	if (plans == nullptr)
+		RefreshPlans();
+	auto it = plans->find(relid);
+	if (it == plans->end())
+		it = plans->emplace(relid, BuildPlan(relid)).first;
+	return it->second.get();
+}
+
+void InvalidatePlans() {
+	if (models_relid == InvalidOid)
+		models_relid = ModelsRelid();
+	Oid relid = models_relid;
+	CallPg([relid] { CacheInvalidateRelcacheByRelid(relid); });
+	plans_stale = true;
+}
+
+void RegisterPlanInvalidation() {
+	CacheRegisterRelcacheCallback(OnRelcacheInvalidation, 0);
+}
+
+} // namespace leadscore::pg

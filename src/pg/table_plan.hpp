@@ -1,0 +1,54 @@
+// The compiled scoring plan of one attached activity table, cached per
+// backend and rebuilt when the configuration changes.
+//
+// Every admin function that changes models, rules or attachments calls
+// InvalidatePlans() in its transaction: a relcache invalidation of
+// leadscore.models, which PostgreSQL delivers to every backend at commit
+// (and to this one at once), and whose callback marks the cache stale.
+#pragma once
+
+#include "pg/model_catalog.hpp"
+
+#include "core/ingest_batch.hpp"
+#include "core/ingest_plan.hpp"
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace leadscore::pg {
+
+struct TablePlan {
+	ActivityTable table;
+	std::unique_ptr<core::IngestPlan> plan;
+	std::unique_ptr<core::IngestBatch> batch;
+	// Per statement: lead key bytes -> dense lead index, and the key Datums
+	// in index order (in the statement's memory context).
+	std::unordered_map<std::string, std::uint32_t> lead_index;
+	std::vector<Datum> keys;
+	std::string key_buffer;
+	std::vector<core::Value> row; // one row's values, schema order
+};
+
+// Drops stale plans.  Call at the start of a trigger or function, before
+// GetTablePlan: plans are never dropped in between, so pointers stay valid
+// for the whole call even if an invalidation arrives during it.
+void RefreshPlans();
+
+// The plan of attached table `relid`, built on first use (needs SPI);
+// nullptr if the table has no activity attachment.
+TablePlan *GetTablePlan(Oid relid);
+
+// Compiles every model against one table: what add_rule and
+// attach_activities call to reject a condition naming a missing column.
+std::vector<core::CompiledModel> CompileModels(const std::vector<core::ModelSpec> &models,
+                                               const ActivityTable &table);
+
+// Marks every backend's plans stale at commit (this one's at once).
+void InvalidatePlans();
+
+// Registers the relcache callback; from _PG_init.
+void RegisterPlanInvalidation();
+
+} // namespace leadscore::pg
