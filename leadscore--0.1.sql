@@ -238,20 +238,22 @@ CREATE TABLE leadscore.ingest_log (
 -- Internal C helpers (not part of the public surface).
 ------------------------------------------------------------------------
 
-CREATE FUNCTION leadscore._check_model(half_life interval, mql_threshold float8, sql_threshold float8,
+CREATE FUNCTION leadscore._check_model(name text, half_life interval, mql_threshold float8, sql_threshold float8,
 		stages text[], stage_min_points float8, max_score float8) RETURNS void
 	AS 'MODULE_PATHNAME', 'leadscore_check_model' LANGUAGE C;
-CREATE FUNCTION leadscore._check_rule(stages text[], rule_names text[], name text, activity_type text,
+CREATE FUNCTION leadscore._check_rule(model text, stages text[], rule_names text[], name text, activity_type text,
 		points float8, stage text, condition text, max_count integer) RETURNS text
 	AS 'MODULE_PATHNAME', 'leadscore_check_rule' LANGUAGE C;
 CREATE FUNCTION leadscore._check_tables() RETURNS void
-	AS 'MODULE_PATHNAME', 'leadscore_check_tables' LANGUAGE C;
+	AS 'MODULE_PATHNAME', 'leadscore_check_tables' LANGUAGE C
+	SET search_path = pg_catalog, pg_temp;
 CREATE FUNCTION leadscore._invalidate() RETURNS void
 	AS 'MODULE_PATHNAME', 'leadscore_invalidate' LANGUAGE C;
 CREATE FUNCTION leadscore.float8_array_add(float8[], float8[]) RETURNS float8[]
 	AS 'MODULE_PATHNAME', 'leadscore_float8_array_add' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION leadscore.activity_trigger() RETURNS trigger
-	AS 'MODULE_PATHNAME', 'leadscore_activity_trigger' LANGUAGE C;
+	AS 'MODULE_PATHNAME', 'leadscore_activity_trigger' LANGUAGE C
+	SET search_path = pg_catalog, pg_temp;
 
 ------------------------------------------------------------------------
 -- Models and rules
@@ -279,7 +281,7 @@ BEGIN
 	IF EXISTS (SELECT 1 FROM leadscore.models m WHERE m.name = create_model.name) THEN
 		RAISE EXCEPTION 'model "%" already exists', name USING ERRCODE = '42710';
 	END IF;
-	PERFORM leadscore._check_model(half_life, mql_threshold, sql_threshold, coalesce(stages, '{}'),
+	PERFORM leadscore._check_model(name, half_life, mql_threshold, sql_threshold, coalesce(stages, '{}'),
 		stage_min_points, max_score);
 	INSERT INTO leadscore.models (name, half_life, mql_threshold, sql_threshold, sql_min_grade, stages,
 		stage_min_points, proposition, grade_profile, max_score, epoch)
@@ -301,6 +303,17 @@ BEGIN
 			HINT = 'leadscore.models lists the models; leadscore.create_model() makes one.';
 	END IF;
 	RETURN found;
+END $$;
+
+-- New rules score new rows at once; the history already scored keeps its
+-- old points until rescore() (which blocks writers while it runs).
+CREATE FUNCTION leadscore._rule_change_notice(model text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF EXISTS (SELECT 1 FROM leadscore.attachments WHERE kind = 'activities') THEN
+		RAISE NOTICE 'rules of model "%" changed: new activity rows use them now', model
+			USING HINT = format('Run SELECT leadscore.rescore(%L) to apply them to the history.', model);
+	END IF;
 END $$;
 
 CREATE FUNCTION leadscore.add_rule(
@@ -331,7 +344,7 @@ BEGIN
 				WHERE n = activity_type OR n LIKE activity_type || '\_%');
 		END LOOP;
 	END IF;
-	normalized := leadscore._check_rule(model_stages, names, rule_name, activity_type, points, stage,
+	normalized := leadscore._check_rule(model, model_stages, names, rule_name, activity_type, points, stage,
 		condition, max_count);
 	INSERT INTO leadscore.rules (model_id, name, activity_type, points, stage, condition, max_count)
 	VALUES (mid, rule_name, activity_type, points, stage, normalized, max_count)
@@ -339,6 +352,7 @@ BEGIN
 	UPDATE leadscore.models SET version = version + 1 WHERE id = mid;
 	PERFORM leadscore._check_tables();
 	PERFORM leadscore._invalidate();
+	PERFORM leadscore._rule_change_notice(model);
 	RETURN new_id;
 END $$;
 
@@ -353,6 +367,7 @@ BEGIN
 	END IF;
 	UPDATE leadscore.models SET version = version + 1 WHERE models.id = mid;
 	PERFORM leadscore._invalidate();
+	PERFORM leadscore._rule_change_notice((SELECT m.name FROM leadscore.models m WHERE m.id = mid));
 END $$;
 
 CREATE FUNCTION leadscore.drop_model(name text) RETURNS void
@@ -488,13 +503,15 @@ END $$;
 ------------------------------------------------------------------------
 
 CREATE FUNCTION leadscore.rescore(model text DEFAULT NULL) RETURNS bigint
-	AS 'MODULE_PATHNAME', 'leadscore_rescore' LANGUAGE C;
+	AS 'MODULE_PATHNAME', 'leadscore_rescore' LANGUAGE C
+	SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION leadscore.rescore(text) IS
 	'rebuilds lead state of one model (all when NULL) from the attached history; blocks writers of attached tables until commit';
 
 CREATE FUNCTION leadscore.verify(model text DEFAULT NULL)
 	RETURNS TABLE (model text, lead_id text, difference text)
-	AS 'MODULE_PATHNAME', 'leadscore_verify' LANGUAGE C;
+	AS 'MODULE_PATHNAME', 'leadscore_verify' LANGUAGE C
+	SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION leadscore.verify(text) IS
 	'recomputes lead state from the attached history and returns every difference; no rows means consistent';
 
@@ -583,3 +600,11 @@ SELECT NULL, m.name, coalesce(sum(s.activity_count), 0)::bigint, NULL, NULL
 FROM leadscore.models m
 LEFT JOIN leadscore.lead_state s ON s.model_id = m.id
 GROUP BY m.name;
+
+CREATE FUNCTION leadscore.explain(model text, lead_id anyelement)
+	RETURNS TABLE (rule text, activity_type text, points float8, stage text, activities bigint,
+		counted bigint, raw_points float8, points_now float8, share float8)
+	AS 'MODULE_PATHNAME', 'leadscore_explain' LANGUAGE C
+	SET search_path = pg_catalog, pg_temp STRICT;
+COMMENT ON FUNCTION leadscore.explain(text, anyelement) IS
+	'per rule of the model: the lead''s matching activities, those that count (caps), raw points, points now after decay, share of the score';

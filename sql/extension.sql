@@ -38,12 +38,14 @@ SELECT 'B+'::leadscore.grade > 'B' AS works_without_search_path,
 FROM unnest(ARRAY['B', 'A-', 'C']::leadscore.grade[]) AS g;
 RESET search_path;
 
--- Every function is schema-qualified and none trusts the caller's
--- search_path: only C functions so far, which run no SQL.
-SELECT p.proname, l.lanname, p.prosecdef
+-- No function trusts the caller's search_path: every SQL and PL/pgSQL
+-- function pins it (C functions run schema-qualified SQL only).
+SELECT l.lanname, count(*) AS functions,
+       count(*) FILTER (WHERE p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp']) AS search_path_pinned,
+       count(*) FILTER (WHERE p.prosecdef) AS security_definer
 FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
 WHERE p.pronamespace = 'leadscore'::regnamespace AND l.lanname <> 'c'
-ORDER BY 1;
+GROUP BY l.lanname ORDER BY 1;
 
 -- Drop and re-create: CRM tables that use the grade type block the drop.
 CREATE TABLE public.contacts_with_grade (id int, g leadscore.grade);

@@ -56,20 +56,20 @@ Datum TextDatum(const std::string &s) {
 
 extern "C" {
 
-// _check_model(half_life, mql, sql, stages, stage_min_points, max_score):
-// raises the core's error for a bad setting.
+// _check_model(name, half_life, mql, sql, stages, stage_min_points,
+// max_score): raises the core's error for a bad setting.
 PG_FUNCTION_INFO_V1(leadscore_check_model);
 Datum leadscore_check_model(PG_FUNCTION_ARGS) {
 	leadscore::core::ModelSpec spec;
-	spec.name = "model";
-	spec.half_life_us = PG_ARGISNULL(0) ? 0 : IntervalUs(PG_GETARG_INTERVAL_P(0));
-	bool negative_half_life = !PG_ARGISNULL(0) && spec.half_life_us <= 0;
-	spec.mql_threshold = PG_GETARG_FLOAT8(1);
-	spec.sql_threshold = PG_GETARG_FLOAT8(2);
-	std::vector<std::string> stages = TextArrayArg(fcinfo, 3);
-	spec.stage_min_points = PG_GETARG_FLOAT8(4);
-	if (!PG_ARGISNULL(5))
-		spec.max_score = PG_GETARG_FLOAT8(5);
+	spec.name = TextArg(fcinfo, 0);
+	spec.half_life_us = PG_ARGISNULL(1) ? 0 : IntervalUs(PG_GETARG_INTERVAL_P(1));
+	bool negative_half_life = !PG_ARGISNULL(1) && spec.half_life_us <= 0;
+	spec.mql_threshold = PG_GETARG_FLOAT8(2);
+	spec.sql_threshold = PG_GETARG_FLOAT8(3);
+	std::vector<std::string> stages = TextArrayArg(fcinfo, 4);
+	spec.stage_min_points = PG_GETARG_FLOAT8(5);
+	if (!PG_ARGISNULL(6))
+		spec.max_score = PG_GETARG_FLOAT8(6);
 	return Guarded([&] {
 		if (negative_half_life)
 			throw leadscore::core::Error(leadscore::core::ErrorKind::InvalidValue,
@@ -81,22 +81,23 @@ Datum leadscore_check_model(PG_FUNCTION_ARGS) {
 	});
 }
 
-// _check_rule(stages, rule_names, name, activity_type, points, stage,
-// condition, max_count) -> the normalised condition (NULL: none).
+// _check_rule(model, stages, rule_names, name, activity_type, points,
+// stage, condition, max_count) -> the normalised condition (NULL: none).
 PG_FUNCTION_INFO_V1(leadscore_check_rule);
 Datum leadscore_check_rule(PG_FUNCTION_ARGS) {
-	std::vector<std::string> stages = TextArrayArg(fcinfo, 0);
-	std::vector<std::string> names = TextArrayArg(fcinfo, 1);
-	std::string name = TextArg(fcinfo, 2), type = TextArg(fcinfo, 3);
-	double points = PG_GETARG_FLOAT8(4);
-	bool has_stage = !PG_ARGISNULL(5), has_condition = !PG_ARGISNULL(6);
-	std::string stage = has_stage ? TextArg(fcinfo, 5) : std::string();
-	std::string condition = has_condition ? TextArg(fcinfo, 6) : std::string();
-	std::int32_t max_count = PG_ARGISNULL(7) ? 0 : PG_GETARG_INT32(7);
-	bool zero_cap = !PG_ARGISNULL(7) && max_count == 0;
+	std::string model_name = TextArg(fcinfo, 0);
+	std::vector<std::string> stages = TextArrayArg(fcinfo, 1);
+	std::vector<std::string> names = TextArrayArg(fcinfo, 2);
+	std::string name = TextArg(fcinfo, 3), type = TextArg(fcinfo, 4);
+	double points = PG_GETARG_FLOAT8(5);
+	bool has_stage = !PG_ARGISNULL(6), has_condition = !PG_ARGISNULL(7);
+	std::string stage = has_stage ? TextArg(fcinfo, 6) : std::string();
+	std::string condition = has_condition ? TextArg(fcinfo, 7) : std::string();
+	std::int32_t max_count = PG_ARGISNULL(8) ? 0 : PG_GETARG_INT32(8);
+	bool zero_cap = !PG_ARGISNULL(8) && max_count <= 0;
 	return Guarded([&] {
 		leadscore::core::ModelSpec model;
-		model.name = "model";
+		model.name = model_name;
 		model.stages = stages;
 		for (std::size_t i = 0; i < names.size(); i++) {
 			leadscore::core::RuleSpec other;
@@ -105,7 +106,7 @@ Datum leadscore_check_rule(PG_FUNCTION_ARGS) {
 			model.rules.push_back(other);
 		}
 		if (zero_cap)
-			throw leadscore::core::Error(leadscore::core::ErrorKind::InvalidValue, "max_count must be at least 1",
+			throw leadscore::core::Error(leadscore::core::ErrorKind::InvalidValue, "max_count must be at least 1, not " + std::to_string(max_count),
 			                             "Use NULL for a rule without a cap.");
 		leadscore::core::RuleSpec rule;
 		rule.name = name;
