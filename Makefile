@@ -49,5 +49,11 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# Rebuild what includes a changed header (PGXS tracks no header
+# dependencies unless PostgreSQL was configured with --enable-depend).
+override CXXFLAGS += -MMD -MP
+-include $(OBJS:.o=.d)
+EXTRA_CLEAN += $(OBJS:.o=.d)
+
 # The core's stricter warnings (CMake uses the same set).
 src/core/%.o: override CXXFLAGS += -Wpedantic -Wshadow -Wconversion

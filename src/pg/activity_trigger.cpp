@@ -115,9 +115,8 @@ void ScoreStatement(TriggerData *trigger) {
 	ConnectSpi();
 	RefreshPlans();
 	TablePlan *tp = GetTablePlan(relid);
-	KeyType kt;
-		CallPg([&] { kt = LeadKeyType(); });
-	if (tp != nullptr && kt.oid != InvalidOid) {
+	if (tp != nullptr && tp->key_type.oid != InvalidOid) {
+		const KeyType &kt = tp->key_type;
 		ResetStatement(tp);
 		StatementCounts counts;
 		ReadStatement(trigger, tp, kt, &counts);

@@ -34,6 +34,9 @@ std::unique_ptr<TablePlan> BuildPlan(Oid relid) {
 	auto plan = std::make_unique<TablePlan>();
 	if (!LoadActivityTable(relid, &plan->table))
 		return nullptr;
+	// Attaching the first table fixes the key type and invalidates plans,
+	// so it cannot change under a cached plan.
+	CallPg([&] { plan->key_type = LeadKeyType(); });
 	plan->plan = std::make_unique<core::IngestPlan>(CompileModels(LoadModels(), plan->table));
 	plan->batch = std::make_unique<core::IngestBatch>(*plan->plan, [] { return InterruptPending != 0; });
 	return plan;
@@ -70,9 +73,10 @@ TablePlan *GetTablePlan(Oid relid) {
 }
 
 void InvalidatePlans() {
-	if (models_relid == InvalidOid)
-		models_relid = ModelsRelid();
-	Oid relid = models_relid;
+	// Looked up each time: DROP and CREATE EXTENSION in one session make
+	// a new leadscore.models.
+	Oid relid = ModelsRelid();
+	models_relid = relid;
 	CallPg([relid] { CacheInvalidateRelcacheByRelid(relid); });
 	plans_stale = true;
 }

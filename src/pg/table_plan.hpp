@@ -8,6 +8,7 @@
 #pragma once
 
 #include "pg/model_catalog.hpp"
+#include "pg/state_store.hpp"
 
 #include "core/ingest_batch.hpp"
 #include "core/ingest_plan.hpp"
@@ -21,6 +22,7 @@ namespace leadscore::pg {
 
 struct TablePlan {
 	ActivityTable table;
+	KeyType key_type; // the database's lead key type when the plan was built
 	std::unique_ptr<core::IngestPlan> plan;
 	std::unique_ptr<core::IngestBatch> batch;
 	// Per statement: lead key bytes -> dense lead index, and the key Datums
