@@ -65,7 +65,7 @@ SELECT leadscore.create_model('int_model', half_life => NULL) > 0 AS created;
 SELECT leadscore.add_rule('int_model', 'call', 30, max_count => 2) > 0 AS added;
 SELECT leadscore.attach_activities('keys_test.int_activities', 'lead', 'kind', 'at');
 INSERT INTO keys_test.int_activities SELECT i % 3, 'call', '2026-01-01'::timestamp + i * interval '1 day' FROM generate_series(1, 10) i;
-SELECT lead_id, score, activity_count, pg_typeof(lead_id) AS key_type FROM leadscore.lead_scores ORDER BY lead_id COLLATE "C";
+SELECT lead_id, score, activity_count, pg_typeof(lead_id) AS key_type FROM leadscore.lead_scores ORDER BY lead_id;
 SELECT * FROM leadscore.explain('int_model', 1) WHERE activities > 0;
 SELECT * FROM leadscore.verify();
 
