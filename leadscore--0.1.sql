@@ -251,9 +251,11 @@ CREATE FUNCTION leadscore._invalidate() RETURNS void
 	AS 'MODULE_PATHNAME', 'leadscore_invalidate' LANGUAGE C;
 CREATE FUNCTION leadscore.float8_array_add(float8[], float8[]) RETURNS float8[]
 	AS 'MODULE_PATHNAME', 'leadscore_float8_array_add' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+-- SECURITY DEFINER: whoever may write a CRM table gets its rows scored
+-- without any right on leadscore's own tables.
 CREATE FUNCTION leadscore.activity_trigger() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'leadscore_activity_trigger' LANGUAGE C
-	SET search_path = pg_catalog, pg_temp;
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
 ------------------------------------------------------------------------
 -- Models and rules
@@ -517,7 +519,7 @@ COMMENT ON FUNCTION leadscore.verify(text) IS
 
 -- TRUNCATE has no transition table: rebuild from what is left.
 CREATE FUNCTION leadscore.truncate_trigger() RETURNS trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
 	PERFORM leadscore.rescore();
 	RETURN NULL;
@@ -587,6 +589,10 @@ BEGIN
 END $f$;
 SELECT leadscore._create_views(false);
 
+-- Readers (BI tools) see the views; only admin functions change anything.
+GRANT USAGE ON SCHEMA leadscore TO PUBLIC;
+GRANT SELECT ON leadscore.models, leadscore.rules TO PUBLIC;
+
 CREATE VIEW leadscore.stats AS
 SELECT a.tbl AS source, NULL::text AS model, NULL::bigint AS rows_scored,
 	coalesce(sum(l.rows_skipped), 0)::bigint AS rows_skipped,
@@ -608,3 +614,4 @@ CREATE FUNCTION leadscore.explain(model text, lead_id anyelement)
 	SET search_path = pg_catalog, pg_temp STRICT;
 COMMENT ON FUNCTION leadscore.explain(text, anyelement) IS
 	'per rule of the model: the lead''s matching activities, those that count (caps), raw points, points now after decay, share of the score';
+GRANT SELECT ON leadscore.stats TO PUBLIC;
