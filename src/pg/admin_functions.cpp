@@ -1,6 +1,7 @@
 // C entry points behind the admin functions of leadscore--*.sql: checks that
 // the core does (so SQL and triggers agree on what is valid) and cache
 // invalidation.
+#include "pg/fmgr_args.hpp"
 #include "pg/guard.hpp"
 #include "pg/spi_query.hpp"
 #include "pg/table_plan.hpp"
@@ -20,27 +21,10 @@ extern "C" {
 
 using leadscore::pg::CallPg;
 using leadscore::pg::Guarded;
+using leadscore::pg::TextArg;
+using leadscore::pg::TextArrayArg;
 
 namespace {
-
-std::string TextArg(FunctionCallInfo fcinfo, int n) {
-	text *t = PG_GETARG_TEXT_PP(n);
-	return std::string(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
-}
-
-// text[] argument to strings (NULL elements become empty names, which the
-// core rejects).
-std::vector<std::string> TextArrayArg(FunctionCallInfo fcinfo, int n) {
-	ArrayType *array = PG_GETARG_ARRAYTYPE_P(n);
-	Datum *elems;
-	bool *nulls;
-	int count;
-	deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &count);
-	std::vector<std::string> out;
-	for (int i = 0; i < count; i++)
-		out.push_back(nulls[i] ? std::string() : std::string(TextDatumGetCString(elems[i])));
-	return out;
-}
 
 double IntervalUs(Interval *iv) {
 	// A month counts 30 days, as PostgreSQL's interval arithmetic does.
@@ -60,22 +44,21 @@ extern "C" {
 // max_score): raises the core's error for a bad setting.
 PG_FUNCTION_INFO_V1(leadscore_check_model);
 Datum leadscore_check_model(PG_FUNCTION_ARGS) {
-	leadscore::core::ModelSpec spec;
-	spec.name = TextArg(fcinfo, 0);
-	spec.half_life_us = PG_ARGISNULL(1) ? 0 : IntervalUs(PG_GETARG_INTERVAL_P(1));
-	bool negative_half_life = !PG_ARGISNULL(1) && spec.half_life_us <= 0;
-	spec.mql_threshold = PG_GETARG_FLOAT8(2);
-	spec.sql_threshold = PG_GETARG_FLOAT8(3);
-	std::vector<std::string> stages = TextArrayArg(fcinfo, 4);
-	spec.stage_min_points = PG_GETARG_FLOAT8(5);
-	if (!PG_ARGISNULL(6))
-		spec.max_score = PG_GETARG_FLOAT8(6);
 	return Guarded([&] {
+		leadscore::core::ModelSpec spec;
+		spec.name = TextArg(fcinfo, 0);
+		spec.half_life_us = PG_ARGISNULL(1) ? 0 : IntervalUs(PG_GETARG_INTERVAL_P(1));
+		bool negative_half_life = !PG_ARGISNULL(1) && spec.half_life_us <= 0;
+		spec.mql_threshold = PG_GETARG_FLOAT8(2);
+		spec.sql_threshold = PG_GETARG_FLOAT8(3);
+		spec.stages = TextArrayArg(fcinfo, 4);
+		spec.stage_min_points = PG_GETARG_FLOAT8(5);
+		if (!PG_ARGISNULL(6))
+			spec.max_score = PG_GETARG_FLOAT8(6);
 		if (negative_half_life)
 			throw leadscore::core::Error(leadscore::core::ErrorKind::InvalidValue,
 			                             "half_life must be positive",
 			                             "Use NULL for a model whose scores do not decay.");
-		spec.stages = stages;
 		leadscore::core::ValidateModel(spec);
 		PG_RETURN_VOID();
 	});
@@ -85,20 +68,18 @@ Datum leadscore_check_model(PG_FUNCTION_ARGS) {
 // stage, condition, max_count) -> the normalised condition (NULL: none).
 PG_FUNCTION_INFO_V1(leadscore_check_rule);
 Datum leadscore_check_rule(PG_FUNCTION_ARGS) {
-	std::string model_name = TextArg(fcinfo, 0);
-	std::vector<std::string> stages = TextArrayArg(fcinfo, 1);
-	std::vector<std::string> names = TextArrayArg(fcinfo, 2);
-	std::string name = TextArg(fcinfo, 3), type = TextArg(fcinfo, 4);
-	double points = PG_GETARG_FLOAT8(5);
-	bool has_stage = !PG_ARGISNULL(6), has_condition = !PG_ARGISNULL(7);
-	std::string stage = has_stage ? TextArg(fcinfo, 6) : std::string();
-	std::string condition = has_condition ? TextArg(fcinfo, 7) : std::string();
-	std::int32_t max_count = PG_ARGISNULL(8) ? 0 : PG_GETARG_INT32(8);
-	bool zero_cap = !PG_ARGISNULL(8) && max_count <= 0;
 	return Guarded([&] {
 		leadscore::core::ModelSpec model;
-		model.name = model_name;
-		model.stages = stages;
+		model.name = TextArg(fcinfo, 0);
+		model.stages = TextArrayArg(fcinfo, 1);
+		std::vector<std::string> names = TextArrayArg(fcinfo, 2);
+		std::string name = TextArg(fcinfo, 3), type = TextArg(fcinfo, 4);
+		double points = PG_GETARG_FLOAT8(5);
+		bool has_stage = !PG_ARGISNULL(6), has_condition = !PG_ARGISNULL(7);
+		std::string stage = has_stage ? TextArg(fcinfo, 6) : std::string();
+		std::string condition = has_condition ? TextArg(fcinfo, 7) : std::string();
+		std::int32_t max_count = PG_ARGISNULL(8) ? 0 : PG_GETARG_INT32(8);
+		bool zero_cap = !PG_ARGISNULL(8) && max_count <= 0;
 		for (std::size_t i = 0; i < names.size(); i++) {
 			leadscore::core::RuleSpec other;
 			other.id = static_cast<std::int32_t>(i + 1);

@@ -2,6 +2,7 @@
 // activities that matched and counted, their raw points and what they are
 // worth now, recomputed from the lead's history.
 #include "pg/datum_value.hpp"
+#include "pg/fmgr_args.hpp"
 #include "pg/guard.hpp"
 #include "pg/lead_history.hpp"
 #include "pg/spi_query.hpp"
@@ -89,19 +90,15 @@ extern "C" {
 
 PG_FUNCTION_INFO_V1(leadscore_explain);
 Datum leadscore_explain(PG_FUNCTION_ARGS) {
-	std::string model = TextDatumGetCString(PG_GETARG_DATUM(0));
 	std::int64_t now = TimestampToUnixUs(GetCurrentTransactionStartTimestamp());
 	InitMaterializedSRF(fcinfo, 0);
 	ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
 	return Guarded([&] {
-		ConnectSpi();
-		RefreshPlans();
-		KeyType kt;
-		CallPg([&] { kt = LeadKeyType(); });
+		KeyType kt = BeginEngineCall();
 		std::vector<ExplainRow> rows;
 		if (kt.oid != InvalidOid) {
 			Datum key = CallPg([&] { return KeyArgument(fcinfo, kt); });
-			rows = Explain(kt, key, model, now);
+			rows = Explain(kt, key, TextArg(fcinfo, 0), now);
 		}
 		FinishSpi();
 		for (const ExplainRow &r : rows)

@@ -4,6 +4,7 @@
 // ordered by lead, and each lead is recomputed as its rows go by.  With
 // several, every lead of the union is recomputed from per-lead queries of
 // each table (an index on each table's lead column keeps that fast).
+#include "pg/fmgr_args.hpp"
 #include "pg/guard.hpp"
 #include "pg/lead_history.hpp"
 #include "pg/lead_key.hpp"
@@ -38,8 +39,8 @@ std::int64_t TimestampToUnixUsNow() {
 
 constexpr std::size_t kWriteBatch = 1000;
 
-// Calls `done(key, recomputed)` for every lead with history in any attached
-// activity table, for the model `model_index` of the plans.
+// Called with every lead that has history in an attached activity table,
+// recomputed for one model.
 using LeadDone = std::function<void(Datum key, const std::string &key_bytes, const core::Recomputed &)>;
 
 const core::CompiledModel *ModelOf(TablePlan *tp, std::int32_t model_id) {
@@ -126,7 +127,7 @@ std::int32_t ModelId(const std::string &name) {
 	return static_cast<std::int32_t>(std::stol(*rows[0][0]));
 }
 
-std::vector<std::int32_t> ModelIds(FunctionCallInfo fcinfo, const std::string &name, bool all) {
+std::vector<std::int32_t> ModelIds(const std::string &name, bool all) {
 	std::vector<std::int32_t> ids;
 	if (!all)
 		ids.push_back(ModelId(name));
@@ -265,14 +266,11 @@ extern "C" {
 PG_FUNCTION_INFO_V1(leadscore_rescore);
 Datum leadscore_rescore(PG_FUNCTION_ARGS) {
 	bool all = PG_ARGISNULL(0);
-	std::string name = all ? std::string() : std::string(TextDatumGetCString(PG_GETARG_DATUM(0)));
 	return Guarded([&] {
-		ConnectSpi();
-		RefreshPlans();
-		KeyType kt;
-		CallPg([&] { kt = LeadKeyType(); });
+		std::string name = all ? std::string() : TextArg(fcinfo, 0);
+		KeyType kt = BeginEngineCall();
 		std::int64_t total = 0;
-		std::vector<std::int32_t> ids = ModelIds(fcinfo, name, all);
+		std::vector<std::int32_t> ids = ModelIds(name, all);
 		if (kt.oid != InvalidOid) {
 			LockActivityTables();
 			for (std::int32_t id : ids)
@@ -289,18 +287,15 @@ Datum leadscore_rescore(PG_FUNCTION_ARGS) {
 PG_FUNCTION_INFO_V1(leadscore_verify);
 Datum leadscore_verify(PG_FUNCTION_ARGS) {
 	bool all = PG_ARGISNULL(0);
-	std::string name = all ? std::string() : std::string(TextDatumGetCString(PG_GETARG_DATUM(0)));
 	std::int64_t now = TimestampToUnixUsNow();
 	InitMaterializedSRF(fcinfo, 0);
 	ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
 	return Guarded([&] {
-		ConnectSpi();
-		RefreshPlans();
-		KeyType kt;
-		CallPg([&] { kt = LeadKeyType(); });
+		std::string name = all ? std::string() : TextArg(fcinfo, 0);
+		KeyType kt = BeginEngineCall();
 		std::vector<Difference> differences;
 		if (kt.oid != InvalidOid)
-			for (std::int32_t id : ModelIds(fcinfo, name, all))
+			for (std::int32_t id : ModelIds(name, all))
 				VerifyModel(kt, id, now, &differences);
 		FinishSpi();
 		for (const Difference &d : differences)

@@ -2,6 +2,7 @@
 #include "pg/table_plan.hpp"
 
 #include "pg/guard.hpp"
+#include "pg/spi_query.hpp"
 
 extern "C" {
 #include "catalog/namespace.h"
@@ -70,6 +71,14 @@ TablePlan *GetTablePlan(Oid relid) {
 	if (it == plans->end())
 		it = plans->emplace(relid, BuildPlan(relid)).first;
 	return it->second.get();
+}
+
+KeyType BeginEngineCall() {
+	ConnectSpi();
+	RefreshPlans();
+	KeyType kt;
+	CallPg([&] { kt = LeadKeyType(); });
+	return kt;
 }
 
 void InvalidatePlans() {

@@ -42,6 +42,11 @@ void RefreshPlans();
 // nullptr if the table has no activity attachment.
 TablePlan *GetTablePlan(Oid relid);
 
+// The start of every function that reads or writes scores: connects SPI,
+// drops stale plans, and returns the database's lead key type (InvalidOid
+// before the first attachment).  End with FinishSpi().
+KeyType BeginEngineCall();
+
 // Compiles every model against one table: what add_rule and
 // attach_activities call to reject a condition naming a missing column.
 std::vector<core::CompiledModel> CompileModels(const std::vector<core::ModelSpec> &models,

@@ -1,0 +1,17 @@
+// Function arguments as C++ values.  Call inside Guarded: the PostgreSQL
+// part (detoasting) runs through CallPg, so its errors unwind C++ properly.
+#pragma once
+
+#include "pg/postgres_headers.hpp"
+
+#include <string>
+#include <vector>
+
+namespace leadscore::pg {
+
+std::string TextArg(FunctionCallInfo fcinfo, int n);
+
+// NULL elements become empty strings (which the core rejects as names).
+std::vector<std::string> TextArrayArg(FunctionCallInfo fcinfo, int n);
+
+} // namespace leadscore::pg
