@@ -1,37 +1,269 @@
--- The leadscore demo.  scripts/demo.sh runs it on a throw-away cluster.
+-- The leadscore demo.  scripts/demo.sh runs it on a throw-away cluster:
+--   psql -v ON_ERROR_STOP=1 -v datadir=<dir>/data -f demo.sql
+-- Data: data/README.md.  The leads and won deals are real (Olist marketing
+-- funnel, CC BY-NC-SA 4.0, demo/test use only); the activity stream is
+-- DERIVED from them by data/derive_activities.py (synthetic rows, a planted
+-- signal), so nothing below is evidence that any model predicts anything.
 \pset footer off
+\pset null '(null)'
 \set ECHO queries
+\echo 'leadscore demo.  Leads and won deals: REAL (Olist marketing funnel, CC BY-NC-SA 4.0,'
+\echo 'demo/test use only).  Activity stream: DERIVED from them by data/derive_activities.py,'
+\echo 'mostly synthetic, with a planted signal (data/README.md).  The files carry no time'
+\echo 'zone; they are read and shown as UTC.'
+SET TimeZone = 'UTC';
+
+\echo
+\echo '=== 1. A CRM: 8,000 real B2B leads (Olist sellers), 842 won deals, and an activity table'
+\echo
 
 CREATE EXTENSION leadscore;
 SELECT extversion FROM pg_extension WHERE extname = 'leadscore';
 
--- Lead grades: how well a lead fits the ideal customer profile, A+ ... F.
--- They compare and sort as grades do, and move in thirds of a letter.
-SELECT 'B+'::leadscore.grade > 'B' AS "B+ beats B",
-       'C'::leadscore.grade + 2 AS "C two steps up",
-       'A'::leadscore.grade + 5 AS "A five up (saturates)",
-       'D'::leadscore.grade - 9 AS "D nine down (saturates)";
+CREATE SCHEMA crm;
 
-CREATE TEMP TABLE contacts (name text, job_title text, grade leadscore.grade);
-INSERT INTO contacts VALUES
-	('Ana Souza', 'Head of Sales Operations', 'A-'),
-	('Bruno Lima', 'Student', 'F'),
-	('Carla Dias', 'Marketing Manager', 'B'),
-	('Davi Rocha', 'CFO', 'A+'),
-	('Elisa Reis', 'Intern', 'D+'),
-	('Fábio Melo', 'IT Director', 'B+');
-CREATE INDEX ON contacts (grade);
+-- One row per lead (an Olist MQL: a business that signed up on a landing page).
+-- id is the CRM's bigint key: 1 + the position of mql_id in byte order, the
+-- numbering data/derive_activities.py uses for the activity rows.
+CREATE TABLE crm.contacts (
+	id bigint PRIMARY KEY,
+	mql_id text NOT NULL UNIQUE,
+	first_contact_date date NOT NULL,
+	landing_page_id text,
+	origin text
+);
 
-SELECT name, job_title, grade FROM contacts ORDER BY grade DESC;
-SELECT grade >= 'B' AS sales_worthy, count(*), max(grade) AS best, min(grade) AS worst
-FROM contacts GROUP BY 1 ORDER BY 1 DESC;
+-- Won deals (observed outcomes, 842 rows).
+CREATE TABLE crm.deals (
+	contact_id bigint PRIMARY KEY REFERENCES crm.contacts,
+	won_at timestamptz NOT NULL,
+	business_segment text,
+	lead_type text,
+	business_type text
+);
 
--- The condition language that scoring rules and grade criteria use,
--- checked and normalised.  A bad condition says where it went wrong.
-SELECT leadscore.check_condition($$url like '/pricing%' and Duration_S>=30$$) AS rule_condition;
-SELECT leadscore.check_condition($$job_title ~* '(chief|head|vp|director)' AND NOT (country IN ('XX', 'YY'))$$) AS criterion;
+-- What the leads do: web visits, form fills, emails, webinars ...
+-- source says where a row comes from: 'olist' (observed first contact),
+-- 'synthetic' (derived), 'demo' (typed in below).
+CREATE TABLE crm.activities (
+	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	lead_id bigint NOT NULL REFERENCES crm.contacts,
+	kind text NOT NULL,
+	occurred_at timestamptz NOT NULL,
+	url text,
+	duration_s integer,
+	channel text,
+	source text NOT NULL
+);
+CREATE INDEX ON crm.activities (lead_id, occurred_at);
 
+-- The real Olist files, unchanged, read by the server (COPY needs a literal
+-- file name, so psql glues :datadir and the file name together first).
+CREATE TEMP TABLE olist_mql (mql_id text, first_contact_date date, landing_page_id text, origin text);
+CREATE TEMP TABLE olist_deals (mql_id text, seller_id text, sdr_id text, sr_id text, won_date timestamp,
+	business_segment text, lead_type text, lead_behaviour_profile text, has_company text, has_gtin text,
+	average_stock text, business_type text, declared_product_catalog_size text, declared_monthly_revenue text);
+\set mql_file :datadir '/olist/olist_marketing_qualified_leads_dataset.csv'
+\set deals_file :datadir '/olist/olist_closed_deals_dataset.csv'
+\set activities_file :datadir '/derived/activities.csv'
+COPY olist_mql FROM :'mql_file' (FORMAT csv, HEADER);
+COPY olist_deals FROM :'deals_file' (FORMAT csv, HEADER);
+
+INSERT INTO crm.contacts
+SELECT row_number() OVER (ORDER BY mql_id COLLATE "C"), mql_id, first_contact_date, landing_page_id, origin
+FROM olist_mql;
+INSERT INTO crm.deals
+SELECT c.id, d.won_date, d.business_segment, d.lead_type, d.business_type
+FROM olist_deals d JOIN crm.contacts c USING (mql_id);
+
+SELECT (SELECT count(*) FROM crm.contacts) AS leads, (SELECT count(*) FROM crm.deals) AS won,
+	(SELECT min(first_contact_date) FROM crm.contacts) AS first_lead,
+	(SELECT max(won_at)::date FROM crm.deals) AS last_win;
+
+\echo
+\echo '=== 2. Two scoring models over the same rules'
+\echo '--- The data is from 2017-2018 and scores decay relative to now(), so the main'
+\echo '--- model has no decay (half_life => NULL): it scores the whole history.  A copy'
+\echo '--- with a 30-day half-life shows what decay does to activity years old.'
+\echo
+
+SELECT leadscore.create_model('marketplace_seller', half_life => NULL,
+	mql_threshold => 50, sql_threshold => 100,
+	stages => '{awareness,consideration,decision}');
+
+\echo '--- Positive rules per buying stage, a capped rule (email opens: the 5 most recent count),'
+\echo '--- conditions on the activity row''s columns, two negative rules.'
+SELECT leadscore.add_rule('marketplace_seller', 'form_fill', 30, 'awareness', name => 'signed_up');
+SELECT leadscore.add_rule('marketplace_seller', 'page_view', 5, 'awareness',
+	condition => $$url LIKE '/blog/%'$$, name => 'blog_post');
+SELECT leadscore.add_rule('marketplace_seller', 'email_open', 8, 'awareness', max_count => 5);
+SELECT leadscore.add_rule('marketplace_seller', 'email_click', 10, 'consideration');
+SELECT leadscore.add_rule('marketplace_seller', 'content_download', 20, 'consideration');
+SELECT leadscore.add_rule('marketplace_seller', 'webinar', 25, 'consideration',
+	condition => 'duration_s >= 600', name => 'webinar_attended');
+SELECT leadscore.add_rule('marketplace_seller', 'page_view', 35, 'consideration',
+	condition => $$url LIKE '/pricing%' AND duration_s >= 30$$, name => 'pricing_read');
+SELECT leadscore.add_rule('marketplace_seller', 'demo_request', 50, 'decision');
+SELECT leadscore.add_rule('marketplace_seller', 'unsubscribe', -40);
+SELECT leadscore.add_rule('marketplace_seller', 'page_view', -10,
+	condition => $$url LIKE '/careers%'$$, name => 'careers_page');
+
+SELECT leadscore.create_model('marketplace_seller_30d', half_life => '30 days',
+	mql_threshold => 50, sql_threshold => 100);
+SELECT count(leadscore.add_rule('marketplace_seller_30d', r.activity_type, r.points, r.stage,
+		r.condition, r.max_count, r.name)) AS rules_copied
+FROM (SELECT r.* FROM leadscore.rules r JOIN leadscore.models m ON m.id = r.model_id
+	WHERE m.name = 'marketplace_seller' ORDER BY r.id) r;
+
+SELECT m.name AS model, r.name AS rule, r.activity_type, r.points, r.stage, r.condition, r.max_count
+FROM leadscore.rules r JOIN leadscore.models m ON m.id = r.model_id
+WHERE m.name = 'marketplace_seller' ORDER BY r.id;
+
+\echo
+\echo '=== 3. Attach the activity table, then load 33,000 rows: the triggers score them as they arrive'
+\echo
+
+SELECT leadscore.attach_activities('crm.activities', 'lead_id', 'kind', 'occurred_at') AS already_there;
+
+\timing on
+COPY crm.activities (lead_id, kind, occurred_at, url, duration_s, channel, source)
+	FROM :'activities_file' (FORMAT csv, HEADER);
+\timing off
+
+SELECT source, kind, count(*) FROM crm.activities GROUP BY 1, 2 ORDER BY 1, 3 DESC;
+
+\echo
+\echo '=== 4. The hottest leads (no decay), from the (model, stored score) index'
+\echo
+
+SELECT * FROM leadscore.top_leads('marketplace_seller', 10);
+
+\echo '--- status: nurture < 50 <= mql < 100 <= sql.  stage: the furthest stage with >= 10 points'
+SELECT status, stage, count(*), round(avg(score)) AS avg_score
+FROM leadscore.lead_scores WHERE model = 'marketplace_seller'
+GROUP BY status, stage ORDER BY min(score) DESC;
+
+\echo
+\echo '--- lead_scores.lead_id is bigint like crm.contacts.id: joins need no casts'
+SELECT c.id, left(c.mql_id, 8) AS mql, c.origin, c.first_contact_date, ls.score, ls.stage, ls.status,
+	d.won_at::date AS won, d.business_segment
+FROM leadscore.lead_scores ls
+JOIN crm.contacts c ON c.id = ls.lead_id
+LEFT JOIN crm.deals d ON d.contact_id = c.id
+WHERE ls.model = 'marketplace_seller'
+ORDER BY ls.score DESC, c.id LIMIT 8;
+
+\echo
+\echo '=== 5. A first look: do won leads score higher than the rest?'
+\echo '--- CAUTION: the activity stream was derived WITH the label (won leads were'
+\echo '--- given richer activity on purpose, data/README.md), so this shows the'
+\echo '--- machinery, not that the rules predict anything.'
+\echo
+
+SELECT d.contact_id IS NOT NULL AS won, count(*) AS leads,
+	round(avg(ls.score)) AS avg_score,
+	percentile_disc(0.5) WITHIN GROUP (ORDER BY ls.score) AS median_score,
+	round(100.0 * count(*) FILTER (WHERE ls.status <> 'nurture') / count(*), 1) AS pct_mql_or_sql,
+	round(100.0 * count(*) FILTER (WHERE ls.status = 'sql') / count(*), 1) AS pct_sql
+FROM leadscore.lead_scores ls
+LEFT JOIN crm.deals d ON d.contact_id = ls.lead_id
+WHERE ls.model = 'marketplace_seller'
+GROUP BY 1 ORDER BY 1 DESC;
+
+\echo '--- Read the other way: how often each status ended in a won deal (base rate 10.5 %)'
+SELECT ls.status, count(*) AS leads, count(d.contact_id) AS won,
+	round(100.0 * count(d.contact_id) / count(*), 1) AS win_rate_pct,
+	round((count(d.contact_id)::numeric / count(*)) / (842 / 8000.0), 2) AS lift
+FROM leadscore.lead_scores ls
+LEFT JOIN crm.deals d ON d.contact_id = ls.lead_id
+WHERE ls.model = 'marketplace_seller'
+GROUP BY 1 ORDER BY 4 DESC;
+
+\echo '--- For contrast, an OBSERVED signal (real Olist data, no derived rows): win rate by origin'
+SELECT coalesce(c.origin, '(empty)') AS origin, count(*) AS leads, count(d.contact_id) AS won,
+	round(100.0 * count(d.contact_id) / count(*), 1) AS win_rate_pct
+FROM crm.contacts c LEFT JOIN crm.deals d ON d.contact_id = c.id
+GROUP BY 1 ORDER BY 4 DESC;
+
+\echo
+\echo '=== 6. Decay: the 30-day model sees the same rows, years later'
+\echo
+
+SELECT * FROM leadscore.top_leads('marketplace_seller_30d', 3);
+SELECT status, count(*), max(score) AS best_score FROM leadscore.lead_scores
+WHERE model = 'marketplace_seller_30d' GROUP BY 1;
+
+\echo '--- A lead from 2017 comes back today: pricing page for 2 minutes, then a demo request'
+SELECT c.id AS comeback FROM crm.contacts c
+WHERE NOT EXISTS (SELECT FROM crm.deals d WHERE d.contact_id = c.id)
+ORDER BY c.first_contact_date, c.id LIMIT 1 \gset
+INSERT INTO crm.activities (lead_id, kind, occurred_at, url, duration_s, channel, source) VALUES
+	(:comeback, 'page_view', now() - interval '10 minutes', '/pricing/plans', 120, 'web', 'demo'),
+	(:comeback, 'demo_request', now() - interval '5 minutes', '/demo', NULL, 'web', 'demo');
+SELECT model, lead_id, round(score::numeric, 2) AS score, stage, status, last_activity_at
+FROM leadscore.lead_scores WHERE lead_id = :comeback ORDER BY model;
+SELECT lead_id, round(score::numeric, 2) AS score, stage, status
+FROM leadscore.top_leads('marketplace_seller_30d', 3);
+
+\echo
+\echo '=== 7. Caps: only the 5 most recent email opens count'
+\echo
+
+SELECT lead_id AS reader FROM crm.activities WHERE kind = 'email_open'
+GROUP BY lead_id ORDER BY count(*) DESC, lead_id LIMIT 1 \gset
+SELECT count(*) AS email_opens, max(occurred_at) AS last_open
+FROM crm.activities WHERE lead_id = :reader AND kind = 'email_open';
+SELECT model, round(score::numeric, 2) AS score, activity_count FROM leadscore.lead_scores
+WHERE lead_id = :reader ORDER BY model;
+\echo '--- One more open, today.  Without decay the score stays: the newest open replaces the'
+\echo '--- oldest of the five.  With decay it jumps: a fresh open replaced one from years ago.'
+INSERT INTO crm.activities (lead_id, kind, occurred_at, channel, source)
+VALUES (:reader, 'email_open', now(), 'email', 'demo');
+SELECT model, round(score::numeric, 2) AS score, activity_count FROM leadscore.lead_scores
+WHERE lead_id = :reader ORDER BY model;
+
+\echo
+\echo '=== 8. DELETE and UPDATE move the scores in the same transaction'
+\echo
+
+-- The hottest lead that has a demo request and a pricing read.
+SELECT t.lead_id AS hot FROM leadscore.top_leads('marketplace_seller', 50) t
+WHERE EXISTS (SELECT FROM crm.activities a WHERE a.lead_id = t.lead_id AND a.kind = 'demo_request')
+  AND EXISTS (SELECT FROM crm.activities a WHERE a.lead_id = t.lead_id AND a.url LIKE '/pricing%' AND a.duration_s >= 30)
+ORDER BY t.score_key DESC LIMIT 1 \gset
+BEGIN;
+SELECT kind, occurred_at, url, duration_s FROM crm.activities WHERE lead_id = :hot ORDER BY occurred_at;
+SELECT score, stage, status FROM leadscore.lead_scores WHERE model = 'marketplace_seller' AND lead_id = :hot;
+\echo '--- The demo request was logged by mistake: delete it (-50, no longer in decision)'
+DELETE FROM crm.activities WHERE lead_id = :hot AND kind = 'demo_request';
+SELECT score, stage, status FROM leadscore.lead_scores WHERE model = 'marketplace_seller' AND lead_id = :hot;
+\echo '--- The pricing visits were 3-second bot hits: they now fail duration_s >= 30 (-35 each)'
+UPDATE crm.activities SET duration_s = 3 WHERE lead_id = :hot AND kind = 'page_view' AND url LIKE '/pricing%';
+SELECT score, stage, status FROM leadscore.lead_scores WHERE model = 'marketplace_seller' AND lead_id = :hot;
+ROLLBACK;
+\echo '--- Rolled back together with the rows: the score is what it was'
+SELECT score, stage, status FROM leadscore.lead_scores WHERE model = 'marketplace_seller' AND lead_id = :hot;
+
+\echo
+\echo '=== 9. Integrity and counters'
+\echo '--- verify() recomputes every lead from the activity history: no rows = consistent'
+\echo
+
+SELECT * FROM leadscore.verify();
+\echo '--- email_sent has no rule: those rows count as unknown types, not as errors'
+SELECT * FROM leadscore.stats;
+
+\echo
+\echo '=== 10. Lead grades and the condition language'
+\echo
+
+\echo '--- Grades (fit to the ideal customer profile) order as grades do and move in thirds'
+SELECT 'B+'::leadscore.grade > 'B' AS "B+ beats B", 'C'::leadscore.grade + 2 AS "C two up",
+	'A'::leadscore.grade + 5 AS "A five up (saturates)", 'D'::leadscore.grade - 9 AS "D nine down";
+SELECT leadscore.check_condition($$url like '/pricing%' and Duration_S>=30$$) AS normalised;
+\echo '--- Errors say where: a broken condition, a bad grade, a rule naming a column the table lacks'
 \set ON_ERROR_STOP 0
 SELECT leadscore.check_condition($$url LIKE '/pricing%' AND (duration_s >= 30$$);
 SELECT 'A++'::leadscore.grade;
+SELECT leadscore.add_rule('marketplace_seller', 'page_view', 5, condition => 'time_on_page > 10');
 \set ON_ERROR_STOP 1
