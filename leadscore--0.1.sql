@@ -476,6 +476,9 @@ BEGIN
 		' REFERENCING OLD TABLE AS leadscore_old FOR EACH STATEMENT EXECUTE FUNCTION leadscore.activity_trigger()', tbl);
 	EXECUTE format('CREATE TRIGGER leadscore_activity_truncate AFTER TRUNCATE ON %s'
 		' FOR EACH STATEMENT EXECUTE FUNCTION leadscore.truncate_trigger()', tbl);
+	-- Loads the library before the statement ends (src/pg/deferred_reloads.hpp).
+	EXECUTE format('CREATE TRIGGER leadscore_activity_load BEFORE INSERT OR UPDATE OR DELETE ON %s'
+		' FOR EACH STATEMENT EXECUTE FUNCTION leadscore.load_trigger()', tbl);
 	-- The history already in the table is scored now.
 	scored := leadscore.rescore();
 	RETURN scored;
@@ -494,6 +497,7 @@ BEGIN
 	EXECUTE format('DROP TRIGGER IF EXISTS leadscore_activity_update ON %s', tbl);
 	EXECUTE format('DROP TRIGGER IF EXISTS leadscore_activity_delete ON %s', tbl);
 	EXECUTE format('DROP TRIGGER IF EXISTS leadscore_activity_truncate ON %s', tbl);
+	EXECUTE format('DROP TRIGGER IF EXISTS leadscore_activity_load ON %s', tbl);
 	PERFORM leadscore._invalidate();
 	-- What remains is the history of the other attached tables.
 	PERFORM leadscore.rescore();
@@ -516,6 +520,9 @@ CREATE FUNCTION leadscore.verify(model text DEFAULT NULL)
 	SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION leadscore.verify(text) IS
 	'recomputes lead state from the attached history and returns every difference; no rows means consistent';
+
+CREATE FUNCTION leadscore.load_trigger() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'leadscore_load_trigger' LANGUAGE C;
 
 -- TRUNCATE has no transition table: rebuild from what is left.
 CREATE FUNCTION leadscore.truncate_trigger() RETURNS trigger

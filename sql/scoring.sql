@@ -78,6 +78,22 @@ SELECT lead_id, score, stage, status, activity_count
 FROM leadscore.lead_scores WHERE model = 'crm_software' ORDER BY lead_id;
 SELECT * FROM leadscore.verify();
 
+-- One statement, two triggers: INSERT ... ON CONFLICT DO UPDATE fires the
+-- UPDATE and the INSERT trigger.  Moving lead 8's only activity away makes
+-- its state reload from history, which must wait for the INSERT trigger or
+-- the new row would count twice.
+CREATE UNIQUE INDEX activities_id ON crm.activities (id);
+INSERT INTO crm.activities (id, lead_id, kind, occurred_at)
+SELECT id, 11, kind, occurred_at FROM crm.activities WHERE lead_id = 8
+UNION ALL SELECT 900001, 8, 'webinar', '2026-01-01 08:00'
+ON CONFLICT (id) DO UPDATE SET lead_id = excluded.lead_id;
+SELECT lead_id, score, activity_count FROM leadscore.lead_scores
+WHERE model = 'crm_software' AND lead_id IN (8, 11) ORDER BY lead_id;
+WITH added AS (INSERT INTO crm.activities (id, lead_id, kind, occurred_at)
+               VALUES (900002, 11, 'webinar', '2025-12-01') RETURNING id)
+DELETE FROM crm.activities WHERE id = 900001;
+SELECT * FROM leadscore.verify();
+
 -- Statuses: nurture below MQL, mql from 50, sql from 100.
 INSERT INTO crm.activities (lead_id, kind, occurred_at)
 SELECT 9, 'pricing_view', '2026-02-01'::timestamptz + i * interval '1 day' FROM generate_series(1, 3) AS i;
@@ -108,7 +124,7 @@ SELECT lead_id FROM leadscore.lead_scores WHERE model_id = 1 ORDER BY score_key 
 -- Scores decay in the second model; ordering by score_key is ordering by
 -- score now.
 SELECT count(*) AS leads,
-       bool_and(score > 0 AND score <= 60) AS decayed
+       bool_and(score >= 0 AND score < 80) AS decayed
 FROM leadscore.lead_scores WHERE model = 'call_center';
 SELECT (array_agg(lead_id ORDER BY score DESC, lead_id))[1:3] = (array_agg(lead_id ORDER BY score_key DESC, lead_id))[1:3] AS same_order
 FROM leadscore.lead_scores WHERE model = 'call_center';

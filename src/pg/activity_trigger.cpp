@@ -152,4 +152,14 @@ Datum leadscore_activity_trigger(PG_FUNCTION_ARGS) {
 	});
 }
 
+// leadscore.load_trigger(): BEFORE INSERT OR UPDATE OR DELETE ... FOR EACH
+// STATEMENT, does nothing.  Firing it loads this library before the
+// statement's ExecutorFinish, so the hook that defers reloads to the end of
+// the statement (deferred_reloads.hpp) is in place even for the first
+// statement of a session.
+PG_FUNCTION_INFO_V1(leadscore_load_trigger);
+Datum leadscore_load_trigger(PG_FUNCTION_ARGS) {
+	return PointerGetDatum(nullptr);
+}
+
 } // extern "C"

@@ -2,6 +2,7 @@
 #include "pg/apply_deltas.hpp"
 
 #include "pg/datum_value.hpp"
+#include "pg/deferred_reloads.hpp"
 #include "pg/guard.hpp"
 #include "pg/lead_history.hpp"
 #include "pg/lead_key.hpp"
@@ -67,6 +68,11 @@ void ApplyLocked(TablePlan *tp, const KeyType &kt, std::size_t m, const std::vec
 		core::ApplyOutcome outcome;
 		if (fits)
 			outcome = core::ApplyLeadDelta(model, mb, static_cast<std::size_t>(i), &state);
+		if ((!fits || outcome.needs_reload) && InQueryFinish()) {
+			// Another trigger of this statement may follow: reload after it.
+			DeferReload(model_id, row->key, kt);
+			continue;
+		}
 		if (!fits || outcome.needs_reload) {
 			core::Recomputed recomputed;
 			RecomputeLead(kt, row->key, model, &recomputed);

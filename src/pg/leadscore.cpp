@@ -1,6 +1,7 @@
 // The module: its magic block and load-time initialisation.
 #include "pg/postgres_headers.hpp"
 
+#include "pg/deferred_reloads.hpp"
 #include "pg/table_plan.hpp"
 
 extern "C" {
@@ -16,4 +17,5 @@ void _PG_init(void);
 void _PG_init(void) {
 	MarkGUCPrefixReserved("leadscore");
 	leadscore::pg::RegisterPlanInvalidation();
+	leadscore::pg::RegisterDeferredReloads();
 }

@@ -1,0 +1,168 @@
+// The ExecutorFinish hook that runs deferred reloads.
+#include "pg/deferred_reloads.hpp"
+
+#include "pg/guard.hpp"
+#include "pg/lead_history.hpp"
+#include "pg/lead_key.hpp"
+#include "pg/spi_query.hpp"
+#include "pg/state_buffers.hpp"
+#include "pg/table_plan.hpp"
+
+extern "C" {
+#include "access/xact.h"
+#include "miscadmin.h"
+#include "executor/executor.h"
+#include "utils/datum.h"
+}
+
+#include <vector>
+
+namespace leadscore::pg {
+namespace {
+
+struct Deferred {
+	int depth;
+	Oid user; // the trigger's (SECURITY DEFINER) user: the reload runs as it
+	std::int32_t model_id;
+	Datum key; // in TopTransactionContext
+	KeyType kt;
+};
+
+ExecutorFinish_hook_type previous_finish = nullptr;
+int finish_depth = 0;
+// Created on first use (no static constructors, CONVENTIONS.md §4.7).
+std::vector<Deferred> *deferred = nullptr;
+
+void DropFrom(int depth) {
+	if (deferred == nullptr)
+		return;
+	std::size_t kept = 0;
+	for (std::size_t i = 0; i < deferred->size(); i++)
+		if ((*deferred)[i].depth < depth)
+			(*deferred)[kept++] = (*deferred)[i];
+	deferred->resize(kept);
+}
+
+const core::CompiledModel *ModelById(std::int32_t model_id) {
+	for (const ActivityTable &t : LoadActivityTables())
+		if (TablePlan *tp = GetTablePlan(t.relid))
+			for (std::size_t m = 0; m < tp->plan->model_count(); m++)
+				if (tp->plan->model(m).spec().id == model_id)
+					return &tp->plan->model(m);
+	return nullptr;
+}
+
+// Takes this depth's entries out of the list (so a reload that errors
+// leaves nothing behind) and recomputes each lead, one write per lead.
+void RunDeferred(int depth) {
+	std::vector<Deferred> mine;
+	for (const Deferred &d : *deferred)
+		if (d.depth == depth)
+			mine.push_back(d);
+	DropFrom(depth);
+	BeginEngineCall();
+	for (const Deferred &d : mine) {
+		const core::CompiledModel *model = ModelById(d.model_id);
+		if (model == nullptr)
+			continue;
+		core::Recomputed recomputed;
+		RecomputeLead(d.kt, d.key, *model, &recomputed);
+		ColumnBuffers b;
+		PushState(&b, d.key, recomputed.state);
+		int stage_count = static_cast<int>(model->stage_count());
+		StateColumns columns = b.View(stage_count);
+		CallPg([&] {
+			LockStates(d.kt, d.model_id, 1, columns.keys, stage_count);
+			WriteStates(d.kt, d.model_id, columns);
+		});
+	}
+	FinishSpi();
+}
+
+// The hook runs as whoever ran the statement, who may have no right on
+// leadscore's tables; the trigger that deferred the reload ran as the
+// extension's owner, and so does the reload.  (An ERROR restores the user
+// at transaction abort.)
+void RunDeferredAsOwner(int depth) {
+	Oid user = InvalidOid;
+	for (const Deferred &d : *deferred)
+		if (d.depth == depth)
+			user = d.user;
+	Oid saved_user;
+	int saved_context;
+	GetUserIdAndSecContext(&saved_user, &saved_context);
+	SetUserIdAndSecContext(user, saved_context | SECURITY_LOCAL_USERID_CHANGE);
+	try {
+		RunDeferred(depth);
+	} catch (...) {
+		SetUserIdAndSecContext(saved_user, saved_context);
+		throw;
+	}
+	SetUserIdAndSecContext(saved_user, saved_context);
+}
+
+bool HasDeferred(int depth) {
+	if (deferred == nullptr)
+		return false;
+	for (const Deferred &d : *deferred)
+		if (d.depth == depth)
+			return true;
+	return false;
+}
+
+void FinishQuery(QueryDesc *query) {
+	int depth = ++finish_depth;
+	PG_TRY();
+	{
+		if (previous_finish != nullptr)
+			previous_finish(query);
+		else
+			standard_ExecutorFinish(query);
+	}
+	PG_CATCH();
+	{
+		finish_depth = depth - 1;
+		DropFrom(depth);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	finish_depth = depth - 1;
+	if (HasDeferred(depth))
+		Guarded([&] {
+			RunDeferredAsOwner(depth);
+			return Datum(0);
+		});
+}
+
+void OnTransactionEnd(XactEvent event, void *) {
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT) {
+		finish_depth = 0;
+		DropFrom(0);
+	}
+}
+
+} // namespace
+
+bool InQueryFinish() {
+	return finish_depth > 0;
+}
+
+void DeferReload(std::int32_t model_id, Datum key, const KeyType &kt) {
+	if (deferred == nullptr)
+		deferred = new std::vector<Deferred>();
+	Datum copy = CallPg([&] {
+		MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+		Datum c = CopyKey(key, kt);
+		MemoryContextSwitchTo(old);
+		return c;
+	});
+	deferred->push_back(Deferred{finish_depth, GetUserId(), model_id, copy, kt});
+}
+
+void RegisterDeferredReloads() {
+	previous_finish = ExecutorFinish_hook;
+	ExecutorFinish_hook = FinishQuery;
+	RegisterXactCallback(OnTransactionEnd, nullptr);
+}
+
+} // namespace leadscore::pg
