@@ -96,10 +96,15 @@ void ApplyModel(TablePlan *tp, const KeyType &kt, std::size_t m) {
 		bool simple = d.caps_begin == d.caps_end && d.max_deleted_at == core::kNoTime;
 		(simple ? blind : locked).push_back(i);
 	}
-	if (!blind.empty())
-		AddBlind(tp, kt, m, blind);
-	if (!locked.empty())
+	// Locks must be taken in one key-ordered pass per model, or two
+	// statements mixing both paths in opposite key order deadlock: once
+	// any lead needs its row locked, every lead of the batch is.
+	if (!locked.empty()) {
+		locked.insert(locked.end(), blind.begin(), blind.end());
 		ApplyLocked(tp, kt, m, locked);
+	} else if (!blind.empty()) {
+		AddBlind(tp, kt, m, blind);
+	}
 }
 
 } // namespace leadscore::pg

@@ -6,11 +6,12 @@
 
 namespace leadscore::pg {
 
-// Applies model `m` of tp's finished batch: leads that only gained
-// activities of uncapped rules with one additive upsert (no read); the
-// others (deletions, capped rules) by locking their rows in key order,
-// applying the deltas in C++ (re-reading a lead's history when the core
-// asks) and writing the new states back.
+// Applies model `m` of tp's finished batch.  When every lead only gained
+// activities of uncapped rules: one additive upsert (no read).  Otherwise
+// (deletions, capped rules): every lead's row locked in key order, the
+// deltas applied in C++ (re-reading a lead's history when the core asks,
+// deferred to the end of the statement inside a query) and the new states
+// written back.
 void ApplyModel(TablePlan *tp, const KeyType &kt, std::size_t m);
 
 } // namespace leadscore::pg
