@@ -39,9 +39,11 @@ FROM unnest(ARRAY['B', 'A-', 'C']::leadscore.grade[]) AS g;
 RESET search_path;
 
 -- No function trusts the caller's search_path: every SQL and PL/pgSQL
--- function pins it (C functions run schema-qualified SQL only).
+-- function pins it or has a standard SQL body, bound when it was created
+-- (C functions run schema-qualified SQL only).
 SELECT l.lanname, count(*) AS functions,
-       count(*) FILTER (WHERE p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp']) AS search_path_pinned,
+       count(*) FILTER (WHERE p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp']
+                           OR p.prosqlbody IS NOT NULL) AS search_path_safe,
        count(*) FILTER (WHERE p.prosecdef) AS security_definer
 FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
 WHERE p.pronamespace = 'leadscore'::regnamespace AND l.lanname <> 'c'

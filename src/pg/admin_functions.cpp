@@ -145,4 +145,27 @@ Datum leadscore_float8_array_add(PG_FUNCTION_ARGS) {
 	PG_RETURN_ARRAYTYPE_P(construct_array(sum, na, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
 
+// stage_of(stage_stored, stages, weight, min_points): the furthest stage
+// whose decayed points (stored / weight) reach min_points; NULL if none.
+// The lead_scores view calls it per row, so it is plain C with no
+// allocation but the result.
+PG_FUNCTION_INFO_V1(leadscore_stage_of);
+Datum leadscore_stage_of(PG_FUNCTION_ARGS) {
+	ArrayType *sums = PG_GETARG_ARRAYTYPE_P(0);
+	ArrayType *names = PG_GETARG_ARRAYTYPE_P(1);
+	double weight = PG_GETARG_FLOAT8(2), min_points = PG_GETARG_FLOAT8(3);
+	int n = ArrayGetNItems(ARR_NDIM(sums), ARR_DIMS(sums));
+	if (ARR_HASNULL(sums) || n == 0)
+		PG_RETURN_NULL();
+	Datum *stage_names;
+	bool *nulls;
+	int count;
+	deconstruct_array(names, TEXTOID, -1, false, TYPALIGN_INT, &stage_names, &nulls, &count);
+	const double *x = reinterpret_cast<const double *>(ARR_DATA_PTR(sums));
+	for (int i = (n < count ? n : count) - 1; i >= 0; i--)
+		if (!nulls[i] && x[i] / weight >= min_points)
+			PG_RETURN_DATUM(stage_names[i]);
+	PG_RETURN_NULL();
+}
+
 } // extern "C"

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# top_leads(model, 50) at 1,000 leads vs at LEADS (default 1,000,000) leads,
+# in one cluster and one state table: two models over the same activity
+# table, the small one scoring only leads 1..1000.  top_leads reads the
+# (model_id, stored) index, so both should take about as long; the plain
+# view query ORDER BY score (a sort of every lead) is printed beside it.
+# Run as root:  bash bench/top_leads.sh      (LEADS=100000 for a quick run)
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+source "$top/scripts/lib.sh"
+require_root
+install_packages
+build_and_install "$top"
+LEADS=${LEADS:-1000000}
+REPEAT=${REPEAT:-200}
+
+cluster=$(mktemp -d /tmp/leadscore-bench.XXXXXX)
+chmod 755 "$cluster"
+trap 'stop_cluster "$cluster"' EXIT
+port=$(free_port)
+start_cluster "$cluster" "$port"
+psql() { runuser -u postgres -- "$LEADSCORE_PG_BIN/psql" -X -q -h 127.0.0.1 -p "$port" -d postgres -v ON_ERROR_STOP=1 "$@"; }
+
+log "loading $LEADS leads"
+psql <<SQL
+CREATE EXTENSION leadscore;
+CREATE TABLE activities (lead_id bigint, kind text, occurred_at timestamptz);
+SELECT leadscore.create_model('big', half_life => '30 days');
+SELECT leadscore.create_model('small', half_life => '30 days');
+SELECT leadscore.add_rule('big', 'visit', 10);
+SELECT leadscore.add_rule('small', 'visit', 10, condition => 'lead_id <= 1000');
+SELECT leadscore.attach_activities('activities', 'lead_id', 'kind', 'occurred_at');
+INSERT INTO activities
+SELECT i, 'visit', now() - (i % 1000) * interval '1 hour' FROM generate_series(1, $LEADS) AS i;
+DELETE FROM leadscore.lead_state s USING leadscore.models m
+WHERE m.id = s.model_id AND m.name = 'small' AND s.stored = 0;
+VACUUM ANALYZE leadscore.lead_state;
+SQL
+
+time_query() {  # time_query LABEL SQL: mean milliseconds over REPEAT runs
+	local ms
+	ms=$(psql -At 2>&1 <<SQL
+DO \$\$
+DECLARE t0 timestamptz; r record;
+BEGIN
+	t0 := clock_timestamp();
+	FOR i IN 1..$REPEAT LOOP
+		FOR r IN $2 LOOP END LOOP;
+	END LOOP;
+	RAISE NOTICE '%', round((extract(epoch FROM clock_timestamp() - t0) * 1000 / $REPEAT)::numeric, 3);
+END \$\$;
+SQL
+	)
+	printf '%-52s %8s ms\n' "$1" "${ms#NOTICE:  }"
+}
+log "mean milliseconds per query ($REPEAT runs each)"
+psql -c "SELECT m.name AS model, count(*) AS leads FROM leadscore.lead_state s JOIN leadscore.models m ON m.id = s.model_id GROUP BY 1 ORDER BY 1"
+for model in small big; do
+	time_query "top_leads('$model', 50)" "SELECT * FROM leadscore.top_leads('$model', 50)"
+	time_query "view, ORDER BY score_key, model_id ($model)" "SELECT * FROM leadscore.lead_scores WHERE model_id = (SELECT id FROM leadscore.models WHERE name = '$model') ORDER BY score_key DESC LIMIT 50"
+	time_query "view, ORDER BY score: sorts every lead ($model)" "SELECT * FROM leadscore.lead_scores WHERE model = '$model' ORDER BY score DESC LIMIT 50"
+done
+psql -c "EXPLAIN (COSTS OFF) SELECT lead_id FROM leadscore.lead_scores WHERE model_id = 1 ORDER BY score_key DESC LIMIT 50"
