@@ -35,7 +35,10 @@ void AddBlind(TablePlan *tp, const KeyType &kt, std::size_t m, const std::vector
 	CallPg([&] { AddToStates(kt, model_id, columns); });
 }
 
-void ApplyLocked(TablePlan *tp, const KeyType &kt, std::size_t m, const std::vector<std::size_t> &locked) {
+// Locks the leads' state rows in key order (creating missing ones) and
+// returns them as SPI read them.
+std::vector<StateRow *> LockRows(TablePlan *tp, const KeyType &kt, std::size_t m,
+                                 const std::vector<std::size_t> &locked) {
 	const core::ModelBatch &mb = tp->batch->model(m);
 	const core::CompiledModel &model = tp->plan->model(m);
 	std::int32_t model_id = model.spec().id;
@@ -45,19 +48,26 @@ void ApplyLocked(TablePlan *tp, const KeyType &kt, std::size_t m, const std::vec
 	int n = static_cast<int>(keys.size());
 	int stage_count = static_cast<int>(model.stage_count());
 	CallPg([&] { LockStates(kt, model_id, n, keys.data(), stage_count); });
-
-	// Which delta each locked row belongs to, through the statement's map.
-	std::vector<std::int64_t> delta_of_lead(tp->keys.size(), -1);
-	for (std::size_t i : locked)
-		delta_of_lead[mb.leads()[i].lead] = static_cast<std::int64_t>(i);
 	std::uint64_t rows = SPI_processed;
 	std::vector<StateRow *> read(rows);
 	for (std::uint64_t r = 0; r < rows; r++)
 		read[r] = CallPg([&] { return ReadStateRow(r); });
+	return read;
+}
+
+void ApplyLocked(TablePlan *tp, const KeyType &kt, std::size_t m, const std::vector<std::size_t> &locked) {
+	const core::ModelBatch &mb = tp->batch->model(m);
+	const core::CompiledModel &model = tp->plan->model(m);
+	std::int32_t model_id = model.spec().id;
+	std::vector<StateRow *> rows = LockRows(tp, kt, m, locked);
+	// Which delta each locked row belongs to, through the statement's map.
+	std::vector<std::int64_t> delta_of_lead(tp->keys.size(), -1);
+	for (std::size_t i : locked)
+		delta_of_lead[mb.leads()[i].lead] = static_cast<std::int64_t>(i);
 
 	ColumnBuffers b;
 	core::LeadState state;
-	for (StateRow *row : read) {
+	for (StateRow *row : rows) {
 		tp->key_buffer.clear();
 		CallPg([&] { AppendKeyBytes(row->key, kt.oid, &tp->key_buffer); });
 		auto found = tp->lead_index.find(tp->key_buffer);
@@ -80,7 +90,7 @@ void ApplyLocked(TablePlan *tp, const KeyType &kt, std::size_t m, const std::vec
 		}
 		PushState(&b, row->key, state);
 	}
-	StateColumns columns = b.View(stage_count);
+	StateColumns columns = b.View(static_cast<int>(model.stage_count()));
 	CallPg([&] { WriteStates(kt, model_id, columns); });
 }
 

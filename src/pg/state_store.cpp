@@ -20,11 +20,19 @@ struct Plans {
 	SPIPlanPtr ensure = nullptr;
 	SPIPlanPtr lock = nullptr;
 	SPIPlanPtr write = nullptr;
+	// One lead (a single-row statement): equality on the primary key, a
+	// plan that is right whatever the table's size.
+	SPIPlanPtr ensure_one = nullptr;
+	SPIPlanPtr lock_one = nullptr;
+	SPIPlanPtr write_one = nullptr;
 };
 Plans plans;
 
-SPIPlanPtr Prepare(const char *sql, int nargs, Oid *types) {
-	SPIPlanPtr plan = SPI_prepare(sql, nargs, types);
+// Array statements are planned for each call (CURSOR_OPT_CUSTOM_PLAN): a
+// generic plan made while lead_state was small reads every lead of the
+// model for `lead_id = ANY($2)`, and the backend would keep it.
+SPIPlanPtr Prepare(const char *sql, int nargs, Oid *types, int options = 0) {
+	SPIPlanPtr plan = SPI_prepare_cursor(sql, nargs, types, options);
 	if (plan == nullptr)
 		elog(ERROR, "leadscore: SPI_prepare failed (%d): %s", SPI_result, sql);
 	SPI_keepplan(plan);
@@ -62,7 +70,22 @@ void PreparePlans(const KeyType &kt) {
 	plans.lock = Prepare("SELECT lead_id, stored, stage_stored, activity_count, last_activity_at, caps"
 	                     " FROM leadscore.lead_state WHERE model_id = $1 AND lead_id = ANY ($2)"
 	                     " ORDER BY lead_id FOR UPDATE",
-	                     2, lock_types);
+	                     2, lock_types, CURSOR_OPT_CUSTOM_PLAN);
+	Oid one_types[] = {INT4OID, kt.oid, INT4OID};
+	plans.ensure_one = Prepare(
+	    "INSERT INTO leadscore.lead_state"
+	    " (model_id, lead_id, stored, stage_stored, activity_count, last_activity_at, caps)"
+	    " VALUES ($1, $2, 0, pg_catalog.array_fill(0::float8, ARRAY[$3]), 0, NULL, NULL)"
+	    " ON CONFLICT DO NOTHING",
+	    3, one_types);
+	plans.lock_one = Prepare("SELECT lead_id, stored, stage_stored, activity_count, last_activity_at, caps"
+	                         " FROM leadscore.lead_state WHERE model_id = $1 AND lead_id = $2 FOR UPDATE",
+	                         2, one_types);
+	Oid write_one_types[] = {INT4OID, kt.oid, FLOAT8OID, FLOAT8ARRAYOID, INT8OID, TIMESTAMPTZOID, INT8ARRAYOID};
+	plans.write_one = Prepare("UPDATE leadscore.lead_state SET stored = $3, stage_stored = $4,"
+	                          " activity_count = $5, last_activity_at = $6, caps = $7"
+	                          " WHERE model_id = $1 AND lead_id = $2",
+	                          7, write_one_types);
 	Oid write_types[] = {INT4OID,        kt.array_oid,        FLOAT8ARRAYOID, INT8ARRAYOID,
 	                     TIMESTAMPTZARRAYOID, FLOAT8ARRAYOID, INT4OID,        INT8ARRAYOID,
 	                     INT4ARRAYOID,   INT4ARRAYOID};
@@ -73,7 +96,7 @@ void PreparePlans(const KeyType &kt) {
 	    " caps = CASE WHEN u.cl > 0 THEN $8[u.cf : u.cf + u.cl - 1] END"
 	    " FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($9), pg_catalog.unnest($10)) WITH ORDINALITY AS u(k, d, c, t, cf, cl, i)"
 	    " WHERE s.model_id = $1 AND s.lead_id = u.k",
-	    10, write_types);
+	    10, write_types, CURSOR_OPT_CUSTOM_PLAN);
 	plans.key_type = kt.oid;
 }
 
@@ -152,14 +175,39 @@ void AddToStates(const KeyType &kt, std::int32_t model_id, const StateColumns &s
 
 void LockStates(const KeyType &kt, std::int32_t model_id, int n, Datum *keys, int stage_count) {
 	PreparePlans(kt);
+	if (n == 1) {
+		Datum one[] = {Int32GetDatum(model_id), keys[0], Int32GetDatum(stage_count)};
+		Execute(plans.ensure_one, one, SPI_OK_INSERT);
+		Execute(plans.lock_one, one, SPI_OK_SELECT);
+		return;
+	}
 	Datum ensure[] = {Int32GetDatum(model_id), KeyArray(kt, n, keys), Int32GetDatum(stage_count)};
 	Execute(plans.ensure, ensure, SPI_OK_INSERT);
 	Datum lock[] = {Int32GetDatum(model_id), ensure[1]};
 	Execute(plans.lock, lock, SPI_OK_SELECT);
 }
 
+// One lead's state as the write_one plan's parameters.
+void WriteOne(std::int32_t model_id, const StateColumns &s) {
+	bool caps_null = s.caps_len[0] == 0;
+	Datum values[] = {Int32GetDatum(model_id),
+	                  s.keys[0],
+	                  Float8GetDatum(s.stored[0]),
+	                  Float8Array(s.stages, s.stage_count),
+	                  Int64GetDatum(s.activity_count[0]),
+	                  Int64GetDatum(s.last_at[0]),
+	                  caps_null ? Datum(0) : Int8Array(s.caps + s.caps_from[0] - 1, s.caps_len[0])};
+	char nulls[] = {' ', ' ', ' ', ' ', ' ', s.last_at_null[0] ? 'n' : ' ', caps_null ? 'n' : ' '};
+	if (SPI_execute_plan(plans.write_one, values, nulls, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "leadscore: writing lead state failed");
+}
+
 void WriteStates(const KeyType &kt, std::int32_t model_id, const StateColumns &s) {
 	PreparePlans(kt);
+	if (s.n == 1) {
+		WriteOne(model_id, s);
+		return;
+	}
 	Datum values[] = {Int32GetDatum(model_id),
 	                  KeyArray(kt, s.n, s.keys),
 	                  Float8Array(s.stored, s.n),
@@ -182,7 +230,8 @@ void ClearStates(std::int32_t model_id) {
 }
 
 void ResetStatePlans() {
-	for (SPIPlanPtr *p : {&plans.add, &plans.ensure, &plans.lock, &plans.write}) {
+	for (SPIPlanPtr *p : {&plans.add, &plans.ensure, &plans.lock, &plans.write, &plans.ensure_one, &plans.lock_one,
+	                      &plans.write_one}) {
 		if (*p != nullptr)
 			SPI_freeplan(*p);
 		*p = nullptr;
