@@ -55,6 +55,9 @@ std::unique_ptr<Node> ParseCondition(std::string_view text, const ConditionLimit
 // spelling.  ParseCondition(Normalize(n)) normalizes to the same text.
 std::string Normalize(const Node &node);
 
+// The column names `node` reads, sorted, unique (as the parser folded them).
+std::vector<std::string> ColumnNames(const Node &node);
+
 // A condition bound to a schema, ready to evaluate many rows.
 class CompiledCondition {
 public:
