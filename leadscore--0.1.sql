@@ -152,6 +152,24 @@ COMMENT ON FUNCTION leadscore.check_condition(text) IS
 -- pg_dump (pg_extension_config_dump).
 ------------------------------------------------------------------------
 
+-- Grade profiles (fit to the ideal customer profile): a base grade moved
+-- by the steps of every criterion that matches the lead's attributes.
+CREATE TABLE leadscore.grade_profiles (
+	id serial PRIMARY KEY,
+	name text NOT NULL UNIQUE,
+	base leadscore.grade NOT NULL,
+	created_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+
+CREATE TABLE leadscore.grade_criteria (
+	id serial PRIMARY KEY,
+	profile_id integer NOT NULL REFERENCES leadscore.grade_profiles (id) ON DELETE CASCADE,
+	name text NOT NULL,
+	condition text NOT NULL,                 -- normalised
+	steps integer NOT NULL CHECK (steps BETWEEN -12 AND 12 AND steps <> 0),
+	UNIQUE (profile_id, name)
+);
+
 CREATE TABLE leadscore.models (
 	id serial PRIMARY KEY,
 	name text NOT NULL UNIQUE,
@@ -162,8 +180,9 @@ CREATE TABLE leadscore.models (
 	stages text[] NOT NULL,
 	stage_min_points float8 NOT NULL,
 	proposition text,
-	grade_profile text,
+	grade_profile text REFERENCES leadscore.grade_profiles (name) ON UPDATE CASCADE,
 	max_score float8,
+	fit_min_grade leadscore.grade NOT NULL,  -- fit_priority: at least this grade, score below MQL
 	epoch timestamptz NOT NULL,              -- the decay epoch E (DESIGN.md §2)
 	version integer NOT NULL DEFAULT 1,      -- bumped by every rule change
 	created_at timestamptz NOT NULL DEFAULT pg_catalog.now()
@@ -195,7 +214,12 @@ CREATE TABLE leadscore.attachments (
 -- One row: the lead key type of this database, fixed by the first attachment.
 CREATE TABLE leadscore.settings (
 	singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
-	lead_key_type regtype
+	lead_key_type regtype,
+	-- Who sends NOTIFY leadscore for a handoff to sales: the writer's
+	-- trigger (at once), tick() (relayed from leadscore.events; for Citus,
+	-- where a NOTIFY inside a shard trigger breaks multi-shard COPY), or
+	-- nobody (poll leadscore.events).
+	notify text NOT NULL DEFAULT 'trigger' CHECK (notify IN ('trigger', 'tick', 'off'))
 );
 INSERT INTO leadscore.settings (lead_key_type) VALUES (NULL);
 
@@ -205,6 +229,10 @@ SELECT pg_catalog.pg_extension_config_dump('leadscore.rules', '');
 SELECT pg_catalog.pg_extension_config_dump('leadscore.rules_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('leadscore.attachments', '');
 SELECT pg_catalog.pg_extension_config_dump('leadscore.settings', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.grade_profiles', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.grade_profiles_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.grade_criteria', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.grade_criteria_id_seq', '');
 
 ------------------------------------------------------------------------
 -- State: one row per (model, lead), written by the triggers in the same
@@ -220,9 +248,56 @@ CREATE TABLE leadscore.lead_state (
 	activity_count bigint NOT NULL,
 	last_activity_at timestamptz,
 	caps bigint[],                           -- cap windows of capped rules (src/pg/state_codec.cpp)
+	-- The grade from the attached lead table (models with a grade profile).
+	grade leadscore.grade,
+	-- The lifecycle as last reported in leadscore.events
+	-- (src/core/lead_lifecycle.hpp): status and stage then, when the lead
+	-- last reached MQL / SQL, when it was last checked, and when decay
+	-- alone next changes its status or stage (tick() visits due leads).
+	status text NOT NULL DEFAULT 'nurture',
+	stage text,
+	mql_at timestamptz,
+	sql_at timestamptz,
+	checked_at timestamptz,
+	due_at timestamptz,
 	PRIMARY KEY (model_id, lead_id)
 );
 CREATE INDEX lead_state_model_stored ON leadscore.lead_state (model_id, stored);
+-- tick(): the leads whose status or stage decay changes by now.
+CREATE INDEX lead_state_due ON leadscore.lead_state (due_at) WHERE due_at IS NOT NULL;
+-- stale_leads(): leads that reached MQL once and have cooled down since.
+CREATE INDEX lead_state_cooled ON leadscore.lead_state (model_id, last_activity_at)
+	WHERE status = 'nurture' AND mql_at IS NOT NULL;
+
+-- Every status, stage and grade transition of a lead in a model.  Written
+-- in the transaction that caused it (an activity or lead row, tick() for
+-- decay, rescore()); lead_id is retyped with lead_state's.
+CREATE TABLE leadscore.events (
+	id bigserial PRIMARY KEY,
+	model text NOT NULL,
+	lead_id bigint NOT NULL,
+	kind text NOT NULL CHECK (kind IN ('status', 'stage', 'grade')),
+	from_value text,                         -- NULL: no stage / no grade
+	to_value text,
+	score float8 NOT NULL,                   -- at `at`
+	grade leadscore.grade,
+	at timestamptz NOT NULL,
+	cause text NOT NULL CHECK (cause IN ('activity', 'lead', 'decay', 'rescore')),
+	-- Handoffs to sales (status -> sql): when NOTIFY leadscore was sent;
+	-- NULL while tick() has yet to relay it (settings.notify = 'tick').
+	notified_at timestamptz
+);
+CREATE INDEX events_lead ON leadscore.events (model, lead_id, at);
+CREATE INDEX events_at ON leadscore.events (at);
+CREATE INDEX events_unsent ON leadscore.events (id)
+	WHERE notified_at IS NULL AND kind = 'status' AND to_value = 'sql';
+
+-- The last tick(): a tick with an earlier `now` does nothing.
+CREATE TABLE leadscore.tick_state (
+	singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+	last_tick_at timestamptz
+);
+INSERT INTO leadscore.tick_state (last_tick_at) VALUES (NULL);
 
 -- Rows the triggers could not score (NULL lead, type or time) and rows of
 -- types no rule names, per attached table; appended per statement only when
@@ -261,6 +336,133 @@ CREATE FUNCTION leadscore.activity_trigger() RETURNS trigger
 -- Models and rules
 ------------------------------------------------------------------------
 
+------------------------------------------------------------------------
+-- Grade profiles
+------------------------------------------------------------------------
+
+CREATE FUNCTION leadscore._check_criterion(profile text, criterion_names text[], name text, condition text,
+		steps integer) RETURNS text
+	AS 'MODULE_PATHNAME', 'leadscore_check_criterion' LANGUAGE C;
+CREATE FUNCTION leadscore._check_lead_tables() RETURNS void
+	AS 'MODULE_PATHNAME', 'leadscore_check_lead_tables' LANGUAGE C
+	SET search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION leadscore._profile_id(profile text) RETURNS integer
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	found integer;
+BEGIN
+	SELECT p.id INTO found FROM leadscore.grade_profiles p WHERE p.name = profile;
+	IF found IS NULL THEN
+		RAISE EXCEPTION 'grade profile "%" does not exist', profile USING ERRCODE = '42704',
+			HINT = 'leadscore.grade_profiles lists them; leadscore.create_grade_profile() makes one.';
+	END IF;
+	RETURN found;
+END $$;
+
+CREATE FUNCTION leadscore.create_grade_profile(name text, base leadscore.grade DEFAULT 'C') RETURNS integer
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	new_id integer;
+BEGIN
+	IF name IS NULL OR btrim(name) = '' THEN
+		RAISE EXCEPTION 'grade profile name must not be empty' USING ERRCODE = '22023';
+	END IF;
+	IF base IS NULL THEN
+		RAISE EXCEPTION 'base grade must not be NULL' USING ERRCODE = '22023';
+	END IF;
+	IF EXISTS (SELECT 1 FROM leadscore.grade_profiles p WHERE p.name = create_grade_profile.name) THEN
+		RAISE EXCEPTION 'grade profile "%" already exists', name USING ERRCODE = '42710';
+	END IF;
+	INSERT INTO leadscore.grade_profiles (name, base) VALUES (name, base) RETURNING id INTO new_id;
+	PERFORM leadscore._invalidate();
+	RETURN new_id;
+END $$;
+
+-- Criterion changes grade new and changed lead rows at once; the leads
+-- already graded keep their grade until rescore().
+CREATE FUNCTION leadscore._criteria_change_notice(profile text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF EXISTS (SELECT 1 FROM leadscore.attachments WHERE kind = 'leads') THEN
+		RAISE NOTICE 'criteria of grade profile "%" changed: new and changed lead rows use them now', profile
+			USING HINT = 'Run SELECT leadscore.rescore() to regrade every lead.';
+	END IF;
+END $$;
+
+CREATE FUNCTION leadscore.add_criterion(profile text, condition text, steps integer, name text DEFAULT NULL)
+	RETURNS integer
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	pid integer := leadscore._profile_id(profile);
+	names text[];
+	criterion_name text := name;
+	normalized text;
+	new_id integer;
+BEGIN
+	-- One criterion change at a time per profile: names stay unique.
+	PERFORM 1 FROM leadscore.grade_profiles p WHERE p.id = pid FOR UPDATE;
+	SELECT coalesce(array_agg(c.name), '{}') INTO names FROM leadscore.grade_criteria c WHERE c.profile_id = pid;
+	IF criterion_name IS NULL THEN
+		-- criterion_<n>: of n names, one of n + 1 candidates is free.
+		SELECT 'criterion_' || min(n) INTO criterion_name
+		FROM generate_series(cardinality(names) + 1, 2 * cardinality(names) + 1) n
+		WHERE NOT ('criterion_' || n) = ANY (names);
+	END IF;
+	normalized := leadscore._check_criterion(profile, names, criterion_name, condition, steps);
+	INSERT INTO leadscore.grade_criteria (profile_id, name, condition, steps)
+	VALUES (pid, criterion_name, normalized, steps)
+	RETURNING id INTO new_id;
+	PERFORM leadscore._check_lead_tables();
+	PERFORM leadscore._invalidate();
+	PERFORM leadscore._criteria_change_notice(profile);
+	RETURN new_id;
+END $$;
+
+CREATE FUNCTION leadscore.remove_criterion(id integer) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	profile text;
+BEGIN
+	DELETE FROM leadscore.grade_criteria c WHERE c.id = remove_criterion.id
+	RETURNING (SELECT p.name FROM leadscore.grade_profiles p WHERE p.id = c.profile_id) INTO profile;
+	IF profile IS NULL THEN
+		RAISE EXCEPTION 'criterion % does not exist', id USING ERRCODE = '42704';
+	END IF;
+	PERFORM leadscore._invalidate();
+	PERFORM leadscore._criteria_change_notice(profile);
+END $$;
+
+CREATE FUNCTION leadscore.drop_grade_profile(name text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	pid integer := leadscore._profile_id(name);
+	users text;
+BEGIN
+	SELECT string_agg(format('"%s"', m.name), ', ' ORDER BY m.name) INTO users
+	FROM leadscore.models m WHERE m.grade_profile = drop_grade_profile.name;
+	IF users IS NOT NULL THEN
+		RAISE EXCEPTION 'grade profile "%" is used by model %', name, users USING ERRCODE = '2BP01',
+			HINT = 'Drop those models first.';
+	END IF;
+	DELETE FROM leadscore.grade_profiles WHERE id = pid;
+	PERFORM leadscore._invalidate();
+END $$;
+
+-- Ad-hoc grading of any attributes: leadscore.grade('crm_icp', to_jsonb(c)).
+CREATE FUNCTION leadscore.grade(profile text, attrs jsonb) RETURNS leadscore.grade
+	AS 'MODULE_PATHNAME', 'leadscore_grade' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION leadscore.grade(text, jsonb) IS
+	'the grade a lead with these attributes (jsonb keys = column names) gets from a grade profile';
+
+CREATE FUNCTION leadscore.explain_grade(profile text, attrs jsonb)
+	RETURNS TABLE (criterion text, condition text, steps integer, matched boolean)
+	AS 'MODULE_PATHNAME', 'leadscore_explain_grade' LANGUAGE C STABLE STRICT
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION leadscore.explain_grade(text, jsonb) IS
+	'every criterion of a grade profile and whether it matches these attributes';
+
 CREATE FUNCTION leadscore.create_model(
 	name text,
 	half_life interval DEFAULT '30 days',
@@ -271,7 +473,8 @@ CREATE FUNCTION leadscore.create_model(
 	proposition text DEFAULT NULL,
 	grade_profile text DEFAULT NULL,
 	max_score float8 DEFAULT NULL,
-	stage_min_points float8 DEFAULT 10
+	stage_min_points float8 DEFAULT 10,
+	fit_min_grade leadscore.grade DEFAULT 'A-'
 ) RETURNS integer
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -285,10 +488,16 @@ BEGIN
 	END IF;
 	PERFORM leadscore._check_model(name, half_life, mql_threshold, sql_threshold, coalesce(stages, '{}'),
 		stage_min_points, max_score);
+	IF grade_profile IS NOT NULL THEN
+		PERFORM leadscore._profile_id(grade_profile);
+	END IF;
+	IF fit_min_grade IS NULL THEN
+		RAISE EXCEPTION 'fit_min_grade must not be NULL' USING ERRCODE = '22023';
+	END IF;
 	INSERT INTO leadscore.models (name, half_life, mql_threshold, sql_threshold, sql_min_grade, stages,
-		stage_min_points, proposition, grade_profile, max_score, epoch)
+		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, epoch)
 	VALUES (name, half_life, mql_threshold, sql_threshold, sql_min_grade, coalesce(stages, '{}'),
-		stage_min_points, proposition, grade_profile, max_score, date_trunc('day', now()))
+		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, date_trunc('day', now()))
 	RETURNING id INTO new_id;
 	PERFORM leadscore._invalidate();
 	RETURN new_id;
@@ -418,10 +627,13 @@ BEGIN
 	IF current IS NULL THEN
 		UPDATE leadscore.settings SET lead_key_type = wanted;
 		ALTER EXTENSION leadscore DROP FUNCTION leadscore.top_leads(text, integer);
+		ALTER EXTENSION leadscore DROP FUNCTION leadscore.stale_leads(text, interval);
 		ALTER EXTENSION leadscore DROP VIEW leadscore.lead_scores;
 		DROP FUNCTION leadscore.top_leads(text, integer);
+		DROP FUNCTION leadscore.stale_leads(text, interval);
 		DROP VIEW leadscore.lead_scores;
 		EXECUTE format('ALTER TABLE leadscore.lead_state ALTER COLUMN lead_id TYPE %s USING NULL', wanted);
+		EXECUTE format('ALTER TABLE leadscore.events ALTER COLUMN lead_id TYPE %s USING NULL', wanted);
 		PERFORM leadscore._create_views(true);
 	ELSIF current <> wanted THEN
 		RAISE EXCEPTION 'lead column "%" of table % has type %, but this database''s lead keys are %',
@@ -484,6 +696,42 @@ BEGIN
 	RETURN scored;
 END $$;
 
+CREATE FUNCTION leadscore.attach_leads(
+	tbl regclass,
+	lead_column name,
+	account_column name DEFAULT NULL
+) RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	graded bigint;
+BEGIN
+	IF EXISTS (SELECT 1 FROM leadscore.attachments a WHERE a.tbl = attach_leads.tbl) THEN
+		RAISE EXCEPTION 'table % is already attached', tbl USING ERRCODE = '42710',
+			HINT = 'leadscore.detach() it first.';
+	END IF;
+	IF (SELECT c.relkind FROM pg_class c WHERE c.oid = tbl) NOT IN ('r', 'p') THEN
+		RAISE EXCEPTION '% is not a table', tbl USING ERRCODE = '42809';
+	END IF;
+	PERFORM leadscore._use_key_type(tbl, lead_column, leadscore._column_type(tbl, lead_column));
+	PERFORM leadscore._column_type(tbl, account_column);
+	INSERT INTO leadscore.attachments (tbl, kind, lead_column, account_column)
+	VALUES (tbl, 'leads', lead_column, account_column);
+	PERFORM leadscore._invalidate();
+	PERFORM leadscore._check_lead_tables();
+	EXECUTE format('CREATE TRIGGER leadscore_lead_insert AFTER INSERT ON %s'
+		' REFERENCING NEW TABLE AS leadscore_new FOR EACH STATEMENT EXECUTE FUNCTION leadscore.lead_trigger()', tbl);
+	EXECUTE format('CREATE TRIGGER leadscore_lead_update AFTER UPDATE ON %s'
+		' REFERENCING OLD TABLE AS leadscore_old NEW TABLE AS leadscore_new'
+		' FOR EACH STATEMENT EXECUTE FUNCTION leadscore.lead_trigger()', tbl);
+	EXECUTE format('CREATE TRIGGER leadscore_lead_delete AFTER DELETE ON %s'
+		' REFERENCING OLD TABLE AS leadscore_old FOR EACH STATEMENT EXECUTE FUNCTION leadscore.lead_trigger()', tbl);
+	EXECUTE format('CREATE TRIGGER leadscore_lead_truncate AFTER TRUNCATE ON %s'
+		' FOR EACH STATEMENT EXECUTE FUNCTION leadscore.truncate_trigger()', tbl);
+	-- The leads already in the table are graded now.
+	graded := leadscore.rescore();
+	RETURN graded;
+END $$;
+
 CREATE FUNCTION leadscore.detach(tbl regclass) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -493,11 +741,18 @@ BEGIN
 	IF kind IS NULL THEN
 		RAISE EXCEPTION 'table % is not attached', tbl USING ERRCODE = '42704';
 	END IF;
-	EXECUTE format('DROP TRIGGER IF EXISTS leadscore_activity_insert ON %s', tbl);
-	EXECUTE format('DROP TRIGGER IF EXISTS leadscore_activity_update ON %s', tbl);
-	EXECUTE format('DROP TRIGGER IF EXISTS leadscore_activity_delete ON %s', tbl);
-	EXECUTE format('DROP TRIGGER IF EXISTS leadscore_activity_truncate ON %s', tbl);
-	EXECUTE format('DROP TRIGGER IF EXISTS leadscore_activity_load ON %s', tbl);
+	IF kind = 'activities' THEN
+		EXECUTE format('DROP TRIGGER IF EXISTS leadscore_activity_insert ON %s', tbl);
+		EXECUTE format('DROP TRIGGER IF EXISTS leadscore_activity_update ON %s', tbl);
+		EXECUTE format('DROP TRIGGER IF EXISTS leadscore_activity_delete ON %s', tbl);
+		EXECUTE format('DROP TRIGGER IF EXISTS leadscore_activity_truncate ON %s', tbl);
+		EXECUTE format('DROP TRIGGER IF EXISTS leadscore_activity_load ON %s', tbl);
+	ELSIF kind = 'leads' THEN
+		EXECUTE format('DROP TRIGGER IF EXISTS leadscore_lead_insert ON %s', tbl);
+		EXECUTE format('DROP TRIGGER IF EXISTS leadscore_lead_update ON %s', tbl);
+		EXECUTE format('DROP TRIGGER IF EXISTS leadscore_lead_delete ON %s', tbl);
+		EXECUTE format('DROP TRIGGER IF EXISTS leadscore_lead_truncate ON %s', tbl);
+	END IF;
 	PERFORM leadscore._invalidate();
 	-- What remains is the history of the other attached tables.
 	PERFORM leadscore.rescore();
@@ -520,6 +775,12 @@ CREATE FUNCTION leadscore.verify(model text DEFAULT NULL)
 	SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION leadscore.verify(text) IS
 	'recomputes lead state from the attached history and returns every difference; no rows means consistent';
+
+-- SECURITY DEFINER: whoever may write a CRM lead table gets its rows
+-- graded without any right on leadscore's own tables.
+CREATE FUNCTION leadscore.lead_trigger() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'leadscore_lead_trigger' LANGUAGE C
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
 CREATE FUNCTION leadscore.load_trigger() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'leadscore_load_trigger' LANGUAGE C;
@@ -564,15 +825,17 @@ BEGIN
 		NULL::text AS account_id,
 		LEAST(s.stored / w.weight, coalesce(m.max_score, 'Infinity'::float8)) AS score,
 		leadscore.stage_of(s.stage_stored, m.stages, w.weight, m.stage_min_points) AS stage,
-		NULL::leadscore.grade AS grade,
-		CASE WHEN s.stored >= m.sql_threshold * w.weight AND m.grade_profile IS NULL THEN 'sql'
+		s.grade,
+		-- Computed at read time: exact now, whenever tick() last ran.
+		CASE WHEN s.stored >= m.sql_threshold * w.weight
+				AND (m.grade_profile IS NULL OR m.sql_min_grade IS NULL OR s.grade >= m.sql_min_grade) THEN 'sql'
 			WHEN s.stored >= m.mql_threshold * w.weight THEN 'mql'
 			ELSE 'nurture' END AS status,
-		false AS fit_priority,
+		coalesce(s.grade >= m.fit_min_grade, false) AND s.stored < m.mql_threshold * w.weight AS fit_priority,
 		s.activity_count,
 		s.last_activity_at,
-		NULL::timestamptz AS mql_at,
-		NULL::timestamptz AS sql_at,
+		s.mql_at,
+		s.sql_at,
 		m.id AS model_id,
 		s.stored AS score_key
 	FROM leadscore.lead_state s
@@ -593,9 +856,30 @@ BEGIN
 		ORDER BY ls.score_key DESC
 		LIMIT top_leads.n
 	$$;
+	-- Reactivation candidates: leads that reached MQL once, cooled down
+	-- below it and have done nothing for `idle`, from a partial index of
+	-- exactly such leads (as last reported: tick() keeps that current).
+	CREATE FUNCTION leadscore.stale_leads(model text, idle interval DEFAULT '60 days')
+		RETURNS SETOF leadscore.lead_scores
+	LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+	DECLARE
+		mid integer := leadscore._model_id(model);
+	BEGIN
+		IF idle IS NULL OR idle < interval '0' THEN
+			RAISE EXCEPTION 'idle must be a positive interval, not %', coalesce(idle::text, 'NULL')
+				USING ERRCODE = '22023';
+		END IF;
+		RETURN QUERY
+		SELECT ls.* FROM leadscore.lead_state s
+		JOIN leadscore.lead_scores ls ON ls.model_id = s.model_id AND ls.lead_id = s.lead_id
+		WHERE s.model_id = mid AND s.status = 'nurture' AND s.mql_at IS NOT NULL
+			AND s.last_activity_at < now() - idle AND ls.status = 'nurture'
+		ORDER BY s.last_activity_at, s.lead_id;
+	END $$;
 	IF as_member THEN
 		ALTER EXTENSION leadscore ADD VIEW leadscore.lead_scores;
 		ALTER EXTENSION leadscore ADD FUNCTION leadscore.top_leads(text, integer);
+		ALTER EXTENSION leadscore ADD FUNCTION leadscore.stale_leads(text, interval);
 	END IF;
 END $f$;
 SELECT leadscore._create_views(false);
@@ -610,7 +894,7 @@ SELECT a.tbl AS source, NULL::text AS model, NULL::bigint AS rows_scored,
 	coalesce(sum(l.unknown_types), 0)::bigint AS unknown_types
 FROM leadscore.attachments a
 LEFT JOIN leadscore.ingest_log l ON l.tbl = a.tbl
-WHERE a.kind = 'activities'
+WHERE a.kind IN ('activities', 'leads')
 GROUP BY a.tbl
 UNION ALL
 SELECT NULL, m.name, coalesce(sum(s.activity_count), 0)::bigint, NULL, NULL
@@ -626,3 +910,108 @@ CREATE FUNCTION leadscore.explain(model text, lead_id anyelement)
 COMMENT ON FUNCTION leadscore.explain(text, anyelement) IS
 	'per rule of the model: the lead''s matching activities, those that count (caps), raw points, points now after decay, share of the score';
 GRANT SELECT ON leadscore.stats TO PUBLIC;
+
+------------------------------------------------------------------------
+-- Lifecycle: events, handoff notifications, tick()
+------------------------------------------------------------------------
+
+SELECT pg_catalog.pg_extension_config_dump('leadscore.events', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.events_id_seq', '');
+GRANT SELECT ON leadscore.events TO PUBLIC;
+
+-- The JSON payload of NOTIFY leadscore for one event.
+CREATE FUNCTION leadscore.event_payload(e leadscore.events) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+	SELECT json_build_object('event_id', e.id, 'model', e.model, 'lead_id', e.lead_id, 'kind', e.kind,
+		'from', e.from_value, 'to', e.to_value, 'score', e.score, 'grade', e.grade, 'at', e.at,
+		'cause', e.cause)::text
+$$;
+
+CREATE FUNCTION leadscore.set_notify(mode text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF mode IS NULL OR mode NOT IN ('trigger', 'tick', 'off') THEN
+		RAISE EXCEPTION 'notify mode must be ''trigger'', ''tick'' or ''off'', not %', coalesce(quote_literal(mode), 'NULL')
+			USING ERRCODE = '22023',
+			HINT = 'trigger: NOTIFY from the writer''s transaction; tick: relayed by tick(); off: poll leadscore.events.';
+	END IF;
+	UPDATE leadscore.settings SET notify = mode;
+END $$;
+
+CREATE FUNCTION leadscore.tick(now timestamptz DEFAULT now()) RETURNS bigint
+	AS 'MODULE_PATHNAME', 'leadscore_tick' LANGUAGE C
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION leadscore.tick(timestamptz) IS
+	'reports the status and stage changes decay caused by now, relays handoff notifications, re-bases decay epochs; returns the transitions reported';
+
+------------------------------------------------------------------------
+-- Lead DNA: one lead across every model
+------------------------------------------------------------------------
+
+-- The lead's row in the attached lead tables, as jsonb (NULL: none).
+CREATE FUNCTION leadscore._lead_attributes(lead_id anyelement) RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	a record;
+	found jsonb;
+BEGIN
+	FOR a IN SELECT * FROM leadscore.attachments WHERE kind = 'leads' ORDER BY tbl::oid LOOP
+		EXECUTE format('SELECT pg_catalog.to_jsonb(t) FROM %s t WHERE t.%I = $1 LIMIT 1', a.tbl, a.lead_column)
+			INTO found USING lead_id;
+		IF found IS NOT NULL THEN
+			RETURN found;
+		END IF;
+	END LOOP;
+	RETURN NULL;
+END $$;
+
+CREATE FUNCTION leadscore.dna(lead_id anyelement) RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	key_type regtype := (SELECT s.lead_key_type FROM leadscore.settings s);
+	attrs jsonb;
+	models jsonb := '[]';
+	r record;
+BEGIN
+	IF key_type IS NOT NULL AND pg_typeof(lead_id) <> key_type
+		AND NOT (key_type = 'text'::regtype AND pg_typeof(lead_id) = 'character varying'::regtype) THEN
+		RAISE EXCEPTION 'lead_id has type %, but this database''s lead keys are %', pg_typeof(lead_id), key_type
+			USING ERRCODE = '42804', HINT = format('Cast it: leadscore.dna(%L::%s).', lead_id, key_type);
+	END IF;
+	attrs := leadscore._lead_attributes(lead_id);
+	FOR r IN
+		SELECT ls.*, m.proposition, m.grade_profile
+		FROM leadscore.lead_scores ls JOIN leadscore.models m ON m.id = ls.model_id
+		WHERE ls.lead_id = dna.lead_id ORDER BY ls.model
+	LOOP
+		models := models || jsonb_build_object(
+			'model', r.model,
+			'proposition', r.proposition,
+			'score', round(r.score::numeric, 2),
+			'grade', r.grade,
+			'stage', r.stage,
+			'status', r.status,
+			'fit_priority', r.fit_priority,
+			'activities', r.activity_count,
+			'last_activity_at', r.last_activity_at,
+			'mql_at', r.mql_at,
+			'sql_at', r.sql_at,
+			'top_reasons', coalesce((
+				SELECT jsonb_agg(jsonb_build_object('rule', e.rule, 'activities', e.counted,
+					'points_now', round(e.points_now::numeric, 2), 'share', round(e.share::numeric, 3))
+					ORDER BY abs(e.points_now) DESC, e.rule)
+				FROM (SELECT * FROM leadscore.explain(r.model, dna.lead_id) x WHERE x.counted > 0
+					ORDER BY abs(x.points_now) DESC, x.rule LIMIT 3) e), '[]'),
+			'grade_reasons', CASE WHEN r.grade_profile IS NOT NULL AND attrs IS NOT NULL THEN coalesce((
+				SELECT jsonb_agg(jsonb_build_object('criterion', g.criterion, 'steps', g.steps) ORDER BY g.criterion)
+				FROM leadscore.explain_grade(r.grade_profile, attrs) g WHERE g.matched), '[]') END,
+			'recent_events', coalesce((
+				SELECT jsonb_agg(jsonb_build_object('kind', e.kind, 'from', e.from_value, 'to', e.to_value,
+					'at', e.at, 'cause', e.cause) ORDER BY e.at DESC, e.id DESC)
+				FROM (SELECT * FROM leadscore.events ev WHERE ev.model = r.model AND ev.lead_id = dna.lead_id
+					ORDER BY ev.at DESC, ev.id DESC LIMIT 5) e), '[]'));
+	END LOOP;
+	RETURN jsonb_build_object('lead_id', lead_id, 'attributes', attrs, 'models', models);
+END $$;
+COMMENT ON FUNCTION leadscore.dna(anyelement) IS
+	'one lead across every model: score, grade, stage, status, top reasons, grade reasons, recent events';

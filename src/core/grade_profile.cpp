@@ -42,15 +42,6 @@ void ValidateCriterion(const GradeProfileSpec &profile, const CriterionSpec &cri
 	ParseCondition(criterion.condition);
 }
 
-std::string DefaultCriterionName(const GradeProfileSpec &profile) {
-	for (std::size_t n = profile.criteria.size() + 1;; n++) {
-		CriterionSpec probe;
-		probe.name = "criterion_" + std::to_string(n);
-		if (!NameTaken(profile, probe))
-			return probe.name;
-	}
-}
-
 Schema AttributeSchema(const GradeProfileSpec &profile) {
 	std::vector<std::string> names;
 	for (const CriterionSpec &c : profile.criteria)
@@ -67,6 +58,7 @@ Schema AttributeSchema(const GradeProfileSpec &profile) {
 CompiledGradeProfile CompiledGradeProfile::Compile(const GradeProfileSpec &spec, const Schema &schema) {
 	CompiledGradeProfile compiled;
 	compiled.spec_ = spec;
+	compiled.schema_ = schema;
 	for (const CriterionSpec &c : spec.criteria) {
 		try {
 			compiled.conditions_.push_back(CompiledCondition::Compile(*ParseCondition(c.condition), schema));

@@ -49,10 +49,6 @@ struct GradeProfileSpec {
 //   Syntax, TooComplex, InvalidRegex from the condition parser
 void ValidateCriterion(const GradeProfileSpec &profile, const CriterionSpec &criterion);
 
-// A criterion name for add_criterion called without one: "criterion_<n>",
-// the first n not taken.
-std::string DefaultCriterionName(const GradeProfileSpec &profile);
-
 // The attribute names the profile's criteria read, sorted, unique: the
 // schema of a jsonb lead (every attribute typed per value).
 Schema AttributeSchema(const GradeProfileSpec &profile);
@@ -71,6 +67,9 @@ public:
 	// values); `matched`, when given, receives the indexes of the criteria
 	// that matched.  Never throws for the data.
 	GradeRank Grade(const Value *row, std::size_t n, std::vector<std::size_t> *matched = nullptr) const;
+	const Schema &schema() const noexcept {
+		return schema_;
+	}
 	// Schema positions any criterion reads (sorted, unique).
 	const std::vector<std::size_t> &columns_used() const noexcept {
 		return columns_used_;
@@ -78,6 +77,7 @@ public:
 
 private:
 	GradeProfileSpec spec_;
+	Schema schema_;
 	std::vector<CompiledCondition> conditions_;
 	std::vector<std::size_t> columns_used_;
 };

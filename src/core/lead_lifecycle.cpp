@@ -124,6 +124,11 @@ void Advance(const ModelSpec &model, const LifecycleInput &lead, std::int64_t no
 	}
 	record->checked_at = at;
 	record->due_at = NextDue(model, lead, *record);
+	// A crossing rounded to `at` or before has not happened (the status
+	// above says so): look again a microsecond later, never in the past,
+	// or tick() would visit the lead again and again.
+	if (record->due_at != kNoTime && record->due_at <= at)
+		record->due_at = at + 1;
 }
 
 } // namespace leadscore::core

@@ -80,6 +80,8 @@ struct ModelSpec {
 	double stage_min_points = kDefaultStageMinPoints;
 	double max_score = std::numeric_limits<double>::quiet_NaN(); // NaN: none
 	std::vector<RuleSpec> rules;
+	// The grade profile that grades this model's leads; empty: none.
+	std::string grade_profile;
 };
 
 // Checks the model's own settings, then every rule; throws Error:

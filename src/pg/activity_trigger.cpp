@@ -13,11 +13,13 @@
 #include "pg/datum_value.hpp"
 #include "pg/guard.hpp"
 #include "pg/lead_key.hpp"
+#include "pg/lifecycle_store.hpp"
 #include "pg/spi_query.hpp"
 #include "pg/state_store.hpp"
 #include "pg/table_plan.hpp"
 
 extern "C" {
+#include "access/xact.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
@@ -102,6 +104,16 @@ void ResetStatement(TablePlan *tp) {
 	tp->row.assign(tp->table.schema.size(), core::Value::Null());
 }
 
+// The lifecycle of the leads the statement touched in model m.
+void AdvanceTouched(TablePlan *tp, const KeyType &kt, std::size_t m, std::int64_t now) {
+	const core::ModelBatch &mb = tp->batch->model(m);
+	std::vector<Datum> keys;
+	for (const core::LeadDelta &d : mb.leads())
+		if (!d.noop)
+			keys.push_back(tp->keys[d.lead]);
+	AdvanceLeads(kt, tp->plan->model(m).spec(), keys, now, core::TransitionCause::Activity);
+}
+
 void LogCounts(Oid relid, const StatementCounts &counts, const core::IngestStats &stats) {
 	if (counts.skipped == 0 && stats.unknown_type == 0)
 		return;
@@ -121,8 +133,11 @@ void ScoreStatement(TriggerData *trigger) {
 		StatementCounts counts;
 		ReadStatement(trigger, tp, kt, &counts);
 		tp->batch->Finish();
-		for (std::size_t m = 0; m < tp->plan->model_count(); m++)
+		std::int64_t now = TimestampToUnixUs(GetCurrentTransactionStartTimestamp());
+		for (std::size_t m = 0; m < tp->plan->model_count(); m++) {
 			ApplyModel(tp, kt, m);
+			AdvanceTouched(tp, kt, m, now);
+		}
 		LogCounts(relid, counts, tp->batch->stats());
 	}
 	FinishSpi();

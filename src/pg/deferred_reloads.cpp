@@ -4,6 +4,8 @@
 #include "pg/guard.hpp"
 #include "pg/lead_history.hpp"
 #include "pg/lead_key.hpp"
+#include "pg/lifecycle_store.hpp"
+#include "pg/datum_value.hpp"
 #include "pg/spi_query.hpp"
 #include "pg/state_buffers.hpp"
 #include "pg/table_plan.hpp"
@@ -75,6 +77,8 @@ void RunDeferred(int depth) {
 			LockStates(d.kt, d.model_id, 1, columns.keys, stage_count);
 			WriteStates(d.kt, d.model_id, columns);
 		});
+		AdvanceLeads(d.kt, model->spec(), {d.key}, TimestampToUnixUs(GetCurrentTransactionStartTimestamp()),
+		             core::TransitionCause::Activity);
 	}
 	FinishSpi();
 }

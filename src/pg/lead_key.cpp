@@ -14,6 +14,13 @@ extern "C" {
 
 namespace leadscore::pg {
 
+char *KeyText(Datum key, Oid type) {
+	Oid output;
+	bool varlena;
+	getTypeOutputInfo(type, &output, &varlena);
+	return OidOutputFunctionCall(output, key);
+}
+
 void AppendKeyBytes(Datum key, Oid type, std::string *out) {
 	switch (type) {
 	case INT4OID: {

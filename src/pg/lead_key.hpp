@@ -19,6 +19,9 @@ void AppendKeyBytes(Datum key, Oid type, std::string *out);
 // A copy of `key` in the current memory context.
 Datum CopyKey(Datum key, const KeyType &kt);
 
+// The key as text (its type's output function), palloc'd.
+char *KeyText(Datum key, Oid type);
+
 // -1, 0, 1 as the key type's default btree order (the ORDER BY of the
 // history scans); `collation` is the lead column's.
 int CompareKeys(Datum a, Datum b, Oid type, Oid collation);

@@ -2,6 +2,7 @@
 #include "pg/postgres_headers.hpp"
 
 #include "pg/deferred_reloads.hpp"
+#include "pg/lead_plan.hpp"
 #include "pg/table_plan.hpp"
 
 extern "C" {
@@ -18,4 +19,5 @@ void _PG_init(void) {
 	MarkGUCPrefixReserved("leadscore");
 	leadscore::pg::RegisterPlanInvalidation();
 	leadscore::pg::RegisterDeferredReloads();
+	leadscore::pg::RegisterLeadPlanInvalidation();
 }

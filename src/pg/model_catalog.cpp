@@ -35,6 +35,10 @@ core::ModelSpec ModelFromRow(const TextRow &r) {
 	m.stage_min_points = ToDouble(r[6], core::kDefaultStageMinPoints);
 	m.max_score = ToDouble(r[7], std::numeric_limits<double>::quiet_NaN());
 	m.epoch_us = ToInt(r[8]);
+	m.grade_profile = r[9].value_or("");
+	// sql_min_grade applies only to models that grade their leads.
+	if (m.grade_profile.empty())
+		m.sql_min_grade.reset();
 	return m;
 }
 
@@ -52,7 +56,7 @@ std::vector<core::ModelSpec> LoadModels() {
 	for (const TextRow &r : QueryText(
 	         "SELECT id, name, extract(epoch FROM half_life) * 1000000, mql_threshold, sql_threshold,"
 	         " sql_min_grade::text, stage_min_points, max_score,"
-	         " (extract(epoch FROM epoch) * 1000000)::bigint"
+	         " (extract(epoch FROM epoch) * 1000000)::bigint, grade_profile"
 	         " FROM leadscore.models ORDER BY id"))
 		models.push_back(ModelFromRow(r));
 	for (const TextRow &r : QueryText("SELECT m.id, s.name FROM leadscore.models m,"
@@ -111,29 +115,66 @@ ActivityTable TableFromRow(const TextRow &r) {
 	t.lead = ColumnIndex(t, r[2]);
 	t.type = ColumnIndex(t, r[3]);
 	t.time = ColumnIndex(t, r[4]);
+	t.account = ColumnIndex(t, r[5]);
 	return t;
 }
 
-constexpr const char *kActivityAttachments =
-    "SELECT tbl::oid, tbl::text, lead_column, type_column, time_column"
-    " FROM leadscore.attachments WHERE kind = 'activities'";
+std::string Attachments(const char *kind) {
+	return std::string("SELECT tbl::oid, tbl::text, lead_column, type_column, time_column, account_column"
+	                   " FROM leadscore.attachments WHERE kind = '") +
+	       kind + "'";
+}
 
-} // namespace
-
-bool LoadActivityTable(Oid relid, ActivityTable *table) {
-	auto rows = QueryText((std::string(kActivityAttachments) + " AND tbl = $1::pg_catalog.oid").c_str(),
-	                      {std::to_string(relid)});
+bool LoadTable(const char *kind, Oid relid, ActivityTable *table) {
+	auto rows = QueryText((Attachments(kind) + " AND tbl = $1::pg_catalog.oid").c_str(), {std::to_string(relid)});
 	if (rows.empty())
 		return false;
 	*table = TableFromRow(rows[0]);
 	return true;
 }
 
-std::vector<ActivityTable> LoadActivityTables() {
+std::vector<ActivityTable> LoadTables(const char *kind) {
 	std::vector<ActivityTable> tables;
-	for (const TextRow &r : QueryText((std::string(kActivityAttachments) + " ORDER BY tbl::oid").c_str()))
+	for (const TextRow &r : QueryText((Attachments(kind) + " ORDER BY tbl::oid").c_str()))
 		tables.push_back(TableFromRow(r));
 	return tables;
+}
+
+} // namespace
+
+bool LoadActivityTable(Oid relid, ActivityTable *table) {
+	return LoadTable("activities", relid, table);
+}
+
+std::vector<ActivityTable> LoadActivityTables() {
+	return LoadTables("activities");
+}
+
+bool LoadLeadTable(Oid relid, LeadTable *table) {
+	return LoadTable("leads", relid, table);
+}
+
+std::vector<LeadTable> LoadLeadTables() {
+	return LoadTables("leads");
+}
+
+std::vector<core::GradeProfileSpec> LoadGradeProfiles() {
+	std::vector<core::GradeProfileSpec> profiles;
+	for (const TextRow &r : QueryText("SELECT id, name, base::text FROM leadscore.grade_profiles ORDER BY id")) {
+		core::GradeProfileSpec p;
+		p.id = static_cast<std::int32_t>(ToInt(r[0]));
+		p.name = *r[1];
+		core::ParseGrade(*r[2], &p.base);
+		profiles.push_back(std::move(p));
+	}
+	for (const TextRow &r : QueryText("SELECT profile_id, id, name, condition, steps FROM leadscore.grade_criteria"
+	                                  " ORDER BY profile_id, id")) {
+		for (core::GradeProfileSpec &p : profiles)
+			if (p.id == ToInt(r[0]))
+				p.criteria.push_back(core::CriterionSpec{static_cast<std::int32_t>(ToInt(r[1])), *r[2], *r[3],
+				                                         static_cast<std::int32_t>(ToInt(r[4]))});
+	}
+	return profiles;
 }
 
 } // namespace leadscore::pg

@@ -6,6 +6,7 @@
 #include "pg/postgres_headers.hpp"
 
 #include "core/condition.hpp"
+#include "core/grade_profile.hpp"
 #include "core/scoring_model.hpp"
 
 #include <string>
@@ -25,12 +26,25 @@ struct ActivityTable {
 	std::vector<AttrNumber> attnums;  // schema index -> attribute number
 	std::vector<Oid> types;           // schema index -> type oid
 	int lead = -1, type = -1, time = -1; // schema indexes
+	int account = -1;                    // schema index; -1: none
 };
+
+// An attached lead table: the same, with type and time -1.
+using LeadTable = ActivityTable;
 
 // The activity attachment of `relid`; false when it has none.
 bool LoadActivityTable(Oid relid, ActivityTable *table);
 
 // Every attached activity table.
 std::vector<ActivityTable> LoadActivityTables();
+
+// The lead attachment of `relid`; false when it has none.
+bool LoadLeadTable(Oid relid, LeadTable *table);
+
+// Every attached lead table.
+std::vector<LeadTable> LoadLeadTables();
+
+// Every grade profile with its criteria, by id.
+std::vector<core::GradeProfileSpec> LoadGradeProfiles();
 
 } // namespace leadscore::pg

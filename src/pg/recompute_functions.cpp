@@ -8,6 +8,7 @@
 #include "pg/guard.hpp"
 #include "pg/lead_history.hpp"
 #include "pg/lead_key.hpp"
+#include "pg/lifecycle_rescore.hpp"
 #include "pg/spi_query.hpp"
 #include "pg/state_buffers.hpp"
 #include "pg/table_plan.hpp"
@@ -26,6 +27,7 @@ extern "C" {
 
 #include "core/scoring_recompute.hpp"
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -137,11 +139,13 @@ std::vector<std::int32_t> ModelIds(const std::string &name, bool all) {
 	return ids;
 }
 
-// Blocks writers of every attached activity table until the end of the
-// transaction: a rescore must see all history and nobody may add to the
-// state it is rebuilding.
-void LockActivityTables() {
+// Blocks writers of every attached table until the end of the transaction:
+// a rescore must see all history and nobody may add to the state it is
+// rebuilding.
+void LockAttachedTables() {
 	for (const ActivityTable &t : LoadActivityTables())
+		ExecuteText(("LOCK TABLE " + t.name + " IN SHARE MODE").c_str());
+	for (const LeadTable &t : LoadLeadTables())
 		ExecuteText(("LOCK TABLE " + t.name + " IN SHARE MODE").c_str());
 }
 
@@ -156,24 +160,31 @@ void FlushStates(const KeyType &kt, std::int32_t model_id, int stage_count, Colu
 	b->Clear();
 }
 
-std::int64_t RescoreModel(const KeyType &kt, std::int32_t model_id) {
-	CallPg([&] { ClearStates(model_id); });
-	const core::CompiledModel *model = nullptr;
+const core::CompiledModel *CompiledModelOf(std::int32_t model_id) {
 	for (const ActivityTable &t : LoadActivityTables())
-		if (TablePlan *tp = GetTablePlan(t.relid); tp != nullptr && (model = ModelOf(tp, model_id)) != nullptr)
-			break;
-	if (model == nullptr)
-		return 0;
-	int stage_count = static_cast<int>(model->stage_count());
-	ColumnBuffers b;
+		if (TablePlan *tp = GetTablePlan(t.relid); tp != nullptr)
+			if (const core::CompiledModel *model = ModelOf(tp, model_id))
+				return model;
+	return nullptr;
+}
+
+// Rebuilds the scores of one model from history (grades and lifecycle
+// stay), then its grades and lifecycle; returns the leads with history.
+std::int64_t RescoreModel(const KeyType &kt, const core::ModelSpec &spec, std::int64_t now) {
+	ZeroScores(spec.id, spec.stages.size());
 	std::int64_t leads = 0;
-	ForEachLead(kt, model_id, [&](Datum key, const std::string &, const core::Recomputed &r) {
-		PushState(&b, key, r.state);
-		leads++;
-		if (b.keys.size() >= kWriteBatch)
-			FlushStates(kt, model_id, stage_count, &b);
-	});
-	FlushStates(kt, model_id, stage_count, &b);
+	if (const core::CompiledModel *model = CompiledModelOf(spec.id)) {
+		int stage_count = static_cast<int>(model->stage_count());
+		ColumnBuffers b;
+		ForEachLead(kt, spec.id, [&](Datum key, const std::string &, const core::Recomputed &r) {
+			PushState(&b, key, r.state);
+			leads++;
+			if (b.keys.size() >= kWriteBatch)
+				FlushStates(kt, spec.id, stage_count, &b);
+		});
+		FlushStates(kt, spec.id, stage_count, &b);
+	}
+	RescoreLifecycle(kt, spec, now);
 	return leads;
 }
 
@@ -228,8 +239,8 @@ void VerifyModel(const KeyType &kt, std::int32_t model_id, std::int64_t now, std
 		auto it = stored.find(bytes);
 		if (it == stored.end()) {
 			if (expected.state.activity_count != 0) {
-				char *text = CallPg([&] { return OidOutputFunctionCall(F_TEXTOUT, key); });
-				out->push_back({name, kt.oid == TEXTOID ? text : "", "state missing"});
+				char *text = CallPg([&] { return KeyText(key, kt.oid); });
+				out->push_back({name, text, "state missing"});
 			}
 			return;
 		}
@@ -272,9 +283,11 @@ Datum leadscore_rescore(PG_FUNCTION_ARGS) {
 		std::int64_t total = 0;
 		std::vector<std::int32_t> ids = ModelIds(name, all);
 		if (kt.oid != InvalidOid) {
-			LockActivityTables();
-			for (std::int32_t id : ids)
-				total += RescoreModel(kt, id);
+			LockAttachedTables();
+			std::int64_t now = TimestampToUnixUsNow();
+			for (const leadscore::core::ModelSpec &spec : LoadModels())
+				if (std::find(ids.begin(), ids.end(), spec.id) != ids.end())
+					total += RescoreModel(kt, spec, now);
 		}
 		FinishSpi();
 		PG_RETURN_INT64(total);
@@ -294,9 +307,16 @@ Datum leadscore_verify(PG_FUNCTION_ARGS) {
 		std::string name = all ? std::string() : TextArg(fcinfo, 0);
 		KeyType kt = BeginEngineCall();
 		std::vector<Difference> differences;
-		if (kt.oid != InvalidOid)
-			for (std::int32_t id : ModelIds(name, all))
-				VerifyModel(kt, id, now, &differences);
+		if (kt.oid != InvalidOid) {
+			std::vector<std::int32_t> ids = ModelIds(name, all);
+			for (const leadscore::core::ModelSpec &spec : LoadModels()) {
+				if (std::find(ids.begin(), ids.end(), spec.id) == ids.end())
+					continue;
+				VerifyModel(kt, spec.id, now, &differences);
+				for (auto &[lead, what] : VerifyLifecycle(kt, spec))
+					differences.push_back({spec.name, lead, what});
+			}
+		}
 		FinishSpi();
 		for (const Difference &d : differences)
 			CallPg([&] {

@@ -119,14 +119,5 @@ TEST(GradeProfile, ValidateCriterion) {
 	EXPECT_NO_THROW(ValidateCriterion(p, p.criteria[0]));
 }
 
-TEST(GradeProfile, DefaultCriterionName) {
-	GradeProfileSpec p;
-	EXPECT_EQ(DefaultCriterionName(p), "criterion_1");
-	p.criteria.push_back({1, "criterion_2", "a = 1", 1});
-	EXPECT_EQ(DefaultCriterionName(p), "criterion_3");
-	p.criteria.push_back({2, "criterion_3", "a = 1", 1});
-	EXPECT_EQ(DefaultCriterionName(p), "criterion_4");
-}
-
 } // namespace
 } // namespace leadscore::core

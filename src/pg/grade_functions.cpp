@@ -1,0 +1,166 @@
+// SQL functions of grade profiles: the checks behind add_criterion, and
+// grading arbitrary attributes given as jsonb.
+#include "pg/fmgr_args.hpp"
+#include "pg/guard.hpp"
+#include "pg/lead_plan.hpp"
+#include "pg/spi_query.hpp"
+
+extern "C" {
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/numeric.h"
+}
+
+#include "core/condition.hpp"
+#include "core/error.hpp"
+#include "core/grade_profile.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+namespace leadscore::pg {
+namespace {
+
+core::Value JsonbToValue(const JsonbValue &v) {
+	switch (v.type) {
+	case jbvString:
+		return core::Value::Text(std::string_view(v.val.string.val, static_cast<std::size_t>(v.val.string.len)));
+	case jbvBool:
+		return core::Value::Bool(v.val.boolean);
+	case jbvNumeric: {
+		double d = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, NumericGetDatum(v.val.numeric)));
+		if (std::trunc(d) == d && std::fabs(d) < 9.0e15)
+			return core::Value::Int(static_cast<std::int64_t>(d));
+		return core::Value::Float(d);
+	}
+	default:
+		// null, and nested objects or arrays, which no condition can compare.
+		return core::Value::Null();
+	}
+}
+
+// PostgreSQL side: the values of `schema`'s attributes in `attrs` (a JSON
+// object); strings point into `attrs`.
+core::Value *JsonbValues(Jsonb *attrs, const core::Schema &schema) {
+	if (!JB_ROOT_IS_OBJECT(attrs))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("lead attributes must be a JSON object"),
+		                errhint("Pass the lead's columns as one object, e.g. to_jsonb(contact).")));
+	auto *values = static_cast<core::Value *>(palloc0(sizeof(core::Value) * (schema.size() + 1)));
+	for (std::size_t c = 0; c < schema.size(); c++) {
+		const std::string &name = schema[c].name;
+		JsonbValue found;
+		if (getKeyJsonValueFromContainer(&attrs->root, name.data(), static_cast<int>(name.size()), &found))
+			values[c] = JsonbToValue(found);
+	}
+	return values;
+}
+
+// The profile compiled for jsonb, or the "does not exist" error.
+const core::CompiledGradeProfile &Profile(const std::string &name) {
+	const core::CompiledGradeProfile *profile = JsonbProfile(name);
+	if (profile == nullptr)
+		throw core::Error(core::ErrorKind::UndefinedObject, "grade profile \"" + name + "\" does not exist", {},
+		                  "leadscore.grade_profiles lists them; leadscore.create_grade_profile() makes one.");
+	return *profile;
+}
+
+core::GradeRank GradeOf(FunctionCallInfo fcinfo, std::vector<std::size_t> *matched,
+                        const core::CompiledGradeProfile **profile_out) {
+	std::string name = TextArg(fcinfo, 0);
+	ConnectSpi();
+	const core::CompiledGradeProfile &profile = Profile(name);
+	FinishSpi();
+	const core::Schema &schema = profile.schema();
+	core::Value *values = CallPg([&] { return JsonbValues(PG_GETARG_JSONB_P(1), schema); });
+	*profile_out = &profile;
+	return profile.Grade(values, schema.size(), matched);
+}
+
+} // namespace
+} // namespace leadscore::pg
+
+using namespace leadscore;
+
+extern "C" {
+
+// _check_criterion(profile, criterion_names, name, condition, steps) -> the
+// normalised condition; raises the core's error for a bad criterion.
+PG_FUNCTION_INFO_V1(leadscore_check_criterion);
+Datum leadscore_check_criterion(PG_FUNCTION_ARGS) {
+	return pg::Guarded([&] {
+		core::GradeProfileSpec profile;
+		profile.name = pg::TextArg(fcinfo, 0);
+		for (std::string &name : pg::TextArrayArg(fcinfo, 1))
+			profile.criteria.push_back(core::CriterionSpec{0, std::move(name), "TRUE", 1});
+		core::CriterionSpec criterion;
+		criterion.name = pg::TextArg(fcinfo, 2);
+		if (PG_ARGISNULL(3) || PG_ARGISNULL(4))
+			throw core::Error(core::ErrorKind::InvalidValue, "condition and steps of a criterion must not be NULL");
+		criterion.condition = pg::TextArg(fcinfo, 3);
+		criterion.steps = PG_GETARG_INT32(4);
+		core::ValidateCriterion(profile, criterion);
+		std::string normalized = core::Normalize(*core::ParseCondition(criterion.condition));
+		return pg::CallPg([&] { return PointerGetDatum(cstring_to_text(normalized.c_str())); });
+	});
+}
+
+// _check_lead_tables(): compiles the grade profile of every model against
+// every attached lead table, so a criterion naming a column the table lacks
+// fails now, not on a lead insert.
+PG_FUNCTION_INFO_V1(leadscore_check_lead_tables);
+Datum leadscore_check_lead_tables(PG_FUNCTION_ARGS) {
+	return pg::Guarded([&] {
+		pg::ConnectSpi();
+		auto models = pg::LoadModels();
+		auto profiles = pg::LoadGradeProfiles();
+		for (const pg::LeadTable &table : pg::LoadLeadTables()) {
+			pg::LeadPlan plan;
+			plan.table = table;
+			pg::BuildLeadPlan(models, profiles, &plan);
+		}
+		pg::FinishSpi();
+		PG_RETURN_VOID();
+	});
+}
+
+// grade(profile, attrs jsonb) -> grade: the base moved by every criterion
+// that matches; attributes are the object's keys (nested values never match).
+PG_FUNCTION_INFO_V1(leadscore_grade);
+Datum leadscore_grade(PG_FUNCTION_ARGS) {
+	return pg::Guarded([&] {
+		const core::CompiledGradeProfile *profile;
+		core::GradeRank grade = pg::GradeOf(fcinfo, nullptr, &profile);
+		return CharGetDatum(static_cast<char>(grade));
+	});
+}
+
+// explain_grade(profile, attrs jsonb) -> (criterion, condition, steps,
+// matched) for every criterion of the profile.
+PG_FUNCTION_INFO_V1(leadscore_explain_grade);
+Datum leadscore_explain_grade(PG_FUNCTION_ARGS) {
+	InitMaterializedSRF(fcinfo, 0);
+	auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+	return pg::Guarded([&] {
+		std::vector<std::size_t> matched;
+		const core::CompiledGradeProfile *profile;
+		pg::GradeOf(fcinfo, &matched, &profile);
+		const auto &criteria = profile->spec().criteria;
+		for (std::size_t i = 0; i < criteria.size(); i++) {
+			bool hit = std::find(matched.begin(), matched.end(), i) != matched.end();
+			pg::CallPg([&] {
+				Datum values[4] = {CStringGetTextDatum(criteria[i].name.c_str()),
+				                   CStringGetTextDatum(criteria[i].condition.c_str()),
+				                   Int32GetDatum(criteria[i].steps), BoolGetDatum(hit)};
+				bool nulls[4] = {false, false, false, false};
+				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			});
+		}
+		return Datum(0);
+	});
+}
+
+} // extern "C"

@@ -1,0 +1,257 @@
+// Lifecycle columns and events.  See lifecycle_store.hpp.
+#include "pg/lifecycle_store.hpp"
+
+#include "pg/datum_value.hpp"
+#include "pg/guard.hpp"
+#include "pg/pg_arrays.hpp"
+
+extern "C" {
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+}
+
+#include "core/stage_rule.hpp"
+
+#include <string>
+
+namespace leadscore::pg {
+namespace {
+
+// One row as SPI returned it, PostgreSQL side (palloc'd, detoasted).
+struct LifecycleRow {
+	Datum key;
+	double stored;
+	ArrayType *stages;
+	std::int64_t activity_count;
+	char *grade;  // NULL: none
+	char *status;
+	char *stage;  // NULL: none
+	std::int64_t times[4]; // mql_at, sql_at, checked_at, due_at; kNoTime for NULL
+};
+
+LifecycleRow *ReadRow(std::uint64_t i, int first) {
+	HeapTuple tuple = SPI_tuptable->vals[i];
+	TupleDesc desc = SPI_tuptable->tupdesc;
+	auto *row = static_cast<LifecycleRow *>(palloc0(sizeof(LifecycleRow)));
+	bool isnull;
+	row->key = SPI_getbinval(tuple, desc, 1, &isnull);
+	row->stored = DatumGetFloat8(SPI_getbinval(tuple, desc, 2, &isnull));
+	row->stages = DatumGetArrayTypeP(SPI_getbinval(tuple, desc, 3, &isnull));
+	row->activity_count = DatumGetInt64(SPI_getbinval(tuple, desc, 4, &isnull));
+	row->grade = SPI_getvalue(tuple, desc, first);
+	row->status = SPI_getvalue(tuple, desc, first + 1);
+	row->stage = SPI_getvalue(tuple, desc, first + 2);
+	for (int t = 0; t < 4; t++) {
+		Datum d = SPI_getbinval(tuple, desc, first + 3 + t, &isnull);
+		row->times[t] = isnull ? core::kNoTime : TimestampToUnixUs(DatumGetTimestampTz(d));
+	}
+	return row;
+}
+
+core::LeadStatus StatusNamed(const char *name) {
+	std::string s = name ? name : "";
+	if (s == "sql")
+		return core::LeadStatus::Sql;
+	if (s == "mql")
+		return core::LeadStatus::Mql;
+	return core::LeadStatus::Nurture;
+}
+
+int StageNamed(const core::ModelSpec &model, const char *name) {
+	if (name == nullptr)
+		return core::kNoStage;
+	for (std::size_t k = 0; k < model.stages.size(); k++)
+		if (model.stages[k] == name)
+			return static_cast<int>(k);
+	return core::kNoStage;
+}
+
+LifecycleLead ToLead(const core::ModelSpec &model, const LifecycleRow &row) {
+	LifecycleLead lead;
+	lead.key = row.key;
+	lead.stored = row.stored;
+	int n = ArrayGetNItems(ARR_NDIM(row.stages), ARR_DIMS(row.stages));
+	const double *stages = reinterpret_cast<const double *>(ARR_DATA_PTR(row.stages));
+	lead.stages.assign(stages, stages + n);
+	lead.activity_count = row.activity_count;
+	core::LifecycleRecord &r = lead.record;
+	core::GradeRank grade;
+	if (row.grade != nullptr && core::ParseGrade(row.grade, &grade))
+		r.grade = grade;
+	r.status = StatusNamed(row.status);
+	r.stage = StageNamed(model, row.stage);
+	r.mql_at = row.times[0];
+	r.sql_at = row.times[1];
+	r.checked_at = row.times[2];
+	r.due_at = row.times[3];
+	return lead;
+}
+
+void Run(const char *sql, int n, Oid *types, Datum *values, int expected) {
+	int rc = SPI_execute_with_args(sql, n, types, values, nullptr, false, 0);
+	if (rc != expected)
+		elog(ERROR, "leadscore: lifecycle statement failed (SPI code %d)", rc);
+}
+
+} // namespace
+
+std::vector<LifecycleLead> ReadLifecycleRows(const core::ModelSpec &model, std::uint64_t rows, int first) {
+	std::vector<LifecycleLead> leads;
+	leads.reserve(rows);
+	SPITupleTable *table = SPI_tuptable;
+	for (std::uint64_t i = 0; i < rows; i++) {
+		LifecycleRow *row = CallPg([&] {
+			SPI_tuptable = table;
+			return ReadRow(i, first);
+		});
+		leads.push_back(ToLead(model, *row));
+	}
+	return leads;
+}
+
+void EnsureLifecycleRows(const KeyType &kt, const core::ModelSpec &model, const std::vector<Datum> &keys) {
+	if (keys.empty())
+		return;
+	int n = static_cast<int>(keys.size());
+	std::int32_t model_id = model.id;
+	auto stage_count = static_cast<std::int32_t>(model.stages.size());
+	CallPg([&] {
+		Oid types[] = {INT4OID, kt.array_oid, INT4OID};
+		Datum values[] = {Int32GetDatum(model_id), KeyArrayDatum(kt, keys.data(), n), Int32GetDatum(stage_count)};
+		Run("INSERT INTO leadscore.lead_state (model_id, lead_id, stored, stage_stored, activity_count)"
+		    " SELECT $1, k, 0, pg_catalog.array_fill(0::pg_catalog.float8, ARRAY[$3]), 0"
+		    " FROM pg_catalog.unnest($2) k ORDER BY k ON CONFLICT DO NOTHING",
+		    3, types, values, SPI_OK_INSERT);
+	});
+}
+
+std::vector<LifecycleLead> LockLifecycle(const KeyType &kt, const core::ModelSpec &model,
+                                         const std::vector<Datum> &keys) {
+	int n = static_cast<int>(keys.size());
+	std::int32_t model_id = model.id;
+	CallPg([&] {
+		Oid types[] = {INT4OID, kt.array_oid};
+		Datum values[] = {Int32GetDatum(model_id), KeyArrayDatum(kt, keys.data(), n)};
+		Run("SELECT lead_id, stored, stage_stored, activity_count, " LEADSCORE_LIFECYCLE_COLUMNS
+		    " FROM leadscore.lead_state WHERE model_id = $1 AND lead_id = ANY ($2) ORDER BY lead_id FOR UPDATE",
+		    2, types, values, SPI_OK_SELECT);
+	});
+	return ReadLifecycleRows(model, SPI_processed);
+}
+
+void WriteLifecycle(const KeyType &kt, std::int32_t model_id, const std::vector<LifecycleLead> &leads) {
+	int n = static_cast<int>(leads.size());
+	if (n == 0)
+		return;
+	std::vector<Datum> keys;
+	std::vector<const char *> grades, statuses;
+	std::vector<std::int32_t> stage_index;
+	std::vector<std::int64_t> mql_at, sql_at, checked_at, due_at;
+	for (const LifecycleLead &l : leads) {
+		keys.push_back(l.key);
+		grades.push_back(l.record.grade ? core::GradeName(*l.record.grade) : nullptr);
+		statuses.push_back(core::LeadStatusName(l.record.status));
+		mql_at.push_back(l.record.mql_at);
+		sql_at.push_back(l.record.sql_at);
+		checked_at.push_back(l.record.checked_at);
+		due_at.push_back(l.record.due_at);
+		stage_index.push_back(l.record.stage);
+	}
+	CallPg([&] {
+		Oid types[] = {INT4OID,         kt.array_oid,         TEXTARRAYOID,         TEXTARRAYOID,
+		               INT4ARRAYOID,    TIMESTAMPTZARRAYOID,  TIMESTAMPTZARRAYOID,  TIMESTAMPTZARRAYOID,
+		               TIMESTAMPTZARRAYOID};
+		Datum *stage_datums = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
+		for (int i = 0; i < n; i++)
+			stage_datums[i] = Int32GetDatum(stage_index[static_cast<std::size_t>(i)] + 1);
+		Datum values[] = {Int32GetDatum(model_id),
+		                  KeyArrayDatum(kt, keys.data(), n),
+		                  TextArrayDatum(grades.data(), n),
+		                  TextArrayDatum(statuses.data(), n),
+		                  PointerGetDatum(construct_array(stage_datums, n, INT4OID, 4, true, TYPALIGN_INT)),
+		                  TimestampArrayDatum(mql_at.data(), n),
+		                  TimestampArrayDatum(sql_at.data(), n),
+		                  TimestampArrayDatum(checked_at.data(), n),
+		                  TimestampArrayDatum(due_at.data(), n)};
+		// Stages go as 1-based indexes into the model's stage names
+		// (0: none), so no name is copied per lead.
+		Run("UPDATE leadscore.lead_state s SET grade = u.g::leadscore.grade, status = u.st,"
+		    " stage = m.stages[NULLIF(u.sg, 0)], mql_at = u.mq, sql_at = u.sq, checked_at = u.ch, due_at = u.du"
+		    " FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4),"
+		    " pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8),"
+		    " pg_catalog.unnest($9)) AS u(k, g, st, sg, mq, sq, ch, du), leadscore.models m"
+		    " WHERE m.id = $1 AND s.model_id = $1 AND s.lead_id = u.k",
+		    9, types, values, SPI_OK_UPDATE);
+	});
+}
+
+void InsertEvents(const KeyType &kt, const core::ModelSpec &model, const std::vector<LeadEvent> &events,
+                  bool notify) {
+	int n = static_cast<int>(events.size());
+	if (n == 0)
+		return;
+	std::vector<Datum> keys;
+	std::vector<const char *> kinds, from, to, grades, causes;
+	std::vector<double> scores;
+	std::vector<std::int64_t> at;
+	for (const LeadEvent &e : events) {
+		const core::Transition &t = e.transition;
+		keys.push_back(e.key);
+		kinds.push_back(core::TransitionKindName(t.kind));
+		from.push_back(core::TransitionValueName(model, t.kind, t.from));
+		to.push_back(core::TransitionValueName(model, t.kind, t.to));
+		grades.push_back(t.grade ? core::GradeName(*t.grade) : nullptr);
+		causes.push_back(core::TransitionCauseName(t.cause));
+		scores.push_back(t.score);
+		at.push_back(t.at);
+	}
+	const std::string &name = model.name;
+	CallPg([&] {
+		Oid types[] = {TEXTOID,      BOOLOID,      kt.array_oid,   TEXTARRAYOID,        TEXTARRAYOID,
+		               TEXTARRAYOID, FLOAT8ARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID, TEXTARRAYOID};
+		Datum values[] = {CStringGetTextDatum(name.c_str()),
+		                  BoolGetDatum(notify),
+		                  KeyArrayDatum(kt, keys.data(), n),
+		                  TextArrayDatum(kinds.data(), n),
+		                  TextArrayDatum(from.data(), n),
+		                  TextArrayDatum(to.data(), n),
+		                  Float8ArrayDatum(scores.data(), n),
+		                  TextArrayDatum(grades.data(), n),
+		                  TimestampArrayDatum(at.data(), n),
+		                  TextArrayDatum(causes.data(), n)};
+		Run("WITH e AS (INSERT INTO leadscore.events"
+		    " (model, lead_id, kind, from_value, to_value, score, grade, at, cause, notified_at)"
+		    " SELECT $1, u.k, u.kind, u.f, u.t, u.s, u.g::leadscore.grade, u.at, u.c,"
+		    " CASE WHEN u.kind = 'status' AND u.t = 'sql' AND $2"
+		    " AND (SELECT notify = 'trigger' FROM leadscore.settings) THEN pg_catalog.now() END"
+		    " FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5),"
+		    " pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8), pg_catalog.unnest($9),"
+		    " pg_catalog.unnest($10)) AS u(k, kind, f, t, s, g, at, c)"
+		    " RETURNING *)"
+		    " SELECT pg_catalog.pg_notify('leadscore', leadscore.event_payload(e)) FROM e"
+		    " WHERE e.notified_at IS NOT NULL",
+		    10, types, values, SPI_OK_SELECT);
+	});
+}
+
+void AdvanceLeads(const KeyType &kt, const core::ModelSpec &model, const std::vector<Datum> &keys, std::int64_t now,
+                  core::TransitionCause cause) {
+	if (keys.empty())
+		return;
+	std::vector<LifecycleLead> leads = LockLifecycle(kt, model, keys);
+	std::vector<LeadEvent> events;
+	std::vector<core::Transition> transitions;
+	for (LifecycleLead &lead : leads) {
+		transitions.clear();
+		core::Advance(model, lead.Input(), now, cause, &lead.record, &transitions);
+		for (const core::Transition &t : transitions)
+			events.push_back(LeadEvent{lead.key, t});
+	}
+	WriteLifecycle(kt, model.id, leads);
+	InsertEvents(kt, model, events, true);
+}
+
+} // namespace leadscore::pg

@@ -1,0 +1,190 @@
+// leadscore.tick(now): the periodic job (pg_cron).  It reports what decay
+// did since the last tick, relays handoff notifications when the triggers
+// do not send them, and re-bases a model's decay epoch long before float8
+// could overflow.
+//
+// Decay only ever moves a lead down, and each lead's record says when that
+// next happens (lead_state.due_at, core/lead_lifecycle.hpp): tick() reads
+// the due leads from a partial index on due_at, so its cost follows the
+// crossings, not the leads.  Ticks run one at a time (a row lock on
+// leadscore.tick_state); writers are never waited for: a lead a writer holds
+// is skipped (SKIP LOCKED) and the writer reports its decay itself, or the
+// next tick does.
+#include "pg/datum_value.hpp"
+#include "pg/guard.hpp"
+#include "pg/lifecycle_store.hpp"
+#include "pg/spi_query.hpp"
+#include "pg/table_plan.hpp"
+
+extern "C" {
+#include "access/xlog.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/timestamp.h"
+}
+
+#include "core/decay.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace leadscore::pg {
+namespace {
+
+std::string TimestampText(std::int64_t unix_us) {
+	return CallPg([&] {
+		return timestamptz_to_str(UnixUsToTimestamp(unix_us));
+	});
+}
+
+// Serialises ticks; false when `now` lies before the last tick (nothing to
+// do: decay has already been reported up to then).
+bool BeginTick(std::int64_t now) {
+	auto rows = QueryText("SELECT last_tick_at IS NOT NULL AND last_tick_at > $1::pg_catalog.timestamptz"
+	                      " FROM leadscore.tick_state FOR UPDATE",
+	                      {TimestampText(now)});
+	return rows.empty() || *rows[0][0] != "t";
+}
+
+void EndTick(std::int64_t now) {
+	ExecuteText("UPDATE leadscore.tick_state SET last_tick_at = $1::pg_catalog.timestamptz",
+	            {TimestampText(now)});
+}
+
+// Moves the epoch of every model that needs it to the start of `now`'s day:
+// every stored sum of the model is multiplied by one factor, so scores,
+// order and due times (absolute) stay as they are.  Writers are blocked for
+// the moment it takes (their plans hold the old epoch); it happens once in
+// 512 half-lives.
+void RebaseModels(std::int64_t now) {
+	constexpr std::int64_t kDay = 86'400'000'000;
+	for (const core::ModelSpec &m : LoadModels()) {
+		core::Decay decay(m.half_life_us, m.epoch_us);
+		if (!decay.NeedsRebase(now))
+			continue;
+		std::int64_t epoch = now - ((now % kDay) + kDay) % kDay;
+		char factor[64];
+		std::snprintf(factor, sizeof factor, "%.17g", decay.RebaseFactor(epoch));
+		for (const ActivityTable &t : LoadActivityTables())
+			ExecuteText(("LOCK TABLE " + t.name + " IN SHARE MODE").c_str());
+		std::string id = std::to_string(m.id);
+		ExecuteText("UPDATE leadscore.lead_state SET stored = stored * $2::pg_catalog.float8,"
+		            " stage_stored = ARRAY(SELECT x * $2::pg_catalog.float8"
+		            " FROM pg_catalog.unnest(stage_stored) WITH ORDINALITY u(x, i) ORDER BY i)"
+		            " WHERE model_id = $1::pg_catalog.int4",
+		            {id, std::string(factor)});
+		ExecuteText("UPDATE leadscore.models SET epoch = $2::pg_catalog.timestamptz, version = version + 1"
+		            " WHERE id = $1::pg_catalog.int4",
+		            {id, TimestampText(epoch)});
+		InvalidatePlans();
+	}
+}
+
+// The models with leads due by `now`, by id.
+std::vector<std::int32_t> ModelsDue(std::int64_t now) {
+	std::vector<std::int32_t> ids;
+	for (const TextRow &r : QueryText("SELECT DISTINCT model_id FROM leadscore.lead_state"
+	                                  " WHERE due_at <= $1::pg_catalog.timestamptz ORDER BY model_id",
+	                                  {TimestampText(now)}))
+		ids.push_back(static_cast<std::int32_t>(std::stol(*r[0])));
+	return ids;
+}
+
+#define LEADSCORE_STRINGIFY(x) #x
+#define LEADSCORE_TOSTRING(x) LEADSCORE_STRINGIFY(x)
+#define LEADSCORE_TICK_BATCH 1000
+
+// One batch of a model's due leads, locked; leads a writer holds are
+// skipped (the writer reports their decay, or the next tick does).
+std::vector<LifecycleLead> LockDue(const core::ModelSpec &model, std::int64_t now) {
+	std::int32_t id = model.id;
+	TimestampTz at = UnixUsToTimestamp(now);
+	CallPg([&] {
+		Oid types[] = {INT4OID, TIMESTAMPTZOID};
+		Datum values[] = {Int32GetDatum(id), TimestampTzGetDatum(at)};
+		if (SPI_execute_with_args("SELECT lead_id, stored, stage_stored, activity_count, " LEADSCORE_LIFECYCLE_COLUMNS
+		                          " FROM leadscore.lead_state WHERE model_id = $1 AND due_at <= $2"
+		                          " ORDER BY lead_id LIMIT " LEADSCORE_TOSTRING(LEADSCORE_TICK_BATCH)
+		                          " FOR UPDATE SKIP LOCKED",
+		                          2, types, values, nullptr, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "leadscore: reading due leads failed");
+	});
+	return ReadLifecycleRows(model, SPI_processed);
+}
+
+// Reports the decay of one model's due leads; returns the transitions.
+std::int64_t TickModel(const KeyType &kt, const core::ModelSpec &model, std::int64_t now) {
+	std::int64_t reported = 0;
+	for (;;) {
+		std::vector<LifecycleLead> leads = LockDue(model, now);
+		std::vector<LeadEvent> events;
+		std::vector<core::Transition> transitions;
+		for (LifecycleLead &lead : leads) {
+			transitions.clear();
+			core::Advance(model, lead.Input(), now, core::TransitionCause::Decay, &lead.record, &transitions);
+			for (const core::Transition &t : transitions)
+				events.push_back(LeadEvent{lead.key, t});
+		}
+		WriteLifecycle(kt, model.id, leads);
+		InsertEvents(kt, model, events, true);
+		reported += static_cast<std::int64_t>(events.size());
+		// Advance moved every due_at past `now`, so the next batch holds
+		// other leads; a short batch was the last.
+		if (leads.size() < LEADSCORE_TICK_BATCH)
+			return reported;
+	}
+}
+
+// Sends the handoff notifications the triggers left to tick()
+// (leadscore.settings.notify = 'tick').
+void RelayNotifications() {
+	ExecuteText("WITH e AS (UPDATE leadscore.events SET notified_at = pg_catalog.now() WHERE id IN"
+	            " (SELECT id FROM leadscore.events WHERE notified_at IS NULL AND kind = 'status'"
+	            " AND to_value = 'sql' ORDER BY id FOR UPDATE SKIP LOCKED) RETURNING *)"
+	            " SELECT pg_catalog.pg_notify('leadscore', leadscore.event_payload(e)) FROM e"
+	            " WHERE (SELECT notify = 'tick' FROM leadscore.settings)");
+}
+
+std::int64_t Tick(std::int64_t now) {
+	KeyType kt = BeginEngineCall();
+	std::int64_t reported = 0;
+	if (BeginTick(now)) {
+		RebaseModels(now);
+		std::vector<core::ModelSpec> models = LoadModels();
+		if (kt.oid != InvalidOid)
+			for (std::int32_t id : ModelsDue(now))
+				for (const core::ModelSpec &m : models)
+					if (m.id == id)
+						reported += TickModel(kt, m, now);
+		RelayNotifications();
+		EndTick(now);
+	}
+	FinishSpi();
+	return reported;
+}
+
+} // namespace
+} // namespace leadscore::pg
+
+extern "C" {
+
+// tick(now timestamptz DEFAULT now()) -> bigint: the transitions reported.
+PG_FUNCTION_INFO_V1(leadscore_tick);
+Datum leadscore_tick(PG_FUNCTION_ARGS) {
+	if (RecoveryInProgress())
+		ereport(ERROR, (errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+		                errmsg("leadscore.tick() cannot run on a standby server"),
+		                errdetail("tick() writes lead states and events; a standby is read-only."),
+		                errhint("Schedule it on the primary; the standby replays its results.")));
+	if (PG_ARGISNULL(0))
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("now must not be NULL")));
+	TimestampTz now = PG_GETARG_TIMESTAMPTZ(0);
+	if (TIMESTAMP_NOT_FINITE(now))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("now must be a finite time")));
+	return leadscore::pg::Guarded([&] {
+		return Int64GetDatum(leadscore::pg::Tick(leadscore::pg::TimestampToUnixUs(now)));
+	});
+}
+
+} // extern "C"
