@@ -728,7 +728,8 @@ BEGIN
 	EXECUTE format('CREATE TRIGGER leadscore_lead_truncate AFTER TRUNCATE ON %s'
 		' FOR EACH STATEMENT EXECUTE FUNCTION leadscore.truncate_trigger()', tbl);
 	-- The leads already in the table are graded now.
-	graded := leadscore.rescore();
+	PERFORM leadscore.rescore();
+	EXECUTE format('SELECT count(*) FROM %s WHERE %I IS NOT NULL', tbl, lead_column) INTO graded;
 	RETURN graded;
 END $$;
 

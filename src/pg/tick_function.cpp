@@ -52,18 +52,19 @@ void EndTick(std::int64_t now) {
 	            {TimestampText(now)});
 }
 
-// Moves the epoch of every model that needs it to the start of `now`'s day:
+// Moves the epoch of every model that needs it to `now` (whole seconds):
 // every stored sum of the model is multiplied by one factor, so scores,
 // order and due times (absolute) stay as they are.  Writers are blocked for
 // the moment it takes (their plans hold the old epoch); it happens once in
-// 512 half-lives.
+// 512 half-lives.  Runs after the due leads are reported, so every record
+// that decay could change is current at the new epoch.
 void RebaseModels(std::int64_t now) {
-	constexpr std::int64_t kDay = 86'400'000'000;
+	constexpr std::int64_t kSecond = 1'000'000;
 	for (const core::ModelSpec &m : LoadModels()) {
 		core::Decay decay(m.half_life_us, m.epoch_us);
 		if (!decay.NeedsRebase(now))
 			continue;
-		std::int64_t epoch = now - ((now % kDay) + kDay) % kDay;
+		std::int64_t epoch = now - ((now % kSecond) + kSecond) % kSecond;
 		char factor[64];
 		std::snprintf(factor, sizeof factor, "%.17g", decay.RebaseFactor(epoch));
 		for (const ActivityTable &t : LoadActivityTables())
@@ -150,13 +151,13 @@ std::int64_t Tick(std::int64_t now) {
 	KeyType kt = BeginEngineCall();
 	std::int64_t reported = 0;
 	if (BeginTick(now)) {
-		RebaseModels(now);
 		std::vector<core::ModelSpec> models = LoadModels();
 		if (kt.oid != InvalidOid)
 			for (std::int32_t id : ModelsDue(now))
 				for (const core::ModelSpec &m : models)
 					if (m.id == id)
 						reported += TickModel(kt, m, now);
+		RebaseModels(now);
 		RelayNotifications();
 		EndTick(now);
 	}
