@@ -183,6 +183,7 @@ CREATE TABLE leadscore.models (
 	grade_profile text REFERENCES leadscore.grade_profiles (name) ON UPDATE CASCADE,
 	max_score float8,
 	fit_min_grade leadscore.grade NOT NULL,  -- fit_priority: at least this grade, score below MQL
+	active boolean NOT NULL DEFAULT true,    -- false: a shadow model (no events, no NOTIFY)
 	epoch timestamptz NOT NULL,              -- the decay epoch E (DESIGN.md §2)
 	version integer NOT NULL DEFAULT 1,      -- bumped by every rule change
 	created_at timestamptz NOT NULL DEFAULT pg_catalog.now()
@@ -474,7 +475,8 @@ CREATE FUNCTION leadscore.create_model(
 	grade_profile text DEFAULT NULL,
 	max_score float8 DEFAULT NULL,
 	stage_min_points float8 DEFAULT 10,
-	fit_min_grade leadscore.grade DEFAULT 'A-'
+	fit_min_grade leadscore.grade DEFAULT 'A-',
+	active boolean DEFAULT true
 ) RETURNS integer
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -495,9 +497,10 @@ BEGIN
 		RAISE EXCEPTION 'fit_min_grade must not be NULL' USING ERRCODE = '22023';
 	END IF;
 	INSERT INTO leadscore.models (name, half_life, mql_threshold, sql_threshold, sql_min_grade, stages,
-		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, epoch)
+		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, active, epoch)
 	VALUES (name, half_life, mql_threshold, sql_threshold, sql_min_grade, coalesce(stages, '{}'),
-		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, date_trunc('day', now()))
+		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, coalesce(active, true),
+		date_trunc('day', now()))
 	RETURNING id INTO new_id;
 	PERFORM leadscore._invalidate();
 	RETURN new_id;
@@ -579,6 +582,22 @@ BEGIN
 	UPDATE leadscore.models SET version = version + 1 WHERE models.id = mid;
 	PERFORM leadscore._invalidate();
 	PERFORM leadscore._rule_change_notice((SELECT m.name FROM leadscore.models m WHERE m.id = mid));
+END $$;
+
+-- Switches a model between live and shadow.  A shadow model is scored and
+-- kept exact but reports no events and sends no NOTIFY; its records are
+-- kept current all along, so switching it live reports only what happens
+-- from then on.
+CREATE FUNCTION leadscore.set_active(model text, active boolean DEFAULT true) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	mid integer := leadscore._model_id(model);
+BEGIN
+	IF active IS NULL THEN
+		RAISE EXCEPTION 'active must be true or false' USING ERRCODE = '22023';
+	END IF;
+	UPDATE leadscore.models m SET active = set_active.active, version = version + 1 WHERE m.id = mid;
+	PERFORM leadscore._invalidate();
 END $$;
 
 CREATE FUNCTION leadscore.drop_model(name text) RETURNS void

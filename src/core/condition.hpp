@@ -58,6 +58,10 @@ std::string Normalize(const Node &node);
 // The column names `node` reads, sorted, unique (as the parser folded them).
 std::vector<std::string> ColumnNames(const Node &node);
 
+// The schema of JSON rows for `conditions` (condition texts; empty ones are
+// skipped): every column any of them reads, sorted, typed per value (Any).
+Schema JsonSchema(const std::vector<std::string> &conditions);
+
 // A condition bound to a schema, ready to evaluate many rows.
 class CompiledCondition {
 public:

@@ -26,4 +26,18 @@ std::vector<std::string> ColumnNames(const Node &node) {
 	return names;
 }
 
+Schema JsonSchema(const std::vector<std::string> &conditions) {
+	std::vector<std::string> names;
+	for (const std::string &c : conditions)
+		if (!c.empty())
+			for (std::string &name : ColumnNames(*ParseCondition(c)))
+				names.push_back(std::move(name));
+	std::sort(names.begin(), names.end());
+	names.erase(std::unique(names.begin(), names.end()), names.end());
+	Schema schema;
+	for (std::string &name : names)
+		schema.push_back(Column{std::move(name), ValueType::Any});
+	return schema;
+}
+
 } // namespace leadscore::core

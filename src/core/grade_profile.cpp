@@ -43,16 +43,10 @@ void ValidateCriterion(const GradeProfileSpec &profile, const CriterionSpec &cri
 }
 
 Schema AttributeSchema(const GradeProfileSpec &profile) {
-	std::vector<std::string> names;
+	std::vector<std::string> conditions;
 	for (const CriterionSpec &c : profile.criteria)
-		for (std::string &name : ColumnNames(*ParseCondition(c.condition)))
-			names.push_back(std::move(name));
-	std::sort(names.begin(), names.end());
-	names.erase(std::unique(names.begin(), names.end()), names.end());
-	Schema schema;
-	for (std::string &name : names)
-		schema.push_back(Column{std::move(name), ValueType::Any});
-	return schema;
+		conditions.push_back(c.condition);
+	return JsonSchema(conditions);
 }
 
 CompiledGradeProfile CompiledGradeProfile::Compile(const GradeProfileSpec &spec, const Schema &schema) {

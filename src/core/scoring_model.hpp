@@ -82,6 +82,12 @@ struct ModelSpec {
 	std::vector<RuleSpec> rules;
 	// The grade profile that grades this model's leads; empty: none.
 	std::string grade_profile;
+	// fit_priority: a grade at least this good while the score is below MQL.
+	GradeRank fit_min_grade = 10; // A-
+	// A shadow model (false) is scored and kept exact like any other but
+	// reports no events and sends no NOTIFY: a candidate run beside the live
+	// model until evaluate() says it is better.
+	bool active = true;
 };
 
 // Checks the model's own settings, then every rule; throws Error:

@@ -2,6 +2,7 @@
 // grading arbitrary attributes given as jsonb.
 #include "pg/fmgr_args.hpp"
 #include "pg/guard.hpp"
+#include "pg/jsonb_values.hpp"
 #include "pg/lead_plan.hpp"
 #include "pg/spi_query.hpp"
 
@@ -9,8 +10,6 @@ extern "C" {
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
-#include "utils/jsonb.h"
-#include "utils/numeric.h"
 }
 
 #include "core/condition.hpp"
@@ -18,46 +17,11 @@ extern "C" {
 #include "core/grade_profile.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <string>
 #include <vector>
 
 namespace leadscore::pg {
 namespace {
-
-core::Value JsonbToValue(const JsonbValue &v) {
-	switch (v.type) {
-	case jbvString:
-		return core::Value::Text(std::string_view(v.val.string.val, static_cast<std::size_t>(v.val.string.len)));
-	case jbvBool:
-		return core::Value::Bool(v.val.boolean);
-	case jbvNumeric: {
-		double d = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, NumericGetDatum(v.val.numeric)));
-		if (std::trunc(d) == d && std::fabs(d) < 9.0e15)
-			return core::Value::Int(static_cast<std::int64_t>(d));
-		return core::Value::Float(d);
-	}
-	default:
-		// null, and nested objects or arrays, which no condition can compare.
-		return core::Value::Null();
-	}
-}
-
-// PostgreSQL side: the values of `schema`'s attributes in `attrs` (a JSON
-// object); strings point into `attrs`.
-core::Value *JsonbValues(Jsonb *attrs, const core::Schema &schema) {
-	if (!JB_ROOT_IS_OBJECT(attrs))
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("lead attributes must be a JSON object"),
-		                errhint("Pass the lead's columns as one object, e.g. to_jsonb(contact).")));
-	auto *values = static_cast<core::Value *>(palloc0(sizeof(core::Value) * (schema.size() + 1)));
-	for (std::size_t c = 0; c < schema.size(); c++) {
-		const std::string &name = schema[c].name;
-		JsonbValue found;
-		if (getKeyJsonValueFromContainer(&attrs->root, name.data(), static_cast<int>(name.size()), &found))
-			values[c] = JsonbToValue(found);
-	}
-	return values;
-}
 
 // The profile compiled for jsonb, or the "does not exist" error.
 const core::CompiledGradeProfile &Profile(const std::string &name) {
@@ -75,7 +39,11 @@ core::GradeRank GradeOf(FunctionCallInfo fcinfo, std::vector<std::size_t> *match
 	const core::CompiledGradeProfile &profile = Profile(name);
 	FinishSpi();
 	const core::Schema &schema = profile.schema();
-	core::Value *values = CallPg([&] { return JsonbValues(PG_GETARG_JSONB_P(1), schema); });
+	core::Value *values = CallPg([&] {
+		Jsonb *attrs = PG_GETARG_JSONB_P(1);
+		core::Value *v = JsonbObjectValues(&attrs->root, schema, "lead attributes");
+		return v;
+	});
 	*profile_out = &profile;
 	return profile.Grade(values, schema.size(), matched);
 }

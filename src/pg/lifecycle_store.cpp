@@ -191,7 +191,7 @@ void WriteLifecycle(const KeyType &kt, std::int32_t model_id, const std::vector<
 void InsertEvents(const KeyType &kt, const core::ModelSpec &model, const std::vector<LeadEvent> &events,
                   bool notify) {
 	int n = static_cast<int>(events.size());
-	if (n == 0)
+	if (n == 0 || !model.active)
 		return;
 	std::vector<Datum> keys;
 	std::vector<const char *> kinds, from, to, grades, causes;

@@ -36,6 +36,9 @@ core::ModelSpec ModelFromRow(const TextRow &r) {
 	m.max_score = ToDouble(r[7], std::numeric_limits<double>::quiet_NaN());
 	m.epoch_us = ToInt(r[8]);
 	m.grade_profile = r[9].value_or("");
+	if (r[10])
+		core::ParseGrade(*r[10], &m.fit_min_grade);
+	m.active = r[11].value_or("t") == "t";
 	// sql_min_grade applies only to models that grade their leads.
 	if (m.grade_profile.empty())
 		m.sql_min_grade.reset();
@@ -56,7 +59,7 @@ std::vector<core::ModelSpec> LoadModels() {
 	for (const TextRow &r : QueryText(
 	         "SELECT id, name, extract(epoch FROM half_life) * 1000000, mql_threshold, sql_threshold,"
 	         " sql_min_grade::text, stage_min_points, max_score,"
-	         " (extract(epoch FROM epoch) * 1000000)::bigint, grade_profile"
+	         " (extract(epoch FROM epoch) * 1000000)::bigint, grade_profile, fit_min_grade::text, active"
 	         " FROM leadscore.models ORDER BY id"))
 		models.push_back(ModelFromRow(r));
 	for (const TextRow &r : QueryText("SELECT m.id, s.name FROM leadscore.models m,"
