@@ -10,6 +10,7 @@ CREATE EXTENSION leadscore;
 CREATE SCHEMA calibrate_test;
 RESET client_min_messages;
 SET timezone = 'UTC';
+SET datestyle = 'ISO, YMD';
 
 CREATE TABLE calibrate_test.activities (lead_id bigint, kind text, at timestamptz, url text);
 CREATE TABLE calibrate_test.deals (lead_id bigint, won_at timestamptz, amount numeric);

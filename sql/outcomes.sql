@@ -7,6 +7,7 @@ CREATE EXTENSION leadscore;
 CREATE SCHEMA outcomes_test;
 RESET client_min_messages;
 SET timezone = 'UTC';
+SET datestyle = 'ISO, YMD';
 
 CREATE TABLE outcomes_test.activities (lead_id bigint, kind text, at timestamptz);
 CREATE TABLE outcomes_test.deals (lead_id bigint, won_at timestamptz, amount numeric(12, 2), note text);
