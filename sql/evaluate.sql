@@ -38,7 +38,8 @@ INSERT INTO evaluate_test.activities VALUES
 	(7, 'visit', '2026-02-10', NULL, 'web'),                                           -- first active after as_of: left out
 	(8, 'visit', '2026-01-22', NULL, NULL), (8, 'demo', '2026-02-05', NULL, 'web'),    -- 5: the demo came after as_of
 	(9, 'unsubscribe', '2026-01-22', NULL, NULL),                                      -- -15
-	(10, 'page', '2026-01-30', '/blog', 'fair');                                       -- 0: no rule matches
+	(10, 'page', '2026-01-30', '/blog', 'fair'),                                       -- 0: no rule matches
+	(11, 'page', '2026-01-22', '/pricing', NULL), (11, 'demo', '2026-02-01', NULL, NULL); -- 50, as lead 2
 INSERT INTO evaluate_test.deals VALUES
 	(1, '2026-02-05', 1000), (2, '2026-02-20', 500), (4, '2026-03-03', NULL), (5, '2026-03-05', 90),
 	(6, '2026-01-20', 700), (7, '2026-02-15', 10), (8, '2026-02-06', 250), (8, '2026-02-07', 50);
@@ -67,8 +68,9 @@ WITH rules AS (
 SELECT count(*) AS leads, count(*) FILTER (WHERE abs(e.score - coalesce(s.score, 0)) < 1e-9) AS same_score
 FROM leadscore.evaluate_leads('crm', '2026-02-01', '30 days') e LEFT JOIN scores s ON s.lead_id = e.lead_id::bigint;
 
--- The report: 8 leads, 4 converted.  Scores of the converted: 27.5, 50, 80,
--- 5; of the rest: 70, 10, -15, 0: 12 of 16 pairs ordered right, AUC 0.75.
+-- The report: 9 leads, 4 converted.  Scores of the converted: 27.5, 50, 80,
+-- 5; of the rest: 70, 10, -15, 0, 50: 13 of 20 pairs ordered right and one
+-- tie (50, 50) counting half, AUC 13.5 / 20 = 0.675.
 SELECT scope, source, segment, threshold, leads, converted, round(conversion_rate::numeric, 4) AS rate,
        round(lift::numeric, 4) AS lift, round(precision::numeric, 4) AS precision, round(recall::numeric, 4) AS recall,
        round(roc_auc::numeric, 4) AS roc_auc, round(avg_deal_value::numeric, 2) AS avg_deal_value,
