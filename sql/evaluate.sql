@@ -114,6 +114,35 @@ FROM leadscore.evaluate_leads('crm', '2026-02-01', '30 days') e
 JOIN leadscore.lead_scores s ON s.lead_id = e.lead_id::bigint AND s.model = 'crm'
 WHERE e.lead_id = '8';
 
+-- Two activity tables feed one model: a lead's rows from both count, its
+-- first touch is the earliest of both.  Against plain SQL over their union.
+-- Its time column is a timestamp, read as UTC.
+CREATE TABLE evaluate_test.events (who bigint, what text, at_time timestamp, url text, channel text);
+INSERT INTO evaluate_test.events VALUES (1, 'demo', '2026-01-31', NULL, 'event'), (12, 'demo', '2026-01-22', NULL, 'event'),
+	(3, 'visit', '2026-01-01', NULL, 'event'), (12, 'demo', '2026-02-02', NULL, NULL),
+	(12, 'page', '2026-01-31', '/pricing/b', NULL);
+SELECT leadscore.attach_activities('evaluate_test.events', 'who', 'what', 'at_time') AS scored;
+WITH rows AS (
+	SELECT lead_id, kind, at, url FROM evaluate_test.activities
+	UNION ALL SELECT who, what, at_time AT TIME ZONE 'UTC', url FROM evaluate_test.events
+), rules AS (
+	SELECT * FROM (VALUES ('visit', 10, 2), ('demo', 40, NULL), ('page', 20, NULL), ('unsubscribe', -30, NULL))
+	AS r(kind, points, cap)
+), hits AS (
+	SELECT r.lead_id, u.points, u.cap, row_number() OVER (PARTITION BY r.lead_id, u.kind ORDER BY r.at DESC) AS recency,
+	       power(2, -extract(epoch FROM '2026-02-01'::timestamptz - r.at) / 864000) AS weight
+	FROM rows r JOIN rules u ON u.kind = r.kind
+	WHERE r.at <= '2026-02-01' AND (r.kind <> 'page' OR r.url LIKE '/pricing%')
+), scores AS (
+	SELECT lead_id, least(80, sum(points * weight)) AS score FROM hits WHERE cap IS NULL OR recency <= cap GROUP BY lead_id
+)
+SELECT e.lead_id, e.source, round(e.score::numeric, 6) AS score, abs(e.score - coalesce(s.score, 0)) < 1e-9 AS same_as_sql
+FROM leadscore.evaluate_leads('crm', '2026-02-01', '30 days', 'channel') e LEFT JOIN scores s ON s.lead_id = e.lead_id::bigint
+WHERE e.lead_id IN ('1', '3', '12') ORDER BY e.lead_id::bigint;
+SELECT kind, name, leads, converted FROM leadscore.calibrate('crm', '2026-01-01', '2026-02-01', min_leads => 1)
+WHERE kind = 'rule' AND name IN ('demo', 'visit') ORDER BY name;
+SELECT leadscore.detach('evaluate_test.events');
+
 -- No outcome rows: nobody converted; rates 0, no lift, no AUC.
 TRUNCATE evaluate_test.deals;
 SELECT segment, leads, converted, conversion_rate, lift, recall, roc_auc

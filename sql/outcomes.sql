@@ -90,6 +90,15 @@ SELECT leadscore.attach_outcomes('outcomes_test.text_deals', 'lead', 'at') AS us
 SELECT lead_key_type FROM leadscore.settings;
 SELECT leadscore.attach_activities('outcomes_test.activities', 'lead_id', 'kind', 'at');
 \echo :LAST_ERROR_SQLSTATE
+-- With text keys (varchar counts as text) calibrate and evaluate work the same.
+CREATE TABLE outcomes_test.text_activities (lead varchar(20), kind text, at timestamptz);
+INSERT INTO outcomes_test.text_activities VALUES ('ana', 'demo', '2026-01-01'), ('bo', 'demo', '2026-01-02'), ('cy', 'x', '2026-01-03');
+INSERT INTO outcomes_test.text_deals VALUES ('ana', '2026-01-10'), ('cy', '2026-01-02');
+SELECT leadscore.create_model('t', half_life => NULL) > 0 AS created;
+SELECT leadscore.add_rule('t', 'demo', 60) > 0 AS added;
+SELECT leadscore.attach_activities('outcomes_test.text_activities', 'lead', 'kind', 'at');
+SELECT lead_id, score, status, converted, days_to_convert FROM leadscore.evaluate_leads('t', '2026-01-05', '30 days') ORDER BY lead_id;
+SELECT kind, name, leads, converted FROM leadscore.calibrate('t', '2026-01-01', '2026-02-01') ORDER BY kind, name;
 
 SET client_min_messages = warning;
 DROP EXTENSION leadscore CASCADE;
