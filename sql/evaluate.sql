@@ -143,6 +143,27 @@ SELECT kind, name, leads, converted FROM leadscore.calibrate('crm', '2026-01-01'
 WHERE kind = 'rule' AND name IN ('demo', 'visit') ORDER BY name;
 SELECT leadscore.detach('evaluate_test.events');
 
+-- The caller's rights: an analyst who may read the CRM tables gets the
+-- figures; without SELECT on the outcome table, a permission error.
+SET client_min_messages = warning;
+DROP ROLE IF EXISTS regress_insight_analyst;
+RESET client_min_messages;
+CREATE ROLE regress_insight_analyst NOLOGIN;
+GRANT USAGE ON SCHEMA evaluate_test TO regress_insight_analyst;
+GRANT SELECT ON evaluate_test.activities TO regress_insight_analyst;
+SET ROLE regress_insight_analyst;
+SELECT count(*) FROM leadscore.evaluate('crm', '2026-02-01', '30 days');
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+GRANT SELECT ON evaluate_test.deals TO regress_insight_analyst;
+SET ROLE regress_insight_analyst;
+SELECT segment, leads, converted FROM leadscore.evaluate('crm', '2026-02-01', '30 days') WHERE segment = 'all';
+SELECT kind, leads, converted FROM leadscore.calibrate('crm', '2026-01-01', '2026-02-01') WHERE kind = 'population';
+RESET ROLE;
+REVOKE ALL ON evaluate_test.activities, evaluate_test.deals FROM regress_insight_analyst;
+REVOKE USAGE ON SCHEMA evaluate_test FROM regress_insight_analyst;
+DROP ROLE regress_insight_analyst;
+
 -- No outcome rows: nobody converted; rates 0, no lift, no AUC.
 TRUNCATE evaluate_test.deals;
 SELECT segment, leads, converted, conversion_rate, lift, recall, roc_auc
