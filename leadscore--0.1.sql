@@ -761,6 +761,10 @@ BEGIN
 	IF kind IS NULL THEN
 		RAISE EXCEPTION 'table % is not attached', tbl USING ERRCODE = '42704';
 	END IF;
+	-- Outcomes are read at query time: no triggers, no state.
+	IF kind = 'outcomes' THEN
+		RETURN;
+	END IF;
 	IF kind = 'activities' THEN
 		EXECUTE format('DROP TRIGGER IF EXISTS leadscore_activity_insert ON %s', tbl);
 		EXECUTE format('DROP TRIGGER IF EXISTS leadscore_activity_update ON %s', tbl);
@@ -1035,3 +1039,139 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION leadscore.dna(anyelement) IS
 	'one lead across every model: score, grade, stage, status, top reasons, grade reasons, recent events';
+-- Insight: outcomes, calibrate(), evaluate(), score_agg / stage_agg
+-- (README "Calibration and evaluation").  The functions run with the
+-- caller's rights: an analyst sees figures only of CRM tables they may read.
+------------------------------------------------------------------------
+
+-- They read which tables are attached and the lead key type; pg_trigger
+-- shows the same to anyone.
+GRANT SELECT ON leadscore.attachments, leadscore.settings TO PUBLIC;
+
+-- Conversions (won deals, new customers): one row per outcome, read when
+-- calibrate() and evaluate() run, so no trigger; a view works as well
+-- (e.g. the won rows of an opportunities table).  A lead's first outcome is
+-- its conversion; amount_column, when given, is the deal value.
+CREATE FUNCTION leadscore.attach_outcomes(
+	tbl regclass,
+	lead_column name,
+	time_column name,
+	amount_column name DEFAULT NULL
+) RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	time_type regtype;
+	amount_type regtype;
+	rows_usable bigint;
+BEGIN
+	IF tbl IS NULL OR lead_column IS NULL OR time_column IS NULL THEN
+		RAISE EXCEPTION 'attach_outcomes needs a table, a lead column and a time column' USING ERRCODE = '22004';
+	END IF;
+	IF EXISTS (SELECT 1 FROM leadscore.attachments a WHERE a.tbl = attach_outcomes.tbl) THEN
+		RAISE EXCEPTION 'table % is already attached', tbl USING ERRCODE = '42710',
+			HINT = 'leadscore.detach() it first.';
+	END IF;
+	IF (SELECT c.relkind FROM pg_class c WHERE c.oid = tbl) NOT IN ('r', 'p', 'v', 'm', 'f') THEN
+		RAISE EXCEPTION '% is not a table or view', tbl USING ERRCODE = '42809';
+	END IF;
+	time_type := leadscore._column_type(tbl, time_column);
+	IF time_type NOT IN ('timestamp with time zone'::regtype, 'timestamp without time zone'::regtype, 'date'::regtype) THEN
+		RAISE EXCEPTION 'time column "%" of table % has type %', time_column, tbl, time_type
+			USING ERRCODE = '42804', HINT = 'Use a timestamptz, timestamp (read as UTC) or date column.';
+	END IF;
+	amount_type := leadscore._column_type(tbl, amount_column);
+	IF amount_type NOT IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype, 'numeric'::regtype,
+			'real'::regtype, 'double precision'::regtype) THEN
+		RAISE EXCEPTION 'amount column "%" of table % has type %', amount_column, tbl, amount_type
+			USING ERRCODE = '42804', HINT = 'Use a numeric column (integer, numeric, real, double precision).';
+	END IF;
+	PERFORM leadscore._use_key_type(tbl, lead_column, leadscore._column_type(tbl, lead_column));
+	INSERT INTO leadscore.attachments (tbl, kind, lead_column, time_column, amount_column)
+	VALUES (tbl, 'outcomes', lead_column, time_column, amount_column);
+	EXECUTE format('SELECT count(*) FROM %s WHERE %I IS NOT NULL AND %I IS NOT NULL AND isfinite(%I)',
+		tbl, lead_column, time_column, time_column) INTO rows_usable;
+	RETURN rows_usable;
+END $$;
+COMMENT ON FUNCTION leadscore.attach_outcomes(regclass, name, name, name) IS
+	'attaches a table (or view) of conversions: lead, time, optional amount; returns its rows with a lead and a finite time';
+
+CREATE FUNCTION leadscore.calibrate(model text, since timestamptz, until timestamptz,
+		horizon interval DEFAULT NULL, min_leads integer DEFAULT 30)
+	RETURNS TABLE (kind text, name text, activity_type text, current_points float8, leads bigint,
+		converted bigint, conversion_rate float8, base_rate float8, lift float8, lift_low float8,
+		lift_high float8, low_confidence boolean, suggested_points float8, points_per_doubling float8)
+	AS 'MODULE_PATHNAME', 'leadscore_calibrate' LANGUAGE C
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION leadscore.calibrate(text, timestamptz, timestamptz, interval, integer) IS
+	'per activity type and rule: leads active in [since, until) before converting, their conversion rate, lift with a 95 % Wilson interval, suggested points';
+
+CREATE FUNCTION leadscore.evaluate(model text, as_of timestamptz, horizon interval,
+		source_column name DEFAULT NULL, source_table regclass DEFAULT NULL)
+	RETURNS TABLE (scope text, source text, segment text, threshold float8, leads bigint, converted bigint,
+		conversion_rate float8, lift float8, "precision" float8, recall float8, roc_auc float8,
+		avg_deal_value float8, median_days_to_convert float8)
+	AS 'MODULE_PATHNAME', 'leadscore_evaluate' LANGUAGE C
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION leadscore.evaluate(text, timestamptz, interval, name, regclass) IS
+	'scores as they stood at as_of against conversions in (as_of, as_of + horizon]: rates above/below MQL and SQL, lift, precision, recall, ROC AUC, deal value, days; per lead source too';
+
+CREATE FUNCTION leadscore.evaluate_leads(model text, as_of timestamptz, horizon interval,
+		source_column name DEFAULT NULL, source_table regclass DEFAULT NULL)
+	RETURNS TABLE (lead_id text, source text, score float8, status text, converted boolean,
+		converted_at timestamptz, days_to_convert float8, deal_value float8)
+	AS 'MODULE_PATHNAME', 'leadscore_evaluate_leads' LANGUAGE C
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION leadscore.evaluate_leads(text, timestamptz, interval, name, regclass) IS
+	'the per-lead rows behind evaluate(): score and status at as_of, converted in the horizon or not';
+
+-- score_agg / stage_agg.  The state is a bytea that carries what the
+-- combine and final steps need (src/core/score_aggregate.hpp): a parallel
+-- plan (and Citus) ships it as bytes.  PostgreSQL allows serial/deserial
+-- functions only for `internal` states; a bytea state is its own serial form.
+CREATE FUNCTION leadscore._score_agg_step(state bytea, model text, activity_type text, occurred_at timestamptz)
+	RETURNS bytea AS 'MODULE_PATHNAME', 'leadscore_score_agg_step' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION leadscore._score_agg_step(state bytea, model text, activity_type text, occurred_at timestamptz,
+		as_of timestamptz)
+	RETURNS bytea AS 'MODULE_PATHNAME', 'leadscore_score_agg_step' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION leadscore._score_agg_step(state bytea, model text, activity_type text, occurred_at timestamptz,
+		as_of timestamptz, activity jsonb)
+	RETURNS bytea AS 'MODULE_PATHNAME', 'leadscore_score_agg_step' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION leadscore._score_agg_combine(bytea, bytea) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'leadscore_score_agg_combine' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION leadscore._score_agg_final(bytea) RETURNS float8
+	AS 'MODULE_PATHNAME', 'leadscore_score_agg_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION leadscore._stage_agg_final(bytea) RETURNS text
+	AS 'MODULE_PATHNAME', 'leadscore_stage_agg_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE AGGREGATE leadscore.score_agg(model text, activity_type text, occurred_at timestamptz) (
+	SFUNC = leadscore._score_agg_step, STYPE = bytea, COMBINEFUNC = leadscore._score_agg_combine,
+	FINALFUNC = leadscore._score_agg_final, PARALLEL = SAFE);
+CREATE AGGREGATE leadscore.score_agg(model text, activity_type text, occurred_at timestamptz, as_of timestamptz) (
+	SFUNC = leadscore._score_agg_step, STYPE = bytea, COMBINEFUNC = leadscore._score_agg_combine,
+	FINALFUNC = leadscore._score_agg_final, PARALLEL = SAFE);
+CREATE AGGREGATE leadscore.score_agg(model text, activity_type text, occurred_at timestamptz, as_of timestamptz,
+		activity jsonb) (
+	SFUNC = leadscore._score_agg_step, STYPE = bytea, COMBINEFUNC = leadscore._score_agg_combine,
+	FINALFUNC = leadscore._score_agg_final, PARALLEL = SAFE);
+CREATE AGGREGATE leadscore.stage_agg(model text, activity_type text, occurred_at timestamptz) (
+	SFUNC = leadscore._score_agg_step, STYPE = bytea, COMBINEFUNC = leadscore._score_agg_combine,
+	FINALFUNC = leadscore._stage_agg_final, PARALLEL = SAFE);
+CREATE AGGREGATE leadscore.stage_agg(model text, activity_type text, occurred_at timestamptz, as_of timestamptz) (
+	SFUNC = leadscore._score_agg_step, STYPE = bytea, COMBINEFUNC = leadscore._score_agg_combine,
+	FINALFUNC = leadscore._stage_agg_final, PARALLEL = SAFE);
+CREATE AGGREGATE leadscore.stage_agg(model text, activity_type text, occurred_at timestamptz, as_of timestamptz,
+		activity jsonb) (
+	SFUNC = leadscore._score_agg_step, STYPE = bytea, COMBINEFUNC = leadscore._score_agg_combine,
+	FINALFUNC = leadscore._stage_agg_final, PARALLEL = SAFE);
+COMMENT ON AGGREGATE leadscore.score_agg(text, text, timestamptz) IS
+	'a lead''s score now from the rows of any query (rules without conditions only; see the jsonb form)';
+COMMENT ON AGGREGATE leadscore.score_agg(text, text, timestamptz, timestamptz) IS
+	'a lead''s score at as_of from the rows of any query, rows after as_of left out';
+COMMENT ON AGGREGATE leadscore.score_agg(text, text, timestamptz, timestamptz, jsonb) IS
+	'a lead''s score at as_of; conditions read the jsonb row (to_jsonb(t))';
+COMMENT ON AGGREGATE leadscore.stage_agg(text, text, timestamptz) IS
+	'a lead''s buyer stage now from the rows of any query';
+COMMENT ON AGGREGATE leadscore.stage_agg(text, text, timestamptz, timestamptz) IS
+	'a lead''s buyer stage at as_of';
+COMMENT ON AGGREGATE leadscore.stage_agg(text, text, timestamptz, timestamptz, jsonb) IS
+	'a lead''s buyer stage at as_of; conditions read the jsonb row';

@@ -46,7 +46,7 @@ SELECT l.lanname, count(*) AS functions,
                            OR p.prosqlbody IS NOT NULL) AS search_path_safe,
        count(*) FILTER (WHERE p.prosecdef) AS security_definer
 FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
-WHERE p.pronamespace = 'leadscore'::regnamespace AND l.lanname <> 'c'
+WHERE p.pronamespace = 'leadscore'::regnamespace AND l.lanname NOT IN ('c', 'internal')  -- aggregates are 'internal'
 GROUP BY l.lanname ORDER BY 1;
 
 -- Drop and re-create: CRM tables that use the grade type block the drop.

@@ -1,0 +1,221 @@
+-- evaluate() and evaluate_leads(): scores as they stood at as_of (exact:
+-- decay, caps, max_score, only rows at or before as_of) against conversions
+-- in (as_of, as_of + horizon]; the population; segments above and below the
+-- MQL and SQL thresholds; lift, precision, recall, ROC AUC, deal value and
+-- days to convert; lead sources; checked against hand values and plain SQL;
+-- every error.
+SET client_min_messages = warning;
+DROP EXTENSION leadscore CASCADE;
+CREATE EXTENSION leadscore;
+CREATE SCHEMA evaluate_test;
+RESET client_min_messages;
+SET timezone = 'UTC';
+SET datestyle = 'ISO, YMD';
+
+CREATE TABLE evaluate_test.activities (lead_id bigint, kind text, at timestamptz, url text, channel text);
+CREATE TABLE evaluate_test.deals (lead_id bigint, won_at timestamptz, amount numeric);
+
+-- A 10-day half-life: activity 10 days before as_of counts half.
+SELECT leadscore.create_model('crm', half_life => '10 days', mql_threshold => 30, sql_threshold => 60,
+	max_score => 80) > 0 AS created;
+SELECT leadscore.add_rule('crm', 'visit', 10, 'awareness', max_count => 2) > 0 AS added;
+SELECT leadscore.add_rule('crm', 'demo', 40, 'decision') > 0 AS added;
+SELECT leadscore.add_rule('crm', 'page', 20, 'consideration', condition => $$url LIKE '/pricing%'$$) > 0 AS added;
+SELECT leadscore.add_rule('crm', 'unsubscribe', -30) > 0 AS added;
+SELECT leadscore.attach_activities('evaluate_test.activities', 'lead_id', 'kind', 'at');
+
+-- as_of is 2026-02-01, the horizon 30 days: conversions in (02-01, 03-03].
+INSERT INTO evaluate_test.activities VALUES
+	(1, 'visit', '2026-01-02', NULL, NULL), (1, 'visit', '2026-01-12', NULL, 'web'),
+	(1, 'visit', '2026-01-22', NULL, 'fair'), (1, 'demo', '2026-01-22', NULL, NULL),  -- 5 + 2.5 (cap 2) + 20 = 27.5
+	(2, 'page', '2026-01-22', '/pricing', NULL), (2, 'demo', '2026-02-01', NULL, 'fair'), -- 10 + 40 (at as_of: counts) = 50
+	(3, 'demo', '2026-01-12', NULL, 'web'), (3, 'demo', '2026-01-22', NULL, NULL),
+	(3, 'demo', '2026-02-01', NULL, NULL),                                             -- 10 + 20 + 40 = 70
+	(4, 'demo', '2026-02-01', NULL, 'fair'), (4, 'demo', '2026-02-01', NULL, NULL),
+	(4, 'demo', '2026-02-01', NULL, NULL),                                             -- 120, clamped at 80
+	(5, 'visit', '2026-02-01', NULL, NULL),                                            -- 10
+	(6, 'demo', '2026-01-15', NULL, 'web'),                                            -- won before as_of: left out
+	(7, 'visit', '2026-02-10', NULL, 'web'),                                           -- first active after as_of: left out
+	(8, 'visit', '2026-01-22', NULL, NULL), (8, 'demo', '2026-02-05', NULL, 'web'),    -- 5: the demo came after as_of
+	(9, 'unsubscribe', '2026-01-22', NULL, NULL),                                      -- -15
+	(10, 'page', '2026-01-30', '/blog', 'fair'),                                       -- 0: no rule matches
+	(11, 'page', '2026-01-22', '/pricing', NULL), (11, 'demo', '2026-02-01', NULL, NULL); -- 50, as lead 2
+INSERT INTO evaluate_test.deals VALUES
+	(1, '2026-02-05', 1000), (2, '2026-02-20', 500), (4, '2026-03-03', NULL), (5, '2026-03-05', 90),
+	(6, '2026-01-20', 700), (7, '2026-02-15', 10), (8, '2026-02-06', 250), (8, '2026-02-07', 50);
+SELECT leadscore.attach_outcomes('evaluate_test.deals', 'lead_id', 'won_at', 'amount') AS usable_rows;
+
+-- Per lead: lead 5 converted on day 32, outside the horizon; lead 8 has two
+-- deals in it (deal_value is their sum).
+SELECT lead_id, source, round(score::numeric, 6) AS score, status, converted, converted_at, days_to_convert, deal_value
+FROM leadscore.evaluate_leads('crm', '2026-02-01', '30 days') ORDER BY lead_id::bigint;
+
+-- The scores by plain SQL from the definition: per rule the (capped: 2 most
+-- recent) matching rows at or before as_of, each worth points * 2^-(age /
+-- 10 days), the sum clamped at 80.
+WITH rules AS (
+	SELECT * FROM (VALUES ('visit', 10, 2), ('demo', 40, NULL), ('page', 20, NULL), ('unsubscribe', -30, NULL))
+	AS r(kind, points, cap)
+), hits AS (
+	SELECT a.lead_id, r.points, r.cap, a.at,
+	       row_number() OVER (PARTITION BY a.lead_id, r.kind ORDER BY a.at DESC) AS recency
+	FROM evaluate_test.activities a JOIN rules r ON r.kind = a.kind
+	WHERE a.at <= '2026-02-01' AND (a.kind <> 'page' OR a.url LIKE '/pricing%')
+), scores AS (
+	SELECT lead_id, least(80, sum(points * power(2, -extract(epoch FROM '2026-02-01'::timestamptz - at) / 864000))) AS score
+	FROM hits WHERE cap IS NULL OR recency <= cap GROUP BY lead_id
+)
+SELECT count(*) AS leads, count(*) FILTER (WHERE abs(e.score - coalesce(s.score, 0)) < 1e-9) AS same_score
+FROM leadscore.evaluate_leads('crm', '2026-02-01', '30 days') e LEFT JOIN scores s ON s.lead_id = e.lead_id::bigint;
+
+-- The report: 9 leads, 4 converted.  Scores of the converted: 27.5, 50, 80,
+-- 5; of the rest: 70, 10, -15, 0, 50: 13 of 20 pairs ordered right and one
+-- tie (50, 50) counting half, AUC 13.5 / 20 = 0.675.
+SELECT scope, source, segment, threshold, leads, converted, round(conversion_rate::numeric, 4) AS rate,
+       round(lift::numeric, 4) AS lift, round(precision::numeric, 4) AS precision, round(recall::numeric, 4) AS recall,
+       round(roc_auc::numeric, 4) AS roc_auc, round(avg_deal_value::numeric, 2) AS avg_deal_value,
+       median_days_to_convert
+FROM leadscore.evaluate('crm', '2026-02-01', '30 days');
+
+-- ROC AUC by plain SQL as the Mann-Whitney pair count (ties one half).
+WITH l AS (SELECT score, converted FROM leadscore.evaluate_leads('crm', '2026-02-01', '30 days'))
+SELECT (SELECT roc_auc FROM leadscore.evaluate('crm', '2026-02-01', '30 days') WHERE segment = 'all') =
+       (SELECT sum(CASE WHEN p.score > n.score THEN 1 WHEN p.score = n.score THEN 0.5 ELSE 0 END)::float8 / count(*)
+        FROM l p, l n WHERE p.converted AND NOT n.converted) AS auc_matches;
+
+-- By lead source: the first non-NULL channel at or before as_of (lead 1's
+-- is 'web': its 01-02 row has none; lead 8's 'web' demo came after as_of).
+-- Lift is against the rate of all leads; precision, recall and AUC within
+-- the source.
+SELECT scope, source, segment, leads, converted, round(conversion_rate::numeric, 4) AS rate,
+       round(lift::numeric, 4) AS lift, round(recall::numeric, 4) AS recall, round(roc_auc::numeric, 4) AS roc_auc
+FROM leadscore.evaluate('crm', '2026-02-01', '30 days', source_column => 'channel')
+WHERE scope = 'source' AND segment IN ('all', 'above_mql');
+SELECT lead_id, source FROM leadscore.evaluate_leads('crm', '2026-02-01', '30 days', 'channel') ORDER BY lead_id::bigint;
+-- The same table named explicitly.
+SELECT count(*) AS same_rows FROM (
+	SELECT * FROM leadscore.evaluate('crm', '2026-02-01', '30 days', 'channel')
+	INTERSECT
+	SELECT * FROM leadscore.evaluate('crm', '2026-02-01', '30 days', 'channel', 'evaluate_test.activities')) x;
+
+-- A source from a lead table: attach_leads() comes with grades; until then
+-- its attachment row is written by hand here, as attach_leads will write it.
+CREATE TABLE evaluate_test.contacts (id bigint, origin text);
+INSERT INTO evaluate_test.contacts VALUES (1, 'trade_fair'), (2, 'paid_search'), (3, 'paid_search'), (4, NULL), (99, 'x');
+INSERT INTO leadscore.attachments (tbl, kind, lead_column) VALUES ('evaluate_test.contacts', 'leads', 'id');
+SELECT source, segment, leads, converted FROM leadscore.evaluate('crm', '2026-02-01', '30 days', 'origin', 'evaluate_test.contacts')
+WHERE scope = 'source' AND segment = 'all';
+DELETE FROM leadscore.attachments WHERE tbl = 'evaluate_test.contacts'::regclass;
+
+-- Scores as they stood: today's differ (lead 8's later demo counts now,
+-- and everything has decayed since).
+SELECT e.lead_id, round(e.score::numeric, 4) AS score_at_as_of, s.activity_count AS rows_now
+FROM leadscore.evaluate_leads('crm', '2026-02-01', '30 days') e
+JOIN leadscore.lead_scores s ON s.lead_id = e.lead_id::bigint AND s.model = 'crm'
+WHERE e.lead_id = '8';
+
+-- Two activity tables feed one model: a lead's rows from both count, its
+-- first touch is the earliest of both.  Against plain SQL over their union.
+-- Its time column is a timestamp, read as UTC.
+CREATE TABLE evaluate_test.events (who bigint, what text, at_time timestamp, url text, channel text);
+INSERT INTO evaluate_test.events VALUES (1, 'demo', '2026-01-31', NULL, 'event'), (12, 'demo', '2026-01-22', NULL, 'event'),
+	(3, 'visit', '2026-01-01', NULL, 'event'), (12, 'demo', '2026-02-02', NULL, NULL),
+	(12, 'page', '2026-01-31', '/pricing/b', NULL);
+SELECT leadscore.attach_activities('evaluate_test.events', 'who', 'what', 'at_time') AS scored;
+WITH rows AS (
+	SELECT lead_id, kind, at, url FROM evaluate_test.activities
+	UNION ALL SELECT who, what, at_time AT TIME ZONE 'UTC', url FROM evaluate_test.events
+), rules AS (
+	SELECT * FROM (VALUES ('visit', 10, 2), ('demo', 40, NULL), ('page', 20, NULL), ('unsubscribe', -30, NULL))
+	AS r(kind, points, cap)
+), hits AS (
+	SELECT r.lead_id, u.points, u.cap, row_number() OVER (PARTITION BY r.lead_id, u.kind ORDER BY r.at DESC) AS recency,
+	       power(2, -extract(epoch FROM '2026-02-01'::timestamptz - r.at) / 864000) AS weight
+	FROM rows r JOIN rules u ON u.kind = r.kind
+	WHERE r.at <= '2026-02-01' AND (r.kind <> 'page' OR r.url LIKE '/pricing%')
+), scores AS (
+	SELECT lead_id, least(80, sum(points * weight)) AS score FROM hits WHERE cap IS NULL OR recency <= cap GROUP BY lead_id
+)
+SELECT e.lead_id, e.source, round(e.score::numeric, 6) AS score, abs(e.score - coalesce(s.score, 0)) < 1e-9 AS same_as_sql
+FROM leadscore.evaluate_leads('crm', '2026-02-01', '30 days', 'channel') e LEFT JOIN scores s ON s.lead_id = e.lead_id::bigint
+WHERE e.lead_id IN ('1', '3', '12') ORDER BY e.lead_id::bigint;
+SELECT kind, name, leads, converted FROM leadscore.calibrate('crm', '2026-01-01', '2026-02-01', min_leads => 1)
+WHERE kind = 'rule' AND name IN ('demo', 'visit') ORDER BY name;
+SELECT leadscore.detach('evaluate_test.events');
+
+-- The caller's rights: an analyst who may read the CRM tables gets the
+-- figures; without SELECT on the outcome table, a permission error.
+SET client_min_messages = warning;
+DROP ROLE IF EXISTS regress_insight_analyst;
+RESET client_min_messages;
+CREATE ROLE regress_insight_analyst NOLOGIN;
+GRANT USAGE ON SCHEMA evaluate_test TO regress_insight_analyst;
+GRANT SELECT ON evaluate_test.activities TO regress_insight_analyst;
+SET ROLE regress_insight_analyst;
+SELECT count(*) FROM leadscore.evaluate('crm', '2026-02-01', '30 days');
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+GRANT SELECT ON evaluate_test.deals TO regress_insight_analyst;
+SET ROLE regress_insight_analyst;
+SELECT segment, leads, converted FROM leadscore.evaluate('crm', '2026-02-01', '30 days') WHERE segment = 'all';
+SELECT kind, leads, converted FROM leadscore.calibrate('crm', '2026-01-01', '2026-02-01') WHERE kind = 'population';
+RESET ROLE;
+REVOKE ALL ON evaluate_test.activities, evaluate_test.deals FROM regress_insight_analyst;
+REVOKE USAGE ON SCHEMA evaluate_test FROM regress_insight_analyst;
+DROP ROLE regress_insight_analyst;
+
+-- No outcome rows: nobody converted; rates 0, no lift, no AUC.
+TRUNCATE evaluate_test.deals;
+SELECT segment, leads, converted, conversion_rate, lift, recall, roc_auc
+FROM leadscore.evaluate('crm', '2026-02-01', '30 days');
+-- At now() the scores are the engine's own, to 1e-9, for every lead (no
+-- outcomes now, so none is left out; a model without decay, so the 2026
+-- activity has not decayed to nothing by today).
+SELECT leadscore.create_model('flat', half_life => NULL, max_score => 100) > 0 AS created;
+SELECT leadscore.add_rule('flat', 'demo', 40) > 0 AS added;
+SELECT leadscore.add_rule('flat', 'visit', 10, max_count => 2) > 0 AS added;
+SELECT leadscore.rescore('flat') AS rescored;
+SELECT count(*) AS leads, count(*) FILTER (WHERE abs(e.score - s.score) <= 1e-9 * greatest(1, abs(s.score))) AS same
+FROM leadscore.evaluate_leads('flat', now(), '1 day') e
+JOIN leadscore.lead_scores s ON s.model = 'flat' AND s.lead_id = e.lead_id::bigint;
+
+-- An as_of before any activity: an empty population.
+SELECT segment, leads, conversion_rate, roc_auc FROM leadscore.evaluate('crm', '2020-01-01', '30 days') WHERE segment = 'all';
+
+-- Errors.
+SELECT * FROM leadscore.evaluate('nope', '2026-02-01', '30 days');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM leadscore.evaluate(NULL, '2026-02-01', '30 days');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM leadscore.evaluate('crm', NULL, '30 days');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM leadscore.evaluate('crm', 'infinity', '30 days');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM leadscore.evaluate('crm', '2026-02-01', NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM leadscore.evaluate('crm', '2026-02-01', '-30 days');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM leadscore.evaluate('crm', '2026-02-01', '0');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM leadscore.evaluate_leads('crm', '2026-02-01', '1 month -40 days');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM leadscore.evaluate('crm', '2026-02-01', '30 days', 'no_such_column');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM leadscore.evaluate('crm', '2026-02-01', '30 days', 'channel', 'evaluate_test.contacts');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM leadscore.evaluate('crm', '2026-02-01', '30 days', 'amount', 'evaluate_test.deals');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM leadscore.evaluate('crm', '2026-02-01', '30 days', source_table => 'evaluate_test.activities');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM leadscore.evaluate('crm', '2026-02-01', '30 days', 'nope', 'evaluate_test.activities');
+\echo :LAST_ERROR_SQLSTATE
+SELECT leadscore.detach('evaluate_test.deals');
+SELECT * FROM leadscore.evaluate('crm', '2026-02-01', '30 days');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM leadscore.evaluate_leads('crm', '2026-02-01', '30 days');
+\echo :LAST_ERROR_SQLSTATE
+
+SET client_min_messages = warning;
+DROP EXTENSION leadscore CASCADE;
+CREATE EXTENSION leadscore;
+DROP SCHEMA evaluate_test CASCADE;

@@ -1,0 +1,127 @@
+// Evaluation: the window's rules, scores at as_of, and the report's
+// segments, rates, precision, recall, AUC, deal values and days.
+#include "core/evaluation.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace leadscore::core {
+namespace {
+
+constexpr std::int64_t kDay = 86'400'000'000;
+
+TEST(EvaluationWindow, Rules) {
+	EvaluationWindow w{100 * kDay, 130 * kDay};
+	EXPECT_TRUE(w.Counts(100 * kDay)); // at as_of: counts
+	EXPECT_FALSE(w.Counts(100 * kDay + 1));
+	EXPECT_TRUE(w.Excluded(100 * kDay)); // converted at as_of: already a customer
+	EXPECT_FALSE(w.Excluded(kNeverConverted));
+	EXPECT_TRUE(w.Converted(130 * kDay)); // the horizon's end is inclusive
+	EXPECT_FALSE(w.Converted(130 * kDay + 1));
+	EXPECT_FALSE(w.Converted(kNeverConverted));
+}
+
+TEST(ScoreAt, DecaysAndComparesWithThresholds) {
+	ModelSpec m;
+	m.half_life_us = 10.0 * kDay;
+	m.epoch_us = 0;
+	m.mql_threshold = 50;
+	m.sql_threshold = 100;
+	m.max_score = 150;
+	EvalLead lead;
+	// Stored 240 relative to epoch 0 is 120 ten days later.
+	ScoreAt(m, 240, 10 * kDay, &lead);
+	EXPECT_DOUBLE_EQ(lead.score, 120);
+	EXPECT_TRUE(lead.above_mql);
+	EXPECT_TRUE(lead.above_sql);
+	ScoreAt(m, 240, 30 * kDay, &lead); // 30 points
+	EXPECT_DOUBLE_EQ(lead.score, 30);
+	EXPECT_FALSE(lead.above_mql);
+	ScoreAt(m, 1000, 0, &lead); // clamped
+	EXPECT_EQ(lead.score, 150);
+}
+
+EvalLead Lead(double score, bool converted, std::uint32_t source = 0, double days = 0, double value = 0,
+              std::int64_t deals = 0) {
+	EvalLead l;
+	l.score = score;
+	l.above_mql = score >= 50;
+	l.above_sql = score >= 100;
+	l.converted = converted;
+	l.days_to_convert = days;
+	l.deal_value_sum = value;
+	l.deal_count = deals;
+	l.source = source;
+	return l;
+}
+
+TEST(EvaluationReport, Segments) {
+	std::vector<EvalLead> leads{
+	    Lead(120, true, 0, 4, 1000, 1), Lead(110, false), Lead(60, true, 1, 10, 500, 2), Lead(55, false, 1),
+	    Lead(10, true, 0, 20), Lead(0, false), Lead(0, false, 1), Lead(5, false, 1),
+	};
+	auto rows = EvaluationReport(leads, 2, 50, 100);
+	ASSERT_EQ(rows.size(), 15u);
+	const EvalRow &all = rows[0];
+	EXPECT_FALSE(all.by_source);
+	EXPECT_EQ(all.segment, EvalSegment::All);
+	EXPECT_EQ(all.leads, 8);
+	EXPECT_EQ(all.converted, 3);
+	EXPECT_DOUBLE_EQ(all.conversion_rate, 3.0 / 8);
+	EXPECT_DOUBLE_EQ(all.lift, 1);
+	EXPECT_TRUE(std::isnan(all.precision));
+	// Positives 120, 60, 10 against negatives 110, 55, 0, 0, 5:
+	// 120 beats 5, 60 beats 4, 10 beats 3 -> 12 of 15.
+	EXPECT_DOUBLE_EQ(all.roc_auc, 12.0 / 15);
+	EXPECT_DOUBLE_EQ(all.avg_deal_value, 1500.0 / 3); // per deal
+	EXPECT_DOUBLE_EQ(all.median_days_to_convert, 10);
+
+	const EvalRow &mql = rows[1];
+	EXPECT_EQ(mql.segment, EvalSegment::AboveMql);
+	EXPECT_EQ(mql.threshold, 50);
+	EXPECT_EQ(mql.leads, 4);
+	EXPECT_EQ(mql.converted, 2);
+	EXPECT_DOUBLE_EQ(mql.precision, 0.5);
+	EXPECT_DOUBLE_EQ(mql.recall, 2.0 / 3);
+	EXPECT_DOUBLE_EQ(mql.lift, 0.5 / (3.0 / 8));
+	EXPECT_TRUE(std::isnan(mql.roc_auc));
+	const EvalRow &below = rows[2];
+	EXPECT_EQ(below.segment, EvalSegment::BelowMql);
+	EXPECT_EQ(below.leads, 4);
+	EXPECT_EQ(below.converted, 1);
+	EXPECT_TRUE(std::isnan(below.recall));
+	EXPECT_TRUE(std::isnan(below.avg_deal_value)); // its conversion had no amount
+	const EvalRow &sql = rows[3];
+	EXPECT_EQ(sql.leads, 2);
+	EXPECT_DOUBLE_EQ(sql.recall, 1.0 / 3);
+	EXPECT_DOUBLE_EQ(sql.median_days_to_convert, 4);
+
+	// Source 1: leads 60 (won), 55, 0, 5.
+	const EvalRow &s1 = rows[10];
+	EXPECT_TRUE(s1.by_source);
+	EXPECT_EQ(s1.source, 1u);
+	EXPECT_EQ(s1.leads, 4);
+	EXPECT_EQ(s1.converted, 1);
+	EXPECT_DOUBLE_EQ(s1.lift, 0.25 / (3.0 / 8)); // against every lead's rate
+	EXPECT_DOUBLE_EQ(s1.roc_auc, 1.0);
+	EXPECT_DOUBLE_EQ(rows[11].recall, 1.0); // its only conversion is above MQL
+	EXPECT_DOUBLE_EQ(s1.avg_deal_value, 250);
+}
+
+TEST(EvaluationReport, EmptyAndOneClass) {
+	auto none = EvaluationReport({}, 0, 50, 100);
+	ASSERT_EQ(none.size(), 5u);
+	EXPECT_EQ(none[0].leads, 0);
+	EXPECT_TRUE(std::isnan(none[0].conversion_rate));
+	EXPECT_TRUE(std::isnan(none[0].roc_auc));
+	auto unconverted = EvaluationReport({Lead(80, false), Lead(10, false)}, 0, 50, 100);
+	EXPECT_EQ(unconverted[0].conversion_rate, 0);
+	EXPECT_TRUE(std::isnan(unconverted[0].lift));
+	EXPECT_TRUE(std::isnan(unconverted[0].roc_auc));
+	EXPECT_TRUE(std::isnan(unconverted[1].recall));
+	EXPECT_STREQ(EvalSegmentName(EvalSegment::BelowSql), "below_sql");
+}
+
+} // namespace
+} // namespace leadscore::core
