@@ -1175,3 +1175,13 @@ COMMENT ON AGGREGATE leadscore.stage_agg(text, text, timestamptz, timestamptz) I
 	'a lead''s buyer stage at as_of';
 COMMENT ON AGGREGATE leadscore.stage_agg(text, text, timestamptz, timestamptz, jsonb) IS
 	'a lead''s buyer stage at as_of; conditions read the jsonb row';
+
+------------------------------------------------------------------------
+-- Scenario testing
+------------------------------------------------------------------------
+
+CREATE FUNCTION leadscore.simulate(model text, persona jsonb) RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'leadscore_simulate' LANGUAGE C STABLE STRICT
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION leadscore.simulate(text, jsonb) IS
+	'plays a hypothetical lead (attrs, activities with ages) through a model: score, grade, stage, status and the rules that fired; writes nothing';
