@@ -184,6 +184,7 @@ CREATE TABLE leadscore.models (
 	max_score float8,
 	fit_min_grade leadscore.grade NOT NULL,  -- fit_priority: at least this grade, score below MQL
 	active boolean NOT NULL DEFAULT true,    -- false: a shadow model (no events, no NOTIFY)
+	account_threshold float8,                -- accounts at or above it are hot; NULL: no account status
 	epoch timestamptz NOT NULL,              -- the decay epoch E (DESIGN.md §2)
 	version integer NOT NULL DEFAULT 1,      -- bumped by every rule change
 	created_at timestamptz NOT NULL DEFAULT pg_catalog.now()
@@ -216,6 +217,7 @@ CREATE TABLE leadscore.attachments (
 CREATE TABLE leadscore.settings (
 	singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
 	lead_key_type regtype,
+	account_key_type regtype,                -- fixed by the first account column attached
 	-- Who sends NOTIFY leadscore for a handoff to sales: the writer's
 	-- trigger (at once), tick() (relayed from leadscore.events; for Citus,
 	-- where a NOTIFY inside a shard trigger breaks multi-shard COPY), or
@@ -299,6 +301,49 @@ CREATE TABLE leadscore.tick_state (
 	last_tick_at timestamptz
 );
 INSERT INTO leadscore.tick_state (last_tick_at) VALUES (NULL);
+
+-- Accounts (src/core/account_score.hpp).  Which account a lead belongs to:
+-- from the attached lead table's account column, else from the first
+-- activity row that names one.  account_id is retyped by the first account
+-- column attached; lead_id with lead_state's.
+CREATE TABLE leadscore.lead_accounts (
+	lead_id bigint PRIMARY KEY,
+	account_id text NOT NULL
+);
+CREATE INDEX lead_accounts_account ON leadscore.lead_accounts (account_id, lead_id);
+
+-- Per (model, account): sqrt(R) * sum(sqrt(lead stored)), an epoch-relative
+-- sum with twice the model's half-life (ORDER BY stored = ORDER BY score),
+-- the same per stage, the leads with matching activity, and the status as
+-- last reported.
+CREATE TABLE leadscore.account_state (
+	model_id integer NOT NULL,
+	account_id text NOT NULL,
+	stored float8 NOT NULL,
+	stage_stored float8[] NOT NULL,
+	members bigint NOT NULL,
+	status text NOT NULL DEFAULT 'cold',
+	hot_at timestamptz,
+	checked_at timestamptz,
+	PRIMARY KEY (model_id, account_id)
+);
+CREATE INDEX account_state_model_stored ON leadscore.account_state (model_id, stored);
+-- tick(): hot accounts whose score decayed below the threshold.
+CREATE INDEX account_state_hot ON leadscore.account_state (model_id, stored) WHERE status = 'hot';
+
+CREATE TABLE leadscore.account_events (
+	id bigserial PRIMARY KEY,
+	model text NOT NULL,
+	account_id text NOT NULL,
+	from_value text NOT NULL,
+	to_value text NOT NULL,
+	score float8 NOT NULL,
+	engaged_leads bigint NOT NULL,
+	at timestamptz NOT NULL,
+	cause text NOT NULL CHECK (cause IN ('activity', 'lead', 'decay', 'rescore')),
+	notified_at timestamptz
+);
+CREATE INDEX account_events_account ON leadscore.account_events (model, account_id, at);
 
 -- Rows the triggers could not score (NULL lead, type or time) and rows of
 -- types no rule names, per attached table; appended per statement only when
@@ -476,7 +521,8 @@ CREATE FUNCTION leadscore.create_model(
 	max_score float8 DEFAULT NULL,
 	stage_min_points float8 DEFAULT 10,
 	fit_min_grade leadscore.grade DEFAULT 'A-',
-	active boolean DEFAULT true
+	active boolean DEFAULT true,
+	account_threshold float8 DEFAULT NULL
 ) RETURNS integer
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -496,11 +542,15 @@ BEGIN
 	IF fit_min_grade IS NULL THEN
 		RAISE EXCEPTION 'fit_min_grade must not be NULL' USING ERRCODE = '22023';
 	END IF;
+	IF account_threshold IS NOT NULL AND NOT (account_threshold > 0 AND account_threshold < 'Infinity') THEN
+		RAISE EXCEPTION 'account_threshold must be a positive number, not %', account_threshold USING ERRCODE = '22023',
+			HINT = 'Use NULL for a model whose accounts have no status.';
+	END IF;
 	INSERT INTO leadscore.models (name, half_life, mql_threshold, sql_threshold, sql_min_grade, stages,
-		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, active, epoch)
+		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, active, account_threshold, epoch)
 	VALUES (name, half_life, mql_threshold, sql_threshold, sql_min_grade, coalesce(stages, '{}'),
 		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, coalesce(active, true),
-		date_trunc('day', now()))
+		account_threshold, date_trunc('day', now()))
 	RETURNING id INTO new_id;
 	PERFORM leadscore._invalidate();
 	RETURN new_id;
@@ -645,19 +695,45 @@ BEGIN
 	SELECT s.lead_key_type INTO current FROM leadscore.settings s FOR UPDATE;
 	IF current IS NULL THEN
 		UPDATE leadscore.settings SET lead_key_type = wanted;
-		ALTER EXTENSION leadscore DROP FUNCTION leadscore.top_leads(text, integer);
-		ALTER EXTENSION leadscore DROP FUNCTION leadscore.stale_leads(text, interval);
-		ALTER EXTENSION leadscore DROP VIEW leadscore.lead_scores;
-		DROP FUNCTION leadscore.top_leads(text, integer);
-		DROP FUNCTION leadscore.stale_leads(text, interval);
-		DROP VIEW leadscore.lead_scores;
+		PERFORM leadscore._drop_views();
 		EXECUTE format('ALTER TABLE leadscore.lead_state ALTER COLUMN lead_id TYPE %s USING NULL', wanted);
 		EXECUTE format('ALTER TABLE leadscore.events ALTER COLUMN lead_id TYPE %s USING NULL', wanted);
+		EXECUTE format('ALTER TABLE leadscore.lead_accounts ALTER COLUMN lead_id TYPE %s USING NULL', wanted);
 		PERFORM leadscore._create_views(true);
 	ELSIF current <> wanted THEN
 		RAISE EXCEPTION 'lead column "%" of table % has type %, but this database''s lead keys are %',
 			col, tbl, key_type, current USING ERRCODE = '42804',
 			DETAIL = 'The first attached table fixed the lead key type; state tables and views use it.';
+	END IF;
+END $$;
+
+-- The same for account keys: the first account column attached fixes it.
+CREATE FUNCTION leadscore._use_account_key_type(tbl regclass, col name) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	key_type regtype := leadscore._column_type(tbl, col);
+	current regtype;
+	wanted regtype := CASE WHEN key_type = 'character varying'::regtype THEN 'text'::regtype ELSE key_type END;
+BEGIN
+	IF col IS NULL THEN
+		RETURN;
+	END IF;
+	IF wanted NOT IN ('bigint'::regtype, 'integer'::regtype, 'uuid'::regtype, 'text'::regtype) THEN
+		RAISE EXCEPTION 'account column "%" of table % has type %', col, tbl, key_type USING ERRCODE = '42804',
+			HINT = 'Account keys may be bigint, integer, uuid or text.';
+	END IF;
+	SELECT s.account_key_type INTO current FROM leadscore.settings s FOR UPDATE;
+	IF current IS NULL THEN
+		UPDATE leadscore.settings SET account_key_type = wanted;
+		PERFORM leadscore._drop_views();
+		EXECUTE format('ALTER TABLE leadscore.lead_accounts ALTER COLUMN account_id TYPE %s USING NULL', wanted);
+		EXECUTE format('ALTER TABLE leadscore.account_state ALTER COLUMN account_id TYPE %s USING NULL', wanted);
+		EXECUTE format('ALTER TABLE leadscore.account_events ALTER COLUMN account_id TYPE %s USING NULL', wanted);
+		PERFORM leadscore._create_views(true);
+	ELSIF current <> wanted THEN
+		RAISE EXCEPTION 'account column "%" of table % has type %, but this database''s account keys are %',
+			col, tbl, key_type, current USING ERRCODE = '42804',
+			DETAIL = 'The first attached account column fixed the account key type.';
 	END IF;
 END $$;
 
@@ -691,7 +767,7 @@ BEGIN
 			USING ERRCODE = '42804', HINT = 'Use a text, varchar or enum column.';
 	END IF;
 	PERFORM leadscore._use_key_type(tbl, lead_column, leadscore._column_type(tbl, lead_column));
-	PERFORM leadscore._column_type(tbl, account_column);
+	PERFORM leadscore._use_account_key_type(tbl, account_column);
 	INSERT INTO leadscore.attachments (tbl, kind, lead_column, type_column, time_column, account_column)
 	VALUES (tbl, 'activities', lead_column, type_column, time_column, account_column);
 	PERFORM leadscore._invalidate();
@@ -732,7 +808,7 @@ BEGIN
 		RAISE EXCEPTION '% is not a table', tbl USING ERRCODE = '42809';
 	END IF;
 	PERFORM leadscore._use_key_type(tbl, lead_column, leadscore._column_type(tbl, lead_column));
-	PERFORM leadscore._column_type(tbl, account_column);
+	PERFORM leadscore._use_account_key_type(tbl, account_column);
 	INSERT INTO leadscore.attachments (tbl, kind, lead_column, account_column)
 	VALUES (tbl, 'leads', lead_column, account_column);
 	PERFORM leadscore._invalidate();
@@ -786,6 +862,31 @@ END $$;
 ------------------------------------------------------------------------
 -- Integrity
 ------------------------------------------------------------------------
+
+-- Which account each lead belongs to, from scratch: the lead tables'
+-- account columns first, then, for leads they leave out, the account of the
+-- lead's first activity row that names one.
+CREATE FUNCTION leadscore._rebuild_lead_accounts() RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	a record;
+BEGIN
+	DELETE FROM leadscore.lead_accounts;
+	FOR a IN SELECT * FROM leadscore.attachments WHERE account_column IS NOT NULL
+		ORDER BY kind = 'activities', tbl::oid LOOP
+		IF a.kind = 'leads' THEN
+			EXECUTE format('INSERT INTO leadscore.lead_accounts (lead_id, account_id)'
+				' SELECT t.%I, t.%I FROM %s t WHERE t.%I IS NOT NULL AND t.%I IS NOT NULL ON CONFLICT DO NOTHING',
+				a.lead_column, a.account_column, a.tbl, a.lead_column, a.account_column);
+		ELSE
+			EXECUTE format('INSERT INTO leadscore.lead_accounts (lead_id, account_id)'
+				' SELECT DISTINCT ON (t.%I) t.%I, t.%I FROM %s t WHERE t.%I IS NOT NULL AND t.%I IS NOT NULL'
+				' ORDER BY t.%I, t.%I ON CONFLICT DO NOTHING',
+				a.lead_column, a.lead_column, a.account_column, a.tbl, a.lead_column, a.account_column,
+				a.lead_column, a.time_column);
+		END IF;
+	END LOOP;
+END $$;
 
 CREATE FUNCTION leadscore.rescore(model text DEFAULT NULL) RETURNS bigint
 	AS 'MODULE_PATHNAME', 'leadscore_rescore' LANGUAGE C
@@ -846,7 +947,7 @@ BEGIN
 	CREATE VIEW leadscore.lead_scores AS
 	SELECT m.name AS model,
 		s.lead_id,
-		NULL::text AS account_id,
+		la.account_id,
 		LEAST(s.stored / w.weight, coalesce(m.max_score, 'Infinity'::float8)) AS score,
 		leadscore.stage_of(s.stage_stored, m.stages, w.weight, m.stage_min_points) AS stage,
 		s.grade,
@@ -864,6 +965,7 @@ BEGIN
 		s.stored AS score_key
 	FROM leadscore.lead_state s
 	JOIN leadscore.models m ON m.id = s.model_id
+	LEFT JOIN leadscore.lead_accounts la ON la.lead_id = s.lead_id
 	CROSS JOIN LATERAL (SELECT leadscore.stored_weight(m.half_life, m.epoch) AS weight) w;
 	COMMENT ON VIEW leadscore.lead_scores IS
 		'every lead''s current score, stage and status per model; ORDER BY score_key within one model_id follows the (model_id, stored) index';
@@ -900,13 +1002,57 @@ BEGIN
 			AND s.last_activity_at < now() - idle AND ls.status = 'nurture'
 		ORDER BY s.last_activity_at, s.lead_id;
 	END $$;
+	-- Accounts decay with twice the half-life (src/core/account_score.hpp).
+	CREATE VIEW leadscore.account_scores AS
+	SELECT m.name AS model,
+		a.account_id,
+		a.stored / w.weight AS score,
+		a.members AS engaged_leads,
+		leadscore.stage_of(a.stage_stored, m.stages, w.weight, m.stage_min_points) AS stage,
+		CASE WHEN a.stored >= m.account_threshold * w.weight THEN 'hot' ELSE 'cold' END AS status,
+		a.hot_at,
+		m.id AS model_id,
+		a.stored AS score_key
+	FROM leadscore.account_state a
+	JOIN leadscore.models m ON m.id = a.model_id
+	CROSS JOIN LATERAL (SELECT leadscore.stored_weight(m.half_life * 2, m.epoch) AS weight) w;
+	COMMENT ON VIEW leadscore.account_scores IS
+		'every account''s current score per model: the sum over its leads of sqrt(mql_threshold * lead score); ORDER BY score_key within one model_id follows the (model_id, stored) index';
+	GRANT SELECT ON leadscore.account_scores TO PUBLIC;
+	CREATE FUNCTION leadscore.top_accounts(model text, n integer DEFAULT 50)
+		RETURNS SETOF leadscore.account_scores
+	LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+		SELECT a.* FROM leadscore.account_scores a
+		WHERE a.model_id = leadscore._model_id(top_accounts.model)
+		ORDER BY a.score_key DESC
+		LIMIT top_accounts.n
+	$$;
 	IF as_member THEN
 		ALTER EXTENSION leadscore ADD VIEW leadscore.lead_scores;
 		ALTER EXTENSION leadscore ADD FUNCTION leadscore.top_leads(text, integer);
 		ALTER EXTENSION leadscore ADD FUNCTION leadscore.stale_leads(text, interval);
+		ALTER EXTENSION leadscore ADD VIEW leadscore.account_scores;
+		ALTER EXTENSION leadscore ADD FUNCTION leadscore.top_accounts(text, integer);
 	END IF;
 END $f$;
 SELECT leadscore._create_views(false);
+
+-- Before a key type is fixed: the views and the functions that return their
+-- rows go, and _create_views() makes them again with the new types.
+CREATE FUNCTION leadscore._drop_views() RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	ALTER EXTENSION leadscore DROP FUNCTION leadscore.top_leads(text, integer);
+	ALTER EXTENSION leadscore DROP FUNCTION leadscore.stale_leads(text, interval);
+	ALTER EXTENSION leadscore DROP FUNCTION leadscore.top_accounts(text, integer);
+	ALTER EXTENSION leadscore DROP VIEW leadscore.lead_scores;
+	ALTER EXTENSION leadscore DROP VIEW leadscore.account_scores;
+	DROP FUNCTION leadscore.top_leads(text, integer);
+	DROP FUNCTION leadscore.stale_leads(text, interval);
+	DROP FUNCTION leadscore.top_accounts(text, integer);
+	DROP VIEW leadscore.lead_scores;
+	DROP VIEW leadscore.account_scores;
+END $$;
 
 -- Readers (BI tools) see the views; only admin functions change anything.
 GRANT USAGE ON SCHEMA leadscore TO PUBLIC;

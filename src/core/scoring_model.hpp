@@ -88,6 +88,8 @@ struct ModelSpec {
 	// reports no events and sends no NOTIFY: a candidate run beside the live
 	// model until evaluate() says it is better.
 	bool active = true;
+	// Accounts at or above it are hot (account_score.hpp); NaN: no status.
+	double account_threshold = std::numeric_limits<double>::quiet_NaN();
 };
 
 // Checks the model's own settings, then every rule; throws Error:

@@ -6,6 +6,7 @@
 //
 // Lead tables change far less often than activity tables, so this trigger
 // favours plainness: every PostgreSQL call runs through CallPg.
+#include "pg/account_store.hpp"
 #include "pg/datum_value.hpp"
 #include "pg/guard.hpp"
 #include "pg/lead_key.hpp"
@@ -21,6 +22,7 @@ extern "C" {
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "utils/datum.h"
+#include "utils/lsyscache.h"
 #include "utils/tuplestore.h"
 }
 
@@ -38,11 +40,15 @@ struct LeadChange {
 	Datum key = 0;
 	bool present = false;
 	std::vector<core::GradeRank> grades;
+	bool has_account = false; // the row names an account (lead tables with an account column)
+	Datum account = 0;
 };
 
 struct ConvertedLead {
 	bool key_null;
 	Datum key;
+	bool account_null;
+	Datum account;
 	core::Value *values; // schema order; unread columns NULL
 };
 
@@ -64,9 +70,20 @@ ConvertedLead *NextLead(const LeadPlan &plan, Tuplestorestate *store, TupleTable
 		Datum v = slot_getattr(slot, t.attnums[c], &isnull);
 		row->values[c] = isnull ? core::Value::Null() : DatumToValue(v, t.types[c]);
 	}
+	Datum account = 0;
+	row->account_null = true;
+	if (t.account >= 0)
+		account = slot_getattr(slot, t.attnums[static_cast<std::size_t>(t.account)], &row->account_null);
 	MemoryContextSwitchTo(outer);
 	if (!row->key_null)
 		row->key = datumCopy(key, plan.key_type.byval, plan.key_type.typlen);
+	if (!row->account_null) {
+		Oid type = t.types[static_cast<std::size_t>(t.account)];
+		int16 len;
+		bool byval;
+		get_typlenbyval(type, &len, &byval);
+		row->account = datumCopy(account, byval, len);
+	}
 	return row;
 }
 
@@ -90,6 +107,8 @@ void ReadLeads(const LeadPlan &plan, Tuplestorestate *store, TupleDesc desc, boo
 		LeadChange &change = (*changes)[bytes];
 		change.key = row->key;
 		change.present = present;
+		change.has_account = present && !row->account_null;
+		change.account = row->account;
 		change.grades.clear();
 		if (present)
 			for (const core::CompiledGradeProfile &p : plan.profiles)
@@ -144,6 +163,86 @@ void RegradeModel(const LeadPlan &plan, const GradedModel &gm, const std::map<st
 	DeleteEmptyStates(kt, gm.model.id, gone);
 }
 
+// The share in model `model` of each lead of `leads` with a state row,
+// locked (leads before accounts, the statement's lock order).
+std::vector<std::pair<Datum, core::AccountShare>> LeadShares(const KeyType &kt, const core::ModelSpec &model,
+                                                             const std::vector<Datum> &leads) {
+	std::vector<LifecycleLead> rows = LockLifecycle(kt, model, leads);
+	std::vector<std::pair<Datum, core::AccountShare>> shares;
+	for (const LifecycleLead &l : rows)
+		shares.emplace_back(l.key, core::LeadShare(model, l.stored, l.stages.data(), l.stages.size(), l.activity_count));
+	return shares;
+}
+
+// Leads whose row now names another account (or none): their shares move
+// from the old account to the new one in every model, and lead_accounts
+// follows.
+void MoveAccounts(const LeadPlan &plan, const std::map<std::string, LeadChange> &changes, std::int64_t now) {
+	const KeyType &kt = plan.key_type;
+	KeyType akt = AccountKeyType();
+	if (plan.table.account < 0 || akt.oid == InvalidOid)
+		return;
+	std::vector<Datum> keys;
+	for (const auto &[bytes, change] : changes)
+		keys.push_back(change.key);
+	std::vector<LeadAccount> old_accounts = LookupAccounts(kt, akt, keys);
+	std::vector<Datum> moved, gone, kept_keys, kept_accounts;
+	std::map<std::string, std::pair<LeadAccount, LeadAccount>> moves; // lead bytes -> (old, new)
+	std::size_t i = 0;
+	for (const auto &[bytes, change] : changes) {
+		const LeadAccount &was = old_accounts[i++];
+		LeadAccount now_in{change.has_account, change.account};
+		std::string a, b;
+		if (was.has_account)
+			CallPg([&] { AppendKeyBytes(was.account, akt.oid, &a); });
+		if (now_in.has_account)
+			CallPg([&] { AppendKeyBytes(now_in.account, akt.oid, &b); });
+		if (was.has_account == now_in.has_account && a == b)
+			continue;
+		moved.push_back(change.key);
+		moves[bytes] = {was, now_in};
+		if (now_in.has_account) {
+			kept_keys.push_back(change.key);
+			kept_accounts.push_back(change.account);
+		} else {
+			gone.push_back(change.key);
+		}
+	}
+	if (moved.empty())
+		return;
+	for (const core::ModelSpec &model : LoadModels()) {
+		std::vector<AccountDelta> deltas;
+		for (auto &[lead, share] : LeadShares(kt, model, moved)) {
+			std::string bytes;
+			CallPg([&] { AppendKeyBytes(lead, kt.oid, &bytes); });
+			const auto &[was, now_in] = moves.at(bytes);
+			if (was.has_account) {
+				AccountDelta leaving{was.account, {}};
+				core::AddShare(share, -1, &leaving.share);
+				deltas.push_back(leaving);
+			}
+			if (now_in.has_account)
+				deltas.push_back(AccountDelta{now_in.account, share});
+		}
+		MergeAccountDeltas(akt, &deltas);
+		ApplyAccountDeltas(akt, model, deltas, now, core::TransitionCause::Lead);
+	}
+	CallPg([&] {
+		Oid types[] = {kt.array_oid, akt.array_oid};
+		Datum gone_values[] = {KeyArrayDatum(kt, gone.data(), static_cast<int>(gone.size()))};
+		if (SPI_execute_with_args("DELETE FROM leadscore.lead_accounts WHERE lead_id = ANY ($1)", 1, types, gone_values,
+		                          nullptr, false, 0) != SPI_OK_DELETE)
+			elog(ERROR, "leadscore: updating lead accounts failed");
+		int n = static_cast<int>(kept_keys.size());
+		Datum values[] = {KeyArrayDatum(kt, kept_keys.data(), n), KeyArrayDatum(akt, kept_accounts.data(), n)};
+		if (SPI_execute_with_args("INSERT INTO leadscore.lead_accounts AS la (lead_id, account_id)"
+		                          " SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS u(l, a)"
+		                          " ORDER BY l ON CONFLICT (lead_id) DO UPDATE SET account_id = excluded.account_id",
+		                          2, types, values, nullptr, false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "leadscore: updating lead accounts failed");
+	});
+}
+
 void LogSkipped(Oid relid, std::int64_t skipped) {
 	if (skipped == 0)
 		return;
@@ -166,9 +265,11 @@ void GradeStatement(TriggerData *trigger) {
 		if (TRIGGER_FIRED_BY_INSERT(event) || TRIGGER_FIRED_BY_UPDATE(event))
 			ReadLeads(*plan, trigger->tg_newtable, desc, true, &changes, &skipped);
 		std::int64_t now = TimestampToUnixUs(GetCurrentTransactionStartTimestamp());
-		if (!changes.empty())
+		if (!changes.empty()) {
 			for (const GradedModel &gm : plan->models)
 				RegradeModel(*plan, gm, changes, now);
+			MoveAccounts(*plan, changes, now);
+		}
 		LogSkipped(relid, skipped);
 	}
 	FinishSpi();

@@ -39,6 +39,7 @@ core::ModelSpec ModelFromRow(const TextRow &r) {
 	if (r[10])
 		core::ParseGrade(*r[10], &m.fit_min_grade);
 	m.active = r[11].value_or("t") == "t";
+	m.account_threshold = ToDouble(r[12], std::numeric_limits<double>::quiet_NaN());
 	// sql_min_grade applies only to models that grade their leads.
 	if (m.grade_profile.empty())
 		m.sql_min_grade.reset();
@@ -59,8 +60,8 @@ std::vector<core::ModelSpec> LoadModels() {
 	for (const TextRow &r : QueryText(
 	         "SELECT id, name, extract(epoch FROM half_life) * 1000000, mql_threshold, sql_threshold,"
 	         " sql_min_grade::text, stage_min_points, max_score,"
-	         " (extract(epoch FROM epoch) * 1000000)::bigint, grade_profile, fit_min_grade::text, active"
-	         " FROM leadscore.models ORDER BY id"))
+	         " (extract(epoch FROM epoch) * 1000000)::bigint, grade_profile, fit_min_grade::text, active,"
+	         " account_threshold FROM leadscore.models ORDER BY id"))
 		models.push_back(ModelFromRow(r));
 	for (const TextRow &r : QueryText("SELECT m.id, s.name FROM leadscore.models m,"
 	                                  " pg_catalog.unnest(m.stages) WITH ORDINALITY AS s(name, i)"

@@ -4,6 +4,7 @@
 // ordered by lead, and each lead is recomputed as its rows go by.  With
 // several, every lead of the union is recomputed from per-lead queries of
 // each table (an index on each table's lead column keeps that fast).
+#include "pg/account_store.hpp"
 #include "pg/fmgr_args.hpp"
 #include "pg/guard.hpp"
 #include "pg/lead_history.hpp"
@@ -185,6 +186,7 @@ std::int64_t RescoreModel(const KeyType &kt, const core::ModelSpec &spec, std::i
 		FlushStates(kt, spec.id, stage_count, &b);
 	}
 	RescoreLifecycle(kt, spec, now);
+	RebuildAccounts(AccountKeyType(), spec, now);
 	return leads;
 }
 
@@ -284,6 +286,7 @@ Datum leadscore_rescore(PG_FUNCTION_ARGS) {
 		std::vector<std::int32_t> ids = ModelIds(name, all);
 		if (kt.oid != InvalidOid) {
 			LockAttachedTables();
+			ExecuteText("SELECT leadscore._rebuild_lead_accounts()");
 			std::int64_t now = TimestampToUnixUsNow();
 			for (const leadscore::core::ModelSpec &spec : LoadModels())
 				if (std::find(ids.begin(), ids.end(), spec.id) != ids.end())
@@ -315,6 +318,8 @@ Datum leadscore_verify(PG_FUNCTION_ARGS) {
 				VerifyModel(kt, spec.id, now, &differences);
 				for (auto &[lead, what] : VerifyLifecycle(kt, spec))
 					differences.push_back({spec.name, lead, what});
+				for (auto &[account, what] : VerifyAccounts(AccountKeyType(), spec))
+					differences.push_back({spec.name, "account " + account, what});
 			}
 		}
 		FinishSpi();

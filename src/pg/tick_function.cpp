@@ -10,6 +10,7 @@
 // leadscore.tick_state); writers are never waited for: a lead a writer holds
 // is skipped (SKIP LOCKED) and the writer reports its decay itself, or the
 // next tick does.
+#include "pg/account_store.hpp"
 #include "pg/datum_value.hpp"
 #include "pg/guard.hpp"
 #include "pg/lifecycle_store.hpp"
@@ -72,6 +73,12 @@ void RebaseModels(std::int64_t now) {
 		std::string id = std::to_string(m.id);
 		ExecuteText("UPDATE leadscore.lead_state SET stored = stored * $2::pg_catalog.float8,"
 		            " stage_stored = ARRAY(SELECT x * $2::pg_catalog.float8"
+		            " FROM pg_catalog.unnest(stage_stored) WITH ORDINALITY u(x, i) ORDER BY i)"
+		            " WHERE model_id = $1::pg_catalog.int4",
+		            {id, std::string(factor)});
+		// Account sums are sums of square roots: they scale by sqrt(factor).
+		ExecuteText("UPDATE leadscore.account_state SET stored = stored * pg_catalog.sqrt($2::pg_catalog.float8),"
+		            " stage_stored = ARRAY(SELECT x * pg_catalog.sqrt($2::pg_catalog.float8)"
 		            " FROM pg_catalog.unnest(stage_stored) WITH ORDINALITY u(x, i) ORDER BY i)"
 		            " WHERE model_id = $1::pg_catalog.int4",
 		            {id, std::string(factor)});
@@ -157,6 +164,9 @@ std::int64_t Tick(std::int64_t now) {
 				for (const core::ModelSpec &m : models)
 					if (m.id == id)
 						reported += TickModel(kt, m, now);
+		KeyType akt = AccountKeyType();
+		for (const core::ModelSpec &m : models)
+			SweepAccounts(akt, m, now, core::TransitionCause::Decay);
 		RebaseModels(now);
 		RelayNotifications();
 		EndTick(now);
