@@ -1166,6 +1166,9 @@ BEGIN
 			'last_activity_at', r.last_activity_at,
 			'mql_at', r.mql_at,
 			'sql_at', r.sql_at,
+			'account', (SELECT jsonb_build_object('account_id', a.account_id, 'score', round(a.score::numeric, 2),
+					'engaged_leads', a.engaged_leads, 'stage', a.stage, 'status', a.status)
+				FROM leadscore.account_scores a WHERE a.model_id = r.model_id AND a.account_id = r.account_id),
 			'top_reasons', coalesce((
 				SELECT jsonb_agg(jsonb_build_object('rule', e.rule, 'activities', e.counted,
 					'points_now', round(e.points_now::numeric, 2), 'share', round(e.share::numeric, 3))
