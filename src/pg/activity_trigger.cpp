@@ -35,19 +35,6 @@ struct StatementCounts {
 	std::int64_t skipped = 0;
 };
 
-// The dense index of this row's lead; copies the key on first sight.
-std::uint32_t LeadIndex(TablePlan *tp, const KeyType &kt, Datum key, Oid key_type) {
-	tp->key_buffer.clear();
-	AppendKeyBytes(key, key_type, &tp->key_buffer);
-	auto found = tp->lead_index.find(tp->key_buffer);
-	if (found != tp->lead_index.end())
-		return found->second;
-	auto index = static_cast<std::uint32_t>(tp->keys.size());
-	tp->keys.push_back(CopyKey(key, kt));
-	tp->lead_index.emplace(tp->key_buffer, index);
-	return index;
-}
-
 // Reads one transition table into the batch.  PostgreSQL calls throughout:
 // see the file comment for why that is safe here.
 void ReadRows(TablePlan *tp, const KeyType &kt, Tuplestorestate *store, TupleDesc desc, core::RowChange change,
@@ -79,7 +66,7 @@ void ReadRows(TablePlan *tp, const KeyType &kt, Tuplestorestate *store, TupleDes
 		}
 		core::Value type_value = DatumToValue(type, t.types[t.type]);
 		MemoryContextSwitchTo(outer);
-		std::uint32_t lead_index = LeadIndex(tp, kt, lead, t.types[t.lead]);
+		std::uint32_t lead_index = tp->leads.Intern(kt, lead, t.types[t.lead]);
 		tp->batch->Add(lead_index, type_value.text, at, tp->row.data(), change);
 	}
 	MemoryContextDelete(row_context);
@@ -97,8 +84,7 @@ void ReadStatement(TriggerData *trigger, TablePlan *tp, const KeyType &kt, State
 
 void ResetStatement(TablePlan *tp) {
 	tp->batch->Reset();
-	tp->lead_index.clear();
-	tp->keys.clear();
+	tp->leads.Clear();
 	tp->row.assign(tp->table.schema.size(), core::Value::Null());
 }
 
