@@ -12,6 +12,7 @@
 #include "pg/apply_deltas.hpp"
 #include "pg/datum_value.hpp"
 #include "pg/guard.hpp"
+#include "pg/ingest_log.hpp"
 #include "pg/lead_key.hpp"
 #include "pg/spi_query.hpp"
 #include "pg/state_store.hpp"
@@ -91,9 +92,7 @@ void ResetStatement(TablePlan *tp) {
 void LogCounts(Oid relid, const StatementCounts &counts, const core::IngestStats &stats) {
 	if (counts.skipped == 0 && stats.unknown_type == 0)
 		return;
-	ExecuteText("INSERT INTO leadscore.ingest_log (tbl, rows_skipped, unknown_types)"
-	            " VALUES ($1::pg_catalog.oid::pg_catalog.regclass, $2::bigint, $3::bigint)",
-	            {std::to_string(relid), std::to_string(counts.skipped), std::to_string(stats.unknown_type)});
+	CallPg([&] { AppendIngestLog(relid, counts.skipped, stats.unknown_type); });
 }
 
 void ScoreStatement(TriggerData *trigger) {
