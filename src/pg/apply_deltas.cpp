@@ -14,7 +14,6 @@ extern "C" {
 #include "utils/array.h"
 }
 
-#include <algorithm>
 #include <vector>
 
 namespace leadscore::pg {
@@ -188,9 +187,7 @@ void ApplyModel(TablePlan *tp, const KeyType &kt, std::size_t m) {
 	std::vector<std::size_t> &leads = locked.empty() ? blind : locked;
 	if (!locked.empty())
 		locked.insert(locked.end(), blind.begin(), blind.end());
-	std::sort(leads.begin(), leads.end(), [&](std::size_t a, std::size_t b) {
-		return tp->leads.Before(mb.leads()[a].lead, mb.leads()[b].lead);
-	});
+	tp->leads.SortByKey(&leads, [&](std::size_t i) { return mb.leads()[i].lead; });
 	if (!locked.empty())
 		ApplyLocked(tp, kt, m, locked);
 	else if (!blind.empty())

@@ -53,12 +53,6 @@ std::uint32_t LeadMap::Find(const KeyType &kt, Datum key) {
 	return bytes_.Find(std::string_view(data, size));
 }
 
-bool LeadMap::Before(std::uint32_t a, std::uint32_t b) const noexcept {
-	if (integer_keys_)
-		return ints_.key_at(a) < ints_.key_at(b);
-	return bytes_.key_at(a) < bytes_.key_at(b);
-}
-
 void LeadMap::Clear() noexcept {
 	ints_.Clear();
 	bytes_.Clear();

@@ -12,6 +12,8 @@
 
 #include "core/lead_key_map.hpp"
 
+#include <algorithm>
+#include <utility>
 #include <vector>
 
 namespace leadscore::pg {
@@ -29,11 +31,28 @@ public:
 	// side: a PostgreSQL error comes back as PgError.
 	std::uint32_t Find(const KeyType &kt, Datum key);
 
-	// The order in which every writer takes the rows of lead_state: by
-	// integer value, or by bytes (not the collation's order: any order that
-	// all backends share avoids deadlocks, and this one costs no function
-	// call).  True when lead `a` comes before lead `b`.
-	bool Before(std::uint32_t a, std::uint32_t b) const noexcept;
+	// Sorts `items` into the order in which every writer takes the rows of
+	// lead_state: by their leads' keys, as integers or as bytes (not the
+	// collation's order: any order that all backends share avoids
+	// deadlocks, and this one costs no function call).  lead_of(item) is
+	// the item's lead index.
+	template <typename LeadOf>
+	void SortByKey(std::vector<std::size_t> *items, LeadOf lead_of) const {
+		if (integer_keys_) {
+			// (key, item) pairs: no indirection per comparison.
+			std::vector<std::pair<std::int64_t, std::size_t>> keyed;
+			keyed.reserve(items->size());
+			for (std::size_t item : *items)
+				keyed.emplace_back(ints_.key_at(lead_of(item)), item);
+			std::sort(keyed.begin(), keyed.end());
+			for (std::size_t k = 0; k < keyed.size(); k++)
+				(*items)[k] = keyed[k].second;
+			return;
+		}
+		std::sort(items->begin(), items->end(), [&](std::size_t a, std::size_t b) {
+			return bytes_.key_at(lead_of(a)) < bytes_.key_at(lead_of(b));
+		});
+	}
 
 	// The keys by index.
 	const std::vector<Datum> &keys() const noexcept {

@@ -30,9 +30,14 @@ constexpr const char *kStateColumns = "stored, stage_stored, activity_count, las
 constexpr const char *kExcludedColumns =
     "excluded.stored, excluded.stage_stored, excluded.activity_count, excluded.last_activity_at, excluded.caps";
 constexpr int kBatchParams = 10;
+// The arrays as rows, in array order: set-returning functions in a select
+// list run in lockstep (a ProjectSet node, which streams; ROWS FROM would
+// first copy each array into a tuplestore of its own, spilling big batches
+// to disk).
 constexpr const char *kBatchRows =
-    "ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5),"
-    " pg_catalog.unnest($9), pg_catalog.unnest($10)) WITH ORDINALITY AS u(k, d, c, t, cf, cl, i)";
+    "(SELECT pg_catalog.unnest($2) AS k, pg_catalog.unnest($3) AS d, pg_catalog.unnest($4) AS c,"
+    " pg_catalog.unnest($5) AS t, pg_catalog.unnest($9) AS cf, pg_catalog.unnest($10) AS cl,"
+    " pg_catalog.generate_series(1, pg_catalog.cardinality($2)) AS i) AS u";
 constexpr const char *kBatchValues = "u.d, $6[(u.i - 1) * $7 + 1 : u.i * $7], u.c, u.t,"
                                      " CASE WHEN u.cl > 0 THEN $8[u.cf : u.cf + u.cl - 1] END";
 constexpr int kOneParams = 7;
@@ -79,16 +84,18 @@ SPIPlanPtr Prepare(const char *sql, int nargs, Oid *types, int options = 0) {
 
 // INSERT of a batch, or of one lead, with an ON CONFLICT action and a tail.
 // A batch goes in the order of its arrays, which the caller sorted the way
-// every writer does (LeadMap::Before): ORDER BY the ordinality, which a
-// function scan delivers sorted, so no Sort node carries (and spills) the
-// wide rows, as ORDER BY u.k would.
+// every writer does (LeadMap::SortByKey): the plan is ModifyTable over a scan of
+// kBatchRows, which keeps that order.  No ORDER BY: a Sort node would carry
+// (and spill) the wide rows, and ORDER BY u.k would sort by the key type's
+// collation, not LeadMap's order.  (isolation/opposite_key_order deadlocks
+// if the order is lost.)
 SPIPlanPtr PrepareInsert(bool one, Oid *types, const char *on_conflict, const char *tail = "") {
 	const char *sql =
 	    one ? psprintf("INSERT INTO leadscore.lead_state AS s (model_id, lead_id, %s) VALUES ($1, $2, %s)"
 	                   " ON CONFLICT (model_id, lead_id) DO UPDATE SET %s%s",
 	                   kStateColumns, kOneValues, on_conflict, tail)
 	        : psprintf("INSERT INTO leadscore.lead_state AS s (model_id, lead_id, %s) SELECT $1, u.k, %s FROM %s"
-	                   " ORDER BY u.i ON CONFLICT (model_id, lead_id) DO UPDATE SET %s%s",
+	                   " ON CONFLICT (model_id, lead_id) DO UPDATE SET %s%s",
 	                   kStateColumns, kBatchValues, kBatchRows, on_conflict, tail);
 	return Prepare(sql, one ? kOneParams : kBatchParams, types);
 }

@@ -2,7 +2,7 @@
 // prepared SPI plans over arrays, one statement per model and batch, rows
 // taken in the order of the arrays, which callers sort so that concurrent
 // writers lock rows in one order (no deadlocks): the triggers by
-// LeadMap::Before, rescore() by its history scan (rescores exclude writers).
+// LeadMap::SortByKey, rescore() by its history scan (rescores exclude writers).
 //
 // PostgreSQL side only: callers pass plain arrays in PostgreSQL memory and
 // call these through CallPg.
@@ -44,7 +44,7 @@ struct StateColumns {
 // How a statement writes lead states.  Every lead of a model's batch goes
 // through one of two paths, each deadlock-free because whatever waits on
 // another writer happens in one pass over the leads in key order (the order
-// of the arrays: the caller sorts them with LeadMap::Before, the one order
+// of the arrays: the caller sorts them with LeadMap::SortByKey, the one order
 // every writer uses):
 //
 //   additive  AddToStates: one upsert that adds deltas (inserts only, no
