@@ -36,10 +36,13 @@ install_packages() {
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# Against LEADSCORE_PG_BIN's pg_config (or PG_CONFIG), so the extension goes
+# into the installation the scripts then run.
 build_and_install() {
+	local pg_config=${PG_CONFIG:-$LEADSCORE_PG_BIN/pg_config}
 	log "building and installing the extension"
-	make -s -C "$1" -j"$(nproc)" >/dev/null
-	make -s -C "$1" install >/dev/null
+	make -s -C "$1" -j"$(nproc)" PG_CONFIG="$pg_config" >/dev/null
+	make -s -C "$1" install PG_CONFIG="$pg_config" >/dev/null
 }
 
 # A copy of the tree owned by postgres: pg_regress, the isolation tester

@@ -12,6 +12,7 @@
 #include "pg/apply_deltas.hpp"
 #include "pg/datum_value.hpp"
 #include "pg/guard.hpp"
+#include "pg/ingest_log.hpp"
 #include "pg/lead_key.hpp"
 #include "pg/lifecycle_store.hpp"
 #include "pg/spi_query.hpp"
@@ -36,19 +37,6 @@ namespace {
 struct StatementCounts {
 	std::int64_t skipped = 0;
 };
-
-// The dense index of this row's lead; copies the key on first sight.
-std::uint32_t LeadIndex(TablePlan *tp, const KeyType &kt, Datum key, Oid key_type) {
-	tp->key_buffer.clear();
-	AppendKeyBytes(key, key_type, &tp->key_buffer);
-	auto found = tp->lead_index.find(tp->key_buffer);
-	if (found != tp->lead_index.end())
-		return found->second;
-	auto index = static_cast<std::uint32_t>(tp->keys.size());
-	tp->keys.push_back(CopyKey(key, kt));
-	tp->lead_index.emplace(tp->key_buffer, index);
-	return index;
-}
 
 // Reads one transition table into the batch.  PostgreSQL calls throughout:
 // see the file comment for why that is safe here.
@@ -81,7 +69,7 @@ void ReadRows(TablePlan *tp, const KeyType &kt, Tuplestorestate *store, TupleDes
 		}
 		core::Value type_value = DatumToValue(type, t.types[t.type]);
 		MemoryContextSwitchTo(outer);
-		std::uint32_t lead_index = LeadIndex(tp, kt, lead, t.types[t.lead]);
+		std::uint32_t lead_index = tp->leads.Intern(kt, lead, t.types[t.lead]);
 		tp->batch->Add(lead_index, type_value.text, at, tp->row.data(), change);
 	}
 	MemoryContextDelete(row_context);
@@ -99,8 +87,7 @@ void ReadStatement(TriggerData *trigger, TablePlan *tp, const KeyType &kt, State
 
 void ResetStatement(TablePlan *tp) {
 	tp->batch->Reset();
-	tp->lead_index.clear();
-	tp->keys.clear();
+	tp->leads.Clear();
 	tp->row.assign(tp->table.schema.size(), core::Value::Null());
 }
 
@@ -110,16 +97,14 @@ void AdvanceTouched(TablePlan *tp, const KeyType &kt, std::size_t m, std::int64_
 	std::vector<Datum> keys;
 	for (const core::LeadDelta &d : mb.leads())
 		if (!d.noop)
-			keys.push_back(tp->keys[d.lead]);
+			keys.push_back(tp->leads.keys()[d.lead]);
 	AdvanceLeads(kt, tp->plan->model(m).spec(), keys, now, core::TransitionCause::Activity);
 }
 
 void LogCounts(Oid relid, const StatementCounts &counts, const core::IngestStats &stats) {
 	if (counts.skipped == 0 && stats.unknown_type == 0)
 		return;
-	ExecuteText("INSERT INTO leadscore.ingest_log (tbl, rows_skipped, unknown_types)"
-	            " VALUES ($1::pg_catalog.oid::pg_catalog.regclass, $2::bigint, $3::bigint)",
-	            {std::to_string(relid), std::to_string(counts.skipped), std::to_string(stats.unknown_type)});
+	CallPg([&] { AppendIngestLog(relid, counts.skipped, stats.unknown_type); });
 }
 
 void ScoreStatement(TriggerData *trigger) {

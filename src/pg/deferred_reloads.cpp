@@ -71,12 +71,8 @@ void RunDeferred(int depth) {
 		RecomputeLead(d.kt, d.key, *model, &recomputed);
 		ColumnBuffers b;
 		PushState(&b, d.key, recomputed.state);
-		int stage_count = static_cast<int>(model->stage_count());
-		StateColumns columns = b.View(stage_count);
-		CallPg([&] {
-			LockStates(d.kt, d.model_id, 1, columns.keys, stage_count);
-			WriteStates(d.kt, d.model_id, columns);
-		});
+		StateColumns columns = b.View(static_cast<int>(model->stage_count()));
+		CallPg([&] { PutStates(d.kt, d.model_id, columns); });
 		AdvanceLeads(d.kt, model->spec(), {d.key}, TimestampToUnixUs(GetCurrentTransactionStartTimestamp()),
 		             core::TransitionCause::Activity);
 	}

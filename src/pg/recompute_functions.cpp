@@ -154,10 +154,7 @@ void FlushStates(const KeyType &kt, std::int32_t model_id, int stage_count, Colu
 	if (b->keys.empty())
 		return;
 	StateColumns columns = b->View(stage_count);
-	CallPg([&] {
-		LockStates(kt, model_id, columns.n, columns.keys, stage_count);
-		WriteStates(kt, model_id, columns);
-	});
+	CallPg([&] { PutStates(kt, model_id, columns); });
 	b->Clear();
 }
 

@@ -44,6 +44,17 @@ void PushTime(ColumnBuffers *b, std::int64_t unix_us) {
 	b->last_at_null.push_back(unix_us == core::kNoTime);
 }
 
+void PushDelta(ColumnBuffers *b, Datum key, const core::ModelBatch &batch, std::size_t i) {
+	const core::LeadDelta &d = batch.leads()[i];
+	b->keys.push_back(key);
+	b->stored.push_back(d.stored);
+	b->stages.insert(b->stages.end(), batch.stage_deltas(i), batch.stage_deltas(i) + batch.stage_count());
+	b->counts.push_back(d.activity_count);
+	PushTime(b, d.max_inserted_at);
+	b->caps_from.push_back(static_cast<std::int32_t>(b->caps.size()) + 1);
+	b->caps_len.push_back(0);
+}
+
 void PushState(ColumnBuffers *b, Datum key, const core::LeadState &s) {
 	b->keys.push_back(key);
 	b->stored.push_back(s.stored);

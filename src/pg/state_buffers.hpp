@@ -4,6 +4,7 @@
 
 #include "pg/state_store.hpp"
 
+#include "core/ingest_batch.hpp"
 #include "core/scoring_model.hpp"
 #include "core/scoring_state.hpp"
 
@@ -28,6 +29,9 @@ struct ColumnBuffers {
 };
 
 void PushTime(ColumnBuffers *b, std::int64_t unix_us);
+
+// One lead's delta for AddToStates: no cap windows.
+void PushDelta(ColumnBuffers *b, Datum key, const core::ModelBatch &batch, std::size_t i);
 
 // A whole state (cap windows encoded) for WriteStates.
 void PushState(ColumnBuffers *b, Datum key, const core::LeadState &s);

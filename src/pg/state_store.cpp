@@ -14,23 +14,66 @@ extern "C" {
 namespace leadscore::pg {
 namespace {
 
+// The state columns after (model_id, lead_id), in one place: every statement
+// that writes whole states names them in this order and takes them in one of
+// two parameter layouts, so a new column is added here, to StateColumns and
+// to the two parameter builders below (BatchParams, OneParams).
+//
+// A batch of leads ($1 model_id, then arrays):
+//   $2 keys, $3 stored, $4 activity_count, $5 last_activity_at,
+//   $6 stage_stored of every lead concatenated, $7 stages per lead,
+//   $8 caps of every lead concatenated, $9 / $10 each lead's slice of $8
+// One lead ($1 model_id, then scalars):
+//   $2 key, $3 stored, $4 stage_stored, $5 activity_count,
+//   $6 last_activity_at, $7 caps
+constexpr const char *kStateColumns = "stored, stage_stored, activity_count, last_activity_at, caps";
+constexpr const char *kExcludedColumns =
+    "excluded.stored, excluded.stage_stored, excluded.activity_count, excluded.last_activity_at, excluded.caps";
+constexpr int kBatchParams = 10;
+// The arrays as rows, in array order: set-returning functions in a select
+// list run in lockstep (a ProjectSet node, which streams; ROWS FROM would
+// first copy each array into a tuplestore of its own, spilling big batches
+// to disk).
+constexpr const char *kBatchRows =
+    "(SELECT pg_catalog.unnest($2) AS k, pg_catalog.unnest($3) AS d, pg_catalog.unnest($4) AS c,"
+    " pg_catalog.unnest($5) AS t, pg_catalog.unnest($9) AS cf, pg_catalog.unnest($10) AS cl,"
+    " pg_catalog.generate_series(1, pg_catalog.cardinality($2)) AS i) AS u";
+constexpr const char *kBatchValues = "u.d, $6[(u.i - 1) * $7 + 1 : u.i * $7], u.c, u.t,"
+                                     " CASE WHEN u.cl > 0 THEN $8[u.cf : u.cf + u.cl - 1] END";
+constexpr int kOneParams = 7;
+constexpr const char *kOneValues = "$3, $4, $5, $6, $7";
+
+// Adding a blind delta to a row that exists.
+constexpr const char *kAddSet = "stored = s.stored + excluded.stored,"
+                                " stage_stored = leadscore.float8_array_add(s.stage_stored, excluded.stage_stored),"
+                                " activity_count = s.activity_count + excluded.activity_count,"
+                                " last_activity_at = GREATEST(s.last_activity_at, excluded.last_activity_at)";
+// Locking a row that exists without changing it: DO UPDATE locks the row
+// before it tests WHERE, and naming a key column in SET makes the lock as
+// strong as FOR UPDATE, the strength LockStates takes (a weaker one would not
+// conflict with FOR KEY SHARE).  Not updated, so not RETURNed.
+constexpr const char *kLockOnly = "lead_id = excluded.lead_id WHERE false";
+
 struct Plans {
 	Oid key_type = InvalidOid;
 	SPIPlanPtr add = nullptr;
-	SPIPlanPtr ensure = nullptr;
+	SPIPlanPtr insert = nullptr;
 	SPIPlanPtr lock = nullptr;
 	SPIPlanPtr write = nullptr;
-	// One lead (a single-row statement): equality on the primary key, a
-	// plan that is right whatever the table's size.
-	SPIPlanPtr ensure_one = nullptr;
+	SPIPlanPtr put = nullptr;
+	// One lead (a single-row statement): scalars and equality on the primary
+	// key, cheaper to run than unnest and right whatever the table's size.
+	SPIPlanPtr add_one = nullptr;
+	SPIPlanPtr insert_one = nullptr;
 	SPIPlanPtr lock_one = nullptr;
 	SPIPlanPtr write_one = nullptr;
 };
 Plans plans;
 
-// Array statements are planned for each call (CURSOR_OPT_CUSTOM_PLAN): a
-// generic plan made while lead_state was small reads every lead of the
-// model for `lead_id = ANY($2)`, and the backend would keep it.
+// Array statements that read lead_state are planned for each call
+// (CURSOR_OPT_CUSTOM_PLAN): a generic plan made while lead_state was small
+// reads every lead of the model for `lead_id = ANY($2)`, and the backend
+// would keep it.
 SPIPlanPtr Prepare(const char *sql, int nargs, Oid *types, int options = 0) {
 	SPIPlanPtr plan = SPI_prepare_cursor(sql, nargs, types, options);
 	if (plan == nullptr)
@@ -39,64 +82,56 @@ SPIPlanPtr Prepare(const char *sql, int nargs, Oid *types, int options = 0) {
 	return plan;
 }
 
+// INSERT of a batch, or of one lead, with an ON CONFLICT action and a tail.
+// A batch goes in the order of its arrays, which the caller sorted the way
+// every writer does (LeadMap::SortByKey): the plan is ModifyTable over a scan of
+// kBatchRows, which keeps that order.  No ORDER BY: a Sort node would carry
+// (and spill) the wide rows, and ORDER BY u.k would sort by the key type's
+// collation, not LeadMap's order.  (isolation/opposite_key_order deadlocks
+// if the order is lost.)
+SPIPlanPtr PrepareInsert(bool one, Oid *types, const char *on_conflict, const char *tail = "") {
+	const char *sql =
+	    one ? psprintf("INSERT INTO leadscore.lead_state AS s (model_id, lead_id, %s) VALUES ($1, $2, %s)"
+	                   " ON CONFLICT (model_id, lead_id) DO UPDATE SET %s%s",
+	                   kStateColumns, kOneValues, on_conflict, tail)
+	        : psprintf("INSERT INTO leadscore.lead_state AS s (model_id, lead_id, %s) SELECT $1, u.k, %s FROM %s"
+	                   " ON CONFLICT (model_id, lead_id) DO UPDATE SET %s%s",
+	                   kStateColumns, kBatchValues, kBatchRows, on_conflict, tail);
+	return Prepare(sql, one ? kOneParams : kBatchParams, types);
+}
+
 // `$2::<key type>[]` in SQL text is the parameter's declared type, so the
 // plans are per key type.
 void PreparePlans(const KeyType &kt) {
 	if (plans.key_type == kt.oid)
 		return;
 	ResetStatePlans();
-	Oid add_types[] = {INT4OID, kt.array_oid, FLOAT8ARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID,
-	                   FLOAT8ARRAYOID, INT4OID};
-	plans.add = Prepare(
-	    "INSERT INTO leadscore.lead_state AS s"
-	    " (model_id, lead_id, stored, stage_stored, activity_count, last_activity_at, caps)"
-	    " SELECT $1, u.k, u.d, $6[(u.i - 1) * $7 + 1 : u.i * $7], u.c, u.t, NULL"
-	    " FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5)) WITH ORDINALITY AS u(k, d, c, t, i)"
-	    " ORDER BY u.k"
-	    " ON CONFLICT (model_id, lead_id) DO UPDATE SET"
-	    " stored = s.stored + excluded.stored,"
-	    " stage_stored = leadscore.float8_array_add(s.stage_stored, excluded.stage_stored),"
-	    " activity_count = s.activity_count + excluded.activity_count,"
-	    " last_activity_at = GREATEST(s.last_activity_at, excluded.last_activity_at)",
-	    7, add_types);
-	Oid ensure_types[] = {INT4OID, kt.array_oid, INT4OID};
-	plans.ensure = Prepare(
-	    "INSERT INTO leadscore.lead_state"
-	    " (model_id, lead_id, stored, stage_stored, activity_count, last_activity_at, caps)"
-	    " SELECT $1, k, 0, pg_catalog.array_fill(0::float8, ARRAY[$3]), 0, NULL, NULL"
-	    " FROM pg_catalog.unnest($2) AS k ORDER BY k ON CONFLICT DO NOTHING",
-	    3, ensure_types);
-	Oid lock_types[] = {INT4OID, kt.array_oid};
-	plans.lock = Prepare("SELECT lead_id, stored, stage_stored, activity_count, last_activity_at, caps"
-	                     " FROM leadscore.lead_state WHERE model_id = $1 AND lead_id = ANY ($2)"
-	                     " ORDER BY lead_id FOR UPDATE",
-	                     2, lock_types, CURSOR_OPT_CUSTOM_PLAN);
-	Oid one_types[] = {INT4OID, kt.oid, INT4OID};
-	plans.ensure_one = Prepare(
-	    "INSERT INTO leadscore.lead_state"
-	    " (model_id, lead_id, stored, stage_stored, activity_count, last_activity_at, caps)"
-	    " VALUES ($1, $2, 0, pg_catalog.array_fill(0::float8, ARRAY[$3]), 0, NULL, NULL)"
-	    " ON CONFLICT DO NOTHING",
-	    3, one_types);
-	plans.lock_one = Prepare("SELECT lead_id, stored, stage_stored, activity_count, last_activity_at, caps"
-	                         " FROM leadscore.lead_state WHERE model_id = $1 AND lead_id = $2 FOR UPDATE",
-	                         2, one_types);
-	Oid write_one_types[] = {INT4OID, kt.oid, FLOAT8OID, FLOAT8ARRAYOID, INT8OID, TIMESTAMPTZOID, INT8ARRAYOID};
-	plans.write_one = Prepare("UPDATE leadscore.lead_state SET stored = $3, stage_stored = $4,"
-	                          " activity_count = $5, last_activity_at = $6, caps = $7"
-	                          " WHERE model_id = $1 AND lead_id = $2",
-	                          7, write_one_types);
-	Oid write_types[] = {INT4OID,        kt.array_oid,        FLOAT8ARRAYOID, INT8ARRAYOID,
-	                     TIMESTAMPTZARRAYOID, FLOAT8ARRAYOID, INT4OID,        INT8ARRAYOID,
-	                     INT4ARRAYOID,   INT4ARRAYOID};
-	plans.write = Prepare(
-	    "UPDATE leadscore.lead_state AS s SET stored = u.d,"
-	    " stage_stored = $6[(u.i - 1) * $7 + 1 : u.i * $7], activity_count = u.c,"
-	    " last_activity_at = u.t,"
-	    " caps = CASE WHEN u.cl > 0 THEN $8[u.cf : u.cf + u.cl - 1] END"
-	    " FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($9), pg_catalog.unnest($10)) WITH ORDINALITY AS u(k, d, c, t, cf, cl, i)"
-	    " WHERE s.model_id = $1 AND s.lead_id = u.k",
-	    10, write_types, CURSOR_OPT_CUSTOM_PLAN);
+	Oid batch[kBatchParams] = {INT4OID,        kt.array_oid, FLOAT8ARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID,
+	                           FLOAT8ARRAYOID, INT4OID,      INT8ARRAYOID,   INT4ARRAYOID, INT4ARRAYOID};
+	Oid one[kOneParams] = {INT4OID, kt.oid, FLOAT8OID, FLOAT8ARRAYOID, INT8OID, TIMESTAMPTZOID, INT8ARRAYOID};
+	const char *put_set = psprintf("(%s) = ROW(%s)", kStateColumns, kExcludedColumns);
+
+	plans.add = PrepareInsert(false, batch, kAddSet);
+	plans.add_one = PrepareInsert(true, one, kAddSet);
+	plans.insert = PrepareInsert(false, batch, kLockOnly, " RETURNING lead_id");
+	plans.insert_one = PrepareInsert(true, one, kLockOnly, " RETURNING lead_id");
+	plans.put = PrepareInsert(false, batch, put_set);
+	plans.lock = Prepare(psprintf("SELECT lead_id, %s FROM leadscore.lead_state"
+	                              " WHERE model_id = $1 AND lead_id = ANY ($2) ORDER BY lead_id FOR UPDATE",
+	                              kStateColumns),
+	                     2, batch, CURSOR_OPT_CUSTOM_PLAN);
+	plans.lock_one = Prepare(psprintf("SELECT lead_id, %s FROM leadscore.lead_state"
+	                                  " WHERE model_id = $1 AND lead_id = $2 FOR UPDATE",
+	                                  kStateColumns),
+	                         2, one);
+	plans.write = Prepare(psprintf("UPDATE leadscore.lead_state AS s SET (%s) = ROW(%s) FROM %s"
+	                               " WHERE s.model_id = $1 AND s.lead_id = u.k",
+	                               kStateColumns, kBatchValues, kBatchRows),
+	                      kBatchParams, batch, CURSOR_OPT_CUSTOM_PLAN);
+	plans.write_one = Prepare(psprintf("UPDATE leadscore.lead_state SET (%s) = ROW(%s)"
+	                                   " WHERE model_id = $1 AND lead_id = $2",
+	                                   kStateColumns, kOneValues),
+	                          kOneParams, one);
 	plans.key_type = kt.oid;
 }
 
@@ -138,10 +173,55 @@ Datum TimestampArray(const std::int64_t *v, const bool *nulls, int n) {
 	                                          TYPALIGN_DOUBLE));
 }
 
-void Execute(SPIPlanPtr plan, Datum *values, int expected) {
-	int rc = SPI_execute_plan(plan, values, nullptr, false, 0);
+// The batch layout of `s` (see kStateColumns).
+void BatchParams(const KeyType &kt, std::int32_t model_id, const StateColumns &s, Datum *values) {
+	values[0] = Int32GetDatum(model_id);
+	values[1] = KeyArray(kt, s.n, s.keys);
+	values[2] = Float8Array(s.stored, s.n);
+	values[3] = Int8Array(s.activity_count, s.n);
+	values[4] = TimestampArray(s.last_at, s.last_at_null, s.n);
+	values[5] = Float8Array(s.stages, s.n * s.stage_count);
+	values[6] = Int32GetDatum(s.stage_count);
+	values[7] = Int8Array(s.caps, s.caps_from[s.n] - 1);
+	values[8] = Int4Array(s.caps_from, s.n);
+	values[9] = Int4Array(s.caps_len, s.n);
+}
+
+// The one-lead layout of lead 0 of `s` (see kStateColumns).
+void OneParams(std::int32_t model_id, const StateColumns &s, Datum *values, char *nulls) {
+	bool caps_null = s.caps_len[0] == 0;
+	values[0] = Int32GetDatum(model_id);
+	values[1] = s.keys[0];
+	values[2] = Float8GetDatum(s.stored[0]);
+	values[3] = Float8Array(s.stages, s.stage_count);
+	values[4] = Int64GetDatum(s.activity_count[0]);
+	values[5] = Int64GetDatum(s.last_at[0]);
+	values[6] = caps_null ? Datum(0) : Int8Array(s.caps + s.caps_from[0] - 1, s.caps_len[0]);
+	for (int i = 0; i < kOneParams; i++)
+		nulls[i] = ' ';
+	nulls[5] = s.last_at_null[0] ? 'n' : ' ';
+	nulls[6] = caps_null ? 'n' : ' ';
+}
+
+void Execute(SPIPlanPtr plan, Datum *values, const char *nulls, int expected) {
+	int rc = SPI_execute_plan(plan, values, nulls, false, 0);
 	if (rc != expected)
 		elog(ERROR, "leadscore: writing lead state failed (SPI code %d)", rc);
+}
+
+// Runs the one-lead or the batch form of a statement over `s`.
+void ExecuteStates(SPIPlanPtr one, SPIPlanPtr batch, const KeyType &kt, std::int32_t model_id,
+                   const StateColumns &s, int expected) {
+	if (s.n == 1 && one != nullptr) {
+		Datum values[kOneParams];
+		char nulls[kOneParams];
+		OneParams(model_id, s, values, nulls);
+		Execute(one, values, nulls, expected);
+		return;
+	}
+	Datum values[kBatchParams];
+	BatchParams(kt, model_id, s, values);
+	Execute(batch, values, nullptr, expected);
 }
 
 } // namespace
@@ -163,62 +243,33 @@ KeyType LeadKeyType() {
 
 void AddToStates(const KeyType &kt, std::int32_t model_id, const StateColumns &s) {
 	PreparePlans(kt);
-	Datum values[] = {Int32GetDatum(model_id),
-	                  KeyArray(kt, s.n, s.keys),
-	                  Float8Array(s.stored, s.n),
-	                  Int8Array(s.activity_count, s.n),
-	                  TimestampArray(s.last_at, s.last_at_null, s.n),
-	                  Float8Array(s.stages, s.n * s.stage_count),
-	                  Int32GetDatum(s.stage_count)};
-	Execute(plans.add, values, SPI_OK_INSERT);
+	ExecuteStates(plans.add_one, plans.add, kt, model_id, s, SPI_OK_INSERT);
 }
 
-void LockStates(const KeyType &kt, std::int32_t model_id, int n, Datum *keys, int stage_count) {
+void InsertStates(const KeyType &kt, std::int32_t model_id, const StateColumns &s) {
+	PreparePlans(kt);
+	ExecuteStates(plans.insert_one, plans.insert, kt, model_id, s, SPI_OK_INSERT_RETURNING);
+}
+
+void LockStates(const KeyType &kt, std::int32_t model_id, int n, Datum *keys) {
 	PreparePlans(kt);
 	if (n == 1) {
-		Datum one[] = {Int32GetDatum(model_id), keys[0], Int32GetDatum(stage_count)};
-		Execute(plans.ensure_one, one, SPI_OK_INSERT);
-		Execute(plans.lock_one, one, SPI_OK_SELECT);
+		Datum one[] = {Int32GetDatum(model_id), keys[0]};
+		Execute(plans.lock_one, one, nullptr, SPI_OK_SELECT);
 		return;
 	}
-	Datum ensure[] = {Int32GetDatum(model_id), KeyArray(kt, n, keys), Int32GetDatum(stage_count)};
-	Execute(plans.ensure, ensure, SPI_OK_INSERT);
-	Datum lock[] = {Int32GetDatum(model_id), ensure[1]};
-	Execute(plans.lock, lock, SPI_OK_SELECT);
-}
-
-// One lead's state as the write_one plan's parameters.
-void WriteOne(std::int32_t model_id, const StateColumns &s) {
-	bool caps_null = s.caps_len[0] == 0;
-	Datum values[] = {Int32GetDatum(model_id),
-	                  s.keys[0],
-	                  Float8GetDatum(s.stored[0]),
-	                  Float8Array(s.stages, s.stage_count),
-	                  Int64GetDatum(s.activity_count[0]),
-	                  Int64GetDatum(s.last_at[0]),
-	                  caps_null ? Datum(0) : Int8Array(s.caps + s.caps_from[0] - 1, s.caps_len[0])};
-	char nulls[] = {' ', ' ', ' ', ' ', ' ', s.last_at_null[0] ? 'n' : ' ', caps_null ? 'n' : ' '};
-	if (SPI_execute_plan(plans.write_one, values, nulls, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "leadscore: writing lead state failed");
+	Datum lock[] = {Int32GetDatum(model_id), KeyArray(kt, n, keys)};
+	Execute(plans.lock, lock, nullptr, SPI_OK_SELECT);
 }
 
 void WriteStates(const KeyType &kt, std::int32_t model_id, const StateColumns &s) {
 	PreparePlans(kt);
-	if (s.n == 1) {
-		WriteOne(model_id, s);
-		return;
-	}
-	Datum values[] = {Int32GetDatum(model_id),
-	                  KeyArray(kt, s.n, s.keys),
-	                  Float8Array(s.stored, s.n),
-	                  Int8Array(s.activity_count, s.n),
-	                  TimestampArray(s.last_at, s.last_at_null, s.n),
-	                  Float8Array(s.stages, s.n * s.stage_count),
-	                  Int32GetDatum(s.stage_count),
-	                  Int8Array(s.caps, s.caps_from[s.n] - 1),
-	                  Int4Array(s.caps_from, s.n),
-	                  Int4Array(s.caps_len, s.n)};
-	Execute(plans.write, values, SPI_OK_UPDATE);
+	ExecuteStates(plans.write_one, plans.write, kt, model_id, s, SPI_OK_UPDATE);
+}
+
+void PutStates(const KeyType &kt, std::int32_t model_id, const StateColumns &s) {
+	PreparePlans(kt);
+	ExecuteStates(nullptr, plans.put, kt, model_id, s, SPI_OK_INSERT);
 }
 
 void ClearStates(std::int32_t model_id) {
@@ -230,8 +281,8 @@ void ClearStates(std::int32_t model_id) {
 }
 
 void ResetStatePlans() {
-	for (SPIPlanPtr *p : {&plans.add, &plans.ensure, &plans.lock, &plans.write, &plans.ensure_one, &plans.lock_one,
-	                      &plans.write_one}) {
+	for (SPIPlanPtr *p : {&plans.add, &plans.insert, &plans.lock, &plans.write, &plans.put, &plans.add_one,
+	                      &plans.insert_one, &plans.lock_one, &plans.write_one}) {
 		if (*p != nullptr)
 			SPI_freeplan(*p);
 		*p = nullptr;

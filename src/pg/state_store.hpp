@@ -1,6 +1,8 @@
 // Reading and writing leadscore.lead_state from the triggers and rescore():
-// prepared SPI plans over arrays, one statement per model and batch, keys
-// sorted in SQL so concurrent writers lock rows in one order (no deadlocks).
+// prepared SPI plans over arrays, one statement per model and batch, rows
+// taken in the order of the arrays, which callers sort so that concurrent
+// writers lock rows in one order (no deadlocks): the triggers by
+// LeadMap::SortByKey, rescore() by its history scan (rescores exclude writers).
 //
 // PostgreSQL side only: callers pass plain arrays in PostgreSQL memory and
 // call these through CallPg.
@@ -39,17 +41,43 @@ struct StateColumns {
 	std::int32_t *caps_len = nullptr;  // its length; 0 for NULL
 };
 
+// How a statement writes lead states.  Every lead of a model's batch goes
+// through one of two paths, each deadlock-free because whatever waits on
+// another writer happens in one pass over the leads in key order (the order
+// of the arrays: the caller sorts them with LeadMap::SortByKey, the one order
+// every writer uses):
+//
+//   additive  AddToStates: one upsert that adds deltas (inserts only, no
+//             capped rule: nothing to read)
+//   locked    n = 1: LockStates (waits for the one row), then for a lead
+//             without a row InsertStates; n > 1: InsertStates over every
+//             lead (inserts the missing rows, locks the others, in key order:
+//             one pass), then LockStates of the rows it did not insert (held
+//             already, no wait) to read them; then WriteStates of those
+//
+// so a lead that is new is written once, with its final state.
+
 // stored += ..., stage_stored += ..., activity_count += ...,
 // last_activity_at = greatest(...): inserts new leads, adds to old ones.
 void AddToStates(const KeyType &kt, std::int32_t model_id, const StateColumns &delta);
 
-// Creates missing rows (zero state), then locks the n leads' rows in key
-// order and returns them in SPI_tuptable: lead_id, stored, stage_stored,
-// activity_count, last_activity_at, caps.
-void LockStates(const KeyType &kt, std::int32_t model_id, int n, Datum *keys, int stage_count);
+// Inserts the states of the leads that have no row, and locks (FOR UPDATE
+// strength) the rows of those that have one, in one pass in key order.
+// SPI_tuptable then holds lead_id of the rows inserted (SPI_processed of
+// them); the others are locked and not changed.
+void InsertStates(const KeyType &kt, std::int32_t model_id, const StateColumns &states);
 
-// Overwrites the states of rows locked by LockStates.
+// Locks the rows of the n leads that have one, in key order, and returns them
+// in SPI_tuptable: lead_id, stored, stage_stored, activity_count,
+// last_activity_at, caps.  Creates nothing.
+void LockStates(const KeyType &kt, std::int32_t model_id, int n, Datum *keys);
+
+// Overwrites the states of rows locked by LockStates or InsertStates.
 void WriteStates(const KeyType &kt, std::int32_t model_id, const StateColumns &states);
+
+// Inserts or overwrites whole states, in key order (rescore, deferred
+// reloads: states computed from history, whatever the rows held).
+void PutStates(const KeyType &kt, std::int32_t model_id, const StateColumns &states);
 
 // Deletes every state of a model (rescore starts from nothing).
 void ClearStates(std::int32_t model_id);

@@ -7,6 +7,7 @@
 // (and to this one at once), and whose callback marks the cache stale.
 #pragma once
 
+#include "pg/lead_map.hpp"
 #include "pg/model_catalog.hpp"
 #include "pg/state_store.hpp"
 
@@ -25,11 +26,8 @@ struct TablePlan {
 	KeyType key_type; // the database's lead key type when the plan was built
 	std::unique_ptr<core::IngestPlan> plan;
 	std::unique_ptr<core::IngestBatch> batch;
-	// Per statement: lead key bytes -> dense lead index, and the key Datums
-	// in index order (in the statement's memory context).
-	std::unordered_map<std::string, std::uint32_t> lead_index;
-	std::vector<Datum> keys;
-	std::string key_buffer;
+	// Per statement: its leads' dense indexes and keys.
+	LeadMap leads;
 	std::vector<core::Value> row; // one row's values, schema order
 };
 
