@@ -34,7 +34,9 @@ double CurrentScore(const ModelSpec &model, double stored, std::int64_t now) noe
 LeadStatus StatusAt(const ModelSpec &model, double stored, std::int64_t now,
                     std::optional<GradeRank> grade) noexcept {
 	StoredThresholds t = StoredThresholdsAt(model, now);
-	if (!(stored >= t.mql))
+	// Thresholds are positive, so a sum of 0 never qualifies, even where a
+	// threshold far before the epoch underflows to 0.
+	if (!(stored >= t.mql) || !(stored > 0))
 		return LeadStatus::Nurture;
 	if (stored < t.sql)
 		return LeadStatus::Mql;

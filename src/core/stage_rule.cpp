@@ -23,7 +23,7 @@ int StageAt(const ModelSpec &model, const double *stage_stored, std::size_t n, s
 	// sum: the same test tick() makes with an index, to the last bit.
 	double minimum = StageStoredMinimum(model, now);
 	for (std::size_t k = n; k-- > 0;)
-		if (stage_stored[k] >= minimum)
+		if (stage_stored[k] >= minimum && stage_stored[k] > 0)
 			return static_cast<int>(k);
 	return kNoStage;
 }

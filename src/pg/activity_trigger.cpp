@@ -26,6 +26,7 @@ extern "C" {
 #include "executor/tuptable.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/tuplestore.h"
 }
 
@@ -40,6 +41,30 @@ struct StatementCounts {
 
 // Reads one transition table into the batch.  PostgreSQL calls throughout:
 // see the file comment for why that is safe here.
+// Keeps the account of the lead's earliest inserted row that names one: the
+// lead's account unless lead_accounts already has one (account_store.hpp).
+void NoteAccount(TablePlan *tp, std::uint32_t lead, Datum account, std::int64_t at) {
+	if (tp->first_account.size() <= lead) {
+		tp->first_account.resize(lead + 1, 0);
+		tp->first_account_at.resize(lead + 1, core::kNoTime);
+	}
+	if (tp->first_account_at[lead] != core::kNoTime && tp->first_account_at[lead] <= at)
+		return;
+	const KeyType &akt = tp->account_key_type;
+	tp->first_account[lead] = datumCopy(account, akt.byval, akt.typlen);
+	tp->first_account_at[lead] = at;
+}
+
+FirstAccounts FirstAccountsOf(const TablePlan *tp) {
+	FirstAccounts first;
+	for (std::size_t lead = 0; lead < tp->first_account_at.size(); lead++)
+		if (tp->first_account_at[lead] != core::kNoTime) {
+			first.leads.push_back(tp->leads.keys()[lead]);
+			first.accounts.push_back(tp->first_account[lead]);
+		}
+	return first;
+}
+
 void ReadRows(TablePlan *tp, const KeyType &kt, Tuplestorestate *store, TupleDesc desc, core::RowChange change,
               StatementCounts *counts) {
 	const ActivityTable &t = tp->table;
@@ -68,8 +93,12 @@ void ReadRows(TablePlan *tp, const KeyType &kt, Tuplestorestate *store, TupleDes
 			tp->row[c] = isnull ? core::Value::Null() : DatumToValue(v, t.types[c]);
 		}
 		core::Value type_value = DatumToValue(type, t.types[t.type]);
+		bool account_null = true;
+		Datum account = t.account >= 0 ? slot_getattr(slot, t.attnums[t.account], &account_null) : Datum(0);
 		MemoryContextSwitchTo(outer);
 		std::uint32_t lead_index = tp->leads.Intern(kt, lead, t.types[t.lead]);
+		if (!account_null && change == core::RowChange::Inserted)
+			NoteAccount(tp, lead_index, account, at);
 		tp->batch->Add(lead_index, type_value.text, at, tp->row.data(), change);
 	}
 	MemoryContextDelete(row_context);
@@ -88,17 +117,9 @@ void ReadStatement(TriggerData *trigger, TablePlan *tp, const KeyType &kt, State
 void ResetStatement(TablePlan *tp) {
 	tp->batch->Reset();
 	tp->leads.Clear();
+	tp->first_account.clear();
+	tp->first_account_at.clear();
 	tp->row.assign(tp->table.schema.size(), core::Value::Null());
-}
-
-// The lifecycle of the leads the statement touched in model m.
-void AdvanceTouched(TablePlan *tp, const KeyType &kt, std::size_t m, std::int64_t now) {
-	const core::ModelBatch &mb = tp->batch->model(m);
-	std::vector<Datum> keys;
-	for (const core::LeadDelta &d : mb.leads())
-		if (!d.noop)
-			keys.push_back(tp->leads.keys()[d.lead]);
-	AdvanceLeads(kt, tp->plan->model(m).spec(), keys, now, core::TransitionCause::Activity);
 }
 
 void LogCounts(Oid relid, const StatementCounts &counts, const core::IngestStats &stats) {
@@ -119,10 +140,14 @@ void ScoreStatement(TriggerData *trigger) {
 		ReadStatement(trigger, tp, kt, &counts);
 		tp->batch->Finish();
 		std::int64_t now = TimestampToUnixUs(GetCurrentTransactionStartTimestamp());
+		bool accounts = tp->account_key_type.oid != InvalidOid;
+		std::vector<ModelEffects> effects;
+		effects.reserve(tp->plan->model_count());
 		for (std::size_t m = 0; m < tp->plan->model_count(); m++) {
-			ApplyModel(tp, kt, m);
-			AdvanceTouched(tp, kt, m, now);
+			effects.emplace_back(tp->plan->model(m).spec(), now, accounts);
+			ApplyModel(tp, kt, m, &effects.back());
 		}
+		ReportEffects(kt, tp->account_key_type, effects, FirstAccountsOf(tp), now);
 		LogCounts(relid, counts, tp->batch->stats());
 	}
 	FinishSpi();

@@ -1,6 +1,7 @@
 // Writing one statement's deltas of one model to leadscore.lead_state.
 #pragma once
 
+#include "pg/lead_effects.hpp"
 #include "pg/state_store.hpp"
 #include "pg/table_plan.hpp"
 
@@ -12,6 +13,9 @@ namespace leadscore::pg {
 // deltas applied in C++ (re-reading a lead's history when the core asks,
 // deferred to the end of the statement inside a query) and the new states
 // written back.
-void ApplyModel(TablePlan *tp, const KeyType &kt, std::size_t m);
+// Every lead's lifecycle record is advanced with its state; the transitions
+// and account share changes go to `fx`, to be reported once every model is
+// written (ReportEffects).
+void ApplyModel(TablePlan *tp, const KeyType &kt, std::size_t m, ModelEffects *fx);
 
 } // namespace leadscore::pg

@@ -1,7 +1,9 @@
 // The ExecutorFinish hook that runs deferred reloads.
 #include "pg/deferred_reloads.hpp"
 
+#include "pg/account_store.hpp"
 #include "pg/guard.hpp"
+#include "pg/lead_effects.hpp"
 #include "pg/lead_history.hpp"
 #include "pg/lead_key.hpp"
 #include "pg/lifecycle_store.hpp"
@@ -63,18 +65,28 @@ void RunDeferred(int depth) {
 			mine.push_back(d);
 	DropFrom(depth);
 	BeginEngineCall();
+	std::int64_t now = TimestampToUnixUs(GetCurrentTransactionStartTimestamp());
+	KeyType akt = AccountKeyType();
 	for (const Deferred &d : mine) {
 		const core::CompiledModel *model = ModelById(d.model_id);
 		if (model == nullptr)
 			continue;
+		// The row as the statement's triggers left it: the lead is locked,
+		// and its record and account share are what the reload moves from.
+		std::vector<LifecycleLead> before = LockLifecycle(d.kt, model->spec(), {d.key});
 		core::Recomputed recomputed;
 		RecomputeLead(d.kt, d.key, *model, &recomputed);
 		ColumnBuffers b;
 		PushState(&b, d.key, recomputed.state);
 		StateColumns columns = b.View(static_cast<int>(model->stage_count()));
 		CallPg([&] { PutStates(d.kt, d.model_id, columns); });
-		AdvanceLeads(d.kt, model->spec(), {d.key}, TimestampToUnixUs(GetCurrentTransactionStartTimestamp()),
-		             core::TransitionCause::Activity);
+		LifecycleLead after = before.empty() ? LifecycleLead{d.key} : before[0];
+		std::vector<ModelEffects> effects;
+		effects.emplace_back(model->spec(), now, akt.oid != InvalidOid);
+		LeadSide from = before.empty() ? LeadSide{} : LeadSide::Of(before[0]);
+		effects[0].Track(d.key, from, LeadSide::Of(recomputed.state), &after.record);
+		WriteLifecycle(d.kt, d.model_id, {after});
+		ReportEffects(d.kt, akt, effects, FirstAccounts{}, now);
 	}
 	FinishSpi();
 }

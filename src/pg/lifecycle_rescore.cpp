@@ -5,15 +5,18 @@
 #include "pg/lead_grades.hpp"
 #include "pg/lead_key.hpp"
 #include "pg/lifecycle_store.hpp"
+#include "pg/datum_value.hpp"
 #include "pg/spi_query.hpp"
 
 extern "C" {
 #include "catalog/pg_type.h"
+#include "access/xact.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 }
 
+#include "core/scoring_status.hpp"
 #include "core/stage_rule.hpp"
 
 #include <algorithm>
@@ -95,12 +98,31 @@ std::string Named(const core::ModelSpec &model, core::TransitionKind kind, int v
 	return name ? name : "none";
 }
 
-// Due times agree to a millisecond: after a re-base the same crossing is
-// computed from a rescaled sum and may round a microsecond apart.
-bool SameDue(std::int64_t a, std::int64_t b) {
-	if (a == core::kNoTime || b == core::kNoTime)
-		return a == b;
-	return (a > b ? a - b : b - a) <= 1000;
+// What a record must be, whatever wrote it last: nothing reported is missing.
+// Every upward move is reported by the write that causes it, so the status
+// and stage now (at the record's time, if later) are the recorded ones, or
+// lower only while decay's report is due (tick() has yet to run); and the
+// record is due no later than decay can change it.  A due time earlier than
+// that is harmless (tick() looks and finds nothing yet).
+template <typename Report>
+void CheckRecord(const core::ModelSpec &model, const LifecycleLead &lead, std::int64_t now, const Report &report) {
+	const core::LifecycleRecord &r = lead.record;
+	// Never before the epoch: hundreds of half-lives before it a stored sum
+	// (0 after a re-base) says nothing.
+	std::int64_t at = std::max({now, r.checked_at, model.epoch_us});
+	core::LifecycleInput input = lead.Input();
+	core::LeadStatus status = core::StatusAt(model, input.stored, at, input.grade);
+	int stage = core::StageAt(model, input.stage_stored, input.stage_count, at);
+	bool pending = r.due_at != core::kNoTime && r.due_at <= at;
+	if (status != r.status && !(status < r.status && pending))
+		report("status " + Named(model, core::TransitionKind::Status, static_cast<int>(r.status)) +
+		       " recorded, state says " + Named(model, core::TransitionKind::Status, static_cast<int>(status)));
+	if (stage != r.stage && !(stage < r.stage && pending))
+		report("stage " + Named(model, core::TransitionKind::Stage, r.stage) + " recorded, state says " +
+		       Named(model, core::TransitionKind::Stage, stage));
+	std::int64_t due = core::NextDue(model, input, r);
+	if (due != core::kNoTime && (r.due_at == core::kNoTime || r.due_at > due + 1000))
+		report("due_at later than decay changes the lead");
 }
 
 } // namespace
@@ -133,6 +155,7 @@ void RescoreLifecycle(const KeyType &kt, const core::ModelSpec &model, std::int6
 }
 
 std::vector<std::pair<std::string, std::string>> VerifyLifecycle(const KeyType &kt, const core::ModelSpec &model) {
+	std::int64_t now = CallPg([] { return TimestampToUnixUs(GetCurrentTransactionStartTimestamp()); });
 	GradeMap grades = GradeLeads(kt, model, false);
 	bool graded = !model.grade_profile.empty();
 	std::vector<std::pair<std::string, std::string>> out;
@@ -144,29 +167,7 @@ std::vector<std::pair<std::string, std::string>> VerifyLifecycle(const KeyType &
 			if (expected != r.grade)
 				report("grade " + Named(model, core::TransitionKind::Grade, r.grade ? *r.grade : -1) + ", expected " +
 				       Named(model, core::TransitionKind::Grade, expected ? *expected : -1));
-			// The record must be what Advance made of this state at
-			// checked_at; a lead never advanced is in nurture, not due.  A
-			// record older than the epoch is checked at the epoch: tick()
-			// advances every lead decay could change before it re-bases,
-			// and far before the epoch a stored sum is 0 after the re-base
-			// and says nothing.
-			core::LifecycleRecord again;
-			again.grade = r.grade;
-			std::vector<core::Transition> changes;
-			if (r.checked_at != core::kNoTime) {
-				again = r;
-				std::int64_t at = std::max(r.checked_at, model.epoch_us);
-				core::Advance(model, lead.Input(), at, core::TransitionCause::Rescore, &again, &changes);
-				again.checked_at = r.checked_at;
-			}
-			if (again.status != r.status)
-				report("status " + Named(model, core::TransitionKind::Status, static_cast<int>(r.status)) +
-				       " recorded, state says " + Named(model, core::TransitionKind::Status, static_cast<int>(again.status)));
-			if (again.stage != r.stage)
-				report("stage " + Named(model, core::TransitionKind::Stage, r.stage) + " recorded, state says " +
-				       Named(model, core::TransitionKind::Stage, again.stage));
-			if (!SameDue(again.due_at, r.due_at))
-				report("due_at out of step with the state");
+			CheckRecord(model, lead, now, report);
 		}
 	});
 	return out;

@@ -237,21 +237,4 @@ void InsertEvents(const KeyType &kt, const core::ModelSpec &model, const std::ve
 	});
 }
 
-void AdvanceLeads(const KeyType &kt, const core::ModelSpec &model, const std::vector<Datum> &keys, std::int64_t now,
-                  core::TransitionCause cause) {
-	if (keys.empty())
-		return;
-	std::vector<LifecycleLead> leads = LockLifecycle(kt, model, keys);
-	std::vector<LeadEvent> events;
-	std::vector<core::Transition> transitions;
-	for (LifecycleLead &lead : leads) {
-		transitions.clear();
-		core::Advance(model, lead.Input(), now, cause, &lead.record, &transitions);
-		for (const core::Transition &t : transitions)
-			events.push_back(LeadEvent{lead.key, t});
-	}
-	WriteLifecycle(kt, model.id, leads);
-	InsertEvents(kt, model, events, true);
-}
-
 } // namespace leadscore::pg

@@ -64,10 +64,4 @@ struct LeadEvent {
 void InsertEvents(const KeyType &kt, const core::ModelSpec &model, const std::vector<LeadEvent> &events,
                   bool notify);
 
-// Advances the records of `keys` (locked here) to their current state at
-// `now` and reports the transitions, for leads whose scores a writer just
-// changed.
-void AdvanceLeads(const KeyType &kt, const core::ModelSpec &model, const std::vector<Datum> &keys, std::int64_t now,
-                  core::TransitionCause cause);
-
 } // namespace leadscore::pg

@@ -24,6 +24,13 @@ StateColumns ColumnBuffers::View(int stage_count) {
 	s.caps = caps.data();
 	s.caps_from = caps_from.data();
 	s.caps_len = caps_len.data();
+	s.grade = grade.data();
+	s.status = status.data();
+	s.stage = stage.data();
+	s.mql_at = mql_at.data();
+	s.sql_at = sql_at.data();
+	s.checked_at = checked_at.data();
+	s.due_at = due_at.data();
 	return s;
 }
 
@@ -37,6 +44,20 @@ void ColumnBuffers::Clear() {
 	last_at_null.clear();
 	caps_from.clear();
 	caps_len.clear();
+	for (auto *v : {&grade, &status, &stage})
+		v->clear();
+	for (auto *v : {&mql_at, &sql_at, &checked_at, &due_at})
+		v->clear();
+}
+
+void PushRecord(ColumnBuffers *b, const core::ModelSpec &model, const core::LifecycleRecord &r) {
+	b->grade.push_back(r.grade ? core::GradeName(*r.grade) : nullptr);
+	b->status.push_back(core::LeadStatusName(r.status));
+	b->stage.push_back(core::TransitionValueName(model, core::TransitionKind::Stage, r.stage));
+	b->mql_at.push_back(r.mql_at);
+	b->sql_at.push_back(r.sql_at);
+	b->checked_at.push_back(r.checked_at);
+	b->due_at.push_back(r.due_at);
 }
 
 void PushTime(ColumnBuffers *b, std::int64_t unix_us) {

@@ -5,6 +5,7 @@
 #include "pg/state_store.hpp"
 
 #include "core/ingest_batch.hpp"
+#include "core/lead_lifecycle.hpp"
 #include "core/scoring_model.hpp"
 #include "core/scoring_state.hpp"
 
@@ -22,11 +23,19 @@ struct ColumnBuffers {
 	std::vector<std::int64_t> counts, last_at, caps;
 	std::vector<char> last_at_null;
 	std::vector<std::int32_t> caps_from, caps_len;
+	// Lifecycle records (PushRecord), one per state for InsertStates and
+	// WriteStates.
+	std::vector<const char *> grade, status, stage;
+	std::vector<std::int64_t> mql_at, sql_at, checked_at, due_at;
 
 	// The buffers as StateColumns; call once, after the last Push.
 	StateColumns View(int stage_count);
 	void Clear();
 };
+
+// The lifecycle record of the state pushed last; names point into `model`
+// and static strings.
+void PushRecord(ColumnBuffers *b, const core::ModelSpec &model, const core::LifecycleRecord &r);
 
 void PushTime(ColumnBuffers *b, std::int64_t unix_us);
 

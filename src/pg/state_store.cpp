@@ -1,6 +1,10 @@
 // Prepared statements over leadscore.lead_state.
 #include "pg/state_store.hpp"
 
+#include "pg/lifecycle_store.hpp"
+#include "pg/datum_value.hpp"
+#include "pg/pg_arrays.hpp"
+
 #include <initializer_list>
 
 extern "C" {
@@ -8,7 +12,9 @@ extern "C" {
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/array.h"
+#include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/timestamp.h"
 }
 
 namespace leadscore::pg {
@@ -42,6 +48,23 @@ constexpr const char *kBatchValues = "u.d, $6[(u.i - 1) * $7 + 1 : u.i * $7], u.
                                      " CASE WHEN u.cl > 0 THEN $8[u.cf : u.cf + u.cl - 1] END";
 constexpr int kOneParams = 7;
 constexpr const char *kOneValues = "$3, $4, $5, $6, $7";
+
+// The lifecycle record, written with whole states by InsertStates and
+// WriteStates: batch arrays $11 .. $17, one lead's scalars $8 .. $14.
+constexpr const char *kLifeColumns = "grade, status, stage, mql_at, sql_at, checked_at, due_at";
+constexpr int kLifeParams = 7;
+constexpr const char *kBatchLifeRows =
+    "(SELECT pg_catalog.unnest($2) AS k, pg_catalog.unnest($3) AS d, pg_catalog.unnest($4) AS c,"
+    " pg_catalog.unnest($5) AS t, pg_catalog.unnest($9) AS cf, pg_catalog.unnest($10) AS cl,"
+    " pg_catalog.unnest($11) AS g, pg_catalog.unnest($12) AS st, pg_catalog.unnest($13) AS sg,"
+    " pg_catalog.unnest($14) AS mq, pg_catalog.unnest($15) AS sq, pg_catalog.unnest($16) AS ch,"
+    " pg_catalog.unnest($17) AS du,"
+    " pg_catalog.generate_series(1, pg_catalog.cardinality($2)) AS i) AS u";
+constexpr const char *kBatchLifeValues = "u.g::leadscore.grade, u.st, u.sg, u.mq, u.sq, u.ch, u.du";
+constexpr const char *kOneLifeValues = "$8::leadscore.grade, $9, $10, $11, $12, $13, $14";
+// What a blind add returns: the row as it is now (see AddToStates).
+#define LEADSCORE_ADD_RETURNING \
+	" RETURNING lead_id, stored, stage_stored, activity_count, " LEADSCORE_LIFECYCLE_COLUMNS
 
 // Adding a blind delta to a row that exists.
 constexpr const char *kAddSet = "stored = s.stored + excluded.stored,"
@@ -100,38 +123,55 @@ SPIPlanPtr PrepareInsert(bool one, Oid *types, const char *on_conflict, const ch
 	return Prepare(sql, one ? kOneParams : kBatchParams, types);
 }
 
+// The same with the lifecycle record (InsertStates: new leads' records).
+SPIPlanPtr PrepareInsertLife(bool one, Oid *types, const char *on_conflict, const char *tail) {
+	const char *sql =
+	    one ? psprintf("INSERT INTO leadscore.lead_state AS s (model_id, lead_id, %s, %s) VALUES ($1, $2, %s, %s)"
+	                   " ON CONFLICT (model_id, lead_id) DO UPDATE SET %s%s",
+	                   kStateColumns, kLifeColumns, kOneValues, kOneLifeValues, on_conflict, tail)
+	        : psprintf("INSERT INTO leadscore.lead_state AS s (model_id, lead_id, %s, %s) SELECT $1, u.k, %s, %s FROM %s"
+	                   " ON CONFLICT (model_id, lead_id) DO UPDATE SET %s%s",
+	                   kStateColumns, kLifeColumns, kBatchValues, kBatchLifeValues, kBatchLifeRows, on_conflict, tail);
+	return Prepare(sql, one ? kOneParams + kLifeParams : kBatchParams + kLifeParams, types);
+}
+
 // `$2::<key type>[]` in SQL text is the parameter's declared type, so the
 // plans are per key type.
 void PreparePlans(const KeyType &kt) {
 	if (plans.key_type == kt.oid)
 		return;
 	ResetStatePlans();
-	Oid batch[kBatchParams] = {INT4OID,        kt.array_oid, FLOAT8ARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID,
-	                           FLOAT8ARRAYOID, INT4OID,      INT8ARRAYOID,   INT4ARRAYOID, INT4ARRAYOID};
-	Oid one[kOneParams] = {INT4OID, kt.oid, FLOAT8OID, FLOAT8ARRAYOID, INT8OID, TIMESTAMPTZOID, INT8ARRAYOID};
+	Oid batch[kBatchParams + kLifeParams] = {
+	    INT4OID,      kt.array_oid, FLOAT8ARRAYOID, INT8ARRAYOID,        TIMESTAMPTZARRAYOID, FLOAT8ARRAYOID,
+	    INT4OID,      INT8ARRAYOID, INT4ARRAYOID,   INT4ARRAYOID,        TEXTARRAYOID,        TEXTARRAYOID,
+	    TEXTARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID};
+	Oid one[kOneParams + kLifeParams] = {INT4OID,        kt.oid,         FLOAT8OID,      FLOAT8ARRAYOID,
+	                                     INT8OID,        TIMESTAMPTZOID, INT8ARRAYOID,   TEXTOID,
+	                                     TEXTOID,        TEXTOID,        TIMESTAMPTZOID, TIMESTAMPTZOID,
+	                                     TIMESTAMPTZOID, TIMESTAMPTZOID};
 	const char *put_set = psprintf("(%s) = ROW(%s)", kStateColumns, kExcludedColumns);
 
-	plans.add = PrepareInsert(false, batch, kAddSet);
-	plans.add_one = PrepareInsert(true, one, kAddSet);
-	plans.insert = PrepareInsert(false, batch, kLockOnly, " RETURNING lead_id");
-	plans.insert_one = PrepareInsert(true, one, kLockOnly, " RETURNING lead_id");
+	plans.add = PrepareInsert(false, batch, kAddSet, LEADSCORE_ADD_RETURNING);
+	plans.add_one = PrepareInsert(true, one, kAddSet, LEADSCORE_ADD_RETURNING);
+	plans.insert = PrepareInsertLife(false, batch, kLockOnly, " RETURNING lead_id");
+	plans.insert_one = PrepareInsertLife(true, one, kLockOnly, " RETURNING lead_id");
 	plans.put = PrepareInsert(false, batch, put_set);
-	plans.lock = Prepare(psprintf("SELECT lead_id, %s FROM leadscore.lead_state"
+	plans.lock = Prepare(psprintf("SELECT lead_id, %s, " LEADSCORE_LIFECYCLE_COLUMNS " FROM leadscore.lead_state"
 	                              " WHERE model_id = $1 AND lead_id = ANY ($2) ORDER BY lead_id FOR UPDATE",
 	                              kStateColumns),
 	                     2, batch, CURSOR_OPT_CUSTOM_PLAN);
-	plans.lock_one = Prepare(psprintf("SELECT lead_id, %s FROM leadscore.lead_state"
+	plans.lock_one = Prepare(psprintf("SELECT lead_id, %s, " LEADSCORE_LIFECYCLE_COLUMNS " FROM leadscore.lead_state"
 	                                  " WHERE model_id = $1 AND lead_id = $2 FOR UPDATE",
 	                                  kStateColumns),
 	                         2, one);
-	plans.write = Prepare(psprintf("UPDATE leadscore.lead_state AS s SET (%s) = ROW(%s) FROM %s"
+	plans.write = Prepare(psprintf("UPDATE leadscore.lead_state AS s SET (%s, %s) = ROW(%s, %s) FROM %s"
 	                               " WHERE s.model_id = $1 AND s.lead_id = u.k",
-	                               kStateColumns, kBatchValues, kBatchRows),
-	                      kBatchParams, batch, CURSOR_OPT_CUSTOM_PLAN);
-	plans.write_one = Prepare(psprintf("UPDATE leadscore.lead_state SET (%s) = ROW(%s)"
+	                               kStateColumns, kLifeColumns, kBatchValues, kBatchLifeValues, kBatchLifeRows),
+	                      kBatchParams + kLifeParams, batch, CURSOR_OPT_CUSTOM_PLAN);
+	plans.write_one = Prepare(psprintf("UPDATE leadscore.lead_state SET (%s, %s) = ROW(%s, %s)"
 	                                   " WHERE model_id = $1 AND lead_id = $2",
-	                                   kStateColumns, kOneValues),
-	                          kOneParams, one);
+	                                   kStateColumns, kLifeColumns, kOneValues, kOneLifeValues),
+	                          kOneParams + kLifeParams, one);
 	plans.key_type = kt.oid;
 }
 
@@ -203,24 +243,60 @@ void OneParams(std::int32_t model_id, const StateColumns &s, Datum *values, char
 	nulls[6] = caps_null ? 'n' : ' ';
 }
 
+Datum TimeOrNull(std::int64_t unix_us, char *null) {
+	*null = unix_us == core::kNoTime ? 'n' : ' ';
+	return unix_us == core::kNoTime ? Datum(0) : TimestampTzGetDatum(UnixUsToTimestamp(unix_us));
+}
+
+Datum TextOrNull(const char *text, char *null) {
+	*null = text == nullptr ? 'n' : ' ';
+	return text == nullptr ? Datum(0) : CStringGetTextDatum(text);
+}
+
+// The lifecycle parameters of `s` after `first` others.
+void BatchLifeParams(const StateColumns &s, int first, Datum *values) {
+	values[first] = TextArrayDatum(s.grade, s.n);
+	values[first + 1] = TextArrayDatum(s.status, s.n);
+	values[first + 2] = TextArrayDatum(s.stage, s.n);
+	values[first + 3] = TimestampArrayDatum(s.mql_at, s.n);
+	values[first + 4] = TimestampArrayDatum(s.sql_at, s.n);
+	values[first + 5] = TimestampArrayDatum(s.checked_at, s.n);
+	values[first + 6] = TimestampArrayDatum(s.due_at, s.n);
+}
+
+void OneLifeParams(const StateColumns &s, int first, Datum *values, char *nulls) {
+	values[first] = TextOrNull(s.grade[0], &nulls[first]);
+	values[first + 1] = TextOrNull(s.status[0], &nulls[first + 1]);
+	values[first + 2] = TextOrNull(s.stage[0], &nulls[first + 2]);
+	values[first + 3] = TimeOrNull(s.mql_at[0], &nulls[first + 3]);
+	values[first + 4] = TimeOrNull(s.sql_at[0], &nulls[first + 4]);
+	values[first + 5] = TimeOrNull(s.checked_at[0], &nulls[first + 5]);
+	values[first + 6] = TimeOrNull(s.due_at[0], &nulls[first + 6]);
+}
+
 void Execute(SPIPlanPtr plan, Datum *values, const char *nulls, int expected) {
 	int rc = SPI_execute_plan(plan, values, nulls, false, 0);
 	if (rc != expected)
 		elog(ERROR, "leadscore: writing lead state failed (SPI code %d)", rc);
 }
 
-// Runs the one-lead or the batch form of a statement over `s`.
+// Runs the one-lead or the batch form of a statement over `s`, with the
+// lifecycle record when `life`.
 void ExecuteStates(SPIPlanPtr one, SPIPlanPtr batch, const KeyType &kt, std::int32_t model_id,
-                   const StateColumns &s, int expected) {
+                   const StateColumns &s, int expected, bool life = false) {
 	if (s.n == 1 && one != nullptr) {
-		Datum values[kOneParams];
-		char nulls[kOneParams];
+		Datum values[kOneParams + kLifeParams];
+		char nulls[kOneParams + kLifeParams];
 		OneParams(model_id, s, values, nulls);
+		if (life)
+			OneLifeParams(s, kOneParams, values, nulls);
 		Execute(one, values, nulls, expected);
 		return;
 	}
-	Datum values[kBatchParams];
+	Datum values[kBatchParams + kLifeParams];
 	BatchParams(kt, model_id, s, values);
+	if (life)
+		BatchLifeParams(s, kBatchParams, values);
 	Execute(batch, values, nullptr, expected);
 }
 
@@ -243,12 +319,12 @@ KeyType LeadKeyType() {
 
 void AddToStates(const KeyType &kt, std::int32_t model_id, const StateColumns &s) {
 	PreparePlans(kt);
-	ExecuteStates(plans.add_one, plans.add, kt, model_id, s, SPI_OK_INSERT);
+	ExecuteStates(plans.add_one, plans.add, kt, model_id, s, SPI_OK_INSERT_RETURNING);
 }
 
 void InsertStates(const KeyType &kt, std::int32_t model_id, const StateColumns &s) {
 	PreparePlans(kt);
-	ExecuteStates(plans.insert_one, plans.insert, kt, model_id, s, SPI_OK_INSERT_RETURNING);
+	ExecuteStates(plans.insert_one, plans.insert, kt, model_id, s, SPI_OK_INSERT_RETURNING, true);
 }
 
 void LockStates(const KeyType &kt, std::int32_t model_id, int n, Datum *keys) {
@@ -264,7 +340,7 @@ void LockStates(const KeyType &kt, std::int32_t model_id, int n, Datum *keys) {
 
 void WriteStates(const KeyType &kt, std::int32_t model_id, const StateColumns &s) {
 	PreparePlans(kt);
-	ExecuteStates(plans.write_one, plans.write, kt, model_id, s, SPI_OK_UPDATE);
+	ExecuteStates(plans.write_one, plans.write, kt, model_id, s, SPI_OK_UPDATE, true);
 }
 
 void PutStates(const KeyType &kt, std::int32_t model_id, const StateColumns &s) {

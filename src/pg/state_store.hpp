@@ -39,6 +39,16 @@ struct StateColumns {
 	std::int64_t *caps = nullptr;      // concatenated encoded cap windows
 	std::int32_t *caps_from = nullptr; // n + 1 entries: 1-based start of lead i's slice, then the end
 	std::int32_t *caps_len = nullptr;  // its length; 0 for NULL
+	// The lifecycle record (InsertStates and WriteStates write it; the
+	// other statements leave it alone): grade, status and stage names
+	// (nullptr: NULL), record times (core::kNoTime: NULL).
+	const char **grade = nullptr;
+	const char **status = nullptr;
+	const char **stage = nullptr;
+	std::int64_t *mql_at = nullptr;
+	std::int64_t *sql_at = nullptr;
+	std::int64_t *checked_at = nullptr;
+	std::int64_t *due_at = nullptr;
 };
 
 // How a statement writes lead states.  Every lead of a model's batch goes
@@ -59,6 +69,9 @@ struct StateColumns {
 
 // stored += ..., stage_stored += ..., activity_count += ...,
 // last_activity_at = greatest(...): inserts new leads, adds to old ones.
+// SPI_tuptable then holds every row as it is now: lead_id, stored,
+// stage_stored, activity_count, then LEADSCORE_LIFECYCLE_COLUMNS (the
+// record, which the upsert left alone).
 void AddToStates(const KeyType &kt, std::int32_t model_id, const StateColumns &delta);
 
 // Inserts the states of the leads that have no row, and locks (FOR UPDATE
@@ -69,8 +82,10 @@ void InsertStates(const KeyType &kt, std::int32_t model_id, const StateColumns &
 
 // Locks the rows of the n leads that have one, in key order, and returns them
 // in SPI_tuptable: lead_id, stored, stage_stored, activity_count,
-// last_activity_at, caps.  Creates nothing.
+// last_activity_at, caps, then LEADSCORE_LIFECYCLE_COLUMNS (from column
+// kLockLifecycleFirst).  Creates nothing.
 void LockStates(const KeyType &kt, std::int32_t model_id, int n, Datum *keys);
+constexpr int kLockLifecycleFirst = 7;
 
 // Overwrites the states of rows locked by LockStates or InsertStates.
 void WriteStates(const KeyType &kt, std::int32_t model_id, const StateColumns &states);

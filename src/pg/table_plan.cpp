@@ -1,6 +1,7 @@
 // The per-backend cache of compiled plans.
 #include "pg/table_plan.hpp"
 
+#include "pg/account_store.hpp"
 #include "pg/guard.hpp"
 #include "pg/spi_query.hpp"
 
@@ -38,6 +39,7 @@ std::unique_ptr<TablePlan> BuildPlan(Oid relid) {
 	// Attaching the first table fixes the key type and invalidates plans,
 	// so it cannot change under a cached plan.
 	CallPg([&] { plan->key_type = LeadKeyType(); });
+	plan->account_key_type = AccountKeyType();
 	plan->plan = std::make_unique<core::IngestPlan>(CompileModels(LoadModels(), plan->table));
 	plan->batch = std::make_unique<core::IngestBatch>(*plan->plan, [] { return InterruptPending != 0; });
 	return plan;

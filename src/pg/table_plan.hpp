@@ -26,8 +26,15 @@ struct TablePlan {
 	KeyType key_type; // the database's lead key type when the plan was built
 	std::unique_ptr<core::IngestPlan> plan;
 	std::unique_ptr<core::IngestBatch> batch;
+	// The database's account key type when the plan was built (fixing it
+	// invalidates plans); InvalidOid: no accounts, no shares to track.
+	KeyType account_key_type;
 	// Per statement: its leads' dense indexes and keys.
 	LeadMap leads;
+	// Per statement, by lead index, when the table has an account column:
+	// the account of the lead's earliest inserted row that names one.
+	std::vector<Datum> first_account;
+	std::vector<std::int64_t> first_account_at;
 	std::vector<core::Value> row; // one row's values, schema order
 };
 
