@@ -303,12 +303,14 @@ CREATE TABLE leadscore.tick_state (
 INSERT INTO leadscore.tick_state (last_tick_at) VALUES (NULL);
 
 -- Accounts (src/core/account_score.hpp).  Which account a lead belongs to:
--- from the attached lead table's account column, else from the first
--- activity row that names one.  account_id is retyped by the first account
--- column attached; lead_id with lead_state's.
+-- from the attached lead table's account column (source 'leads'), else the
+-- first account an activity row of the lead named (source 'activities':
+-- it sticks, as the triggers saw it first).  account_id is retyped by the
+-- first account column attached; lead_id with lead_state's.
 CREATE TABLE leadscore.lead_accounts (
 	lead_id bigint PRIMARY KEY,
-	account_id text NOT NULL
+	account_id text NOT NULL,
+	source text NOT NULL DEFAULT 'activities' CHECK (source IN ('leads', 'activities'))
 );
 CREATE INDEX lead_accounts_account ON leadscore.lead_accounts (account_id, lead_id);
 
@@ -863,20 +865,23 @@ END $$;
 -- Integrity
 ------------------------------------------------------------------------
 
--- Which account each lead belongs to, from scratch: the lead tables'
--- account columns first, then, for leads they leave out, the account of the
--- lead's first activity row that names one.
+-- Which account each lead belongs to: the lead tables' account columns
+-- from scratch; then, for leads they leave out and that have none yet, the
+-- account of the lead's earliest activity row that names one.  Accounts
+-- taken from activity rows stick (the triggers keep the first one seen; a
+-- rebuild cannot know the order rows arrived in).
 CREATE FUNCTION leadscore._rebuild_lead_accounts() RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	a record;
 BEGIN
-	DELETE FROM leadscore.lead_accounts;
+	DELETE FROM leadscore.lead_accounts WHERE source = 'leads';
 	FOR a IN SELECT * FROM leadscore.attachments WHERE account_column IS NOT NULL
 		ORDER BY kind = 'activities', tbl::oid LOOP
 		IF a.kind = 'leads' THEN
-			EXECUTE format('INSERT INTO leadscore.lead_accounts (lead_id, account_id)'
-				' SELECT t.%I, t.%I FROM %s t WHERE t.%I IS NOT NULL AND t.%I IS NOT NULL ON CONFLICT DO NOTHING',
+			EXECUTE format('INSERT INTO leadscore.lead_accounts (lead_id, account_id, source)'
+				' SELECT t.%I, t.%I, ''leads'' FROM %s t WHERE t.%I IS NOT NULL AND t.%I IS NOT NULL'
+				' ON CONFLICT (lead_id) DO UPDATE SET account_id = excluded.account_id, source = ''leads''',
 				a.lead_column, a.account_column, a.tbl, a.lead_column, a.account_column);
 		ELSE
 			EXECUTE format('INSERT INTO leadscore.lead_accounts (lead_id, account_id)'

@@ -235,9 +235,10 @@ void MoveAccounts(const LeadPlan &plan, const std::map<std::string, LeadChange> 
 			elog(ERROR, "leadscore: updating lead accounts failed");
 		int n = static_cast<int>(kept_keys.size());
 		Datum values[] = {KeyArrayDatum(kt, kept_keys.data(), n), KeyArrayDatum(akt, kept_accounts.data(), n)};
-		if (SPI_execute_with_args("INSERT INTO leadscore.lead_accounts AS la (lead_id, account_id)"
-		                          " SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS u(l, a)"
-		                          " ORDER BY l ON CONFLICT (lead_id) DO UPDATE SET account_id = excluded.account_id",
+		if (SPI_execute_with_args("INSERT INTO leadscore.lead_accounts AS la (lead_id, account_id, source)"
+		                          " SELECT u.l, u.a, 'leads' FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2))"
+		                          " AS u(l, a) ORDER BY l ON CONFLICT (lead_id) DO UPDATE"
+		                          " SET account_id = excluded.account_id, source = 'leads'",
 		                          2, types, values, nullptr, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "leadscore: updating lead accounts failed");
 	});
