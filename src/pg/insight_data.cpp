@@ -314,6 +314,29 @@ std::unordered_map<std::string, std::string> LoadSources(const KeyType &kt, cons
 	return sources;
 }
 
+std::unordered_map<std::string, core::GradeRank> LoadGrades(const KeyType &kt, std::int32_t model_id) {
+	std::unordered_map<std::string, core::GradeRank> grades;
+	if (kt.oid == InvalidOid)
+		return grades;
+	// The view, not lead_state: it is what any caller may read, and the
+	// function runs with the caller's rights.
+	std::string sql = "SELECT lead_id, NULL, grade::pg_catalog.text FROM leadscore.lead_scores"
+	                  " WHERE model_id OPERATOR(pg_catalog.=) " + std::to_string(model_id) +
+	                  " AND grade IS NOT NULL";
+	ScanRows(sql, RowShape{kt.oid, InvalidOid, true, 3}, [&](const PlainRow &row) {
+		core::GradeRank rank;
+		if (row.text != nullptr && core::ParseGrade(row.text, &rank))
+			grades.emplace(Bytes(row.key), rank);
+	});
+	return grades;
+}
+
+std::string LeadKeyBytes(Datum key, Oid type) {
+	KeyBytes k;
+	CallPg([&] { ViewKey(key, type, &k); });
+	return Bytes(k);
+}
+
 void WalkLeads(const KeyType &kt, const InsightModel &model, const LeadVisitor &visit) {
 	if (model.tables.empty() || kt.oid == InvalidOid)
 		return;
