@@ -229,8 +229,8 @@ SELECT leadscore.remove_criterion(id) FROM leadscore.grade_criteria WHERE name =
 SELECT count(*) AS criterion_rows FROM leadscore.calibrate('graded', '2026-01-01', '2026-02-01') WHERE kind = 'criterion';
 
 -- The caller's rights: an analyst who may read the CRM tables gets the
--- criterion rows (the grade criteria are as public as the rules); without
--- SELECT on the lead table, a permission error.
+-- criterion rows (the grade criteria are as public as the rules) and the
+-- grades; without SELECT on the lead table, a permission error.
 SET client_min_messages = warning;
 DROP ROLE IF EXISTS regress_calibrate_analyst;
 RESET client_min_messages;
@@ -245,6 +245,8 @@ GRANT SELECT ON calibrate_test.contacts TO regress_calibrate_analyst;
 SET ROLE regress_calibrate_analyst;
 SELECT name, leads, converted FROM leadscore.calibrate('graded', '2026-01-01', '2026-02-01')
 WHERE kind = 'criterion' ORDER BY name;
+-- evaluate() reads today's grades from lead_scores, which anyone may read.
+SELECT count(*) AS leads, count(grade) AS graded FROM leadscore.evaluate_leads('graded', '2026-01-10', '30 days');
 RESET ROLE;
 REVOKE ALL ON calibrate_test.activities, calibrate_test.deals, calibrate_test.contacts FROM regress_calibrate_analyst;
 REVOKE USAGE ON SCHEMA calibrate_test FROM regress_calibrate_analyst;
