@@ -1199,8 +1199,10 @@ COMMENT ON FUNCTION leadscore.dna(anyelement) IS
 ------------------------------------------------------------------------
 
 -- They read which tables are attached and the lead key type; pg_trigger
--- shows the same to anyone.
+-- shows the same to anyone.  calibrate() reads the grade criteria too, as
+-- public as the rules they stand beside (leadscore.rules).
 GRANT SELECT ON leadscore.attachments, leadscore.settings TO PUBLIC;
+GRANT SELECT ON leadscore.grade_profiles, leadscore.grade_criteria TO PUBLIC;
 
 -- Conversions (won deals, new customers): one row per outcome, read when
 -- calibrate() and evaluate() run, so no trigger; a view works as well
@@ -1249,15 +1251,18 @@ END $$;
 COMMENT ON FUNCTION leadscore.attach_outcomes(regclass, name, name, name) IS
 	'attaches a table (or view) of conversions: lead, time, optional amount; returns its rows with a lead and a finite time';
 
+-- Rows of kind 'criterion' (the model's grade profile, matched on the
+-- attached lead tables' rows as they are now) carry steps, not points.
 CREATE FUNCTION leadscore.calibrate(model text, since timestamptz, until timestamptz,
 		horizon interval DEFAULT NULL, min_leads integer DEFAULT 30)
 	RETURNS TABLE (kind text, name text, activity_type text, current_points float8, leads bigint,
 		converted bigint, conversion_rate float8, base_rate float8, lift float8, lift_low float8,
-		lift_high float8, low_confidence boolean, suggested_points float8, points_per_doubling float8)
+		lift_high float8, low_confidence boolean, suggested_points float8, points_per_doubling float8,
+		current_steps integer, suggested_steps integer, steps_per_doubling float8)
 	AS 'MODULE_PATHNAME', 'leadscore_calibrate' LANGUAGE C
 	SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION leadscore.calibrate(text, timestamptz, timestamptz, interval, integer) IS
-	'per activity type and rule: leads active in [since, until) before converting, their conversion rate, lift with a 95 % Wilson interval, suggested points';
+	'per activity type, rule and grade criterion: leads active in [since, until) before converting, their conversion rate, lift with a 95 % Wilson interval, suggested points or steps';
 
 CREATE FUNCTION leadscore.evaluate(model text, as_of timestamptz, horizon interval,
 		source_column name DEFAULT NULL, source_table regclass DEFAULT NULL)
@@ -1267,16 +1272,16 @@ CREATE FUNCTION leadscore.evaluate(model text, as_of timestamptz, horizon interv
 	AS 'MODULE_PATHNAME', 'leadscore_evaluate' LANGUAGE C
 	SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION leadscore.evaluate(text, timestamptz, interval, name, regclass) IS
-	'scores as they stood at as_of against conversions in (as_of, as_of + horizon]: rates above/below MQL and SQL, lift, precision, recall, ROC AUC, deal value, days; per lead source too';
+	'scores as they stood at as_of against conversions in (as_of, as_of + horizon]: rates above/below MQL and SQL (with today''s grade against sql_min_grade), lift, precision, recall, ROC AUC, deal value, days; per lead source too';
 
 CREATE FUNCTION leadscore.evaluate_leads(model text, as_of timestamptz, horizon interval,
 		source_column name DEFAULT NULL, source_table regclass DEFAULT NULL)
 	RETURNS TABLE (lead_id text, source text, score float8, status text, converted boolean,
-		converted_at timestamptz, days_to_convert float8, deal_value float8)
+		converted_at timestamptz, days_to_convert float8, deal_value float8, grade leadscore.grade)
 	AS 'MODULE_PATHNAME', 'leadscore_evaluate_leads' LANGUAGE C
 	SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION leadscore.evaluate_leads(text, timestamptz, interval, name, regclass) IS
-	'the per-lead rows behind evaluate(): score and status at as_of, converted in the horizon or not';
+	'the per-lead rows behind evaluate(): score and status at as_of (sql also needs today''s grade), converted in the horizon or not';
 
 -- score_agg / stage_agg.  The state is a bytea that carries what the
 -- combine and final steps need (src/core/score_aggregate.hpp): a parallel

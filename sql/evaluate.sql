@@ -98,14 +98,74 @@ SELECT count(*) AS same_rows FROM (
 	INTERSECT
 	SELECT * FROM leadscore.evaluate('crm', '2026-02-01', '30 days', 'channel', 'evaluate_test.activities')) x;
 
--- A source from a lead table: attach_leads() comes with grades; until then
--- its attachment row is written by hand here, as attach_leads will write it.
-CREATE TABLE evaluate_test.contacts (id bigint, origin text);
-INSERT INTO evaluate_test.contacts VALUES (1, 'trade_fair'), (2, 'paid_search'), (3, 'paid_search'), (4, NULL), (99, 'x');
-INSERT INTO leadscore.attachments (tbl, kind, lead_column) VALUES ('evaluate_test.contacts', 'leads', 'id');
+-- A source from an attached lead table: the lead's row.
+CREATE TABLE evaluate_test.contacts (id bigint, origin text, employees integer, title text);
+INSERT INTO evaluate_test.contacts VALUES (1, 'trade_fair', 500, 'Head of IT'), (2, 'paid_search', 20, 'Student'),
+	(3, 'paid_search', 800, 'Analyst'), (4, NULL, 900, 'CEO'), (99, 'x', 10, NULL);
+SELECT leadscore.attach_leads('evaluate_test.contacts', 'id') AS lead_rows;
 SELECT source, segment, leads, converted FROM leadscore.evaluate('crm', '2026-02-01', '30 days', 'origin', 'evaluate_test.contacts')
 WHERE scope = 'source' AND segment = 'all';
-DELETE FROM leadscore.attachments WHERE tbl = 'evaluate_test.contacts'::regclass;
+
+-- The SQL segment with grades.  A model with a grade profile and
+-- sql_min_grade B counts a lead above SQL only when its score at as_of
+-- reaches the SQL threshold and its grade is at least B.  Grades are not
+-- historised: it is the lead's grade now (lead_scores.grade).  The same
+-- rules as 'crm'; base C, big companies +2 (B-), decision makers +1,
+-- students -6.
+SELECT leadscore.create_grade_profile('fit') > 0 AS created;
+SELECT leadscore.add_criterion('fit', 'employees >= 200', 2, 'big') > 0 AS added;
+SELECT leadscore.add_criterion('fit', $$title ~* '(head|ceo|chief)'$$, 1, 'decision_maker') > 0 AS added;
+SELECT leadscore.add_criterion('fit', $$title ~* 'student'$$, -6, 'student') > 0 AS added;
+SELECT leadscore.create_model('graded', half_life => '10 days', mql_threshold => 30, sql_threshold => 60,
+	max_score => 80, grade_profile => 'fit', sql_min_grade => 'B') > 0 AS created;
+SET client_min_messages = warning;
+SELECT count(leadscore.add_rule('graded', r.activity_type, r.points, r.stage, r.condition, r.max_count, r.name)) AS rules
+FROM (SELECT r.* FROM leadscore.rules r JOIN leadscore.models m ON m.id = r.model_id WHERE m.name = 'crm' ORDER BY r.id) r;
+SELECT leadscore.rescore('graded') AS rescored;
+RESET client_min_messages;
+-- Per lead: score and grade; leads 3 (B-) and 4 (B) score 70 and 80, so
+-- only lead 4 is sql; leads without a lead row have no grade.
+SELECT lead_id, round(score::numeric, 6) AS score, grade, status, converted
+FROM leadscore.evaluate_leads('graded', '2026-02-01', '30 days') ORDER BY lead_id::bigint;
+-- The segments: 'crm' has two leads above SQL (3 and 4), 'graded' one.
+SELECT e.model, e.segment, e.threshold, e.leads, e.converted, round(e.conversion_rate::numeric, 4) AS rate,
+       round(e.recall::numeric, 4) AS recall
+FROM (SELECT 'crm' AS model, * FROM leadscore.evaluate('crm', '2026-02-01', '30 days')
+      UNION ALL SELECT 'graded', * FROM leadscore.evaluate('graded', '2026-02-01', '30 days')) e
+WHERE e.segment IN ('above_sql', 'below_sql') ORDER BY e.model, e.segment;
+-- The same by plain SQL: the ungraded model's scores at as_of (the same
+-- rules), today's grade from lead_scores, SQL = score >= 60 AND grade >= 'B'.
+WITH l AS (
+	SELECT e.lead_id, e.score, e.converted, s.grade
+	FROM leadscore.evaluate_leads('crm', '2026-02-01', '30 days') e
+	LEFT JOIN leadscore.lead_scores s ON s.model = 'graded' AND s.lead_id = e.lead_id::bigint
+), x AS (
+	SELECT 'above_sql' AS segment, count(*) AS leads, count(*) FILTER (WHERE converted) AS converted FROM l
+	WHERE score >= 60 AND grade >= 'B'
+	UNION ALL
+	SELECT 'below_sql', count(*), count(*) FILTER (WHERE converted) FROM l
+	WHERE NOT (score >= 60 AND coalesce(grade >= 'B', false))
+)
+SELECT x.segment, x.leads, x.converted, v.leads = x.leads AND v.converted = x.converted AS same
+FROM x JOIN leadscore.evaluate('graded', '2026-02-01', '30 days') v USING (segment) WHERE v.scope = 'all'
+ORDER BY x.segment;
+-- Today's grade, whatever the grade was at as_of: a lead row changed now
+-- changes the past evaluation (lead 3 becomes a decision maker: B).
+UPDATE evaluate_test.contacts SET title = 'Head of Data' WHERE id = 3;
+SELECT lead_id, grade, status FROM leadscore.evaluate_leads('graded', '2026-02-01', '30 days') WHERE lead_id IN ('3', '4')
+ORDER BY lead_id;
+-- A model with a grade profile but no sql_min_grade: grades play no part.
+SELECT leadscore.create_model('graded_any', half_life => '10 days', mql_threshold => 30, sql_threshold => 60,
+	max_score => 80, grade_profile => 'fit') > 0 AS created;
+SET client_min_messages = warning;
+SELECT count(leadscore.add_rule('graded_any', r.activity_type, r.points, r.stage, r.condition, r.max_count, r.name)) AS rules
+FROM (SELECT r.* FROM leadscore.rules r JOIN leadscore.models m ON m.id = r.model_id WHERE m.name = 'crm' ORDER BY r.id) r;
+SELECT leadscore.rescore('graded_any') AS rescored;
+RESET client_min_messages;
+SELECT segment, leads FROM leadscore.evaluate('graded_any', '2026-02-01', '30 days') WHERE segment = 'above_sql';
+SELECT leadscore.drop_model('graded_any');
+SELECT leadscore.drop_model('graded');
+SELECT leadscore.detach('evaluate_test.contacts');
 
 -- Scores as they stood: today's differ (lead 8's later demo counts now,
 -- and everything has decayed since).

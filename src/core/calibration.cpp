@@ -2,6 +2,7 @@
 // See calibration.hpp for the population, the leakage rules and the mapping.
 #include "core/calibration.hpp"
 
+#include "core/grade_profile.hpp"
 #include "core/scoring_model.hpp"
 
 #include <algorithm>
@@ -16,8 +17,9 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 } // namespace
 
-CalibrationTally::CalibrationTally(std::size_t rule_count)
-    : rules_(rule_count), rule_seen_by_(rule_count, 0) {
+CalibrationTally::CalibrationTally(std::size_t rule_count, std::size_t criterion_count)
+    : rules_(rule_count), criteria_(criterion_count), rule_seen_by_(rule_count, 0),
+      criterion_seen_by_(criterion_count, 0) {
 }
 
 std::uint32_t CalibrationTally::TypeId(std::string_view type) {
@@ -36,6 +38,7 @@ void CalibrationTally::BeginLead() {
 	lead_serial_++;
 	lead_types_.clear();
 	lead_rules_.clear();
+	lead_criteria_.clear();
 }
 
 void CalibrationTally::SeeType(std::uint32_t type_id) {
@@ -52,6 +55,13 @@ void CalibrationTally::SeeRule(std::size_t rule) {
 	lead_rules_.push_back(static_cast<std::uint32_t>(rule));
 }
 
+void CalibrationTally::SeeCriterion(std::size_t criterion) {
+	if (criterion_seen_by_[criterion] == lead_serial_)
+		return;
+	criterion_seen_by_[criterion] = lead_serial_;
+	lead_criteria_.push_back(static_cast<std::uint32_t>(criterion));
+}
+
 void CalibrationTally::EndLead(bool converted) {
 	// A rule only matches an observed row, which also saw its type.
 	if (lead_types_.empty())
@@ -65,6 +75,8 @@ void CalibrationTally::EndLead(bool converted) {
 		count(types_[t]);
 	for (std::uint32_t r : lead_rules_)
 		count(rules_[r]);
+	for (std::uint32_t c : lead_criteria_)
+		count(criteria_[c]);
 }
 
 const char *CalibrationKindName(CalibrationKind kind) noexcept {
@@ -75,6 +87,8 @@ const char *CalibrationKindName(CalibrationKind kind) noexcept {
 		return "activity_type";
 	case CalibrationKind::Rule:
 		return "rule";
+	case CalibrationKind::Criterion:
+		return "criterion";
 	}
 	return "population";
 }
@@ -89,50 +103,79 @@ double ConservativeLift(const CalibrationRow &row) noexcept {
 	return 1;
 }
 
-double PointsPerDoubling(const std::vector<CalibrationRow> &rule_rows, double mql_threshold) noexcept {
-	double points = 0, doublings = 0;
-	for (const CalibrationRow &row : rule_rows) {
+namespace {
+
+// sum |weight| / sum |log2 conservative lift| over the confident rows; NaN
+// when either sum is 0.  `weight` reads a row's current points or steps.
+double BudgetScale(const std::vector<CalibrationRow> &rows, double CalibrationRow::*weight) noexcept {
+	double budget = 0, doublings = 0;
+	for (const CalibrationRow &row : rows) {
 		double lift = ConservativeLift(row);
 		if (std::isnan(lift))
 			continue;
-		points += std::fabs(row.current_points);
+		budget += std::fabs(row.*weight);
 		doublings += std::fabs(std::log2(lift));
 	}
-	if (points > 0 && doublings > 0)
-		return points / doublings;
-	return mql_threshold / 2;
+	if (budget > 0 && doublings > 0)
+		return budget / doublings;
+	return kNaN;
+}
+
+} // namespace
+
+double PointsPerDoubling(const std::vector<CalibrationRow> &rule_rows, double mql_threshold) noexcept {
+	double k = BudgetScale(rule_rows, &CalibrationRow::current_points);
+	return std::isnan(k) ? mql_threshold / 2 : k;
+}
+
+double StepsPerDoubling(const std::vector<CalibrationRow> &criterion_rows) noexcept {
+	double s = BudgetScale(criterion_rows, &CalibrationRow::current_steps);
+	return std::isnan(s) ? kDefaultStepsPerDoubling : s;
 }
 
 namespace {
 
-CalibrationRow Row(CalibrationKind kind, std::string name, std::string type, double points,
+// `weight`: a rule's points or a criterion's steps (NaN for other rows).
+CalibrationRow Row(CalibrationKind kind, std::string name, std::string type, double weight,
                    const ConversionCount &c, const ConversionCount &population, std::int64_t min_leads) {
 	double base = Ratio(static_cast<double>(population.converted), static_cast<double>(population.leads));
 	double rate = Ratio(static_cast<double>(c.converted), static_cast<double>(c.leads));
 	RateInterval ci = WilsonInterval(c.converted, c.leads);
-	CalibrationRow row{kind, std::move(name), std::move(type), points, c.leads, c.converted, rate, base,
-	                   Ratio(rate, base), Ratio(ci.low, base), Ratio(ci.high, base),
-	                   kind != CalibrationKind::Population && c.leads < min_leads, kNaN, kNaN};
+	bool criterion = kind == CalibrationKind::Criterion;
+	CalibrationRow row{kind, std::move(name), std::move(type), criterion ? kNaN : weight, criterion ? weight : kNaN,
+	                   c.leads, c.converted, rate, base, Ratio(rate, base), Ratio(ci.low, base), Ratio(ci.high, base),
+	                   kind != CalibrationKind::Population && c.leads < min_leads, kNaN, kNaN, kNaN, kNaN};
 	return row;
 }
 
-void Suggest(CalibrationRow *row, double k) {
+// round(scale * log2(conservative lift)), clamped to +-limit; NaN when the
+// row has no conservative lift.  "+ 0.0": -0 prints as "-0" in SQL.
+double Suggestion(const CalibrationRow &row, double scale, double limit) {
+	double lift = ConservativeLift(row);
+	if (std::isnan(lift))
+		return kNaN;
+	return std::clamp(std::round(scale * std::log2(lift)), -limit, limit) + 0.0;
+}
+
+// k on every row, s too when there are criteria; the suggestion of the
+// row's own kind.
+void Suggest(CalibrationRow *row, double k, double s) {
 	row->points_per_doubling = k;
+	row->steps_per_doubling = s;
 	if (row->kind == CalibrationKind::Population)
 		return;
-	double lift = ConservativeLift(*row);
-	if (std::isnan(lift))
-		return;
-	double points = std::round(k * std::log2(lift));
-	// "+ 0.0": -0 prints as "-0" in SQL.
-	row->suggested_points = std::clamp(points, -kMaxRulePoints, kMaxRulePoints) + 0.0;
+	if (row->kind == CalibrationKind::Criterion)
+		row->suggested_steps = Suggestion(*row, s, kMaxCriterionSteps);
+	else
+		row->suggested_points = Suggestion(*row, k, kMaxRulePoints);
 }
 
 } // namespace
 
 std::vector<CalibrationRow> CalibrationReport(const CalibrationTally &tally,
                                               const std::vector<CalibrationRuleInfo> &rules,
-                                              std::int64_t min_leads, double mql_threshold) {
+                                              std::int64_t min_leads, double mql_threshold,
+                                              const std::vector<CalibrationCriterionInfo> *criteria) {
 	const ConversionCount &pop = tally.population();
 	std::vector<CalibrationRow> out;
 	out.push_back(Row(CalibrationKind::Population, "", "", kNaN, pop, pop, min_leads));
@@ -152,8 +195,18 @@ std::vector<CalibrationRow> CalibrationReport(const CalibrationTally &tally,
 		                        tally.rule(r), pop, min_leads));
 	double k = PointsPerDoubling(rule_rows, mql_threshold);
 	out.insert(out.end(), rule_rows.begin(), rule_rows.end());
+
+	double s = kNaN;
+	if (criteria != nullptr) {
+		std::vector<CalibrationRow> criterion_rows;
+		for (std::size_t c = 0; c < criteria->size(); c++)
+			criterion_rows.push_back(Row(CalibrationKind::Criterion, (*criteria)[c].name, "",
+			                             (*criteria)[c].steps, tally.criterion(c), pop, min_leads));
+		s = StepsPerDoubling(criterion_rows);
+		out.insert(out.end(), criterion_rows.begin(), criterion_rows.end());
+	}
 	for (CalibrationRow &row : out)
-		Suggest(&row, k);
+		Suggest(&row, k, s);
 	return out;
 }
 

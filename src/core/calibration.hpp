@@ -19,10 +19,17 @@
 //     row is of that type (matches that rule's condition).  Presence, not
 //     counts: caps and decay play no part in calibration.
 //
-// For each activity type and rule: leads that have it, how many converted,
-// the conversion rate, the population's base rate, lift = rate / base rate,
-// the lift's 95 % Wilson interval, a low-confidence flag and suggested
-// points (the lift->points mapping below).
+//   * A lead *has* a grade criterion of the model's grade profile when its
+//     row in an attached lead table matches the criterion's condition (any
+//     of its rows, should it have several).  The lead rows are read as they
+//     are now: grades are not historised, so an attribute that changed with
+//     the conversion (a "customer since" column) would leak the label.
+//
+// For each activity type, rule and criterion: leads that have it, how many
+// converted, the conversion rate, the population's base rate, lift = rate /
+// base rate, the lift's 95 % Wilson interval, a low-confidence flag and
+// suggested points (rules, types) or steps (criteria): the lift->points and
+// lift->steps mappings below.
 #pragma once
 
 #include "core/insight_stats.hpp"
@@ -69,7 +76,7 @@ struct ConversionCount {
 // rows it has.
 class CalibrationTally {
 public:
-	explicit CalibrationTally(std::size_t rule_count);
+	explicit CalibrationTally(std::size_t rule_count, std::size_t criterion_count = 0);
 
 	// The id of an activity type, allocated on first sight.
 	std::uint32_t TypeId(std::string_view type);
@@ -77,7 +84,10 @@ public:
 	void BeginLead();
 	void SeeType(std::uint32_t type_id);
 	void SeeRule(std::size_t rule);
-	// Counts the lead if it had an observed row (a SeeType call).
+	// The lead's lead row matches grade criterion `criterion`.
+	void SeeCriterion(std::size_t criterion);
+	// Counts the lead if it had an observed row (a SeeType call); its
+	// criteria count only then.
 	void EndLead(bool converted);
 
 	const ConversionCount &population() const noexcept {
@@ -95,25 +105,29 @@ public:
 	const ConversionCount &rule(std::size_t r) const noexcept {
 		return rules_[r];
 	}
+	const ConversionCount &criterion(std::size_t c) const noexcept {
+		return criteria_[c];
+	}
 
 private:
 	std::unordered_map<std::string, std::uint32_t> type_ids_;
 	std::vector<std::string> type_names_;
 	std::vector<ConversionCount> types_;
 	std::vector<ConversionCount> rules_;
-	// Per type / rule: the serial of the last lead that saw it, so a lead
-	// counts once; and this lead's list of them.
-	std::vector<std::uint64_t> type_seen_by_, rule_seen_by_;
+	std::vector<ConversionCount> criteria_;
+	// Per type / rule / criterion: the serial of the last lead that saw it,
+	// so a lead counts once; and this lead's list of them.
+	std::vector<std::uint64_t> type_seen_by_, rule_seen_by_, criterion_seen_by_;
 	std::vector<std::uint32_t> lead_types_;
 	std::vector<std::uint32_t> lead_rules_;
+	std::vector<std::uint32_t> lead_criteria_;
 	std::uint64_t lead_serial_ = 0;
 	ConversionCount population_;
 };
 
-enum class CalibrationKind : std::uint8_t { Population, ActivityType, Rule };
+enum class CalibrationKind : std::uint8_t { Population, ActivityType, Rule, Criterion };
 
-// "population", "activity_type", "rule".  Grade criteria will add
-// "criterion" rows once grade profiles exist.
+// "population", "activity_type", "rule", "criterion".
 const char *CalibrationKindName(CalibrationKind kind) noexcept;
 
 struct CalibrationRuleInfo {
@@ -122,11 +136,17 @@ struct CalibrationRuleInfo {
 	double points;
 };
 
+struct CalibrationCriterionInfo {
+	std::string name;
+	std::int32_t steps;
+};
+
 struct CalibrationRow {
 	CalibrationKind kind;
 	std::string name;            // type or rule name; empty for the population
 	std::string activity_type;   // empty for the population
 	double current_points;       // rules: their points; NaN otherwise
+	double current_steps;        // criteria: their steps; NaN otherwise
 	std::int64_t leads;
 	std::int64_t converted;
 	double conversion_rate;      // NaN: no leads
@@ -134,8 +154,10 @@ struct CalibrationRow {
 	double lift;                 // conversion_rate / base_rate
 	double lift_low, lift_high;  // the 95 % Wilson interval of the rate, / base_rate
 	bool low_confidence;         // leads < min_leads (the population row: never)
-	double suggested_points;     // NaN: low confidence or no base rate
+	double suggested_points;     // types and rules; NaN: low confidence or no base rate
 	double points_per_doubling;  // the scale k of the mapping (same on every row)
+	double suggested_steps;      // criteria; NaN: low confidence or no base rate
+	double steps_per_doubling;   // the scale of the steps mapping; NaN: no criteria rows
 };
 
 // The lift -> points mapping.
@@ -165,12 +187,33 @@ double PointsPerDoubling(const std::vector<CalibrationRow> &rule_rows, double mq
 // or one without a base rate.
 double ConservativeLift(const CalibrationRow &row) noexcept;
 
+// The lift -> steps mapping of grade criteria, the same reading on the
+// grade's scale:
+//     suggested_steps = clamp(round(s * log2(conservative lift)), -12, 12)
+// with s ("steps per doubling") anchored on the profile's current steps as
+// k is on the current points: over the criteria whose rows are not
+// low_confidence,
+//     s = sum |steps_c| / sum |log2 conservative lift_c|,
+// so their suggested steps add up, in absolute value, to their current
+// steps (to rounding and the clamp): the profile keeps its spread of grades
+// and sql_min_grade keeps its meaning.  Without such criteria (or when the
+// sums are 0) s = kDefaultStepsPerDoubling: a letter (3 steps) per doubling
+// of the conversion rate, so a criterion that quadruples it moves C to A.
+// A suggestion of 0 says the data cannot tell the criterion's leads from
+// the rest: add_criterion refuses 0 steps, so the advice is to remove it.
+constexpr double kDefaultStepsPerDoubling = 3;
+double StepsPerDoubling(const std::vector<CalibrationRow> &criterion_rows) noexcept;
+
 // The report: the population row, then one row per activity type (those
 // observed and those the rules name, by name), then one per rule (in model
-// order).  `rules` lists the model's rules in the order SeeRule() numbered
-// them.
+// order), then, when `criteria` is given, one per grade criterion (in the
+// order SeeCriterion() numbered them).  `rules` lists the model's rules in
+// the order SeeRule() numbered them.  Without `criteria` (no grade profile,
+// or no lead table to read attributes from) there are no criterion rows and
+// steps_per_doubling is NaN on every row.
 std::vector<CalibrationRow> CalibrationReport(const CalibrationTally &tally,
                                               const std::vector<CalibrationRuleInfo> &rules,
-                                              std::int64_t min_leads, double mql_threshold);
+                                              std::int64_t min_leads, double mql_threshold,
+                                              const std::vector<CalibrationCriterionInfo> *criteria = nullptr);
 
 } // namespace leadscore::core

@@ -94,11 +94,12 @@ void ScopeRows(const std::vector<EvalLead> &leads, Scope scope, double mql, doub
 
 } // namespace
 
-void ScoreAt(const ModelSpec &model, double stored, std::int64_t as_of, EvalLead *lead) noexcept {
-	StoredThresholds t = StoredThresholdsAt(model, as_of);
+void ScoreAt(const ModelSpec &model, double stored, std::int64_t as_of, std::optional<GradeRank> grade,
+             EvalLead *lead) noexcept {
+	LeadStatus status = StatusAt(model, stored, as_of, grade);
 	lead->score = CurrentScore(model, stored, as_of) + 0.0;
-	lead->above_mql = stored >= t.mql;
-	lead->above_sql = stored >= t.sql;
+	lead->above_mql = status != LeadStatus::Nurture;
+	lead->above_sql = status == LeadStatus::Sql;
 }
 
 const char *EvalSegmentName(EvalSegment segment) noexcept {

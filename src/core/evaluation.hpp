@@ -15,14 +15,18 @@
 //     horizon].  Days to convert count from `as_of`; deal value is the mean
 //     amount of the lead's outcomes in that window.
 //   * "Above MQL" means a score at or above mql_threshold, "above SQL" at or
-//     above sql_threshold; the grade condition of SQL is not applied (a
-//     lead's grade at a past date cannot be rebuilt).
+//     above sql_threshold and, when the model sets sql_min_grade (it has a
+//     grade profile), a grade at least that good — the lead's grade *now*:
+//     grades are not historised, so a past grade cannot be rebuilt, and
+//     today's is the best there is.  A lead without a grade is not above
+//     SQL then, as lead_scores would not call it sql.
 #pragma once
 
 #include "core/calibration.hpp"
 #include "core/scoring_model.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace leadscore::core {
@@ -56,10 +60,13 @@ struct EvalLead {
 	std::uint32_t source = 0;   // index into the caller's sources
 };
 
-// A lead's score and threshold flags at as_of from its recomputed stored sum.
-// `model` must be the spec whose epoch the sum is relative to.  The flags
-// compare stored sums with stored thresholds, as the lead_scores view does.
-void ScoreAt(const ModelSpec &model, double stored, std::int64_t as_of, EvalLead *lead) noexcept;
+// A lead's score and threshold flags at as_of from its recomputed stored sum
+// and its grade (nullopt: none; read only when the model sets
+// sql_min_grade).  `model` must be the spec whose epoch the sum is relative
+// to.  The flags compare stored sums with stored thresholds, and the grade
+// with sql_min_grade, as the lead_scores view does (StatusAt).
+void ScoreAt(const ModelSpec &model, double stored, std::int64_t as_of, std::optional<GradeRank> grade,
+             EvalLead *lead) noexcept;
 
 enum class EvalSegment : std::uint8_t { All, AboveMql, BelowMql, AboveSql, BelowSql };
 

@@ -1,6 +1,7 @@
 // What calibrate() and evaluate() read: the model compiled against every
-// attached activity table, each lead's outcomes, each lead's source, and the
-// activity history lead by lead.  Needs an SPI connection (BeginEngineCall).
+// attached activity table, each lead's outcomes, each lead's source, each
+// lead's current grade, and the activity history lead by lead.  Needs an SPI
+// connection (BeginEngineCall).
 //
 // The functions run with the caller's rights (no SECURITY DEFINER): an
 // analyst sees conversion figures only of CRM tables they may read.
@@ -13,6 +14,7 @@
 #include "pg/state_store.hpp"
 
 #include "core/calibration.hpp"
+#include "core/grade.hpp"
 #include "core/scoring_model.hpp"
 
 #include <cstdint>
@@ -63,6 +65,14 @@ OutcomeMap LoadOutcomes(const KeyType &kt, std::int64_t from, std::int64_t to);
 // lead table: the lead's row (several rows: the smallest value).
 std::unordered_map<std::string, std::string> LoadSources(const KeyType &kt, const std::string &column, Oid table,
                                                          std::int64_t as_of);
+
+// Each lead's grade in model `model_id` as leadscore.lead_scores shows it
+// now (leads without a grade are left out).  Grades are not historised:
+// evaluate() uses today's grade for its SQL segment.
+std::unordered_map<std::string, core::GradeRank> LoadGrades(const KeyType &kt, std::int32_t model_id);
+
+// The bytes that identify a lead key, as the maps above are keyed.
+std::string LeadKeyBytes(Datum key, Oid type);
 
 // Visits every lead with history in an attached activity table, with all of
 // its rows (any order) from every table.  begin/end bracket a lead; `row`

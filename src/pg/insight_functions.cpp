@@ -5,6 +5,7 @@
 #include "pg/datum_value.hpp"
 #include "pg/fmgr_args.hpp"
 #include "pg/guard.hpp"
+#include "pg/insight_criteria.hpp"
 #include "pg/insight_data.hpp"
 #include "pg/spi_query.hpp"
 #include "pg/table_plan.hpp"
@@ -83,13 +84,19 @@ std::vector<core::CalibrationRow> Calibrate(const std::string &name, const core:
 	KeyType kt = BeginEngineCall();
 	InsightModel model = LoadInsightModel(name);
 	OutcomeMap outcomes = LoadOutcomes(kt, 0, 0);
-	core::CalibrationTally tally(model.spec.rules.size());
+	LeadCriteria criteria = LoadLeadCriteria(kt, model.spec);
+	core::CalibrationTally tally(model.spec.rules.size(), criteria.criteria.size());
 	std::int64_t conversion = core::kNeverConverted;
 	WalkLeads(kt, model,
 	          LeadVisitor{[&](Datum, const std::string &bytes) {
 		                      tally.BeginLead();
 		                      auto it = outcomes.find(bytes);
 		                      conversion = it == outcomes.end() ? core::kNeverConverted : it->second.first;
+		                      // Counted by EndLead only if the lead is in the population.
+		                      auto lead = criteria.matched.find(bytes);
+		                      if (lead != criteria.matched.end())
+			                      for (std::uint32_t c : lead->second)
+				                      tally.SeeCriterion(c);
 	                      },
 	                      [&](const core::CompiledModel &m, const HistoryRow &row) {
 		                      if (!window.Observed(row.at, conversion))
@@ -104,17 +111,20 @@ std::vector<core::CalibrationRow> Calibrate(const std::string &name, const core:
 	std::vector<core::CalibrationRuleInfo> rules;
 	for (const core::RuleSpec &r : model.spec.rules)
 		rules.push_back({r.name, r.activity_type, r.points});
-	return core::CalibrationReport(tally, rules, min_leads, model.spec.mql_threshold);
+	return core::CalibrationReport(tally, rules, min_leads, model.spec.mql_threshold,
+	                               criteria.graded ? &criteria.criteria : nullptr);
 }
 
 void PutCalibrationRow(FunctionCallInfo fcinfo, const core::CalibrationRow &r) {
 	bool population = r.kind == core::CalibrationKind::Population;
-	Datum v[14];
-	bool n[14] = {};
+	bool no_type = population || r.kind == core::CalibrationKind::Criterion;
+	Datum v[17];
+	bool n[17] = {};
 	v[0] = Text(core::CalibrationKindName(r.kind));
-	n[1] = n[2] = population;
+	n[1] = population;
+	n[2] = no_type;
 	v[1] = population ? Datum(0) : Text(r.name);
-	v[2] = population ? Datum(0) : Text(r.activity_type);
+	v[2] = no_type ? Datum(0) : Text(r.activity_type);
 	PutFloat(r.current_points, &v[3], &n[3]);
 	v[4] = Int64GetDatum(r.leads);
 	v[5] = Int64GetDatum(r.converted);
@@ -126,6 +136,12 @@ void PutCalibrationRow(FunctionCallInfo fcinfo, const core::CalibrationRow &r) {
 	v[11] = BoolGetDatum(r.low_confidence);
 	PutFloat(r.suggested_points, &v[12], &n[12]);
 	PutFloat(r.points_per_doubling, &v[13], &n[13]);
+	// Steps are whole numbers in -12..12.
+	n[14] = std::isnan(r.current_steps);
+	v[14] = n[14] ? Datum(0) : Int32GetDatum(static_cast<std::int32_t>(r.current_steps));
+	n[15] = std::isnan(r.suggested_steps);
+	v[15] = n[15] ? Datum(0) : Int32GetDatum(static_cast<std::int32_t>(r.suggested_steps));
+	PutFloat(r.steps_per_doubling, &v[16], &n[16]);
 	PutRow(fcinfo, v, n);
 }
 
@@ -154,6 +170,7 @@ EvalArgs ReadEvalArgs(FunctionCallInfo fcinfo) {
 struct EvalLeadRow {
 	std::string key;                    // the lead key as text
 	std::optional<std::string> source;
+	std::optional<core::GradeRank> grade; // today's (models with a grade profile)
 	core::EvalLead lead;
 	std::int64_t converted_at = 0;
 };
@@ -172,6 +189,10 @@ Evaluated CollectLeads(const EvalArgs &a, bool want_keys) {
 	std::unordered_map<std::string, std::string> sources;
 	if (a.source_column)
 		sources = LoadSources(kt, *a.source_column, a.source_table, a.window.as_of);
+	// Grades are not historised: the SQL segment uses each lead's grade now.
+	std::unordered_map<std::string, core::GradeRank> grades;
+	if (!out.spec.grade_profile.empty())
+		grades = LoadGrades(kt, out.spec.id);
 	if (model.compiled.empty()) {
 		FinishSpi();
 		return out;
@@ -210,7 +231,11 @@ Evaluated CollectLeads(const EvalArgs &a, bool want_keys) {
 		                      recompute.Finish(&result);
 		                      core::EvalLead &lead = current.lead;
 		                      lead = core::EvalLead();
-		                      core::ScoreAt(out.spec, result.state.stored, a.window.as_of, &lead);
+		                      auto grade = grades.find(bytes);
+		                      current.grade.reset();
+		                      if (grade != grades.end())
+			                      current.grade = grade->second;
+		                      core::ScoreAt(out.spec, result.state.stored, a.window.as_of, current.grade, &lead);
 		                      lead.converted = a.window.Converted(o.first);
 		                      if (lead.converted) {
 			                      lead.days_to_convert = static_cast<double>(o.first - a.window.as_of) / kUsPerDay;
@@ -277,8 +302,8 @@ const char *StatusOf(const core::EvalLead &lead) {
 }
 
 void PutLeadRow(FunctionCallInfo fcinfo, const EvalLeadRow &l) {
-	Datum v[8];
-	bool n[8] = {};
+	Datum v[9];
+	bool n[9] = {};
 	v[0] = Text(l.key);
 	n[1] = !l.source;
 	v[1] = l.source ? Text(*l.source) : Datum(0);
@@ -290,6 +315,8 @@ void PutLeadRow(FunctionCallInfo fcinfo, const EvalLeadRow &l) {
 	v[6] = Float8GetDatum(l.lead.days_to_convert);
 	n[7] = l.lead.deal_count == 0;
 	v[7] = Float8GetDatum(l.lead.deal_value_sum);
+	n[8] = !l.grade;
+	v[8] = l.grade ? CharGetDatum(static_cast<char>(*l.grade)) : Datum(0); // leadscore.grade: the rank
 	PutRow(fcinfo, v, n);
 }
 

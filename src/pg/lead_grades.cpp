@@ -36,7 +36,9 @@ LeadRow *Convert(const LeadPlan &plan, HeapTuple tuple, TupleDesc desc) {
 	return row;
 }
 
-void ScanTable(const LeadPlan &plan, std::size_t profile,
+// `matched`: when given, filled with the criteria each row matches before
+// `visit` sees the row.
+void ScanTable(const LeadPlan &plan, std::size_t profile, std::vector<std::size_t> *matched,
                const std::function<void(Datum key, core::GradeRank grade)> &visit) {
 	std::string sql = "SELECT * FROM " + plan.table.name;
 	MemoryContext row_context = CallPg([] {
@@ -59,8 +61,11 @@ void ScanTable(const LeadPlan &plan, std::size_t profile,
 				MemoryContextSwitchTo(outer);
 				return converted;
 			});
-			if (!row->key_null)
-				visit(row->key, plan.profiles[profile].Grade(row->values, plan.table.schema.size()));
+			if (row->key_null)
+				continue;
+			if (matched != nullptr)
+				matched->clear();
+			visit(row->key, plan.profiles[profile].Grade(row->values, plan.table.schema.size(), matched));
 		}
 		CallPg([&] { SPI_freetuptable(batch); });
 	}
@@ -72,17 +77,44 @@ void ScanTable(const LeadPlan &plan, std::size_t profile,
 
 } // namespace
 
-void ScanLeadGrades(const core::ModelSpec &model, const std::function<void(Datum key, core::GradeRank grade)> &visit) {
+namespace {
+
+// Calls `scan` with the plan and profile index of every lead table that
+// grades `model`; returns how many there were.
+std::size_t ForEachGradingTable(const core::ModelSpec &model,
+                                const std::function<void(const LeadPlan &plan, std::size_t profile)> &scan) {
 	if (model.grade_profile.empty())
-		return;
+		return 0;
+	std::size_t tables = 0;
 	for (const LeadTable &t : LoadLeadTables()) {
 		const LeadPlan *plan = GetLeadPlan(t.relid);
 		if (plan == nullptr)
 			continue;
 		for (const GradedModel &gm : plan->models)
-			if (gm.model.id == model.id)
-				ScanTable(*plan, gm.profile, visit);
+			if (gm.model.id == model.id) {
+				tables++;
+				scan(*plan, gm.profile);
+			}
 	}
+	return tables;
+}
+
+} // namespace
+
+void ScanLeadGrades(const core::ModelSpec &model, const std::function<void(Datum key, core::GradeRank grade)> &visit) {
+	ForEachGradingTable(model, [&](const LeadPlan &plan, std::size_t profile) {
+		ScanTable(plan, profile, nullptr, visit);
+	});
+}
+
+std::size_t ScanLeadCriteria(const core::ModelSpec &model,
+                             const std::function<void(Datum key, const core::GradeProfileSpec &profile,
+                                                      const std::vector<std::size_t> &matched)> &visit) {
+	std::vector<std::size_t> matched;
+	return ForEachGradingTable(model, [&](const LeadPlan &plan, std::size_t profile) {
+		const core::GradeProfileSpec &spec = plan.profiles[profile].spec();
+		ScanTable(plan, profile, &matched, [&](Datum key, core::GradeRank) { visit(key, spec, matched); });
+	});
 }
 
 } // namespace leadscore::pg

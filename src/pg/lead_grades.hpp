@@ -1,13 +1,17 @@
 // Every lead's grade under one model's grade profile, read from the attached
-// lead tables: what rescore() writes and verify() checks.
+// lead tables: what rescore() writes and verify() checks; and which of the
+// profile's criteria each lead row matches, for calibrate().
 #pragma once
 
 #include "pg/postgres_headers.hpp"
 
 #include "core/grade.hpp"
+#include "core/grade_profile.hpp"
 #include "core/scoring_model.hpp"
 
+#include <cstddef>
 #include <functional>
+#include <vector>
 
 namespace leadscore::pg {
 
@@ -16,5 +20,13 @@ namespace leadscore::pg {
 // profile; nothing otherwise.
 void ScanLeadGrades(const core::ModelSpec &model,
                     const std::function<void(Datum key, core::GradeRank grade)> &visit);
+
+// The same rows, each with the criteria it matches: indexes into
+// `profile.criteria`, where `profile` is the profile as the table's plan
+// compiled it (match criteria across tables by CriterionSpec::id).  Returns
+// how many lead tables grade the model (0: no lead table, or no profile).
+std::size_t ScanLeadCriteria(const core::ModelSpec &model,
+                             const std::function<void(Datum key, const core::GradeProfileSpec &profile,
+                                                      const std::vector<std::size_t> &matched)> &visit);
 
 } // namespace leadscore::pg

@@ -1,13 +1,16 @@
 # calibrate() and evaluate() on the Olist marketing funnel (data/README.md),
 # checked against computations written separately here:
 #
-#   * lift per activity type, rule and lead origin by plain SQL from the
-#     definitions (population, no activity at or after a conversion counts),
-#     with the Wilson bounds;
+#   * lift per activity type, rule, lead origin and grade criterion by plain
+#     SQL from the definitions (population, no activity at or after a
+#     conversion counts), with the Wilson bounds, and the lift->steps
+#     mapping of the criteria;
 #   * scores as they stood at as_of by plain SQL (caps with window
 #     functions, decay with power(2, -age / half-life)), for a model without
 #     decay and a 30-day one; the population, labels, segments, rates, lift,
-#     precision, recall, median days and deal values by plain SQL;
+#     precision, recall, median days and deal values by plain SQL; the SQL
+#     segment of a model with sql_min_grade with grades computed by plain SQL
+#     from the lead table (attached with attach_leads);
 #   * ROC AUC from scikit-learn's roc_auc_score (Debian's python3-sklearn)
 #     on the same scores and labels, overall and per lead source, to 1e-9.
 #
@@ -232,6 +235,80 @@ ok(sql("SELECT (SELECT lift FROM leadscore.calibrate('origins', '$since', '$unti
 	'paid search has a higher lift than email');
 
 # ---------------------------------------------------------------------------
+# Grade criteria: the contacts table attached with attach_leads, a grade
+# profile over its (observed) columns, and 'seller_graded': seller's rules
+# with the profile and sql_min_grade B-.
+# ---------------------------------------------------------------------------
+
+sql(<<'SQL');
+SELECT leadscore.create_grade_profile('seller_icp', 'C');
+SELECT leadscore.add_criterion('seller_icp', $$origin IN ('organic_search', 'paid_search')$$, 2, 'search');
+SELECT leadscore.add_criterion('seller_icp', $$origin = 'email'$$, -2, 'email_origin');
+SELECT leadscore.add_criterion('seller_icp', 'origin IS NULL', -1, 'no_origin');
+SELECT leadscore.add_criterion('seller_icp', $$origin = 'display'$$, 1, 'display');
+SELECT leadscore.add_criterion('seller_icp', $$landing_page_id = 'b76ef37428e6799c421989521c0e5077'$$, 1, 'top_landing_page');
+SELECT leadscore.create_model('seller_graded', half_life => NULL, mql_threshold => 50, sql_threshold => 100,
+	grade_profile => 'seller_icp', sql_min_grade => 'B-');
+SELECT count(leadscore.add_rule('seller_graded', r.activity_type, r.points, r.stage, r.condition, r.max_count, r.name))
+FROM (SELECT r.* FROM leadscore.rules r JOIN leadscore.models m ON m.id = r.model_id
+      WHERE m.name = 'seller' ORDER BY r.id) r;
+SELECT leadscore.rescore('seller_graded');
+SELECT leadscore.attach_leads('crm.contacts', 'id');
+-- The criteria as SQL predicates, and each contact's grade rank from them
+-- (base C = 5, steps added, clamped to F = 0 .. A+ = 12).
+CREATE FUNCTION chk.criteria(origin text, landing_page_id text) RETURNS TABLE (criterion text, steps integer)
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT c.criterion, c.steps FROM (VALUES
+		('search', 2, origin IN ('organic_search', 'paid_search')),
+		('email_origin', -2, origin = 'email'),
+		('no_origin', -1, origin IS NULL),
+		('display', 1, origin = 'display'),
+		('top_landing_page', 1, landing_page_id = 'b76ef37428e6799c421989521c0e5077')
+	) c(criterion, steps, matches) WHERE c.matches
+$$;
+CREATE FUNCTION chk.grade_ranks() RETURNS TABLE (lead bigint, rank integer) LANGUAGE sql STABLE AS $$
+	SELECT c.id, greatest(0, least(12, 5 + coalesce((SELECT sum(k.steps) FROM chk.criteria(c.origin, c.landing_page_id) k), 0)))::integer
+	FROM crm.contacts c
+$$;
+SQL
+
+is(sql(<<'SQL'),
+SELECT count(*) || ' ' || count(*) FILTER (WHERE s.grade::text
+	= (ARRAY['F', 'D-', 'D', 'D+', 'C-', 'C', 'C+', 'B-', 'B', 'B+', 'A-', 'A', 'A+'])[g.rank + 1])
+FROM chk.grade_ranks() g LEFT JOIN leadscore.lead_scores s ON s.model = 'seller_graded' AND s.lead_id = g.lead
+SQL
+	'8000 8000', 'every contact\'s grade agrees with plain SQL');
+
+agrees(calibration_mismatches('seller_graded', $since, $until, $horizon,
+		q{SELECT k.criterion FROM crm.contacts c, chk.criteria(c.origin, c.landing_page_id) k WHERE c.id = o.lead_id},
+		'criterion'),
+	'lift per grade criterion agrees with plain SQL');
+
+# The lift->steps mapping from calibrate's own intervals: the conservative
+# lift, s = sum |steps| / sum |log2 lift| over the confident criteria,
+# round(s * log2 lift) clamped to -12..12.
+is(sql(<<"SQL"),
+WITH c AS (
+	SELECT * FROM leadscore.calibrate('seller_graded', '$since', '$until', '$horizon') WHERE kind = 'criterion'
+), cons AS (
+	SELECT c.*, CASE WHEN low_confidence THEN NULL WHEN lift_low > 1 THEN lift_low WHEN lift_high < 1 THEN lift_high
+	               ELSE 1 END AS cl FROM c
+), scale AS (
+	SELECT sum(abs(current_steps)) / sum(abs(ln(cl) / ln(2))) AS s FROM cons WHERE cl IS NOT NULL
+)
+SELECT count(*) FILTER (WHERE abs(steps_per_doubling - s) < 1e-9 AND suggested_steps IS NOT DISTINCT FROM
+	CASE WHEN cl IS NOT NULL THEN greatest(-12, least(12, round(s * ln(cl) / ln(2))))::integer END)
+	|| ' of ' || count(*) || ', ' || count(*) FILTER (WHERE cl IS NOT NULL AND cl <> 1) || ' with a lift'
+FROM cons, scale
+SQL
+	'5 of 5, 2 with a lift', 'suggested steps per criterion agree with the mapping in plain SQL');
+my $steps = sql(<<"SQL");
+SELECT string_agg(name || '=' || round(lift::numeric, 2) || ':' || current_steps || '->' || coalesce(suggested_steps::text, '?'), ' ' ORDER BY name)
+FROM leadscore.calibrate('seller_graded', '$since', '$until', '$horizon') WHERE kind = 'criterion'
+SQL
+note("criteria (lift:steps->suggested): $steps");
+
+# ---------------------------------------------------------------------------
 # evaluate(): scores at as_of, population, labels and segments.
 # ---------------------------------------------------------------------------
 
@@ -284,6 +361,27 @@ WHERE v.scope = 'all'
 SQL
 		'5', "$name: segments, rates, lift, precision, recall, deal value and days agree with plain SQL");
 }
+
+# The SQL segment of the graded model: score at as_of >= 100 and today's
+# grade >= B- (plain-SQL ranks); fewer leads than the ungraded model's.
+is(sql(<<"SQL"),
+WITH l AS (
+	SELECT p.lead, p.converted, coalesce(s.score, 0) AS score, g.rank
+	FROM chk.population('$as_of', '$eval_horizon') p LEFT JOIN chk.scores('$as_of', NULL) s ON s.lead = p.lead
+	LEFT JOIN chk.grade_ranks() g ON g.lead = p.lead
+), x AS (
+	SELECT 'above_sql' AS segment, count(*) AS leads, count(*) FILTER (WHERE converted) AS converted FROM l
+	WHERE score >= 100 AND rank >= 7
+	UNION ALL
+	SELECT 'below_sql', count(*), count(*) FILTER (WHERE converted) FROM l
+	WHERE NOT (score >= 100 AND coalesce(rank >= 7, false))
+)
+SELECT count(*) FILTER (WHERE v.leads = x.leads AND v.converted = x.converted)
+	|| ' ' || bool_and(x.segment <> 'above_sql' OR (x.leads > 0 AND x.leads < u.leads))
+FROM x JOIN leadscore.evaluate('seller_graded', '$as_of', '$eval_horizon') v ON v.scope = 'all' AND v.segment = x.segment
+JOIN leadscore.evaluate('seller', '$as_of', '$eval_horizon') u ON u.scope = 'all' AND u.segment = 'above_sql'
+SQL
+	'2 true', 'seller_graded: the SQL segment needs today\'s grade, as plain SQL says');
 
 # ---------------------------------------------------------------------------
 # ROC AUC against scikit-learn, overall and per lead source.

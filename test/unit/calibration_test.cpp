@@ -1,6 +1,6 @@
 // Calibration: which rows are observed (no label leakage), per-lead counting,
-// rates, lifts, intervals, the low-confidence flag and the lift->points
-// mapping.
+// rates, lifts, intervals, the low-confidence flag, the lift->points mapping
+// and grade criteria with the lift->steps mapping.
 #include "core/calibration.hpp"
 
 #include <gtest/gtest.h>
@@ -216,6 +216,152 @@ TEST(CalibrationReport, RuleTypesAppearEvenUnseen) {
 	// No conversions at all: no base rate, no lift.
 	EXPECT_TRUE(std::isnan(rows[0].lift));
 	EXPECT_STREQ(CalibrationKindName(CalibrationKind::ActivityType), "activity_type");
+}
+
+TEST(CalibrationTally, CriteriaCountOncePerLeadOfThePopulation) {
+	CalibrationTally t(0, 2);
+	std::uint32_t visit = t.TypeId("visit");
+
+	t.BeginLead(); // active, matches criterion 0 (seen twice: two lead rows) and 1
+	t.SeeType(visit);
+	t.SeeCriterion(0);
+	t.SeeCriterion(0);
+	t.SeeCriterion(1);
+	t.EndLead(true);
+
+	t.BeginLead(); // active, matches criterion 1
+	t.SeeType(visit);
+	t.SeeCriterion(1);
+	t.EndLead(false);
+
+	t.BeginLead(); // matches both but was not active in the window: not counted
+	t.SeeCriterion(0);
+	t.SeeCriterion(1);
+	t.EndLead(true);
+
+	EXPECT_EQ(t.population().leads, 2);
+	EXPECT_EQ(t.criterion(0).leads, 1);
+	EXPECT_EQ(t.criterion(0).converted, 1);
+	EXPECT_EQ(t.criterion(1).leads, 2);
+	EXPECT_EQ(t.criterion(1).converted, 1);
+}
+
+// `n` leads, `c` converted; criterion 0 matches the first `with` leads, of
+// which the first `with_converted` converted; criterion 1 the next `with1`,
+// `with1_converted` of them converted.
+CalibrationTally CriteriaTally(int n, int c, int with, int with_converted, int with1 = 0, int with1_converted = 0) {
+	CalibrationTally t(0, 2);
+	std::uint32_t any = t.TypeId("any");
+	int converted_left = c - with_converted - with1_converted;
+	for (int i = 0; i < n; i++) {
+		t.BeginLead();
+		t.SeeType(any);
+		bool converted;
+		if (i < with) {
+			t.SeeCriterion(0);
+			converted = i < with_converted;
+		} else if (i < with + with1) {
+			t.SeeCriterion(1);
+			converted = i - with < with1_converted;
+		} else {
+			converted = converted_left-- > 0;
+		}
+		t.EndLead(converted);
+	}
+	return t;
+}
+
+TEST(CalibrationReport, CriterionRowsCarryStepsNotPoints) {
+	// 1000 leads, 100 converted; 200 are "enterprise", 60 of them converted.
+	CalibrationTally t = CriteriaTally(1000, 100, 200, 60);
+	std::vector<CalibrationCriterionInfo> criteria{{"enterprise", 2}, {"student", -4}};
+	auto rows = CalibrationReport(t, {}, kDefaultMinLeads, 50, &criteria);
+	ASSERT_EQ(rows.size(), 1u + 1u + 2u);
+	const CalibrationRow &e = Find(rows, CalibrationKind::Criterion, "enterprise");
+	EXPECT_EQ(e.leads, 200);
+	EXPECT_EQ(e.converted, 60);
+	EXPECT_DOUBLE_EQ(e.lift, 3.0);
+	RateInterval ci = WilsonInterval(60, 200);
+	EXPECT_DOUBLE_EQ(e.lift_low, ci.low / 0.1);
+	EXPECT_EQ(e.current_steps, 2);
+	EXPECT_TRUE(std::isnan(e.current_points));
+	EXPECT_TRUE(std::isnan(e.suggested_points));
+	EXPECT_TRUE(e.activity_type.empty());
+	// The only confident criterion anchors the scale: it keeps its 2 steps.
+	EXPECT_EQ(e.suggested_steps, 2);
+	EXPECT_DOUBLE_EQ(e.steps_per_doubling, 2 / std::log2(e.lift_low));
+	// No lead matched "student": flagged, no suggestion.
+	const CalibrationRow &s = Find(rows, CalibrationKind::Criterion, "student");
+	EXPECT_EQ(s.leads, 0);
+	EXPECT_TRUE(s.low_confidence);
+	EXPECT_TRUE(std::isnan(s.suggested_steps));
+	// Every row carries both scales; other rows suggest no steps.
+	EXPECT_DOUBLE_EQ(rows[0].steps_per_doubling, e.steps_per_doubling);
+	EXPECT_EQ(rows[0].points_per_doubling, 25);
+	EXPECT_TRUE(std::isnan(rows[1].suggested_steps));
+	EXPECT_TRUE(std::isnan(rows[1].current_steps));
+	EXPECT_STREQ(CalibrationKindName(CalibrationKind::Criterion), "criterion");
+}
+
+TEST(CalibrationReport, NoCriteriaNoRowsAndNoStepScale) {
+	CalibrationTally t = Tally(1000, 100, 200, 60);
+	auto rows = CalibrationReport(t, {{"x_rule", "x", 20}}, kDefaultMinLeads, 50);
+	for (const CalibrationRow &r : rows) {
+		EXPECT_NE(r.kind, CalibrationKind::Criterion);
+		EXPECT_TRUE(std::isnan(r.steps_per_doubling));
+		EXPECT_TRUE(std::isnan(r.suggested_steps));
+	}
+	// A profile without criteria: no rows, the default scale.
+	std::vector<CalibrationCriterionInfo> none;
+	auto with_profile = CalibrationReport(t, {{"x_rule", "x", 20}}, kDefaultMinLeads, 50, &none);
+	EXPECT_EQ(with_profile.size(), rows.size());
+	EXPECT_EQ(with_profile[0].steps_per_doubling, kDefaultStepsPerDoubling);
+}
+
+TEST(CalibrationReport, StepsFallBackToALetterPerDoublingAndClamp) {
+	// Criterion 0 matches 20 leads (low confidence at 30): no anchor, so
+	// s = 3.  With min_leads 10 it anchors itself.
+	CalibrationTally t = CriteriaTally(1000, 100, 20, 20);
+	std::vector<CalibrationCriterionInfo> criteria{{"tiny", 1}, {"unused", 1}};
+	auto rows = CalibrationReport(t, {}, kDefaultMinLeads, 50, &criteria);
+	const CalibrationRow &tiny = Find(rows, CalibrationKind::Criterion, "tiny");
+	EXPECT_TRUE(tiny.low_confidence);
+	EXPECT_EQ(tiny.steps_per_doubling, 3);
+	EXPECT_TRUE(std::isnan(tiny.suggested_steps));
+	auto loose = CalibrationReport(t, {}, 10, 50, &criteria);
+	const CalibrationRow &anchored = Find(loose, CalibrationKind::Criterion, "tiny");
+	EXPECT_FALSE(anchored.low_confidence);
+	EXPECT_EQ(anchored.suggested_steps, 1);
+	EXPECT_DOUBLE_EQ(anchored.steps_per_doubling, 1 / std::log2(anchored.lift_low));
+	// A steep anchor: 300 "hot" leads convert at 83 % (lift ~1.9), 300
+	// "cold" ones at 2.7 % (lift ~0.06), both at 12 steps.  The scale keeps
+	// 24 steps over log2 of both lifts, which gives cold more than 12: the
+	// suggestion is clamped to the range add_criterion accepts.
+	CalibrationTally big = CriteriaTally(600, 258, 300, 250, 300, 8);
+	std::vector<CalibrationCriterionInfo> steep{{"hot", 12}, {"cold", -12}};
+	auto clamped = CalibrationReport(big, {}, kDefaultMinLeads, 50, &steep);
+	const CalibrationRow &hot = Find(clamped, CalibrationKind::Criterion, "hot");
+	const CalibrationRow &cold = Find(clamped, CalibrationKind::Criterion, "cold");
+	double scale = 24 / (std::log2(hot.lift_low) + std::fabs(std::log2(cold.lift_high)));
+	EXPECT_DOUBLE_EQ(hot.steps_per_doubling, scale);
+	EXPECT_EQ(hot.suggested_steps, std::round(scale * std::log2(hot.lift_low)));
+	EXPECT_LT(scale * std::log2(cold.lift_high), -12.5);
+	EXPECT_EQ(cold.suggested_steps, -12);
+}
+
+TEST(StepsPerDoubling, KeepsTheProfilesStepBudget) {
+	// Lifts 3 and 0.25 (conservative ends) with steps 2 and -4: s = 6 /
+	// (log2 lo + |log2 hi|); each row's suggestion is s * log2 lift.
+	CalibrationTally t = CriteriaTally(4000, 400, 1000, 300, 1000, 25);
+	std::vector<CalibrationCriterionInfo> criteria{{"fit", 2}, {"misfit", -4}};
+	auto rows = CalibrationReport(t, {}, kDefaultMinLeads, 50, &criteria);
+	const CalibrationRow &fit = Find(rows, CalibrationKind::Criterion, "fit");
+	const CalibrationRow &misfit = Find(rows, CalibrationKind::Criterion, "misfit");
+	double s = 6 / (std::log2(fit.lift_low) + std::fabs(std::log2(misfit.lift_high)));
+	EXPECT_DOUBLE_EQ(fit.steps_per_doubling, s);
+	EXPECT_EQ(fit.suggested_steps, std::round(s * std::log2(fit.lift_low)));
+	EXPECT_EQ(misfit.suggested_steps, std::round(s * std::log2(misfit.lift_high)));
+	EXPECT_NEAR(std::fabs(fit.suggested_steps) + std::fabs(misfit.suggested_steps), 6, 1);
 }
 
 } // namespace

@@ -31,15 +31,45 @@ TEST(ScoreAt, DecaysAndComparesWithThresholds) {
 	m.max_score = 150;
 	EvalLead lead;
 	// Stored 240 relative to epoch 0 is 120 ten days later.
-	ScoreAt(m, 240, 10 * kDay, &lead);
+	ScoreAt(m, 240, 10 * kDay, std::nullopt, &lead);
 	EXPECT_DOUBLE_EQ(lead.score, 120);
 	EXPECT_TRUE(lead.above_mql);
 	EXPECT_TRUE(lead.above_sql);
-	ScoreAt(m, 240, 30 * kDay, &lead); // 30 points
+	ScoreAt(m, 240, 30 * kDay, std::nullopt, &lead); // 30 points
 	EXPECT_DOUBLE_EQ(lead.score, 30);
 	EXPECT_FALSE(lead.above_mql);
-	ScoreAt(m, 1000, 0, &lead); // clamped
+	ScoreAt(m, 1000, 0, std::nullopt, &lead); // clamped
 	EXPECT_EQ(lead.score, 150);
+}
+
+TEST(ScoreAt, SqlNeedsTheMinimumGradeWhenTheModelSetsOne) {
+	ModelSpec m;
+	m.mql_threshold = 50;
+	m.sql_threshold = 100;
+	EvalLead lead;
+	// No sql_min_grade: the grade plays no part, even a missing one.
+	ScoreAt(m, 120, 0, std::nullopt, &lead);
+	EXPECT_TRUE(lead.above_sql);
+	ScoreAt(m, 120, 0, kGradeF, &lead);
+	EXPECT_TRUE(lead.above_sql);
+	m.sql_min_grade = 8; // B
+	ScoreAt(m, 120, 0, GradeRank{8}, &lead);
+	EXPECT_TRUE(lead.above_sql);
+	ScoreAt(m, 120, 0, GradeRank{12}, &lead);
+	EXPECT_TRUE(lead.above_sql);
+	// B- is below B: above MQL, not above SQL; the score is unchanged.
+	ScoreAt(m, 120, 0, GradeRank{7}, &lead);
+	EXPECT_TRUE(lead.above_mql);
+	EXPECT_FALSE(lead.above_sql);
+	EXPECT_EQ(lead.score, 120);
+	// No grade (no lead row): not sales-qualified, as in lead_scores.
+	ScoreAt(m, 120, 0, std::nullopt, &lead);
+	EXPECT_TRUE(lead.above_mql);
+	EXPECT_FALSE(lead.above_sql);
+	// Below the SQL score an A+ changes nothing.
+	ScoreAt(m, 80, 0, GradeRank{12}, &lead);
+	EXPECT_TRUE(lead.above_mql);
+	EXPECT_FALSE(lead.above_sql);
 }
 
 EvalLead Lead(double score, bool converted, std::uint32_t source = 0, double days = 0, double value = 0,
