@@ -682,62 +682,46 @@ BEGIN
 	RETURN found;
 END $$;
 
--- Fixes the database's lead key type on first use; later attachments must
--- use the same one.
-CREATE FUNCTION leadscore._use_key_type(tbl regclass, col name, key_type regtype) RETURNS void
+-- Fixes the database's lead or account key type on first use (the state
+-- tables and views take it); later attachments must use the same one.
+CREATE FUNCTION leadscore._fix_key_type(kind text, tbl regclass, col name, key_type regtype) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	current regtype;
 	wanted regtype := CASE WHEN key_type = 'character varying'::regtype THEN 'text'::regtype ELSE key_type END;
+	columns text[] := CASE kind
+		WHEN 'lead' THEN '{lead_state.lead_id,events.lead_id,lead_accounts.lead_id}'::text[]
+		ELSE '{lead_accounts.account_id,account_state.account_id,account_events.account_id}'::text[] END;
+	c text;
 BEGIN
 	IF wanted NOT IN ('bigint'::regtype, 'integer'::regtype, 'uuid'::regtype, 'text'::regtype) THEN
-		RAISE EXCEPTION 'lead column "%" of table % has type %', col, tbl, key_type USING ERRCODE = '42804',
-			HINT = 'Lead keys may be bigint, integer, uuid or text.';
+		RAISE EXCEPTION '% column "%" of table % has type %', kind, col, tbl, key_type USING ERRCODE = '42804',
+			HINT = format('%s keys may be bigint, integer, uuid or text.', initcap(kind));
 	END IF;
-	SELECT s.lead_key_type INTO current FROM leadscore.settings s FOR UPDATE;
+	EXECUTE format('SELECT s.%I FROM leadscore.settings s FOR UPDATE', kind || '_key_type') INTO current;
 	IF current IS NULL THEN
-		UPDATE leadscore.settings SET lead_key_type = wanted;
+		EXECUTE format('UPDATE leadscore.settings SET %I = $1', kind || '_key_type') USING wanted;
 		PERFORM leadscore._drop_views();
-		EXECUTE format('ALTER TABLE leadscore.lead_state ALTER COLUMN lead_id TYPE %s USING NULL', wanted);
-		EXECUTE format('ALTER TABLE leadscore.events ALTER COLUMN lead_id TYPE %s USING NULL', wanted);
-		EXECUTE format('ALTER TABLE leadscore.lead_accounts ALTER COLUMN lead_id TYPE %s USING NULL', wanted);
+		FOREACH c IN ARRAY columns LOOP
+			EXECUTE format('ALTER TABLE leadscore.%I ALTER COLUMN %I TYPE %s USING NULL',
+				split_part(c, '.', 1), split_part(c, '.', 2), wanted);
+		END LOOP;
 		PERFORM leadscore._create_views(true);
 	ELSIF current <> wanted THEN
-		RAISE EXCEPTION 'lead column "%" of table % has type %, but this database''s lead keys are %',
-			col, tbl, key_type, current USING ERRCODE = '42804',
-			DETAIL = 'The first attached table fixed the lead key type; state tables and views use it.';
+		RAISE EXCEPTION '% column "%" of table % has type %, but this database''s % keys are %',
+			kind, col, tbl, key_type, kind, current USING ERRCODE = '42804',
+			DETAIL = format('The first attached %s column fixed the %s key type; state tables and views use it.',
+				kind, kind);
 	END IF;
 END $$;
 
--- The same for account keys: the first account column attached fixes it.
+CREATE FUNCTION leadscore._use_key_type(tbl regclass, col name, key_type regtype) RETURNS void
+LANGUAGE sql SET search_path = pg_catalog, pg_temp
+AS $$ SELECT leadscore._fix_key_type('lead', tbl, col, key_type) $$;
+
 CREATE FUNCTION leadscore._use_account_key_type(tbl regclass, col name) RETURNS void
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-	key_type regtype := leadscore._column_type(tbl, col);
-	current regtype;
-	wanted regtype := CASE WHEN key_type = 'character varying'::regtype THEN 'text'::regtype ELSE key_type END;
-BEGIN
-	IF col IS NULL THEN
-		RETURN;
-	END IF;
-	IF wanted NOT IN ('bigint'::regtype, 'integer'::regtype, 'uuid'::regtype, 'text'::regtype) THEN
-		RAISE EXCEPTION 'account column "%" of table % has type %', col, tbl, key_type USING ERRCODE = '42804',
-			HINT = 'Account keys may be bigint, integer, uuid or text.';
-	END IF;
-	SELECT s.account_key_type INTO current FROM leadscore.settings s FOR UPDATE;
-	IF current IS NULL THEN
-		UPDATE leadscore.settings SET account_key_type = wanted;
-		PERFORM leadscore._drop_views();
-		EXECUTE format('ALTER TABLE leadscore.lead_accounts ALTER COLUMN account_id TYPE %s USING NULL', wanted);
-		EXECUTE format('ALTER TABLE leadscore.account_state ALTER COLUMN account_id TYPE %s USING NULL', wanted);
-		EXECUTE format('ALTER TABLE leadscore.account_events ALTER COLUMN account_id TYPE %s USING NULL', wanted);
-		PERFORM leadscore._create_views(true);
-	ELSIF current <> wanted THEN
-		RAISE EXCEPTION 'account column "%" of table % has type %, but this database''s account keys are %',
-			col, tbl, key_type, current USING ERRCODE = '42804',
-			DETAIL = 'The first attached account column fixed the account key type.';
-	END IF;
-END $$;
+LANGUAGE sql SET search_path = pg_catalog, pg_temp
+AS $$ SELECT leadscore._fix_key_type('account', tbl, col, leadscore._column_type(tbl, col)) WHERE col IS NOT NULL $$;
 
 CREATE FUNCTION leadscore.attach_activities(
 	tbl regclass,

@@ -3,6 +3,7 @@
 
 #include "pg/datum_value.hpp"
 #include "pg/guard.hpp"
+#include "pg/spi_cursor.hpp"
 #include "pg/spi_query.hpp"
 
 extern "C" {
@@ -23,8 +24,6 @@ extern "C" {
 
 namespace leadscore::pg {
 namespace {
-
-constexpr long kFetchRows = 1000;
 
 std::string Ident(const std::string &name) {
 	return CallPg([&] { return quote_identifier(name.c_str()); });
@@ -111,34 +110,10 @@ PlainRow *Extract(HeapTuple tuple, TupleDesc desc, const RowShape &shape) {
 // Runs `sql` through a read-only cursor and hands each row to `use` as
 // plain data.
 void ScanRows(const std::string &sql, const RowShape &shape, const std::function<void(const PlainRow &)> &use) {
-	MemoryContext row_context = CallPg([] {
-		return AllocSetContextCreate(CurrentMemoryContext, "leadscore insight row", ALLOCSET_DEFAULT_SIZES);
-	});
 	Portal portal = CallPg([&] { return SPI_cursor_open_with_args(nullptr, sql.c_str(), 0, nullptr, nullptr, nullptr, true, 0); });
-	for (;;) {
-		SPITupleTable *batch = CallPg([&] {
-			SPI_cursor_fetch(portal, true, kFetchRows);
-			return SPI_tuptable;
-		});
-		std::uint64_t n = SPI_processed;
-		if (n == 0)
-			break;
-		for (std::uint64_t i = 0; i < n; i++) {
-			PlainRow *row = CallPg([&] {
-				MemoryContextReset(row_context);
-				MemoryContext outer = MemoryContextSwitchTo(row_context);
-				PlainRow *plain = Extract(batch->vals[i], batch->tupdesc, shape);
-				MemoryContextSwitchTo(outer);
-				return plain;
-			});
-			use(*row);
-		}
-		CallPg([&] { SPI_freetuptable(batch); });
-	}
-	CallPg([&] {
-		SPI_cursor_close(portal);
-		MemoryContextDelete(row_context);
-	});
+	ForEachCursorRow(
+	    portal, [&](HeapTuple tuple, TupleDesc desc) { return Extract(tuple, desc, shape); },
+	    [&](const PlainRow &row) { use(row); });
 }
 
 std::string Bytes(const KeyBytes &k) {

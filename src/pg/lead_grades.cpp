@@ -4,6 +4,7 @@
 #include "pg/datum_value.hpp"
 #include "pg/guard.hpp"
 #include "pg/lead_plan.hpp"
+#include "pg/spi_cursor.hpp"
 
 extern "C" {
 #include "executor/spi.h"
@@ -13,8 +14,6 @@ extern "C" {
 
 namespace leadscore::pg {
 namespace {
-
-constexpr long kFetchRows = 1000;
 
 struct LeadRow {
 	bool key_null;
@@ -41,38 +40,16 @@ LeadRow *Convert(const LeadPlan &plan, HeapTuple tuple, TupleDesc desc) {
 void ScanTable(const LeadPlan &plan, std::size_t profile, std::vector<std::size_t> *matched,
                const std::function<void(Datum key, core::GradeRank grade)> &visit) {
 	std::string sql = "SELECT * FROM " + plan.table.name;
-	MemoryContext row_context = CallPg([] {
-		return AllocSetContextCreate(CurrentMemoryContext, "leadscore lead grades", ALLOCSET_DEFAULT_SIZES);
-	});
 	Portal portal = CallPg([&] { return SPI_cursor_open_with_args(nullptr, sql.c_str(), 0, nullptr, nullptr, nullptr, false, 0); });
-	for (;;) {
-		SPITupleTable *batch = CallPg([&] {
-			SPI_cursor_fetch(portal, true, kFetchRows);
-			return SPI_tuptable;
-		});
-		std::uint64_t n = SPI_processed;
-		if (n == 0)
-			break;
-		for (std::uint64_t i = 0; i < n; i++) {
-			LeadRow *row = CallPg([&] {
-				MemoryContextReset(row_context);
-				MemoryContext outer = MemoryContextSwitchTo(row_context);
-				LeadRow *converted = Convert(plan, batch->vals[i], batch->tupdesc);
-				MemoryContextSwitchTo(outer);
-				return converted;
-			});
-			if (row->key_null)
-				continue;
-			if (matched != nullptr)
-				matched->clear();
-			visit(row->key, plan.profiles[profile].Grade(row->values, plan.table.schema.size(), matched));
-		}
-		CallPg([&] { SPI_freetuptable(batch); });
-	}
-	CallPg([&] {
-		SPI_cursor_close(portal);
-		MemoryContextDelete(row_context);
-	});
+	ForEachCursorRow(
+	    portal, [&](HeapTuple tuple, TupleDesc desc) { return Convert(plan, tuple, desc); },
+	    [&](const LeadRow &row) {
+		    if (row.key_null)
+			    return;
+		    if (matched != nullptr)
+			    matched->clear();
+		    visit(row.key, plan.profiles[profile].Grade(row.values, plan.table.schema.size(), matched));
+	    });
 }
 
 } // namespace

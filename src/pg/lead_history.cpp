@@ -3,6 +3,7 @@
 
 #include "pg/datum_value.hpp"
 #include "pg/guard.hpp"
+#include "pg/spi_cursor.hpp"
 #include "pg/table_plan.hpp"
 
 extern "C" {
@@ -12,8 +13,6 @@ extern "C" {
 
 namespace leadscore::pg {
 namespace {
-
-constexpr long kFetchRows = 1000;
 
 // The cursor is opened read-write: in READ COMMITTED that takes a fresh
 // snapshot, so a reload after locking the lead's state row sees every
@@ -64,39 +63,17 @@ void ScanHistory(const ActivityTable &t, const KeyType &kt, const Datum *key,
 	std::string sql = HistoryQuery(t, key != nullptr);
 	Oid key_type = kt.oid;
 	Datum key_value = key ? *key : Datum(0);
-	MemoryContext row_context = CallPg([] {
-		return AllocSetContextCreate(CurrentMemoryContext, "leadscore history row", ALLOCSET_DEFAULT_SIZES);
-	});
 	Portal portal = CallPg([&] {
 		Oid types[1] = {key_type};
 		Datum values[1] = {key_value};
 		return SPI_cursor_open_with_args(nullptr, sql.c_str(), key ? 1 : 0, types, values, nullptr, false, 0);
 	});
-	for (;;) {
-		SPITupleTable *batch = CallPg([&] {
-			SPI_cursor_fetch(portal, true, kFetchRows);
-			return SPI_tuptable;
-		});
-		std::uint64_t n = SPI_processed;
-		if (n == 0)
-			break;
-		for (std::uint64_t i = 0; i < n; i++) {
-			ConvertedRow *row = CallPg([&] {
-				MemoryContextReset(row_context);
-				MemoryContext outer = MemoryContextSwitchTo(row_context);
-				ConvertedRow *converted = Convert(t, batch->vals[i], batch->tupdesc);
-				MemoryContextSwitchTo(outer);
-				return converted;
-			});
-			if (row->ok)
-				visit(HistoryRow{row->key, row->type.text, row->at, row->values});
-		}
-		CallPg([&] { SPI_freetuptable(batch); });
-	}
-	CallPg([&] {
-		SPI_cursor_close(portal);
-		MemoryContextDelete(row_context);
-	});
+	ForEachCursorRow(
+	    portal, [&](HeapTuple tuple, TupleDesc desc) { return Convert(t, tuple, desc); },
+	    [&](const ConvertedRow &row) {
+		    if (row.ok)
+			    visit(HistoryRow{row.key, row.type.text, row.at, row.values});
+	    });
 }
 
 void RecomputeLead(const KeyType &kt, Datum key, const core::CompiledModel &model, core::Recomputed *out) {
