@@ -52,8 +52,8 @@ SELECT leadscore.attach_leads('bench.contacts', 'id', account_column => 'company
 SQL
 log "generating $ROWS rows over $LEADS leads"
 pg -d plain -v rows="$ROWS" -v leads="$LEADS" -v copy_file="$files/rows.copy" -f "$files/generate.sql"
-pg -d accounts -c "CREATE TABLE bench.staging AS TABLE bench.staging WITH NO DATA" >/dev/null 2>&1 || true
-pg -d accounts -c "COPY bench.staging FROM '$files/rows.copy'" -c "ANALYZE bench.staging" >/dev/null
+pg -d accounts -c "CREATE TABLE bench.staging (lead_id bigint, kind text, occurred_at timestamptz, url text, duration_s integer)" \
+	-c "COPY bench.staging FROM '$files/rows.copy'" -c "ANALYZE bench.staging" >/dev/null
 
 reset() {
 	pg -d "$1" -c "TRUNCATE bench.act_leadscore RESTART IDENTITY" \
