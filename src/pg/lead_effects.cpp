@@ -89,6 +89,40 @@ void ModelEffects::Forget(const std::vector<Datum> &leads, const KeyType &kt) {
 	    shares_.end());
 }
 
+namespace {
+
+// The shares of leads newly mapped to an account in models where this
+// statement did not touch them: their whole share joins the account too.
+// Locks those lead rows now, before any account row (the statement's lock
+// order).
+std::vector<std::vector<ModelEffects::ShareChange>> UntouchedShares(const KeyType &kt,
+                                                                      const std::vector<ModelEffects> &effects,
+                                                                      const std::set<std::string> &newly_mapped,
+                                                                      const FirstAccounts &first) {
+	std::vector<std::vector<ModelEffects::ShareChange>> extra(effects.size());
+	if (newly_mapped.empty())
+		return extra;
+	for (std::size_t m = 0; m < effects.size(); m++) {
+		std::set<std::string> touched;
+		for (const auto &c : effects[m].shares())
+			touched.insert(Bytes(c.lead, kt.oid));
+		std::vector<Datum> leads;
+		for (Datum lead : first.leads) {
+			std::string bytes = Bytes(lead, kt.oid);
+			if (newly_mapped.count(bytes) && !touched.count(bytes))
+				leads.push_back(lead);
+		}
+		if (leads.empty())
+			continue;
+		const core::ModelSpec &model = effects[m].model();
+		for (const LifecycleLead &l : LockLifecycle(kt, model, leads))
+			extra[m].push_back({l.key, {}, Share(model, LeadSide::Of(l))});
+	}
+	return extra;
+}
+
+} // namespace
+
 void ReportEffects(const KeyType &kt, const KeyType &akt, const std::vector<ModelEffects> &effects,
                    const FirstAccounts &first, std::int64_t now) {
 	for (const ModelEffects &fx : effects)
@@ -96,29 +130,37 @@ void ReportEffects(const KeyType &kt, const KeyType &akt, const std::vector<Mode
 	if (akt.oid == InvalidOid)
 		return;
 	std::set<std::string> newly_mapped = MapFirstAccounts(kt, akt, first);
+	std::vector<std::vector<ModelEffects::ShareChange>> extra = UntouchedShares(kt, effects, newly_mapped, first);
 	std::vector<Datum> leads;
-	for (const ModelEffects &fx : effects)
-		for (const auto &c : fx.shares())
+	for (std::size_t m = 0; m < effects.size(); m++) {
+		for (const auto &c : effects[m].shares())
 			leads.push_back(c.lead);
+		for (const auto &c : extra[m])
+			leads.push_back(c.lead);
+	}
 	if (leads.empty())
 		return;
 	std::vector<LeadAccount> accounts = LookupAccounts(kt, akt, leads);
 	std::size_t next = 0;
-	for (const ModelEffects &fx : effects) {
+	for (std::size_t m = 0; m < effects.size(); m++) {
 		std::vector<AccountDelta> deltas;
-		for (const auto &c : fx.shares()) {
+		auto add = [&](const ModelEffects::ShareChange &c) {
 			const LeadAccount &a = accounts[next++];
 			if (!a.has_account)
-				continue;
+				return;
 			AccountDelta d{a.account, c.after};
 			// A lead new to its account brings its whole share; otherwise
 			// the account already holds `before`.
 			if (newly_mapped.count(Bytes(c.lead, kt.oid)) == 0)
 				core::AddShare(c.before, -1, &d.share);
 			deltas.push_back(std::move(d));
-		}
+		};
+		for (const auto &c : effects[m].shares())
+			add(c);
+		for (const auto &c : extra[m])
+			add(c);
 		MergeAccountDeltas(akt, &deltas);
-		ApplyAccountDeltas(akt, fx.model(), deltas, now, core::TransitionCause::Activity);
+		ApplyAccountDeltas(akt, effects[m].model(), deltas, now, core::TransitionCause::Activity);
 	}
 }
 

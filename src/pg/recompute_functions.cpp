@@ -183,7 +183,6 @@ std::int64_t RescoreModel(const KeyType &kt, const core::ModelSpec &spec, std::i
 		FlushStates(kt, spec.id, stage_count, &b);
 	}
 	RescoreLifecycle(kt, spec, now);
-	RebuildAccounts(AccountKeyType(), spec, now);
 	return leads;
 }
 
@@ -285,9 +284,15 @@ Datum leadscore_rescore(PG_FUNCTION_ARGS) {
 			LockAttachedTables();
 			ExecuteText("SELECT leadscore._rebuild_lead_accounts()");
 			std::int64_t now = TimestampToUnixUsNow();
-			for (const leadscore::core::ModelSpec &spec : LoadModels())
+			std::vector<leadscore::core::ModelSpec> models = LoadModels();
+			for (const leadscore::core::ModelSpec &spec : models)
 				if (std::find(ids.begin(), ids.end(), spec.id) != ids.end())
 					total += RescoreModel(kt, spec, now);
+			// Every model's accounts: the lead -> account map was rebuilt
+			// for all of them.
+			KeyType akt = AccountKeyType();
+			for (const leadscore::core::ModelSpec &spec : models)
+				RebuildAccounts(akt, spec, now);
 		}
 		FinishSpi();
 		PG_RETURN_INT64(total);

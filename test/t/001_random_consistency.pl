@@ -6,7 +6,10 @@
 # by three models (no decay, 7-day and 30-day half-lives) with conditions,
 # negative points, stages and caps.  At checkpoints and at the end:
 #
-#   * leadscore.verify() is empty, in and between transactions;
+#   * leadscore.verify() is empty, in and between transactions: scores,
+#     grades (from a lead table written at random too, graded for 'core'),
+#     lifecycle records and account sums (accounts from the lead table's
+#     company column, else from the first activity row naming a campaign);
 #   * every lead's score, stage, status, activity_count and last_activity_at
 #     in leadscore.lead_scores equals an independent plain-SQL recompute
 #     (window functions for the caps, power(2, -(now - t)/h) for decay),
@@ -170,7 +173,12 @@ sub setup_sql
 		"CREATE TABLE activities (id bigint PRIMARY KEY, lead_id $keytype, kind text,"
 		  . " occurred_at timestamptz, url text, duration_s integer, channel text, campaign text, note text);",
 		"CREATE INDEX ON activities (lead_id);",
-		"CREATE SEQUENCE activities_move_id START 1000000000000;");
+		"CREATE SEQUENCE activities_move_id START 1000000000000;",
+		"CREATE TABLE contacts (id $keytype PRIMARY KEY, company text, title text);",
+		"SELECT leadscore.create_grade_profile('fit');",
+		q{SELECT leadscore.add_criterion('fit', 'title ~* ''head|chief''', 3, 'decision maker');},
+		q{SELECT leadscore.add_criterion('fit', 'title ~* ''student''', -4, 'student');},
+		q{SELECT leadscore.add_criterion('fit', 'company = ''c1''', 1, 'key account');});
 	for my $m (@models)
 	{
 		my $hl = defined $m->{half_life} ? "'$m->{half_life} seconds'" : 'NULL';
@@ -178,6 +186,9 @@ sub setup_sql
 		my $max = defined $m->{max_score} ? $m->{max_score} : 'NULL';
 		# stage_min_points is left to its default (10) unless it differs.
 		my $min = $m->{stage_min} == 10 ? '' : ", stage_min_points => $m->{stage_min}";
+		# 'core' grades its leads (not gating SQL, which the recompute below
+		# does not model) and has hot accounts; verify() checks both.
+		$min .= ", grade_profile => 'fit', account_threshold => 40" if $m->{name} eq 'core';
 		push @sql,
 		  "SELECT leadscore.create_model('$m->{name}', half_life => $hl, mql_threshold => $m->{mql},"
 		  . " sql_threshold => $m->{sql}, sql_min_grade => NULL, stages => '$stages',"
@@ -808,14 +819,16 @@ sub gen_statement
 		  : q{SELECT 'rescored', leadscore.rescore('fast');};
 	}
 	my $op = pick_weighted(
-		single => 13,
-		multi  => 14,
-		series => 4,
-		copy   => 3,
-		upsert => 4,
-		update => 29,
-		delete => 19,
-		move   => 3);
+		single  => 13,
+		multi   => 14,
+		series  => 4,
+		copy    => 3,
+		upsert  => 4,
+		update  => 29,
+		delete  => 19,
+		move    => 3,
+		contact => 8);
+	return gen_contact()       if $op eq 'contact';
 	return gen_insert_single() if $op eq 'single';
 	return gen_insert_multi()  if $op eq 'multi';
 	return gen_insert_series() if $op eq 'series';
@@ -824,6 +837,32 @@ sub gen_statement
 	return gen_update()        if $op eq 'update';
 	return gen_delete()        if $op eq 'delete';
 	return gen_move();
+}
+
+# A change of the lead table: a contact added or changed (title: grade;
+# company: account), several moved to another company, or removed.
+sub gen_contact
+{
+	my $lead = rand_lead();
+	$lead = $lead_pool{$keytype}[0] unless defined $lead;
+	my $company = pick(undef, 'c1', 'c2', 'c3', 'c4');
+	my $title = pick(undef, 'Head of IT', 'Student', 'Engineer', 'Chief Executive', 'working student');
+	my $r = rand();
+	if ($r < 0.6)
+	{
+		$count{'contact upserted'}++;
+		return 'INSERT INTO contacts VALUES (' . lead_sql($lead) . ', ' . sql_quote($company) . ', '
+		  . sql_quote($title)
+		  . ') ON CONFLICT (id) DO UPDATE SET company = excluded.company, title = excluded.title;';
+	}
+	if ($r < 0.8)
+	{
+		$count{'contacts moved to another company'}++;
+		return 'UPDATE contacts SET company = ' . sql_quote($company) . ' WHERE id IN ('
+		  . join(', ', map { lead_sql(rand_lead() // $lead) } 1 .. 3) . ');';
+	}
+	$count{'contact deleted'}++;
+	return 'DELETE FROM contacts WHERE id = ' . lead_sql($lead) . ';';
 }
 
 my ($statements, $rolled_back_statements, $transactions, $rolled_back) = (0, 0, 0, 0);
@@ -923,7 +962,9 @@ sub exercise_database
 	$node->safe_psql('postgres', "CREATE DATABASE $db");
 	$node->safe_psql($db, setup_sql($keytype));
 	$node->safe_psql($db, pre_attach_rows(60));
-	$node->safe_psql($db, q{SELECT leadscore.attach_activities('activities', 'lead_id', 'kind', 'occurred_at')});
+	$node->safe_psql($db,
+		q{SELECT leadscore.attach_activities('activities', 'lead_id', 'kind', 'occurred_at', account_column => 'campaign')});
+	$node->safe_psql($db, q{SELECT leadscore.attach_leads('contacts', 'id', account_column => 'company')});
 	$node->safe_psql($db, expected_view_sql(\@rules));
 	is( $node->safe_psql($db,
 			q{SELECT atttypid::regtype FROM pg_attribute WHERE attrelid = 'leadscore.lead_scores'::regclass AND attname = 'lead_id'}
