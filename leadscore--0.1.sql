@@ -185,7 +185,7 @@ CREATE TABLE leadscore.models (
 	fit_min_grade leadscore.grade NOT NULL,  -- fit_priority: at least this grade, score below MQL
 	active boolean NOT NULL DEFAULT true,    -- false: a shadow model (no events, no NOTIFY)
 	account_threshold float8,                -- accounts at or above it are hot; NULL: no account status
-	epoch timestamptz NOT NULL,              -- the decay epoch E (DESIGN.md §2)
+	epoch timestamptz NOT NULL,              -- the decay epoch E (DESIGN.md §2): creation time, moved by tick()'s re-base
 	version integer NOT NULL DEFAULT 1,      -- bumped by every rule change
 	created_at timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
@@ -552,7 +552,7 @@ BEGIN
 		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, active, account_threshold, epoch)
 	VALUES (name, half_life, mql_threshold, sql_threshold, sql_min_grade, coalesce(stages, '{}'),
 		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, coalesce(active, true),
-		account_threshold, date_trunc('day', now()))
+		account_threshold, date_trunc('second', now()))
 	RETURNING id INTO new_id;
 	PERFORM leadscore._invalidate();
 	RETURN new_id;

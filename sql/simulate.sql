@@ -20,7 +20,7 @@ SELECT leadscore.add_rule('m', 'blog_read', 5, stage => 'awareness', max_count =
 SELECT leadscore.add_rule('m', 'unsubscribe', -40);
 
 -- Would our ideal customer, with medium activity, reach SQL?
-SELECT s->>'score' AS score, s->>'grade' AS grade, s->>'stage' AS stage, s->>'status' AS status,
+SELECT round((s->>'score')::numeric, 6) AS score, s->>'grade' AS grade, s->>'stage' AS stage, s->>'status' AS status,
 	s->>'fit_priority' AS fit, s->>'activities' AS activities
 FROM leadscore.simulate('m', '{
 	"attrs": {"job_title": "CFO", "employees": 500},
