@@ -2,7 +2,7 @@
 # fresh Debian 12 machine lacks, build and install the extension, and run a
 # throw-away PostgreSQL 15 cluster as an unprivileged user.  Source it.
 
-LEADSCORE_PG_BIN=/usr/lib/postgresql/15/bin
+LEADSCORE_PG_BIN=${LEADSCORE_PG_BIN:-/usr/lib/postgresql/15/bin}
 LEADSCORE_PACKAGES=(
 	postgresql-15 postgresql-server-dev-15 postgresql-15-cron libre2-dev
 	build-essential cmake pkg-config clang libclang-rt-14-dev
