@@ -1,5 +1,6 @@
 // Grading whole lead tables.  See lead_grades.hpp.
 #include "pg/lead_grades.hpp"
+#include "pg/consistent_reads.hpp"
 
 #include "pg/datum_value.hpp"
 #include "pg/guard.hpp"
@@ -42,7 +43,7 @@ void ScanTable(const LeadPlan &plan, std::size_t profile,
 	MemoryContext row_context = CallPg([] {
 		return AllocSetContextCreate(CurrentMemoryContext, "leadscore lead grades", ALLOCSET_DEFAULT_SIZES);
 	});
-	Portal portal = CallPg([&] { return SPI_cursor_open_with_args(nullptr, sql.c_str(), 0, nullptr, nullptr, nullptr, false, 0); });
+	Portal portal = CallPg([&] { return SPI_cursor_open_with_args(nullptr, sql.c_str(), 0, nullptr, nullptr, nullptr, ReadOnlyScans(), 0); });
 	for (;;) {
 		SPITupleTable *batch = CallPg([&] {
 			SPI_cursor_fetch(portal, true, kFetchRows);

@@ -5,6 +5,7 @@
 // several, every lead of the union is recomputed from per-lead queries of
 // each table (an index on each table's lead column keeps that fast).
 #include "pg/fmgr_args.hpp"
+#include "pg/consistent_reads.hpp"
 #include "pg/guard.hpp"
 #include "pg/lead_history.hpp"
 #include "pg/lead_key.hpp"
@@ -306,6 +307,7 @@ Datum leadscore_verify(PG_FUNCTION_ARGS) {
 	return Guarded([&] {
 		std::string name = all ? std::string() : TextArg(fcinfo, 0);
 		KeyType kt = BeginEngineCall();
+		ConsistentReads one_snapshot;
 		std::vector<Difference> differences;
 		if (kt.oid != InvalidOid) {
 			std::vector<std::int32_t> ids = ModelIds(name, all);

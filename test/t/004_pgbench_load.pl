@@ -113,8 +113,22 @@ ok($plain->{ok}, 'baseline pgbench run succeeds') or diag($plain->{out} . $plain
 
 # The scored run alone (what the triggers cost), then with tick() in a
 # loop and a rescore() halfway (rescore() blocks writers while it runs).
+# Meanwhile verify() runs again and again under READ COMMITTED: it reads
+# with one snapshot, so rows committed while it runs are no difference.
+my @verifier = ('\\pset tuples_only on');
+push @verifier, q{SELECT 'verify ' || count(*) FROM leadscore.verify();}, 'SELECT pg_sleep(0.2);' for 1 .. $seconds * 2;
+PostgreSQL::Test::Utils::append_to_file($node->basedir . '/verifier.sql', join("\n", @verifier) . "\n");
+my ($verify_out, $verify_err) = ('', '');
+my $verifier = IPC::Run::start(
+	[ 'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', $node->host, '-p', $node->port, '-d', 'postgres',
+		'-f', $node->basedir . '/verifier.sql' ],
+	'>', \$verify_out, '2>', \$verify_err);
 my $alone = pgbench('crm_scored');
 ok($alone->{ok}, 'scored pgbench run succeeds') or diag($alone->{out} . $alone->{err});
+$verifier->finish;
+my @verified = $verify_out =~ /verify (\d+)/g;
+cmp_ok(scalar @verified, '>', 0, 'verify() ran during the load') or diag($verify_err);
+is(join(',', grep { $_ != 0 } @verified), '', 'and reported no difference while writers committed');
 
 my @ticker = ('\\o /dev/null');
 push @ticker, 'SELECT leadscore.tick();', 'SELECT pg_sleep(0.05);' for 1 .. int($seconds * 15);
