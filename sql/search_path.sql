@@ -111,7 +111,7 @@ SELECT leadscore.create_grade_profile('icp') > 0 AS ok;
 SELECT leadscore.add_criterion('icp', 'job_title ~* ''head''', 3, 'head of') > 0 AS ok;
 SELECT leadscore.add_criterion('icp', 'job_title = ''Intern''', -2) > 0 AS ok;
 SELECT leadscore.remove_criterion(c.id) FROM leadscore.grade_criteria c WHERE c.steps OPERATOR(pg_catalog.=) -2;
-SELECT leadscore.create_model('m', half_life => '7 days', grade_profile => 'icp', sql_min_grade => 'C') > 0 AS ok;
+SELECT leadscore.create_model('m', half_life => '7 days', sql_threshold => 70, grade_profile => 'icp', sql_min_grade => 'C') > 0 AS ok;
 SELECT leadscore.create_model('flat', half_life => NULL) > 0 AS ok;
 SELECT leadscore.add_rule('m', 'demo_request', 60, stage => 'decision', max_count => 1) > 0 AS ok;
 SELECT leadscore.add_rule('m', 'page_view', 20, stage => 'consideration', condition => 'url LIKE ''/pricing%''',
@@ -156,6 +156,9 @@ TRUNCATE sp_crm.activities;
 ROLLBACK;
 DELETE FROM sp_crm.contacts WHERE id OPERATOR(pg_catalog.=) 'a';
 RESET ROLE;
+-- (a handoff to sales was notified from the trigger: pg_notify ran, not a trap)
+SELECT count(*) > 0 AS handoffs_notified FROM leadscore.events
+WHERE to_value OPERATOR(pg_catalog.=) 'sql' AND notified_at IS NOT NULL;
 
 ------------------------------------------------------------------------
 -- Reader functions and views, as a superuser (the usual victim of a
