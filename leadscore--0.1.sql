@@ -702,9 +702,11 @@ BEGIN
 	IF current IS NULL THEN
 		EXECUTE format('UPDATE leadscore.settings SET %I = $1', kind || '_key_type') USING wanted;
 		PERFORM leadscore._drop_views();
+		-- Rows are already there only when pg_restore loaded them before
+		-- the key type was fixed again (as text): they convert.
 		FOREACH c IN ARRAY columns LOOP
-			EXECUTE format('ALTER TABLE leadscore.%I ALTER COLUMN %I TYPE %s USING NULL',
-				split_part(c, '.', 1), split_part(c, '.', 2), wanted);
+			EXECUTE format('ALTER TABLE leadscore.%I ALTER COLUMN %I TYPE %s USING %I::text::%s',
+				split_part(c, '.', 1), split_part(c, '.', 2), wanted, split_part(c, '.', 2), wanted);
 		END LOOP;
 		PERFORM leadscore._create_views(true);
 	ELSIF current <> wanted THEN

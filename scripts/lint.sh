@@ -48,5 +48,15 @@ for f in leadscore--*.sql; do
 	grep -nE 'CREATE[A-Z ]* public\.' "$f" && fail "$f creates an object in public"
 done
 
+# The newest upgrade script leads to default_version and re-applies the
+# privilege rule to every member (README.md, "Privileges and roles").
+newest=$(ls leadscore--*--*.sql 2>/dev/null | sort -V | tail -1)
+if [ -n "$newest" ]; then
+	target=$(sed -E 's/^leadscore--.*--(.*)\.sql$/\1/' <<<"$newest")
+	default=$(sed -nE "s/^default_version = '(.*)'$/\1/p" leadscore.control)
+	[ "$target" = "$default" ] || fail "default_version is $default, but the newest upgrade script is $newest"
+	grep -q '^-- The privilege rule' "$newest" || fail "$newest does not end with the privilege rule block"
+fi
+
 [ $status -eq 0 ] && echo "lint: ok"
 exit $status

@@ -22,7 +22,7 @@ WHERE d.refclassid = 'pg_extension'::regclass
   AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'leadscore')
   AND d.deptype = 'e'
 GROUP BY 1, 2
-ORDER BY 1::text, 2;
+ORDER BY classid::regclass::text, 2;
 
 -- Nothing in public.
 SELECT count(*) AS objects_in_public

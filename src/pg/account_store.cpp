@@ -1,6 +1,7 @@
 // Account state.  See account_store.hpp.
 #include "pg/account_store.hpp"
 
+#include "pg/consistent_reads.hpp"
 #include "pg/datum_value.hpp"
 #include "pg/guard.hpp"
 #include "pg/lead_key.hpp"
@@ -264,7 +265,7 @@ void ForEachLeadShare(const KeyType &akt, const core::ModelSpec &model,
 		    nullptr,
 		    "SELECT la.account_id, s.stored, s.stage_stored, s.activity_count FROM leadscore.lead_state s"
 		    " JOIN leadscore.lead_accounts la ON la.lead_id = s.lead_id WHERE s.model_id = $1 ORDER BY la.account_id",
-		    1, types, values, nullptr, false, 0);
+		    1, types, values, nullptr, ReadOnlyScans(), 0);
 	});
 	for (;;) {
 		CallPg([&] { SPI_cursor_fetch(portal, true, static_cast<long>(kBatch)); });

@@ -16,6 +16,7 @@ extern "C" {
 #include "core/condition.hpp"
 #include "core/scoring_model.hpp"
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,17 @@ Datum leadscore_check_model(PG_FUNCTION_ARGS) {
 	return Guarded([&] {
 		leadscore::core::ModelSpec spec;
 		spec.name = TextArg(fcinfo, 0);
+		// A NULL float8 argument reads as 0 and NaN means "none" to the
+		// core: both are rejected here, where the setting has a name.
+		const char *required[] = {nullptr, nullptr, "mql_threshold", "sql_threshold", nullptr, "stage_min_points"};
+		for (int i = 2; i <= 5; i++)
+			if (required[i] != nullptr && PG_ARGISNULL(i))
+				throw leadscore::core::Error(leadscore::core::ErrorKind::InvalidValue,
+				                             std::string(required[i]) + " of model \"" + spec.name + "\" must not be NULL");
+		if (!PG_ARGISNULL(6) && std::isnan(PG_GETARG_FLOAT8(6)))
+			throw leadscore::core::Error(leadscore::core::ErrorKind::InvalidValue,
+			                             "max_score of model \"" + spec.name + "\" must be a finite number, not NaN",
+			                             {}, "Use NULL for a model whose scores have no maximum.");
 		spec.half_life_us = PG_ARGISNULL(1) ? 0 : IntervalUs(PG_GETARG_INTERVAL_P(1));
 		bool negative_half_life = !PG_ARGISNULL(1) && spec.half_life_us <= 0;
 		spec.mql_threshold = PG_GETARG_FLOAT8(2);
@@ -73,6 +85,11 @@ Datum leadscore_check_rule(PG_FUNCTION_ARGS) {
 		model.name = TextArg(fcinfo, 0);
 		model.stages = TextArrayArg(fcinfo, 1);
 		std::vector<std::string> names = TextArrayArg(fcinfo, 2);
+		if (PG_ARGISNULL(4))
+			throw leadscore::core::Error(leadscore::core::ErrorKind::InvalidValue,
+			                             "activity_type of a rule must not be NULL");
+		if (PG_ARGISNULL(5))
+			throw leadscore::core::Error(leadscore::core::ErrorKind::InvalidValue, "points of a rule must not be NULL");
 		std::string name = TextArg(fcinfo, 3), type = TextArg(fcinfo, 4);
 		double points = PG_GETARG_FLOAT8(5);
 		bool has_stage = !PG_ARGISNULL(6), has_condition = !PG_ARGISNULL(7);

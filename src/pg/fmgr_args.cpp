@@ -3,6 +3,8 @@
 
 #include "pg/guard.hpp"
 
+#include "core/error.hpp"
+
 extern "C" {
 #include "catalog/pg_type.h"
 #include "utils/array.h"
@@ -11,7 +13,21 @@ extern "C" {
 
 namespace leadscore::pg {
 
+namespace {
+
+// Reading a NULL argument as a value dereferences a null pointer: the
+// callers check the NULLs they expect with a message of their own, and
+// this catches the ones they do not (add_rule with a NULL activity type
+// crashed the backend).
+void RequireNotNull(FunctionCallInfo fcinfo, int n) {
+	if (PG_ARGISNULL(n))
+		throw core::Error(core::ErrorKind::InvalidValue, "argument " + std::to_string(n + 1) + " must not be NULL");
+}
+
+} // namespace
+
 std::string TextArg(FunctionCallInfo fcinfo, int n) {
+	RequireNotNull(fcinfo, n);
 	text *t = CallPg([&] { return PG_GETARG_TEXT_PP(n); });
 	return std::string(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
 }
@@ -20,6 +36,7 @@ std::vector<std::string> TextArrayArg(FunctionCallInfo fcinfo, int n) {
 	Datum *elems = nullptr;
 	bool *nulls = nullptr;
 	int count = 0;
+	RequireNotNull(fcinfo, n);
 	CallPg([&] {
 		deconstruct_array(PG_GETARG_ARRAYTYPE_P(n), TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &count);
 	});

@@ -9,6 +9,7 @@
 
 namespace leadscore::pg {
 
+// A NULL argument raises 22023 ("argument N must not be NULL").
 std::string TextArg(FunctionCallInfo fcinfo, int n);
 
 // NULL elements become empty strings (which the core rejects as names).

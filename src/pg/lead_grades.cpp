@@ -1,5 +1,6 @@
 // Grading whole lead tables.  See lead_grades.hpp.
 #include "pg/lead_grades.hpp"
+#include "pg/consistent_reads.hpp"
 
 #include "pg/datum_value.hpp"
 #include "pg/guard.hpp"
@@ -40,7 +41,7 @@ LeadRow *Convert(const LeadPlan &plan, HeapTuple tuple, TupleDesc desc) {
 void ScanTable(const LeadPlan &plan, std::size_t profile, std::vector<std::size_t> *matched,
                const std::function<void(Datum key, core::GradeRank grade)> &visit) {
 	std::string sql = "SELECT * FROM " + plan.table.name;
-	Portal portal = CallPg([&] { return SPI_cursor_open_with_args(nullptr, sql.c_str(), 0, nullptr, nullptr, nullptr, false, 0); });
+	Portal portal = CallPg([&] { return SPI_cursor_open_with_args(nullptr, sql.c_str(), 0, nullptr, nullptr, nullptr, ReadOnlyScans(), 0); });
 	ForEachCursorRow(
 	    portal, [&](HeapTuple tuple, TupleDesc desc) { return Convert(plan, tuple, desc); },
 	    [&](const LeadRow &row) {

@@ -1,5 +1,6 @@
 // Reading activity history back from the CRM's tables.
 #include "pg/lead_history.hpp"
+#include "pg/consistent_reads.hpp"
 
 #include "pg/datum_value.hpp"
 #include "pg/guard.hpp"
@@ -66,7 +67,7 @@ void ScanHistory(const ActivityTable &t, const KeyType &kt, const Datum *key,
 	Portal portal = CallPg([&] {
 		Oid types[1] = {key_type};
 		Datum values[1] = {key_value};
-		return SPI_cursor_open_with_args(nullptr, sql.c_str(), key ? 1 : 0, types, values, nullptr, false, 0);
+		return SPI_cursor_open_with_args(nullptr, sql.c_str(), key ? 1 : 0, types, values, nullptr, ReadOnlyScans(), 0);
 	});
 	ForEachCursorRow(
 	    portal, [&](HeapTuple tuple, TupleDesc desc) { return Convert(t, tuple, desc); },

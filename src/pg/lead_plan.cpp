@@ -26,7 +26,10 @@ bool stale = true;
 Oid models_relid = InvalidOid;
 
 void OnRelcacheInvalidation(Datum, Oid relid) {
-	if (relid == InvalidOid || relid == models_relid)
+	// An attached lead table's own invalidation counts too: ALTER TABLE may
+	// have moved or retyped the columns the plan reads as raw Datums.
+	// (Rare enough on lead tables to rebuild every plan.)
+	if (relid == InvalidOid || relid == models_relid || (plans != nullptr && plans->count(relid) != 0))
 		stale = true;
 }
 

@@ -1,5 +1,6 @@
 // Lifecycle rebuild and checks.  See lifecycle_rescore.hpp.
 #include "pg/lifecycle_rescore.hpp"
+#include "pg/consistent_reads.hpp"
 
 #include "pg/guard.hpp"
 #include "pg/lead_grades.hpp"
@@ -65,7 +66,8 @@ std::optional<core::GradeRank> GradeOf(const GradeMap &grades, const KeyType &kt
 }
 
 // Visits every row of the model in key order, in batches read by a cursor.
-// Not read-only: the cursor must see the scores rescore() just wrote.
+// Not read-only for rescore(): the cursor must see the scores it just wrote
+// (verify() reads with its statement's snapshot: consistent_reads.hpp).
 void ForEachRowBatch(const core::ModelSpec &model, const std::function<void(std::vector<LifecycleLead> &)> &visit) {
 	std::int32_t model_id = model.id;
 	Portal portal = CallPg([&] {
@@ -74,7 +76,7 @@ void ForEachRowBatch(const core::ModelSpec &model, const std::function<void(std:
 		return SPI_cursor_open_with_args(nullptr,
 		                                 "SELECT lead_id, stored, stage_stored, activity_count, " LEADSCORE_LIFECYCLE_COLUMNS
 		                                 " FROM leadscore.lead_state WHERE model_id = $1 ORDER BY lead_id",
-		                                 1, types, values, nullptr, false, 0);
+		                                 1, types, values, nullptr, ReadOnlyScans(), 0);
 	});
 	for (;;) {
 		CallPg([&] { SPI_cursor_fetch(portal, true, static_cast<long>(kBatch)); });

@@ -1,6 +1,7 @@
 // The configuration tables in the core's terms.
 #include "pg/model_catalog.hpp"
 
+#include "pg/column_check.hpp"
 #include "pg/datum_value.hpp"
 #include "pg/guard.hpp"
 #include "pg/spi_query.hpp"
@@ -120,11 +121,13 @@ ActivityTable TableFromRow(const TextRow &r) {
 	t.type = ColumnIndex(t, r[3]);
 	t.time = ColumnIndex(t, r[4]);
 	t.account = ColumnIndex(t, r[5]);
+	CheckAttachedColumns(t, r[6] ? static_cast<Oid>(ToInt(r[6])) : InvalidOid);
 	return t;
 }
 
 std::string Attachments(const char *kind) {
-	return std::string("SELECT tbl::oid, tbl::text, lead_column, type_column, time_column, account_column"
+	return std::string("SELECT tbl::oid, tbl::text, lead_column, type_column, time_column, account_column,"
+	                   " (SELECT s.lead_key_type::pg_catalog.oid FROM leadscore.settings s)"
 	                   " FROM leadscore.attachments WHERE kind = '") +
 	       kind + "'";
 }

@@ -6,6 +6,7 @@
 // each table (an index on each table's lead column keeps that fast).
 #include "pg/account_store.hpp"
 #include "pg/fmgr_args.hpp"
+#include "pg/consistent_reads.hpp"
 #include "pg/guard.hpp"
 #include "pg/lead_history.hpp"
 #include "pg/lead_key.hpp"
@@ -311,6 +312,7 @@ Datum leadscore_verify(PG_FUNCTION_ARGS) {
 	return Guarded([&] {
 		std::string name = all ? std::string() : TextArg(fcinfo, 0);
 		KeyType kt = BeginEngineCall();
+		ConsistentReads one_snapshot;
 		std::vector<Difference> differences;
 		if (kt.oid != InvalidOid) {
 			std::vector<std::int32_t> ids = ModelIds(name, all);

@@ -11,18 +11,38 @@ extern "C" {
 #include "utils/lsyscache.h"
 }
 
+#include <iterator>
+
 namespace leadscore::pg {
 namespace {
 
+// A table's plan (nullptr: the table has no activity attachment) and
+// whether an invalidation of the table arrived since it was built.
+struct CachedPlan {
+	std::unique_ptr<TablePlan> plan;
+	bool stale = false;
+};
+
 // Created on first use, never at load time (CONVENTIONS.md §4.7).
-std::unordered_map<Oid, std::unique_ptr<TablePlan>> *plans = nullptr;
+std::unordered_map<Oid, CachedPlan> *plans = nullptr;
 bool plans_stale = false;
 Oid models_relid = InvalidOid;
 
 void OnRelcacheInvalidation(Datum, Oid relid) {
 	// No allocation or error here: just note it.
-	if (relid == InvalidOid || relid == models_relid)
+	if (relid == InvalidOid || relid == models_relid) {
 		plans_stale = true;
+		return;
+	}
+	// An attached table's own invalidation (ALTER TABLE, but also ANALYZE)
+	// makes its plan stale: the plan reads columns as raw Datums of the
+	// types they had, and a retyped column read as its old type crashed
+	// the backend.
+	if (plans != nullptr) {
+		auto it = plans->find(relid);
+		if (it != plans->end())
+			it->second.stale = true;
+	}
 }
 
 Oid ModelsRelid() {
@@ -58,12 +78,15 @@ std::vector<core::CompiledModel> CompileModels(const std::vector<core::ModelSpec
 
 void RefreshPlans() {
 	if (plans == nullptr)
-		plans = new std::unordered_map<Oid, std::unique_ptr<TablePlan>>();
+		plans = new std::unordered_map<Oid, CachedPlan>();
 	if (plans_stale || models_relid == InvalidOid) {
 		plans->clear();
 		plans_stale = false;
 		models_relid = ModelsRelid();
+		return;
 	}
+	for (auto it = plans->begin(); it != plans->end();)
+		it = it->second.stale ? plans->erase(it) : std::next(it);
 }
 
 TablePlan *GetTablePlan(Oid relid) {
@@ -71,8 +94,8 @@ TablePlan *GetTablePlan(Oid relid) {
 		RefreshPlans();
 	auto it = plans->find(relid);
 	if (it == plans->end())
-		it = plans->emplace(relid, BuildPlan(relid)).first;
-	return it->second.get();
+		it = plans->emplace(relid, CachedPlan{BuildPlan(relid), false}).first;
+	return it->second.plan.get();
 }
 
 KeyType BeginEngineCall() {

@@ -18,6 +18,7 @@
 #include "pg/table_plan.hpp"
 
 extern "C" {
+#include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -59,10 +60,22 @@ void EndTick(std::int64_t now) {
 // the moment it takes (their plans hold the old epoch); it happens once in
 // 512 half-lives.  Runs after the due leads are reported, so every record
 // that decay could change is current at the new epoch.
-void RebaseModels(std::int64_t now) {
+//
+// Never far past the clock: tick(now) with a `now` years ahead (a
+// backtest, a typo) once moved the epoch there, and from then on every read
+// of a score at the real time computed 2^((clock - epoch)/h) for a hugely
+// negative exponent: lead_scores failed with "value out of range:
+// underflow" for every lead until the clock caught up.  An epoch at most
+// kRebaseExponent half-lives ahead of the clock keeps that weight >= 2^-512.
+void RebaseModels(std::int64_t tick_now) {
 	constexpr std::int64_t kSecond = 1'000'000;
+	const double clock = static_cast<double>(TimestampToUnixUs(GetCurrentTransactionStartTimestamp()));
 	for (const core::ModelSpec &m : LoadModels()) {
 		core::Decay decay(m.half_life_us, m.epoch_us);
+		if (!decay.decays())
+			continue;
+		double limit = clock + core::kRebaseExponent * decay.half_life_us();
+		std::int64_t now = static_cast<double>(tick_now) < limit ? tick_now : static_cast<std::int64_t>(limit);
 		if (!decay.NeedsRebase(now))
 			continue;
 		std::int64_t epoch = now - ((now % kSecond) + kSecond) % kSecond;
