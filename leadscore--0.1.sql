@@ -865,13 +865,16 @@ BEGIN
 	FOR a IN SELECT * FROM leadscore.attachments WHERE account_column IS NOT NULL
 		ORDER BY kind = 'activities', tbl::oid LOOP
 		IF a.kind = 'leads' THEN
+			-- Keys over 1 kB are bad data (src/pg/lead_key.hpp).
 			EXECUTE format('INSERT INTO leadscore.lead_accounts (lead_id, account_id, source)'
-				' SELECT t.%I, t.%I, ''leads'' FROM %s t WHERE t.%I IS NOT NULL AND t.%I IS NOT NULL'
+				' SELECT t.%I, t.%I, ''leads'' FROM %s t WHERE octet_length(t.%I::text) <= 1024'
+				' AND octet_length(t.%I::text) <= 1024'
 				' ON CONFLICT (lead_id) DO UPDATE SET account_id = excluded.account_id, source = ''leads''',
 				a.lead_column, a.account_column, a.tbl, a.lead_column, a.account_column);
 		ELSE
 			EXECUTE format('INSERT INTO leadscore.lead_accounts (lead_id, account_id)'
-				' SELECT DISTINCT ON (t.%I) t.%I, t.%I FROM %s t WHERE t.%I IS NOT NULL AND t.%I IS NOT NULL'
+				' SELECT DISTINCT ON (t.%I) t.%I, t.%I FROM %s t WHERE octet_length(t.%I::text) <= 1024'
+				' AND octet_length(t.%I::text) <= 1024'
 				' ORDER BY t.%I, t.%I ON CONFLICT DO NOTHING',
 				a.lead_column, a.lead_column, a.account_column, a.tbl, a.lead_column, a.account_column,
 				a.lead_column, a.time_column);
@@ -1245,7 +1248,7 @@ CREATE FUNCTION leadscore.calibrate(model text, since timestamptz, until timesta
 		converted bigint, conversion_rate float8, base_rate float8, lift float8, lift_low float8,
 		lift_high float8, low_confidence boolean, suggested_points float8, points_per_doubling float8,
 		current_steps integer, suggested_steps integer, steps_per_doubling float8)
-	AS 'MODULE_PATHNAME', 'leadscore_calibrate' LANGUAGE C
+	AS 'MODULE_PATHNAME', 'leadscore_calibrate' LANGUAGE C STABLE
 	SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION leadscore.calibrate(text, timestamptz, timestamptz, interval, integer) IS
 	'per activity type, rule and grade criterion: leads active in [since, until) before converting, their conversion rate, lift with a 95 % Wilson interval, suggested points or steps';
@@ -1255,7 +1258,7 @@ CREATE FUNCTION leadscore.evaluate(model text, as_of timestamptz, horizon interv
 	RETURNS TABLE (scope text, source text, segment text, threshold float8, leads bigint, converted bigint,
 		conversion_rate float8, lift float8, "precision" float8, recall float8, roc_auc float8,
 		avg_deal_value float8, median_days_to_convert float8)
-	AS 'MODULE_PATHNAME', 'leadscore_evaluate' LANGUAGE C
+	AS 'MODULE_PATHNAME', 'leadscore_evaluate' LANGUAGE C STABLE
 	SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION leadscore.evaluate(text, timestamptz, interval, name, regclass) IS
 	'scores as they stood at as_of against conversions in (as_of, as_of + horizon]: rates above/below MQL and SQL (with today''s grade against sql_min_grade), lift, precision, recall, ROC AUC, deal value, days; per lead source too';
@@ -1264,7 +1267,7 @@ CREATE FUNCTION leadscore.evaluate_leads(model text, as_of timestamptz, horizon 
 		source_column name DEFAULT NULL, source_table regclass DEFAULT NULL)
 	RETURNS TABLE (lead_id text, source text, score float8, status text, converted boolean,
 		converted_at timestamptz, days_to_convert float8, deal_value float8, grade leadscore.grade)
-	AS 'MODULE_PATHNAME', 'leadscore_evaluate_leads' LANGUAGE C
+	AS 'MODULE_PATHNAME', 'leadscore_evaluate_leads' LANGUAGE C STABLE
 	SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION leadscore.evaluate_leads(text, timestamptz, interval, name, regclass) IS
 	'the per-lead rows behind evaluate(): score and status at as_of (sql also needs today''s grade), converted in the horizon or not';

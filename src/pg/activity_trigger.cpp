@@ -82,7 +82,8 @@ void ReadRows(TablePlan *tp, const KeyType &kt, Tuplestorestate *store, TupleDes
 		Datum type = slot_getattr(slot, t.attnums[t.type], &type_null);
 		Datum time = slot_getattr(slot, t.attnums[t.time], &time_null);
 		std::int64_t at;
-		if (lead_null || type_null || time_null || !TimeDatumToUnixUs(time, t.types[t.time], &at)) {
+		if (lead_null || type_null || time_null || !TimeDatumToUnixUs(time, t.types[t.time], &at) ||
+		    KeyTooLong(lead, t.types[t.lead])) {
 			counts->skipped++;
 			MemoryContextSwitchTo(outer);
 			continue;
@@ -97,7 +98,7 @@ void ReadRows(TablePlan *tp, const KeyType &kt, Tuplestorestate *store, TupleDes
 		Datum account = t.account >= 0 ? slot_getattr(slot, t.attnums[t.account], &account_null) : Datum(0);
 		MemoryContextSwitchTo(outer);
 		std::uint32_t lead_index = tp->leads.Intern(kt, lead, t.types[t.lead]);
-		if (!account_null && change == core::RowChange::Inserted)
+		if (!account_null && change == core::RowChange::Inserted && !KeyTooLong(account, t.types[t.account]))
 			NoteAccount(tp, lead_index, account, at);
 		tp->batch->Add(lead_index, type_value.text, at, tp->row.data(), change);
 	}

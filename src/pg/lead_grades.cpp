@@ -4,6 +4,7 @@
 
 #include "pg/datum_value.hpp"
 #include "pg/guard.hpp"
+#include "pg/lead_key.hpp"
 #include "pg/lead_plan.hpp"
 #include "pg/spi_cursor.hpp"
 
@@ -28,6 +29,9 @@ LeadRow *Convert(const LeadPlan &plan, HeapTuple tuple, TupleDesc desc) {
 	auto *row = static_cast<LeadRow *>(palloc0(sizeof(LeadRow)));
 	row->values = static_cast<core::Value *>(palloc0(sizeof(core::Value) * (t.schema.size() + 1)));
 	row->key = SPI_getbinval(tuple, desc, t.attnums[static_cast<std::size_t>(t.lead)], &row->key_null);
+	// An over-long key is bad data, skipped as the trigger skips it.
+	if (!row->key_null && KeyTooLong(row->key, plan.key_type.oid))
+		row->key_null = true;
 	for (std::size_t c : plan.columns_used) {
 		bool isnull;
 		Datum v = SPI_getbinval(tuple, desc, t.attnums[c], &isnull);

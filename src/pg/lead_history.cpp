@@ -4,6 +4,7 @@
 
 #include "pg/datum_value.hpp"
 #include "pg/guard.hpp"
+#include "pg/lead_key.hpp"
 #include "pg/spi_cursor.hpp"
 #include "pg/table_plan.hpp"
 
@@ -35,7 +36,8 @@ ConvertedRow *Convert(const ActivityTable &t, HeapTuple tuple, TupleDesc desc) {
 	row->key = SPI_getbinval(tuple, desc, t.attnums[t.lead], &lead_null);
 	Datum type = SPI_getbinval(tuple, desc, t.attnums[t.type], &type_null);
 	Datum time = SPI_getbinval(tuple, desc, t.attnums[t.time], &time_null);
-	if (lead_null || type_null || time_null || !TimeDatumToUnixUs(time, t.types[t.time], &row->at))
+	if (lead_null || type_null || time_null || !TimeDatumToUnixUs(time, t.types[t.time], &row->at) ||
+	    KeyTooLong(row->key, t.types[t.lead]))
 		return row;
 	row->type = DatumToValue(type, t.types[t.type]);
 	for (std::size_t c = 0; c < t.schema.size(); c++) {

@@ -3,6 +3,7 @@
 
 extern "C" {
 #include "catalog/pg_type.h"
+#include "access/detoast.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
@@ -13,6 +14,12 @@ extern "C" {
 #include <cstring>
 
 namespace leadscore::pg {
+
+bool KeyTooLong(Datum key, Oid type) {
+	if (type != TEXTOID && type != VARCHAROID && type != BPCHAROID)
+		return false;
+	return toast_raw_datum_size(key) - VARHDRSZ > kMaxKeyBytes;
+}
 
 char *KeyText(Datum key, Oid type) {
 	Oid output;

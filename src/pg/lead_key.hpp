@@ -19,6 +19,15 @@ void AppendKeyBytes(Datum key, Oid type, std::string *out);
 // A copy of `key` in the current memory context.
 Datum CopyKey(Datum key, const KeyType &kt);
 
+// Lead and account keys longer than this (text keys; bytes, before any
+// compression) are bad data: skipped and counted like a NULL key.  A btree
+// entry holds at most about 2.7 kB, so a longer key could not be stored in
+// the state tables' primary keys and would fail the CRM's statement.
+constexpr std::size_t kMaxKeyBytes = 1024;
+
+// True when `key` (of `type`) is longer than kMaxKeyBytes.
+bool KeyTooLong(Datum key, Oid type);
+
 // The key as text (its type's output function), palloc'd.
 char *KeyText(Datum key, Oid type);
 

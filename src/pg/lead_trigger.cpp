@@ -98,7 +98,7 @@ void ReadLeads(const LeadPlan &plan, Tuplestorestate *store, TupleDesc desc, boo
 	});
 	std::string bytes;
 	while (ConvertedLead *row = CallPg([&] { return NextLead(plan, store, slot, row_context); })) {
-		if (row->key_null) {
+		if (row->key_null || CallPg([&] { return KeyTooLong(row->key, plan.key_type.oid); })) {
 			(*skipped)++;
 			continue;
 		}
@@ -107,7 +107,8 @@ void ReadLeads(const LeadPlan &plan, Tuplestorestate *store, TupleDesc desc, boo
 		LeadChange &change = (*changes)[bytes];
 		change.key = row->key;
 		change.present = present;
-		change.has_account = present && !row->account_null;
+		change.has_account = present && !row->account_null &&
+		                     !CallPg([&] { return KeyTooLong(row->account, plan.table.types[static_cast<std::size_t>(plan.table.account)]); });
 		change.account = row->account;
 		change.grades.clear();
 		if (present)

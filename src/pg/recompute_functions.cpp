@@ -102,7 +102,8 @@ void ForEachLead(const KeyType &kt, std::int32_t model_id, const LeadDone &done)
 		sql += "SELECT " + std::string(quote_identifier(t.schema[static_cast<std::size_t>(t.lead)].name.c_str())) +
 		       "::" + std::string(format_type_be(kt.oid)) + " AS k FROM " + t.name;
 	}
-	sql += ") leads WHERE k IS NOT NULL";
+	// Keys over 1 kB are bad data, skipped as the triggers skip them (lead_key.hpp).
+	sql += ") leads WHERE k IS NOT NULL AND pg_catalog.octet_length(k::pg_catalog.text) <= " + std::to_string(kMaxKeyBytes);
 	const core::CompiledModel &model = *ModelOf(tables[0], model_id);
 	SPITupleTable *leads = CallPg([&] {
 		if (SPI_execute(sql.c_str(), true, 0) != SPI_OK_SELECT)
