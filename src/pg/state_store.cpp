@@ -1,6 +1,7 @@
 // Prepared statements over leadscore.lead_state.
 #include "pg/state_store.hpp"
 
+#include <cstring>
 #include <initializer_list>
 
 extern "C" {
@@ -8,6 +9,7 @@ extern "C" {
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/array.h"
+#include "nodes/params.h"
 #include "utils/lsyscache.h"
 }
 
@@ -70,10 +72,14 @@ struct Plans {
 };
 Plans plans;
 
-// Array statements that read lead_state are planned for each call
-// (CURSOR_OPT_CUSTOM_PLAN): a generic plan made while lead_state was small
-// reads every lead of the model for `lead_id = ANY($2)`, and the backend
-// would keep it.
+// Plans and parameters of batch statements.  Those that look rows up in
+// lead_state (lock, write) are planned for each call (CURSOR_OPT_CUSTOM_PLAN):
+// a generic plan made while lead_state was small reads every lead of the
+// model, and the backend would keep it.  Those that only insert have one
+// sensible plan and keep it (CURSOR_OPT_GENERIC_PLAN).  Either way the
+// arrays are not folded into the plan (ExecuteBatch): a custom plan then
+// copies no 100,000-element array around, and estimates the batch at a few
+// rows, so it looks each lead up by the primary key, right for any batch.
 SPIPlanPtr Prepare(const char *sql, int nargs, Oid *types, int options = 0) {
 	SPIPlanPtr plan = SPI_prepare_cursor(sql, nargs, types, options);
 	if (plan == nullptr)
@@ -97,7 +103,7 @@ SPIPlanPtr PrepareInsert(bool one, Oid *types, const char *on_conflict, const ch
 	        : psprintf("INSERT INTO leadscore.lead_state AS s (model_id, lead_id, %s) SELECT $1, u.k, %s FROM %s"
 	                   " ON CONFLICT (model_id, lead_id) DO UPDATE SET %s%s",
 	                   kStateColumns, kBatchValues, kBatchRows, on_conflict, tail);
-	return Prepare(sql, one ? kOneParams : kBatchParams, types);
+	return one ? Prepare(sql, kOneParams, types) : Prepare(sql, kBatchParams, types, CURSOR_OPT_GENERIC_PLAN);
 }
 
 // `$2::<key type>[]` in SQL text is the parameter's declared type, so the
@@ -116,8 +122,9 @@ void PreparePlans(const KeyType &kt) {
 	plans.insert = PrepareInsert(false, batch, kLockOnly, " RETURNING lead_id");
 	plans.insert_one = PrepareInsert(true, one, kLockOnly, " RETURNING lead_id");
 	plans.put = PrepareInsert(false, batch, put_set);
+	// Only for rows InsertStates locked already: no order to keep.
 	plans.lock = Prepare(psprintf("SELECT lead_id, %s FROM leadscore.lead_state"
-	                              " WHERE model_id = $1 AND lead_id = ANY ($2) ORDER BY lead_id FOR UPDATE",
+	                              " WHERE model_id = $1 AND lead_id = ANY ($2) FOR UPDATE",
 	                              kStateColumns),
 	                     2, batch, CURSOR_OPT_CUSTOM_PLAN);
 	plans.lock_one = Prepare(psprintf("SELECT lead_id, %s FROM leadscore.lead_state"
@@ -203,10 +210,30 @@ void OneParams(std::int32_t model_id, const StateColumns &s, Datum *values, char
 	nulls[6] = caps_null ? 'n' : ' ';
 }
 
-void Execute(SPIPlanPtr plan, Datum *values, const char *nulls, int expected) {
-	int rc = SPI_execute_plan(plan, values, nulls, false, 0);
+void Check(int rc, int expected) {
 	if (rc != expected)
 		elog(ERROR, "leadscore: writing lead state failed (SPI code %d)", rc);
+}
+
+void Execute(SPIPlanPtr plan, Datum *values, const char *nulls, int expected) {
+	Check(SPI_execute_plan(plan, values, nulls, false, 0), expected);
+}
+
+// A batch statement (no NULL parameters), its arrays not folded into a
+// custom plan (see Prepare).
+void ExecuteBatch(SPIPlanPtr plan, int nargs, Datum *values, int expected) {
+	ParamListInfo params = makeParamList(nargs);
+	for (int i = 0; i < nargs; i++) {
+		ParamExternData &p = params->params[i];
+		p.value = values[i];
+		p.isnull = false;
+		p.ptype = SPI_getargtypeid(plan, i);
+		p.pflags = get_element_type(p.ptype) == InvalidOid ? PARAM_FLAG_CONST : 0;
+	}
+	SPIExecuteOptions options;
+	memset(&options, 0, sizeof options);
+	options.params = params;
+	Check(SPI_execute_plan_extended(plan, &options), expected);
 }
 
 // Runs the one-lead or the batch form of a statement over `s`.
@@ -221,7 +248,7 @@ void ExecuteStates(SPIPlanPtr one, SPIPlanPtr batch, const KeyType &kt, std::int
 	}
 	Datum values[kBatchParams];
 	BatchParams(kt, model_id, s, values);
-	Execute(batch, values, nullptr, expected);
+	ExecuteBatch(batch, kBatchParams, values, expected);
 }
 
 } // namespace
@@ -259,7 +286,7 @@ void LockStates(const KeyType &kt, std::int32_t model_id, int n, Datum *keys) {
 		return;
 	}
 	Datum lock[] = {Int32GetDatum(model_id), KeyArray(kt, n, keys)};
-	Execute(plans.lock, lock, nullptr, SPI_OK_SELECT);
+	ExecuteBatch(plans.lock, 2, lock, SPI_OK_SELECT);
 }
 
 void WriteStates(const KeyType &kt, std::int32_t model_id, const StateColumns &s) {

@@ -67,9 +67,11 @@ void AddToStates(const KeyType &kt, std::int32_t model_id, const StateColumns &d
 // them); the others are locked and not changed.
 void InsertStates(const KeyType &kt, std::int32_t model_id, const StateColumns &states);
 
-// Locks the rows of the n leads that have one, in key order, and returns them
-// in SPI_tuptable: lead_id, stored, stage_stored, activity_count,
-// last_activity_at, caps.  Creates nothing.
+// Locks the rows of the n leads that have one and returns them in
+// SPI_tuptable: lead_id, stored, stage_stored, activity_count,
+// last_activity_at, caps.  Creates nothing.  n > 1 only for rows that
+// InsertStates locked already: it waits for nobody, so takes them in no
+// particular order.
 void LockStates(const KeyType &kt, std::int32_t model_id, int n, Datum *keys);
 
 // Overwrites the states of rows locked by LockStates or InsertStates.
