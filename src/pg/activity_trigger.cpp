@@ -17,6 +17,7 @@
 #include "pg/spi_query.hpp"
 #include "pg/state_store.hpp"
 #include "pg/table_plan.hpp"
+#include "pg/transition_rows.hpp"
 
 extern "C" {
 #include "commands/trigger.h"
@@ -36,57 +37,18 @@ struct StatementCounts {
 	std::int64_t skipped = 0;
 };
 
-// Reads one transition table into the batch.  PostgreSQL calls throughout:
-// see the file comment for why that is safe here.
-void ReadRows(TablePlan *tp, const KeyType &kt, Tuplestorestate *store, TupleDesc desc, core::RowChange change,
-              StatementCounts *counts) {
-	const ActivityTable &t = tp->table;
-	const auto &used = tp->plan->columns_used();
-	TupleTableSlot *slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
-	MemoryContext row_context = AllocSetContextCreate(CurrentMemoryContext, "leadscore row", ALLOCSET_SMALL_SIZES);
-	// Triggers share the tuplestore: without the rescan a second trigger
-	// on the same statement would see no rows.
-	tuplestore_rescan(store);
-	while (tuplestore_gettupleslot(store, true, false, slot)) {
-		MemoryContextReset(row_context);
-		MemoryContext outer = MemoryContextSwitchTo(row_context);
-		bool lead_null, type_null, time_null;
-		Datum lead = slot_getattr(slot, t.attnums[t.lead], &lead_null);
-		Datum type = slot_getattr(slot, t.attnums[t.type], &type_null);
-		Datum time = slot_getattr(slot, t.attnums[t.time], &time_null);
-		std::int64_t at;
-		if (lead_null || type_null || time_null || !TimeDatumToUnixUs(time, t.types[t.time], &at)) {
-			counts->skipped++;
-			MemoryContextSwitchTo(outer);
-			continue;
-		}
-		for (std::size_t c : used) {
-			bool isnull;
-			Datum v = slot_getattr(slot, t.attnums[c], &isnull);
-			tp->row[c] = isnull ? core::Value::Null() : DatumToValue(v, t.types[c]);
-		}
-		core::Value type_value = DatumToValue(type, t.types[t.type]);
-		MemoryContextSwitchTo(outer);
-		std::uint32_t lead_index = tp->leads.Intern(kt, lead, t.types[t.lead]);
-		tp->batch->Add(lead_index, type_value.text, at, tp->row.data(), change);
-	}
-	MemoryContextDelete(row_context);
-	ExecDropSingleTupleTableSlot(slot);
-}
-
 void ReadStatement(TriggerData *trigger, TablePlan *tp, const KeyType &kt, StatementCounts *counts) {
 	TupleDesc desc = RelationGetDescr(trigger->tg_relation);
 	TriggerEvent event = trigger->tg_event;
 	if (TRIGGER_FIRED_BY_DELETE(event) || TRIGGER_FIRED_BY_UPDATE(event))
-		ReadRows(tp, kt, trigger->tg_oldtable, desc, core::RowChange::Deleted, counts);
+		ReadTransitionRows(tp, kt, trigger->tg_oldtable, desc, core::RowChange::Deleted, &counts->skipped);
 	if (TRIGGER_FIRED_BY_INSERT(event) || TRIGGER_FIRED_BY_UPDATE(event))
-		ReadRows(tp, kt, trigger->tg_newtable, desc, core::RowChange::Inserted, counts);
+		ReadTransitionRows(tp, kt, trigger->tg_newtable, desc, core::RowChange::Inserted, &counts->skipped);
 }
 
 void ResetStatement(TablePlan *tp) {
 	tp->batch->Reset();
 	tp->leads.Clear();
-	tp->row.assign(tp->table.schema.size(), core::Value::Null());
 }
 
 void LogCounts(Oid relid, const StatementCounts &counts, const core::IngestStats &stats) {

@@ -34,7 +34,7 @@ void AddBlind(TablePlan *tp, const KeyType &kt, std::size_t m, const std::vector
 }
 
 // Locks the rows of `leads` (delta indexes) that exist and returns them as
-// SPI read them, in key order.
+// SPI read them.
 std::vector<StateRow *> LockRows(TablePlan *tp, const KeyType &kt, std::size_t m,
                                  const std::vector<std::size_t> &leads) {
 	const core::ModelBatch &mb = tp->batch->model(m);

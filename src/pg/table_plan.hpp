@@ -10,6 +10,7 @@
 #include "pg/lead_map.hpp"
 #include "pg/model_catalog.hpp"
 #include "pg/state_store.hpp"
+#include "pg/transition_rows.hpp"
 
 #include "core/ingest_batch.hpp"
 #include "core/ingest_plan.hpp"
@@ -28,7 +29,7 @@ struct TablePlan {
 	std::unique_ptr<core::IngestBatch> batch;
 	// Per statement: its leads' dense indexes and keys.
 	LeadMap leads;
-	std::vector<core::Value> row; // one row's values, schema order
+	RowPipeline pipeline; // transition_rows.hpp
 };
 
 // Drops stale plans.  Call at the start of a trigger or function, before

@@ -1,0 +1,87 @@
+// Reading transition tables: see transition_rows.hpp.
+#include "pg/transition_rows.hpp"
+
+#include "pg/datum_value.hpp"
+#include "pg/table_plan.hpp"
+
+extern "C" {
+#include "utils/memutils.h"
+}
+
+namespace leadscore::pg {
+namespace {
+
+// Step 1: the next tuple of `store` into `row`.  False at the end of the
+// store; otherwise row->valid tells whether the row is scored.
+bool ReadRow(TablePlan *tp, Tuplestorestate *store, PendingRow *row, std::int64_t *skipped) {
+	row->valid = false;
+	if (!tuplestore_gettupleslot(store, true, false, row->slot))
+		return false;
+	const ActivityTable &t = tp->table;
+	MemoryContextReset(row->context);
+	MemoryContext outer = MemoryContextSwitchTo(row->context);
+	bool lead_null, type_null, time_null;
+	Datum lead = slot_getattr(row->slot, t.attnums[t.lead], &lead_null);
+	Datum type = slot_getattr(row->slot, t.attnums[t.type], &type_null);
+	Datum time = slot_getattr(row->slot, t.attnums[t.time], &time_null);
+	if (lead_null || type_null || time_null || !TimeDatumToUnixUs(time, t.types[t.time], &row->at)) {
+		(*skipped)++;
+		MemoryContextSwitchTo(outer);
+		return true;
+	}
+	for (std::size_t c : tp->plan->columns_used()) {
+		bool isnull;
+		Datum v = slot_getattr(row->slot, t.attnums[c], &isnull);
+		row->values[c] = isnull ? core::Value::Null() : DatumToValue(v, t.types[c]);
+	}
+	row->type = DatumToValue(type, t.types[t.type]);
+	row->lead = lead;
+	MemoryContextSwitchTo(outer);
+	tp->leads.Prefetch(lead, t.types[t.lead]);
+	row->valid = true;
+	return true;
+}
+
+} // namespace
+
+void ReadTransitionRows(TablePlan *tp, const KeyType &kt, Tuplestorestate *store, TupleDesc desc,
+                        core::RowChange change, std::int64_t *skipped) {
+	const ActivityTable &t = tp->table;
+	std::array<PendingRow, 3> &rows = tp->pipeline.rows;
+	for (PendingRow &r : rows) {
+		r.slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+		r.context = AllocSetContextCreate(CurrentMemoryContext, "leadscore row", ALLOCSET_SMALL_SIZES);
+		r.valid = false;
+		r.values.assign(t.schema.size(), core::Value::Null());
+	}
+	// Triggers share the tuplestore: without the rescan a second trigger
+	// on the same statement would see no rows.
+	tuplestore_rescan(store);
+	// Iteration i reads row i, adds row i - 2 and interns row i - 1 (in
+	// that order: a whole iteration lies between a prefetch and its use);
+	// two more iterations finish the last rows once the store is read.
+	bool reading = true;
+	int draining = 2;
+	for (std::uint64_t i = 0; reading || draining-- > 0; i++) {
+		PendingRow &newest = rows[i % 3];
+		PendingRow &oldest = rows[(i + 1) % 3];
+		PendingRow &middle = rows[(i + 2) % 3];
+		newest.valid = false;
+		if (reading)
+			reading = ReadRow(tp, store, &newest, skipped);
+		if (oldest.valid)
+			tp->batch->Add(oldest.lead_index, oldest.type.text, oldest.at, oldest.values.data(), change);
+		if (middle.valid) {
+			middle.lead_index = tp->leads.Intern(kt, middle.lead, t.types[t.lead]);
+			tp->batch->Prefetch(middle.lead_index);
+		}
+	}
+	for (PendingRow &r : rows) {
+		MemoryContextDelete(r.context);
+		ExecDropSingleTupleTableSlot(r.slot);
+		r.context = nullptr;
+		r.slot = nullptr;
+	}
+}
+
+} // namespace leadscore::pg
