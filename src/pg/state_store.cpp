@@ -29,6 +29,8 @@ namespace {
 //   $2 key, $3 stored, $4 stage_stored, $5 activity_count,
 //   $6 last_activity_at, $7 caps
 constexpr const char *kStateColumns = "stored, stage_stored, activity_count, last_activity_at, caps";
+constexpr const char *kQualifiedStateColumns =
+    "s.stored, s.stage_stored, s.activity_count, s.last_activity_at, s.caps";
 constexpr const char *kExcludedColumns =
     "excluded.stored, excluded.stage_stored, excluded.activity_count, excluded.last_activity_at, excluded.caps";
 constexpr int kBatchParams = 10;
@@ -122,10 +124,13 @@ void PreparePlans(const KeyType &kt) {
 	plans.insert = PrepareInsert(false, batch, kLockOnly, " RETURNING lead_id");
 	plans.insert_one = PrepareInsert(true, one, kLockOnly, " RETURNING lead_id");
 	plans.put = PrepareInsert(false, batch, put_set);
-	// Only for rows InsertStates locked already: no order to keep.
-	plans.lock = Prepare(psprintf("SELECT lead_id, %s FROM leadscore.lead_state"
-	                              " WHERE model_id = $1 AND lead_id = ANY ($2) FOR UPDATE",
-	                              kStateColumns),
+	// Only for rows InsertStates locked already: no order to keep.  A join
+	// with the keys, not lead_id = ANY ($2): with the array a parameter, a
+	// bitmap scan's recheck of ANY would search it linearly for every row.
+	plans.lock = Prepare(psprintf("SELECT s.lead_id, %s FROM (SELECT pg_catalog.unnest($2) AS k) AS u"
+	                              " JOIN leadscore.lead_state AS s ON s.model_id = $1 AND s.lead_id = u.k"
+	                              " FOR UPDATE OF s",
+	                              kQualifiedStateColumns),
 	                     2, batch, CURSOR_OPT_CUSTOM_PLAN);
 	plans.lock_one = Prepare(psprintf("SELECT lead_id, %s FROM leadscore.lead_state"
 	                                  " WHERE model_id = $1 AND lead_id = $2 FOR UPDATE",
