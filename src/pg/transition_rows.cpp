@@ -13,11 +13,17 @@ namespace {
 
 // Step 1: the next tuple of `store` into `row`.  False at the end of the
 // store; otherwise row->valid tells whether the row is scored.
-bool ReadRow(TablePlan *tp, Tuplestorestate *store, PendingRow *row, std::int64_t *skipped) {
+bool ReadRow(TablePlan *tp, Tuplestorestate *store, TupleDesc desc, PendingRow *row, std::int64_t *skipped) {
+	const ActivityTable &t = tp->table;
 	row->valid = false;
+	// Made on first use: a single-row statement needs one.
+	if (row->slot == nullptr) {
+		row->slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+		row->context = AllocSetContextCreate(CurrentMemoryContext, "leadscore row", ALLOCSET_SMALL_SIZES);
+		row->values.assign(t.schema.size(), core::Value::Null());
+	}
 	if (!tuplestore_gettupleslot(store, true, false, row->slot))
 		return false;
-	const ActivityTable &t = tp->table;
 	MemoryContextReset(row->context);
 	MemoryContext outer = MemoryContextSwitchTo(row->context);
 	bool lead_null, type_null, time_null;
@@ -49,10 +55,9 @@ void ReadTransitionRows(TablePlan *tp, const KeyType &kt, Tuplestorestate *store
 	const ActivityTable &t = tp->table;
 	std::array<PendingRow, 3> &rows = tp->pipeline.rows;
 	for (PendingRow &r : rows) {
-		r.slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
-		r.context = AllocSetContextCreate(CurrentMemoryContext, "leadscore row", ALLOCSET_SMALL_SIZES);
+		r.slot = nullptr;
+		r.context = nullptr;
 		r.valid = false;
-		r.values.assign(t.schema.size(), core::Value::Null());
 	}
 	// Triggers share the tuplestore: without the rescan a second trigger
 	// on the same statement would see no rows.
@@ -68,7 +73,7 @@ void ReadTransitionRows(TablePlan *tp, const KeyType &kt, Tuplestorestate *store
 		PendingRow &middle = rows[(i + 2) % 3];
 		newest.valid = false;
 		if (reading)
-			reading = ReadRow(tp, store, &newest, skipped);
+			reading = ReadRow(tp, store, desc, &newest, skipped);
 		if (oldest.valid)
 			tp->batch->Add(oldest.lead_index, oldest.type.text, oldest.at, oldest.values.data(), change);
 		if (middle.valid) {
@@ -77,6 +82,8 @@ void ReadTransitionRows(TablePlan *tp, const KeyType &kt, Tuplestorestate *store
 		}
 	}
 	for (PendingRow &r : rows) {
+		if (r.slot == nullptr)
+			continue;
 		MemoryContextDelete(r.context);
 		ExecDropSingleTupleTableSlot(r.slot);
 		r.context = nullptr;
