@@ -42,8 +42,8 @@ bool ReadRow(TablePlan *tp, Tuplestorestate *store, TupleDesc desc, PendingRow *
 	}
 	row->type = DatumToValue(type, t.types[t.type]);
 	row->lead = lead;
+	tp->leads.Prefetch(lead, t.types[t.lead]); // a detoasted key: in the row's context
 	MemoryContextSwitchTo(outer);
-	tp->leads.Prefetch(lead, t.types[t.lead]);
 	row->valid = true;
 	return true;
 }
