@@ -8,12 +8,15 @@ extern "C" {
 #include "utils/memutils.h"
 }
 
+#include <algorithm>
+
 namespace leadscore::pg {
 namespace {
 
 // Step 1: the next tuple of `store` into `row`.  False at the end of the
 // store; otherwise row->valid tells whether the row is scored.
-bool ReadRow(TablePlan *tp, Tuplestorestate *store, TupleDesc desc, PendingRow *row, std::int64_t *skipped) {
+bool ReadRow(TablePlan *tp, Tuplestorestate *store, TupleDesc desc, int last_attnum, PendingRow *row,
+             std::int64_t *skipped) {
 	const ActivityTable &t = tp->table;
 	row->valid = false;
 	// Made on first use: a single-row statement needs one.
@@ -24,6 +27,8 @@ bool ReadRow(TablePlan *tp, Tuplestorestate *store, TupleDesc desc, PendingRow *
 	}
 	if (!tuplestore_gettupleslot(store, true, false, row->slot))
 		return false;
+	// One deforming pass over the columns read below, not one per column.
+	slot_getsomeattrs(row->slot, last_attnum);
 	MemoryContextReset(row->context);
 	MemoryContext outer = MemoryContextSwitchTo(row->context);
 	bool lead_null, type_null, time_null;
@@ -59,6 +64,9 @@ void ReadTransitionRows(TablePlan *tp, const KeyType &kt, Tuplestorestate *store
 		r.context = nullptr;
 		r.valid = false;
 	}
+	int last_attnum = std::max({t.attnums[t.lead], t.attnums[t.type], t.attnums[t.time]});
+	for (std::size_t c : tp->plan->columns_used())
+		last_attnum = std::max<int>(last_attnum, t.attnums[c]);
 	// Triggers share the tuplestore: without the rescan a second trigger
 	// on the same statement would see no rows.
 	tuplestore_rescan(store);
@@ -73,7 +81,7 @@ void ReadTransitionRows(TablePlan *tp, const KeyType &kt, Tuplestorestate *store
 		PendingRow &middle = rows[(i + 2) % 3];
 		newest.valid = false;
 		if (reading)
-			reading = ReadRow(tp, store, desc, &newest, skipped);
+			reading = ReadRow(tp, store, desc, last_attnum, &newest, skipped);
 		if (oldest.valid)
 			tp->batch->Add(oldest.lead_index, oldest.type.text, oldest.at, oldest.values.data(), change);
 		if (middle.valid) {
