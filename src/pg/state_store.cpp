@@ -8,8 +8,9 @@ extern "C" {
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
-#include "utils/array.h"
+#include "lib/stringinfo.h"
 #include "nodes/params.h"
+#include "utils/array.h"
 #include "utils/lsyscache.h"
 }
 
@@ -17,9 +18,11 @@ namespace leadscore::pg {
 namespace {
 
 // The state columns after (model_id, lead_id), in one place: every statement
-// that writes whole states names them in this order and takes them in one of
-// two parameter layouts, so a new column is added here, to StateColumns and
-// to the two parameter builders below (BatchParams, OneParams).
+// that reads or writes whole states names them in this order and takes them
+// in one of two parameter layouts, so a new column is added to
+// kStateColumnNames, kBatchValues and kOneValues, to StateColumns and the
+// two parameter builders below (BatchParams, OneParams), and to StateRow
+// (state_buffers.hpp), which reads them back.
 //
 // A batch of leads ($1 model_id, then arrays):
 //   $2 keys, $3 stored, $4 activity_count, $5 last_activity_at,
@@ -28,11 +31,7 @@ namespace {
 // One lead ($1 model_id, then scalars):
 //   $2 key, $3 stored, $4 stage_stored, $5 activity_count,
 //   $6 last_activity_at, $7 caps
-constexpr const char *kStateColumns = "stored, stage_stored, activity_count, last_activity_at, caps";
-constexpr const char *kQualifiedStateColumns =
-    "s.stored, s.stage_stored, s.activity_count, s.last_activity_at, s.caps";
-constexpr const char *kExcludedColumns =
-    "excluded.stored, excluded.stage_stored, excluded.activity_count, excluded.last_activity_at, excluded.caps";
+constexpr const char *kStateColumnNames[] = {"stored", "stage_stored", "activity_count", "last_activity_at", "caps"};
 constexpr int kBatchParams = 10;
 // The arrays as rows, in array order: set-returning functions in a select
 // list run in lockstep (a ProjectSet node, which streams; ROWS FROM would
@@ -57,6 +56,15 @@ constexpr const char *kAddSet = "stored = s.stored + excluded.stored,"
 // strong as FOR UPDATE, the strength LockStates takes (a weaker one would not
 // conflict with FOR KEY SHARE).  Not updated, so not RETURNed.
 constexpr const char *kLockOnly = "lead_id = excluded.lead_id WHERE false";
+
+// kStateColumnNames as "<prefix>stored, <prefix>stage_stored, ...".
+const char *ColumnList(const char *prefix) {
+	StringInfoData list;
+	initStringInfo(&list);
+	for (const char *name : kStateColumnNames)
+		appendStringInfo(&list, "%s%s%s", list.len > 0 ? ", " : "", prefix, name);
+	return list.data;
+}
 
 struct Plans {
 	Oid key_type = InvalidOid;
@@ -98,13 +106,14 @@ SPIPlanPtr Prepare(const char *sql, int nargs, Oid *types, int options = 0) {
 // collation, not LeadMap's order.  (isolation/opposite_key_order deadlocks
 // if the order is lost.)
 SPIPlanPtr PrepareInsert(bool one, Oid *types, const char *on_conflict, const char *tail = "") {
+	const char *columns = ColumnList("");
 	const char *sql =
 	    one ? psprintf("INSERT INTO leadscore.lead_state AS s (model_id, lead_id, %s) VALUES ($1, $2, %s)"
 	                   " ON CONFLICT (model_id, lead_id) DO UPDATE SET %s%s",
-	                   kStateColumns, kOneValues, on_conflict, tail)
+	                   columns, kOneValues, on_conflict, tail)
 	        : psprintf("INSERT INTO leadscore.lead_state AS s (model_id, lead_id, %s) SELECT $1, u.k, %s FROM %s"
 	                   " ON CONFLICT (model_id, lead_id) DO UPDATE SET %s%s",
-	                   kStateColumns, kBatchValues, kBatchRows, on_conflict, tail);
+	                   columns, kBatchValues, kBatchRows, on_conflict, tail);
 	return one ? Prepare(sql, kOneParams, types) : Prepare(sql, kBatchParams, types, CURSOR_OPT_GENERIC_PLAN);
 }
 
@@ -117,7 +126,8 @@ void PreparePlans(const KeyType &kt) {
 	Oid batch[kBatchParams] = {INT4OID,        kt.array_oid, FLOAT8ARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID,
 	                           FLOAT8ARRAYOID, INT4OID,      INT8ARRAYOID,   INT4ARRAYOID, INT4ARRAYOID};
 	Oid one[kOneParams] = {INT4OID, kt.oid, FLOAT8OID, FLOAT8ARRAYOID, INT8OID, TIMESTAMPTZOID, INT8ARRAYOID};
-	const char *put_set = psprintf("(%s) = ROW(%s)", kStateColumns, kExcludedColumns);
+	const char *columns = ColumnList("");
+	const char *put_set = psprintf("(%s) = ROW(%s)", columns, ColumnList("excluded."));
 
 	plans.add = PrepareInsert(false, batch, kAddSet);
 	plans.add_one = PrepareInsert(true, one, kAddSet);
@@ -130,19 +140,19 @@ void PreparePlans(const KeyType &kt) {
 	plans.lock = Prepare(psprintf("SELECT s.lead_id, %s FROM (SELECT pg_catalog.unnest($2) AS k) AS u"
 	                              " JOIN leadscore.lead_state AS s ON s.model_id = $1 AND s.lead_id = u.k"
 	                              " FOR UPDATE OF s",
-	                              kQualifiedStateColumns),
+	                              ColumnList("s.")),
 	                     2, batch, CURSOR_OPT_CUSTOM_PLAN);
 	plans.lock_one = Prepare(psprintf("SELECT lead_id, %s FROM leadscore.lead_state"
 	                                  " WHERE model_id = $1 AND lead_id = $2 FOR UPDATE",
-	                                  kStateColumns),
+	                                  columns),
 	                         2, one);
 	plans.write = Prepare(psprintf("UPDATE leadscore.lead_state AS s SET (%s) = ROW(%s) FROM %s"
 	                               " WHERE s.model_id = $1 AND s.lead_id = u.k",
-	                               kStateColumns, kBatchValues, kBatchRows),
+	                               columns, kBatchValues, kBatchRows),
 	                      kBatchParams, batch, CURSOR_OPT_CUSTOM_PLAN);
 	plans.write_one = Prepare(psprintf("UPDATE leadscore.lead_state SET (%s) = ROW(%s)"
 	                                   " WHERE model_id = $1 AND lead_id = $2",
-	                                   kStateColumns, kOneValues),
+	                                   columns, kOneValues),
 	                          kOneParams, one);
 	plans.key_type = kt.oid;
 }
@@ -185,7 +195,7 @@ Datum TimestampArray(const std::int64_t *v, const bool *nulls, int n) {
 	                                          TYPALIGN_DOUBLE));
 }
 
-// The batch layout of `s` (see kStateColumns).
+// The batch layout of `s` (see kStateColumnNames).
 void BatchParams(const KeyType &kt, std::int32_t model_id, const StateColumns &s, Datum *values) {
 	values[0] = Int32GetDatum(model_id);
 	values[1] = KeyArray(kt, s.n, s.keys);
@@ -199,7 +209,7 @@ void BatchParams(const KeyType &kt, std::int32_t model_id, const StateColumns &s
 	values[9] = Int4Array(s.caps_len, s.n);
 }
 
-// The one-lead layout of lead 0 of `s` (see kStateColumns).
+// The one-lead layout of lead 0 of `s` (see kStateColumnNames).
 void OneParams(std::int32_t model_id, const StateColumns &s, Datum *values, char *nulls) {
 	bool caps_null = s.caps_len[0] == 0;
 	values[0] = Int32GetDatum(model_id);

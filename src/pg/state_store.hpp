@@ -55,7 +55,14 @@ struct StateColumns {
 //             one pass), then LockStates of the rows it did not insert (held
 //             already, no wait) to read them; then WriteStates of those
 //
-// so a lead that is new is written once, with its final state.
+// so a lead that is new is written once, with its final state.  One lead is
+// looked for first because most single-row inserts are for leads that have
+// a row (two statements, not three); several cannot be: a writer holding
+// the lock of one existing lead while it waits for another writer's
+// insertion of a new one, and that writer doing the reverse, deadlock.  A
+// writer that finds no row but loses the race to insert it (the other
+// writer commits first) locks the winner's row and applies its delta to it
+// (test/isolation/specs/new_lead_writers.spec).
 
 // stored += ..., stage_stored += ..., activity_count += ...,
 // last_activity_at = greatest(...): inserts new leads, adds to old ones.
