@@ -1,34 +1,25 @@
 // The statement-level trigger on attached activity tables (DESIGN.md §2):
-// reads the transition tables in C++, scores every row against every model
-// in one pass (core::IngestBatch), and writes one sorted batch per model to
-// leadscore.lead_state, in the writer's transaction.
+// reads the transition tables in C++ (transition_rows.hpp), scores every row
+// against every model in one pass (core::IngestBatch), and writes one sorted
+// batch per model to leadscore.lead_state (apply_deltas.hpp), in the
+// writer's transaction.
 //
-// Memory and errors: the batch, the lead map and the row buffers belong to
-// the cached TablePlan (heap objects), so while rows are read no C++ object
-// with a destructor lives on the stack and a PostgreSQL ERROR may longjmp
-// out of the reading loop.  Where C++ objects must live across PostgreSQL
-// calls (applying deltas between reading and writing state), the calls go
-// through CallPg.
+// Memory and errors: the batch, the lead map and the rows in flight belong
+// to the cached TablePlan (heap objects), so while rows are read no C++
+// object with a destructor lives on the stack and a PostgreSQL ERROR may
+// longjmp out of the reading loop.  Where C++ objects must live across
+// PostgreSQL calls (applying deltas between reading and writing state), the
+// calls go through CallPg.
 #include "pg/apply_deltas.hpp"
-#include "pg/datum_value.hpp"
 #include "pg/guard.hpp"
 #include "pg/ingest_log.hpp"
-#include "pg/lead_key.hpp"
 #include "pg/spi_query.hpp"
-#include "pg/state_store.hpp"
 #include "pg/table_plan.hpp"
 #include "pg/transition_rows.hpp"
 
 extern "C" {
 #include "commands/trigger.h"
-#include "executor/spi.h"
-#include "executor/tuptable.h"
-#include "utils/array.h"
-#include "utils/builtins.h"
-#include "utils/tuplestore.h"
 }
-
-#include <vector>
 
 namespace leadscore::pg {
 namespace {

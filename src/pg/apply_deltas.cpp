@@ -1,17 +1,13 @@
 // The write half of the activity trigger.
 #include "pg/apply_deltas.hpp"
 
-#include "pg/datum_value.hpp"
 #include "pg/deferred_reloads.hpp"
 #include "pg/guard.hpp"
 #include "pg/lead_history.hpp"
-#include "pg/lead_key.hpp"
 #include "pg/state_buffers.hpp"
 
 extern "C" {
-#include "catalog/pg_type.h"
 #include "executor/spi.h"
-#include "utils/array.h"
 }
 
 #include <vector>
