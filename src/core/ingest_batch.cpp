@@ -9,13 +9,28 @@
 
 namespace leadscore::core {
 
+namespace {
+
+// Starts loading the cache line at `p` for writing; a hint, nothing more.
+void PrefetchForWrite(const void *p) noexcept {
+#if defined(__GNUC__)
+	__builtin_prefetch(p, 1);
+#else
+	(void)p;
+#endif
+}
+
+} // namespace
+
 void ModelBatch::Clear() {
-	// Only the touched entries of slot_of_lead_ are set: reset those, so a
-	// statement costs what it touched, not the largest lead index seen.
-	for (const LeadDelta &d : acc_)
-		slot_of_lead_[d.lead] = -1;
-	acc_.clear();
-	acc_stages_.clear();
+	// Only the touched accumulators are set: reset those, so a statement
+	// costs what it touched, not the largest lead index seen.
+	for (std::uint32_t lead : touched_) {
+		acc_[lead].activity_count = kUntouched;
+		if (stage_count_ > kInlineStages)
+			std::fill_n(extra_stages_.begin() + static_cast<std::ptrdiff_t>(lead * stage_count_), stage_count_, 0.0);
+	}
+	touched_.clear();
 	raw_hits_.clear();
 	leads_.clear();
 	stages_.clear();
@@ -23,32 +38,43 @@ void ModelBatch::Clear() {
 	hits_.clear();
 }
 
-std::uint32_t ModelBatch::Touch(std::uint32_t lead) {
-	if (lead >= slot_of_lead_.size())
-		slot_of_lead_.resize(std::max<std::size_t>(std::size_t{lead} + 1, slot_of_lead_.size() * 2), -1);
-	std::int32_t &slot = slot_of_lead_[lead];
-	if (slot < 0) {
-		slot = static_cast<std::int32_t>(acc_.size());
-		LeadDelta d;
-		d.lead = lead;
-		acc_.push_back(d);
-		acc_stages_.resize(acc_stages_.size() + stage_count_, 0.0);
+ModelBatch::Accumulator &ModelBatch::Touch(std::uint32_t lead) {
+	if (lead >= acc_.size()) {
+		std::size_t size = std::max<std::size_t>(std::size_t{lead} + 1, acc_.size() * 2);
+		acc_.resize(size, Accumulator{kUntouched, 0.0, kNoTime, kNoTime, {0.0, 0.0, 0.0, 0.0}});
+		if (stage_count_ > kInlineStages)
+			extra_stages_.resize(size * stage_count_, 0.0);
 	}
-	return static_cast<std::uint32_t>(slot);
+	Accumulator &a = acc_[lead];
+	if (a.activity_count == kUntouched) {
+		a = Accumulator{0, 0.0, kNoTime, kNoTime, {0.0, 0.0, 0.0, 0.0}};
+		touched_.push_back(lead);
+	}
+	return a;
+}
+
+void ModelBatch::Prefetch(std::uint32_t lead) const noexcept {
+	if (lead < acc_.size())
+		PrefetchForWrite(&acc_[lead]);
 }
 
 void ModelBatch::Finish() {
-	order_.resize(acc_.size());
-	for (std::uint32_t k = 0; k < order_.size(); k++)
-		order_[k] = k;
-	std::sort(order_.begin(), order_.end(), [&](std::uint32_t a, std::uint32_t b) { return acc_[a].lead < acc_[b].lead; });
-
+	std::sort(touched_.begin(), touched_.end());
 	leads_.clear();
 	stages_.clear();
-	for (std::uint32_t k : order_) {
-		leads_.push_back(acc_[k]);
-		auto first = acc_stages_.begin() + static_cast<std::ptrdiff_t>(k * stage_count_);
-		stages_.insert(stages_.end(), first, first + static_cast<std::ptrdiff_t>(stage_count_));
+	leads_.reserve(touched_.size());
+	stages_.reserve(touched_.size() * stage_count_);
+	for (std::uint32_t lead : touched_) {
+		const Accumulator &a = acc_[lead];
+		LeadDelta d;
+		d.lead = lead;
+		d.activity_count = a.activity_count;
+		d.stored = a.stored;
+		d.max_inserted_at = a.max_inserted_at;
+		d.max_deleted_at = a.max_deleted_at;
+		leads_.push_back(d);
+		const double *first = StagesOf(lead);
+		stages_.insert(stages_.end(), first, first + stage_count_);
 	}
 	FinishHits();
 
@@ -149,7 +175,7 @@ void IngestBatch::Add(std::uint32_t lead, std::string_view type, std::int64_t oc
 	const std::int32_t sign_count = inserted ? 1 : -1;
 	std::uint32_t model = UINT32_MAX;
 	ModelBatch *mb = nullptr;
-	LeadDelta *delta = nullptr;
+	ModelBatch::Accumulator *delta = nullptr;
 	double *stages = nullptr;
 	double weight = 0;
 	bool matched = false;
@@ -161,9 +187,8 @@ void IngestBatch::Add(std::uint32_t lead, std::string_view type, std::int64_t oc
 			// as an activity of the lead, with the model's weight.
 			model = t->model;
 			mb = &models_[model];
-			std::uint32_t slot = mb->Touch(lead);
-			delta = &mb->acc_[slot];
-			stages = mb->acc_stages_.data() + std::size_t{slot} * mb->stage_count_;
+			delta = &mb->Touch(lead);
+			stages = mb->StagesOf(lead);
 			weight = plan_.model(model).decay().Weight(occurred_at);
 			delta->activity_count += sign_count;
 			std::int64_t &newest = inserted ? delta->max_inserted_at : delta->max_deleted_at;
@@ -182,6 +207,11 @@ void IngestBatch::Add(std::uint32_t lead, std::string_view type, std::int64_t oc
 	}
 	if (matched && inserted)
 		stats_.matched++;
+}
+
+void IngestBatch::Prefetch(std::uint32_t lead) const noexcept {
+	for (const ModelBatch &mb : models_)
+		mb.Prefetch(lead);
 }
 
 void IngestBatch::Finish() {

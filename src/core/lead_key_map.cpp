@@ -29,6 +29,14 @@ std::uint64_t HashBytes(std::string_view key) noexcept {
 	return std::hash<std::string_view>{}(key);
 }
 
+void PrefetchSlot(const void *slot) noexcept {
+#if defined(__GNUC__)
+	__builtin_prefetch(slot);
+#else
+	(void)slot;
+#endif
+}
+
 // Dense indexes are uint32 and kNoLead is reserved.
 void CheckRoom(std::size_t size) {
 	if (size >= kNoLead - 1)
@@ -59,6 +67,11 @@ std::uint32_t IntKeyMap::Find(std::int64_t key) const noexcept {
 		if (s.key == key)
 			return s.index;
 	}
+}
+
+void IntKeyMap::Prefetch(std::int64_t key) const noexcept {
+	if (!slots_.empty())
+		PrefetchSlot(&slots_[MixInt(key) & (slots_.size() - 1)]);
 }
 
 std::uint32_t IntKeyMap::FindOrAdd(std::int64_t key, bool *added) {
@@ -116,6 +129,11 @@ std::uint32_t BytesKeyMap::Find(std::string_view key) const noexcept {
 		if (s.hash == h && key_at(s.index) == key)
 			return s.index;
 	}
+}
+
+void BytesKeyMap::Prefetch(std::string_view key) const noexcept {
+	if (!slots_.empty())
+		PrefetchSlot(&slots_[HashBytes(key) & (slots_.size() - 1)]);
 }
 
 std::uint32_t BytesKeyMap::FindOrAdd(std::string_view key, bool *added) {

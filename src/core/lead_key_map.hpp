@@ -32,6 +32,9 @@ public:
 	std::uint32_t FindOrAdd(std::int64_t key, bool *added);
 	// The index of `key`, or kNoLead.
 	std::uint32_t Find(std::int64_t key) const noexcept;
+	// A hint that `key` is looked up soon: starts loading its slot into the
+	// cache (rows come in random lead order).
+	void Prefetch(std::int64_t key) const noexcept;
 	// Forgets every key, keeping the memory.
 	void Clear() noexcept;
 	std::size_t size() const noexcept {
@@ -62,6 +65,7 @@ class BytesKeyMap {
 public:
 	std::uint32_t FindOrAdd(std::string_view key, bool *added);
 	std::uint32_t Find(std::string_view key) const noexcept;
+	void Prefetch(std::string_view key) const noexcept;
 	void Clear() noexcept;
 	std::size_t size() const noexcept {
 		return offsets_.size();

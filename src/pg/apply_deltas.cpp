@@ -1,7 +1,6 @@
 // The write half of the activity trigger.
 #include "pg/apply_deltas.hpp"
 
-#include "pg/datum_value.hpp"
 #include "pg/deferred_reloads.hpp"
 #include "pg/guard.hpp"
 #include "pg/lead_history.hpp"
@@ -10,9 +9,7 @@
 #include "pg/state_buffers.hpp"
 
 extern "C" {
-#include "catalog/pg_type.h"
 #include "executor/spi.h"
-#include "utils/array.h"
 }
 
 #include <vector>

@@ -40,6 +40,13 @@ std::uint32_t LeadMap::Intern(const KeyType &kt, Datum key, Oid type) {
 	return index;
 }
 
+void LeadMap::Prefetch(Datum key, Oid type) const {
+	if (IntegerKeys(type))
+		ints_.Prefetch(IntegerKey(key, type));
+	else
+		bytes_.Prefetch(KeyBytes(key, type));
+}
+
 std::uint32_t LeadMap::Find(const KeyType &kt, Datum key) {
 	if (IntegerKeys(kt.oid))
 		return ints_.Find(IntegerKey(key, kt.oid));

@@ -27,6 +27,9 @@ public:
 	// context on first sight.  PostgreSQL side: may ERROR (detoasting,
 	// palloc); throws only core::Error and bad_alloc.
 	std::uint32_t Intern(const KeyType &kt, Datum key, Oid type);
+	// A hint that `key` (a value of the lead column, of type `type`) is
+	// interned soon.  PostgreSQL side (detoasting).
+	void Prefetch(Datum key, Oid type) const;
 	// The index of `key` (of type kt, as SPI returns it), or kNoLead.  C++
 	// side: a PostgreSQL error comes back as PgError.
 	std::uint32_t Find(const KeyType &kt, Datum key);

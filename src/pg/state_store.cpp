@@ -1,16 +1,19 @@
 // Prepared statements over leadscore.lead_state.
 #include "pg/state_store.hpp"
 
-#include "pg/lifecycle_store.hpp"
 #include "pg/datum_value.hpp"
+#include "pg/lifecycle_store.hpp"
 #include "pg/pg_arrays.hpp"
 
+#include <cstring>
 #include <initializer_list>
 
 extern "C" {
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "nodes/params.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -21,9 +24,11 @@ namespace leadscore::pg {
 namespace {
 
 // The state columns after (model_id, lead_id), in one place: every statement
-// that writes whole states names them in this order and takes them in one of
-// two parameter layouts, so a new column is added here, to StateColumns and
-// to the two parameter builders below (BatchParams, OneParams).
+// that reads or writes whole states names them in this order and takes them
+// in one of two parameter layouts, so a new column is added to
+// kStateColumnNames, kBatchValues and kOneValues, to StateColumns and the
+// two parameter builders below (BatchParams, OneParams), and to StateRow
+// (state_buffers.hpp), which reads them back.
 //
 // A batch of leads ($1 model_id, then arrays):
 //   $2 keys, $3 stored, $4 activity_count, $5 last_activity_at,
@@ -32,9 +37,7 @@ namespace {
 // One lead ($1 model_id, then scalars):
 //   $2 key, $3 stored, $4 stage_stored, $5 activity_count,
 //   $6 last_activity_at, $7 caps
-constexpr const char *kStateColumns = "stored, stage_stored, activity_count, last_activity_at, caps";
-constexpr const char *kExcludedColumns =
-    "excluded.stored, excluded.stage_stored, excluded.activity_count, excluded.last_activity_at, excluded.caps";
+constexpr const char *kStateColumnNames[] = {"stored", "stage_stored", "activity_count", "last_activity_at", "caps"};
 constexpr int kBatchParams = 10;
 // The arrays as rows, in array order: set-returning functions in a select
 // list run in lockstep (a ProjectSet node, which streams; ROWS FROM would
@@ -77,6 +80,15 @@ constexpr const char *kAddSet = "stored = s.stored + excluded.stored,"
 // conflict with FOR KEY SHARE).  Not updated, so not RETURNed.
 constexpr const char *kLockOnly = "lead_id = excluded.lead_id WHERE false";
 
+// kStateColumnNames as "<prefix>stored, <prefix>stage_stored, ...".
+const char *ColumnList(const char *prefix) {
+	StringInfoData list;
+	initStringInfo(&list);
+	for (const char *name : kStateColumnNames)
+		appendStringInfo(&list, "%s%s%s", list.len > 0 ? ", " : "", prefix, name);
+	return list.data;
+}
+
 struct Plans {
 	Oid key_type = InvalidOid;
 	SPIPlanPtr add = nullptr;
@@ -93,10 +105,14 @@ struct Plans {
 };
 Plans plans;
 
-// Array statements that read lead_state are planned for each call
-// (CURSOR_OPT_CUSTOM_PLAN): a generic plan made while lead_state was small
-// reads every lead of the model for `lead_id = ANY($2)`, and the backend
-// would keep it.
+// Plans and parameters of batch statements.  Those that look rows up in
+// lead_state (lock, write) are planned for each call (CURSOR_OPT_CUSTOM_PLAN):
+// a generic plan made while lead_state was small reads every lead of the
+// model, and the backend would keep it.  Those that only insert have one
+// sensible plan and keep it (CURSOR_OPT_GENERIC_PLAN).  Either way the
+// arrays are not folded into the plan (ExecuteBatch): a custom plan then
+// copies no 100,000-element array around, and estimates the batch at a few
+// rows, so it looks each lead up by the primary key, right for any batch.
 SPIPlanPtr Prepare(const char *sql, int nargs, Oid *types, int options = 0) {
 	SPIPlanPtr plan = SPI_prepare_cursor(sql, nargs, types, options);
 	if (plan == nullptr)
@@ -113,26 +129,29 @@ SPIPlanPtr Prepare(const char *sql, int nargs, Oid *types, int options = 0) {
 // collation, not LeadMap's order.  (isolation/opposite_key_order deadlocks
 // if the order is lost.)
 SPIPlanPtr PrepareInsert(bool one, Oid *types, const char *on_conflict, const char *tail = "") {
+	const char *columns = ColumnList("");
 	const char *sql =
 	    one ? psprintf("INSERT INTO leadscore.lead_state AS s (model_id, lead_id, %s) VALUES ($1, $2, %s)"
 	                   " ON CONFLICT (model_id, lead_id) DO UPDATE SET %s%s",
-	                   kStateColumns, kOneValues, on_conflict, tail)
+	                   columns, kOneValues, on_conflict, tail)
 	        : psprintf("INSERT INTO leadscore.lead_state AS s (model_id, lead_id, %s) SELECT $1, u.k, %s FROM %s"
 	                   " ON CONFLICT (model_id, lead_id) DO UPDATE SET %s%s",
-	                   kStateColumns, kBatchValues, kBatchRows, on_conflict, tail);
-	return Prepare(sql, one ? kOneParams : kBatchParams, types);
+	                   columns, kBatchValues, kBatchRows, on_conflict, tail);
+	return one ? Prepare(sql, kOneParams, types) : Prepare(sql, kBatchParams, types, CURSOR_OPT_GENERIC_PLAN);
 }
 
 // The same with the lifecycle record (InsertStates: new leads' records).
 SPIPlanPtr PrepareInsertLife(bool one, Oid *types, const char *on_conflict, const char *tail) {
+	const char *columns = ColumnList("");
 	const char *sql =
 	    one ? psprintf("INSERT INTO leadscore.lead_state AS s (model_id, lead_id, %s, %s) VALUES ($1, $2, %s, %s)"
 	                   " ON CONFLICT (model_id, lead_id) DO UPDATE SET %s%s",
-	                   kStateColumns, kLifeColumns, kOneValues, kOneLifeValues, on_conflict, tail)
+	                   columns, kLifeColumns, kOneValues, kOneLifeValues, on_conflict, tail)
 	        : psprintf("INSERT INTO leadscore.lead_state AS s (model_id, lead_id, %s, %s) SELECT $1, u.k, %s, %s FROM %s"
 	                   " ON CONFLICT (model_id, lead_id) DO UPDATE SET %s%s",
-	                   kStateColumns, kLifeColumns, kBatchValues, kBatchLifeValues, kBatchLifeRows, on_conflict, tail);
-	return Prepare(sql, one ? kOneParams + kLifeParams : kBatchParams + kLifeParams, types);
+	                   columns, kLifeColumns, kBatchValues, kBatchLifeValues, kBatchLifeRows, on_conflict, tail);
+	return one ? Prepare(sql, kOneParams + kLifeParams, types)
+	           : Prepare(sql, kBatchParams + kLifeParams, types, CURSOR_OPT_GENERIC_PLAN);
 }
 
 // `$2::<key type>[]` in SQL text is the parameter's declared type, so the
@@ -149,28 +168,34 @@ void PreparePlans(const KeyType &kt) {
 	                                     INT8OID,        TIMESTAMPTZOID, INT8ARRAYOID,   TEXTOID,
 	                                     TEXTOID,        TEXTOID,        TIMESTAMPTZOID, TIMESTAMPTZOID,
 	                                     TIMESTAMPTZOID, TIMESTAMPTZOID};
-	const char *put_set = psprintf("(%s) = ROW(%s)", kStateColumns, kExcludedColumns);
+	const char *columns = ColumnList("");
+	const char *put_set = psprintf("(%s) = ROW(%s)", columns, ColumnList("excluded."));
 
 	plans.add = PrepareInsert(false, batch, kAddSet, LEADSCORE_ADD_RETURNING);
 	plans.add_one = PrepareInsert(true, one, kAddSet, LEADSCORE_ADD_RETURNING);
 	plans.insert = PrepareInsertLife(false, batch, kLockOnly, " RETURNING lead_id");
 	plans.insert_one = PrepareInsertLife(true, one, kLockOnly, " RETURNING lead_id");
 	plans.put = PrepareInsert(false, batch, put_set);
-	plans.lock = Prepare(psprintf("SELECT lead_id, %s, " LEADSCORE_LIFECYCLE_COLUMNS " FROM leadscore.lead_state"
-	                              " WHERE model_id = $1 AND lead_id = ANY ($2) ORDER BY lead_id FOR UPDATE",
-	                              kStateColumns),
+	// Only for rows InsertStates locked already: no order to keep.  A join
+	// with the keys, not lead_id = ANY ($2): with the array a parameter, a
+	// bitmap scan's recheck of ANY would search it linearly for every row.
+	plans.lock = Prepare(psprintf("SELECT s.lead_id, %s, " LEADSCORE_LIFECYCLE_COLUMNS
+	                              " FROM (SELECT pg_catalog.unnest($2) AS k) AS u"
+	                              " JOIN leadscore.lead_state AS s ON s.model_id = $1 AND s.lead_id = u.k"
+	                              " FOR UPDATE OF s",
+	                              ColumnList("s.")),
 	                     2, batch, CURSOR_OPT_CUSTOM_PLAN);
 	plans.lock_one = Prepare(psprintf("SELECT lead_id, %s, " LEADSCORE_LIFECYCLE_COLUMNS " FROM leadscore.lead_state"
 	                                  " WHERE model_id = $1 AND lead_id = $2 FOR UPDATE",
-	                                  kStateColumns),
+	                                  columns),
 	                         2, one);
 	plans.write = Prepare(psprintf("UPDATE leadscore.lead_state AS s SET (%s, %s) = ROW(%s, %s) FROM %s"
 	                               " WHERE s.model_id = $1 AND s.lead_id = u.k",
-	                               kStateColumns, kLifeColumns, kBatchValues, kBatchLifeValues, kBatchLifeRows),
+	                               columns, kLifeColumns, kBatchValues, kBatchLifeValues, kBatchLifeRows),
 	                      kBatchParams + kLifeParams, batch, CURSOR_OPT_CUSTOM_PLAN);
 	plans.write_one = Prepare(psprintf("UPDATE leadscore.lead_state SET (%s, %s) = ROW(%s, %s)"
 	                                   " WHERE model_id = $1 AND lead_id = $2",
-	                                   kStateColumns, kLifeColumns, kOneValues, kOneLifeValues),
+	                                   columns, kLifeColumns, kOneValues, kOneLifeValues),
 	                          kOneParams + kLifeParams, one);
 	plans.key_type = kt.oid;
 }
@@ -213,7 +238,7 @@ Datum TimestampArray(const std::int64_t *v, const bool *nulls, int n) {
 	                                          TYPALIGN_DOUBLE));
 }
 
-// The batch layout of `s` (see kStateColumns).
+// The batch layout of `s` (see kStateColumnNames).
 void BatchParams(const KeyType &kt, std::int32_t model_id, const StateColumns &s, Datum *values) {
 	values[0] = Int32GetDatum(model_id);
 	values[1] = KeyArray(kt, s.n, s.keys);
@@ -227,7 +252,7 @@ void BatchParams(const KeyType &kt, std::int32_t model_id, const StateColumns &s
 	values[9] = Int4Array(s.caps_len, s.n);
 }
 
-// The one-lead layout of lead 0 of `s` (see kStateColumns).
+// The one-lead layout of lead 0 of `s` (see kStateColumnNames).
 void OneParams(std::int32_t model_id, const StateColumns &s, Datum *values, char *nulls) {
 	bool caps_null = s.caps_len[0] == 0;
 	values[0] = Int32GetDatum(model_id);
@@ -253,7 +278,7 @@ Datum TextOrNull(const char *text, char *null) {
 	return text == nullptr ? Datum(0) : CStringGetTextDatum(text);
 }
 
-// The lifecycle parameters of `s` after `first` others.
+// The lifecycle parameters of `s` after `first` others (see kLifeColumns).
 void BatchLifeParams(const StateColumns &s, int first, Datum *values) {
 	values[first] = TextArrayDatum(s.grade, s.n);
 	values[first + 1] = TextArrayDatum(s.status, s.n);
@@ -274,10 +299,30 @@ void OneLifeParams(const StateColumns &s, int first, Datum *values, char *nulls)
 	values[first + 6] = TimeOrNull(s.due_at[0], &nulls[first + 6]);
 }
 
-void Execute(SPIPlanPtr plan, Datum *values, const char *nulls, int expected) {
-	int rc = SPI_execute_plan(plan, values, nulls, false, 0);
+void Check(int rc, int expected) {
 	if (rc != expected)
 		elog(ERROR, "leadscore: writing lead state failed (SPI code %d)", rc);
+}
+
+void Execute(SPIPlanPtr plan, Datum *values, const char *nulls, int expected) {
+	Check(SPI_execute_plan(plan, values, nulls, false, 0), expected);
+}
+
+// A batch statement (no NULL parameters), its arrays not folded into a
+// custom plan (see Prepare).
+void ExecuteBatch(SPIPlanPtr plan, int nargs, Datum *values, int expected) {
+	ParamListInfo params = makeParamList(nargs);
+	for (int i = 0; i < nargs; i++) {
+		ParamExternData &p = params->params[i];
+		p.value = values[i];
+		p.isnull = false;
+		p.ptype = SPI_getargtypeid(plan, i);
+		p.pflags = get_element_type(p.ptype) == InvalidOid ? PARAM_FLAG_CONST : 0;
+	}
+	SPIExecuteOptions options;
+	memset(&options, 0, sizeof options);
+	options.params = params;
+	Check(SPI_execute_plan_extended(plan, &options), expected);
 }
 
 // Runs the one-lead or the batch form of a statement over `s`, with the
@@ -297,7 +342,7 @@ void ExecuteStates(SPIPlanPtr one, SPIPlanPtr batch, const KeyType &kt, std::int
 	BatchParams(kt, model_id, s, values);
 	if (life)
 		BatchLifeParams(s, kBatchParams, values);
-	Execute(batch, values, nullptr, expected);
+	ExecuteBatch(batch, kBatchParams + (life ? kLifeParams : 0), values, expected);
 }
 
 } // namespace
@@ -335,7 +380,7 @@ void LockStates(const KeyType &kt, std::int32_t model_id, int n, Datum *keys) {
 		return;
 	}
 	Datum lock[] = {Int32GetDatum(model_id), KeyArray(kt, n, keys)};
-	Execute(plans.lock, lock, nullptr, SPI_OK_SELECT);
+	ExecuteBatch(plans.lock, 2, lock, SPI_OK_SELECT);
 }
 
 void WriteStates(const KeyType &kt, std::int32_t model_id, const StateColumns &s) {

@@ -65,7 +65,14 @@ struct StateColumns {
 //             one pass), then LockStates of the rows it did not insert (held
 //             already, no wait) to read them; then WriteStates of those
 //
-// so a lead that is new is written once, with its final state.
+// so a lead that is new is written once, with its final state.  One lead is
+// looked for first because most single-row inserts are for leads that have
+// a row (two statements, not three); several cannot be: a writer holding
+// the lock of one existing lead while it waits for another writer's
+// insertion of a new one, and that writer doing the reverse, deadlock.  A
+// writer that finds no row but loses the race to insert it (the other
+// writer commits first) locks the winner's row and applies its delta to it
+// (test/isolation/specs/new_lead_writers.spec).
 
 // stored += ..., stage_stored += ..., activity_count += ...,
 // last_activity_at = greatest(...): inserts new leads, adds to old ones.
@@ -80,10 +87,12 @@ void AddToStates(const KeyType &kt, std::int32_t model_id, const StateColumns &d
 // them); the others are locked and not changed.
 void InsertStates(const KeyType &kt, std::int32_t model_id, const StateColumns &states);
 
-// Locks the rows of the n leads that have one, in key order, and returns them
-// in SPI_tuptable: lead_id, stored, stage_stored, activity_count,
+// Locks the rows of the n leads that have one and returns them in
+// SPI_tuptable: lead_id, stored, stage_stored, activity_count,
 // last_activity_at, caps, then LEADSCORE_LIFECYCLE_COLUMNS (from column
-// kLockLifecycleFirst).  Creates nothing.
+// kLockLifecycleFirst).  Creates nothing.  n > 1 only for rows that
+// InsertStates locked already: it waits for nobody, so takes them in no
+// particular order.
 void LockStates(const KeyType &kt, std::int32_t model_id, int n, Datum *keys);
 constexpr int kLockLifecycleFirst = 7;
 

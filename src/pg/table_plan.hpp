@@ -10,6 +10,7 @@
 #include "pg/lead_map.hpp"
 #include "pg/model_catalog.hpp"
 #include "pg/state_store.hpp"
+#include "pg/transition_rows.hpp"
 
 #include "core/ingest_batch.hpp"
 #include "core/ingest_plan.hpp"
@@ -35,7 +36,7 @@ struct TablePlan {
 	// the account of the lead's earliest inserted row that names one.
 	std::vector<Datum> first_account;
 	std::vector<std::int64_t> first_account_at;
-	std::vector<core::Value> row; // one row's values, schema order
+	RowPipeline pipeline; // transition_rows.hpp
 };
 
 // Drops stale plans.  Call at the start of a trigger or function, before
