@@ -8,6 +8,9 @@
 # The model is bench/ingest/setup.sql's (ten rules, conditions, caps), so
 # the figures compare with bench/ingest.sh's.  Prints medians and ratios;
 # asserts no time; exits non-zero only if verify() finds a difference.
+# PROFILE=1 then runs the single-row transactions of both databases once
+# more under pg_stat_statements (track = all, track_planning = on) and
+# prints the statements leadscore runs for them.
 #
 # Run as root:  bash bench/accounts.sh      (ROWS=100000 LEADS=10000 TXNS=4000 for a quick run)
 set -euo pipefail
@@ -20,6 +23,7 @@ ROWS=${ROWS:-1000000}
 LEADS=${LEADS:-100000}
 TXNS=${TXNS:-20000}
 REPS=${REPS:-3}
+PROFILE=${PROFILE:-0}
 
 cluster=$(mktemp -d /tmp/leadscore-accounts.XXXXXX)
 chmod 755 "$cluster"
@@ -107,3 +111,26 @@ for method in insert copy pgbench; do
 	printf '%-22s %12s %14s %7.2fx\n' "$method" "$a" "$b" "$(awk -v a="$a" -v b="$b" 'BEGIN { print b / a }')"
 done
 pg -d accounts -c "SELECT count(*) AS accounts, round(avg(engaged_leads), 1) AS avg_engaged_leads FROM leadscore.account_scores"
+
+if [ "$PROFILE" = 1 ]; then
+	log "profile: single-row transactions (pg_stat_statements, track = all, track_planning = on)"
+	pg -d postgres -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_cron', 'pg_stat_statements'" >/dev/null
+	runuser -u postgres -- "$LEADSCORE_PG_BIN/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" -w restart >/dev/null
+	pg -d postgres -c "ALTER SYSTEM SET pg_stat_statements.track = 'all'" \
+		-c "ALTER SYSTEM SET pg_stat_statements.track_planning = on" -c "SELECT pg_reload_conf()" >/dev/null
+	for db in plain accounts; do
+		reset "$db"
+		pg -d "$db" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" -c "SELECT pg_stat_statements_reset()" >/dev/null
+		s=$(timed_pgbench "$db")
+		echo
+		echo "pgbench in $db: $s s; statements by execution + planning time (ms):"
+		pg -d "$db" -P pager=off <<'SQL'
+SELECT calls, round(total_exec_time::numeric, 1) AS exec_ms, round(total_plan_time::numeric, 1) AS plan_ms,
+	round(((total_exec_time + total_plan_time) / calls)::numeric, 4) AS ms_per_call,
+	left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS query
+FROM pg_stat_statements
+WHERE query !~* 'pg_stat_statements|^CHECKPOINT' AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+ORDER BY total_exec_time + total_plan_time DESC LIMIT 12;
+SQL
+	done
+fi

@@ -4,6 +4,7 @@
 #include "pg/consistent_reads.hpp"
 #include "pg/datum_value.hpp"
 #include "pg/guard.hpp"
+#include "pg/kept_plans.hpp"
 #include "pg/lead_key.hpp"
 #include "pg/pg_arrays.hpp"
 #include "pg/spi_query.hpp"
@@ -196,23 +197,22 @@ void ApplyAccountDeltas(const KeyType &akt, const core::ModelSpec &model, const 
 			stages.push_back(static_cast<std::size_t>(k) < d.share.stages.size() ? d.share.stages[static_cast<std::size_t>(k)] : 0);
 	}
 	std::int32_t model_id = model.id;
+	Oid types[] = {INT4OID, akt.array_oid, FLOAT8ARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID, INT4OID};
+	SPIPlanPtr plan = KeptPlan(
+	    "INSERT INTO leadscore.account_state AS a (model_id, account_id, stored, stage_stored, members)"
+	    " SELECT $1, u.k, u.s, $3[(u.i - 1) * $6 + 1 : u.i * $6], u.m::pg_catalog.int8"
+	    " FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($4), pg_catalog.unnest($5))"
+	    " WITH ORDINALITY AS u(k, s, m, i) ORDER BY u.k"
+	    " ON CONFLICT (model_id, account_id) DO UPDATE SET stored = a.stored + excluded.stored,"
+	    " stage_stored = leadscore.float8_array_add(a.stage_stored, excluded.stage_stored),"
+	    " members = a.members + excluded.members"
+	    " RETURNING account_id, stored, members, status, checked_at",
+	    6, types, CURSOR_OPT_GENERIC_PLAN);
 	AccountRow *rows = CallPg([&] {
-		Oid types[] = {INT4OID, akt.array_oid, FLOAT8ARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID, INT4OID};
 		Datum values[] = {Int32GetDatum(model_id), KeyArrayDatum(akt, keys.data(), n),
 		                  Float8ArrayDatum(stages.data(), n * stage_count), Float8ArrayDatum(stored.data(), n),
 		                  Float8ArrayDatum(members.data(), n), Int32GetDatum(stage_count)};
-		int rc = SPI_execute_with_args(
-		    "INSERT INTO leadscore.account_state AS a (model_id, account_id, stored, stage_stored, members)"
-		    " SELECT $1, u.k, u.s, $3[(u.i - 1) * $6 + 1 : u.i * $6], u.m::pg_catalog.int8"
-		    " FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($4), pg_catalog.unnest($5))"
-		    " WITH ORDINALITY AS u(k, s, m, i) ORDER BY u.k"
-		    " ON CONFLICT (model_id, account_id) DO UPDATE SET stored = a.stored + excluded.stored,"
-		    " stage_stored = leadscore.float8_array_add(a.stage_stored, excluded.stage_stored),"
-		    " members = a.members + excluded.members"
-		    " RETURNING account_id, stored, members, status, checked_at",
-		    6, types, values, nullptr, false, 0);
-		if (rc != SPI_OK_INSERT_RETURNING)
-			elog(ERROR, "leadscore: writing account state failed (SPI code %d)", rc);
+		RunKeptPlan(plan, values, nullptr, SPI_OK_INSERT_RETURNING, "writing account state");
 		return ReadRows(akt, SPI_processed);
 	});
 	Report(akt, model, Changes(model, rows, SPI_processed, now), cause);
@@ -223,12 +223,15 @@ std::vector<LeadAccount> LookupAccounts(const KeyType &kt, const KeyType &akt, c
 	if (leads.empty() || akt.oid == InvalidOid)
 		return out;
 	int n = static_cast<int>(leads.size());
+	bool one = n == 1;
+	Oid types[] = {one ? kt.oid : kt.array_oid};
+	SPIPlanPtr plan =
+	    one ? KeptPlan("SELECT lead_id, account_id FROM leadscore.lead_accounts WHERE lead_id = $1", 1, types, 0)
+	        : KeptPlan("SELECT lead_id, account_id FROM leadscore.lead_accounts WHERE lead_id = ANY ($1)", 1, types,
+	                   CURSOR_OPT_CUSTOM_PLAN);
 	std::uint64_t found = CallPg([&] {
-		Oid types[] = {kt.array_oid};
-		Datum values[] = {KeyArrayDatum(kt, leads.data(), n)};
-		if (SPI_execute_with_args("SELECT lead_id, account_id FROM leadscore.lead_accounts WHERE lead_id = ANY ($1)", 1,
-		                          types, values, nullptr, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "leadscore: reading lead accounts failed");
+		Datum values[] = {one ? leads[0] : KeyArrayDatum(kt, leads.data(), n)};
+		RunKeptPlan(plan, values, nullptr, SPI_OK_SELECT, "reading lead accounts");
 		return SPI_processed;
 	});
 	SPITupleTable *table = SPI_tuptable;

@@ -3,6 +3,7 @@
 
 #include "pg/datum_value.hpp"
 #include "pg/guard.hpp"
+#include "pg/kept_plans.hpp"
 #include "pg/pg_arrays.hpp"
 
 extern "C" {
@@ -15,6 +16,7 @@ extern "C" {
 
 #include "core/stage_rule.hpp"
 
+#include <cstring>
 #include <string>
 
 namespace leadscore::pg {
@@ -160,10 +162,25 @@ void WriteLifecycle(const KeyType &kt, std::int32_t model_id, const std::vector<
 		due_at.push_back(l.record.due_at);
 		stage_index.push_back(l.record.stage);
 	}
+	Oid types[] = {INT4OID,          kt.array_oid,       TEXTARRAYOID,        TEXTARRAYOID,       INT4ARRAYOID,
+	               TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID};
+	// Stages go as 1-based indexes into the model's stage names (0: none),
+	// so no name is copied per lead.  One lead (most statements) reads the
+	// first elements: a plan of one primary-key lookup, kept (see KeptPlan).
+	SPIPlanPtr plan =
+	    n == 1 ? KeptPlan("UPDATE leadscore.lead_state s SET grade = ($3)[1]::leadscore.grade, status = ($4)[1],"
+	                      " stage = m.stages[NULLIF(($5)[1], 0)], mql_at = ($6)[1], sql_at = ($7)[1],"
+	                      " checked_at = ($8)[1], due_at = ($9)[1] FROM leadscore.models m"
+	                      " WHERE m.id = $1 AND s.model_id = $1 AND s.lead_id = ($2)[1]",
+	                      9, types, 0)
+	           : KeptPlan("UPDATE leadscore.lead_state s SET grade = u.g::leadscore.grade, status = u.st,"
+	                      " stage = m.stages[NULLIF(u.sg, 0)], mql_at = u.mq, sql_at = u.sq, checked_at = u.ch, due_at = u.du"
+	                      " FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4),"
+	                      " pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8),"
+	                      " pg_catalog.unnest($9)) AS u(k, g, st, sg, mq, sq, ch, du), leadscore.models m"
+	                      " WHERE m.id = $1 AND s.model_id = $1 AND s.lead_id = u.k",
+	                      9, types, CURSOR_OPT_CUSTOM_PLAN);
 	CallPg([&] {
-		Oid types[] = {INT4OID,         kt.array_oid,         TEXTARRAYOID,         TEXTARRAYOID,
-		               INT4ARRAYOID,    TIMESTAMPTZARRAYOID,  TIMESTAMPTZARRAYOID,  TIMESTAMPTZARRAYOID,
-		               TIMESTAMPTZARRAYOID};
 		Datum *stage_datums = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
 		for (int i = 0; i < n; i++)
 			stage_datums[i] = Int32GetDatum(stage_index[static_cast<std::size_t>(i)] + 1);
@@ -176,17 +193,18 @@ void WriteLifecycle(const KeyType &kt, std::int32_t model_id, const std::vector<
 		                  TimestampArrayDatum(sql_at.data(), n),
 		                  TimestampArrayDatum(checked_at.data(), n),
 		                  TimestampArrayDatum(due_at.data(), n)};
-		// Stages go as 1-based indexes into the model's stage names
-		// (0: none), so no name is copied per lead.
-		Run("UPDATE leadscore.lead_state s SET grade = u.g::leadscore.grade, status = u.st,"
-		    " stage = m.stages[NULLIF(u.sg, 0)], mql_at = u.mq, sql_at = u.sq, checked_at = u.ch, due_at = u.du"
-		    " FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4),"
-		    " pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8),"
-		    " pg_catalog.unnest($9)) AS u(k, g, st, sg, mq, sq, ch, du), leadscore.models m"
-		    " WHERE m.id = $1 AND s.model_id = $1 AND s.lead_id = u.k",
-		    9, types, values, SPI_OK_UPDATE);
+		RunKeptPlan(plan, values, nullptr, SPI_OK_UPDATE, "writing the lifecycle");
 	});
 }
+
+// The events as rows, in lockstep (ProjectSet streams them; ROWS FROM
+// would copy every array into a tuplestore first).
+#define LEADSCORE_EVENT_ROWS                                                                                          \
+	"(SELECT pg_catalog.unnest($3) AS k, pg_catalog.unnest($4) AS kind, pg_catalog.unnest($5) AS f,"             \
+	" pg_catalog.unnest($6) AS t, pg_catalog.unnest($7) AS s, pg_catalog.unnest($8) AS g,"                        \
+	" pg_catalog.unnest($9) AS at, pg_catalog.unnest($10) AS c) AS u"
+#define LEADSCORE_EVENT_INSERT                                                                                        \
+	"INSERT INTO leadscore.events (model, lead_id, kind, from_value, to_value, score, grade, at, cause, notified_at)"
 
 void InsertEvents(const KeyType &kt, const core::ModelSpec &model, const std::vector<LeadEvent> &events,
                   bool notify) {
@@ -197,6 +215,11 @@ void InsertEvents(const KeyType &kt, const core::ModelSpec &model, const std::ve
 	std::vector<const char *> kinds, from, to, grades, causes;
 	std::vector<double> scores;
 	std::vector<std::int64_t> at;
+	// A handoff to sales (status to sql) may be notified at once
+	// (settings.notify = 'trigger'): only then the statement that returns
+	// what it inserted; otherwise, for most of a bulk load's events, a plain
+	// INSERT that returns nothing.
+	bool may_notify = false;
 	for (const LeadEvent &e : events) {
 		const core::Transition &t = e.transition;
 		keys.push_back(e.key);
@@ -207,11 +230,26 @@ void InsertEvents(const KeyType &kt, const core::ModelSpec &model, const std::ve
 		causes.push_back(core::TransitionCauseName(t.cause));
 		scores.push_back(t.score);
 		at.push_back(t.at);
+		may_notify = may_notify || (t.kind == core::TransitionKind::Status && std::strcmp(to.back(), "sql") == 0);
 	}
+	Oid types[] = {TEXTOID,      BOOLOID,        kt.array_oid, TEXTARRAYOID,        TEXTARRAYOID,
+	               TEXTARRAYOID, FLOAT8ARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID, TEXTARRAYOID};
+	may_notify = may_notify && notify;
+	SPIPlanPtr plan =
+	    may_notify
+	        ? KeptPlan("WITH e AS (" LEADSCORE_EVENT_INSERT
+	                   " SELECT $1, u.k, u.kind, u.f, u.t, u.s, u.g::leadscore.grade, u.at, u.c,"
+	                   " CASE WHEN u.kind = 'status' AND u.t = 'sql' AND $2"
+	                   " AND (SELECT notify = 'trigger' FROM leadscore.settings) THEN pg_catalog.now() END"
+	                   " FROM " LEADSCORE_EVENT_ROWS " RETURNING *)"
+	                   " SELECT pg_catalog.pg_notify('leadscore', leadscore.event_payload(e)) FROM e"
+	                   " WHERE e.notified_at IS NOT NULL",
+	                   10, types, CURSOR_OPT_GENERIC_PLAN)
+	        : KeptPlan(LEADSCORE_EVENT_INSERT " SELECT $1, u.k, u.kind, u.f, u.t, u.s, u.g::leadscore.grade, u.at, u.c,"
+	                                          " NULL FROM " LEADSCORE_EVENT_ROWS,
+	                   10, types, CURSOR_OPT_GENERIC_PLAN);
 	const std::string &name = model.name;
 	CallPg([&] {
-		Oid types[] = {TEXTOID,      BOOLOID,      kt.array_oid,   TEXTARRAYOID,        TEXTARRAYOID,
-		               TEXTARRAYOID, FLOAT8ARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID, TEXTARRAYOID};
 		Datum values[] = {CStringGetTextDatum(name.c_str()),
 		                  BoolGetDatum(notify),
 		                  KeyArrayDatum(kt, keys.data(), n),
@@ -222,18 +260,7 @@ void InsertEvents(const KeyType &kt, const core::ModelSpec &model, const std::ve
 		                  TextArrayDatum(grades.data(), n),
 		                  TimestampArrayDatum(at.data(), n),
 		                  TextArrayDatum(causes.data(), n)};
-		Run("WITH e AS (INSERT INTO leadscore.events"
-		    " (model, lead_id, kind, from_value, to_value, score, grade, at, cause, notified_at)"
-		    " SELECT $1, u.k, u.kind, u.f, u.t, u.s, u.g::leadscore.grade, u.at, u.c,"
-		    " CASE WHEN u.kind = 'status' AND u.t = 'sql' AND $2"
-		    " AND (SELECT notify = 'trigger' FROM leadscore.settings) THEN pg_catalog.now() END"
-		    " FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5),"
-		    " pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8), pg_catalog.unnest($9),"
-		    " pg_catalog.unnest($10)) AS u(k, kind, f, t, s, g, at, c)"
-		    " RETURNING *)"
-		    " SELECT pg_catalog.pg_notify('leadscore', leadscore.event_payload(e)) FROM e"
-		    " WHERE e.notified_at IS NOT NULL",
-		    10, types, values, SPI_OK_SELECT);
+		RunKeptPlan(plan, values, nullptr, may_notify ? SPI_OK_SELECT : SPI_OK_INSERT, "writing lead events");
 	});
 }
 
