@@ -217,8 +217,9 @@ void InsertEvents(const KeyType &kt, const core::ModelSpec &model, const std::ve
 	std::vector<std::int64_t> at;
 	// A handoff to sales (status to sql) may be notified at once
 	// (settings.notify = 'trigger'): only then the statement that returns
-	// what it inserted; otherwise, for most of a bulk load's events, a plain
-	// INSERT that returns nothing.
+	// the payloads of those it notifies (NULL for the others: a bulk load's
+	// events are not all kept in the CTE's store); otherwise a plain INSERT
+	// that returns nothing.
 	bool may_notify = false;
 	for (const LeadEvent &e : events) {
 		const core::Transition &t = e.transition;
@@ -241,9 +242,9 @@ void InsertEvents(const KeyType &kt, const core::ModelSpec &model, const std::ve
 	                   " SELECT $1, u.k, u.kind, u.f, u.t, u.s, u.g::leadscore.grade, u.at, u.c,"
 	                   " CASE WHEN u.kind = 'status' AND u.t = 'sql' AND $2"
 	                   " AND (SELECT notify = 'trigger' FROM leadscore.settings) THEN pg_catalog.now() END"
-	                   " FROM " LEADSCORE_EVENT_ROWS " RETURNING *)"
-	                   " SELECT pg_catalog.pg_notify('leadscore', leadscore.event_payload(e)) FROM e"
-	                   " WHERE e.notified_at IS NOT NULL",
+	                   " FROM " LEADSCORE_EVENT_ROWS
+	                   " RETURNING CASE WHEN notified_at IS NOT NULL THEN leadscore.event_payload(events) END AS p)"
+	                   " SELECT pg_catalog.pg_notify('leadscore', e.p) FROM e WHERE e.p IS NOT NULL",
 	                   10, types, CURSOR_OPT_GENERIC_PLAN)
 	        : KeptPlan(LEADSCORE_EVENT_INSERT " SELECT $1, u.k, u.kind, u.f, u.t, u.s, u.g::leadscore.grade, u.at, u.c,"
 	                                          " NULL FROM " LEADSCORE_EVENT_ROWS,
