@@ -49,11 +49,10 @@ void DropFrom(int depth) {
 }
 
 const core::CompiledModel *ModelById(std::int32_t model_id) {
-	for (const ActivityTable &t : LoadActivityTables())
-		if (TablePlan *tp = GetTablePlan(t.relid))
-			for (std::size_t m = 0; m < tp->plan->model_count(); m++)
-				if (tp->plan->model(m).spec().id == model_id)
-					return &tp->plan->model(m);
+	for (TablePlan *tp : ActivityTablePlans())
+		for (std::size_t m = 0; m < tp->plan->model_count(); m++)
+			if (tp->plan->model(m).spec().id == model_id)
+				return &tp->plan->model(m);
 	return nullptr;
 }
 

@@ -82,10 +82,7 @@ void ScanHistory(const ActivityTable &t, const KeyType &kt, const Datum *key,
 void RecomputeLead(const KeyType &kt, Datum key, const core::CompiledModel &model, core::Recomputed *out) {
 	core::LeadRecompute recompute(model, [] { return InterruptPending != 0; });
 	recompute.Reset();
-	for (const ActivityTable &t : LoadActivityTables()) {
-		TablePlan *tp = GetTablePlan(t.relid);
-		if (tp == nullptr)
-			continue;
+	for (TablePlan *tp : ActivityTablePlans()) {
 		const core::CompiledModel *table_model = nullptr;
 		for (std::size_t m = 0; m < tp->plan->model_count(); m++)
 			if (tp->plan->model(m).spec().id == model.spec().id)

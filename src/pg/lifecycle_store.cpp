@@ -92,12 +92,6 @@ LifecycleLead ToLead(const core::ModelSpec &model, const LifecycleRow &row) {
 	return lead;
 }
 
-void Run(const char *sql, int n, Oid *types, Datum *values, int expected) {
-	int rc = SPI_execute_with_args(sql, n, types, values, nullptr, false, 0);
-	if (rc != expected)
-		elog(ERROR, "leadscore: lifecycle statement failed (SPI code %d)", rc);
-}
-
 } // namespace
 
 std::vector<LifecycleLead> ReadLifecycleRows(const core::ModelSpec &model, std::uint64_t rows, int first) {
@@ -120,13 +114,14 @@ void EnsureLifecycleRows(const KeyType &kt, const core::ModelSpec &model, const 
 	int n = static_cast<int>(keys.size());
 	std::int32_t model_id = model.id;
 	auto stage_count = static_cast<std::int32_t>(model.stages.size());
+	Oid types[] = {INT4OID, kt.array_oid, INT4OID};
+	SPIPlanPtr plan = KeptPlan("INSERT INTO leadscore.lead_state (model_id, lead_id, stored, stage_stored, activity_count)"
+	                           " SELECT $1, k, 0, pg_catalog.array_fill(0::pg_catalog.float8, ARRAY[$3]), 0"
+	                           " FROM pg_catalog.unnest($2) k ORDER BY k ON CONFLICT DO NOTHING",
+	                           3, types, CURSOR_OPT_GENERIC_PLAN);
 	CallPg([&] {
-		Oid types[] = {INT4OID, kt.array_oid, INT4OID};
 		Datum values[] = {Int32GetDatum(model_id), KeyArrayDatum(kt, keys.data(), n), Int32GetDatum(stage_count)};
-		Run("INSERT INTO leadscore.lead_state (model_id, lead_id, stored, stage_stored, activity_count)"
-		    " SELECT $1, k, 0, pg_catalog.array_fill(0::pg_catalog.float8, ARRAY[$3]), 0"
-		    " FROM pg_catalog.unnest($2) k ORDER BY k ON CONFLICT DO NOTHING",
-		    3, types, values, SPI_OK_INSERT);
+		RunKeptPlan(plan, values, nullptr, SPI_OK_INSERT, "adding lead state rows");
 	});
 }
 
@@ -134,12 +129,20 @@ std::vector<LifecycleLead> LockLifecycle(const KeyType &kt, const core::ModelSpe
                                          const std::vector<Datum> &keys) {
 	int n = static_cast<int>(keys.size());
 	std::int32_t model_id = model.id;
+	Oid types[] = {INT4OID, kt.array_oid};
+	// One lead (a lead row written, a reload): its first element, a kept
+	// primary-key lookup (see KeptPlan).
+	SPIPlanPtr plan =
+	    n == 1 ? KeptPlan("SELECT lead_id, stored, stage_stored, activity_count, " LEADSCORE_LIFECYCLE_COLUMNS
+	                      " FROM leadscore.lead_state WHERE model_id = $1 AND lead_id = ($2)[1] FOR UPDATE",
+	                      2, types, 0)
+	           : KeptPlan("SELECT lead_id, stored, stage_stored, activity_count, " LEADSCORE_LIFECYCLE_COLUMNS
+	                      " FROM leadscore.lead_state WHERE model_id = $1 AND lead_id = ANY ($2)"
+	                      " ORDER BY lead_id FOR UPDATE",
+	                      2, types, CURSOR_OPT_CUSTOM_PLAN);
 	CallPg([&] {
-		Oid types[] = {INT4OID, kt.array_oid};
 		Datum values[] = {Int32GetDatum(model_id), KeyArrayDatum(kt, keys.data(), n)};
-		Run("SELECT lead_id, stored, stage_stored, activity_count, " LEADSCORE_LIFECYCLE_COLUMNS
-		    " FROM leadscore.lead_state WHERE model_id = $1 AND lead_id = ANY ($2) ORDER BY lead_id FOR UPDATE",
-		    2, types, values, SPI_OK_SELECT);
+		RunKeptPlan(plan, values, nullptr, SPI_OK_SELECT, "locking lead lifecycles");
 	});
 	return ReadLifecycleRows(model, SPI_processed);
 }

@@ -25,6 +25,9 @@ struct CachedPlan {
 
 // Created on first use, never at load time (CONVENTIONS.md §4.7).
 std::unordered_map<Oid, CachedPlan> *plans = nullptr;
+// The attached activity tables; valid while `has_activity_relids`.
+std::vector<Oid> *activity_relids = nullptr;
+bool has_activity_relids = false;
 bool plans_stale = false;
 Oid models_relid = InvalidOid;
 
@@ -81,6 +84,7 @@ void RefreshPlans() {
 		plans = new std::unordered_map<Oid, CachedPlan>();
 	if (plans_stale || models_relid == InvalidOid) {
 		plans->clear();
+		has_activity_relids = false;
 		plans_stale = false;
 		models_relid = ModelsRelid();
 		return;
@@ -96,6 +100,22 @@ TablePlan *GetTablePlan(Oid relid) {
 	if (it == plans->end())
 		it = plans->emplace(relid, CachedPlan{BuildPlan(relid), false}).first;
 	return it->second.plan.get();
+}
+
+std::vector<TablePlan *> ActivityTablePlans() {
+	if (activity_relids == nullptr)
+		activity_relids = new std::vector<Oid>();
+	if (!has_activity_relids) {
+		activity_relids->clear();
+		for (const ActivityTable &t : LoadActivityTables())
+			activity_relids->push_back(t.relid);
+		has_activity_relids = true;
+	}
+	std::vector<TablePlan *> out;
+	for (Oid relid : *activity_relids)
+		if (TablePlan *tp = GetTablePlan(relid))
+			out.push_back(tp);
+	return out;
 }
 
 KeyType BeginEngineCall() {

@@ -48,6 +48,12 @@ void RefreshPlans();
 // nullptr if the table has no activity attachment.
 TablePlan *GetTablePlan(Oid relid);
 
+// The plans of every attached activity table, in attachment order.  The
+// list of tables is cached with the plans (attaching and detaching
+// invalidate them): a lead's history reload, which needs it on every
+// UPDATE or DELETE of a capped row, reads no catalog.
+std::vector<TablePlan *> ActivityTablePlans();
+
 // The start of every function that reads or writes scores: connects SPI,
 // drops stale plans, and returns the database's lead key type (InvalidOid
 // before the first attachment).  End with FinishSpi().
