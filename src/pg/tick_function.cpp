@@ -13,6 +13,7 @@
 #include "pg/account_store.hpp"
 #include "pg/datum_value.hpp"
 #include "pg/guard.hpp"
+#include "pg/kept_plans.hpp"
 #include "pg/lifecycle_store.hpp"
 #include "pg/spi_query.hpp"
 #include "pg/table_plan.hpp"
@@ -116,20 +117,23 @@ std::vector<std::int32_t> ModelsDue(std::int64_t now) {
 #define LEADSCORE_TOSTRING(x) LEADSCORE_STRINGIFY(x)
 #define LEADSCORE_TICK_BATCH 1000
 
-// One batch of a model's due leads, locked; leads a writer holds are
-// skipped (the writer reports their decay, or the next tick does).
-std::vector<LifecycleLead> LockDue(const core::ModelSpec &model, std::int64_t now) {
+// One batch of a model's due leads, locked, in due_at order from `from` on
+// (the partial index on due_at: a batch reads its own leads and the entries
+// its predecessors updated, never the model's other leads); leads a writer
+// holds are skipped (the writer reports their decay, or the next tick
+// does).  SKIP LOCKED never waits, so no lock order is needed.
+std::vector<LifecycleLead> LockDue(const core::ModelSpec &model, std::int64_t now, TimestampTz from) {
 	std::int32_t id = model.id;
 	TimestampTz at = UnixUsToTimestamp(now);
+	Oid types[] = {INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID};
+	SPIPlanPtr plan = KeptPlan("SELECT lead_id, stored, stage_stored, activity_count, " LEADSCORE_LIFECYCLE_COLUMNS
+	                           " FROM leadscore.lead_state WHERE model_id = $1 AND due_at <= $2 AND due_at >= $3"
+	                           " ORDER BY due_at LIMIT " LEADSCORE_TOSTRING(LEADSCORE_TICK_BATCH)
+	                           " FOR UPDATE SKIP LOCKED",
+	                           3, types, CURSOR_OPT_CUSTOM_PLAN);
 	CallPg([&] {
-		Oid types[] = {INT4OID, TIMESTAMPTZOID};
-		Datum values[] = {Int32GetDatum(id), TimestampTzGetDatum(at)};
-		if (SPI_execute_with_args("SELECT lead_id, stored, stage_stored, activity_count, " LEADSCORE_LIFECYCLE_COLUMNS
-		                          " FROM leadscore.lead_state WHERE model_id = $1 AND due_at <= $2"
-		                          " ORDER BY lead_id LIMIT " LEADSCORE_TOSTRING(LEADSCORE_TICK_BATCH)
-		                          " FOR UPDATE SKIP LOCKED",
-		                          2, types, values, nullptr, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "leadscore: reading due leads failed");
+		Datum values[] = {Int32GetDatum(id), TimestampTzGetDatum(at), TimestampTzGetDatum(from)};
+		RunKeptPlan(plan, values, nullptr, SPI_OK_SELECT, "reading due leads");
 	});
 	return ReadLifecycleRows(model, SPI_processed);
 }
@@ -137,11 +141,15 @@ std::vector<LifecycleLead> LockDue(const core::ModelSpec &model, std::int64_t no
 // Reports the decay of one model's due leads; returns the transitions.
 std::int64_t TickModel(const KeyType &kt, const core::ModelSpec &model, std::int64_t now) {
 	std::int64_t reported = 0;
+	TimestampTz from;
+	TIMESTAMP_NOBEGIN(from);
 	for (;;) {
-		std::vector<LifecycleLead> leads = LockDue(model, now);
+		std::vector<LifecycleLead> leads = LockDue(model, now, from);
 		std::vector<LeadEvent> events;
 		std::vector<core::Transition> transitions;
 		for (LifecycleLead &lead : leads) {
+			// The batch came in due_at order: the next starts at its last.
+			from = UnixUsToTimestamp(lead.record.due_at);
 			transitions.clear();
 			core::Advance(model, lead.Input(), now, core::TransitionCause::Decay, &lead.record, &transitions);
 			for (const core::Transition &t : transitions)
