@@ -33,12 +33,6 @@ namespace {
 
 constexpr std::size_t kBatch = 1000;
 
-std::string Bytes(Datum key, Oid type) {
-	std::string bytes;
-	CallPg([&] { AppendKeyBytes(key, type, &bytes); });
-	return bytes;
-}
-
 // One account row as an upsert or a sweep returned it.
 struct AccountRow {
 	Datum account;
@@ -173,7 +167,7 @@ KeyType AccountKeyType() {
 void MergeAccountDeltas(const KeyType &akt, std::vector<AccountDelta> *deltas) {
 	std::map<std::string, AccountDelta> merged;
 	for (AccountDelta &d : *deltas) {
-		auto [it, fresh] = merged.try_emplace(Bytes(d.account, akt.oid), AccountDelta{d.account, {}});
+		auto [it, fresh] = merged.try_emplace(KeyBytes(d.account, akt.oid), AccountDelta{d.account, {}});
 		core::AddShare(d.share, 1, &it->second.share);
 	}
 	deltas->clear();
@@ -245,10 +239,10 @@ std::vector<LeadAccount> LookupAccounts(const KeyType &kt, const KeyType &akt, c
 			bool isnull;
 			return SPI_datumTransfer(SPI_getbinval(table->vals[i], table->tupdesc, 2, &isnull), akt.byval, akt.typlen);
 		});
-		by_lead[Bytes(lead, kt.oid)] = account;
+		by_lead[KeyBytes(lead, kt.oid)] = account;
 	}
 	for (std::size_t i = 0; i < leads.size(); i++) {
-		auto it = by_lead.find(Bytes(leads[i], kt.oid));
+		auto it = by_lead.find(KeyBytes(leads[i], kt.oid));
 		if (it != by_lead.end())
 			out[i] = LeadAccount{true, it->second};
 	}
@@ -302,7 +296,7 @@ void ForEachLeadShare(const KeyType &akt, const core::ModelSpec &model,
 std::map<std::string, AccountDelta> Recompute(const KeyType &akt, const core::ModelSpec &model) {
 	std::map<std::string, AccountDelta> sums;
 	ForEachLeadShare(akt, model, [&](Datum account, const core::AccountShare &share) {
-		auto [it, fresh] = sums.try_emplace(Bytes(account, akt.oid), AccountDelta{0, {}});
+		auto [it, fresh] = sums.try_emplace(KeyBytes(account, akt.oid), AccountDelta{0, {}});
 		if (fresh)
 			it->second.account = CallPg([&] { return datumCopy(account, akt.byval, akt.typlen); });
 		core::AddShare(share, 1, &it->second.share);
@@ -382,7 +376,7 @@ std::vector<std::pair<std::string, std::string>> VerifyAccounts(const KeyType &a
 	auto text = [&](Datum account) { return std::string(CallPg([&] { return KeyText(account, akt.oid); })); };
 	for (std::uint64_t i = 0; i < n; i++) {
 		const AccountRow &row = rows[i];
-		std::string bytes = Bytes(row.account, akt.oid);
+		std::string bytes = KeyBytes(row.account, akt.oid);
 		auto it = expected.find(bytes);
 		core::AccountShare none;
 		const core::AccountShare &want = it == expected.end() ? none : it->second.share;

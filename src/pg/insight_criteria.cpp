@@ -2,6 +2,7 @@
 #include "pg/insight_criteria.hpp"
 
 #include "pg/insight_data.hpp"
+#include "pg/lead_key.hpp"
 #include "pg/lead_grades.hpp"
 #include "pg/model_catalog.hpp"
 
@@ -28,7 +29,7 @@ LeadCriteria LoadLeadCriteria(const KeyType &kt, const core::ModelSpec &model) {
 	                                                 const std::vector<std::size_t> &matched) {
 		if (matched.empty())
 			return;
-		std::vector<std::uint32_t> &lead = out.matched[LeadKeyBytes(key, kt.oid)];
+		std::vector<std::uint32_t> &lead = out.matched[KeyBytes(key, kt.oid)];
 		for (std::size_t m : matched) {
 			auto it = index.find(profile.criteria[m].id);
 			if (it != index.end() && std::find(lead.begin(), lead.end(), it->second) == lead.end())

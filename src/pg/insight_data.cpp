@@ -3,6 +3,7 @@
 
 #include "pg/datum_value.hpp"
 #include "pg/guard.hpp"
+#include "pg/lead_key.hpp"
 #include "pg/spi_cursor.hpp"
 #include "pg/spi_query.hpp"
 
@@ -33,43 +34,9 @@ std::string TypeName(Oid type) {
 	return CallPg([&] { return format_type_be(type); });
 }
 
-// A lead key's identifying bytes (as AppendKeyBytes makes them) without
-// C++ allocation, so it can run inside CallPg: points into the detoasted
-// key or into `scratch`.
-struct KeyBytes {
-	const char *data;
-	std::size_t len;
-	std::int64_t scratch;
-};
-
-void ViewKey(Datum key, Oid type, KeyBytes *out) {
-	switch (type) {
-	case INT4OID:
-		out->scratch = DatumGetInt32(key);
-		out->data = reinterpret_cast<const char *>(&out->scratch);
-		out->len = sizeof out->scratch;
-		break;
-	case INT8OID:
-		out->scratch = DatumGetInt64(key);
-		out->data = reinterpret_cast<const char *>(&out->scratch);
-		out->len = sizeof out->scratch;
-		break;
-	case UUIDOID:
-		out->data = reinterpret_cast<const char *>(DatumGetUUIDP(key)->data);
-		out->len = UUID_LEN;
-		break;
-	default: {
-		text *t = DatumGetTextPP(key);
-		out->data = VARDATA_ANY(t);
-		out->len = VARSIZE_ANY_EXHDR(t);
-		break;
-	}
-	}
-}
-
 // One result row as plain data, palloc'd in the scan's row context.
 struct PlainRow {
-	KeyBytes key;
+	KeyView key;
 	bool has_time;
 	std::int64_t at;
 	bool has_amount;
@@ -116,7 +83,7 @@ void ScanRows(const std::string &sql, const RowShape &shape, const std::function
 	    [&](const PlainRow &row) { use(row); });
 }
 
-std::string Bytes(const KeyBytes &k) {
+std::string Bytes(const KeyView &k) {
 	return std::string(k.data, k.len);
 }
 
@@ -307,12 +274,6 @@ std::unordered_map<std::string, core::GradeRank> LoadGrades(const KeyType &kt, s
 	return grades;
 }
 
-std::string LeadKeyBytes(Datum key, Oid type) {
-	KeyBytes k;
-	CallPg([&] { ViewKey(key, type, &k); });
-	return Bytes(k);
-}
-
 void WalkLeads(const KeyType &kt, const InsightModel &model, const LeadVisitor &visit) {
 	if (model.tables.empty() || kt.oid == InvalidOid)
 		return;
@@ -336,7 +297,7 @@ void WalkLeads(const KeyType &kt, const InsightModel &model, const LeadVisitor &
 		});
 		bool any = false;
 		ScanHistory(model.tables[0], kt, nullptr, [&](const HistoryRow &row) {
-			KeyBytes k;
+			KeyView k;
 			CallPg([&] { ViewKey(row.key, kt.oid, &k); });
 			if (!any || bytes.size() != k.len || bytes.compare(0, k.len, k.data, k.len) != 0) {
 				if (any)
@@ -368,7 +329,7 @@ void WalkLeads(const KeyType &kt, const InsightModel &model, const LeadVisitor &
 	});
 	std::uint64_t n = SPI_processed;
 	for (std::uint64_t i = 0; i < n; i++) {
-		KeyBytes k;
+		KeyView k;
 		Datum key = CallPg([&] {
 			bool isnull;
 			Datum d = SPI_getbinval(leads->vals[i], leads->tupdesc, 1, &isnull);

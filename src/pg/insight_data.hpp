@@ -71,8 +71,7 @@ std::unordered_map<std::string, std::string> LoadSources(const KeyType &kt, cons
 // evaluate() uses today's grade for its SQL segment.
 std::unordered_map<std::string, core::GradeRank> LoadGrades(const KeyType &kt, std::int32_t model_id);
 
-// The bytes that identify a lead key, as the maps above are keyed.
-std::string LeadKeyBytes(Datum key, Oid type);
+// (The maps above are keyed by KeyBytes, lead_key.hpp.)
 
 // Visits every lead with history in an attached activity table, with all of
 // its rows (any order) from every table.  begin/end bracket a lead; `row`

@@ -25,12 +25,6 @@ core::AccountShare Share(const core::ModelSpec &model, const LeadSide &side) {
 	return core::LeadShare(model, side.stored, side.stages, side.stage_count, side.activity_count);
 }
 
-std::string Bytes(Datum key, Oid type) {
-	std::string bytes;
-	CallPg([&] { AppendKeyBytes(key, type, &bytes); });
-	return bytes;
-}
-
 // Maps the leads of `first` that have no account yet; returns the key bytes
 // of those that got one now.
 std::set<std::string> MapFirstAccounts(const KeyType &kt, const KeyType &akt, const FirstAccounts &first) {
@@ -54,7 +48,7 @@ std::set<std::string> MapFirstAccounts(const KeyType &kt, const KeyType &akt, co
 			bool isnull;
 			return SPI_getbinval(table->vals[i], table->tupdesc, 1, &isnull);
 		});
-		mapped.insert(Bytes(lead, kt.oid));
+		mapped.insert(KeyBytes(lead, kt.oid));
 	}
 	return mapped;
 }
@@ -80,8 +74,8 @@ void ModelEffects::Forget(const std::vector<Datum> &leads, const KeyType &kt) {
 		return;
 	std::set<std::string> gone;
 	for (Datum key : leads)
-		gone.insert(Bytes(key, kt.oid));
-	auto dropped = [&](Datum key) { return gone.count(Bytes(key, kt.oid)) > 0; };
+		gone.insert(KeyBytes(key, kt.oid));
+	auto dropped = [&](Datum key) { return gone.count(KeyBytes(key, kt.oid)) > 0; };
 	events_.erase(std::remove_if(events_.begin(), events_.end(), [&](const LeadEvent &e) { return dropped(e.key); }),
 	              events_.end());
 	shares_.erase(
@@ -105,10 +99,10 @@ std::vector<std::vector<ModelEffects::ShareChange>> UntouchedShares(const KeyTyp
 	for (std::size_t m = 0; m < effects.size(); m++) {
 		std::set<std::string> touched;
 		for (const auto &c : effects[m].shares())
-			touched.insert(Bytes(c.lead, kt.oid));
+			touched.insert(KeyBytes(c.lead, kt.oid));
 		std::vector<Datum> leads;
 		for (Datum lead : first.leads) {
-			std::string bytes = Bytes(lead, kt.oid);
+			std::string bytes = KeyBytes(lead, kt.oid);
 			if (newly_mapped.count(bytes) && !touched.count(bytes))
 				leads.push_back(lead);
 		}
@@ -151,7 +145,7 @@ void ReportEffects(const KeyType &kt, const KeyType &akt, const std::vector<Mode
 			AccountDelta d{a.account, c.after};
 			// A lead new to its account brings its whole share; otherwise
 			// the account already holds `before`.
-			if (newly_mapped.count(Bytes(c.lead, kt.oid)) == 0)
+			if (newly_mapped.count(KeyBytes(c.lead, kt.oid)) == 0)
 				core::AddShare(c.before, -1, &d.share);
 			deltas.push_back(std::move(d));
 		};

@@ -1,6 +1,8 @@
 // Lead keys.
 #include "pg/lead_key.hpp"
 
+#include "pg/guard.hpp"
+
 extern "C" {
 #include "catalog/pg_type.h"
 #include "access/detoast.h"
@@ -28,27 +30,41 @@ char *KeyText(Datum key, Oid type) {
 	return OidOutputFunctionCall(output, key);
 }
 
-void AppendKeyBytes(Datum key, Oid type, std::string *out) {
+void ViewKey(Datum key, Oid type, KeyView *out) {
 	switch (type) {
-	case INT4OID: {
-		std::int64_t v = DatumGetInt32(key);
-		out->append(reinterpret_cast<const char *>(&v), sizeof v);
+	case INT4OID:
+		out->scratch = DatumGetInt32(key);
+		out->data = reinterpret_cast<const char *>(&out->scratch);
+		out->len = sizeof out->scratch;
 		break;
-	}
-	case INT8OID: {
-		std::int64_t v = DatumGetInt64(key);
-		out->append(reinterpret_cast<const char *>(&v), sizeof v);
+	case INT8OID:
+		out->scratch = DatumGetInt64(key);
+		out->data = reinterpret_cast<const char *>(&out->scratch);
+		out->len = sizeof out->scratch;
 		break;
-	}
 	case UUIDOID:
-		out->append(reinterpret_cast<const char *>(DatumGetUUIDP(key)->data), UUID_LEN);
+		out->data = reinterpret_cast<const char *>(DatumGetUUIDP(key)->data);
+		out->len = UUID_LEN;
 		break;
 	default: {
 		text *t = DatumGetTextPP(key);
-		out->append(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+		out->data = VARDATA_ANY(t);
+		out->len = VARSIZE_ANY_EXHDR(t);
 		break;
 	}
 	}
+}
+
+void AppendKeyBytes(Datum key, Oid type, std::string *out) {
+	KeyView view;
+	ViewKey(key, type, &view);
+	out->append(view.data, view.len);
+}
+
+std::string KeyBytes(Datum key, Oid type) {
+	KeyView view;
+	CallPg([&] { ViewKey(key, type, &view); });
+	return std::string(view.data, view.len);
 }
 
 Datum CopyKey(Datum key, const KeyType &kt) {

@@ -8,13 +8,28 @@
 
 #include "pg/state_store.hpp"
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace leadscore::pg {
 
-// Appends the bytes that identify `key` to `out` (PostgreSQL side: a text
-// key may be detoasted).
+// The bytes that identify `key`, without C++ allocation, so it can run
+// inside CallPg (PostgreSQL side: a text key may be detoasted).  `data`
+// points into the key or into `scratch`: do not copy a KeyView.
+struct KeyView {
+	const char *data;
+	std::size_t len;
+	std::int64_t scratch;
+};
+void ViewKey(Datum key, Oid type, KeyView *out);
+
+// Appends the bytes that identify `key` to `out` (PostgreSQL side).
 void AppendKeyBytes(Datum key, Oid type, std::string *out);
+
+// The bytes that identify `key`, as a string: the grouping key of a map.
+// C++ side: only ViewKey runs inside CallPg.
+std::string KeyBytes(Datum key, Oid type);
 
 // A copy of `key` in the current memory context.
 Datum CopyKey(Datum key, const KeyType &kt);

@@ -21,7 +21,7 @@ std::int64_t IntegerKey(Datum key, Oid type) {
 }
 
 // PostgreSQL side: the bytes of a uuid or text key, detoasted if need be.
-std::string_view KeyBytes(Datum key, Oid type) {
+std::string_view ByteKeyView(Datum key, Oid type) {
 	if (type == UUIDOID)
 		return std::string_view(reinterpret_cast<const char *>(DatumGetUUIDP(key)->data), UUID_LEN);
 	text *t = DatumGetTextPP(key);
@@ -34,7 +34,7 @@ std::uint32_t LeadMap::Intern(const KeyType &kt, Datum key, Oid type) {
 	bool added;
 	integer_keys_ = IntegerKeys(type);
 	std::uint32_t index = integer_keys_ ? ints_.FindOrAdd(IntegerKey(key, type), &added)
-	                                    : bytes_.FindOrAdd(KeyBytes(key, type), &added);
+	                                    : bytes_.FindOrAdd(ByteKeyView(key, type), &added);
 	if (added)
 		keys_.push_back(CopyKey(key, kt));
 	return index;
@@ -44,7 +44,7 @@ void LeadMap::Prefetch(Datum key, Oid type) const {
 	if (IntegerKeys(type))
 		ints_.Prefetch(IntegerKey(key, type));
 	else
-		bytes_.Prefetch(KeyBytes(key, type));
+		bytes_.Prefetch(ByteKeyView(key, type));
 }
 
 std::uint32_t LeadMap::Find(const KeyType &kt, Datum key) {
@@ -53,7 +53,7 @@ std::uint32_t LeadMap::Find(const KeyType &kt, Datum key) {
 	const char *data = nullptr;
 	std::size_t size = 0;
 	CallPg([&] {
-		std::string_view bytes = KeyBytes(key, kt.oid);
+		std::string_view bytes = ByteKeyView(key, kt.oid);
 		data = bytes.data();
 		size = bytes.size();
 	});

@@ -32,12 +32,6 @@ constexpr std::size_t kBatch = 1000;
 
 using GradeMap = std::unordered_map<std::string, core::GradeRank>;
 
-std::string KeyBytes(Datum key, Oid type) {
-	std::string bytes;
-	CallPg([&] { AppendKeyBytes(key, type, &bytes); });
-	return bytes;
-}
-
 // Every lead's grade; with `ensure`, rows are created for graded leads
 // without one.
 GradeMap GradeLeads(const KeyType &kt, const core::ModelSpec &model, bool ensure) {
