@@ -7,6 +7,7 @@
 #include "pg/kept_plans.hpp"
 #include "pg/lead_key.hpp"
 #include "pg/pg_arrays.hpp"
+#include "pg/spi_cursor.hpp"
 #include "pg/spi_query.hpp"
 
 extern "C" {
@@ -251,6 +252,16 @@ std::vector<LeadAccount> LookupAccounts(const KeyType &kt, const KeyType &akt, c
 
 namespace {
 
+// One lead's share as ForEachLeadShare reads it, PostgreSQL side: points
+// into the cursor's row (valid until the next row).
+struct ShareRow {
+	Datum account;
+	double stored;
+	const double *stages;
+	std::size_t n_stages;
+	std::int64_t count;
+};
+
 // Visits every (account, lead share) of one model in account order.
 void ForEachLeadShare(const KeyType &akt, const core::ModelSpec &model,
                       const std::function<void(Datum account, const core::AccountShare &share)> &visit) {
@@ -264,32 +275,22 @@ void ForEachLeadShare(const KeyType &akt, const core::ModelSpec &model,
 		    " JOIN leadscore.lead_accounts la ON la.lead_id = s.lead_id WHERE s.model_id = $1 ORDER BY la.account_id",
 		    1, types, values, nullptr, ReadOnlyScans(), 0);
 	});
-	for (;;) {
-		CallPg([&] { SPI_cursor_fetch(portal, true, static_cast<long>(kBatch)); });
-		std::uint64_t n = SPI_processed;
-		if (n == 0)
-			break;
-		SPITupleTable *table = SPI_tuptable;
-		for (std::uint64_t i = 0; i < n; i++) {
-			Datum account = 0;
-			double stored = 0;
-			ArrayType *stages = nullptr;
-			std::int64_t count = 0;
-			CallPg([&] {
-				bool isnull;
-				HeapTuple t = table->vals[i];
-				account = SPI_getbinval(t, table->tupdesc, 1, &isnull);
-				stored = DatumGetFloat8(SPI_getbinval(t, table->tupdesc, 2, &isnull));
-				stages = DatumGetArrayTypeP(SPI_getbinval(t, table->tupdesc, 3, &isnull));
-				count = DatumGetInt64(SPI_getbinval(t, table->tupdesc, 4, &isnull));
-			});
-			std::size_t n_stages = static_cast<std::size_t>(ArrayGetNItems(ARR_NDIM(stages), ARR_DIMS(stages)));
-			visit(account, core::LeadShare(model, stored, reinterpret_cast<const double *>(ARR_DATA_PTR(stages)),
-			                               n_stages, count));
-		}
-		CallPg([&] { SPI_freetuptable(table); });
-	}
-	CallPg([&] { SPI_cursor_close(portal); });
+	ForEachCursorRow(
+	    portal,
+	    [](HeapTuple t, TupleDesc d) {
+		    auto *row = static_cast<ShareRow *>(palloc(sizeof(ShareRow)));
+		    bool isnull;
+		    row->account = SPI_getbinval(t, d, 1, &isnull);
+		    row->stored = DatumGetFloat8(SPI_getbinval(t, d, 2, &isnull));
+		    ArrayType *stages = DatumGetArrayTypeP(SPI_getbinval(t, d, 3, &isnull));
+		    row->stages = reinterpret_cast<const double *>(ARR_DATA_PTR(stages));
+		    row->n_stages = static_cast<std::size_t>(ArrayGetNItems(ARR_NDIM(stages), ARR_DIMS(stages)));
+		    row->count = DatumGetInt64(SPI_getbinval(t, d, 4, &isnull));
+		    return row;
+	    },
+	    [&](const ShareRow &row) {
+		    visit(row.account, core::LeadShare(model, row.stored, row.stages, row.n_stages, row.count));
+	    });
 }
 
 // Every account's recomputed share, by key bytes.
@@ -360,13 +361,12 @@ std::vector<std::pair<std::string, std::string>> VerifyAccounts(const KeyType &a
 	std::uint64_t n = CallPg([&] {
 		Oid types[] = {INT4OID};
 		Datum values[] = {Int32GetDatum(model_id)};
-		if (SPI_execute_with_args("SELECT account_id, stored, members, status, checked_at, stage_stored"
+		if (SPI_execute_with_args("SELECT account_id, stored, members, status, checked_at"
 		                          " FROM leadscore.account_state WHERE model_id = $1",
 		                          1, types, values, nullptr, true, 0) != SPI_OK_SELECT)
 			elog(ERROR, "leadscore: reading account state failed");
 		return SPI_processed;
 	});
-	SPITupleTable *table = SPI_tuptable;
 	AccountRow *rows = CallPg([&] { return ReadRows(akt, n); });
 	core::ModelSpec accounts = core::AccountModel(model, model.account_threshold);
 	// A billionth of a point now, or of the sum: re-added floats, not a recompute.
@@ -390,7 +390,6 @@ std::vector<std::pair<std::string, std::string>> VerifyAccounts(const KeyType &a
 		if (it != expected.end())
 			expected.erase(it);
 	}
-	(void)table;
 	for (auto &[bytes, d] : expected)
 		if (d.share.members != 0 || d.share.stored != 0)
 			out.emplace_back(text(d.account), "account state missing");
