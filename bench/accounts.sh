@@ -25,16 +25,11 @@ TXNS=${TXNS:-20000}
 REPS=${REPS:-3}
 PROFILE=${PROFILE:-0}
 
-cluster=$(mktemp -d /tmp/leadscore-accounts.XXXXXX)
-chmod 755 "$cluster"
-trap 'stop_cluster "$cluster"' EXIT
-port=$(free_port)
-log "starting a throw-away cluster on 127.0.0.1:$port"
-start_cluster "$cluster" "$port"
+start_throwaway_cluster accounts
 pg() { runuser -u postgres -- "$LEADSCORE_PG_BIN/psql" -X -q -h 127.0.0.1 -p "$port" -v ON_ERROR_STOP=1 "$@"; }
 pg -d postgres -c "ALTER SYSTEM SET shared_buffers = '2GB'" -c "ALTER SYSTEM SET max_wal_size = '16GB'" \
 	-c "ALTER SYSTEM SET checkpoint_timeout = '1h'" -c "ALTER SYSTEM SET autovacuum = off" >/dev/null
-runuser -u postgres -- "$LEADSCORE_PG_BIN/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" -w restart >/dev/null
+restart_cluster "$cluster"
 
 files=$cluster/files
 mkdir -p "$files"
@@ -115,7 +110,7 @@ pg -d accounts -c "SELECT count(*) AS accounts, round(avg(engaged_leads), 1) AS 
 if [ "$PROFILE" = 1 ]; then
 	log "profile: single-row transactions (pg_stat_statements, track = all, track_planning = on)"
 	pg -d postgres -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_cron', 'pg_stat_statements'" >/dev/null
-	runuser -u postgres -- "$LEADSCORE_PG_BIN/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" -w restart >/dev/null
+	restart_cluster "$cluster"
 	pg -d postgres -c "ALTER SYSTEM SET pg_stat_statements.track = 'all'" \
 		-c "ALTER SYSTEM SET pg_stat_statements.track_planning = on" -c "SELECT pg_reload_conf()" >/dev/null
 	for db in plain accounts; do

@@ -34,18 +34,13 @@ LEAD_INDEX=${LEAD_INDEX:-1}
 AS_OF='2025-10-01 00:00:00+00'
 HORIZON='90 days'
 
-cluster=$(mktemp -d /tmp/leadscore-evaluate.XXXXXX)
-chmod 755 "$cluster"
-trap 'stop_cluster "$cluster"' EXIT
-port=$(free_port)
-log "starting a throw-away cluster on 127.0.0.1:$port"
-start_cluster "$cluster" "$port"
+start_throwaway_cluster evaluate
 psql() {
 	runuser -u postgres -- "$LEADSCORE_PG_BIN/psql" -X -q -h 127.0.0.1 -p "$port" -d postgres -v ON_ERROR_STOP=1 \
 		-v as_of="$AS_OF" -v horizon="$HORIZON" "$@"
 }
 psql -c "ALTER SYSTEM SET shared_buffers = '1GB'" -c "ALTER SYSTEM SET autovacuum = off" >/dev/null
-runuser -u postgres -- "$LEADSCORE_PG_BIN/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" -w restart >/dev/null
+restart_cluster "$cluster"
 
 log "loading $ROWS activity rows of $LEADS leads"
 psql -v rows="$ROWS" -v leads="$LEADS" -v lead_index="$LEAD_INDEX" -f "$top/bench/evaluate/setup.sql"

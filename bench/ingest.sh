@@ -57,12 +57,7 @@ so_stamp=$(stat -c %y "$so" | cut -d. -f1)
 commit=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
 git -C "$top" diff --quiet HEAD -- src sql 'leadscore--*.sql' 2>/dev/null || commit="$commit+local changes"
 
-cluster=$(mktemp -d /tmp/leadscore-ingest.XXXXXX)
-chmod 755 "$cluster"
-trap 'stop_cluster "$cluster"' EXIT
-port=$(free_port)
-log "starting a throw-away cluster on 127.0.0.1:$port"
-start_cluster "$cluster" "$port"
+start_throwaway_cluster ingest
 
 # Scripts and data files where the postgres user can read (psql -f, pgbench
 # -f) and the server can write (COPY TO) them.
@@ -77,11 +72,6 @@ pg() {
 		-v ON_ERROR_STOP=1 "$@"
 }
 
-restart() {
-	runuser -u postgres -- "$LEADSCORE_PG_BIN/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" \
-		-w restart >/dev/null
-}
-
 # Room for the four tables and their state in memory, no checkpoint forced
 # by WAL volume in the middle of a load (each measurement starts with one),
 # and no autovacuum worker competing for the two cores with a measurement.
@@ -93,7 +83,7 @@ ALTER SYSTEM SET max_wal_size = '16GB';
 ALTER SYSTEM SET checkpoint_timeout = '1h';
 ALTER SYSTEM SET autovacuum = off;
 SQL
-restart
+restart_cluster "$cluster"
 
 log "creating the tables, the model and the hand-written triggers"
 pg -v lead_index="$LEAD_INDEX" -f "$files/setup.sql" >/dev/null
@@ -243,7 +233,7 @@ if [ "$PROFILE" = 1 ]; then
 	# run (leadscore's SPI statements, PL/pgSQL's) as well as the loads.
 	log "profile: where leadscore's time goes (pg_stat_statements, track = all)"
 	pg -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_cron', 'pg_stat_statements'"
-	restart
+	restart_cluster "$cluster"
 	pg <<'SQL'
 ALTER SYSTEM SET pg_stat_statements.track = 'all';
 ALTER SYSTEM SET pg_stat_statements.track_utility = on;

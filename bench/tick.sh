@@ -25,15 +25,10 @@ SMALL=${SMALL:-10100}
 DUE=10100
 REPS=${REPS:-5}
 
-cluster=$(mktemp -d /tmp/leadscore-tick.XXXXXX)
-chmod 755 "$cluster"
-trap 'stop_cluster "$cluster"' EXIT
-port=$(free_port)
-log "starting a throw-away cluster on 127.0.0.1:$port"
-start_cluster "$cluster" "$port"
+start_throwaway_cluster tick
 psql() { runuser -u postgres -- "$LEADSCORE_PG_BIN/psql" -X -q -h 127.0.0.1 -p "$port" -v ON_ERROR_STOP=1 "$@"; }
 psql -d postgres -c "ALTER SYSTEM SET shared_buffers = '1GB'" -c "ALTER SYSTEM SET autovacuum = off" >/dev/null
-runuser -u postgres -- "$LEADSCORE_PG_BIN/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" -w restart >/dev/null
+restart_cluster "$cluster"
 
 # load DB LEADS: the model, LEADS - DUE cold leads, DUE leads crossing MQL
 # at base + 1 hour + j seconds (j = 1 .. DUE), and the plain score table.

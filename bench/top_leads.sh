@@ -14,11 +14,7 @@ build_and_install "$top"
 LEADS=${LEADS:-1000000}
 REPEAT=${REPEAT:-200}
 
-cluster=$(mktemp -d /tmp/leadscore-bench.XXXXXX)
-chmod 755 "$cluster"
-trap 'stop_cluster "$cluster"' EXIT
-port=$(free_port)
-start_cluster "$cluster" "$port"
+start_throwaway_cluster bench
 psql() { runuser -u postgres -- "$LEADSCORE_PG_BIN/psql" -X -q -h 127.0.0.1 -p "$port" -d postgres -v ON_ERROR_STOP=1 "$@"; }
 
 log "loading $LEADS leads"

@@ -11,12 +11,7 @@ require_root
 install_packages
 build_and_install "$top"
 
-cluster=$(mktemp -d /tmp/leadscore-demo.XXXXXX)
-chmod 755 "$cluster"
-trap 'stop_cluster "$cluster"' EXIT
-port=$(free_port)
-log "starting a throw-away cluster on 127.0.0.1:$port"
-start_cluster "$cluster" "$port"
+start_throwaway_cluster demo
 
 # The demo's data files are read by the server (COPY), as postgres.
 demo=$cluster/demo

@@ -91,6 +91,23 @@ CONF
 	runuser -u postgres -- "$LEADSCORE_PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null
 }
 
+# start_throwaway_cluster NAME: start_cluster in a new directory
+# /tmp/leadscore-NAME.XXXXXX on a free port, stopped and removed when the
+# script exits; sets $cluster and $port.
+start_throwaway_cluster() {
+	cluster=$(mktemp -d "/tmp/leadscore-$1.XXXXXX")
+	chmod 755 "$cluster"
+	trap 'stop_cluster "$cluster"' EXIT
+	port=$(free_port)
+	log "starting a throw-away cluster on 127.0.0.1:$port"
+	start_cluster "$cluster" "$port"
+}
+
+# restart_cluster DIR: after an ALTER SYSTEM that needs a restart.
+restart_cluster() {
+	runuser -u postgres -- "$LEADSCORE_PG_BIN/pg_ctl" -D "$1/data" -l "$1/server.log" -w restart >/dev/null
+}
+
 stop_cluster() {
 	local dir=$1
 	if [ -f "$dir/data/postmaster.pid" ]; then
