@@ -55,16 +55,16 @@ void ViewKey(Datum key, Oid type, KeyView *out) {
 	}
 }
 
-void AppendKeyBytes(Datum key, Oid type, std::string *out) {
+void AssignKeyBytes(Datum key, Oid type, std::string *out) {
 	KeyView view;
-	ViewKey(key, type, &view);
-	out->append(view.data, view.len);
+	CallPg([&] { ViewKey(key, type, &view); });
+	out->assign(view.data, view.len);
 }
 
 std::string KeyBytes(Datum key, Oid type) {
-	KeyView view;
-	CallPg([&] { ViewKey(key, type, &view); });
-	return std::string(view.data, view.len);
+	std::string bytes;
+	AssignKeyBytes(key, type, &bytes);
+	return bytes;
 }
 
 Datum CopyKey(Datum key, const KeyType &kt) {

@@ -24,12 +24,11 @@ struct KeyView {
 };
 void ViewKey(Datum key, Oid type, KeyView *out);
 
-// Appends the bytes that identify `key` to `out` (PostgreSQL side).
-void AppendKeyBytes(Datum key, Oid type, std::string *out);
-
 // The bytes that identify `key`, as a string: the grouping key of a map.
-// C++ side: only ViewKey runs inside CallPg.
+// C++ side: only ViewKey runs inside CallPg, the string is filled outside.
 std::string KeyBytes(Datum key, Oid type);
+// The same into `*out`, reusing its buffer (loops over many keys).
+void AssignKeyBytes(Datum key, Oid type, std::string *out);
 
 // A copy of `key` in the current memory context.
 Datum CopyKey(Datum key, const KeyType &kt);

@@ -102,8 +102,7 @@ void ReadLeads(const LeadPlan &plan, Tuplestorestate *store, TupleDesc desc, boo
 			(*skipped)++;
 			continue;
 		}
-		bytes.clear();
-		CallPg([&] { AppendKeyBytes(row->key, plan.key_type.oid, &bytes); });
+		AssignKeyBytes(row->key, plan.key_type.oid, &bytes);
 		LeadChange &change = (*changes)[bytes];
 		change.key = row->key;
 		change.present = present;
@@ -148,8 +147,7 @@ void RegradeModel(const LeadPlan &plan, const GradedModel &gm, const std::map<st
 	std::vector<core::Transition> transitions;
 	std::string bytes;
 	for (LifecycleLead &lead : leads) {
-		bytes.clear();
-		CallPg([&] { AppendKeyBytes(lead.key, kt.oid, &bytes); });
+		AssignKeyBytes(lead.key, kt.oid, &bytes);
 		const LeadChange &change = changes.at(bytes);
 		transitions.clear();
 		core::Advance(gm.model, lead.Input(), now, core::TransitionCause::Decay, &lead.record, &transitions);
@@ -195,9 +193,9 @@ void MoveAccounts(const LeadPlan &plan, const std::map<std::string, LeadChange> 
 		LeadAccount now_in{change.has_account, change.account};
 		std::string a, b;
 		if (was.has_account)
-			CallPg([&] { AppendKeyBytes(was.account, akt.oid, &a); });
+			a = KeyBytes(was.account, akt.oid);
 		if (now_in.has_account)
-			CallPg([&] { AppendKeyBytes(now_in.account, akt.oid, &b); });
+			b = KeyBytes(now_in.account, akt.oid);
 		if (was.has_account == now_in.has_account && a == b)
 			continue;
 		moved.push_back(change.key);
@@ -214,8 +212,7 @@ void MoveAccounts(const LeadPlan &plan, const std::map<std::string, LeadChange> 
 	for (const core::ModelSpec &model : LoadModels()) {
 		std::vector<AccountDelta> deltas;
 		for (auto &[lead, share] : LeadShares(kt, model, moved)) {
-			std::string bytes;
-			CallPg([&] { AppendKeyBytes(lead, kt.oid, &bytes); });
+			std::string bytes = KeyBytes(lead, kt.oid);
 			const auto &[was, now_in] = moves.at(bytes);
 			if (was.has_account) {
 				AccountDelta leaving{was.account, {}};

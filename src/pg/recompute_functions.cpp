@@ -65,8 +65,7 @@ void StreamOneTable(TablePlan *tp, const KeyType &kt, const core::CompiledModel 
 		done(current_key, current, result);
 	};
 	ScanHistory(tp->table, kt, nullptr, [&](const HistoryRow &row) {
-		bytes.clear();
-		CallPg([&] { AppendKeyBytes(row.key, kt.oid, &bytes); });
+		AssignKeyBytes(row.key, kt.oid, &bytes);
 		if (!any || bytes != current) {
 			if (any)
 				finish();
@@ -118,8 +117,7 @@ void ForEachLead(const KeyType &kt, std::int32_t model_id, const LeadDone &done)
 			bool isnull;
 			return SPI_getbinval(leads->vals[i], leads->tupdesc, 1, &isnull);
 		});
-		bytes.clear();
-		CallPg([&] { AppendKeyBytes(key, kt.oid, &bytes); });
+		AssignKeyBytes(key, kt.oid, &bytes);
 		RecomputeLead(kt, key, model, &result);
 		done(key, bytes, result);
 	}
@@ -217,8 +215,7 @@ std::map<std::string, StoredLead> LoadStored(const KeyType &kt, const core::Comp
 		SPI_tuptable = table;
 		StateRow *row = CallPg([&] { return ReadStateRow(i); });
 		char *text = CallPg([&] { return SPI_getvalue(table->vals[i], table->tupdesc, 1); });
-		bytes.clear();
-		CallPg([&] { AppendKeyBytes(row->key, kt.oid, &bytes); });
+		AssignKeyBytes(row->key, kt.oid, &bytes);
 		StoredLead &lead = stored[bytes];
 		lead.key_text = text;
 		lead.fits = ToLeadState(model, *row, &lead.state);
