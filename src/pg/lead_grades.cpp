@@ -28,13 +28,13 @@ LeadRow *Convert(const LeadPlan &plan, HeapTuple tuple, TupleDesc desc) {
 	const LeadTable &t = plan.table;
 	auto *row = static_cast<LeadRow *>(palloc0(sizeof(LeadRow)));
 	row->values = static_cast<core::Value *>(palloc0(sizeof(core::Value) * (t.schema.size() + 1)));
-	row->key = SPI_getbinval(tuple, desc, t.attnums[static_cast<std::size_t>(t.lead)], &row->key_null);
+	row->key = SPI_getbinval(tuple, desc, ResultColumn(t.lead), &row->key_null);
 	// An over-long key is bad data, skipped as the trigger skips it.
 	if (!row->key_null && KeyTooLong(row->key, plan.key_type.oid))
 		row->key_null = true;
 	for (std::size_t c : plan.columns_used) {
 		bool isnull;
-		Datum v = SPI_getbinval(tuple, desc, t.attnums[c], &isnull);
+		Datum v = SPI_getbinval(tuple, desc, ResultColumn(c), &isnull);
 		row->values[c] = isnull ? core::Value::Null() : DatumToValue(v, t.types[c]);
 	}
 	return row;
@@ -44,7 +44,7 @@ LeadRow *Convert(const LeadPlan &plan, HeapTuple tuple, TupleDesc desc) {
 // `visit` sees the row.
 void ScanTable(const LeadPlan &plan, std::size_t profile, std::vector<std::size_t> *matched,
                const std::function<void(Datum key, core::GradeRank grade)> &visit) {
-	std::string sql = "SELECT * FROM " + plan.table.name;
+	std::string sql = SelectSchemaColumns(plan.table);
 	Portal portal = CallPg([&] { return SPI_cursor_open_with_args(nullptr, sql.c_str(), 0, nullptr, nullptr, nullptr, ReadOnlyScans(), 0); });
 	ForEachCursorRow(
 	    portal, [&](HeapTuple tuple, TupleDesc desc) { return Convert(plan, tuple, desc); },

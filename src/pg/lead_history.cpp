@@ -33,16 +33,16 @@ ConvertedRow *Convert(const ActivityTable &t, HeapTuple tuple, TupleDesc desc) {
 	auto *row = static_cast<ConvertedRow *>(palloc0(sizeof(ConvertedRow)));
 	row->values = static_cast<core::Value *>(palloc0(sizeof(core::Value) * (t.schema.size() + 1)));
 	bool lead_null, type_null, time_null;
-	row->key = SPI_getbinval(tuple, desc, t.attnums[t.lead], &lead_null);
-	Datum type = SPI_getbinval(tuple, desc, t.attnums[t.type], &type_null);
-	Datum time = SPI_getbinval(tuple, desc, t.attnums[t.time], &time_null);
+	row->key = SPI_getbinval(tuple, desc, ResultColumn(t.lead), &lead_null);
+	Datum type = SPI_getbinval(tuple, desc, ResultColumn(t.type), &type_null);
+	Datum time = SPI_getbinval(tuple, desc, ResultColumn(t.time), &time_null);
 	if (lead_null || type_null || time_null || !TimeDatumToUnixUs(time, t.types[t.time], &row->at) ||
 	    KeyTooLong(row->key, t.types[t.lead]))
 		return row;
 	row->type = DatumToValue(type, t.types[t.type]);
 	for (std::size_t c = 0; c < t.schema.size(); c++) {
 		bool isnull;
-		Datum v = SPI_getbinval(tuple, desc, t.attnums[c], &isnull);
+		Datum v = SPI_getbinval(tuple, desc, ResultColumn(c), &isnull);
 		row->values[c] = isnull ? core::Value::Null() : DatumToValue(v, t.types[c]);
 	}
 	row->ok = true;
@@ -51,7 +51,7 @@ ConvertedRow *Convert(const ActivityTable &t, HeapTuple tuple, TupleDesc desc) {
 
 std::string HistoryQuery(const ActivityTable &t, bool one_lead) {
 	std::string lead = quote_identifier(t.schema[static_cast<std::size_t>(t.lead)].name.c_str());
-	std::string sql = "SELECT * FROM " + t.name;
+	std::string sql = SelectSchemaColumns(t);
 	if (one_lead)
 		sql += " WHERE " + lead + " = $1";
 	else

@@ -6,6 +6,10 @@
 #include "pg/guard.hpp"
 #include "pg/spi_query.hpp"
 
+extern "C" {
+#include "utils/builtins.h"
+}
+
 #include "core/error.hpp"
 
 #include <cstdlib>
@@ -86,6 +90,16 @@ std::vector<core::ModelSpec> LoadModels() {
 		m->rules.push_back(std::move(rule));
 	}
 	return models;
+}
+
+std::string SelectSchemaColumns(const ActivityTable &table) {
+	std::string sql = "SELECT ";
+	for (std::size_t c = 0; c < table.schema.size(); c++) {
+		if (c > 0)
+			sql += ", ";
+		sql += CallPg([&] { return quote_identifier(table.schema[c].name.c_str()); });
+	}
+	return sql + " FROM " + table.name;
 }
 
 namespace {

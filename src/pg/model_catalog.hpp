@@ -23,7 +23,10 @@ struct ActivityTable {
 	Oid relid = InvalidOid;
 	std::string name;                 // schema-qualified, quoted
 	core::Schema schema;              // live columns, in attribute order
-	std::vector<AttrNumber> attnums;  // schema index -> attribute number
+	// schema index -> attribute number, for tuples of the table's own row
+	// type (transition tables); a query's rows number their columns
+	// without the dropped ones (SelectSchemaColumns).
+	std::vector<AttrNumber> attnums;
 	std::vector<Oid> types;           // schema index -> type oid
 	int lead = -1, type = -1, time = -1; // schema indexes
 	int account = -1;                    // schema index; -1: none
@@ -31,6 +34,17 @@ struct ActivityTable {
 
 // An attached lead table: the same, with type and time -1.
 using LeadTable = ActivityTable;
+
+// "SELECT <the schema's columns, in schema order> FROM <table>": schema
+// column c is result column ResultColumn(c).  Never SELECT *, whose columns
+// skip dropped ones while attnums count them.
+std::string SelectSchemaColumns(const ActivityTable &table);
+inline int ResultColumn(std::size_t c) {
+	return static_cast<int>(c) + 1;
+}
+inline int ResultColumn(int c) {
+	return c + 1;
+}
 
 // The activity attachment of `relid`; false when it has none.
 bool LoadActivityTable(Oid relid, ActivityTable *table);
