@@ -35,6 +35,40 @@
 
 
 ------------------------------------------------------------------------
+-- An attached column stays.  Dropping or renaming the lead, type, time,
+-- account or amount column of an attached table left an attachment naming
+-- a column that no longer exists, and every later write of the table
+-- failed.  ALTER TABLE now refuses it (other columns may come and go:
+-- scans read columns by name, src/pg/model_catalog.hpp).
+------------------------------------------------------------------------
+
+CREATE FUNCTION leadscore._keep_attached_columns() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	missing record;
+BEGIN
+	SELECT a.tbl, c.col INTO missing
+	FROM pg_event_trigger_ddl_commands() d
+	JOIN leadscore.attachments a ON a.tbl::oid = d.objid
+	CROSS JOIN LATERAL unnest(ARRAY[a.lead_column, a.type_column, a.time_column, a.account_column,
+		a.amount_column]) AS c(col)
+	WHERE d.classid = 'pg_class'::regclass AND c.col IS NOT NULL
+		AND NOT EXISTS (SELECT 1 FROM pg_attribute t WHERE t.attrelid = a.tbl AND t.attname = c.col
+			AND t.attnum > 0 AND NOT t.attisdropped)
+	LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION 'column "%" of table % is attached to leadscore', missing.col, missing.tbl
+			USING ERRCODE = '2BP01',
+			HINT = format('Run SELECT leadscore.detach(%L) first, and attach the table again afterwards.',
+				missing.tbl::text);
+	END IF;
+END $$;
+
+CREATE EVENT TRIGGER leadscore_keep_attached_columns ON ddl_command_end
+	WHEN TAG IN ('ALTER TABLE', 'ALTER VIEW', 'ALTER MATERIALIZED VIEW', 'ALTER FOREIGN TABLE')
+	EXECUTE FUNCTION leadscore._keep_attached_columns();
+
+------------------------------------------------------------------------
 -- The privilege rule.  Applied to every member of the extension, so the
 -- functions and tables later versions add follow it when their script
 -- ends with this block (README.md, "Privileges").

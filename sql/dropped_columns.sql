@@ -71,6 +71,22 @@ SELECT leadscore.rescore() AS rescored;
 SELECT lead_id, grade FROM leadscore.lead_scores WHERE model = 'dc_graded' ORDER BY lead_id;
 SELECT * FROM leadscore.verify();
 
+-- The attached columns themselves stay: dropping or renaming one is
+-- refused (0.2 accepted it, then failed every write of the table).
+ALTER TABLE dropped.acts DROP COLUMN kind;
+\echo :LAST_ERROR_SQLSTATE
+ALTER TABLE dropped.acts RENAME COLUMN at TO occurred_at;
+\echo :LAST_ERROR_SQLSTATE
+ALTER TABLE dropped.contacts DROP COLUMN id CASCADE;
+\echo :LAST_ERROR_SQLSTATE
+ALTER TABLE dropped.acts DROP COLUMN campaign, ADD COLUMN channel text;
+INSERT INTO dropped.acts (lead_id, kind, at, extra, channel) VALUES (5, 'pricing_view', '2026-01-07', 0, 'web');
+SELECT lead_id, score FROM leadscore.lead_scores WHERE model = 'dc' AND lead_id = 5;
+-- Detached, the table is the CRM's again.
+SELECT leadscore.detach('dropped.acts');
+ALTER TABLE dropped.acts RENAME COLUMN at TO occurred_at;
+SELECT * FROM leadscore.verify();
+
 SET client_min_messages = warning;
 DROP SCHEMA dropped CASCADE;
 RESET client_min_messages;

@@ -312,10 +312,10 @@ ALTER TABLE hi.altered ALTER COLUMN url TYPE integer USING 1;
 INSERT INTO hi.altered VALUES ('alt', 'alt', '2026-01-01', 1, 1);
 \echo :LAST_ERROR_SQLSTATE
 ALTER TABLE hi.altered ALTER COLUMN url TYPE text;
+-- Renaming an attached column is refused (0.2 took it, and then every
+-- write of the table failed with 42703 until it was renamed back).
 ALTER TABLE hi.altered RENAME COLUMN lead_id TO lead;
-INSERT INTO hi.altered VALUES ('alt', 'alt', '2026-01-01', '/p', 1);
 \echo :LAST_ERROR_SQLSTATE
-ALTER TABLE hi.altered RENAME COLUMN lead TO lead_id;
 INSERT INTO hi.altered VALUES ('alt', 'alt', '2026-01-01', '/p', 1);
 SELECT lead_id, score FROM leadscore.lead_scores WHERE model = 'flat' AND lead_id = 'alt';
 -- Dropped, it detaches itself, and its rows no longer count.
