@@ -216,3 +216,10 @@ SELECT leadscore.create_model(repeat('n', 7000));
 SELECT leadscore.create_model('long_stage', stages => ARRAY['a', repeat('s', 129)]);
 \echo :LAST_ERROR_SQLSTATE
 SELECT leadscore.create_model(repeat('é', 128), stages => ARRAY[repeat('s', 128)]) > 0 AS longest_accepted;
+
+-- Dropping the schema detaches what is in it: nothing is left attached.
+SET client_min_messages = warning;
+DROP SCHEMA ac CASCADE;
+RESET client_min_messages;
+SELECT count(*) AS attached FROM leadscore.attachments;
+SELECT * FROM leadscore.verify();

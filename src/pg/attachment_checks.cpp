@@ -11,9 +11,21 @@ extern "C" {
 #include <string>
 
 namespace leadscore::pg {
+namespace {
+
+// ALTER EXTENSION leadscore UPDATE runs each script with this library
+// loaded: under the SQL of 0.1 and 0.2 there are no checks to run.
+bool ChecksInstalled() {
+	return *QueryText("SELECT pg_catalog.to_regprocedure('leadscore._attachment_problems()') IS NOT NULL")[0][0] ==
+	       "t";
+}
+
+} // namespace
 
 bool ReportAttachmentProblems(ReturnSetInfo *rsinfo) {
 	bool exact = true;
+	if (!ChecksInstalled())
+		return exact;
 	for (const TextRow &r : QueryText("SELECT problem || '. ' || hint, exact FROM leadscore._attachment_problems()"
 	                                  " ORDER BY tbl, other, problem")) {
 		exact = exact && *r[1] == "t";
@@ -27,7 +39,8 @@ bool ReportAttachmentProblems(ReturnSetInfo *rsinfo) {
 }
 
 void CheckAttachmentsForRescore() {
-	ExecuteText("SELECT leadscore._attachments_for_rescore()");
+	if (ChecksInstalled())
+		ExecuteText("SELECT leadscore._attachments_for_rescore()");
 }
 
 } // namespace leadscore::pg
