@@ -470,6 +470,52 @@ BEGIN
 END $$;
 
 
+CREATE OR REPLACE FUNCTION leadscore.remove_rule(id integer) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	mid integer;
+BEGIN
+	IF id IS NULL THEN
+		RAISE EXCEPTION 'a rule id is needed, not NULL' USING ERRCODE = '22004';
+	END IF;
+	DELETE FROM leadscore.rules r WHERE r.id = remove_rule.id RETURNING r.model_id INTO mid;
+	IF mid IS NULL THEN
+		RAISE EXCEPTION 'rule % does not exist', id USING ERRCODE = '42704';
+	END IF;
+	UPDATE leadscore.models SET version = version + 1 WHERE models.id = mid;
+	PERFORM leadscore._invalidate();
+	PERFORM leadscore._rule_change_notice((SELECT m.name FROM leadscore.models m WHERE m.id = mid));
+END $$;
+
+CREATE OR REPLACE FUNCTION leadscore.remove_criterion(id integer) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	profile text;
+BEGIN
+	IF id IS NULL THEN
+		RAISE EXCEPTION 'a criterion id is needed, not NULL' USING ERRCODE = '22004';
+	END IF;
+	DELETE FROM leadscore.grade_criteria c WHERE c.id = remove_criterion.id
+	RETURNING (SELECT p.name FROM leadscore.grade_profiles p WHERE p.id = c.profile_id) INTO profile;
+	IF profile IS NULL THEN
+		RAISE EXCEPTION 'criterion % does not exist', id USING ERRCODE = '42704';
+	END IF;
+	PERFORM leadscore._invalidate();
+	PERFORM leadscore._criteria_change_notice(profile);
+END $$;
+
+CREATE OR REPLACE FUNCTION leadscore.set_active(model text, active boolean DEFAULT true) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	mid integer := leadscore._model_id(model);
+BEGIN
+	IF active IS NULL THEN
+		RAISE EXCEPTION 'active must be true or false, not NULL' USING ERRCODE = '22004';
+	END IF;
+	UPDATE leadscore.models m SET active = set_active.active, version = version + 1 WHERE m.id = mid;
+	PERFORM leadscore._invalidate();
+END $$;
+
 ------------------------------------------------------------------------
 -- Times and numbers at the edge of their range.
 ------------------------------------------------------------------------

@@ -195,6 +195,12 @@ SELECT leadscore.add_rule(NULL, 'visit', 1);
 \echo :LAST_ERROR_SQLSTATE
 SELECT leadscore.set_active(NULL);
 \echo :LAST_ERROR_SQLSTATE
+SELECT leadscore.set_active('m', NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT leadscore.remove_rule(NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT leadscore.remove_criterion(NULL);
+\echo :LAST_ERROR_SQLSTATE
 SELECT leadscore.drop_model(NULL);
 \echo :LAST_ERROR_SQLSTATE
 SELECT leadscore.create_grade_profile(NULL);
