@@ -84,14 +84,14 @@ LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
 	WHERE NOT l.collisdeterministic
 $$;
 
--- Raises the first problem that concerns `rel` (every problem when NULL).
+-- Raises the first problem that concerns `rel`, attached or related.
 CREATE FUNCTION leadscore._refuse_attachment_problems(rel oid) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	p record;
 BEGIN
 	SELECT * INTO p FROM leadscore._attachment_problems() x
-	WHERE rel IS NULL OR x.tbl = rel OR x.other = rel ORDER BY x.sqlstate LIMIT 1;
+	WHERE x.tbl = rel OR x.other = rel ORDER BY x.sqlstate LIMIT 1;
 	IF FOUND THEN
 		RAISE EXCEPTION '%', p.problem USING ERRCODE = p.sqlstate, HINT = p.hint;
 	END IF;
@@ -160,12 +160,12 @@ BEGIN
 END $$;
 
 -- The checks every attach_*() makes before it touches anything: NULL
--- arguments, a table attached already, what the relation is.
+-- arguments, a table attached already, what kind of relation it is.  What
+-- else makes a table unfit is checked once its attachment row is in
+-- (_refuse_attachment_problems).
 CREATE FUNCTION leadscore._check_attachable(fn text, tbl regclass, kinds "char"[], what text,
 		required name[], required_names text[]) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-	c record;
 BEGIN
 	IF tbl IS NULL THEN
 		RAISE EXCEPTION '% needs a table, not NULL', fn USING ERRCODE = '22004';
@@ -179,13 +179,8 @@ BEGIN
 		RAISE EXCEPTION 'table % is already attached', tbl USING ERRCODE = '42710',
 			HINT = 'leadscore.detach() it first.';
 	END IF;
-	SELECT r.relkind, r.relpersistence INTO c FROM pg_class r WHERE r.oid = tbl;
-	IF NOT coalesce(c.relkind = ANY (kinds), false) THEN
+	IF NOT coalesce((SELECT r.relkind = ANY (kinds) FROM pg_class r WHERE r.oid = tbl), false) THEN
 		RAISE EXCEPTION '% is not %', tbl, what USING ERRCODE = '42809';
-	END IF;
-	IF c.relpersistence = 't' THEN
-		RAISE EXCEPTION 'table % is temporary: its attachment would outlive it', tbl USING ERRCODE = '42809',
-			HINT = 'Attach a permanent table.';
 	END IF;
 END $$;
 
