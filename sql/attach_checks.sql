@@ -229,3 +229,6 @@ DROP SCHEMA ac CASCADE;
 RESET client_min_messages;
 SELECT count(*) AS attached FROM leadscore.attachments;
 SELECT * FROM leadscore.verify();
+-- A fresh install for the next test (the lead key type is fixed no more).
+DROP EXTENSION leadscore;
+CREATE EXTENSION leadscore;
