@@ -84,14 +84,15 @@ LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
 	WHERE NOT l.collisdeterministic
 $$;
 
--- Raises the first problem that concerns `rel`, attached or related.
-CREATE FUNCTION leadscore._refuse_attachment_problems(rel oid) RETURNS void
+-- Raises the first problem that concerns one of `rels`, attached or
+-- related.
+CREATE FUNCTION leadscore._refuse_attachment_problems(rels oid[]) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	p record;
 BEGIN
 	SELECT * INTO p FROM leadscore._attachment_problems() x
-	WHERE x.tbl = rel OR x.other = rel ORDER BY x.sqlstate LIMIT 1;
+	WHERE x.tbl = ANY (rels) OR x.other = ANY (rels) ORDER BY x.sqlstate LIMIT 1;
 	IF FOUND THEN
 		RAISE EXCEPTION '%', p.problem USING ERRCODE = p.sqlstate, HINT = p.hint;
 	END IF;
@@ -125,19 +126,26 @@ END $$;
 CREATE FUNCTION leadscore._refuse_altered_attachments() RETURNS event_trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-	altered oid;
+	altered oid[];
 BEGIN
 	IF NOT EXISTS (SELECT 1 FROM leadscore.attachments) THEN
 		RETURN;
 	END IF;
-	-- Only an attached table or one in an inheritance tree can have a
-	-- problem: the others (most DDL) skip the checks, about 3 ms each.
-	FOR altered IN SELECT DISTINCT d.objid FROM pg_event_trigger_ddl_commands() d
-		WHERE d.classid = 'pg_class'::regclass
-			AND (EXISTS (SELECT 1 FROM leadscore.attachments a WHERE a.tbl::oid = d.objid)
-				OR EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = d.objid OR i.inhparent = d.objid)) LOOP
+	-- The altered tables' whole inheritance trees: ALTER TABLE b INHERIT a
+	-- makes an attached child of b count twice under an attached a.
+	WITH RECURSIVE ddl AS (
+		SELECT d.objid AS r FROM pg_event_trigger_ddl_commands() d WHERE d.classid = 'pg_class'::regclass
+	), up (r) AS (
+		SELECT r FROM ddl UNION SELECT i.inhparent FROM up JOIN pg_inherits i ON i.inhrelid = up.r
+	), down (r) AS (
+		SELECT r FROM ddl UNION SELECT i.inhrelid FROM down JOIN pg_inherits i ON i.inhparent = down.r
+	)
+	SELECT array_agg(r) INTO altered FROM (SELECT r FROM up UNION SELECT r FROM down) tree;
+	-- Only attached tables can have a problem: the DDL of others (most of
+	-- it) skips the checks, about 3 ms.
+	IF EXISTS (SELECT 1 FROM leadscore.attachments a WHERE a.tbl::oid = ANY (altered)) THEN
 		PERFORM leadscore._refuse_attachment_problems(altered);
-	END LOOP;
+	END IF;
 END $$;
 
 CREATE EVENT TRIGGER leadscore_refuse_altered ON ddl_command_end WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE')
@@ -218,7 +226,7 @@ BEGIN
 	PERFORM leadscore._use_account_key_type(tbl, account_column);
 	INSERT INTO leadscore.attachments (tbl, kind, lead_column, type_column, time_column, account_column)
 	VALUES (tbl, 'activities', lead_column, type_column, time_column, account_column);
-	PERFORM leadscore._refuse_attachment_problems(tbl);
+	PERFORM leadscore._refuse_attachment_problems(ARRAY[tbl::oid]);
 	PERFORM leadscore._invalidate();
 	PERFORM leadscore._check_tables();
 	-- Statement-level triggers with transition tables (DESIGN.md §2); PG 15
@@ -254,7 +262,7 @@ BEGIN
 	PERFORM leadscore._use_account_key_type(tbl, account_column);
 	INSERT INTO leadscore.attachments (tbl, kind, lead_column, account_column)
 	VALUES (tbl, 'leads', lead_column, account_column);
-	PERFORM leadscore._refuse_attachment_problems(tbl);
+	PERFORM leadscore._refuse_attachment_problems(ARRAY[tbl::oid]);
 	PERFORM leadscore._invalidate();
 	PERFORM leadscore._check_lead_tables();
 	EXECUTE format('CREATE TRIGGER leadscore_lead_insert AFTER INSERT ON %s'
@@ -300,7 +308,7 @@ BEGIN
 	PERFORM leadscore._use_key_type(tbl, lead_column, leadscore._column_type(tbl, lead_column));
 	INSERT INTO leadscore.attachments (tbl, kind, lead_column, time_column, amount_column)
 	VALUES (tbl, 'outcomes', lead_column, time_column, amount_column);
-	PERFORM leadscore._refuse_attachment_problems(tbl);
+	PERFORM leadscore._refuse_attachment_problems(ARRAY[tbl::oid]);
 	EXECUTE format('SELECT count(*) FROM %s WHERE %I IS NOT NULL AND %I IS NOT NULL AND isfinite(%I)',
 		tbl, lead_column, time_column, time_column) INTO rows_usable;
 	RETURN rows_usable;

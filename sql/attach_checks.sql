@@ -59,6 +59,13 @@ INSERT INTO ac.more VALUES ('a', 'visit', '2026-06-01');
 SELECT leadscore.attach_activities('ac.more', 'lead_id', 'kind', 'at');
 ALTER TABLE ac.more INHERIT ac.parent;
 \echo :LAST_ERROR_SQLSTATE
+-- Two levels: ac.mid is not attached, its child ac.leaf is.
+CREATE TABLE ac.mid (LIKE ac.act);
+CREATE TABLE ac.leaf () INHERITS (ac.mid);
+SELECT leadscore.attach_activities('ac.leaf', 'lead_id', 'kind', 'at');
+ALTER TABLE ac.mid INHERIT ac.parent;
+\echo :LAST_ERROR_SQLSTATE
+SELECT leadscore.detach('ac.leaf');
 -- With event triggers off (replica mode) the DDL gets through: verify()
 -- says so and rescore() refuses rather than count twice.
 SET session_replication_role = replica;
