@@ -23,6 +23,505 @@
 -- Attachments: what may be attached, and checks of their arguments.
 ------------------------------------------------------------------------
 
+-- What makes an attachment untrustworthy, one row per problem: the one
+-- home of these rules.  attach_*() refuse a table that has one, the DDL
+-- that would create one is refused, verify() reports those that got past
+-- both (event triggers off, or attached before 0.3), and rescore() refuses
+-- while one makes a recompute wrong (exact false).  tbl is the attached
+-- table, other the related table that gives it the problem.
+--   gone          the table was dropped but its attachment stayed
+--   temporary     dropped with its session, which fires no event trigger
+--   unlogged      a crash empties it (or a partition of it) while the
+--                 scores taken from it stay; outcomes keep no state
+--   inherited     an attached table's rows are also an attached ancestor's
+--                 (a SELECT from a parent reads its children): twice
+--   collation     a nondeterministic collation calls 'Alice' and 'alice'
+--                 one key where leadscore's state keeps them apart
+CREATE FUNCTION leadscore._attachment_problems()
+	RETURNS TABLE (tbl oid, other oid, sqlstate text, exact boolean, problem text, hint text)
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+	WITH RECURSIVE attached AS (
+		SELECT a.tbl::oid AS relid, a.tbl::text AS name, a.kind, a.lead_column, a.account_column, c.relpersistence
+		FROM leadscore.attachments a LEFT JOIN pg_class c ON c.oid = a.tbl::oid
+	), tree (relid, member, partition) AS (
+		SELECT a.relid, a.relid, false FROM attached a
+		UNION
+		SELECT t.relid, i.inhrelid, c.relispartition
+		FROM tree t JOIN pg_inherits i ON i.inhparent = t.member JOIN pg_class c ON c.oid = i.inhrelid
+	)
+	SELECT a.relid, NULL::oid, '42P01', true,
+		format('attached %s table %s no longer exists', a.kind, a.relid),
+		format('SELECT leadscore.detach(%s) forgets it; so does rescore().', a.relid)
+	FROM attached a WHERE a.relpersistence IS NULL
+	UNION ALL
+	SELECT a.relid, NULL, '42809', true,
+		format('table %s is temporary: its attachment would outlive it', a.name),
+		'Attach a permanent table.'
+	FROM attached a WHERE a.relpersistence = 't'
+	UNION ALL
+	SELECT a.relid, t.member, '42809', true,
+		format('table %s is UNLOGGED: a crash empties it and leaves the scores taken from it', t.member::regclass)
+			|| CASE WHEN t.member <> a.relid THEN format(' (it is part of attached table %s)', a.name) ELSE '' END,
+		format('ALTER TABLE %s SET LOGGED, or detach %s.', t.member::regclass, a.name)
+	FROM attached a JOIN tree t ON t.relid = a.relid JOIN pg_class c ON c.oid = t.member
+	WHERE c.relpersistence = 'u' AND a.kind <> 'outcomes'
+	UNION ALL
+	SELECT d.relid, a.relid, '55000', false,
+		format('table %s %s attached table %s: its rows would count twice', d.name,
+			CASE WHEN t.partition THEN 'is a partition of' ELSE 'inherits from' END, a.name),
+		'Attach either the parent or its children, not both: detach one of them.'
+	FROM attached a JOIN tree t ON t.relid = a.relid AND t.member <> a.relid JOIN attached d ON d.relid = t.member
+	UNION ALL
+	SELECT k.relid, NULL, '0A000', false,
+		format('%s column "%s" of table %s has the nondeterministic collation %s: it calls keys equal that leadscore keeps apart',
+			k.role, k.col, k.name, l.oid::regcollation),
+		format('Give the column a deterministic collation (ALTER TABLE %s ALTER COLUMN %I TYPE %s COLLATE "C"), or detach it.',
+			k.name, k.col, format_type(t.atttypid, t.atttypmod))
+	FROM (SELECT a.relid, a.name, c.role, c.col FROM attached a
+			CROSS JOIN LATERAL (VALUES ('lead', a.lead_column), ('account', a.account_column)) c (role, col)) k
+		JOIN pg_attribute t ON t.attrelid = k.relid AND t.attname = k.col AND NOT t.attisdropped
+		JOIN pg_collation l ON l.oid = t.attcollation
+	WHERE NOT l.collisdeterministic
+$$;
+
+-- Raises the first problem that concerns one of `rels`, attached or
+-- related.
+CREATE FUNCTION leadscore._refuse_attachment_problems(rels oid[]) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	p record;
+BEGIN
+	SELECT * INTO p FROM leadscore._attachment_problems() x
+	WHERE x.tbl = ANY (rels) OR x.other = ANY (rels) ORDER BY x.sqlstate LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION '%', p.problem USING ERRCODE = p.sqlstate, HINT = p.hint;
+	END IF;
+END $$;
+
+-- rescore(): an attachment whose table is gone is forgotten (nothing is
+-- left to read of it); one that would make the recompute wrong stops it.
+CREATE FUNCTION leadscore._attachments_for_rescore() RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	gone oid[];
+	p record;
+BEGIN
+	gone := ARRAY(SELECT x.tbl FROM leadscore._attachment_problems() x WHERE x.sqlstate = '42P01');
+	IF cardinality(gone) > 0 THEN
+		RAISE NOTICE 'attachments of tables that no longer exist forgotten: %', array_to_string(gone, ', ');
+		DELETE FROM leadscore.attachments a WHERE a.tbl::oid = ANY (gone);
+		DELETE FROM leadscore.ingest_log l WHERE l.tbl::oid = ANY (gone);
+		PERFORM leadscore._invalidate();
+	END IF;
+	SELECT * INTO p FROM leadscore._attachment_problems() x WHERE NOT x.exact ORDER BY x.sqlstate LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION 'cannot rescore: %', p.problem USING ERRCODE = p.sqlstate, HINT = p.hint;
+	END IF;
+END $$;
+
+-- The DDL that would give an attached table a problem is refused: ALTER
+-- TABLE ... ATTACH PARTITION or INHERIT between two attached tables, SET
+-- UNLOGGED, a nondeterministic collation on a key column, an UNLOGGED
+-- partition of an attached table.
+CREATE FUNCTION leadscore._refuse_altered_attachments() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	altered oid[];
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM leadscore.attachments) THEN
+		RETURN;
+	END IF;
+	-- The altered tables' whole inheritance trees: ALTER TABLE b INHERIT a
+	-- makes an attached child of b count twice under an attached a.
+	WITH RECURSIVE ddl AS (
+		SELECT d.objid AS r FROM pg_event_trigger_ddl_commands() d WHERE d.classid = 'pg_class'::regclass
+	), up (r) AS (
+		SELECT r FROM ddl UNION SELECT i.inhparent FROM up JOIN pg_inherits i ON i.inhrelid = up.r
+	), down (r) AS (
+		SELECT r FROM ddl UNION SELECT i.inhrelid FROM down JOIN pg_inherits i ON i.inhparent = down.r
+	)
+	SELECT array_agg(r) INTO altered FROM (SELECT r FROM up UNION SELECT r FROM down) tree;
+	-- Only attached tables can have a problem: the DDL of others (most of
+	-- it) skips the checks, about 3 ms.
+	IF EXISTS (SELECT 1 FROM leadscore.attachments a WHERE a.tbl::oid = ANY (altered)) THEN
+		PERFORM leadscore._refuse_attachment_problems(altered);
+	END IF;
+END $$;
+
+CREATE EVENT TRIGGER leadscore_refuse_altered ON ddl_command_end WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE')
+	EXECUTE FUNCTION leadscore._refuse_altered_attachments();
+
+-- A dropped view, materialized view or foreign table (outcomes) detaches
+-- itself as a dropped table does; before, only object_type 'table' did.
+CREATE OR REPLACE FUNCTION leadscore._detach_dropped() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	dropped oid[];
+BEGIN
+	SELECT array_agg(d.objid) INTO dropped
+	FROM pg_event_trigger_dropped_objects() d
+	WHERE d.classid = 'pg_class'::regclass AND d.objsubid = 0;
+	IF dropped IS NULL OR NOT EXISTS (SELECT 1 FROM leadscore.attachments a WHERE a.tbl::oid = ANY (dropped)) THEN
+		RETURN;
+	END IF;
+	DELETE FROM leadscore.attachments a WHERE a.tbl::oid = ANY (dropped);
+	DELETE FROM leadscore.ingest_log l WHERE l.tbl::oid = ANY (dropped);
+	PERFORM leadscore._invalidate();
+	-- What remains is the history of the other attached tables.
+	PERFORM leadscore.rescore();
+END $$;
+
+-- The checks every attach_*() makes before it touches anything: NULL
+-- arguments, a table attached already, what kind of relation it is.  What
+-- else makes a table unfit is checked once its attachment row is in
+-- (_refuse_attachment_problems).
+CREATE FUNCTION leadscore._check_attachable(fn text, tbl regclass, kinds "char"[], what text,
+		required name[], required_names text[]) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF tbl IS NULL THEN
+		RAISE EXCEPTION '% needs a table, not NULL', fn USING ERRCODE = '22004';
+	END IF;
+	FOR i IN 1 .. cardinality(required_names) LOOP
+		IF required[i] IS NULL THEN
+			RAISE EXCEPTION '% needs a % column, not NULL', fn, required_names[i] USING ERRCODE = '22004';
+		END IF;
+	END LOOP;
+	IF EXISTS (SELECT 1 FROM leadscore.attachments a WHERE a.tbl = _check_attachable.tbl) THEN
+		RAISE EXCEPTION 'table % is already attached', tbl USING ERRCODE = '42710',
+			HINT = 'leadscore.detach() it first.';
+	END IF;
+	IF NOT coalesce((SELECT r.relkind = ANY (kinds) FROM pg_class r WHERE r.oid = tbl), false) THEN
+		RAISE EXCEPTION '% is not %', tbl, what USING ERRCODE = '42809';
+	END IF;
+END $$;
+
+CREATE OR REPLACE FUNCTION leadscore.attach_activities(
+	tbl regclass,
+	lead_column name,
+	type_column name,
+	time_column name,
+	account_column name DEFAULT NULL
+) RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	type_type regtype;
+	time_type regtype;
+	scored bigint;
+BEGIN
+	PERFORM leadscore._check_attachable('attach_activities', tbl, '{r,p}', 'a table',
+		ARRAY[lead_column, type_column, time_column], '{lead,type,time}');
+	type_type := leadscore._column_type(tbl, type_column);
+	time_type := leadscore._column_type(tbl, time_column);
+	IF time_type NOT IN ('timestamp with time zone'::regtype, 'timestamp without time zone'::regtype, 'date'::regtype) THEN
+		RAISE EXCEPTION 'time column "%" of table % has type %', time_column, tbl, time_type
+			USING ERRCODE = '42804', HINT = 'Use a timestamptz, timestamp or date column.';
+	END IF;
+	IF type_type NOT IN ('text'::regtype, 'character varying'::regtype, 'character'::regtype, 'name'::regtype)
+		AND (SELECT t.typtype FROM pg_type t WHERE t.oid = type_type) <> 'e' THEN
+		RAISE EXCEPTION 'activity type column "%" of table % has type %', type_column, tbl, type_type
+			USING ERRCODE = '42804', HINT = 'Use a text, varchar or enum column.';
+	END IF;
+	PERFORM leadscore._use_key_type(tbl, lead_column, leadscore._column_type(tbl, lead_column));
+	PERFORM leadscore._use_account_key_type(tbl, account_column);
+	INSERT INTO leadscore.attachments (tbl, kind, lead_column, type_column, time_column, account_column)
+	VALUES (tbl, 'activities', lead_column, type_column, time_column, account_column);
+	PERFORM leadscore._refuse_attachment_problems(ARRAY[tbl::oid]);
+	PERFORM leadscore._invalidate();
+	PERFORM leadscore._check_tables();
+	-- Statement-level triggers with transition tables (DESIGN.md §2); PG 15
+	-- allows one event per trigger when transition tables are used.
+	EXECUTE format('CREATE TRIGGER leadscore_activity_insert AFTER INSERT ON %s'
+		' REFERENCING NEW TABLE AS leadscore_new FOR EACH STATEMENT EXECUTE FUNCTION leadscore.activity_trigger()', tbl);
+	EXECUTE format('CREATE TRIGGER leadscore_activity_update AFTER UPDATE ON %s'
+		' REFERENCING OLD TABLE AS leadscore_old NEW TABLE AS leadscore_new'
+		' FOR EACH STATEMENT EXECUTE FUNCTION leadscore.activity_trigger()', tbl);
+	EXECUTE format('CREATE TRIGGER leadscore_activity_delete AFTER DELETE ON %s'
+		' REFERENCING OLD TABLE AS leadscore_old FOR EACH STATEMENT EXECUTE FUNCTION leadscore.activity_trigger()', tbl);
+	EXECUTE format('CREATE TRIGGER leadscore_activity_truncate AFTER TRUNCATE ON %s'
+		' FOR EACH STATEMENT EXECUTE FUNCTION leadscore.truncate_trigger()', tbl);
+	-- Loads the library before the statement ends (src/pg/deferred_reloads.hpp).
+	EXECUTE format('CREATE TRIGGER leadscore_activity_load BEFORE INSERT OR UPDATE OR DELETE ON %s'
+		' FOR EACH STATEMENT EXECUTE FUNCTION leadscore.load_trigger()', tbl);
+	-- The history already in the table is scored now.
+	scored := leadscore.rescore();
+	RETURN scored;
+END $$;
+
+CREATE OR REPLACE FUNCTION leadscore.attach_leads(
+	tbl regclass,
+	lead_column name,
+	account_column name DEFAULT NULL
+) RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	graded bigint;
+BEGIN
+	PERFORM leadscore._check_attachable('attach_leads', tbl, '{r,p}', 'a table', ARRAY[lead_column], '{lead}');
+	PERFORM leadscore._use_key_type(tbl, lead_column, leadscore._column_type(tbl, lead_column));
+	PERFORM leadscore._use_account_key_type(tbl, account_column);
+	INSERT INTO leadscore.attachments (tbl, kind, lead_column, account_column)
+	VALUES (tbl, 'leads', lead_column, account_column);
+	PERFORM leadscore._refuse_attachment_problems(ARRAY[tbl::oid]);
+	PERFORM leadscore._invalidate();
+	PERFORM leadscore._check_lead_tables();
+	EXECUTE format('CREATE TRIGGER leadscore_lead_insert AFTER INSERT ON %s'
+		' REFERENCING NEW TABLE AS leadscore_new FOR EACH STATEMENT EXECUTE FUNCTION leadscore.lead_trigger()', tbl);
+	EXECUTE format('CREATE TRIGGER leadscore_lead_update AFTER UPDATE ON %s'
+		' REFERENCING OLD TABLE AS leadscore_old NEW TABLE AS leadscore_new'
+		' FOR EACH STATEMENT EXECUTE FUNCTION leadscore.lead_trigger()', tbl);
+	EXECUTE format('CREATE TRIGGER leadscore_lead_delete AFTER DELETE ON %s'
+		' REFERENCING OLD TABLE AS leadscore_old FOR EACH STATEMENT EXECUTE FUNCTION leadscore.lead_trigger()', tbl);
+	EXECUTE format('CREATE TRIGGER leadscore_lead_truncate AFTER TRUNCATE ON %s'
+		' FOR EACH STATEMENT EXECUTE FUNCTION leadscore.truncate_trigger()', tbl);
+	-- The leads already in the table are graded now.
+	PERFORM leadscore.rescore();
+	EXECUTE format('SELECT count(*) FROM %s WHERE %I IS NOT NULL', tbl, lead_column) INTO graded;
+	RETURN graded;
+END $$;
+
+CREATE OR REPLACE FUNCTION leadscore.attach_outcomes(
+	tbl regclass,
+	lead_column name,
+	time_column name,
+	amount_column name DEFAULT NULL
+) RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	time_type regtype;
+	amount_type regtype;
+	rows_usable bigint;
+BEGIN
+	PERFORM leadscore._check_attachable('attach_outcomes', tbl, '{r,p,v,m,f}', 'a table or view',
+		ARRAY[lead_column, time_column], '{lead,time}');
+	time_type := leadscore._column_type(tbl, time_column);
+	IF time_type NOT IN ('timestamp with time zone'::regtype, 'timestamp without time zone'::regtype, 'date'::regtype) THEN
+		RAISE EXCEPTION 'time column "%" of table % has type %', time_column, tbl, time_type
+			USING ERRCODE = '42804', HINT = 'Use a timestamptz, timestamp (read as UTC) or date column.';
+	END IF;
+	amount_type := leadscore._column_type(tbl, amount_column);
+	IF amount_type NOT IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype, 'numeric'::regtype,
+			'real'::regtype, 'double precision'::regtype) THEN
+		RAISE EXCEPTION 'amount column "%" of table % has type %', amount_column, tbl, amount_type
+			USING ERRCODE = '42804', HINT = 'Use a numeric column (integer, numeric, real, double precision).';
+	END IF;
+	PERFORM leadscore._use_key_type(tbl, lead_column, leadscore._column_type(tbl, lead_column));
+	INSERT INTO leadscore.attachments (tbl, kind, lead_column, time_column, amount_column)
+	VALUES (tbl, 'outcomes', lead_column, time_column, amount_column);
+	PERFORM leadscore._refuse_attachment_problems(ARRAY[tbl::oid]);
+	EXECUTE format('SELECT count(*) FROM %s WHERE %I IS NOT NULL AND %I IS NOT NULL AND isfinite(%I)',
+		tbl, lead_column, time_column, time_column) INTO rows_usable;
+	RETURN rows_usable;
+END $$;
+
+-- detach() of a table that is gone (its attachment left behind by a drop
+-- that fired no event trigger) forgets the attachment; before, it failed
+-- on the triggers it tried to drop.
+CREATE OR REPLACE FUNCTION leadscore.detach(tbl regclass) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	kind text;
+BEGIN
+	IF tbl IS NULL THEN
+		RAISE EXCEPTION 'detach needs a table, not NULL' USING ERRCODE = '22004';
+	END IF;
+	DELETE FROM leadscore.attachments a WHERE a.tbl = detach.tbl RETURNING a.kind INTO kind;
+	IF kind IS NULL THEN
+		RAISE EXCEPTION 'table % is not attached', tbl USING ERRCODE = '42704';
+	END IF;
+	-- Outcomes are read at query time: no triggers, no state.
+	IF kind = 'outcomes' THEN
+		RETURN;
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = tbl) THEN
+		NULL;  -- gone, and its triggers with it
+	ELSIF kind = 'activities' THEN
+		EXECUTE format('DROP TRIGGER IF EXISTS leadscore_activity_insert ON %s', tbl);
+		EXECUTE format('DROP TRIGGER IF EXISTS leadscore_activity_update ON %s', tbl);
+		EXECUTE format('DROP TRIGGER IF EXISTS leadscore_activity_delete ON %s', tbl);
+		EXECUTE format('DROP TRIGGER IF EXISTS leadscore_activity_truncate ON %s', tbl);
+		EXECUTE format('DROP TRIGGER IF EXISTS leadscore_activity_load ON %s', tbl);
+	ELSIF kind = 'leads' THEN
+		EXECUTE format('DROP TRIGGER IF EXISTS leadscore_lead_insert ON %s', tbl);
+		EXECUTE format('DROP TRIGGER IF EXISTS leadscore_lead_update ON %s', tbl);
+		EXECUTE format('DROP TRIGGER IF EXISTS leadscore_lead_delete ON %s', tbl);
+		EXECUTE format('DROP TRIGGER IF EXISTS leadscore_lead_truncate ON %s', tbl);
+	END IF;
+	PERFORM leadscore._invalidate();
+	-- What remains is the history of the other attached tables.
+	PERFORM leadscore.rescore();
+	DELETE FROM leadscore.ingest_log l WHERE l.tbl = detach.tbl;
+END $$;
+
+-- A NULL model or grade profile name is a NULL argument (22004), not a
+-- model or profile that does not exist.
+CREATE OR REPLACE FUNCTION leadscore._model_id(model text) RETURNS integer
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	found integer;
+BEGIN
+	IF model IS NULL THEN
+		RAISE EXCEPTION 'a model name is needed, not NULL' USING ERRCODE = '22004';
+	END IF;
+	SELECT m.id INTO found FROM leadscore.models m WHERE m.name = model;
+	IF found IS NULL THEN
+		RAISE EXCEPTION 'model "%" does not exist', model USING ERRCODE = '42704',
+			HINT = 'leadscore.models lists the models; leadscore.create_model() makes one.';
+	END IF;
+	RETURN found;
+END $$;
+
+CREATE OR REPLACE FUNCTION leadscore._profile_id(profile text) RETURNS integer
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	found integer;
+BEGIN
+	IF profile IS NULL THEN
+		RAISE EXCEPTION 'a grade profile name is needed, not NULL' USING ERRCODE = '22004';
+	END IF;
+	SELECT p.id INTO found FROM leadscore.grade_profiles p WHERE p.name = profile;
+	IF found IS NULL THEN
+		RAISE EXCEPTION 'grade profile "%" does not exist', profile USING ERRCODE = '42704',
+			HINT = 'leadscore.grade_profiles lists them; leadscore.create_grade_profile() makes one.';
+	END IF;
+	RETURN found;
+END $$;
+
+-- Names that a NOTIFY payload carries (the model's, and its stages' in a
+-- stage change) are at most 128 characters: a 7 kB model name made the
+-- payload too long and so failed the CRM write that handed a lead to sales.
+CREATE FUNCTION leadscore._check_name(what text, name text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF name IS NULL THEN
+		RAISE EXCEPTION 'a % is needed, not NULL', what USING ERRCODE = '22004';
+	END IF;
+	IF char_length(name) > 128 THEN
+		RAISE EXCEPTION '% "%..." is % characters long', what, left(name, 20), char_length(name)
+			USING ERRCODE = '22023', HINT = format('A %s has at most 128 characters.', what);
+	END IF;
+END $$;
+
+CREATE OR REPLACE FUNCTION leadscore.create_model(
+	name text,
+	half_life interval DEFAULT '30 days',
+	mql_threshold float8 DEFAULT 50,
+	sql_threshold float8 DEFAULT 100,
+	sql_min_grade leadscore.grade DEFAULT 'B',
+	stages text[] DEFAULT '{awareness,consideration,decision}',
+	proposition text DEFAULT NULL,
+	grade_profile text DEFAULT NULL,
+	max_score float8 DEFAULT NULL,
+	stage_min_points float8 DEFAULT 10,
+	fit_min_grade leadscore.grade DEFAULT 'A-',
+	active boolean DEFAULT true,
+	account_threshold float8 DEFAULT NULL
+) RETURNS integer
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	new_id integer;
+	stage text;
+BEGIN
+	PERFORM leadscore._check_name('model name', name);
+	IF btrim(name) = '' THEN
+		RAISE EXCEPTION 'model name must not be empty' USING ERRCODE = '22023';
+	END IF;
+	FOREACH stage IN ARRAY coalesce(stages, '{}') LOOP
+		PERFORM leadscore._check_name('stage name', coalesce(stage, ''));
+	END LOOP;
+	IF EXISTS (SELECT 1 FROM leadscore.models m WHERE m.name = create_model.name) THEN
+		RAISE EXCEPTION 'model "%" already exists', name USING ERRCODE = '42710';
+	END IF;
+	PERFORM leadscore._check_model(name, half_life, mql_threshold, sql_threshold, coalesce(stages, '{}'),
+		stage_min_points, max_score);
+	IF grade_profile IS NOT NULL THEN
+		PERFORM leadscore._profile_id(grade_profile);
+	END IF;
+	IF fit_min_grade IS NULL THEN
+		RAISE EXCEPTION 'fit_min_grade must not be NULL' USING ERRCODE = '22023';
+	END IF;
+	IF account_threshold IS NOT NULL AND NOT (account_threshold > 0 AND account_threshold < 'Infinity') THEN
+		RAISE EXCEPTION 'account_threshold must be a positive number, not %', account_threshold USING ERRCODE = '22023',
+			HINT = 'Use NULL for a model whose accounts have no status.';
+	END IF;
+	INSERT INTO leadscore.models (name, half_life, mql_threshold, sql_threshold, sql_min_grade, stages,
+		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, active, account_threshold, epoch)
+	VALUES (name, half_life, mql_threshold, sql_threshold, sql_min_grade, coalesce(stages, '{}'),
+		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, coalesce(active, true),
+		account_threshold, date_trunc('second', now()))
+	RETURNING id INTO new_id;
+	PERFORM leadscore._invalidate();
+	RETURN new_id;
+END $$;
+
+CREATE OR REPLACE FUNCTION leadscore.create_grade_profile(name text, base leadscore.grade DEFAULT 'C') RETURNS integer
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	new_id integer;
+BEGIN
+	IF name IS NULL THEN
+		RAISE EXCEPTION 'a grade profile name is needed, not NULL' USING ERRCODE = '22004';
+	END IF;
+	IF btrim(name) = '' THEN
+		RAISE EXCEPTION 'grade profile name must not be empty' USING ERRCODE = '22023';
+	END IF;
+	IF base IS NULL THEN
+		RAISE EXCEPTION 'base grade must not be NULL' USING ERRCODE = '22004';
+	END IF;
+	IF EXISTS (SELECT 1 FROM leadscore.grade_profiles p WHERE p.name = create_grade_profile.name) THEN
+		RAISE EXCEPTION 'grade profile "%" already exists', name USING ERRCODE = '42710';
+	END IF;
+	INSERT INTO leadscore.grade_profiles (name, base) VALUES (name, base) RETURNING id INTO new_id;
+	PERFORM leadscore._invalidate();
+	RETURN new_id;
+END $$;
+
+
+CREATE OR REPLACE FUNCTION leadscore.remove_rule(id integer) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	mid integer;
+BEGIN
+	IF id IS NULL THEN
+		RAISE EXCEPTION 'a rule id is needed, not NULL' USING ERRCODE = '22004';
+	END IF;
+	DELETE FROM leadscore.rules r WHERE r.id = remove_rule.id RETURNING r.model_id INTO mid;
+	IF mid IS NULL THEN
+		RAISE EXCEPTION 'rule % does not exist', id USING ERRCODE = '42704';
+	END IF;
+	UPDATE leadscore.models SET version = version + 1 WHERE models.id = mid;
+	PERFORM leadscore._invalidate();
+	PERFORM leadscore._rule_change_notice((SELECT m.name FROM leadscore.models m WHERE m.id = mid));
+END $$;
+
+CREATE OR REPLACE FUNCTION leadscore.remove_criterion(id integer) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	profile text;
+BEGIN
+	IF id IS NULL THEN
+		RAISE EXCEPTION 'a criterion id is needed, not NULL' USING ERRCODE = '22004';
+	END IF;
+	DELETE FROM leadscore.grade_criteria c WHERE c.id = remove_criterion.id
+	RETURNING (SELECT p.name FROM leadscore.grade_profiles p WHERE p.id = c.profile_id) INTO profile;
+	IF profile IS NULL THEN
+		RAISE EXCEPTION 'criterion % does not exist', id USING ERRCODE = '42704';
+	END IF;
+	PERFORM leadscore._invalidate();
+	PERFORM leadscore._criteria_change_notice(profile);
+END $$;
+
+CREATE OR REPLACE FUNCTION leadscore.set_active(model text, active boolean DEFAULT true) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	mid integer := leadscore._model_id(model);
+BEGIN
+	IF active IS NULL THEN
+		RAISE EXCEPTION 'active must be true or false, not NULL' USING ERRCODE = '22004';
+	END IF;
+	UPDATE leadscore.models m SET active = set_active.active, version = version + 1 WHERE m.id = mid;
+	PERFORM leadscore._invalidate();
+END $$;
 
 ------------------------------------------------------------------------
 -- Times and numbers at the edge of their range.

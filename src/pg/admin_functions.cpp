@@ -53,8 +53,7 @@ Datum leadscore_check_model(PG_FUNCTION_ARGS) {
 		const char *required[] = {nullptr, nullptr, "mql_threshold", "sql_threshold", nullptr, "stage_min_points"};
 		for (int i = 2; i <= 5; i++)
 			if (required[i] != nullptr && PG_ARGISNULL(i))
-				throw leadscore::core::Error(leadscore::core::ErrorKind::InvalidValue,
-				                             std::string(required[i]) + " of model \"" + spec.name + "\" must not be NULL");
+				leadscore::pg::ThrowNullArgument(std::string(required[i]) + " of model \"" + spec.name + "\"");
 		if (!PG_ARGISNULL(6) && std::isnan(PG_GETARG_FLOAT8(6)))
 			throw leadscore::core::Error(leadscore::core::ErrorKind::InvalidValue,
 			                             "max_score of model \"" + spec.name + "\" must be a finite number, not NaN",
@@ -86,10 +85,9 @@ Datum leadscore_check_rule(PG_FUNCTION_ARGS) {
 		model.stages = TextArrayArg(fcinfo, 1);
 		std::vector<std::string> names = TextArrayArg(fcinfo, 2);
 		if (PG_ARGISNULL(4))
-			throw leadscore::core::Error(leadscore::core::ErrorKind::InvalidValue,
-			                             "activity_type of a rule must not be NULL");
+			leadscore::pg::ThrowNullArgument("activity_type of a rule");
 		if (PG_ARGISNULL(5))
-			throw leadscore::core::Error(leadscore::core::ErrorKind::InvalidValue, "points of a rule must not be NULL");
+			leadscore::pg::ThrowNullArgument("points of a rule");
 		std::string name = TextArg(fcinfo, 3), type = TextArg(fcinfo, 4);
 		double points = PG_GETARG_FLOAT8(5);
 		bool has_stage = !PG_ARGISNULL(6), has_condition = !PG_ARGISNULL(7);

@@ -21,10 +21,16 @@ namespace {
 // crashed the backend).
 void RequireNotNull(FunctionCallInfo fcinfo, int n) {
 	if (PG_ARGISNULL(n))
-		throw core::Error(core::ErrorKind::InvalidValue, "argument " + std::to_string(n + 1) + " must not be NULL");
+		ThrowNullArgument("argument " + std::to_string(n + 1));
 }
 
 } // namespace
+
+void ThrowNullArgument(const std::string &what) {
+	std::string message = what + " must not be NULL";
+	CallPg([&] { ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s", message.c_str()))); });
+	throw core::Error(core::ErrorKind::Internal, message); // not reached
+}
 
 std::string TextArg(FunctionCallInfo fcinfo, int n) {
 	RequireNotNull(fcinfo, n);

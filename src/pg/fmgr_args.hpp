@@ -9,7 +9,10 @@
 
 namespace leadscore::pg {
 
-// A NULL argument raises 22023 ("argument N must not be NULL").
+// Raises 22004 (null_value_not_allowed): "<what> must not be NULL".
+[[noreturn]] void ThrowNullArgument(const std::string &what);
+
+// A NULL argument raises 22004 ("argument N must not be NULL").
 std::string TextArg(FunctionCallInfo fcinfo, int n);
 
 // NULL elements become empty strings (which the core rejects as names).

@@ -67,7 +67,7 @@ Datum leadscore_check_criterion(PG_FUNCTION_ARGS) {
 		core::CriterionSpec criterion;
 		criterion.name = pg::TextArg(fcinfo, 2);
 		if (PG_ARGISNULL(3) || PG_ARGISNULL(4))
-			throw core::Error(core::ErrorKind::InvalidValue, "condition and steps of a criterion must not be NULL");
+			pg::ThrowNullArgument("condition and steps of a criterion");
 		criterion.condition = pg::TextArg(fcinfo, 3);
 		criterion.steps = PG_GETARG_INT32(4);
 		core::ValidateCriterion(profile, criterion);

@@ -5,6 +5,7 @@
 // several, every lead of the union is recomputed from per-lead queries of
 // each table (an index on each table's lead column keeps that fast).
 #include "pg/account_store.hpp"
+#include "pg/attachment_checks.hpp"
 #include "pg/fmgr_args.hpp"
 #include "pg/consistent_reads.hpp"
 #include "pg/guard.hpp"
@@ -281,6 +282,7 @@ Datum leadscore_rescore(PG_FUNCTION_ARGS) {
 		std::vector<std::int32_t> ids = ModelIds(name, all);
 		if (kt.oid != InvalidOid) {
 			LockAttachedTables();
+			CheckAttachmentsForRescore();
 			ExecuteText("SELECT leadscore._rebuild_lead_accounts()");
 			std::int64_t now = TimestampToUnixUsNow();
 			std::vector<leadscore::core::ModelSpec> models = LoadModels();
@@ -312,7 +314,7 @@ Datum leadscore_verify(PG_FUNCTION_ARGS) {
 		KeyType kt = BeginEngineCall();
 		ConsistentReads one_snapshot;
 		std::vector<Difference> differences;
-		if (kt.oid != InvalidOid) {
+		if (kt.oid != InvalidOid && ReportAttachmentProblems(rsinfo)) {
 			std::vector<std::int32_t> ids = ModelIds(name, all);
 			for (const leadscore::core::ModelSpec &spec : LoadModels()) {
 				if (std::find(ids.begin(), ids.end(), spec.id) == ids.end())
