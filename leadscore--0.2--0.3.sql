@@ -13,6 +13,131 @@
 -- relation, it reads as that relation's owner.
 ------------------------------------------------------------------------
 
+-- Planning or running a query of a user's table runs code its owner wrote
+-- (index expressions and predicates, extended statistics, CHECK
+-- constraints, a view's columns, row security policies); as the extension's
+-- owner that code made its owner a superuser.  The C code reads attached
+-- tables through src/pg/owner_rights.hpp; the PL/pgSQL below reads them
+-- through this function, and writes what it read as the extension's owner.
+CREATE FUNCTION leadscore._read_as_owner(tbl regclass, query text) RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'leadscore_read_as_owner' LANGUAGE C
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION leadscore._read_as_owner(regclass, text) IS
+	'the rows of query, a query of tbl alone, read as tbl''s owner in a security-restricted operation';
+
+CREATE OR REPLACE FUNCTION leadscore.attach_leads(
+	tbl regclass,
+	lead_column name,
+	account_column name DEFAULT NULL
+) RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	graded bigint;
+BEGIN
+	IF EXISTS (SELECT 1 FROM leadscore.attachments a WHERE a.tbl = attach_leads.tbl) THEN
+		RAISE EXCEPTION 'table % is already attached', tbl USING ERRCODE = '42710',
+			HINT = 'leadscore.detach() it first.';
+	END IF;
+	IF (SELECT c.relkind FROM pg_class c WHERE c.oid = tbl) NOT IN ('r', 'p') THEN
+		RAISE EXCEPTION '% is not a table', tbl USING ERRCODE = '42809';
+	END IF;
+	PERFORM leadscore._use_key_type(tbl, lead_column, leadscore._column_type(tbl, lead_column));
+	PERFORM leadscore._use_account_key_type(tbl, account_column);
+	INSERT INTO leadscore.attachments (tbl, kind, lead_column, account_column)
+	VALUES (tbl, 'leads', lead_column, account_column);
+	PERFORM leadscore._invalidate();
+	PERFORM leadscore._check_lead_tables();
+	EXECUTE format('CREATE TRIGGER leadscore_lead_insert AFTER INSERT ON %s'
+		' REFERENCING NEW TABLE AS leadscore_new FOR EACH STATEMENT EXECUTE FUNCTION leadscore.lead_trigger()', tbl);
+	EXECUTE format('CREATE TRIGGER leadscore_lead_update AFTER UPDATE ON %s'
+		' REFERENCING OLD TABLE AS leadscore_old NEW TABLE AS leadscore_new'
+		' FOR EACH STATEMENT EXECUTE FUNCTION leadscore.lead_trigger()', tbl);
+	EXECUTE format('CREATE TRIGGER leadscore_lead_delete AFTER DELETE ON %s'
+		' REFERENCING OLD TABLE AS leadscore_old FOR EACH STATEMENT EXECUTE FUNCTION leadscore.lead_trigger()', tbl);
+	EXECUTE format('CREATE TRIGGER leadscore_lead_truncate AFTER TRUNCATE ON %s'
+		' FOR EACH STATEMENT EXECUTE FUNCTION leadscore.truncate_trigger()', tbl);
+	-- The leads already in the table are graded now.
+	PERFORM leadscore.rescore();
+	SELECT r.n INTO graded FROM leadscore._read_as_owner(tbl,
+		format('SELECT count(*) FROM %s WHERE %I IS NOT NULL', tbl, lead_column)) AS r(n bigint);
+	RETURN graded;
+END $$;
+
+-- An outcome view is counted as its owner: its columns' functions run
+-- with the rights of the role that made it.
+CREATE OR REPLACE FUNCTION leadscore.attach_outcomes(
+	tbl regclass,
+	lead_column name,
+	time_column name,
+	amount_column name DEFAULT NULL
+) RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	time_type regtype;
+	amount_type regtype;
+	rows_usable bigint;
+BEGIN
+	IF tbl IS NULL OR lead_column IS NULL OR time_column IS NULL THEN
+		RAISE EXCEPTION 'attach_outcomes needs a table, a lead column and a time column' USING ERRCODE = '22004';
+	END IF;
+	IF EXISTS (SELECT 1 FROM leadscore.attachments a WHERE a.tbl = attach_outcomes.tbl) THEN
+		RAISE EXCEPTION 'table % is already attached', tbl USING ERRCODE = '42710',
+			HINT = 'leadscore.detach() it first.';
+	END IF;
+	IF (SELECT c.relkind FROM pg_class c WHERE c.oid = tbl) NOT IN ('r', 'p', 'v', 'm', 'f') THEN
+		RAISE EXCEPTION '% is not a table or view', tbl USING ERRCODE = '42809';
+	END IF;
+	time_type := leadscore._column_type(tbl, time_column);
+	IF time_type NOT IN ('timestamp with time zone'::regtype, 'timestamp without time zone'::regtype, 'date'::regtype) THEN
+		RAISE EXCEPTION 'time column "%" of table % has type %', time_column, tbl, time_type
+			USING ERRCODE = '42804', HINT = 'Use a timestamptz, timestamp (read as UTC) or date column.';
+	END IF;
+	amount_type := leadscore._column_type(tbl, amount_column);
+	IF amount_type NOT IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype, 'numeric'::regtype,
+			'real'::regtype, 'double precision'::regtype) THEN
+		RAISE EXCEPTION 'amount column "%" of table % has type %', amount_column, tbl, amount_type
+			USING ERRCODE = '42804', HINT = 'Use a numeric column (integer, numeric, real, double precision).';
+	END IF;
+	PERFORM leadscore._use_key_type(tbl, lead_column, leadscore._column_type(tbl, lead_column));
+	INSERT INTO leadscore.attachments (tbl, kind, lead_column, time_column, amount_column)
+	VALUES (tbl, 'outcomes', lead_column, time_column, amount_column);
+	SELECT r.n INTO rows_usable FROM leadscore._read_as_owner(tbl,
+		format('SELECT count(*) FROM %s WHERE %I IS NOT NULL AND %I IS NOT NULL AND isfinite(%I)',
+			tbl, lead_column, time_column, time_column)) AS r(n bigint);
+	RETURN rows_usable;
+END $$;
+
+CREATE OR REPLACE FUNCTION leadscore._rebuild_lead_accounts() RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	a record;
+	lead_type regtype := (SELECT s.lead_key_type FROM leadscore.settings s);
+	account_type regtype := (SELECT s.account_key_type FROM leadscore.settings s);
+BEGIN
+	DELETE FROM leadscore.lead_accounts WHERE source = 'leads';
+	FOR a IN SELECT * FROM leadscore.attachments WHERE account_column IS NOT NULL
+		ORDER BY kind = 'activities', tbl::oid LOOP
+		IF a.kind = 'leads' THEN
+			-- Keys over 1 kB are bad data (src/pg/lead_key.hpp).
+			EXECUTE format('INSERT INTO leadscore.lead_accounts (lead_id, account_id, source)'
+				' SELECT r.l, r.a, ''leads'' FROM leadscore._read_as_owner($1, $2) AS r(l %s, a %s)'
+				' ON CONFLICT (lead_id) DO UPDATE SET account_id = excluded.account_id, source = ''leads''',
+				lead_type, account_type)
+			USING a.tbl, format('SELECT t.%I::%s, t.%I::%s FROM %s t WHERE octet_length(t.%I::text) <= 1024'
+				' AND octet_length(t.%I::text) <= 1024',
+				a.lead_column, lead_type, a.account_column, account_type, a.tbl, a.lead_column, a.account_column);
+		ELSE
+			EXECUTE format('INSERT INTO leadscore.lead_accounts (lead_id, account_id)'
+				' SELECT r.l, r.a FROM leadscore._read_as_owner($1, $2) AS r(l %s, a %s) ON CONFLICT DO NOTHING',
+				lead_type, account_type)
+			USING a.tbl, format('SELECT DISTINCT ON (t.%I) t.%I::%s, t.%I::%s FROM %s t'
+				' WHERE octet_length(t.%I::text) <= 1024 AND octet_length(t.%I::text) <= 1024 ORDER BY t.%I, t.%I',
+				a.lead_column, a.lead_column, lead_type, a.account_column, account_type, a.tbl, a.lead_column,
+				a.account_column, a.lead_column, a.time_column);
+		END IF;
+	END LOOP;
+END $$;
+
 
 ------------------------------------------------------------------------
 -- Handoff notifications: what NOTIFY leadscore carries.

@@ -66,7 +66,8 @@ void ScanHistory(const ActivityTable &t, const KeyType &kt, const Datum *key,
 	std::string sql = HistoryQuery(t, key != nullptr);
 	Oid key_type = kt.oid;
 	Datum key_value = key ? *key : Datum(0);
-	Portal portal = CallPg([&] {
+	OwnerRights rights(t.relid);
+	Portal portal = rights.Run([&] {
 		Oid types[1] = {key_type};
 		Datum values[1] = {key_value};
 		return SPI_cursor_open_with_args(nullptr, sql.c_str(), key ? 1 : 0, types, values, nullptr, ReadOnlyScans(), 0);
@@ -76,7 +77,8 @@ void ScanHistory(const ActivityTable &t, const KeyType &kt, const Datum *key,
 	    [&](const ConvertedRow &row) {
 		    if (row.ok)
 			    visit(HistoryRow{row.key, row.type.text, row.at, row.values});
-	    });
+	    },
+	    rights);
 }
 
 void RecomputeLead(const KeyType &kt, Datum key, const core::CompiledModel &model, core::Recomputed *out) {
