@@ -189,6 +189,13 @@ SELECT * FROM rights_crm.probes();
 SELECT rule, counted FROM leadscore.explain('m', 1::bigint) ORDER BY rule;
 SELECT * FROM rights_crm.probes();
 SELECT rights_crm.mallory_is_superuser();
+\c - :superuser
+SELECT count(*) > 0 AS evaluated FROM leadscore.evaluate('m', '2026-01-10', '60 days', 'company');
+SELECT * FROM rights_crm.probes();
+\c - :superuser
+SELECT count(*) > 0 AS calibrated FROM leadscore.calibrate('m', '2026-01-01', '2026-03-01', min_leads => 1);
+SELECT * FROM rights_crm.probes();
+SELECT rights_crm.mallory_is_superuser();
 \c - regress_ls_reader
 \set VERBOSITY terse
 SELECT rule, counted FROM leadscore.explain('m', 1::bigint) ORDER BY rule;

@@ -11,8 +11,6 @@
 #include "pg/lead_history.hpp"
 #include "pg/lead_key.hpp"
 #include "pg/lifecycle_rescore.hpp"
-#include "pg/owner_rights.hpp"
-#include "pg/spi_cursor.hpp"
 #include "pg/spi_query.hpp"
 #include "pg/state_buffers.hpp"
 #include "pg/table_plan.hpp"
@@ -82,43 +80,6 @@ void StreamOneTable(TablePlan *tp, const KeyType &kt, const core::CompiledModel 
 		finish();
 }
 
-// The distinct leads of every table, by key bytes, copied into the current
-// memory context.  Each table is read by a query of its own: tables of
-// different owners are read with different rights (owner_rights.hpp).
-std::map<std::string, Datum> DistinctLeads(const std::vector<TablePlan *> &tables, const KeyType &kt) {
-	std::map<std::string, Datum> leads;
-	std::string type = CallPg([&] { return format_type_be(kt.oid); });
-	std::string bytes;
-	for (TablePlan *tp : tables) {
-		const ActivityTable &t = tp->table;
-		// Keys over 1 kB are bad data, skipped as the triggers skip them (lead_key.hpp).
-		std::string sql = "SELECT DISTINCT k FROM (SELECT " +
-		                  std::string(quote_identifier(t.schema[static_cast<std::size_t>(t.lead)].name.c_str())) +
-		                  "::" + type + " AS k FROM " + t.name +
-		                  ") leads WHERE k IS NOT NULL AND pg_catalog.octet_length(k::pg_catalog.text) <= " +
-		                  std::to_string(kMaxKeyBytes);
-		OwnerRights rights(t.relid);
-		Portal portal = rights.Run([&] {
-			return SPI_cursor_open_with_args(nullptr, sql.c_str(), 0, nullptr, nullptr, nullptr, ReadOnlyScans(), 0);
-		});
-		ForEachCursorRow(
-		    portal,
-		    [](HeapTuple tuple, TupleDesc desc) {
-			    auto *key = static_cast<Datum *>(palloc(sizeof(Datum)));
-			    bool isnull;
-			    *key = SPI_getbinval(tuple, desc, 1, &isnull);
-			    return key;
-		    },
-		    [&](Datum key) {
-			    AssignKeyBytes(key, kt.oid, &bytes);
-			    if (leads.find(bytes) == leads.end())
-				    leads.emplace(bytes, CallPg([&] { return CopyKey(key, kt); }));
-		    },
-		    rights);
-	}
-	return leads;
-}
-
 void ForEachLead(const KeyType &kt, std::int32_t model_id, const LeadDone &done) {
 	std::vector<TablePlan *> tables;
 	for (const ActivityTable &t : LoadActivityTables())
@@ -132,7 +93,10 @@ void ForEachLead(const KeyType &kt, std::int32_t model_id, const LeadDone &done)
 	}
 	// Several tables: the distinct leads of all of them, then one
 	// recompute per lead.
-	std::map<std::string, Datum> leads = DistinctLeads(tables, kt);
+	std::vector<const ActivityTable *> listed;
+	for (TablePlan *tp : tables)
+		listed.push_back(&tp->table);
+	std::map<std::string, Datum> leads = DistinctLeads(listed, kt);
 	const core::CompiledModel &model = *ModelOf(tables[0], model_id);
 	core::Recomputed result;
 	for (const auto &[bytes, key] : leads) {
