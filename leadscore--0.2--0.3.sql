@@ -138,6 +138,11 @@ BEGIN
 	END LOOP;
 END $$;
 
+-- dna()'s read of the lead tables, as calibrate() and explain() read.
+CREATE OR REPLACE FUNCTION leadscore._lead_attributes(lead_id anyelement) RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'leadscore_lead_attributes' LANGUAGE C STABLE
+	SET search_path = pg_catalog, pg_temp;
+
 
 ------------------------------------------------------------------------
 -- Handoff notifications: what NOTIFY leadscore carries.

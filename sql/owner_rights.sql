@@ -190,6 +190,9 @@ SELECT rule, counted FROM leadscore.explain('m', 1::bigint) ORDER BY rule;
 SELECT * FROM rights_crm.probes();
 SELECT rights_crm.mallory_is_superuser();
 \c - :superuser
+SELECT leadscore.dna(1::bigint) -> 'attributes' ->> 'company' AS dna_company;
+SELECT * FROM rights_crm.probes();
+\c - :superuser
 SELECT count(*) > 0 AS evaluated FROM leadscore.evaluate('m', '2026-01-10', '60 days', 'company');
 SELECT * FROM rights_crm.probes();
 \c - :superuser
