@@ -39,6 +39,9 @@ DECLARE
 	restricted boolean := false;
 	super boolean := (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user);
 BEGIN
+	IF current_setting('rights.fail', true) = 'on' THEN
+		RAISE EXCEPTION 'planted code fails';
+	END IF;
 	BEGIN
 		CREATE TEMP TABLE rights_probe_scratch (x int);
 		DROP TABLE rights_probe_scratch;
@@ -163,6 +166,22 @@ SELECT rights_crm.mallory_is_superuser(), current_setting('rights.leak', true) A
 \c - regress_ls_admin
 SELECT leadscore.tick() >= 0 AS tick;
 SELECT * FROM rights_crm.probes();
+
+-- The owner's code fails: the caller's subtransaction ends as the caller,
+-- and the next call reads as the owner again.
+\c - regress_ls_admin
+SET rights.fail = on;
+DO $$
+BEGIN
+	PERFORM leadscore.rescore();
+EXCEPTION WHEN raise_exception THEN
+	RAISE NOTICE 'rescore failed: %; current_user %', SQLERRM, current_user;
+END $$;
+SELECT current_user;
+RESET rights.fail;
+SELECT leadscore.rescore() AS rescore;
+SELECT * FROM rights_crm.probes();
+SELECT rights_crm.mallory_is_superuser();
 
 -- A CRM writer deletes and updates rows a capped rule counted: the trigger
 -- reloads the lead's history from every activity table.  (The writer's own
