@@ -13,6 +13,54 @@
 -- relation, it reads as that relation's owner.
 ------------------------------------------------------------------------
 
+-- Planning or running a query of a user's table runs code its owner wrote
+-- (index expressions and predicates, extended statistics, CHECK
+-- constraints, a view's columns, row security policies); as the extension's
+-- owner that code made its owner a superuser.  The C code reads attached
+-- tables through src/pg/owner_rights.hpp; the PL/pgSQL below reads them
+-- through this function, and writes what it read as the extension's owner.
+CREATE FUNCTION leadscore._read_as_owner(tbl regclass, query text) RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'leadscore_read_as_owner' LANGUAGE C
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION leadscore._read_as_owner(regclass, text) IS
+	'the rows of query, a query of tbl alone, read as tbl''s owner in a security-restricted operation';
+
+CREATE OR REPLACE FUNCTION leadscore._rebuild_lead_accounts() RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	a record;
+	lead_type regtype := (SELECT s.lead_key_type FROM leadscore.settings s);
+	account_type regtype := (SELECT s.account_key_type FROM leadscore.settings s);
+BEGIN
+	DELETE FROM leadscore.lead_accounts WHERE source = 'leads';
+	FOR a IN SELECT * FROM leadscore.attachments WHERE account_column IS NOT NULL
+		ORDER BY kind = 'activities', tbl::oid LOOP
+		IF a.kind = 'leads' THEN
+			-- Keys over 1 kB are bad data (src/pg/lead_key.hpp).
+			EXECUTE format('INSERT INTO leadscore.lead_accounts (lead_id, account_id, source)'
+				' SELECT r.l, r.a, ''leads'' FROM leadscore._read_as_owner($1, $2) AS r(l %s, a %s)'
+				' ON CONFLICT (lead_id) DO UPDATE SET account_id = excluded.account_id, source = ''leads''',
+				lead_type, account_type)
+			USING a.tbl, format('SELECT t.%I::%s, t.%I::%s FROM %s t WHERE octet_length(t.%I::text) <= 1024'
+				' AND octet_length(t.%I::text) <= 1024',
+				a.lead_column, lead_type, a.account_column, account_type, a.tbl, a.lead_column, a.account_column);
+		ELSE
+			EXECUTE format('INSERT INTO leadscore.lead_accounts (lead_id, account_id)'
+				' SELECT r.l, r.a FROM leadscore._read_as_owner($1, $2) AS r(l %s, a %s) ON CONFLICT DO NOTHING',
+				lead_type, account_type)
+			USING a.tbl, format('SELECT DISTINCT ON (t.%I) t.%I::%s, t.%I::%s FROM %s t'
+				' WHERE octet_length(t.%I::text) <= 1024 AND octet_length(t.%I::text) <= 1024 ORDER BY t.%I, t.%I',
+				a.lead_column, a.lead_column, lead_type, a.account_column, account_type, a.tbl, a.lead_column,
+				a.account_column, a.lead_column, a.time_column);
+		END IF;
+	END LOOP;
+END $$;
+
+-- dna()'s read of the lead tables, as calibrate() and explain() read.
+CREATE OR REPLACE FUNCTION leadscore._lead_attributes(lead_id anyelement) RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'leadscore_lead_attributes' LANGUAGE C STABLE
+	SET search_path = pg_catalog, pg_temp;
+
 
 ------------------------------------------------------------------------
 -- Handoff notifications: what NOTIFY leadscore carries.
@@ -276,10 +324,13 @@ BEGIN
 		' FOR EACH STATEMENT EXECUTE FUNCTION leadscore.truncate_trigger()', tbl);
 	-- The leads already in the table are graded now.
 	PERFORM leadscore.rescore();
-	EXECUTE format('SELECT count(*) FROM %s WHERE %I IS NOT NULL', tbl, lead_column) INTO graded;
+	SELECT r.n INTO graded FROM leadscore._read_as_owner(tbl,
+		format('SELECT count(*) FROM %s WHERE %I IS NOT NULL', tbl, lead_column)) AS r(n bigint);
 	RETURN graded;
 END $$;
 
+-- An outcome view is counted as its owner (leadscore._read_as_owner): its
+-- columns' functions run with the rights of the role that made it.
 CREATE OR REPLACE FUNCTION leadscore.attach_outcomes(
 	tbl regclass,
 	lead_column name,
@@ -309,8 +360,9 @@ BEGIN
 	INSERT INTO leadscore.attachments (tbl, kind, lead_column, time_column, amount_column)
 	VALUES (tbl, 'outcomes', lead_column, time_column, amount_column);
 	PERFORM leadscore._refuse_attachment_problems(ARRAY[tbl::oid]);
-	EXECUTE format('SELECT count(*) FROM %s WHERE %I IS NOT NULL AND %I IS NOT NULL AND isfinite(%I)',
-		tbl, lead_column, time_column, time_column) INTO rows_usable;
+	SELECT r.n INTO rows_usable FROM leadscore._read_as_owner(tbl,
+		format('SELECT count(*) FROM %s WHERE %I IS NOT NULL AND %I IS NOT NULL AND isfinite(%I)',
+			tbl, lead_column, time_column, time_column)) AS r(n bigint);
 	RETURN rows_usable;
 END $$;
 

@@ -74,13 +74,14 @@ PlainRow *Extract(HeapTuple tuple, TupleDesc desc, const RowShape &shape) {
 	return row;
 }
 
-// Runs `sql` through a read-only cursor and hands each row to `use` as
-// plain data.
-void ScanRows(const std::string &sql, const RowShape &shape, const std::function<void(const PlainRow &)> &use) {
-	Portal portal = CallPg([&] { return SPI_cursor_open_with_args(nullptr, sql.c_str(), 0, nullptr, nullptr, nullptr, true, 0); });
+// Runs `sql` through a read-only cursor with `rights` (a CRM table's:
+// owner_rights.hpp) and hands each row to `use` as plain data.
+void ScanRows(const OwnerRights &rights, const std::string &sql, const RowShape &shape,
+              const std::function<void(const PlainRow &)> &use) {
+	Portal portal = rights.Run([&] { return SPI_cursor_open_with_args(nullptr, sql.c_str(), 0, nullptr, nullptr, nullptr, true, 0); });
 	ForEachCursorRow(
 	    portal, [&](HeapTuple tuple, TupleDesc desc) { return Extract(tuple, desc, shape); },
-	    [&](const PlainRow &row) { use(row); });
+	    [&](const PlainRow &row) { use(row); }, rights);
 }
 
 std::string Bytes(const KeyView &k) {
@@ -158,7 +159,7 @@ OutcomeMap LoadOutcomes(const KeyType &kt, std::int64_t from, std::int64_t to) {
 		std::string amount = t[4] ? Ident(*t[4]) + "::pg_catalog.float8" : "NULL::pg_catalog.float8";
 		std::string sql = "SELECT " + lead + "::" + TypeName(kt.oid) + ", " + Ident(*t[3]) + ", " + amount +
 		                  " FROM " + *t[1] + " WHERE " + lead + " IS NOT NULL";
-		ScanRows(sql, RowShape{kt.oid, time_type, false, 3}, [&](const PlainRow &row) {
+		ScanRows(OwnerRights(relid), sql, RowShape{kt.oid, time_type, false, 3}, [&](const PlainRow &row) {
 			if (!row.has_time)
 				return;
 			LeadOutcome &o = outcomes[Bytes(row.key)];
@@ -238,7 +239,7 @@ std::unordered_map<std::string, std::string> LoadSources(const KeyType &kt, cons
 		                  "::pg_catalog.text FROM " + t.name + " WHERE " + lead + " IS NOT NULL AND " + value +
 		                  " IS NOT NULL";
 		RowShape shape{kt.oid, t.time.empty() ? TIMESTAMPTZOID : time_type, true, 3};
-		ScanRows(sql, shape, [&](const PlainRow &row) {
+		ScanRows(OwnerRights(t.relid), sql, shape, [&](const PlainRow &row) {
 			std::int64_t at = std::numeric_limits<std::int64_t>::min(); // a lead table: timeless
 			if (!t.time.empty()) {
 				if (!row.has_time || row.at > as_of)
@@ -266,7 +267,7 @@ std::unordered_map<std::string, core::GradeRank> LoadGrades(const KeyType &kt, s
 	std::string sql = "SELECT lead_id, NULL, grade::pg_catalog.text FROM leadscore.lead_scores"
 	                  " WHERE model_id OPERATOR(pg_catalog.=) " + std::to_string(model_id) +
 	                  " AND grade IS NOT NULL";
-	ScanRows(sql, RowShape{kt.oid, InvalidOid, true, 3}, [&](const PlainRow &row) {
+	ScanRows(OwnerRights::Current(), sql, RowShape{kt.oid, InvalidOid, true, 3}, [&](const PlainRow &row) {
 		core::GradeRank rank;
 		if (row.text != nullptr && core::ParseGrade(row.text, &rank))
 			grades.emplace(Bytes(row.key), rank);
@@ -315,29 +316,11 @@ void WalkLeads(const KeyType &kt, const InsightModel &model, const LeadVisitor &
 	}
 	// Several tables: the distinct leads of all of them, then each lead's
 	// rows from each table (an index on each lead column keeps it quick).
-	std::string sql = "SELECT DISTINCT k FROM (";
-	for (std::size_t i = 0; i < model.tables.size(); i++) {
-		const ActivityTable &t = model.tables[i];
-		sql += (i > 0 ? " UNION ALL SELECT " : "SELECT ") +
-		       Ident(t.schema[static_cast<std::size_t>(t.lead)].name) + "::" + TypeName(kt.oid) + " AS k FROM " + t.name;
-	}
-	sql += ") leads WHERE k IS NOT NULL";
-	SPITupleTable *leads = CallPg([&] {
-		if (SPI_execute(sql.c_str(), true, 0) != SPI_OK_SELECT)
-			elog(ERROR, "leadscore: listing leads failed");
-		return SPI_tuptable;
-	});
-	std::uint64_t n = SPI_processed;
-	for (std::uint64_t i = 0; i < n; i++) {
-		KeyView k;
-		Datum key = CallPg([&] {
-			bool isnull;
-			Datum d = SPI_getbinval(leads->vals[i], leads->tupdesc, 1, &isnull);
-			ViewKey(d, kt.oid, &k);
-			return d;
-		});
-		bytes.assign(k.data, k.len);
-		visit.begin(key, bytes);
+	std::vector<const ActivityTable *> tables;
+	for (const ActivityTable &t : model.tables)
+		tables.push_back(&t);
+	for (const auto &[key_bytes, key] : DistinctLeads(tables, kt)) {
+		visit.begin(key, key_bytes);
 		for (std::size_t t = 0; t < model.tables.size(); t++)
 			ScanHistory(model.tables[t], kt, &key, [&](const HistoryRow &row) { visit.row(model.compiled[t], row); });
 		visit.end();

@@ -45,7 +45,8 @@ LeadRow *Convert(const LeadPlan &plan, HeapTuple tuple, TupleDesc desc) {
 void ScanTable(const LeadPlan &plan, std::size_t profile, std::vector<std::size_t> *matched,
                const std::function<void(Datum key, core::GradeRank grade)> &visit) {
 	std::string sql = SelectSchemaColumns(plan.table);
-	Portal portal = CallPg([&] { return SPI_cursor_open_with_args(nullptr, sql.c_str(), 0, nullptr, nullptr, nullptr, ReadOnlyScans(), 0); });
+	OwnerRights rights(plan.table.relid);
+	Portal portal = rights.Run([&] { return SPI_cursor_open_with_args(nullptr, sql.c_str(), 0, nullptr, nullptr, nullptr, ReadOnlyScans(), 0); });
 	ForEachCursorRow(
 	    portal, [&](HeapTuple tuple, TupleDesc desc) { return Convert(plan, tuple, desc); },
 	    [&](const LeadRow &row) {
@@ -54,7 +55,8 @@ void ScanTable(const LeadPlan &plan, std::size_t profile, std::vector<std::size_
 		    if (matched != nullptr)
 			    matched->clear();
 		    visit(row.key, plan.profiles[profile].Grade(row.values, plan.table.schema.size(), matched));
-	    });
+	    },
+	    rights);
 }
 
 } // namespace

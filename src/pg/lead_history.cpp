@@ -66,7 +66,8 @@ void ScanHistory(const ActivityTable &t, const KeyType &kt, const Datum *key,
 	std::string sql = HistoryQuery(t, key != nullptr);
 	Oid key_type = kt.oid;
 	Datum key_value = key ? *key : Datum(0);
-	Portal portal = CallPg([&] {
+	OwnerRights rights(t.relid);
+	Portal portal = rights.Run([&] {
 		Oid types[1] = {key_type};
 		Datum values[1] = {key_value};
 		return SPI_cursor_open_with_args(nullptr, sql.c_str(), key ? 1 : 0, types, values, nullptr, ReadOnlyScans(), 0);
@@ -76,7 +77,8 @@ void ScanHistory(const ActivityTable &t, const KeyType &kt, const Datum *key,
 	    [&](const ConvertedRow &row) {
 		    if (row.ok)
 			    visit(HistoryRow{row.key, row.type.text, row.at, row.values});
-	    });
+	    },
+	    rights);
 }
 
 void RecomputeLead(const KeyType &kt, Datum key, const core::CompiledModel &model, core::Recomputed *out) {
@@ -94,6 +96,37 @@ void RecomputeLead(const KeyType &kt, Datum key, const core::CompiledModel &mode
 		});
 	}
 	recompute.Finish(out);
+}
+
+std::map<std::string, Datum> DistinctLeads(const std::vector<const ActivityTable *> &tables, const KeyType &kt) {
+	std::map<std::string, Datum> leads;
+	std::string type = CallPg([&] { return format_type_be(kt.oid); });
+	std::string bytes;
+	for (const ActivityTable *t : tables) {
+		std::string lead = CallPg([&] { return quote_identifier(t->schema[static_cast<std::size_t>(t->lead)].name.c_str()); });
+		std::string sql = "SELECT DISTINCT k FROM (SELECT " + lead + "::" + type + " AS k FROM " + t->name +
+		                  ") leads WHERE k IS NOT NULL AND pg_catalog.octet_length(k::pg_catalog.text) <= " +
+		                  std::to_string(kMaxKeyBytes);
+		OwnerRights rights(t->relid);
+		Portal portal = rights.Run([&] {
+			return SPI_cursor_open_with_args(nullptr, sql.c_str(), 0, nullptr, nullptr, nullptr, ReadOnlyScans(), 0);
+		});
+		ForEachCursorRow(
+		    portal,
+		    [](HeapTuple tuple, TupleDesc desc) {
+			    auto *key = static_cast<Datum *>(palloc(sizeof(Datum)));
+			    bool isnull;
+			    *key = SPI_getbinval(tuple, desc, 1, &isnull);
+			    return key;
+		    },
+		    [&](Datum key) {
+			    AssignKeyBytes(key, kt.oid, &bytes);
+			    if (leads.find(bytes) == leads.end())
+				    leads.emplace(bytes, CallPg([&] { return CopyKey(key, kt); }));
+		    },
+		    rights);
+	}
+	return leads;
 }
 
 } // namespace leadscore::pg

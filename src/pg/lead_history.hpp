@@ -10,6 +10,8 @@
 #include "core/scoring_recompute.hpp"
 
 #include <functional>
+#include <map>
+#include <string>
 #include <vector>
 
 namespace leadscore::pg {
@@ -30,5 +32,11 @@ void ScanHistory(const ActivityTable &table, const KeyType &kt, const Datum *key
 // The state of lead `key` in model `model_id` recomputed from every attached
 // activity table.  `model` is that model compiled for any one of them.
 void RecomputeLead(const KeyType &kt, Datum key, const core::CompiledModel &model, core::Recomputed *out);
+
+// The distinct leads of `tables` (keys over kMaxKeyBytes left out, as the
+// triggers leave them out), by key bytes, each key copied into the current
+// memory context.  One query per table: tables of different owners are read
+// with different rights (owner_rights.hpp).
+std::map<std::string, Datum> DistinctLeads(const std::vector<const ActivityTable *> &tables, const KeyType &kt);
 
 } // namespace leadscore::pg

@@ -94,31 +94,13 @@ void ForEachLead(const KeyType &kt, std::int32_t model_id, const LeadDone &done)
 	}
 	// Several tables: the distinct leads of all of them, then one
 	// recompute per lead.
-	std::string sql = "SELECT DISTINCT k FROM (";
-	for (std::size_t i = 0; i < tables.size(); i++) {
-		const ActivityTable &t = tables[i]->table;
-		if (i > 0)
-			sql += " UNION ALL ";
-		sql += "SELECT " + std::string(quote_identifier(t.schema[static_cast<std::size_t>(t.lead)].name.c_str())) +
-		       "::" + std::string(format_type_be(kt.oid)) + " AS k FROM " + t.name;
-	}
-	// Keys over 1 kB are bad data, skipped as the triggers skip them (lead_key.hpp).
-	sql += ") leads WHERE k IS NOT NULL AND pg_catalog.octet_length(k::pg_catalog.text) <= " + std::to_string(kMaxKeyBytes);
+	std::vector<const ActivityTable *> listed;
+	for (TablePlan *tp : tables)
+		listed.push_back(&tp->table);
+	std::map<std::string, Datum> leads = DistinctLeads(listed, kt);
 	const core::CompiledModel &model = *ModelOf(tables[0], model_id);
-	SPITupleTable *leads = CallPg([&] {
-		if (SPI_execute(sql.c_str(), true, 0) != SPI_OK_SELECT)
-			elog(ERROR, "leadscore: listing leads failed");
-		return SPI_tuptable;
-	});
-	std::uint64_t n = SPI_processed;
 	core::Recomputed result;
-	std::string bytes;
-	for (std::uint64_t i = 0; i < n; i++) {
-		Datum key = CallPg([&] {
-			bool isnull;
-			return SPI_getbinval(leads->vals[i], leads->tupdesc, 1, &isnull);
-		});
-		AssignKeyBytes(key, kt.oid, &bytes);
+	for (const auto &[bytes, key] : leads) {
 		RecomputeLead(kt, key, model, &result);
 		done(key, bytes, result);
 	}

@@ -6,6 +6,7 @@
 #include "pg/postgres_headers.hpp"
 
 #include "pg/guard.hpp"
+#include "pg/owner_rights.hpp"
 
 extern "C" {
 #include "executor/spi.h"
@@ -21,14 +22,17 @@ constexpr long kCursorBatch = 1000;
 // `convert(tuple, desc)` runs on the PostgreSQL side (it may ERROR; it must
 // not throw) in a memory context that is reset for every row, and returns a
 // pointer to the converted row, which `use` then gets: valid until the
-// next row.  Frees each batch, closes the portal.
+// next row.  Frees each batch, closes the portal.  The cursor runs with
+// `rights` (open it with them too): a query of a user's relation runs its
+// owner's code as it fetches (owner_rights.hpp); `use` runs outside them.
 template <typename Convert, typename Use>
-void ForEachCursorRow(Portal portal, Convert &&convert, Use &&use) {
+void ForEachCursorRow(Portal portal, Convert &&convert, Use &&use,
+                      const OwnerRights &rights = OwnerRights::Current()) {
 	MemoryContext row_context = CallPg([] {
 		return AllocSetContextCreate(CurrentMemoryContext, "leadscore cursor row", ALLOCSET_DEFAULT_SIZES);
 	});
 	for (;;) {
-		SPITupleTable *batch = CallPg([&] {
+		SPITupleTable *batch = rights.Run([&] {
 			SPI_cursor_fetch(portal, true, kCursorBatch);
 			return SPI_tuptable;
 		});
@@ -47,10 +51,8 @@ void ForEachCursorRow(Portal portal, Convert &&convert, Use &&use) {
 		}
 		CallPg([&] { SPI_freetuptable(batch); });
 	}
-	CallPg([&] {
-		SPI_cursor_close(portal);
-		MemoryContextDelete(row_context);
-	});
+	rights.Run([&] { SPI_cursor_close(portal); });
+	CallPg([&] { MemoryContextDelete(row_context); });
 }
 
 } // namespace leadscore::pg
