@@ -22,13 +22,13 @@ namespace leadscore::pg {
 namespace {
 
 // PostgreSQL refuses a payload of this many bytes or more ("payload string
-// too long"), failing the transaction.  A lead key (up to a kilobyte, six times that
-// JSON-escaped) and a long model name can reach it.
+// too long"), failing the transaction.  A lead key (up to a kilobyte, six
+// times that JSON-escaped) and a long model name can reach it.
 constexpr std::size_t kPayloadLimit = BLCKSZ - NAMEDATALEN - 128;
 
 struct Handoff {
 	SubTransactionId subxact;  // whose rollback takes the event back
-	core::HandoffKind table;
+	core::HandoffKind kind;
 	std::int64_t id;
 	std::string payload;
 };
@@ -39,11 +39,11 @@ std::vector<Handoff> *pending = nullptr;
 // them unsent with its rights, not with those of the CRM writer.
 Oid owner = InvalidOid;
 
-void Queue(core::HandoffKind table, std::int64_t id, const char *full) {
+void Queue(core::HandoffKind kind, std::int64_t id, const char *full) {
 	if (pending == nullptr)
 		pending = new std::vector<Handoff>();
 	pending->push_back(
-	    Handoff{GetCurrentSubTransactionId(), table, id, core::HandoffPayload(table, id, full, kPayloadLimit)});
+	    Handoff{GetCurrentSubTransactionId(), kind, id, core::HandoffPayload(kind, id, full, kPayloadLimit)});
 	owner = GetUserId();
 }
 
@@ -52,11 +52,11 @@ void Send() {
 		CallPg([&] { Async_Notify("leadscore", h.payload.c_str()); });
 }
 
-// "{1,2,3}": the ids of one table's handoffs, as an int8[] literal.
-std::string IdArray(core::HandoffKind table) {
+// "{1,2,3}": the event ids of one kind's handoffs, as an int8[] literal.
+std::string IdArray(core::HandoffKind kind) {
 	std::string ids;
 	for (const Handoff &h : *pending)
-		if (h.table == table)
+		if (h.kind == kind)
 			ids += (ids.empty() ? "" : ",") + std::to_string(h.id);
 	return "{" + ids + "}";
 }
@@ -144,7 +144,7 @@ void OnSubTransactionEvent(SubXactEvent event, SubTransactionId mine, SubTransac
 
 } // namespace
 
-void QueueReturnedHandoffs(core::HandoffKind table) {
+void QueueReturnedHandoffs(core::HandoffKind kind) {
 	std::uint64_t rows = SPI_processed;
 	for (std::uint64_t i = 0; i < rows; i++) {
 		std::int64_t id = 0;
@@ -157,7 +157,7 @@ void QueueReturnedHandoffs(core::HandoffKind table) {
 			Datum payload = SPI_getbinval(tuple, desc, 2, &isnull);
 			full = isnull ? nullptr : TextDatumGetCString(payload);
 		});
-		Queue(table, id, full);
+		Queue(kind, id, full);
 		if (full != nullptr)
 			CallPg([&] { pfree(full); });
 	}

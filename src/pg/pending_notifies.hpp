@@ -32,11 +32,11 @@ namespace leadscore::pg {
 	".account_id, 'from', " e ".from_value, 'to', " e ".to_value, 'score', " e ".score, 'engaged_leads', " e         \
 	".engaged_leads, 'at', " e ".at, 'cause', " e ".cause)::pg_catalog.text"
 
-// Queues a NOTIFY for each row of the last SPI statement's result, which are
-// (event id int8, full payload text or NULL for notify_payload = 'id'), of
-// leadscore.events (a lead handed to sales) or leadscore.account_events (an
-// account turned hot): core/handoff_payload.hpp says what is sent.  Call inside Guarded, SPI connected, as the extension's
-// owner (a trigger or an admin function).
+// Queues a NOTIFY for each row of the last SPI statement's result: (event
+// id int8, full payload text, NULL for notify_payload = 'id') of
+// leadscore.events or leadscore.account_events, as `kind` says;
+// core/handoff_payload.hpp says what is sent.  Call inside Guarded, SPI
+// connected, as the extension's owner (a trigger or an admin function).
 void QueueReturnedHandoffs(core::HandoffKind kind);
 
 // Installs the transaction callbacks; from _PG_init.
