@@ -98,6 +98,24 @@ is(scalar @$payloads, 1, 'one handoff relayed');
 like($payloads->[0] // '', qr/"lead_id" : 4,/, 'lead 4, neither 3 nor 5');
 
 # ---------------------------------------------------------------------------
+# PREPARE marks the handoffs unsent as the extension's owner, with its own
+# search_path: an operator the writer put first on its path never runs.
+# ---------------------------------------------------------------------------
+$node->safe_psql('postgres', q{
+	CREATE SCHEMA evil AUTHORIZATION crm_writer;
+	SET ROLE crm_writer;
+	CREATE FUNCTION evil.eq(bigint, bigint) RETURNS boolean LANGUAGE plpgsql AS
+		$$BEGIN RAISE EXCEPTION 'evil operator ran as %', current_user; END$$;
+	CREATE OPERATOR evil.= (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = evil.eq);
+});
+is(prepare('p_evil', q{SET LOCAL search_path = evil, pg_catalog; INSERT INTO crm.activities VALUES (8, 'demo', now());}),
+	0, 'a writer with its own = first on its search_path prepares');
+$node->safe_psql('postgres', q{COMMIT PREPARED 'p_evil'});
+is(unsent(), 'lead 8', 'lead 8 is unsent, marked without the writer\'s operator');
+$node->safe_psql('postgres', q{SELECT leadscore.tick()});
+is(scalar @{ received() }, 1, 'and relayed');
+
+# ---------------------------------------------------------------------------
 # The id payload; a tick() that is itself prepared relays nothing until the
 # next one.
 # ---------------------------------------------------------------------------
