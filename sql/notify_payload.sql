@@ -2,9 +2,9 @@
 -- mode (kept by set_notify(mode) alone and by a restore), the handoffs
 -- tick() relays in every mode but 'off' (leads' and accounts', never
 -- rescore()'s), and the largest lead key.  What listeners receive (the
--- payloads, savepoints, the size fallback) is in the isolation spec
--- notify_handoffs (psql here would print each sender's PID); prepared
--- transactions in test/t/009_prepared_handoffs.pl.
+-- payloads, savepoints) is in the isolation spec notify_handoffs (psql here
+-- would print each sender's PID); prepared transactions in
+-- test/t/009_prepared_handoffs.pl.
 SET client_min_messages = warning;
 DROP EXTENSION leadscore CASCADE;
 CREATE EXTENSION leadscore;
@@ -106,8 +106,8 @@ SELECT leadscore.set_notify('trigger');
 ------------------------------------------------------------------------
 -- The largest lead key scored (1 kB, every byte a control character that
 -- JSON escapes in six): the write succeeds and its full payload stays
--- under PostgreSQL's 8000 bytes.  (A payload over it falls back to the id:
--- the spec notify_handoffs, with a long model name.)
+-- under PostgreSQL's 8000 bytes.  (A payload over it, possible with a
+-- smaller BLCKSZ, falls back to the id: test/unit/handoff_payload_test.cpp.)
 ------------------------------------------------------------------------
 INSERT INTO ntf.activities VALUES (repeat(E'\x01', 1024), 'demo', '2026-01-04');
 SELECT model, octet_length(lead_id) AS key_bytes, notified_at IS NOT NULL AS notified,

@@ -22,8 +22,9 @@ namespace leadscore::pg {
 namespace {
 
 // PostgreSQL refuses a payload of this many bytes or more ("payload string
-// too long"), failing the transaction.  A lead key (up to a kilobyte, six
-// times that JSON-escaped) and a long model name can reach it.
+// too long"), failing the transaction.  The full payload carries the lead
+// key (up to a kilobyte, up to six times that JSON-escaped) and the model
+// name; a build with smaller blocks has a lower limit.
 constexpr std::size_t kPayloadLimit = BLCKSZ - NAMEDATALEN - 128;
 
 struct Handoff {
