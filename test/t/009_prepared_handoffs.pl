@@ -5,7 +5,8 @@
 # at PREPARE, leaves its handoffs unsent, and tick() relays them, leads' and
 # accounts', once COMMIT PREPARED has made them visible, in the payload
 # mode set; never those of a rolled-back savepoint or a ROLLBACK PREPARED.
-# The payload mode survives pg_dump / pg_restore.
+# What a role without rights hears with each payload mode.  The payload
+# mode survives pg_dump / pg_restore.
 
 use strict;
 use warnings FATAL => 'all';
@@ -136,6 +137,30 @@ $payloads = received();
 like($payloads->[0] // '', qr/^\{"event_id" : \d+, "kind" : "status"\}$/, 'a committed handoff: at once, its id');
 is($node->safe_psql('postgres', q{SELECT count(*) FROM leadscore.verify()}), '0', 'verify() is empty');
 $listener->quit;
+
+# ---------------------------------------------------------------------------
+# What a role that may read nothing of leadscore's hears: any role may
+# LISTEN on any channel.  The full payload tells it the lead and score; the
+# id payload only that a handoff happened.
+# ---------------------------------------------------------------------------
+$node->safe_psql('postgres', q{
+	CREATE ROLE nosy LOGIN;
+	REVOKE SELECT ON ALL TABLES IN SCHEMA leadscore FROM PUBLIC;
+});
+my $nosy = $node->background_psql('postgres', extra_params => [ '-U', 'nosy' ]);
+$nosy->query_safe('LISTEN leadscore');
+$node->safe_psql('postgres', q{SELECT leadscore.set_notify('trigger', 'full');
+	INSERT INTO crm.activities VALUES (9, 'demo', now());});
+like($nosy->query_safe('SELECT 1'), qr/"lead_id" : 9, .*"score" : 150/, 'the full payload reaches a role without rights');
+$node->safe_psql('postgres', q{SELECT leadscore.set_notify('trigger', 'id');
+	INSERT INTO crm.activities VALUES (10, 'demo', now());});
+my $heard = $nosy->query_safe('SELECT 1');
+my ($nosy_id) = $heard =~ /payload "\{"event_id" : (\d+), "kind" : "status"\}"/;
+ok(defined $nosy_id && $heard !~ /lead_id/, 'the id payload tells it no lead') or diag($heard);
+my ($ret, $out, $err) = $node->psql('postgres', "SELECT lead_id FROM leadscore.events WHERE id = " . ($nosy_id // 0),
+	extra_params => [ '-U', 'nosy' ]);
+like($err, qr/permission denied for table events/, 'and it may not read the event');
+$nosy->quit;
 
 # ---------------------------------------------------------------------------
 # The payload mode survives pg_dump / pg_restore.
