@@ -130,8 +130,9 @@ void OnTransactionEvent(XactEvent event, void *) {
 		break;
 	default:
 		// Committed (sent), prepared (left to tick()) or rolled back; an
-		// ERROR in the cases above aborts, and the abort comes here.
-		pending->clear();
+		// ERROR in the cases above aborts, and the abort comes here.  The
+		// memory goes too: a bulk load may have queued millions.
+		std::vector<Handoff>().swap(*pending);
 		break;
 	}
 }
