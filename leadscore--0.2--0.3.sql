@@ -66,6 +66,63 @@ CREATE OR REPLACE FUNCTION leadscore._lead_attributes(lead_id anyelement) RETURN
 -- Handoff notifications: what NOTIFY leadscore carries.
 ------------------------------------------------------------------------
 
+-- PostgreSQL has no privilege on channels: any role that can connect may
+-- LISTEN leadscore, and the full payload told it every handoff's lead,
+-- score and grade whatever was revoked on leadscore's tables.  With
+-- notify_payload = 'id' a handoff sends only its event's id and kind; the
+-- listener reads the event from leadscore.events (or account_events) with
+-- its own rights.  A full payload that PostgreSQL would refuse (8000 bytes
+-- or more: a long lead key or model name) falls back to the id, so a CRM
+-- write never fails for it.  Existing installs keep the full payload.
+ALTER TABLE leadscore.settings ADD COLUMN notify_payload text NOT NULL DEFAULT 'full'
+	CHECK (notify_payload IN ('full', 'id'));
+
+-- payload: 'full' (the event as JSON) or 'id'; NULL keeps the current one.
+DROP FUNCTION leadscore.set_notify(text);
+CREATE FUNCTION leadscore.set_notify(mode text, payload text DEFAULT NULL) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF mode IS NULL OR mode NOT IN ('trigger', 'tick', 'off') THEN
+		RAISE EXCEPTION 'notify mode must be ''trigger'', ''tick'' or ''off'', not %', coalesce(quote_literal(mode), 'NULL')
+			USING ERRCODE = '22023',
+			HINT = 'trigger: NOTIFY from the writer''s transaction; tick: relayed by tick(); off: poll leadscore.events.';
+	END IF;
+	IF payload NOT IN ('full', 'id') THEN
+		RAISE EXCEPTION 'notify payload must be ''full'' or ''id'', not %', quote_literal(payload)
+			USING ERRCODE = '22023',
+			HINT = 'full: the event as JSON; id: its event_id and kind only, for listeners to read leadscore.events with their own rights.';
+	END IF;
+	UPDATE leadscore.settings SET notify = mode, notify_payload = coalesce(payload, notify_payload);
+END $$;
+
+-- The payload mode survives pg_dump / pg_restore like the notify mode (a
+-- dump made before 0.3 has no notify_payload: the default, 'full').
+CREATE OR REPLACE FUNCTION leadscore._settings_merge() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM leadscore.settings) THEN
+		RETURN NEW;
+	END IF;
+	IF NEW.lead_key_type IS NOT NULL THEN
+		PERFORM leadscore._use_key_type(NULL, NULL, NEW.lead_key_type);
+	END IF;
+	IF NEW.account_key_type IS NOT NULL THEN
+		PERFORM leadscore._fix_key_type('account', NULL, NULL, NEW.account_key_type);
+	END IF;
+	UPDATE leadscore.settings SET notify = NEW.notify, notify_payload = NEW.notify_payload;
+	RETURN NULL;
+END $$;
+
+-- tick() relays every handoff left unsent (notify = 'tick', or a prepared
+-- transaction's, which cannot NOTIFY), accounts' too, but never rescore()'s:
+-- a rebuild is not news.  Its index leaves rescore()'s out, which stay
+-- unsent for good; the accounts get one.
+DROP INDEX leadscore.events_unsent;
+CREATE INDEX events_unsent ON leadscore.events (id)
+	WHERE notified_at IS NULL AND kind = 'status' AND to_value = 'sql' AND cause <> 'rescore';
+CREATE INDEX account_events_unsent ON leadscore.account_events (id)
+	WHERE notified_at IS NULL AND to_value = 'hot' AND cause <> 'rescore';
+
 
 ------------------------------------------------------------------------
 -- Attachments: what may be attached, and checks of their arguments.

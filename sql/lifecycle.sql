@@ -67,7 +67,8 @@ SELECT leadscore.set_notify('tick');
 INSERT INTO life.activities VALUES (3, 'demo_request', now() - interval '90 days');
 SELECT lead_id, to_value, cause, notified_at IS NOT NULL AS notified FROM leadscore.events
 WHERE model = 'relay' AND kind = 'status' ORDER BY id;
--- tick() sends them (its `now` is far ahead by now: it still relays).
+-- tick() sends the activity's handoff, never rescore()'s (its `now` is far
+-- ahead by now: it still relays).
 SELECT leadscore.tick(now() + interval '40 days') AS transitions;
 SELECT lead_id, to_value, cause, notified_at IS NOT NULL AS notified FROM leadscore.events
 WHERE model = 'relay' AND kind = 'status' ORDER BY id;

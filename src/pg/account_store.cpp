@@ -6,6 +6,7 @@
 #include "pg/guard.hpp"
 #include "pg/kept_plans.hpp"
 #include "pg/lead_key.hpp"
+#include "pg/pending_notifies.hpp"
 #include "pg/pg_arrays.hpp"
 #include "pg/spi_cursor.hpp"
 #include "pg/spi_query.hpp"
@@ -87,7 +88,8 @@ std::vector<StatusChange> Changes(const core::ModelSpec &model, const AccountRow
 }
 
 // Records the changes and reports them: account_events, and NOTIFY
-// leadscore for an account that turns hot (a buying group forming).
+// leadscore at commit for an account that turns hot (a buying group
+// forming).
 void Report(const KeyType &akt, const core::ModelSpec &model, const std::vector<StatusChange> &changes,
             core::TransitionCause cause) {
 	int n = static_cast<int>(changes.size());
@@ -135,15 +137,16 @@ void Report(const KeyType &akt, const core::ModelSpec &model, const std::vector<
 		    " (model, account_id, from_value, to_value, score, engaged_leads, at, cause, notified_at)"
 		    " SELECT $7, u.k, CASE WHEN u.st = 'hot' THEN 'cold' ELSE 'hot' END, u.st, u.sc, u.m, u.at, $8,"
 		    " CASE WHEN u.st = 'hot' AND $10 AND (SELECT notify = 'trigger' FROM leadscore.settings)"
-		    " THEN pg_catalog.now() END FROM u WHERE $9 RETURNING *)"
-		    " SELECT pg_catalog.pg_notify('leadscore', pg_catalog.json_build_object('event_id', ev.id, 'kind', 'account',"
-		    " 'model', ev.model, 'account_id', ev.account_id, 'from', ev.from_value, 'to', ev.to_value,"
-		    " 'score', ev.score, 'engaged_leads', ev.engaged_leads, 'at', ev.at, 'cause', ev.cause)::pg_catalog.text)"
-		    " FROM ev WHERE ev.notified_at IS NOT NULL",
+		    " THEN pg_catalog.now() END FROM u WHERE $9"
+		    " RETURNING CASE WHEN notified_at IS NOT NULL THEN id END AS id,"
+		    " CASE WHEN notified_at IS NOT NULL AND " LEADSCORE_FULL_PAYLOAD
+		    " THEN " LEADSCORE_ACCOUNT_PAYLOAD("account_events") " END AS p)"
+		    " SELECT ev.id, ev.p FROM ev WHERE ev.id IS NOT NULL",
 		    10, types, values, nullptr, false, 0);
 		if (rc != SPI_OK_SELECT)
 			elog(ERROR, "leadscore: reporting account status failed (SPI code %d)", rc);
 	});
+	QueueReturnedHandoffs(core::HandoffKind::Account);
 }
 
 } // namespace

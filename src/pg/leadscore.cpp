@@ -3,6 +3,7 @@
 
 #include "pg/deferred_reloads.hpp"
 #include "pg/lead_plan.hpp"
+#include "pg/pending_notifies.hpp"
 #include "pg/table_plan.hpp"
 
 extern "C" {
@@ -20,4 +21,5 @@ void _PG_init(void) {
 	leadscore::pg::RegisterPlanInvalidation();
 	leadscore::pg::RegisterDeferredReloads();
 	leadscore::pg::RegisterLeadPlanInvalidation();
+	leadscore::pg::RegisterPendingNotifies();
 }

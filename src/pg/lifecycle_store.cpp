@@ -4,6 +4,7 @@
 #include "pg/datum_value.hpp"
 #include "pg/guard.hpp"
 #include "pg/kept_plans.hpp"
+#include "pg/pending_notifies.hpp"
 #include "pg/pg_arrays.hpp"
 
 extern "C" {
@@ -218,11 +219,11 @@ void InsertEvents(const KeyType &kt, const core::ModelSpec &model, const std::ve
 	std::vector<const char *> kinds, from, to, grades, causes;
 	std::vector<double> scores;
 	std::vector<std::int64_t> at;
-	// A handoff to sales (status to sql) may be notified at once
+	// A handoff to sales (status to sql) may be notified at commit
 	// (settings.notify = 'trigger'): only then the statement that returns
-	// the payloads of those it notifies (NULL for the others: a bulk load's
-	// events are not all kept in the CTE's store); otherwise a plain INSERT
-	// that returns nothing.
+	// the ids and payloads of those it notifies (NULL for the others: a bulk
+	// load's events are not all kept in the CTE's store); otherwise a plain
+	// INSERT that returns nothing.
 	bool may_notify = false;
 	for (const LeadEvent &e : events) {
 		const core::Transition &t = e.transition;
@@ -246,8 +247,10 @@ void InsertEvents(const KeyType &kt, const core::ModelSpec &model, const std::ve
 	                   " CASE WHEN u.kind = 'status' AND u.t = 'sql' AND $2"
 	                   " AND (SELECT notify = 'trigger' FROM leadscore.settings) THEN pg_catalog.now() END"
 	                   " FROM " LEADSCORE_EVENT_ROWS
-	                   " RETURNING CASE WHEN notified_at IS NOT NULL THEN leadscore.event_payload(events) END AS p)"
-	                   " SELECT pg_catalog.pg_notify('leadscore', e.p) FROM e WHERE e.p IS NOT NULL",
+	                   " RETURNING CASE WHEN notified_at IS NOT NULL THEN id END AS id,"
+	                   " CASE WHEN notified_at IS NOT NULL AND " LEADSCORE_FULL_PAYLOAD
+	                   " THEN leadscore.event_payload(events) END AS p)"
+	                   " SELECT e.id, e.p FROM e WHERE e.id IS NOT NULL",
 	                   10, types, CURSOR_OPT_GENERIC_PLAN)
 	        : KeptPlan(LEADSCORE_EVENT_INSERT " SELECT $1, u.k, u.kind, u.f, u.t, u.s, u.g::leadscore.grade, u.at, u.c,"
 	                                          " NULL FROM " LEADSCORE_EVENT_ROWS,
@@ -266,6 +269,8 @@ void InsertEvents(const KeyType &kt, const core::ModelSpec &model, const std::ve
 		                  TextArrayDatum(causes.data(), n)};
 		RunKeptPlan(plan, values, nullptr, may_notify ? SPI_OK_SELECT : SPI_OK_INSERT, "writing lead events");
 	});
+	if (may_notify)
+		QueueReturnedHandoffs(core::HandoffKind::Lead);
 }
 
 } // namespace leadscore::pg

@@ -58,9 +58,9 @@ struct LeadEvent {
 };
 
 // Appends to leadscore.events, unless the model is a shadow model.
-// Handoffs to sales (status to sql) also send NOTIFY leadscore with a JSON
-// payload, delivered at commit, when `notify` and leadscore.settings.notify
-// = 'trigger'.
+// Handoffs to sales (status to sql) also send NOTIFY leadscore at commit
+// (pending_notifies.hpp) when `notify` and leadscore.settings.notify =
+// 'trigger'.
 void InsertEvents(const KeyType &kt, const core::ModelSpec &model, const std::vector<LeadEvent> &events,
                   bool notify);
 

@@ -1,6 +1,6 @@
 // leadscore.tick(now): the periodic job (pg_cron).  It reports what decay
-// did since the last tick, relays handoff notifications when the triggers
-// do not send them, and re-bases a model's decay epoch long before float8
+// did since the last tick, relays the handoff notifications the triggers
+// did not send, and re-bases a model's decay epoch long before float8
 // could overflow.
 //
 // Decay only ever moves a lead down, and each lead's record says when that
@@ -15,6 +15,7 @@
 #include "pg/guard.hpp"
 #include "pg/kept_plans.hpp"
 #include "pg/lifecycle_store.hpp"
+#include "pg/pending_notifies.hpp"
 #include "pg/spi_query.hpp"
 #include "pg/table_plan.hpp"
 
@@ -166,13 +167,25 @@ std::int64_t TickModel(const KeyType &kt, const core::ModelSpec &model, std::int
 }
 
 // Sends the handoff notifications the triggers left to tick()
-// (leadscore.settings.notify = 'tick').
+// (settings.notify = 'tick') and those of prepared transactions, which
+// cannot NOTIFY (pending_notifies.hpp), once they are committed.
+// rescore() sends nothing (a rebuild is not news): its events are never
+// relayed.  With notify = 'off' the handoffs are marked and not sent, so
+// turning notifications on later does not replay them.
 void RelayNotifications() {
 	ExecuteText("WITH e AS (UPDATE leadscore.events SET notified_at = pg_catalog.now() WHERE id IN"
 	            " (SELECT id FROM leadscore.events WHERE notified_at IS NULL AND kind = 'status'"
-	            " AND to_value = 'sql' ORDER BY id FOR UPDATE SKIP LOCKED) RETURNING *)"
-	            " SELECT pg_catalog.pg_notify('leadscore', leadscore.event_payload(e)) FROM e"
-	            " WHERE (SELECT notify = 'tick' FROM leadscore.settings)");
+	            " AND to_value = 'sql' AND cause <> 'rescore' ORDER BY id FOR UPDATE SKIP LOCKED)"
+	            " RETURNING id, CASE WHEN " LEADSCORE_FULL_PAYLOAD " THEN leadscore.event_payload(events) END AS p)"
+	            " SELECT e.id, e.p FROM e WHERE (SELECT notify <> 'off' FROM leadscore.settings)");
+	QueueReturnedHandoffs(core::HandoffKind::Lead);
+	ExecuteText("WITH e AS (UPDATE leadscore.account_events SET notified_at = pg_catalog.now() WHERE id IN"
+	            " (SELECT id FROM leadscore.account_events WHERE notified_at IS NULL AND to_value = 'hot'"
+	            " AND cause <> 'rescore' ORDER BY id FOR UPDATE SKIP LOCKED)"
+	            " RETURNING id, CASE WHEN " LEADSCORE_FULL_PAYLOAD
+	            " THEN " LEADSCORE_ACCOUNT_PAYLOAD("account_events") " END AS p)"
+	            " SELECT e.id, e.p FROM e WHERE (SELECT notify <> 'off' FROM leadscore.settings)");
+	QueueReturnedHandoffs(core::HandoffKind::Account);
 }
 
 std::int64_t Tick(std::int64_t now) {
