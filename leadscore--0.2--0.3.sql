@@ -28,6 +28,92 @@
 -- Times and numbers at the edge of their range.
 ------------------------------------------------------------------------
 
+-- Weights saturate at 2^600 (src/core/decay.hpp: with points up to 1e12
+-- every stored sum, and every score read from one, stays finite).  The
+-- view's thresholds and scores use this function, the triggers the C++
+-- one: the two clamp at the same exponent.
+CREATE OR REPLACE FUNCTION leadscore.stored_weight(half_life interval, epoch timestamptz, at timestamptz DEFAULT now())
+	RETURNS float8 LANGUAGE sql STABLE PARALLEL SAFE
+	RETURN CASE WHEN half_life IS NULL THEN 1::float8
+		ELSE pg_catalog.power(2::float8, LEAST(600::float8,
+			extract(epoch FROM at - epoch)::float8 / extract(epoch FROM half_life)::float8)) END;
+
+-- account_threshold times an account weight (up to 2^600) must stay finite
+-- where account_scores compares it (the other thresholds: _check_model).
+CREATE OR REPLACE FUNCTION leadscore.create_model(
+	name text,
+	half_life interval DEFAULT '30 days',
+	mql_threshold float8 DEFAULT 50,
+	sql_threshold float8 DEFAULT 100,
+	sql_min_grade leadscore.grade DEFAULT 'B',
+	stages text[] DEFAULT '{awareness,consideration,decision}',
+	proposition text DEFAULT NULL,
+	grade_profile text DEFAULT NULL,
+	max_score float8 DEFAULT NULL,
+	stage_min_points float8 DEFAULT 10,
+	fit_min_grade leadscore.grade DEFAULT 'A-',
+	active boolean DEFAULT true,
+	account_threshold float8 DEFAULT NULL
+) RETURNS integer
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	new_id integer;
+BEGIN
+	IF name IS NULL OR btrim(name) = '' THEN
+		RAISE EXCEPTION 'model name must not be empty' USING ERRCODE = '22023';
+	END IF;
+	IF EXISTS (SELECT 1 FROM leadscore.models m WHERE m.name = create_model.name) THEN
+		RAISE EXCEPTION 'model "%" already exists', name USING ERRCODE = '42710';
+	END IF;
+	PERFORM leadscore._check_model(name, half_life, mql_threshold, sql_threshold, coalesce(stages, '{}'),
+		stage_min_points, max_score);
+	IF grade_profile IS NOT NULL THEN
+		PERFORM leadscore._profile_id(grade_profile);
+	END IF;
+	IF fit_min_grade IS NULL THEN
+		RAISE EXCEPTION 'fit_min_grade must not be NULL' USING ERRCODE = '22023';
+	END IF;
+	IF account_threshold IS NOT NULL AND NOT (account_threshold > 0 AND account_threshold < 'Infinity') THEN
+		RAISE EXCEPTION 'account_threshold must be a positive number, not %', account_threshold USING ERRCODE = '22023',
+			HINT = 'Use NULL for a model whose accounts have no status.';
+	END IF;
+	IF account_threshold > 1e15 THEN
+		RAISE EXCEPTION 'account_threshold of model "%" is out of range: %', name, account_threshold
+			USING ERRCODE = '22003', HINT = 'Thresholds must not exceed 1e+15.';
+	END IF;
+	INSERT INTO leadscore.models (name, half_life, mql_threshold, sql_threshold, sql_min_grade, stages,
+		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, active, account_threshold, epoch)
+	VALUES (name, half_life, mql_threshold, sql_threshold, sql_min_grade, coalesce(stages, '{}'),
+		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, coalesce(active, true),
+		account_threshold, date_trunc('second', now()))
+	RETURNING id INTO new_id;
+	PERFORM leadscore._invalidate();
+	RETURN new_id;
+END $$;
+
+-- Undoes a tick() ahead of the clock: the tick clock, and every lead and
+-- account record such a tick left in the future, go back to now, and
+-- rescore() re-derives the records there.
+CREATE FUNCTION leadscore.reset_tick() RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	moved bigint;
+	accounts bigint;
+BEGIN
+	-- tick()'s lock: no tick runs meanwhile.
+	UPDATE leadscore.tick_state SET last_tick_at = least(last_tick_at, now());
+	UPDATE leadscore.lead_state SET checked_at = now() WHERE checked_at > now();
+	GET DIAGNOSTICS moved = ROW_COUNT;
+	UPDATE leadscore.account_state SET checked_at = now() WHERE checked_at > now();
+	GET DIAGNOSTICS accounts = ROW_COUNT;
+	IF moved + accounts > 0 THEN
+		PERFORM leadscore.rescore();
+	END IF;
+	RETURN moved;
+END $$;
+COMMENT ON FUNCTION leadscore.reset_tick() IS
+	'moves the tick clock and the lead and account records a tick() ahead of the clock left in the future back to now, then rescores; returns the lead records moved';
+
 
 ------------------------------------------------------------------------
 -- Writers: SERIALIZABLE, prepared transactions, DROP EXTENSION.
