@@ -38,8 +38,9 @@ CREATE OR REPLACE FUNCTION leadscore.stored_weight(half_life interval, epoch tim
 		ELSE pg_catalog.power(2::float8, LEAST(600::float8,
 			extract(epoch FROM at - epoch)::float8 / extract(epoch FROM half_life)::float8)) END;
 
--- account_threshold times an account weight (up to 2^600) must stay finite
--- where account_scores compares it (the other thresholds: _check_model).
+-- As in 0.1, but account_threshold is at most 1e15: times an account
+-- weight (up to 2^600) it must stay finite where account_scores compares it
+-- (the other thresholds: _check_model).
 CREATE OR REPLACE FUNCTION leadscore.create_model(
 	name text,
 	half_life interval DEFAULT '30 days',
@@ -73,13 +74,9 @@ BEGIN
 	IF fit_min_grade IS NULL THEN
 		RAISE EXCEPTION 'fit_min_grade must not be NULL' USING ERRCODE = '22023';
 	END IF;
-	IF account_threshold IS NOT NULL AND NOT (account_threshold > 0 AND account_threshold < 'Infinity') THEN
-		RAISE EXCEPTION 'account_threshold must be a positive number, not %', account_threshold USING ERRCODE = '22023',
+	IF account_threshold IS NOT NULL AND NOT (account_threshold > 0 AND account_threshold <= 1e15) THEN
+		RAISE EXCEPTION 'account_threshold must be a positive number%, not %', CASE WHEN account_threshold > 1e15 THEN ' up to 1e+15' ELSE '' END, account_threshold USING ERRCODE = '22023',
 			HINT = 'Use NULL for a model whose accounts have no status.';
-	END IF;
-	IF account_threshold > 1e15 THEN
-		RAISE EXCEPTION 'account_threshold of model "%" is out of range: %', name, account_threshold
-			USING ERRCODE = '22003', HINT = 'Thresholds must not exceed 1e+15.';
 	END IF;
 	INSERT INTO leadscore.models (name, half_life, mql_threshold, sql_threshold, sql_min_grade, stages,
 		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, active, account_threshold, epoch)

@@ -1,6 +1,8 @@
 // Datum to Value conversions for the condition language.
 #include "pg/datum_value.hpp"
 
+#include "core/scoring_state.hpp"
+
 extern "C" {
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
@@ -92,6 +94,11 @@ bool TimestampToCoreTime(std::int64_t pg_timestamp, std::int64_t *unix_us) {
 		return false;
 	*unix_us = pg_timestamp + kPostgresEpochUnixUs;
 	return true;
+}
+
+std::int64_t StateTimeToUnixUs(std::int64_t pg_timestamp) {
+	std::int64_t unix_us;
+	return TimestampToCoreTime(pg_timestamp, &unix_us) ? unix_us : core::kNoTime;
 }
 
 bool TimeDatumToUnixUs(Datum value, Oid type_oid, std::int64_t *unix_us) {

@@ -16,11 +16,10 @@ namespace leadscore::pg {
 // PostgreSQL timestamps count from 2000-01-01, the core's from 1970-01-01.
 constexpr std::int64_t kPostgresEpochUnixUs = INT64_C(946684800000000);
 
-// A time of PostgreSQL's clock or of leadscore's own tables (a finite
-// timestamptz) in the core's time.  It saturates at the ends of the core's
-// range (core/time_range.hpp), so a value a bad write left out of range reads
-// as a time, which verify() reports and rescore() rewrites.  Times a user
-// passes in go through TimestampToCoreTime.
+// A time of PostgreSQL's clock in the core's time, saturating at the ends
+// of the core's range (core/time_range.hpp).  Times a user passes in go
+// through TimestampToCoreTime, times read back from leadscore's tables
+// through StateTimeToUnixUs.
 inline std::int64_t TimestampToUnixUs(std::int64_t pg_timestamp) {
 	if (pg_timestamp > core::kLatestTime - kPostgresEpochUnixUs)
 		return core::kLatestTime;
@@ -42,6 +41,12 @@ inline std::int64_t UnixUsToTimestamp(std::int64_t unix_us) {
 // A timestamp (with or without time zone) a user or a CRM row gives, in the
 // core's time; false when it is infinite or outside the core's range.
 bool TimestampToCoreTime(std::int64_t pg_timestamp, std::int64_t *unix_us);
+
+// A non-NULL time of a lead or account state.  One outside the core's range
+// (only older versions wrote such values, from far-future CRM times) reads
+// as no time at all: verify() reports it (pg/verify_ranges.hpp) and
+// rescore() writes what the history says instead of carrying it on.
+std::int64_t StateTimeToUnixUs(std::int64_t pg_timestamp);
 
 // The core type a column of PostgreSQL type `type_oid` reads as: integers,
 // floats and numeric as numbers; text-like types and everything else with a

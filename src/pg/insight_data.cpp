@@ -115,10 +115,13 @@ void ThrowSqlState(int sqlstate, const std::string &message, const std::string &
 std::int64_t FiniteTimeArg(FunctionCallInfo fcinfo, int n, const char *what) {
 	if (PG_ARGISNULL(n))
 		ThrowSqlState(ERRCODE_NULL_VALUE_NOT_ALLOWED, std::string(what) + " must not be NULL");
+	TimestampTz t = PG_GETARG_TIMESTAMPTZ(n);
 	std::int64_t unix_us;
-	if (!TimestampToCoreTime(PG_GETARG_TIMESTAMPTZ(n), &unix_us))
-		throw core::Error(core::ErrorKind::InvalidValue, std::string(what) + " must be a finite time",
-		                  "leadscore counts times from 4714 BC to the end of the year 99999.");
+	if (TIMESTAMP_NOT_FINITE(t))
+		throw core::Error(core::ErrorKind::InvalidValue, std::string(what) + " must be a finite time");
+	if (!TimestampToCoreTime(t, &unix_us))
+		throw core::Error(core::ErrorKind::InvalidValue, std::string(what) + " lies after the year 99999",
+		                  "leadscore counts times up to the end of the year 99999.");
 	return unix_us;
 }
 

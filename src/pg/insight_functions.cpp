@@ -58,7 +58,7 @@ std::int64_t AddInterval(FunctionCallInfo fcinfo, int t_arg, int interval_arg, c
 		    DirectFunctionCall2(timestamptz_pl_interval, PG_GETARG_DATUM(t_arg), PG_GETARG_DATUM(interval_arg)));
 	});
 	std::int64_t unix_us;
-	if (end <= PG_GETARG_TIMESTAMPTZ(t_arg))
+	if (TIMESTAMP_NOT_FINITE(end) || end <= PG_GETARG_TIMESTAMPTZ(t_arg))
 		Invalid(std::string(what) + " must be positive", "Give a positive interval, e.g. '90 days'.");
 	if (!TimestampToCoreTime(end, &unix_us))
 		Invalid(std::string(what) + " ends after the year 99999", "leadscore counts times up to the end of the year 99999.");

@@ -114,8 +114,10 @@ std::int64_t Time(const JsonbValue &v, const char *what) {
 	TimestampTz t = DatumGetTimestampTz(
 	    DirectFunctionCall3(timestamptz_in, CStringGetDatum(text), ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
 	std::int64_t unix_us;
+	if (TIMESTAMP_NOT_FINITE(t))
+		BadPersona(psprintf("%s must be a finite time", what));
 	if (!TimestampToCoreTime(t, &unix_us))
-		BadPersona(psprintf("%s must be a finite time up to the year 99999", what));
+		BadPersona(psprintf("%s lies after the year 99999", what));
 	return unix_us;
 }
 

@@ -226,7 +226,7 @@ Datum leadscore_tick(PG_FUNCTION_ARGS) {
 	TimestampTz horizon = GetCurrentTransactionStartTimestamp() + leadscore::pg::kTickHorizonUs;
 	if (now > horizon)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-		                errmsg("now must not lie more than a year after the clock: %s", timestamptz_to_str(now)),
+		                errmsg("now must not lie more than a year after the clock"),
 		                errdetail("tick() reports decay up to now, and no record it moves there goes back."),
 		                errhint("leadscore.reset_tick() moves records a tick left ahead of the clock back to it.")));
 	return leadscore::pg::Guarded([&] {
