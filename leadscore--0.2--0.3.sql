@@ -75,7 +75,7 @@ BEGIN
 		RAISE EXCEPTION 'fit_min_grade must not be NULL' USING ERRCODE = '22023';
 	END IF;
 	IF account_threshold IS NOT NULL AND NOT (account_threshold > 0 AND account_threshold <= 1e15) THEN
-		RAISE EXCEPTION 'account_threshold must be a positive number%, not %', CASE WHEN account_threshold > 1e15 THEN ' up to 1e+15' ELSE '' END, account_threshold USING ERRCODE = '22023',
+		RAISE EXCEPTION 'account_threshold must be a positive number%, not %', CASE WHEN account_threshold > 1e15 AND account_threshold < 'Infinity' THEN ' up to 1e+15' ELSE '' END, account_threshold USING ERRCODE = '22023',
 			HINT = 'Use NULL for a model whose accounts have no status.';
 	END IF;
 	INSERT INTO leadscore.models (name, half_life, mql_threshold, sql_threshold, sql_min_grade, stages,

@@ -44,7 +44,7 @@ INSERT INTO edge.tz (lead_id, kind, at) VALUES
 	(6, 'visit', 'infinity');                          -- skipped, as before
 INSERT INTO edge.d (lead_id, kind, at) VALUES
 	(11, 'visit', '2026-01-01'), (12, 'visit', '99999-12-31'), (13, 'visit', '100000-01-01'),
-	(14, 'visit', '294000-01-01'), (15, 'visit', '5874897-12-31');
+	(14, 'visit', '294000-01-01'), (15, 'visit', '5874897-12-31'), (16, 'visit', '300000-01-01');
 INSERT INTO edge.ts (lead_id, kind, at) VALUES
 	(21, 'visit', '2026-01-01'), (22, 'visit', '294276-12-31'), (23, 'visit', '4714-11-24 00:00:00 BC');
 SELECT lead_id, score, activity_count, last_activity_at FROM leadscore.lead_scores WHERE model = 'flat' ORDER BY lead_id;
@@ -67,7 +67,7 @@ SELECT * FROM leadscore.verify();
 
 -- Every reader agrees: top_leads, explain, score_agg (rows past as_of
 -- or past the range left out), simulate.
-SELECT lead_id, score, activity_count FROM leadscore.top_leads('flat', 3) ORDER BY score DESC, lead_id;
+SELECT lead_id, score, activity_count FROM leadscore.top_leads('flat', 10) ORDER BY lead_id;
 SELECT lead_id, status FROM leadscore.top_leads('decaying', 1);
 SELECT rule, activities, counted, raw_points, points_now < 'Infinity' AS finite
 FROM leadscore.explain('decaying', 3::bigint);

@@ -114,8 +114,6 @@ std::vector<std::int32_t> ModelsDue(std::int64_t now) {
 	return ids;
 }
 
-constexpr std::int64_t kTickHorizonUs = INT64_C(366) * USECS_PER_DAY;
-
 #define LEADSCORE_STRINGIFY(x) #x
 #define LEADSCORE_TOSTRING(x) LEADSCORE_STRINGIFY(x)
 #define LEADSCORE_TICK_BATCH 1000
@@ -181,8 +179,7 @@ void RelayNotifications() {
 std::int64_t Tick(std::int64_t now) {
 	KeyType kt = BeginEngineCall();
 	std::int64_t reported = 0;
-	bool ahead_of_last = BeginTick(now);
-	if (ahead_of_last) {
+	if (BeginTick(now)) {
 		std::vector<core::ModelSpec> models = LoadModels();
 		if (kt.oid != InvalidOid)
 			for (std::int32_t id : ModelsDue(now))
@@ -223,8 +220,8 @@ Datum leadscore_tick(PG_FUNCTION_ARGS) {
 	// run backwards: one tick decades ahead froze every lead it touched
 	// there (later writes scored them as of then) and stopped every later
 	// tick.  Looking ahead is for tests and demos, so a year is plenty.
-	TimestampTz horizon = GetCurrentTransactionStartTimestamp() + leadscore::pg::kTickHorizonUs;
-	if (now > horizon)
+	constexpr TimestampTz kHorizon = INT64_C(366) * USECS_PER_DAY;
+	if (now > GetCurrentTransactionStartTimestamp() + kHorizon)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 		                errmsg("now must not lie more than a year after the clock"),
 		                errdetail("tick() reports decay up to now, and no record it moves there goes back."),
