@@ -549,8 +549,11 @@ BEGIN
 	IF fit_min_grade IS NULL THEN
 		RAISE EXCEPTION 'fit_min_grade must not be NULL' USING ERRCODE = '22023';
 	END IF;
-	IF account_threshold IS NOT NULL AND NOT (account_threshold > 0 AND account_threshold < 'Infinity') THEN
-		RAISE EXCEPTION 'account_threshold must be a positive number, not %', account_threshold USING ERRCODE = '22023',
+	-- At most 1e15: times an account weight (up to 2^600) it must stay
+	-- finite where account_scores compares it (the other thresholds:
+	-- _check_model).
+	IF account_threshold IS NOT NULL AND NOT (account_threshold > 0 AND account_threshold <= 1e15) THEN
+		RAISE EXCEPTION 'account_threshold must be a positive number%, not %', CASE WHEN account_threshold > 1e15 AND account_threshold < 'Infinity' THEN ' up to 1e+15' ELSE '' END, account_threshold USING ERRCODE = '22023',
 			HINT = 'Use NULL for a model whose accounts have no status.';
 	END IF;
 	INSERT INTO leadscore.models (name, half_life, mql_threshold, sql_threshold, sql_min_grade, stages,
@@ -635,6 +638,39 @@ END $$;
 ------------------------------------------------------------------------
 -- Times and numbers at the edge of their range.
 ------------------------------------------------------------------------
+
+-- Weights saturate at 2^600 (src/core/decay.hpp: with points up to 1e12
+-- every stored sum, and every score read from one, stays finite).  The
+-- view's thresholds and scores use this function, the triggers the C++
+-- one: the two clamp at the same exponent.
+CREATE OR REPLACE FUNCTION leadscore.stored_weight(half_life interval, epoch timestamptz, at timestamptz DEFAULT now())
+	RETURNS float8 LANGUAGE sql STABLE PARALLEL SAFE
+	RETURN CASE WHEN half_life IS NULL THEN 1::float8
+		ELSE pg_catalog.power(2::float8, LEAST(600::float8,
+			extract(epoch FROM at - epoch)::float8 / extract(epoch FROM half_life)::float8)) END;
+
+-- Undoes a tick() ahead of the clock: the tick clock, and every lead and
+-- account record such a tick left in the future, go back to now, and
+-- rescore() re-derives the records there.
+CREATE FUNCTION leadscore.reset_tick() RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	moved bigint;
+	accounts bigint;
+BEGIN
+	-- tick()'s lock: no tick runs meanwhile.
+	UPDATE leadscore.tick_state SET last_tick_at = least(last_tick_at, now());
+	UPDATE leadscore.lead_state SET checked_at = now() WHERE checked_at > now();
+	GET DIAGNOSTICS moved = ROW_COUNT;
+	UPDATE leadscore.account_state SET checked_at = now() WHERE checked_at > now();
+	GET DIAGNOSTICS accounts = ROW_COUNT;
+	IF moved + accounts > 0 THEN
+		PERFORM leadscore.rescore();
+	END IF;
+	RETURN moved;
+END $$;
+COMMENT ON FUNCTION leadscore.reset_tick() IS
+	'moves the tick clock and the lead and account records a tick() ahead of the clock left in the future back to now, then rescores; returns the lead records moved';
 
 
 ------------------------------------------------------------------------

@@ -15,17 +15,33 @@
 
 namespace leadscore::core {
 
-// Re-base once (t - E)/h passes this: 2^512 is far from float8's 2^1023, so
-// points up to 1e150 still fit, and re-basing is rare (512 half-lives).
-constexpr double kRebaseExponent = 512.0;
+// The three exponents below keep every stored sum, and every score read
+// from one, finite by construction (DBL_MAX is just under 2^1024):
+//
+//   |points| <= 1e12 < 2^40 (kMaxRulePoints), rows per lead < 2^63, and a
+//   weight <= 2^kMaxWeightExponent give |stored| <= 2^703 for a lead, a
+//   stage or (their square roots summed) an account;
+//   the epoch never runs more than kMaxEpochLead half-lives ahead of the
+//   clock, so the weight a read divides by is >= 2^-320 and a score read
+//   at the real time is at most 2^1023.
+//
+// An infinite sum would become NaN (inf - inf) when its row is deleted, and
+// a NaN sum passes every ">=" in SQL: a lead that nets to zero would read
+// as 'sql'.
 
-// Weight() never exceeds 2^kMaxWeightExponent, so a stored sum stays finite
-// even for an activity dated centuries ahead (a typo): an infinite sum would
-// turn into NaN (inf - inf) when that row is deleted again.  Times past this
-// point all weigh the same; the glue may treat them as bad input (Exponent()
-// tells).  Normal operation never comes near: now is re-based at 512, and
-// 2^960 leaves room for points times counts up to ~1e19.
-constexpr double kMaxWeightExponent = 960.0;
+// Re-base once (t - E)/h passes this: rare (256 half-lives), and far below
+// kMaxWeightExponent, so activities dated up to ~340 half-lives ahead of the
+// clock still weigh exactly.
+constexpr double kRebaseExponent = 256.0;
+
+// Weight() never exceeds 2^kMaxWeightExponent: an activity dated further
+// after the epoch (a typo'd year) weighs the same as one dated exactly
+// there.  The SQL function leadscore.stored_weight clamps at the same value.
+constexpr double kMaxWeightExponent = 600.0;
+
+// tick() with a `now` ahead of the clock re-bases no further than this many
+// half-lives past the clock (src/pg/tick_function.cpp).
+constexpr double kMaxEpochLead = 320.0;
 
 // A range of stored sums [lo, hi).
 struct StoredRange {

@@ -3,16 +3,14 @@
 #include "core/lead_lifecycle.hpp"
 
 #include "core/stage_rule.hpp"
+#include "core/time_range.hpp"
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 namespace leadscore::core {
 
 namespace {
-
-constexpr std::int64_t kLatestDue = std::numeric_limits<std::int64_t>::max() / 2;
 
 int GradeValue(const std::optional<GradeRank> &grade) {
 	return grade ? static_cast<int>(*grade) : -1;
@@ -24,8 +22,12 @@ std::int64_t FallsBelowAfter(const Decay &decay, double stored, double threshold
 	if (!(threshold > 0) || !(stored > 0))
 		return kNoTime;
 	double t = static_cast<double>(decay.epoch_us()) + decay.half_life_us() * std::log2(stored / threshold);
-	if (!(t < static_cast<double>(kLatestDue)))
+	// Past the core's range is never; before it (a crossing long gone, which
+	// Advance moves to the next microsecond) it must still be a time.
+	if (!(t < static_cast<double>(kLatestTime)))
 		return kNoTime;
+	if (!(t > static_cast<double>(kEarliestTime)))
+		return kEarliestTime;
 	// floor + 1: the first microsecond at which the comparison has flipped
 	// (tick() checks again and waits one more microsecond on a rounding).
 	return static_cast<std::int64_t>(std::floor(t)) + 1;

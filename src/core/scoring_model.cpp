@@ -175,6 +175,17 @@ std::string DefaultRuleName(const ModelSpec &model, std::string_view activity_ty
 	return name;
 }
 
+void ValidateThresholdRange(const ModelSpec &model) {
+	const std::string of = " of model " + Quoted(model.name);
+	const std::string hint = "Thresholds must not exceed " + Number(kMaxThreshold) + ".";
+	// mql_threshold <= sql_threshold (ValidateModel): one bound covers both.
+	if (model.sql_threshold > kMaxThreshold)
+		Fail(ErrorKind::OutOfRange, "sql_threshold" + of + " is out of range: " + Number(model.sql_threshold), {}, hint);
+	if (model.stage_min_points > kMaxThreshold)
+		Fail(ErrorKind::OutOfRange, "stage_min_points" + of + " is out of range: " + Number(model.stage_min_points),
+		     {}, hint);
+}
+
 CompiledModel::CompiledModel(const ModelSpec &spec, const Schema &schema)
     : spec_(spec), decay_(spec.half_life_us, spec.epoch_us), schema_(schema) {
 }

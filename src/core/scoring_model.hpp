@@ -37,18 +37,23 @@ namespace leadscore::core {
 // half-life; a 35-point pricing view keeps "decision" for 1.8 half-lives.
 constexpr double kDefaultStageMinPoints = 10;
 
-// |points| of a rule: far above any real weight, and low enough that
-// points * 2^512 (the largest weight before a re-base), summed over millions
-// of activities, stays finite (DBL_MAX is 2^1024).
+// |points| of a rule: far above any real weight, and low enough that every
+// stored sum stays finite (decay.hpp).
 constexpr double kMaxRulePoints = 1e12;
+
+// Thresholds, max_score, stage_min_points and account_threshold: a
+// threshold times the largest weight (2^600) must stay finite where SQL
+// compares it with a stored sum (the lead_scores view), and a threshold
+// a thousand rules of the largest points cannot reach is a typo.
+constexpr double kMaxThreshold = 1e15;
 
 // max_count above this is no cap in practice; its window (K = N + reserve
 // times per lead) is stored with the lead, so it must stay small.
 constexpr std::int32_t kMaxCountLimit = 1000;
 
 // A half-life below a minute is a typo (seconds for days): activities dated
-// more than 960 half-lives after the epoch all weigh the same (decay.hpp),
-// which at one minute is a mere 16 hours.
+// more than 600 half-lives after the epoch all weigh the same (decay.hpp),
+// which at one minute is a mere 10 hours.
 constexpr double kMinHalfLifeUs = 60e6;
 
 constexpr int kNoStage = -1;
@@ -100,6 +105,11 @@ struct ModelSpec {
 //   OutOfRange      half-life shorter than kMinHalfLifeUs
 //   DuplicateObject a stage or rule name given twice, a rule id given twice
 void ValidateModel(const ModelSpec &model);
+
+// OutOfRange for sql_threshold (and so mql_threshold) or stage_min_points
+// above kMaxThreshold.  Checked when a model is created, not when one is
+// loaded: a model an older version accepted keeps scoring.
+void ValidateThresholdRange(const ModelSpec &model);
 
 // Checks one rule in the context of its model: `rule` may be in
 // model.rules (ValidateModel) or not yet (add_rule); either way its name

@@ -58,7 +58,7 @@ AccountRow *ReadRows(const KeyType &akt, std::uint64_t n) {
 		char *status = SPI_getvalue(t, d, 4);
 		rows[i].hot = status != nullptr && strcmp(status, "hot") == 0;
 		Datum checked = SPI_getbinval(t, d, 5, &isnull);
-		rows[i].checked_at = isnull ? core::kNoTime : TimestampToUnixUs(DatumGetTimestampTz(checked));
+		rows[i].checked_at = isnull ? core::kNoTime : StateTimeToUnixUs(DatumGetTimestampTz(checked));
 	}
 	return rows;
 }

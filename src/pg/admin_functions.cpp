@@ -37,6 +37,23 @@ Datum TextDatum(const std::string &s) {
 	return CallPg([&] { return PointerGetDatum(cstring_to_text_with_len(s.data(), static_cast<int>(s.size()))); });
 }
 
+// Stage k of a model is element k of its stages array, by position in
+// C++ and by subscript in SQL (leadscore.stage_of, the events): the two
+// agree only for a plain list.  Another shape (2-D, or subscripts from 0)
+// once gave lead states rescore() could not make agree with verify().
+void CheckStagesShape(ArrayType *stages) {
+	if (ARR_NDIM(stages) > 1)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("stages must be a one-dimensional array, not %d-dimensional", ARR_NDIM(stages)),
+		                errhint("List the stages in order, e.g. '{awareness,consideration,decision}'.")));
+	if (ARR_NDIM(stages) == 1 && ARR_LBOUND(stages)[0] != 1)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("stages must be subscripted from 1, not from %d", ARR_LBOUND(stages)[0]),
+		                errhint("List the stages in order, e.g. '{awareness,consideration,decision}'.")));
+	if (ARR_HASNULL(stages))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("stage names must not be NULL")));
+}
+
 } // namespace
 
 extern "C" {
@@ -45,6 +62,8 @@ extern "C" {
 // max_score): raises the core's error for a bad setting.
 PG_FUNCTION_INFO_V1(leadscore_check_model);
 Datum leadscore_check_model(PG_FUNCTION_ARGS) {
+	if (!PG_ARGISNULL(4))
+		CheckStagesShape(PG_GETARG_ARRAYTYPE_P(4));
 	return Guarded([&] {
 		leadscore::core::ModelSpec spec;
 		spec.name = TextArg(fcinfo, 0);
@@ -71,6 +90,7 @@ Datum leadscore_check_model(PG_FUNCTION_ARGS) {
 			                             "half_life must be positive",
 			                             "Use NULL for a model whose scores do not decay.");
 		leadscore::core::ValidateModel(spec);
+		leadscore::core::ValidateThresholdRange(spec);
 		PG_RETURN_VOID();
 	});
 }

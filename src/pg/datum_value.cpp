@@ -1,6 +1,8 @@
 // Datum to Value conversions for the condition language.
 #include "pg/datum_value.hpp"
 
+#include "core/scoring_state.hpp"
+
 extern "C" {
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
@@ -86,22 +88,30 @@ core::Value DatumToValue(Datum value, Oid type_oid) {
 	}
 }
 
+bool TimestampToCoreTime(std::int64_t pg_timestamp, std::int64_t *unix_us) {
+	if (TIMESTAMP_NOT_FINITE(pg_timestamp) || pg_timestamp > core::kLatestTime - kPostgresEpochUnixUs ||
+	    pg_timestamp < core::kEarliestTime - kPostgresEpochUnixUs)
+		return false;
+	*unix_us = pg_timestamp + kPostgresEpochUnixUs;
+	return true;
+}
+
+std::int64_t StateTimeToUnixUs(std::int64_t pg_timestamp) {
+	std::int64_t unix_us;
+	return TimestampToCoreTime(pg_timestamp, &unix_us) ? unix_us : core::kNoTime;
+}
+
 bool TimeDatumToUnixUs(Datum value, Oid type_oid, std::int64_t *unix_us) {
-	std::int64_t ts;
-	if (type_oid == DATEOID) {
-		DateADT d = DatumGetDateADT(value);
-		if (DATE_NOT_FINITE(d))
-			return false;
-		ts = static_cast<std::int64_t>(d) * USECS_PER_DAY;
-	} else {
+	if (type_oid != DATEOID)
 		// timestamp without time zone is taken as UTC, like the condition
 		// language's literals.
-		ts = DatumGetTimestamp(value);
-		if (TIMESTAMP_NOT_FINITE(ts))
-			return false;
-	}
-	*unix_us = TimestampToUnixUs(ts);
-	return true;
+		return TimestampToCoreTime(DatumGetTimestamp(value), unix_us);
+	// Most dates lie beyond an int64 of microseconds: compare in days.
+	DateADT d = DatumGetDateADT(value);
+	if (DATE_NOT_FINITE(d) || d > (core::kLatestTime - kPostgresEpochUnixUs) / USECS_PER_DAY ||
+	    d < (core::kEarliestTime - kPostgresEpochUnixUs) / USECS_PER_DAY)
+		return false;
+	return TimestampToCoreTime(static_cast<std::int64_t>(d) * USECS_PER_DAY, unix_us);
 }
 
 } // namespace leadscore::pg

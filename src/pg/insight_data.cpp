@@ -117,9 +117,13 @@ std::int64_t FiniteTimeArg(FunctionCallInfo fcinfo, int n, const char *what) {
 	if (PG_ARGISNULL(n))
 		ThrowSqlState(ERRCODE_NULL_VALUE_NOT_ALLOWED, std::string(what) + " must not be NULL");
 	TimestampTz t = PG_GETARG_TIMESTAMPTZ(n);
+	std::int64_t unix_us;
 	if (TIMESTAMP_NOT_FINITE(t))
 		throw core::Error(core::ErrorKind::InvalidValue, std::string(what) + " must be a finite time");
-	return TimestampToUnixUs(t);
+	if (!TimestampToCoreTime(t, &unix_us))
+		throw core::Error(core::ErrorKind::InvalidValue, std::string(what) + " lies after the year 99999",
+		                  "leadscore counts times up to the end of the year 99999.");
+	return unix_us;
 }
 
 InsightModel LoadInsightModel(const std::string &name, std::optional<std::int64_t> epoch) {

@@ -57,9 +57,12 @@ std::int64_t AddInterval(FunctionCallInfo fcinfo, int t_arg, int interval_arg, c
 		return DatumGetTimestampTz(
 		    DirectFunctionCall2(timestamptz_pl_interval, PG_GETARG_DATUM(t_arg), PG_GETARG_DATUM(interval_arg)));
 	});
+	std::int64_t unix_us;
 	if (TIMESTAMP_NOT_FINITE(end) || end <= PG_GETARG_TIMESTAMPTZ(t_arg))
 		Invalid(std::string(what) + " must be positive", "Give a positive interval, e.g. '90 days'.");
-	return TimestampToUnixUs(end);
+	if (!TimestampToCoreTime(end, &unix_us))
+		Invalid(std::string(what) + " ends after the year 99999", "leadscore counts times up to the end of the year 99999.");
+	return unix_us;
 }
 
 Datum Text(const std::string &s) {

@@ -49,7 +49,7 @@ LifecycleRow *ReadRow(std::uint64_t i, int first) {
 	row->stage = SPI_getvalue(tuple, desc, first + 2);
 	for (int t = 0; t < 4; t++) {
 		Datum d = SPI_getbinval(tuple, desc, first + 3 + t, &isnull);
-		row->times[t] = isnull ? core::kNoTime : TimestampToUnixUs(DatumGetTimestampTz(d));
+		row->times[t] = isnull ? core::kNoTime : StateTimeToUnixUs(DatumGetTimestampTz(d));
 	}
 	return row;
 }

@@ -15,6 +15,7 @@
 #include "pg/spi_query.hpp"
 #include "pg/state_buffers.hpp"
 #include "pg/table_plan.hpp"
+#include "pg/verify_ranges.hpp"
 
 extern "C" {
 #include "catalog/pg_type.h"
@@ -306,6 +307,8 @@ Datum leadscore_verify(PG_FUNCTION_ARGS) {
 					differences.push_back({spec.name, lead, what});
 				for (auto &[account, what] : VerifyAccounts(AccountKeyType(), spec))
 					differences.push_back({spec.name, "account " + account, what});
+				for (auto &[key, what] : VerifyRanges(spec))
+					differences.push_back({spec.name, key, what});
 			}
 		}
 		FinishSpi();

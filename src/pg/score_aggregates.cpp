@@ -239,16 +239,12 @@ std::int64_t AsOf(FunctionCallInfo fcinfo, bool given) {
 	return FiniteTimeArg(fcinfo, 4, "as_of");
 }
 
-// The rows's time when it counts at as_of; false for NULL, infinite or
-// after as_of.
+// The rows's time when it counts at as_of; false for NULL, infinite (or
+// beyond the core's range, as the triggers skip it) or after as_of.
 bool RowTime(FunctionCallInfo fcinfo, std::int64_t as_of, std::int64_t *at) {
 	if (PG_ARGISNULL(2) || PG_ARGISNULL(3))
 		return false;
-	TimestampTz t = PG_GETARG_TIMESTAMPTZ(3);
-	if (TIMESTAMP_NOT_FINITE(t))
-		return false;
-	*at = TimestampToUnixUs(t);
-	return *at <= as_of;
+	return TimestampToCoreTime(PG_GETARG_TIMESTAMPTZ(3), at) && *at <= as_of;
 }
 
 } // namespace

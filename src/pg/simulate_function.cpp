@@ -113,9 +113,12 @@ std::int64_t Time(const JsonbValue &v, const char *what) {
 	char *text = pnstrdup(v.val.string.val, v.val.string.len);
 	TimestampTz t = DatumGetTimestampTz(
 	    DirectFunctionCall3(timestamptz_in, CStringGetDatum(text), ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+	std::int64_t unix_us;
 	if (TIMESTAMP_NOT_FINITE(t))
 		BadPersona(psprintf("%s must be a finite time", what));
-	return TimestampToUnixUs(t);
+	if (!TimestampToCoreTime(t, &unix_us))
+		BadPersona(psprintf("%s lies after the year 99999", what));
+	return unix_us;
 }
 
 RawActivity ReadActivity(const JsonbValue &element, int i, std::int64_t as_of,

@@ -107,7 +107,7 @@ bool ToLeadState(const core::CompiledModel &model, const StateRow &row, core::Le
 	state->Clear(model);
 	state->stored = row.stored;
 	state->activity_count = row.count;
-	state->last_activity_at = row.last_null ? core::kNoTime : TimestampToUnixUs(row.last_at);
+	state->last_activity_at = row.last_null ? core::kNoTime : StateTimeToUnixUs(row.last_at);
 	int stages = ArrayGetNItems(ARR_NDIM(row.stages), ARR_DIMS(row.stages));
 	if (static_cast<std::size_t>(stages) != model.stage_count())
 		return false;

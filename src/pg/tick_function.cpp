@@ -68,7 +68,8 @@ void EndTick(std::int64_t now) {
 // of a score at the real time computed 2^((clock - epoch)/h) for a hugely
 // negative exponent: lead_scores failed with "value out of range:
 // underflow" for every lead until the clock caught up.  An epoch at most
-// kRebaseExponent half-lives ahead of the clock keeps that weight >= 2^-512.
+// kMaxEpochLead half-lives ahead of the clock keeps that weight >= 2^-320,
+// and every score read at the clock finite (core/decay.hpp).
 void RebaseModels(std::int64_t tick_now) {
 	constexpr std::int64_t kSecond = 1'000'000;
 	const double clock = static_cast<double>(TimestampToUnixUs(GetCurrentTransactionStartTimestamp()));
@@ -76,7 +77,7 @@ void RebaseModels(std::int64_t tick_now) {
 		core::Decay decay(m.half_life_us, m.epoch_us);
 		if (!decay.decays())
 			continue;
-		double limit = clock + core::kRebaseExponent * decay.half_life_us();
+		double limit = clock + core::kMaxEpochLead * decay.half_life_us();
 		std::int64_t now = static_cast<double>(tick_now) < limit ? tick_now : static_cast<std::int64_t>(limit);
 		if (!decay.NeedsRebase(now))
 			continue;
@@ -202,9 +203,10 @@ std::int64_t Tick(std::int64_t now) {
 		for (const core::ModelSpec &m : models)
 			SweepAccounts(akt, m, now, core::TransitionCause::Decay);
 		RebaseModels(now);
-		RelayNotifications();
 		EndTick(now);
 	}
+	// Whatever `now` says: a handoff waits for no clock.
+	RelayNotifications();
 	FinishSpi();
 	return reported;
 }
@@ -227,6 +229,16 @@ Datum leadscore_tick(PG_FUNCTION_ARGS) {
 	TimestampTz now = PG_GETARG_TIMESTAMPTZ(0);
 	if (TIMESTAMP_NOT_FINITE(now))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("now must be a finite time")));
+	// A tick moves every record it reports to `now`, and records never
+	// run backwards: one tick decades ahead froze every lead it touched
+	// there (later writes scored them as of then) and stopped every later
+	// tick.  Looking ahead is for tests and demos, so a year is plenty.
+	constexpr TimestampTz kHorizon = INT64_C(366) * USECS_PER_DAY;
+	if (now > GetCurrentTransactionStartTimestamp() + kHorizon)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("now must not lie more than a year after the clock"),
+		                errdetail("tick() reports decay up to now, and no record it moves there goes back."),
+		                errhint("leadscore.reset_tick() moves records a tick left ahead of the clock back to it.")));
 	return leadscore::pg::Guarded([&] {
 		return Int64GetDatum(leadscore::pg::Tick(leadscore::pg::TimestampToUnixUs(now)));
 	});

@@ -2,7 +2,12 @@
 // threshold crossings, models without decay, and extreme times.
 #include "core/decay.hpp"
 
+#include "core/scoring_model.hpp"
+#include "core/time_range.hpp"
+
 #include <gtest/gtest.h>
+
+#include <cfloat>
 
 #include <algorithm>
 #include <cmath>
@@ -80,11 +85,11 @@ TEST(DecayTest, MillionActivitiesMatchDirectSum) {
 	for (Activity &a : activities)
 		a = Activity{when(rng), points(rng)};
 
-	// The model has been live for years: its epoch lies 500 half-lives
-	// before the first activity, so the ingestion clock passes
+	// The model has been live for years: its epoch lies kRebaseExponent - 12
+	// half-lives before the first activity, so the ingestion clock passes
 	// kRebaseExponent some twelve weeks in.  The activities arrive in draw
 	// order, which is random in time (a backfill, late rows).
-	Decay decay(half_life, start - 500 * kWeek);
+	Decay decay(half_life, start - static_cast<std::int64_t>(kRebaseExponent - 12) * kWeek);
 	double stored = 0;
 	CompensatedSum compensated;
 	int rebases = 0;
@@ -208,7 +213,7 @@ TEST(DecayTest, RebaseWhenTheProductWould) {
 	Decay decay(half_life, k2020);
 	std::vector<Lead> leads = RandomLeads(decay, 1000, 20, k2020, k2020 + 600 * kWeek, 11);
 
-	std::int64_t now = k2020 + 512 * kWeek;
+	std::int64_t now = k2020 + static_cast<std::int64_t>(kRebaseExponent) * kWeek;
 	EXPECT_FALSE(decay.NeedsRebase(now));
 	now += 1;
 	EXPECT_TRUE(decay.NeedsRebase(now));
@@ -414,6 +419,32 @@ TEST(DecayTest, ExponentIsExactNearTheInt64Limits) {
 	EXPECT_FALSE(top.NeedsRebase(kInt64Min));
 	EXPECT_EQ(top.RebaseFactor(kInt64Min), std::exp2(kMaxWeightExponent));
 	EXPECT_EQ(bottom.RebaseFactor(kInt64Max), 0);
+}
+
+// Every stored sum, and every score read from one, is finite by
+// construction (decay.hpp): the largest points at the clamped weight, over
+// more rows than an int64 counts, read with the epoch as far ahead of the
+// clock as tick() may put it.
+TEST(DecayTest, SumsAndScoresStayFiniteByConstruction) {
+	static_assert(kRebaseExponent < kMaxEpochLead && kMaxEpochLead < kMaxWeightExponent);
+	const double largest = kMaxRulePoints * std::exp2(kMaxWeightExponent) * std::exp2(63.0);
+	ASSERT_TRUE(std::isfinite(largest));
+	EXPECT_TRUE(std::isfinite(largest * std::exp2(kMaxEpochLead)));
+	EXPECT_TRUE(std::isfinite(kMaxThreshold * std::exp2(kMaxWeightExponent)));
+
+	// A one-minute model: the last time the core counts in is clamped, and
+	// read kMaxEpochLead half-lives before the epoch it is large but exact,
+	// not saturated.
+	const double minute = 60.0 * kSecond;
+	Decay decay(minute, k2020);
+	EXPECT_EQ(decay.Weight(kLatestTime), std::exp2(kMaxWeightExponent));
+	EXPECT_EQ(decay.Weight(kEarliestTime), 0);
+	double stored = largest;
+	double read = decay.Current(stored, k2020 - static_cast<std::int64_t>(kMaxEpochLead * minute));
+	EXPECT_TRUE(std::isfinite(read));
+	EXPECT_LT(read, DBL_MAX);
+	// Points that net to zero on the clamped weight are exactly zero.
+	EXPECT_EQ(decay.Stored(kMaxRulePoints, kLatestTime) + decay.Stored(-kMaxRulePoints, kLatestTime), 0);
 }
 
 // (7) Neumaier recovers what plain addition drops.

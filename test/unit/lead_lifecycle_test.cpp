@@ -2,6 +2,8 @@
 // when decay is next due, and that time never runs backwards.
 #include "core/lead_lifecycle.hpp"
 
+#include "core/time_range.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -181,6 +183,25 @@ TEST(LeadLifecycle, TimeNeverRunsBackwards) {
 	Advance(m, lead.Input(), k2024 + kDay, TransitionCause::Decay, &rec, &out);
 	EXPECT_TRUE(out.empty());
 	EXPECT_EQ(rec.checked_at, later);
+}
+
+// A due time is a time leadscore can write: a crossing past the end of
+// the core's range is never, one long before its start (a stale record's
+// status read against a tiny sum, as verify() does) is its first moment.
+TEST(LeadLifecycle, DueTimesStayInTheCoreRange) {
+	ModelSpec m = Model();
+	m.half_life_us = 1e6 * 365.25 * static_cast<double>(kDay); // a million years
+	LifecycleRecord rec;
+	rec.status = LeadStatus::Sql;
+	Lead lead;
+	lead.stored = 1e300;
+	EXPECT_EQ(NextDue(m, lead.Input(), rec), kNoTime);
+	lead.stored = 1e-300;
+	EXPECT_EQ(NextDue(m, lead.Input(), rec), kEarliestTime);
+	lead.stored = 100 * (1 + 1e-6); // SQL for another 1.4 years
+	std::int64_t due = NextDue(m, lead.Input(), rec);
+	EXPECT_TRUE(InTimeRange(due));
+	EXPECT_GT(due, k2024);
 }
 
 TEST(LeadLifecycle, Names) {
