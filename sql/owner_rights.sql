@@ -241,6 +241,30 @@ SELECT leadscore.detach('rights_crm.contacts') AS detach;
 SELECT * FROM rights_crm.probes();
 SELECT rights_crm.mallory_is_superuser(), current_setting('rights.leak', true) AS leaked;
 
+-- Code planted in a table that writes an attached table while leadscore
+-- reads the first: leadscore refuses to run nested in its own read (its
+-- cached plans and per-statement scratch belong to the read), 55000.
+\c - regress_ls_mallory
+CREATE TABLE rights_crm.acts3 (lead_id bigint, kind text, at timestamptz);
+INSERT INTO rights_crm.acts3 VALUES (5, 'demo', '2026-01-06');
+-- (only from another role's session: not while Mallory builds the index)
+CREATE FUNCTION rights_crm.write_acts() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+	IF session_user <> 'regress_ls_mallory' THEN
+		INSERT INTO rights_crm.acts (lead_id, kind, at, note) VALUES (9, 'demo', '2026-01-07', '');
+	END IF;
+END $$;
+CREATE FUNCTION rights_crm.k_writes() RETURNS bigint LANGUAGE plpgsql IMMUTABLE
+	AS $$ BEGIN PERFORM rights_crm.write_acts(); RETURN 0; END $$;
+CREATE INDEX ON rights_crm.acts3 ((lead_id + rights_crm.k_writes()));
+GRANT SELECT, TRIGGER ON rights_crm.acts3 TO regress_ls_admin;
+\c - regress_ls_admin
+\set VERBOSITY terse
+SELECT leadscore.attach_activities('rights_crm.acts3', 'lead_id', 'kind', 'at');
+\echo :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
+SELECT count(*) AS attached FROM leadscore.attachments WHERE tbl::text = 'rights_crm.acts3';
+
 \c - :superuser
 SELECT * FROM leadscore.verify();
 SELECT model, lead_id, score, grade FROM leadscore.lead_scores ORDER BY lead_id;

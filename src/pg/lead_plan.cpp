@@ -2,6 +2,7 @@
 #include "pg/lead_plan.hpp"
 
 #include "pg/guard.hpp"
+#include "pg/owner_rights.hpp"
 
 extern "C" {
 #include "catalog/namespace.h"
@@ -81,6 +82,8 @@ void Refresh() {
 		jsonb_profiles = new std::unordered_map<std::string, std::unique_ptr<core::CompiledGradeProfile>>();
 	}
 	if (stale) {
+		// A plan in use by the read in progress must not go.
+		RefuseInsideOwnerCode();
 		plans->clear();
 		jsonb_profiles->clear();
 		stale = false;

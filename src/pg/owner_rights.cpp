@@ -55,12 +55,28 @@ bool SameColumnTypes(TupleDesc a, TupleDesc b) {
 	return true;
 }
 
+// Scopes not yet closed, whoever reads in them.  Every Scope is unwound by C++ (the calls inside it go
+// through CallPg), so the count never outlives an error.
+int open_scopes = 0;
+
 } // namespace
+
+void RefuseInsideOwnerCode() {
+	if (open_scopes == 0)
+		return;
+	CallPg([] {
+		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+		                errmsg("leadscore cannot run inside code that runs while it reads an attached table"),
+		                errdetail("An index expression, constraint, statistics object or view of an attached "
+		                          "table wrote or read an attached table, or called leadscore.")));
+	});
+}
 
 OwnerRights::OwnerRights(Oid relid) : reader_(CallPg([relid] { return ReaderOf(relid); })) {
 }
 
 OwnerRights::Scope::Scope(Oid reader) noexcept {
+	open_scopes++;
 	if (reader == InvalidOid)
 		return;
 	GetUserIdAndSecContext(&saved_user_, &saved_context_);
@@ -72,6 +88,10 @@ OwnerRights::Scope::Scope(Oid reader) noexcept {
 }
 
 void OwnerRights::Scope::Close() {
+	if (closed_)
+		return;
+	closed_ = true;
+	open_scopes--;
 	if (!open_)
 		return;
 	int level = nest_level_;
@@ -81,6 +101,8 @@ void OwnerRights::Scope::Close() {
 }
 
 OwnerRights::Scope::~Scope() {
+	if (!closed_)
+		open_scopes--;
 	if (open_)
 		SetUserIdAndSecContext(saved_user_, saved_context_);
 }

@@ -28,6 +28,13 @@
 
 namespace leadscore::pg {
 
+// Raises 55000 when called from code that runs inside an OwnerRights read
+// (a table owner's index expression, constraint, statistics or view that
+// writes or reads an attached table in turn): leadscore's per-statement
+// scratch and cached plans belong to the read in progress, so nothing of
+// leadscore may run nested in it.  C++ side.
+void RefuseInsideOwnerCode();
+
 class OwnerRights {
 public:
 	// Locks `relid` (AccessShareLock, the lock reading it takes anyway:
@@ -72,7 +79,8 @@ private:
 		void Close();
 
 	private:
-		bool open_ = false;
+		bool open_ = false;   // the user was switched
+		bool closed_ = false; // Close() ran
 		Oid saved_user_ = InvalidOid;
 		int saved_context_ = 0;
 		int nest_level_ = 0;

@@ -3,6 +3,7 @@
 
 #include "pg/account_store.hpp"
 #include "pg/guard.hpp"
+#include "pg/owner_rights.hpp"
 #include "pg/spi_query.hpp"
 
 extern "C" {
@@ -80,6 +81,7 @@ std::vector<core::CompiledModel> CompileModels(const std::vector<core::ModelSpec
 }
 
 void RefreshPlans() {
+	RefuseInsideOwnerCode();
 	if (plans == nullptr)
 		plans = new std::unordered_map<Oid, CachedPlan>();
 	if (plans_stale || models_relid == InvalidOid) {
