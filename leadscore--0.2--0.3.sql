@@ -33,6 +33,15 @@
 -- Writers: SERIALIZABLE, prepared transactions, DROP EXTENSION.
 ------------------------------------------------------------------------
 
+-- DROP EXTENSION leadscore CASCADE locks the attached tables before its
+-- own tables, the order a CRM writer takes them in: the two deadlocked
+-- (src/pg/drop_lock_order.cpp).
+CREATE FUNCTION leadscore._lock_attached_for_drop() RETURNS event_trigger
+	AS 'MODULE_PATHNAME', 'leadscore_lock_attached_for_drop' LANGUAGE C;
+CREATE EVENT TRIGGER leadscore_drop_lock_order ON ddl_command_start
+	WHEN TAG IN ('DROP EXTENSION', 'DROP SCHEMA')
+	EXECUTE FUNCTION leadscore._lock_attached_for_drop();
+
 
 ------------------------------------------------------------------------
 -- The privilege rule.  Applied to every member of the extension, so the
