@@ -269,11 +269,10 @@ void ForEachLeadShare(const KeyType &akt, const core::ModelSpec &model,
 	Portal portal = CallPg([&] {
 		Oid types[] = {INT4OID};
 		Datum values[] = {Int32GetDatum(model_id)};
-		return SPI_cursor_open_with_args(
-		    nullptr,
+		return OpenScanCursor(
 		    "SELECT la.account_id, s.stored, s.stage_stored, s.activity_count FROM leadscore.lead_state s"
 		    " JOIN leadscore.lead_accounts la ON la.lead_id = s.lead_id WHERE s.model_id = $1 ORDER BY la.account_id",
-		    1, types, values, nullptr, ReadOnlyScans(), 0);
+		    1, types, values);
 	});
 	ForEachCursorRow(
 	    portal,

@@ -45,7 +45,7 @@ LeadRow *Convert(const LeadPlan &plan, HeapTuple tuple, TupleDesc desc) {
 void ScanTable(const LeadPlan &plan, std::size_t profile, std::vector<std::size_t> *matched,
                const std::function<void(Datum key, core::GradeRank grade)> &visit) {
 	std::string sql = "SELECT * FROM " + plan.table.name;
-	Portal portal = CallPg([&] { return SPI_cursor_open_with_args(nullptr, sql.c_str(), 0, nullptr, nullptr, nullptr, ReadOnlyScans(), 0); });
+	Portal portal = CallPg([&] { return OpenScanCursor(sql.c_str(), 0, nullptr, nullptr); });
 	ForEachCursorRow(
 	    portal, [&](HeapTuple tuple, TupleDesc desc) { return Convert(plan, tuple, desc); },
 	    [&](const LeadRow &row) {

@@ -69,7 +69,7 @@ void ScanHistory(const ActivityTable &t, const KeyType &kt, const Datum *key,
 	Portal portal = CallPg([&] {
 		Oid types[1] = {key_type};
 		Datum values[1] = {key_value};
-		return SPI_cursor_open_with_args(nullptr, sql.c_str(), key ? 1 : 0, types, values, nullptr, ReadOnlyScans(), 0);
+		return OpenScanCursor(sql.c_str(), key ? 1 : 0, types, values);
 	});
 	ForEachCursorRow(
 	    portal, [&](HeapTuple tuple, TupleDesc desc) { return Convert(t, tuple, desc); },

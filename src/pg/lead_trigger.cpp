@@ -7,6 +7,7 @@
 // Lead tables change far less often than activity tables, so this trigger
 // favours plainness: every PostgreSQL call runs through CallPg.
 #include "pg/account_store.hpp"
+#include "pg/consistent_reads.hpp"
 #include "pg/datum_value.hpp"
 #include "pg/guard.hpp"
 #include "pg/lead_key.hpp"
@@ -251,6 +252,7 @@ void LogSkipped(Oid relid, std::int64_t skipped) {
 }
 
 void GradeStatement(TriggerData *trigger) {
+	WriterReads reads;
 	Oid relid = RelationGetRelid(trigger->tg_relation);
 	ConnectSpi();
 	LeadPlan *plan = GetLeadPlan(relid);

@@ -1,6 +1,7 @@
 // Prepared statements over leadscore.lead_state.
 #include "pg/state_store.hpp"
 
+#include "pg/consistent_reads.hpp"
 #include "pg/datum_value.hpp"
 #include "pg/lifecycle_store.hpp"
 #include "pg/pg_arrays.hpp"
@@ -305,12 +306,18 @@ void Check(int rc, int expected) {
 }
 
 void Execute(SPIPlanPtr plan, Datum *values, const char *nulls, int expected) {
-	Check(SPI_execute_plan(plan, values, nulls, false, 0), expected);
+	Check(ExecuteWriterPlan(plan, values, nulls), expected);
 }
 
 // A batch statement (no NULL parameters), its arrays not folded into a
-// custom plan (see Prepare).
+// custom plan (see Prepare), except with a writer's snapshot
+// (consistent_reads.hpp), which only SPI_execute_snapshot takes, with every
+// parameter a constant.
 void ExecuteBatch(SPIPlanPtr plan, int nargs, Datum *values, int expected) {
+	if (WriterSnapshot() != InvalidSnapshot) {
+		Execute(plan, values, nullptr, expected);
+		return;
+	}
 	ParamListInfo params = makeParamList(nargs);
 	for (int i = 0; i < nargs; i++) {
 		ParamExternData &p = params->params[i];
