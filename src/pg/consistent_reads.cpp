@@ -32,6 +32,12 @@ struct Scope {
 Scope consistent;
 Scope writer;
 
+// Only the scope's own (sub)transaction: an error that skipped the
+// destructor cannot leak it into a later writer.
+bool ReadOnlyScans() noexcept {
+	return consistent.Current();
+}
+
 } // namespace
 
 ConsistentReads::ConsistentReads() noexcept : was_(consistent.Enter()) {
@@ -48,12 +54,8 @@ WriterReads::~WriterReads() {
 	writer.active = was_;
 }
 
-bool ReadOnlyScans() noexcept {
-	return consistent.Current();
-}
-
 Snapshot WriterSnapshot() noexcept {
-	return writer.Current() && !consistent.Current() && IsolationIsSerializable() ? SnapshotSelf : InvalidSnapshot;
+	return writer.Current() && !ReadOnlyScans() && IsolationIsSerializable() ? SnapshotSelf : InvalidSnapshot;
 }
 
 int ExecuteWriterPlan(SPIPlanPtr plan, Datum *values, const char *nulls) {

@@ -55,11 +55,6 @@ private:
 	bool was_;
 };
 
-// The read_only argument for SPI scans of history, lead state and lead
-// tables: true only inside a ConsistentReads of this (sub)transaction, so
-// an error that skipped the destructor cannot leak it into a later writer.
-bool ReadOnlyScans() noexcept;
-
 // SnapshotSelf inside a WriterReads of this (sub)transaction when it is
 // SERIALIZABLE; otherwise InvalidSnapshot (SPI's own).
 Snapshot WriterSnapshot() noexcept;
@@ -68,8 +63,10 @@ Snapshot WriterSnapshot() noexcept;
 // when there is one.  PostgreSQL side.
 int ExecuteWriterPlan(SPIPlanPtr plan, Datum *values, const char *nulls);
 
-// A cursor over `sql` for a scan of history, lead state or lead tables,
-// read as ReadOnlyScans() and WriterSnapshot() say.  PostgreSQL side.
+// A cursor over `sql` for a scan of history, lead state or lead tables:
+// read-only (the statement's snapshot) inside a ConsistentReads of this
+// (sub)transaction, with WriterSnapshot() when there is one, otherwise with
+// a fresh snapshot.  PostgreSQL side.
 Portal OpenScanCursor(const char *sql, int nargs, Oid *types, Datum *values);
 
 } // namespace leadscore::pg
