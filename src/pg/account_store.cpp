@@ -125,12 +125,18 @@ void Report(const KeyType &akt, const core::ModelSpec &model, const std::vector<
 		                  CStringGetTextDatum(cause_name),
 		                  BoolGetDatum(report),
 		                  BoolGetDatum(notify)};
-		int rc = SPI_execute_with_args(
+		// The rows exist (the caller holds them): an upsert, not an UPDATE,
+		// as state_store.cpp's writes (why: there).
+		int rc = ExecuteWriterSql(
 		    "WITH u AS (SELECT * FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4),"
 		    " pg_catalog.unnest($5), pg_catalog.unnest($6)) AS u(k, st, sc, at, m)),"
-		    " upd AS (UPDATE leadscore.account_state a SET status = u.st, checked_at = u.at,"
-		    " hot_at = CASE WHEN u.st = 'hot' THEN u.at ELSE a.hot_at END"
-		    " FROM u WHERE a.model_id = $1 AND a.account_id = u.k RETURNING a.account_id),"
+		    " upd AS (INSERT INTO leadscore.account_state AS a"
+		    " (model_id, account_id, stored, stage_stored, members, status, hot_at, checked_at)"
+		    " SELECT $1, u.k, 0, '{}', 0, u.st, CASE WHEN u.st = 'hot' THEN u.at END, u.at FROM u"
+		    " ON CONFLICT (model_id, account_id) DO UPDATE SET status = excluded.status,"
+		    " checked_at = excluded.checked_at,"
+		    " hot_at = CASE WHEN excluded.status = 'hot' THEN excluded.checked_at ELSE a.hot_at END"
+		    " RETURNING a.account_id),"
 		    " ev AS (INSERT INTO leadscore.account_events"
 		    " (model, account_id, from_value, to_value, score, engaged_leads, at, cause, notified_at)"
 		    " SELECT $7, u.k, CASE WHEN u.st = 'hot' THEN 'cold' ELSE 'hot' END, u.st, u.sc, u.m, u.at, $8,"
@@ -140,7 +146,7 @@ void Report(const KeyType &akt, const core::ModelSpec &model, const std::vector<
 		    " 'model', ev.model, 'account_id', ev.account_id, 'from', ev.from_value, 'to', ev.to_value,"
 		    " 'score', ev.score, 'engaged_leads', ev.engaged_leads, 'at', ev.at, 'cause', ev.cause)::pg_catalog.text)"
 		    " FROM ev WHERE ev.notified_at IS NOT NULL",
-		    10, types, values, nullptr, false, 0);
+		    10, types, values, nullptr);
 		if (rc != SPI_OK_SELECT)
 			elog(ERROR, "leadscore: reporting account status failed (SPI code %d)", rc);
 	});

@@ -65,6 +65,18 @@ int ExecuteWriterPlan(SPIPlanPtr plan, Datum *values, const char *nulls) {
 	return SPI_execute_snapshot(plan, values, nulls, snapshot, InvalidSnapshot, false, true, 0);
 }
 
+int ExecuteWriterSql(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls) {
+	Snapshot snapshot = WriterSnapshot();
+	if (snapshot == InvalidSnapshot)
+		return SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
+	SPIPlanPtr plan = SPI_prepare(sql, nargs, types);
+	if (plan == nullptr)
+		elog(ERROR, "leadscore: SPI_prepare failed (%d): %s", SPI_result, sql);
+	int rc = SPI_execute_snapshot(plan, values, nulls, snapshot, InvalidSnapshot, false, true, 0);
+	SPI_freeplan(plan);
+	return rc;
+}
+
 Portal OpenScanCursor(const char *sql, int nargs, Oid *types, Datum *values) {
 	Snapshot snapshot = WriterSnapshot();
 	if (snapshot == InvalidSnapshot)

@@ -63,6 +63,12 @@ Snapshot WriterSnapshot() noexcept;
 // when there is one.  PostgreSQL side.
 int ExecuteWriterPlan(SPIPlanPtr plan, Datum *values, const char *nulls);
 
+// SPI_execute_with_args(sql, ..., false, 0), with WriterSnapshot() when
+// there is one (planned for this call only).  Not for an UPDATE: with
+// SnapshotSelf its scan may meet the row versions it has just written.
+// PostgreSQL side.
+int ExecuteWriterSql(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls);
+
 // A cursor over `sql` for a scan of history, lead state or lead tables:
 // read-only (the statement's snapshot) inside a ConsistentReads of this
 // (sub)transaction, with WriterSnapshot() when there is one, otherwise with

@@ -90,6 +90,19 @@ const char *ColumnList(const char *prefix) {
 	return list.data;
 }
 
+// A list of columns ("a, b") as "excluded.a, excluded.b".
+const char *Excluded(const char *list) {
+	StringInfoData out;
+	initStringInfo(&out);
+	appendStringInfoString(&out, "excluded.");
+	for (const char *c = list; *c != '\0'; c++) {
+		appendStringInfoChar(&out, *c);
+		if (*c == ' ')
+			appendStringInfoString(&out, "excluded.");
+	}
+	return out.data;
+}
+
 struct Plans {
 	Oid key_type = InvalidOid;
 	SPIPlanPtr add = nullptr;
@@ -106,8 +119,8 @@ struct Plans {
 };
 Plans plans;
 
-// Plans and parameters of batch statements.  Those that look rows up in
-// lead_state (lock, write) are planned for each call (CURSOR_OPT_CUSTOM_PLAN):
+// Plans and parameters of batch statements.  The one that looks rows up in
+// lead_state (lock) is planned for each call (CURSOR_OPT_CUSTOM_PLAN):
 // a generic plan made while lead_state was small reads every lead of the
 // model, and the backend would keep it.  Those that only insert have one
 // sensible plan and keep it (CURSOR_OPT_GENERIC_PLAN).  Either way the
@@ -190,14 +203,16 @@ void PreparePlans(const KeyType &kt) {
 	                                  " WHERE model_id = $1 AND lead_id = $2 FOR UPDATE",
 	                                  columns),
 	                         2, one);
-	plans.write = Prepare(psprintf("UPDATE leadscore.lead_state AS s SET (%s, %s) = ROW(%s, %s) FROM %s"
-	                               " WHERE s.model_id = $1 AND s.lead_id = u.k",
-	                               columns, kLifeColumns, kBatchValues, kBatchLifeValues, kBatchLifeRows),
-	                      kBatchParams + kLifeParams, batch, CURSOR_OPT_CUSTOM_PLAN);
-	plans.write_one = Prepare(psprintf("UPDATE leadscore.lead_state SET (%s, %s) = ROW(%s, %s)"
-	                                   " WHERE model_id = $1 AND lead_id = $2",
-	                                   columns, kLifeColumns, kOneValues, kOneLifeValues),
-	                          kOneParams + kLifeParams, one);
+	// Rows locked already, overwritten by an upsert rather than an UPDATE:
+	// an UPDATE scans for its rows, which under SERIALIZABLE either takes
+	// predicate locks (an MVCC snapshot) or, with a writer's SnapshotSelf,
+	// may meet the row versions it has just written (consistent_reads.hpp);
+	// the upsert finds them through the primary key's conflict check, which
+	// does neither.
+	const char *write_set =
+	    psprintf("(%s, %s) = ROW(%s, %s)", columns, kLifeColumns, ColumnList("excluded."), Excluded(kLifeColumns));
+	plans.write = PrepareInsertLife(false, batch, write_set, "");
+	plans.write_one = PrepareInsertLife(true, one, write_set, "");
 	plans.key_type = kt.oid;
 }
 
@@ -392,7 +407,7 @@ void LockStates(const KeyType &kt, std::int32_t model_id, int n, Datum *keys) {
 
 void WriteStates(const KeyType &kt, std::int32_t model_id, const StateColumns &s) {
 	PreparePlans(kt);
-	ExecuteStates(plans.write_one, plans.write, kt, model_id, s, SPI_OK_UPDATE, true);
+	ExecuteStates(plans.write_one, plans.write, kt, model_id, s, SPI_OK_INSERT, true);
 }
 
 void PutStates(const KeyType &kt, std::int32_t model_id, const StateColumns &s) {
