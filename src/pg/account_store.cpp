@@ -324,10 +324,10 @@ void SweepAccounts(const KeyType &akt, const core::ModelSpec &model, std::int64_
 	AccountRow *rows = CallPg([&] {
 		Oid types[] = {INT4OID, FLOAT8OID};
 		Datum values[] = {Int32GetDatum(model_id), Float8GetDatum(below)};
-		if (SPI_execute_with_args("SELECT account_id, stored, members, status, checked_at FROM leadscore.account_state"
-		                          " WHERE model_id = $1 AND status = 'hot' AND stored < $2"
-		                          " ORDER BY account_id FOR UPDATE SKIP LOCKED",
-		                          2, types, values, nullptr, false, 0) != SPI_OK_SELECT)
+		if (ExecuteWriterSql("SELECT account_id, stored, members, status, checked_at FROM leadscore.account_state"
+		                     " WHERE model_id = $1 AND status = 'hot' AND stored < $2"
+		                     " ORDER BY account_id FOR UPDATE SKIP LOCKED",
+		                     2, types, values, nullptr) != SPI_OK_SELECT)
 			elog(ERROR, "leadscore: reading hot accounts failed");
 		return ReadRows(akt, SPI_processed);
 	});

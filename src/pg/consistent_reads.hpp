@@ -11,8 +11,8 @@
 // must see what the statement so far wrote.
 //
 // None that takes predicate locks for a writer under SERIALIZABLE.  While a
-// WriterReads object lives (the triggers and the reloads they defer), in a
-// SERIALIZABLE transaction, the state rows a writer reads, locks and
+// WriterReads object lives (the triggers, the reloads they defer, tick()),
+// in a SERIALIZABLE transaction, the state rows a writer reads, locks and
 // writes, and the history it recomputes a lead from, are read with
 // SnapshotSelf (the latest committed rows and its own) instead of the
 // transaction's MVCC snapshot.  PostgreSQL takes predicate (SIRead) locks
@@ -22,7 +22,8 @@
 // Writes still check for others' predicate locks, so a transaction that
 // reads scores stays serializable; writers of one lead are ordered by its
 // row lock, and one that waited for another's uncommitted write of that
-// lead fails as before.
+// lead fails as before.  Rows are overwritten by upserts, never UPDATE
+// (state_store.cpp says why).
 #pragma once
 
 #include "pg/postgres_headers.hpp"
