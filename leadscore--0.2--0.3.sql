@@ -677,6 +677,15 @@ COMMENT ON FUNCTION leadscore.reset_tick() IS
 -- Writers: SERIALIZABLE, prepared transactions, DROP EXTENSION.
 ------------------------------------------------------------------------
 
+-- DROP EXTENSION leadscore CASCADE locks the attached tables before its
+-- own tables, the order a CRM writer takes them in: the two deadlocked
+-- (src/pg/drop_lock_order.cpp).
+CREATE FUNCTION leadscore._lock_attached_for_drop() RETURNS event_trigger
+	AS 'MODULE_PATHNAME', 'leadscore_lock_attached_for_drop' LANGUAGE C;
+CREATE EVENT TRIGGER leadscore_drop_lock_order ON ddl_command_start
+	WHEN TAG IN ('DROP EXTENSION', 'DROP SCHEMA')
+	EXECUTE FUNCTION leadscore._lock_attached_for_drop();
+
 
 ------------------------------------------------------------------------
 -- An attached column stays.  Dropping or renaming the lead, type, time,

@@ -127,12 +127,18 @@ void Report(const KeyType &akt, const core::ModelSpec &model, const std::vector<
 		                  CStringGetTextDatum(cause_name),
 		                  BoolGetDatum(report),
 		                  BoolGetDatum(notify)};
-		int rc = SPI_execute_with_args(
+		// The rows exist (the caller holds them): an upsert, not an UPDATE,
+		// as state_store.cpp's writes (why: there).
+		int rc = ExecuteWriterSql(
 		    "WITH u AS (SELECT * FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4),"
 		    " pg_catalog.unnest($5), pg_catalog.unnest($6)) AS u(k, st, sc, at, m)),"
-		    " upd AS (UPDATE leadscore.account_state a SET status = u.st, checked_at = u.at,"
-		    " hot_at = CASE WHEN u.st = 'hot' THEN u.at ELSE a.hot_at END"
-		    " FROM u WHERE a.model_id = $1 AND a.account_id = u.k RETURNING a.account_id),"
+		    " upd AS (INSERT INTO leadscore.account_state AS a"
+		    " (model_id, account_id, stored, stage_stored, members, status, hot_at, checked_at)"
+		    " SELECT $1, u.k, 0, '{}', 0, u.st, CASE WHEN u.st = 'hot' THEN u.at END, u.at FROM u"
+		    " ON CONFLICT (model_id, account_id) DO UPDATE SET status = excluded.status,"
+		    " checked_at = excluded.checked_at,"
+		    " hot_at = CASE WHEN excluded.status = 'hot' THEN excluded.checked_at ELSE a.hot_at END"
+		    " RETURNING a.account_id),"
 		    " ev AS (INSERT INTO leadscore.account_events"
 		    " (model, account_id, from_value, to_value, score, engaged_leads, at, cause, notified_at)"
 		    " SELECT $7, u.k, CASE WHEN u.st = 'hot' THEN 'cold' ELSE 'hot' END, u.st, u.sc, u.m, u.at, $8,"
@@ -142,7 +148,7 @@ void Report(const KeyType &akt, const core::ModelSpec &model, const std::vector<
 		    " CASE WHEN notified_at IS NOT NULL AND " LEADSCORE_FULL_PAYLOAD
 		    " THEN " LEADSCORE_ACCOUNT_PAYLOAD("account_events") " END AS p)"
 		    " SELECT ev.id, ev.p FROM ev WHERE ev.id IS NOT NULL",
-		    10, types, values, nullptr, false, 0);
+		    10, types, values, nullptr);
 		if (rc != SPI_OK_SELECT)
 			elog(ERROR, "leadscore: reporting account status failed (SPI code %d)", rc);
 	});
@@ -272,11 +278,10 @@ void ForEachLeadShare(const KeyType &akt, const core::ModelSpec &model,
 	Portal portal = CallPg([&] {
 		Oid types[] = {INT4OID};
 		Datum values[] = {Int32GetDatum(model_id)};
-		return SPI_cursor_open_with_args(
-		    nullptr,
+		return OpenScanCursor(
 		    "SELECT la.account_id, s.stored, s.stage_stored, s.activity_count FROM leadscore.lead_state s"
 		    " JOIN leadscore.lead_accounts la ON la.lead_id = s.lead_id WHERE s.model_id = $1 ORDER BY la.account_id",
-		    1, types, values, nullptr, ReadOnlyScans(), 0);
+		    1, types, values);
 	});
 	ForEachCursorRow(
 	    portal,
@@ -322,10 +327,10 @@ void SweepAccounts(const KeyType &akt, const core::ModelSpec &model, std::int64_
 	AccountRow *rows = CallPg([&] {
 		Oid types[] = {INT4OID, FLOAT8OID};
 		Datum values[] = {Int32GetDatum(model_id), Float8GetDatum(below)};
-		if (SPI_execute_with_args("SELECT account_id, stored, members, status, checked_at FROM leadscore.account_state"
-		                          " WHERE model_id = $1 AND status = 'hot' AND stored < $2"
-		                          " ORDER BY account_id FOR UPDATE SKIP LOCKED",
-		                          2, types, values, nullptr, false, 0) != SPI_OK_SELECT)
+		if (ExecuteWriterSql("SELECT account_id, stored, members, status, checked_at FROM leadscore.account_state"
+		                     " WHERE model_id = $1 AND status = 'hot' AND stored < $2"
+		                     " ORDER BY account_id FOR UPDATE SKIP LOCKED",
+		                     2, types, values, nullptr) != SPI_OK_SELECT)
 			elog(ERROR, "leadscore: reading hot accounts failed");
 		return ReadRows(akt, SPI_processed);
 	});

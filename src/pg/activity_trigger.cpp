@@ -11,6 +11,7 @@
 // PostgreSQL calls (applying deltas between reading and writing state), the
 // calls go through CallPg.
 #include "pg/apply_deltas.hpp"
+#include "pg/consistent_reads.hpp"
 #include "pg/datum_value.hpp"
 #include "pg/guard.hpp"
 #include "pg/ingest_log.hpp"
@@ -67,6 +68,7 @@ void LogCounts(Oid relid, const StatementCounts &counts, const core::IngestStats
 }
 
 void ScoreStatement(TriggerData *trigger) {
+	WriterReads reads;
 	Oid relid = RelationGetRelid(trigger->tg_relation);
 	ConnectSpi();
 	RefreshPlans();

@@ -2,6 +2,7 @@
 #include "pg/deferred_reloads.hpp"
 
 #include "pg/account_store.hpp"
+#include "pg/consistent_reads.hpp"
 #include "pg/guard.hpp"
 #include "pg/lead_effects.hpp"
 #include "pg/lead_history.hpp"
@@ -59,6 +60,7 @@ const core::CompiledModel *ModelById(std::int32_t model_id) {
 // Takes this depth's entries out of the list (so a reload that errors
 // leaves nothing behind) and recomputes each lead, one write per lead.
 void RunDeferred(int depth) {
+	WriterReads reads;
 	std::vector<Deferred> mine;
 	for (const Deferred &d : *deferred)
 		if (d.depth == depth)

@@ -1,6 +1,8 @@
 // Kept plans.  See kept_plans.hpp.
 #include "pg/kept_plans.hpp"
 
+#include "pg/consistent_reads.hpp"
+
 #include <map>
 #include <string>
 
@@ -42,7 +44,7 @@ SPIPlanPtr KeptPlan(const char *sql, int nargs, const Oid *types, int cursor_opt
 }
 
 void RunKeptPlan(SPIPlanPtr plan, Datum *values, const char *nulls, int expected, const char *what) {
-	int rc = SPI_execute_plan(plan, values, nulls, false, 0);
+	int rc = ExecuteWriterPlan(plan, values, nulls);
 	if (rc != expected)
 		elog(ERROR, "leadscore: %s failed (SPI code %d)", what, rc);
 }

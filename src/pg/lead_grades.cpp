@@ -46,7 +46,7 @@ void ScanTable(const LeadPlan &plan, std::size_t profile, std::vector<std::size_
                const std::function<void(Datum key, core::GradeRank grade)> &visit) {
 	std::string sql = SelectSchemaColumns(plan.table);
 	OwnerRights rights(plan.table.relid);
-	Portal portal = rights.Run([&] { return SPI_cursor_open_with_args(nullptr, sql.c_str(), 0, nullptr, nullptr, nullptr, ReadOnlyScans(), 0); });
+	Portal portal = rights.Run([&] { return OpenScanCursor(sql.c_str(), 0, nullptr, nullptr); });
 	ForEachCursorRow(
 	    portal, [&](HeapTuple tuple, TupleDesc desc) { return Convert(plan, tuple, desc); },
 	    [&](const LeadRow &row) {

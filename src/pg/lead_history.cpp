@@ -70,7 +70,7 @@ void ScanHistory(const ActivityTable &t, const KeyType &kt, const Datum *key,
 	Portal portal = rights.Run([&] {
 		Oid types[1] = {key_type};
 		Datum values[1] = {key_value};
-		return SPI_cursor_open_with_args(nullptr, sql.c_str(), key ? 1 : 0, types, values, nullptr, ReadOnlyScans(), 0);
+		return OpenScanCursor(sql.c_str(), key ? 1 : 0, types, values);
 	});
 	ForEachCursorRow(
 	    portal, [&](HeapTuple tuple, TupleDesc desc) { return Convert(t, tuple, desc); },
@@ -109,7 +109,7 @@ std::map<std::string, Datum> DistinctLeads(const std::vector<const ActivityTable
 		                  std::to_string(kMaxKeyBytes);
 		OwnerRights rights(t->relid);
 		Portal portal = rights.Run([&] {
-			return SPI_cursor_open_with_args(nullptr, sql.c_str(), 0, nullptr, nullptr, nullptr, ReadOnlyScans(), 0);
+			return OpenScanCursor(sql.c_str(), 0, nullptr, nullptr);
 		});
 		ForEachCursorRow(
 		    portal,

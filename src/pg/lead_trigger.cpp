@@ -7,6 +7,7 @@
 // Lead tables change far less often than activity tables, so this trigger
 // favours plainness: every PostgreSQL call runs through CallPg.
 #include "pg/account_store.hpp"
+#include "pg/consistent_reads.hpp"
 #include "pg/datum_value.hpp"
 #include "pg/guard.hpp"
 #include "pg/lead_key.hpp"
@@ -126,9 +127,9 @@ void DeleteEmptyStates(const KeyType &kt, std::int32_t model_id, const std::vect
 	CallPg([&] {
 		Oid types[] = {INT4OID, kt.array_oid};
 		Datum values[] = {Int32GetDatum(model_id), KeyArrayDatum(kt, gone.data(), static_cast<int>(gone.size()))};
-		if (SPI_execute_with_args("DELETE FROM leadscore.lead_state WHERE model_id = $1 AND lead_id = ANY ($2)"
-		                          " AND activity_count = 0 AND grade IS NULL",
-		                          2, types, values, nullptr, false, 0) != SPI_OK_DELETE)
+		if (ExecuteWriterSql("DELETE FROM leadscore.lead_state WHERE model_id = $1 AND lead_id = ANY ($2)"
+		                     " AND activity_count = 0 AND grade IS NULL",
+		                     2, types, values, nullptr) != SPI_OK_DELETE)
 			elog(ERROR, "leadscore: deleting lead states failed");
 	});
 }
@@ -228,16 +229,16 @@ void MoveAccounts(const LeadPlan &plan, const std::map<std::string, LeadChange> 
 	CallPg([&] {
 		Oid types[] = {kt.array_oid, akt.array_oid};
 		Datum gone_values[] = {KeyArrayDatum(kt, gone.data(), static_cast<int>(gone.size()))};
-		if (SPI_execute_with_args("DELETE FROM leadscore.lead_accounts WHERE lead_id = ANY ($1)", 1, types, gone_values,
-		                          nullptr, false, 0) != SPI_OK_DELETE)
+		if (ExecuteWriterSql("DELETE FROM leadscore.lead_accounts WHERE lead_id = ANY ($1)", 1, types, gone_values,
+		                     nullptr) != SPI_OK_DELETE)
 			elog(ERROR, "leadscore: updating lead accounts failed");
 		int n = static_cast<int>(kept_keys.size());
 		Datum values[] = {KeyArrayDatum(kt, kept_keys.data(), n), KeyArrayDatum(akt, kept_accounts.data(), n)};
-		if (SPI_execute_with_args("INSERT INTO leadscore.lead_accounts AS la (lead_id, account_id, source)"
-		                          " SELECT u.l, u.a, 'leads' FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2))"
-		                          " AS u(l, a) ORDER BY l ON CONFLICT (lead_id) DO UPDATE"
-		                          " SET account_id = excluded.account_id, source = 'leads'",
-		                          2, types, values, nullptr, false, 0) != SPI_OK_INSERT)
+		if (ExecuteWriterSql("INSERT INTO leadscore.lead_accounts AS la (lead_id, account_id, source)"
+		                     " SELECT u.l, u.a, 'leads' FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2))"
+		                     " AS u(l, a) ORDER BY l ON CONFLICT (lead_id) DO UPDATE"
+		                     " SET account_id = excluded.account_id, source = 'leads'",
+		                     2, types, values, nullptr) != SPI_OK_INSERT)
 			elog(ERROR, "leadscore: updating lead accounts failed");
 	});
 }
@@ -251,6 +252,7 @@ void LogSkipped(Oid relid, std::int64_t skipped) {
 }
 
 void GradeStatement(TriggerData *trigger) {
+	WriterReads reads;
 	Oid relid = RelationGetRelid(trigger->tg_relation);
 	ConnectSpi();
 	LeadPlan *plan = GetLeadPlan(relid);

@@ -67,10 +67,9 @@ void ForEachRowBatch(const core::ModelSpec &model, const std::function<void(std:
 	Portal portal = CallPg([&] {
 		Oid types[] = {INT4OID};
 		Datum values[] = {Int32GetDatum(model_id)};
-		return SPI_cursor_open_with_args(nullptr,
-		                                 "SELECT lead_id, stored, stage_stored, activity_count, " LEADSCORE_LIFECYCLE_COLUMNS
-		                                 " FROM leadscore.lead_state WHERE model_id = $1 ORDER BY lead_id",
-		                                 1, types, values, nullptr, ReadOnlyScans(), 0);
+		return OpenScanCursor("SELECT lead_id, stored, stage_stored, activity_count, " LEADSCORE_LIFECYCLE_COLUMNS
+		                      " FROM leadscore.lead_state WHERE model_id = $1 ORDER BY lead_id",
+		                      1, types, values);
 	});
 	for (;;) {
 		CallPg([&] { SPI_cursor_fetch(portal, true, static_cast<long>(kBatch)); });

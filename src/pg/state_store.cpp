@@ -1,6 +1,7 @@
 // Prepared statements over leadscore.lead_state.
 #include "pg/state_store.hpp"
 
+#include "pg/consistent_reads.hpp"
 #include "pg/datum_value.hpp"
 #include "pg/lifecycle_store.hpp"
 #include "pg/pg_arrays.hpp"
@@ -89,6 +90,19 @@ const char *ColumnList(const char *prefix) {
 	return list.data;
 }
 
+// A list of columns ("a, b") as "excluded.a, excluded.b".
+const char *Excluded(const char *list) {
+	StringInfoData out;
+	initStringInfo(&out);
+	appendStringInfoString(&out, "excluded.");
+	for (const char *c = list; *c != '\0'; c++) {
+		appendStringInfoChar(&out, *c);
+		if (*c == ' ')
+			appendStringInfoString(&out, "excluded.");
+	}
+	return out.data;
+}
+
 struct Plans {
 	Oid key_type = InvalidOid;
 	SPIPlanPtr add = nullptr;
@@ -105,8 +119,8 @@ struct Plans {
 };
 Plans plans;
 
-// Plans and parameters of batch statements.  Those that look rows up in
-// lead_state (lock, write) are planned for each call (CURSOR_OPT_CUSTOM_PLAN):
+// Plans and parameters of batch statements.  The one that looks rows up in
+// lead_state (lock) is planned for each call (CURSOR_OPT_CUSTOM_PLAN):
 // a generic plan made while lead_state was small reads every lead of the
 // model, and the backend would keep it.  Those that only insert have one
 // sensible plan and keep it (CURSOR_OPT_GENERIC_PLAN).  Either way the
@@ -189,14 +203,16 @@ void PreparePlans(const KeyType &kt) {
 	                                  " WHERE model_id = $1 AND lead_id = $2 FOR UPDATE",
 	                                  columns),
 	                         2, one);
-	plans.write = Prepare(psprintf("UPDATE leadscore.lead_state AS s SET (%s, %s) = ROW(%s, %s) FROM %s"
-	                               " WHERE s.model_id = $1 AND s.lead_id = u.k",
-	                               columns, kLifeColumns, kBatchValues, kBatchLifeValues, kBatchLifeRows),
-	                      kBatchParams + kLifeParams, batch, CURSOR_OPT_CUSTOM_PLAN);
-	plans.write_one = Prepare(psprintf("UPDATE leadscore.lead_state SET (%s, %s) = ROW(%s, %s)"
-	                                   " WHERE model_id = $1 AND lead_id = $2",
-	                                   columns, kLifeColumns, kOneValues, kOneLifeValues),
-	                          kOneParams + kLifeParams, one);
+	// Rows locked already, overwritten by an upsert rather than an UPDATE:
+	// an UPDATE scans for its rows, which under SERIALIZABLE either takes
+	// predicate locks (an MVCC snapshot) or, with a writer's SnapshotSelf,
+	// may meet the row versions it has just written (consistent_reads.hpp);
+	// the upsert finds them through the primary key's conflict check, which
+	// does neither.
+	const char *write_set =
+	    psprintf("(%s, %s) = ROW(%s, %s)", columns, kLifeColumns, ColumnList("excluded."), Excluded(kLifeColumns));
+	plans.write = PrepareInsertLife(false, batch, write_set, "");
+	plans.write_one = PrepareInsertLife(true, one, write_set, "");
 	plans.key_type = kt.oid;
 }
 
@@ -305,12 +321,18 @@ void Check(int rc, int expected) {
 }
 
 void Execute(SPIPlanPtr plan, Datum *values, const char *nulls, int expected) {
-	Check(SPI_execute_plan(plan, values, nulls, false, 0), expected);
+	Check(ExecuteWriterPlan(plan, values, nulls), expected);
 }
 
 // A batch statement (no NULL parameters), its arrays not folded into a
-// custom plan (see Prepare).
+// custom plan (see Prepare), except with a writer's snapshot
+// (consistent_reads.hpp), which only SPI_execute_snapshot takes, with every
+// parameter a constant.
 void ExecuteBatch(SPIPlanPtr plan, int nargs, Datum *values, int expected) {
+	if (WriterSnapshot() != InvalidSnapshot) {
+		Execute(plan, values, nullptr, expected);
+		return;
+	}
 	ParamListInfo params = makeParamList(nargs);
 	for (int i = 0; i < nargs; i++) {
 		ParamExternData &p = params->params[i];
@@ -385,7 +407,7 @@ void LockStates(const KeyType &kt, std::int32_t model_id, int n, Datum *keys) {
 
 void WriteStates(const KeyType &kt, std::int32_t model_id, const StateColumns &s) {
 	PreparePlans(kt);
-	ExecuteStates(plans.write_one, plans.write, kt, model_id, s, SPI_OK_UPDATE, true);
+	ExecuteStates(plans.write_one, plans.write, kt, model_id, s, SPI_OK_INSERT, true);
 }
 
 void PutStates(const KeyType &kt, std::int32_t model_id, const StateColumns &s) {

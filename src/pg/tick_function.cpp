@@ -11,6 +11,7 @@
 // is skipped (SKIP LOCKED) and the writer reports its decay itself, or the
 // next tick does.
 #include "pg/account_store.hpp"
+#include "pg/consistent_reads.hpp"
 #include "pg/datum_value.hpp"
 #include "pg/guard.hpp"
 #include "pg/kept_plans.hpp"
@@ -190,6 +191,9 @@ void RelayNotifications() {
 }
 
 std::int64_t Tick(std::int64_t now) {
+	// Under SERIALIZABLE its reads of due leads and hot accounts would
+	// otherwise fail writers of other leads (consistent_reads.hpp).
+	WriterReads reads;
 	KeyType kt = BeginEngineCall();
 	std::int64_t reported = 0;
 	if (BeginTick(now)) {
