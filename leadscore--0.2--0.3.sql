@@ -334,7 +334,7 @@ BEGIN
 	PERFORM leadscore._refuse_attachment_problems(ARRAY[tbl::oid]);
 	PERFORM leadscore._invalidate();
 	PERFORM leadscore._check_tables();
-	-- Statement-level triggers with transition tables (DESIGN.md §2); PG 15
+	-- Statement-level triggers with transition tables; PG 15
 	-- allows one event per trigger when transition tables are used.
 	EXECUTE format('CREATE TRIGGER leadscore_activity_insert AFTER INSERT ON %s'
 		' REFERENCING NEW TABLE AS leadscore_new FOR EACH STATEMENT EXECUTE FUNCTION leadscore.activity_trigger()', tbl);
