@@ -1,9 +1,9 @@
--- The upgrade path 0.1 -> 0.2: install 0.1, score data, ALTER EXTENSION
--- leadscore UPDATE, and check that scores, grades, events and the
--- attached triggers carry over, verify() stays empty, and the upgraded
--- extension is the same as a fresh 0.2 install: the same member objects,
--- with the same privileges, security, settings and triggers (CONVENTIONS.md
--- §3: we ship the base and the chain, so fresh == upgraded).
+-- The upgrade paths 0.1 -> 0.3 and 0.2 -> 0.3: install the old version,
+-- score data, ALTER EXTENSION leadscore UPDATE, and check that scores,
+-- grades, events and the attached triggers carry over, verify() stays
+-- empty, and the upgraded extension is the same as a fresh install: the
+-- same member objects, with the same privileges, security, settings and
+-- triggers (we ship the base and the chain, so fresh == upgraded).
 SET client_min_messages = warning;
 CREATE SCHEMA upgrade_test;
 RESET client_min_messages;
@@ -129,12 +129,74 @@ DROP TABLE upgrade_test.contacts;
 SELECT tbl, kind FROM leadscore.attachments;
 
 ------------------------------------------------------------------------
--- The upgraded extension is a fresh 0.2 install: both differences empty.
+-- The upgraded extension is a fresh install: both differences empty.
 ------------------------------------------------------------------------
 SELECT * FROM upgrade_test.footprint() EXCEPT SELECT * FROM upgrade_test.fresh;
 SELECT * FROM upgrade_test.fresh EXCEPT SELECT * FROM upgrade_test.footprint();
 -- (and the footprint is not trivially empty)
 SELECT count(*) > 80 AS objects_compared FROM upgrade_test.fresh;
+
+------------------------------------------------------------------------
+-- 0.2, with data, to 0.3: the same checks.
+------------------------------------------------------------------------
+SET client_min_messages = warning;
+DROP EXTENSION leadscore CASCADE;
+CREATE EXTENSION leadscore VERSION '0.2';
+RESET client_min_messages;
+SELECT extversion FROM pg_extension WHERE extname = 'leadscore';
+TRUNCATE upgrade_test.activities;
+CREATE TABLE upgrade_test.contacts (id bigint PRIMARY KEY, job_title text, company text);
+SELECT leadscore.create_grade_profile('icp') > 0 AS profile;
+SELECT leadscore.add_criterion('icp', 'job_title ~* ''head''', 3, 'head of') > 0 AS criterion;
+SELECT leadscore.create_model('crm', half_life => '30 days', grade_profile => 'icp', account_threshold => 50) > 0 AS model;
+SELECT leadscore.add_rule('crm', 'demo_request', 80, stage => 'decision', max_count => 1) > 0 AS rule;
+SELECT leadscore.add_rule('crm', 'page_view', 15, stage => 'consideration', condition => 'url LIKE ''/pricing%''',
+	max_count => 3) > 0 AS rule;
+SELECT leadscore.set_notify('tick');
+SELECT leadscore.attach_activities('upgrade_test.activities', 'lead_id', 'kind', 'at');
+SELECT leadscore.attach_leads('upgrade_test.contacts', 'id', account_column => 'company');
+INSERT INTO upgrade_test.contacts VALUES (1, 'Head of IT', 'acme'), (2, 'Intern', 'acme'), (3, NULL, 'initech');
+INSERT INTO upgrade_test.activities (lead_id, kind, url, at)
+SELECT 1 + i % 3, CASE WHEN i % 7 = 0 THEN 'demo_request' ELSE 'page_view' END,
+	CASE WHEN i % 2 = 0 THEN '/pricing/' || i ELSE '/blog/' || i END,
+	now() - i * interval '9 hours'
+FROM generate_series(1, 40) i;
+DELETE FROM upgrade_test.activities WHERE id % 5 = 0;
+DROP TABLE upgrade_test.before, upgrade_test.events_before;
+CREATE TABLE upgrade_test.before AS
+SELECT model, lead_id, score_key, stage, grade, status, activity_count, mql_at, sql_at
+FROM leadscore.lead_scores;
+CREATE TABLE upgrade_test.events_before AS SELECT * FROM leadscore.events;
+CREATE TABLE upgrade_test.accounts_before AS SELECT * FROM leadscore.account_scores;
+SELECT model, lead_id, round(score::numeric, 1) AS score, stage, grade, status FROM leadscore.lead_scores
+ORDER BY model, lead_id;
+
+ALTER EXTENSION leadscore UPDATE;
+SELECT extversion FROM pg_extension WHERE extname = 'leadscore';
+SELECT * FROM (
+	SELECT model, lead_id, score_key, stage, grade, status, activity_count, mql_at, sql_at
+	FROM leadscore.lead_scores
+	EXCEPT SELECT * FROM upgrade_test.before) changed;
+SELECT * FROM upgrade_test.before EXCEPT
+SELECT model, lead_id, score_key, stage, grade, status, activity_count, mql_at, sql_at
+FROM leadscore.lead_scores;
+SELECT count(*) AS events_changed FROM (
+	(SELECT * FROM leadscore.events EXCEPT SELECT * FROM upgrade_test.events_before)
+	UNION ALL (SELECT * FROM upgrade_test.events_before EXCEPT SELECT * FROM leadscore.events)) e;
+SELECT count(*) AS accounts_changed FROM (
+	SELECT model, account_id, score_key, status FROM leadscore.account_scores
+	EXCEPT SELECT model, account_id, score_key, status FROM upgrade_test.accounts_before) a;
+-- The settings carry over, the payload mode is new and full.
+SELECT notify, notify_payload FROM leadscore.settings;
+SELECT * FROM leadscore.verify();
+INSERT INTO upgrade_test.activities (lead_id, kind, url, at) VALUES (3, 'demo_request', NULL, now());
+UPDATE upgrade_test.contacts SET job_title = 'Head of Sales' WHERE id = 2;
+SELECT model, lead_id, round(score::numeric, 1) AS score, grade, status FROM leadscore.lead_scores
+WHERE lead_id IN (2, 3) ORDER BY model, lead_id;
+SELECT leadscore.rescore() AS rescored;
+SELECT * FROM leadscore.verify();
+SELECT * FROM upgrade_test.footprint() EXCEPT SELECT * FROM upgrade_test.fresh;
+SELECT * FROM upgrade_test.fresh EXCEPT SELECT * FROM upgrade_test.footprint();
 
 -- Back to a fresh extension for the tests that follow.
 SET client_min_messages = warning;
