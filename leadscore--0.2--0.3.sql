@@ -142,11 +142,14 @@ CREATE INDEX account_events_unsent ON leadscore.account_events (id)
 --                 (a SELECT from a parent reads its children): twice
 --   collation     a nondeterministic collation calls 'Alice' and 'alice'
 --                 one key where leadscore's state keeps them apart
+--   column        an attached column (lead, type, time, account, amount)
+--                 was dropped or renamed: every write of the table failed
 CREATE FUNCTION leadscore._attachment_problems()
 	RETURNS TABLE (tbl oid, other oid, sqlstate text, exact boolean, problem text, hint text)
 LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
 	WITH RECURSIVE attached AS (
-		SELECT a.tbl::oid AS relid, a.tbl::text AS name, a.kind, a.lead_column, a.account_column, c.relpersistence
+		SELECT a.tbl::oid AS relid, a.tbl::text AS name, a.kind, a.lead_column, a.type_column, a.time_column,
+			a.account_column, a.amount_column, c.relpersistence
 		FROM leadscore.attachments a LEFT JOIN pg_class c ON c.oid = a.tbl::oid
 	), tree (relid, member, partition) AS (
 		SELECT a.relid, a.relid, false FROM attached a
@@ -187,6 +190,16 @@ LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
 		JOIN pg_attribute t ON t.attrelid = k.relid AND t.attname = k.col AND NOT t.attisdropped
 		JOIN pg_collation l ON l.oid = t.attcollation
 	WHERE NOT l.collisdeterministic
+	UNION ALL
+	SELECT a.relid, NULL, '2BP01', false,
+		format('the %s column "%s" of attached table %s is gone (dropped or renamed)', c.role, c.col, a.name),
+		format('Detach the table first (SELECT leadscore.detach(%L)) and attach it again with its new columns.', a.name)
+	FROM attached a
+		CROSS JOIN LATERAL (VALUES ('lead', a.lead_column), ('type', a.type_column), ('time', a.time_column),
+			('account', a.account_column), ('amount', a.amount_column)) c (role, col)
+	WHERE a.relpersistence IS NOT NULL AND c.col IS NOT NULL
+		AND NOT EXISTS (SELECT 1 FROM pg_attribute t WHERE t.attrelid = a.relid AND t.attname = c.col
+			AND t.attnum > 0 AND NOT t.attisdropped)
 $$;
 
 -- Raises the first problem that concerns one of `rels`, attached or
@@ -227,7 +240,9 @@ END $$;
 -- The DDL that would give an attached table a problem is refused: ALTER
 -- TABLE ... ATTACH PARTITION or INHERIT between two attached tables, SET
 -- UNLOGGED, a nondeterministic collation on a key column, an UNLOGGED
--- partition of an attached table.
+-- partition of an attached table, an attached column dropped or renamed
+-- (other columns may come and go: scans read columns by name,
+-- src/pg/model_catalog.hpp).
 CREATE FUNCTION leadscore._refuse_altered_attachments() RETURNS event_trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -253,7 +268,8 @@ BEGIN
 	END IF;
 END $$;
 
-CREATE EVENT TRIGGER leadscore_refuse_altered ON ddl_command_end WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE')
+CREATE EVENT TRIGGER leadscore_refuse_altered ON ddl_command_end
+	WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE', 'ALTER VIEW', 'ALTER MATERIALIZED VIEW', 'ALTER FOREIGN TABLE')
 	EXECUTE FUNCTION leadscore._refuse_altered_attachments();
 
 -- A dropped view, materialized view or foreign table (outcomes) detaches
@@ -686,40 +702,6 @@ CREATE EVENT TRIGGER leadscore_drop_lock_order ON ddl_command_start
 	WHEN TAG IN ('DROP EXTENSION', 'DROP SCHEMA')
 	EXECUTE FUNCTION leadscore._lock_attached_for_drop();
 
-
-------------------------------------------------------------------------
--- An attached column stays.  Dropping or renaming the lead, type, time,
--- account or amount column of an attached table left an attachment naming
--- a column that no longer exists, and every later write of the table
--- failed.  ALTER TABLE now refuses it (other columns may come and go:
--- scans read columns by name, src/pg/model_catalog.hpp).
-------------------------------------------------------------------------
-
-CREATE FUNCTION leadscore._keep_attached_columns() RETURNS event_trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-	missing record;
-BEGIN
-	SELECT a.tbl, c.col INTO missing
-	FROM pg_event_trigger_ddl_commands() d
-	JOIN leadscore.attachments a ON a.tbl::oid = d.objid
-	CROSS JOIN LATERAL unnest(ARRAY[a.lead_column, a.type_column, a.time_column, a.account_column,
-		a.amount_column]) AS c(col)
-	WHERE d.classid = 'pg_class'::regclass AND c.col IS NOT NULL
-		AND NOT EXISTS (SELECT 1 FROM pg_attribute t WHERE t.attrelid = a.tbl AND t.attname = c.col
-			AND t.attnum > 0 AND NOT t.attisdropped)
-	LIMIT 1;
-	IF FOUND THEN
-		RAISE EXCEPTION 'column "%" of table % is attached to leadscore', missing.col, missing.tbl
-			USING ERRCODE = '2BP01',
-			HINT = format('Run SELECT leadscore.detach(%L) first, and attach the table again afterwards.',
-				missing.tbl::text);
-	END IF;
-END $$;
-
-CREATE EVENT TRIGGER leadscore_keep_attached_columns ON ddl_command_end
-	WHEN TAG IN ('ALTER TABLE', 'ALTER VIEW', 'ALTER MATERIALIZED VIEW', 'ALTER FOREIGN TABLE')
-	EXECUTE FUNCTION leadscore._keep_attached_columns();
 
 ------------------------------------------------------------------------
 -- The privilege rule.  Applied to every member of the extension, so the

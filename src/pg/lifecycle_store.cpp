@@ -1,6 +1,7 @@
 // Lifecycle columns and events.  See lifecycle_store.hpp.
 #include "pg/lifecycle_store.hpp"
 
+#include "pg/consistent_reads.hpp"
 #include "pg/datum_value.hpp"
 #include "pg/guard.hpp"
 #include "pg/kept_plans.hpp"
@@ -152,10 +153,46 @@ std::vector<LifecycleLead> LockLifecycle(const KeyType &kt, const core::ModelSpe
 	"INSERT INTO leadscore.lead_state AS s (model_id, lead_id, stored, stage_stored, activity_count, grade, status,"   \
 	" stage, mql_at, sql_at, checked_at, due_at)"
 #define LEADSCORE_EMPTY_STATE "0, pg_catalog.array_fill(0::pg_catalog.float8, ARRAY[pg_catalog.cardinality(m.stages)]), 0"
+#define LEADSCORE_LIFECYCLE_ROWS                                                                                      \
+	"ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5),"          \
+	" pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8), pg_catalog.unnest($9))"                    \
+	" AS u(k, g, st, sg, mq, sq, ch, du)"
 #define LEADSCORE_LIFECYCLE_SET                                                                                       \
 	" ON CONFLICT (model_id, lead_id) DO UPDATE SET (grade, status, stage, mql_at, sql_at, checked_at, due_at) ="      \
 	" ROW(excluded.grade, excluded.status, excluded.stage, excluded.mql_at, excluded.sql_at, excluded.checked_at,"    \
 	" excluded.due_at)"
+
+namespace {
+
+// The plan that writes `n` leads' lifecycles: an UPDATE, but for a
+// SERIALIZABLE writer an upsert of rows that exist (state_store.cpp says
+// why; the empty state it would insert for a row that does not is
+// EnsureLifecycleRows').  One lead (most statements) reads the first
+// elements.
+SPIPlanPtr LifecyclePlan(int n, Oid *types, bool overwrite) {
+	if (overwrite)
+		return n == 1 ? KeptPlan(LEADSCORE_LIFECYCLE_UPSERT " SELECT $1, ($2)[1], " LEADSCORE_EMPTY_STATE ","
+		                         " ($3)[1]::leadscore.grade, ($4)[1], m.stages[NULLIF(($5)[1], 0)], ($6)[1], ($7)[1],"
+		                         " ($8)[1], ($9)[1] FROM leadscore.models m WHERE m.id = $1" LEADSCORE_LIFECYCLE_SET,
+		                         9, types, CURSOR_OPT_GENERIC_PLAN)
+		              : KeptPlan(LEADSCORE_LIFECYCLE_UPSERT " SELECT $1, u.k, " LEADSCORE_EMPTY_STATE ","
+		                         " u.g::leadscore.grade, u.st, m.stages[NULLIF(u.sg, 0)], u.mq, u.sq, u.ch, u.du"
+		                         " FROM " LEADSCORE_LIFECYCLE_ROWS ", leadscore.models m"
+		                         " WHERE m.id = $1" LEADSCORE_LIFECYCLE_SET,
+		                         9, types, CURSOR_OPT_GENERIC_PLAN);
+	return n == 1 ? KeptPlan("UPDATE leadscore.lead_state s SET grade = ($3)[1]::leadscore.grade, status = ($4)[1],"
+	                         " stage = m.stages[NULLIF(($5)[1], 0)], mql_at = ($6)[1], sql_at = ($7)[1],"
+	                         " checked_at = ($8)[1], due_at = ($9)[1] FROM leadscore.models m"
+	                         " WHERE m.id = $1 AND s.model_id = $1 AND s.lead_id = ($2)[1]",
+	                         9, types, 0)
+	              : KeptPlan("UPDATE leadscore.lead_state s SET grade = u.g::leadscore.grade, status = u.st,"
+	                         " stage = m.stages[NULLIF(u.sg, 0)], mql_at = u.mq, sql_at = u.sq, checked_at = u.ch,"
+	                         " due_at = u.du FROM " LEADSCORE_LIFECYCLE_ROWS ", leadscore.models m"
+	                         " WHERE m.id = $1 AND s.model_id = $1 AND s.lead_id = u.k",
+	                         9, types, CURSOR_OPT_CUSTOM_PLAN);
+}
+
+} // namespace
 
 void WriteLifecycle(const KeyType &kt, std::int32_t model_id, const std::vector<LifecycleLead> &leads) {
 	int n = static_cast<int>(leads.size());
@@ -178,22 +215,9 @@ void WriteLifecycle(const KeyType &kt, std::int32_t model_id, const std::vector<
 	Oid types[] = {INT4OID,          kt.array_oid,       TEXTARRAYOID,        TEXTARRAYOID,       INT4ARRAYOID,
 	               TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID};
 	// Stages go as 1-based indexes into the model's stage names (0: none),
-	// so no name is copied per lead.  One lead (most statements) reads the
-	// first elements.  An upsert of rows that exist, not an UPDATE, as
-	// state_store.cpp's writes (why: there); the empty state it would
-	// insert for a row that does not is EnsureLifecycleRows'.
-	SPIPlanPtr plan =
-	    n == 1 ? KeptPlan(LEADSCORE_LIFECYCLE_UPSERT " SELECT $1, ($2)[1], " LEADSCORE_EMPTY_STATE ","
-	                      " ($3)[1]::leadscore.grade, ($4)[1], m.stages[NULLIF(($5)[1], 0)], ($6)[1], ($7)[1], ($8)[1],"
-	                      " ($9)[1] FROM leadscore.models m WHERE m.id = $1" LEADSCORE_LIFECYCLE_SET,
-	                      9, types, CURSOR_OPT_GENERIC_PLAN)
-	           : KeptPlan(LEADSCORE_LIFECYCLE_UPSERT " SELECT $1, u.k, " LEADSCORE_EMPTY_STATE ","
-	                      " u.g::leadscore.grade, u.st, m.stages[NULLIF(u.sg, 0)], u.mq, u.sq, u.ch, u.du"
-	                      " FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4),"
-	                      " pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8),"
-	                      " pg_catalog.unnest($9)) AS u(k, g, st, sg, mq, sq, ch, du), leadscore.models m"
-	                      " WHERE m.id = $1" LEADSCORE_LIFECYCLE_SET,
-	                      9, types, CURSOR_OPT_GENERIC_PLAN);
+	// so no name is copied per lead.
+	bool overwrite = WriterSnapshot() != InvalidSnapshot;
+	SPIPlanPtr plan = LifecyclePlan(n, types, overwrite);
 	CallPg([&] {
 		Datum *stage_datums = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
 		for (int i = 0; i < n; i++)
@@ -207,7 +231,7 @@ void WriteLifecycle(const KeyType &kt, std::int32_t model_id, const std::vector<
 		                  TimestampArrayDatum(sql_at.data(), n),
 		                  TimestampArrayDatum(checked_at.data(), n),
 		                  TimestampArrayDatum(due_at.data(), n)};
-		RunKeptPlan(plan, values, nullptr, SPI_OK_INSERT, "writing the lifecycle");
+		RunKeptPlan(plan, values, nullptr, overwrite ? SPI_OK_INSERT : SPI_OK_UPDATE, "writing the lifecycle");
 	});
 }
 
