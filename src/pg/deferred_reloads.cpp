@@ -8,6 +8,7 @@
 #include "pg/lead_history.hpp"
 #include "pg/lead_key.hpp"
 #include "pg/lifecycle_store.hpp"
+#include "pg/owner_rights.hpp"
 #include "pg/datum_value.hpp"
 #include "pg/spi_query.hpp"
 #include "pg/state_buffers.hpp"
@@ -93,40 +94,15 @@ void RunDeferred(int depth) {
 	FinishSpi();
 }
 
-// The hook runs as whoever ran the statement, who may have no right on
-// leadscore's tables; the trigger that deferred the reload ran as the
-// extension's owner, and so does the reload.
-//
-// SECURITY HAZARD: the hook also runs with the statement's search_path, not
-// the pinned one of the trigger function.  The reload's SQL (and its cached
-// plans, which PostgreSQL re-analyses when the search_path changes) would
-// then resolve `=` and friends through the writer's search_path, running a
-// writer's operator as the extension's owner, a superuser.  So the reload
-// pins search_path exactly as a SECURITY DEFINER function's SET clause does.
-// (An ERROR restores the user and the setting at (sub)transaction abort.)
+// The hook runs as whoever ran the statement, with its search_path; the
+// trigger that deferred the reload ran as the extension's owner with
+// leadscore's, and so does the reload (owner_rights.hpp, RunAsDefiner).
 void RunDeferredAsOwner(int depth) {
 	Oid user = InvalidOid;
 	for (const Deferred &d : *deferred)
 		if (d.depth == depth)
 			user = d.user;
-	Oid saved_user;
-	int saved_context;
-	GetUserIdAndSecContext(&saved_user, &saved_context);
-	int nest_level = CallPg([] {
-		int level = NewGUCNestLevel();
-		(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-		                         true, 0, false);
-		return level;
-	});
-	SetUserIdAndSecContext(user, saved_context | SECURITY_LOCAL_USERID_CHANGE);
-	try {
-		RunDeferred(depth);
-	} catch (...) {
-		SetUserIdAndSecContext(saved_user, saved_context);
-		throw;
-	}
-	SetUserIdAndSecContext(saved_user, saved_context);
-	CallPg([nest_level] { AtEOXact_GUC(true, nest_level); });
+	RunAsDefiner(user, [depth] { RunDeferred(depth); });
 }
 
 bool HasDeferred(int depth) {

@@ -72,6 +72,27 @@ void RefuseInsideOwnerCode() {
 	});
 }
 
+void RunAsDefiner(Oid definer, const std::function<void()> &body) {
+	Oid saved_user;
+	int saved_context;
+	GetUserIdAndSecContext(&saved_user, &saved_context);
+	int nest_level = CallPg([] {
+		int level = NewGUCNestLevel();
+		(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+		                         true, 0, false);
+		return level;
+	});
+	SetUserIdAndSecContext(definer, saved_context | SECURITY_LOCAL_USERID_CHANGE);
+	try {
+		body();
+	} catch (...) {
+		SetUserIdAndSecContext(saved_user, saved_context);
+		throw;
+	}
+	SetUserIdAndSecContext(saved_user, saved_context);
+	CallPg([nest_level] { AtEOXact_GUC(true, nest_level); });
+}
+
 OwnerRights::OwnerRights(Oid relid) : reader_(CallPg([relid] { return ReaderOf(relid); })) {
 }
 

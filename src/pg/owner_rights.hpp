@@ -1,4 +1,5 @@
-// Whose rights a query of a user's relation runs with.
+// Whose rights leadscore code runs with: a query of a user's relation (as its
+// owner, restricted), and leadscore's own callbacks (as the extension's owner).
 //
 // leadscore's admin functions and triggers run as the extension's owner, a
 // superuser (SECURITY DEFINER).  Planning or running a query of a user's
@@ -23,6 +24,7 @@
 
 #include "pg/guard.hpp"
 
+#include <functional>
 #include <type_traits>
 #include <utility>
 
@@ -34,6 +36,17 @@ namespace leadscore::pg {
 // scratch and cached plans belong to the read in progress, so nothing of
 // leadscore may run nested in it.  C++ side.
 void RefuseInsideOwnerCode();
+
+// Runs `body` (C++ side) as `definer`, the extension's owner that a
+// trigger of leadscore ran as, with search_path pinned as a SECURITY
+// DEFINER function's SET clause pins it.  For leadscore code that
+// PostgreSQL calls back outside leadscore's functions (the end-of-statement
+// reload hook, the pre-prepare callback): it runs as the session's user,
+// who may have no right on leadscore's tables, and with the session's
+// search_path, which would resolve `=` and friends in the reload's SQL
+// through a writer's schema, running her operator as a superuser.  (An
+// ERROR restores the user and the setting at (sub)transaction abort.)
+void RunAsDefiner(Oid definer, const std::function<void()> &body);
 
 class OwnerRights {
 public:

@@ -2,6 +2,7 @@
 #include "pg/pending_notifies.hpp"
 
 #include "pg/guard.hpp"
+#include "pg/owner_rights.hpp"
 #include "pg/spi_query.hpp"
 
 extern "C" {
@@ -64,23 +65,12 @@ std::string IdArray(core::HandoffKind kind) {
 
 // A prepared transaction cannot NOTIFY (PostgreSQL refuses to PREPARE one
 // that did), and whoever runs COMMIT PREPARED runs none of our code: its
-// handoffs are left to tick(), which relays every unsent one.  As the owner
-// with search_path pinned, as deferred_reloads.cpp's reloads run: the
-// callback runs as the session's user, with its search_path.  (An ERROR
-// restores both at abort.)
+// handoffs are left to tick(), which relays every unsent one.  The callback
+// runs as the session's user: the events are marked as the extension's
+// owner that queued them (owner_rights.hpp, RunAsDefiner).
 void MarkUnsent() {
 	std::string lead_ids = IdArray(core::HandoffKind::Lead), account_ids = IdArray(core::HandoffKind::Account);
-	Oid saved_user;
-	int saved_context;
-	GetUserIdAndSecContext(&saved_user, &saved_context);
-	int nest_level = CallPg([] {
-		int level = NewGUCNestLevel();
-		(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-		                         true, 0, false);
-		return level;
-	});
-	SetUserIdAndSecContext(owner, saved_context | SECURITY_LOCAL_USERID_CHANGE);
-	try {
+	RunAsDefiner(owner, [&] {
 		ConnectSpi();
 		// No statement runs at PREPARE: SPI needs a snapshot of its own.
 		CallPg([] { PushActiveSnapshot(GetTransactionSnapshot()); });
@@ -90,12 +80,7 @@ void MarkUnsent() {
 		            {account_ids});
 		CallPg([] { PopActiveSnapshot(); });
 		FinishSpi();
-	} catch (...) {
-		SetUserIdAndSecContext(saved_user, saved_context);
-		throw;
-	}
-	SetUserIdAndSecContext(saved_user, saved_context);
-	CallPg([nest_level] { AtEOXact_GUC(true, nest_level); });
+	});
 }
 
 // Drops the handoffs of subtransaction `from` and of those it started, or
