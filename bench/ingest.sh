@@ -32,6 +32,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 source "$top/scripts/lib.sh"
+source "$top/bench/lib.sh"
 require_root
 
 ROWS=${ROWS:-1000000}
@@ -67,23 +68,7 @@ cp "$top"/bench/ingest/*.sql "$files/"
 copy_file=$files/activities.copy
 chown -R postgres:postgres "$files"
 
-pg() {
-	runuser -u postgres -- "$LEADSCORE_PG_BIN/psql" -X -q -h "$cluster" -p "$port" -d postgres \
-		-v ON_ERROR_STOP=1 "$@"
-}
-
-# Room for the four tables and their state in memory, no checkpoint forced
-# by WAL volume in the middle of a load (each measurement starts with one),
-# and no autovacuum worker competing for the two cores with a measurement.
-# Commits stay durable (synchronous_commit and fsync keep their defaults).
-log "tuning the cluster"
-pg <<'SQL'
-ALTER SYSTEM SET shared_buffers = '2GB';
-ALTER SYSTEM SET max_wal_size = '16GB';
-ALTER SYSTEM SET checkpoint_timeout = '1h';
-ALTER SYSTEM SET autovacuum = off;
-SQL
-restart_cluster "$cluster"
+tune_for_loads
 
 log "creating the tables, the model and the hand-written triggers"
 pg -v lead_index="$LEAD_INDEX" -f "$files/setup.sql" >/dev/null
@@ -114,19 +99,6 @@ TRUNCATE bench.act_plain, bench.act_row, bench.act_stmt, bench.row_state, bench.
 TRUNCATE bench.act_leadscore RESTART IDENTITY;
 TRUNCATE leadscore.lead_state, leadscore.ingest_log;
 SQL
-}
-
-# Seconds one statement takes, commit included (psql's \timing around an
-# autocommitted statement), after a checkpoint.
-timed_sql() {
-	local out
-	out=$(pg <<SQL
-CHECKPOINT;
-\\timing on
-$1
-SQL
-)
-	awk '/^Time:/ { t = $2 } END { if (t == "") exit 1; printf "%.3f\n", t / 1000 }' <<<"$out"
 }
 
 # Seconds for TXNS single-row transactions: TXNS / pgbench's tps without the

@@ -20,6 +20,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 source "$top/scripts/lib.sh"
+source "$top/bench/lib.sh"
 require_root
 
 ROWS=${ROWS:-1000000}
@@ -37,19 +38,7 @@ mkdir -p "$files"
 cp "$top"/bench/ingest/*.sql "$files/"
 chown -R postgres:postgres "$files"
 
-pg() {
-	runuser -u postgres -- "$LEADSCORE_PG_BIN/psql" -X -q -h "$cluster" -p "$port" -d postgres \
-		-v ON_ERROR_STOP=1 "$@"
-}
-
-log "tuning the cluster"
-pg <<'SQL'
-ALTER SYSTEM SET shared_buffers = '2GB';
-ALTER SYSTEM SET max_wal_size = '16GB';
-ALTER SYSTEM SET checkpoint_timeout = '1h';
-ALTER SYSTEM SET autovacuum = off;
-SQL
-restart_cluster "$cluster"
+tune_for_loads
 
 log "loading $ROWS history rows over $LEADS leads into both tables"
 pg -v lead_index=0 -f "$files/setup.sql" >/dev/null
@@ -63,14 +52,6 @@ pg -c "VACUUM ANALYZE" >/dev/null
 # One new row per lead: a page view of the pricing page now.
 batch="INSERT INTO bench.TABLE ($columns)
 SELECT l, 'page_view', now(), '/pricing', 45 FROM pg_catalog.generate_series(1, $LEADS) l"
-
-timed_sql() {
-	pg <<SQL | awk '/^Time:/ { t = $2 } END { if (t == "") exit 1; printf "%.3f\n", t / 1000 }'
-CHECKPOINT;
-\\timing on
-$1
-SQL
-}
 
 results=$(mktemp)
 for rep in $(seq 1 "$REPS"); do
