@@ -13,8 +13,8 @@ EXTENSION = leadscore
 MODULE_big = leadscore
 DATA = $(wildcard leadscore--*.sql)
 
-CORE_SRCS = $(sort $(wildcard src/core/*.cpp))
-GLUE_SRCS = $(sort $(wildcard src/pg/*.cpp))
+CORE_SRCS = $(sort $(wildcard src/core/*/*.cpp))
+GLUE_SRCS = $(sort $(wildcard src/pg/*.cpp src/pg/*/*.cpp))
 OBJS = $(CORE_SRCS:.cpp=.o) $(GLUE_SRCS:.cpp=.o)
 
 PG_CPPFLAGS = -Isrc

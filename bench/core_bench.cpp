@@ -5,8 +5,8 @@
 // recompute p * 0.5^(age/h) for every activity of the lead.  The stored-sum
 // method pays one Weight() per activity at write time and one Current() per
 // read, so the read ratio grows with the number of activities per lead.
-#include "core/decay.hpp"
-#include "core/grade.hpp"
+#include "core/model/decay.hpp"
+#include "core/model/grade.hpp"
 
 #include <benchmark/benchmark.h>
 

@@ -10,10 +10,10 @@
 // what a one-row INSERT costs the core; BM_BulkLoad is a 1,000,000-row load
 // with its lead keys and the trigger's prefetching pipeline.  The baseline, BM_TypeHashOnly, is
 // hashing each row's type string: the least any per-row lookup must do.
-#include "core/ingest_batch.hpp"
-#include "core/ingest_plan.hpp"
-#include "core/lead_key_map.hpp"
-#include "core/scoring_model.hpp"
+#include "core/ingest/ingest_batch.hpp"
+#include "core/ingest/ingest_plan.hpp"
+#include "core/ingest/lead_key_map.hpp"
+#include "core/model/scoring_model.hpp"
 
 #include <benchmark/benchmark.h>
 

@@ -1,4 +1,4 @@
--- Statements kept prepared for the life of a backend (src/pg/kept_plans.hpp:
+-- Statements kept prepared for the life of a backend (src/pg/spi/kept_plans.hpp:
 -- lifecycle writes, events, account lookups and upserts; the cached list of
 -- attached tables) stay right when what they were prepared against goes
 -- away: the extension dropped and created again in the same session (new

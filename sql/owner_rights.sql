@@ -1,5 +1,5 @@
 -- Code a table's owner wrote runs with her rights, never with leadscore's
--- (src/pg/owner_rights.hpp).  leadscore's admin functions and triggers run
+-- (src/pg/spi/owner_rights.hpp).  leadscore's admin functions and triggers run
 -- as the extension's owner, a superuser; planning a query of a table folds
 -- the IMMUTABLE functions of its index expressions, partial index
 -- predicates, extended statistics and (for constraint exclusion) CHECK
@@ -83,7 +83,7 @@ CREATE TABLE rights_crm.acts2 (lead_id bigint, kind text, at timestamptz);
 CREATE TABLE rights_crm.contacts (id bigint, company text, note text DEFAULT rights_crm.k_default());
 CREATE TABLE rights_crm.won (lead_id bigint, at timestamptz);
 -- Leads 1 and 3 visited ten times: more than the capped rule's window
--- keeps (src/core/cap_window.hpp), so deleting their newest visits needs
+-- keeps (src/core/model/cap_window.hpp), so deleting their newest visits needs
 -- their history.
 INSERT INTO rights_crm.acts (lead_id, kind, at, company, note)
 SELECT l, 'visit', '2026-01-01'::timestamptz + i * interval '1 hour', CASE l WHEN 1 THEN 'acme' WHEN 3 THEN 'initech' END, ''

@@ -1,4 +1,4 @@
--- How the triggers write leadscore.lead_state (src/pg/state_store.hpp): a
+-- How the triggers write leadscore.lead_state (src/pg/state/state_store.hpp): a
 -- new lead's row is inserted once with its final state, an existing lead's
 -- row is locked, read and updated, and a lead whose delta needs its history
 -- (a deletion for a lead without state) gets a placeholder row and a reload.

@@ -1,10 +1,10 @@
 // The module: its magic block and load-time initialisation.
-#include "pg/postgres_headers.hpp"
+#include "pg/boundary/postgres_headers.hpp"
 
-#include "pg/deferred_reloads.hpp"
-#include "pg/lead_plan.hpp"
-#include "pg/pending_notifies.hpp"
-#include "pg/table_plan.hpp"
+#include "pg/ingest/deferred_reloads.hpp"
+#include "pg/catalog/lead_plan.hpp"
+#include "pg/state/pending_notifies.hpp"
+#include "pg/catalog/table_plan.hpp"
 
 extern "C" {
 #include "utils/guc.h"

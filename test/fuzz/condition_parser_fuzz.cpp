@@ -8,8 +8,8 @@
 //   * the normalized condition compiles exactly when the original does
 //     (same error message), and evaluates to the same result on every row;
 //   * NOT (condition) evaluates to the negation.
-#include "core/condition.hpp"
-#include "core/error.hpp"
+#include "core/condition/condition.hpp"
+#include "core/base/error.hpp"
 
 #include <cmath>
 #include <cstdint>

@@ -1,8 +1,8 @@
 // Account scores: breadth beats volume, exact decay with a doubled
 // half-life, stages, and shares that add and subtract.
-#include "core/account_score.hpp"
-#include "core/scoring_status.hpp"
-#include "core/stage_rule.hpp"
+#include "core/lead/account_score.hpp"
+#include "core/lead/scoring_status.hpp"
+#include "core/model/stage_rule.hpp"
 
 #include <gtest/gtest.h>
 

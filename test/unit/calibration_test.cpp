@@ -1,7 +1,7 @@
 // Calibration: which rows are observed (no label leakage), per-lead counting,
 // rates, lifts, intervals, the low-confidence flag, the lift->points mapping
 // and grade criteria with the lift->steps mapping.
-#include "core/calibration.hpp"
+#include "core/insight/calibration.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // Exact caps: the window of the K most recent times against a brute force
 // that keeps every time, under late, duplicate, updated and deleted rows; and
 // how often the window must be reloaded from history.
-#include "core/cap_window.hpp"
+#include "core/model/cap_window.hpp"
 
 #include <gtest/gtest.h>
 

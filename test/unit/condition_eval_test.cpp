@@ -1,7 +1,7 @@
 // CompiledCondition: column resolution, type checks and their messages,
 // and evaluation under SQL's three-valued logic.
-#include "core/condition.hpp"
-#include "core/error.hpp"
+#include "core/condition/condition.hpp"
+#include "core/base/error.hpp"
 
 #include <gtest/gtest.h>
 

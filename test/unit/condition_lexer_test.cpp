@@ -1,7 +1,7 @@
 // The condition lexer: token kinds, folding, quoting, positions in
 // characters, and its error messages.
-#include "core/condition_lexer.hpp"
-#include "core/error.hpp"
+#include "core/condition/lexer.hpp"
+#include "core/base/error.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // Normalize: canonical spelling, minimal parentheses, and the round trip
 // Normalize(Parse(Normalize(x))) == Normalize(x).
-#include "core/condition.hpp"
+#include "core/condition/condition.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // ParseCondition: the tree each construct gives, and every error message
 // with its exact text and position.
-#include "core/condition.hpp"
-#include "core/error.hpp"
+#include "core/condition/condition.hpp"
+#include "core/base/error.hpp"
 
 #include <gtest/gtest.h>
 

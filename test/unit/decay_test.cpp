@@ -1,9 +1,9 @@
 // Decay arithmetic: the stored-sum method against a direct sum, re-basing,
 // threshold crossings, models without decay, and extreme times.
-#include "core/decay.hpp"
+#include "core/model/decay.hpp"
 
-#include "core/scoring_model.hpp"
-#include "core/time_range.hpp"
+#include "core/model/scoring_model.hpp"
+#include "core/base/time_range.hpp"
 
 #include <gtest/gtest.h>
 

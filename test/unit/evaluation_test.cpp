@@ -1,6 +1,6 @@
 // Evaluation: the window's rules, scores at as_of, and the report's
 // segments, rates, precision, recall, AUC, deal values and days.
-#include "core/evaluation.hpp"
+#include "core/insight/evaluation.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // Grade profiles: validation, the base moved by matching criteria,
 // saturation once at the end, NULL never matching, jsonb schemas.
-#include "core/error.hpp"
-#include "core/grade_profile.hpp"
+#include "core/base/error.hpp"
+#include "core/model/grade_profile.hpp"
 
 #include <gtest/gtest.h>
 

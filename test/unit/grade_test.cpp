@@ -1,5 +1,5 @@
 // Grade arithmetic: the 13 spellings, their order, and saturating steps.
-#include "core/grade.hpp"
+#include "core/model/grade.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // NOTIFY payloads: the full one while PostgreSQL takes it, else the id.
-#include "core/handoff_payload.hpp"
+#include "core/lead/handoff_payload.hpp"
 
 #include <gtest/gtest.h>
 

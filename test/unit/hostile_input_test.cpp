@@ -4,10 +4,10 @@
 // 1 MB value, NaN and infinities on either side, and a model of 10,000
 // rules scoring 10,000 rows.  The answers are checked; the point of the
 // sanitizer run is that nothing reads out of bounds or overflows.
-#include "core/condition.hpp"
-#include "core/error.hpp"
-#include "core/scoring_model.hpp"
-#include "core/scoring_recompute.hpp"
+#include "core/condition/condition.hpp"
+#include "core/base/error.hpp"
+#include "core/model/scoring_model.hpp"
+#include "core/lead/scoring_recompute.hpp"
 
 #include <gtest/gtest.h>
 

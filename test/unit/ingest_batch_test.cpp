@@ -1,9 +1,9 @@
 // One statement's rows through the ingest plan: lookups across models,
 // deltas per lead, cap hits, statistics, UPDATEs that change nothing,
 // cancellation, and applying a delta to a lead's state.
-#include "core/error.hpp"
-#include "core/ingest_batch.hpp"
-#include "core/ingest_plan.hpp"
+#include "core/base/error.hpp"
+#include "core/ingest/ingest_batch.hpp"
+#include "core/ingest/ingest_plan.hpp"
 
 #include <gtest/gtest.h>
 

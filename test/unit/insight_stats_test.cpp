@@ -1,8 +1,8 @@
 // Wilson intervals, ROC AUC (Mann-Whitney, ties one half) against a
 // pairwise brute force, and medians.
-#include "core/insight_stats.hpp"
+#include "core/insight/insight_stats.hpp"
 
-#include "core/error.hpp"
+#include "core/base/error.hpp"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 // growth, Clear() between statements (including after a large one), byte
 // keys that differ only in length or contain NUL bytes, and a randomized run
 // against std::unordered_map.
-#include "core/lead_key_map.hpp"
+#include "core/ingest/lead_key_map.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,8 +1,8 @@
 // The lifecycle record: transitions with their causes, mql_at / sql_at,
 // when decay is next due, and that time never runs backwards.
-#include "core/lead_lifecycle.hpp"
+#include "core/lead/lead_lifecycle.hpp"
 
-#include "core/time_range.hpp"
+#include "core/base/time_range.hpp"
 
 #include <gtest/gtest.h>
 

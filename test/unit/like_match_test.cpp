@@ -1,6 +1,6 @@
 // LikePattern: SQL LIKE / ILIKE semantics, escapes, characters vs bytes,
 // and linear behaviour on hostile patterns.
-#include "core/like_match.hpp"
+#include "core/condition/like_match.hpp"
 
 #include <gtest/gtest.h>
 

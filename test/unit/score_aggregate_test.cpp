@@ -1,9 +1,9 @@
 // score_agg / stage_agg state: scores and stages against a brute-force
 // recompute, caps (N most recent) exact under any split and merge order,
 // and corrupt bytes rejected without reading or writing out of bounds.
-#include "core/score_aggregate.hpp"
+#include "core/insight/score_aggregate.hpp"
 
-#include "core/error.hpp"
+#include "core/base/error.hpp"
 
 #include <gtest/gtest.h>
 

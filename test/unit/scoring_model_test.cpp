@@ -1,9 +1,9 @@
 // Scoring models: every configuration error add_rule / create_model must
 // reject (with its kind, which becomes the SQLSTATE), compiling against an
 // attached table, and the type index.
-#include "core/error.hpp"
-#include "core/scoring_model.hpp"
-#include "core/scoring_type_index.hpp"
+#include "core/base/error.hpp"
+#include "core/model/scoring_model.hpp"
+#include "core/model/scoring_type_index.hpp"
 
 #include <gtest/gtest.h>
 

@@ -4,9 +4,9 @@
 // with the core: thousands of random INSERT / UPDATE / DELETE statements over
 // three models with conditions, caps, stages, decay and no decay, and an
 // epoch re-base half-way.
-#include "core/ingest_batch.hpp"
-#include "core/ingest_plan.hpp"
-#include "core/scoring_recompute.hpp"
+#include "core/ingest/ingest_batch.hpp"
+#include "core/ingest/ingest_plan.hpp"
+#include "core/lead/scoring_recompute.hpp"
 
 #include <gtest/gtest.h>
 

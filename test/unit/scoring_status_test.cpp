@@ -1,7 +1,7 @@
 // Status and score at read time: thresholds, the grade condition of SQL,
 // max_score clamping, and agreement with the stored thresholds an index scan
 // uses.
-#include "core/scoring_status.hpp"
+#include "core/lead/scoring_status.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // Buyer stage: the furthest stage with enough decayed points, the default
 // minimum, and stage changes by decay alone.
-#include "core/stage_rule.hpp"
+#include "core/model/stage_rule.hpp"
 
 #include <gtest/gtest.h>
 

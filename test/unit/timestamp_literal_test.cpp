@@ -1,6 +1,6 @@
 // ParseTimestampLiteral: the ISO 8601 forms it takes, offsets, fractions,
 // and calendar validation (leap years included).
-#include "core/condition.hpp"
+#include "core/condition/condition.hpp"
 
 #include <gtest/gtest.h>
 

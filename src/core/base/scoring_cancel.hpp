@@ -1,0 +1,32 @@
+// Cancellation of long core loops (CONVENTIONS.md §4.8).
+//
+// The glue passes a callback that reads PostgreSQL's InterruptPending; the
+// core calls it every few thousand rows and, when it returns true, throws
+// Error(Cancelled).  The guard then unwinds every C++ frame and calls
+// CHECK_FOR_INTERRUPTS() itself, so PostgreSQL reports the interrupt it
+// really got (cancel, timeout or termination).
+//
+// The callback must only look: it must not longjmp (no CHECK_FOR_INTERRUPTS
+// inside it) and should not throw.
+#pragma once
+
+#include "core/base/error.hpp"
+
+#include <cstdint>
+#include <functional>
+
+namespace leadscore::core {
+
+// Empty: never cancelled.
+using CancelCheck = std::function<bool()>;
+
+// Rows between two calls of a CancelCheck: a row costs well under a
+// microsecond, so this polls about every millisecond.
+constexpr std::uint32_t kCancelCheckInterval = 4096;
+
+inline void ThrowIfCancelled(const CancelCheck &cancel) {
+	if (cancel && cancel())
+		throw Error(ErrorKind::Cancelled, "canceling statement due to user request");
+}
+
+} // namespace leadscore::core

@@ -1,0 +1,295 @@
+// One statement's activity changes, scored in one pass.  See
+// ingest_batch.hpp for the protocol with the glue.
+#include "core/ingest/ingest_batch.hpp"
+
+#include "core/base/error.hpp"
+
+#include <algorithm>
+#include <tuple>
+
+namespace leadscore::core {
+
+namespace {
+
+// Starts loading the cache line at `p` for writing; a hint, nothing more.
+void PrefetchForWrite(const void *p) noexcept {
+#if defined(__GNUC__)
+	__builtin_prefetch(p, 1);
+#else
+	(void)p;
+#endif
+}
+
+} // namespace
+
+void ModelBatch::Clear() {
+	// Only the touched accumulators are set: reset those, so a statement
+	// costs what it touched, not the largest lead index seen.
+	for (std::uint32_t lead : touched_) {
+		acc_[lead].activity_count = kUntouched;
+		if (stage_count_ > kInlineStages)
+			std::fill_n(extra_stages_.begin() + static_cast<std::ptrdiff_t>(lead * stage_count_), stage_count_, 0.0);
+	}
+	touched_.clear();
+	raw_hits_.clear();
+	leads_.clear();
+	stages_.clear();
+	runs_.clear();
+	hits_.clear();
+}
+
+ModelBatch::Accumulator &ModelBatch::Touch(std::uint32_t lead) {
+	if (lead >= acc_.size()) {
+		std::size_t size = std::max<std::size_t>(std::size_t{lead} + 1, acc_.size() * 2);
+		acc_.resize(size, Accumulator{kUntouched, 0.0, kNoTime, kNoTime, {0.0, 0.0, 0.0, 0.0}});
+		if (stage_count_ > kInlineStages)
+			extra_stages_.resize(size * stage_count_, 0.0);
+	}
+	Accumulator &a = acc_[lead];
+	if (a.activity_count == kUntouched) {
+		a = Accumulator{0, 0.0, kNoTime, kNoTime, {0.0, 0.0, 0.0, 0.0}};
+		touched_.push_back(lead);
+	}
+	return a;
+}
+
+void ModelBatch::Prefetch(std::uint32_t lead) const noexcept {
+	if (lead < acc_.size())
+		PrefetchForWrite(&acc_[lead]);
+}
+
+void ModelBatch::Finish() {
+	std::sort(touched_.begin(), touched_.end());
+	leads_.clear();
+	stages_.clear();
+	leads_.reserve(touched_.size());
+	stages_.reserve(touched_.size() * stage_count_);
+	for (std::uint32_t lead : touched_) {
+		const Accumulator &a = acc_[lead];
+		LeadDelta d;
+		d.lead = lead;
+		d.activity_count = a.activity_count;
+		d.stored = a.stored;
+		d.max_inserted_at = a.max_inserted_at;
+		d.max_deleted_at = a.max_deleted_at;
+		leads_.push_back(d);
+		const double *first = StagesOf(lead);
+		stages_.insert(stages_.end(), first, first + stage_count_);
+	}
+	FinishHits();
+
+	for (std::size_t i = 0; i < leads_.size(); i++) {
+		LeadDelta &d = leads_[i];
+		const double *stages = stage_deltas(i);
+		d.noop = d.activity_count == 0 && d.stored == 0 && d.caps_begin == d.caps_end &&
+		         d.max_inserted_at == d.max_deleted_at &&
+		         std::all_of(stages, stages + stage_count_, [](double x) { return x == 0; });
+	}
+}
+
+// Sorts the raw hits by (lead, cap, time), nets equal times, and hands each
+// lead its runs.  Both leads_ and the runs are ordered by lead, so one merge
+// assigns them.
+void ModelBatch::FinishHits() {
+	std::sort(raw_hits_.begin(), raw_hits_.end(), [](const RawHit &a, const RawHit &b) {
+		return std::tie(a.lead, a.cap, a.at) < std::tie(b.lead, b.cap, b.at);
+	});
+	std::vector<std::uint32_t> &run_lead = run_lead_;
+	run_lead.clear();
+	for (std::size_t k = 0; k < raw_hits_.size();) {
+		const RawHit &h = raw_hits_[k];
+		std::int64_t net = 0;
+		std::size_t j = k;
+		for (; j < raw_hits_.size() && raw_hits_[j].lead == h.lead && raw_hits_[j].cap == h.cap &&
+		       raw_hits_[j].at == h.at;
+		     j++)
+			net += raw_hits_[j].sign;
+		if (net != 0) {
+			bool new_run = runs_.empty() || run_lead.back() != h.lead || runs_.back().cap != h.cap;
+			if (new_run) {
+				auto at = static_cast<std::uint32_t>(hits_.size());
+				runs_.push_back(CapRun{h.cap, at, at});
+				run_lead.push_back(h.lead);
+			}
+			hits_.push_back(CapHit{h.at, static_cast<std::int32_t>(net)});
+			runs_.back().hits_end = static_cast<std::uint32_t>(hits_.size());
+		}
+		k = j;
+	}
+
+	std::size_t r = 0;
+	for (LeadDelta &d : leads_) {
+		d.caps_begin = static_cast<std::uint32_t>(r);
+		while (r < runs_.size() && run_lead[r] == d.lead)
+			r++;
+		d.caps_end = static_cast<std::uint32_t>(r);
+	}
+}
+
+IngestBatch::IngestBatch(const IngestPlan &plan, CancelCheck cancel)
+    : plan_(plan), cancel_(std::move(cancel)), models_(plan.model_count()), memo_row_(plan.condition_count(), 0),
+      memo_value_(plan.condition_count(), 0) {
+	for (std::size_t m = 0; m < models_.size(); m++)
+		models_[m].stage_count_ = plan.model(m).stage_count();
+}
+
+void IngestBatch::Reset() {
+	for (ModelBatch &mb : models_)
+		mb.Clear();
+	stats_ = IngestStats();
+	since_check_ = 0;
+}
+
+bool IngestBatch::ConditionTrue(std::int32_t c, const Value *row) {
+	auto k = static_cast<std::size_t>(c);
+	if (memo_row_[k] != row_number_) {
+		memo_row_[k] = row_number_;
+		memo_value_[k] = plan_.condition(k).Evaluate(row, plan_.column_count()) == Tri::True;
+	}
+	return memo_value_[k] != 0;
+}
+
+void IngestBatch::Add(std::uint32_t lead, std::string_view type, std::int64_t occurred_at, const Value *row,
+                      RowChange change) {
+	if (++since_check_ >= kCancelCheckInterval) {
+		since_check_ = 0;
+		ThrowIfCancelled(cancel_);
+	}
+	const bool inserted = change == RowChange::Inserted;
+	(inserted ? stats_.inserted : stats_.deleted)++;
+
+	std::uint32_t type_id = plan_.FindType(type);
+	if (type_id == TypeIndex::kNotFound) {
+		if (inserted)
+			stats_.unknown_type++;
+		return;
+	}
+	// A new row number invalidates every memoized condition at once; on
+	// wrap-around (after 4 billion rows) clear the memo for real.
+	if (++row_number_ == 0) {
+		std::fill(memo_row_.begin(), memo_row_.end(), 0);
+		row_number_ = 1;
+	}
+
+	const double sign = inserted ? 1.0 : -1.0;
+	const std::int32_t sign_count = inserted ? 1 : -1;
+	std::uint32_t model = UINT32_MAX;
+	ModelBatch *mb = nullptr;
+	ModelBatch::Accumulator *delta = nullptr;
+	double *stages = nullptr;
+	double weight = 0;
+	bool matched = false;
+	for (const IngestPlan::Target *t = plan_.targets_begin(type_id); t != plan_.targets_end(type_id); ++t) {
+		if (t->condition >= 0 && !ConditionTrue(t->condition, row))
+			continue;
+		if (t->model != model) {
+			// The row's first matching rule in this model: it counts once
+			// as an activity of the lead, with the model's weight.
+			model = t->model;
+			mb = &models_[model];
+			delta = &mb->Touch(lead);
+			stages = mb->StagesOf(lead);
+			weight = plan_.model(model).decay().Weight(occurred_at);
+			delta->activity_count += sign_count;
+			std::int64_t &newest = inserted ? delta->max_inserted_at : delta->max_deleted_at;
+			newest = std::max(newest, occurred_at);
+			matched = true;
+		}
+		if (t->cap >= 0) {
+			mb->raw_hits_.push_back(
+			    ModelBatch::RawHit{lead, static_cast<std::uint32_t>(t->cap), occurred_at, sign_count});
+			continue;
+		}
+		double x = sign * t->points * weight;
+		delta->stored += x;
+		if (t->stage >= 0)
+			stages[t->stage] += x;
+	}
+	if (matched && inserted)
+		stats_.matched++;
+}
+
+void IngestBatch::Prefetch(std::uint32_t lead) const noexcept {
+	for (const ModelBatch &mb : models_)
+		mb.Prefetch(lead);
+}
+
+void IngestBatch::Finish() {
+	for (ModelBatch &mb : models_)
+		mb.Finish();
+}
+
+namespace {
+
+// last_activity_at after the statement.  Returns false when it cannot be
+// known without the history: the newest activity was deleted and nothing as
+// new came in.
+bool NewLastActivity(std::int64_t old_last, const LeadDelta &d, std::int64_t *result) {
+	if (d.max_inserted_at != kNoTime && d.max_inserted_at >= old_last) {
+		*result = d.max_inserted_at; // newer than everything that was there
+		return true;
+	}
+	if (d.max_deleted_at == kNoTime || d.max_deleted_at < old_last) {
+		*result = old_last; // the newest is still there
+		return true;
+	}
+	return false;
+}
+
+void Reload(ApplyOutcome *out, ReloadCause cause) {
+	if (!out->needs_reload)
+		out->cause = cause;
+	out->needs_reload = true;
+}
+
+} // namespace
+
+ApplyOutcome ApplyLeadDelta(const CompiledModel &model, const ModelBatch &batch, std::size_t i, LeadState *state) {
+	ApplyOutcome out;
+	const LeadDelta &d = batch.leads()[i];
+	if (state->stage_stored.size() != model.stage_count() || state->caps.size() != model.capped_rules().size()) {
+		Reload(&out, ReloadCause::ModelChanged);
+		return out;
+	}
+
+	const std::int64_t old_last = state->last_activity_at;
+	state->activity_count += d.activity_count;
+	state->stored += d.stored;
+	const double *stage_deltas = batch.stage_deltas(i);
+	for (std::size_t s = 0; s < model.stage_count(); s++)
+		state->stage_stored[s] += stage_deltas[s];
+
+	for (std::uint32_t r = d.caps_begin; r < d.caps_end; r++) {
+		const CapRun &run = batch.cap_runs()[r];
+		const CompiledRule &rule = model.rule(model.capped_rules()[run.cap]);
+		CapRule cap(rule.spec.max_count, rule.spec.points, model.decay());
+		CapApplyResult applied =
+		    cap.Apply(&state->caps[run.cap], batch.cap_hits().data() + run.hits_begin, run.hits_end - run.hits_begin);
+		if (applied.needs_reload) {
+			Reload(&out, applied.out_of_step ? ReloadCause::OutOfStep : ReloadCause::CapWindowShort);
+			continue;
+		}
+		state->stored += applied.delta;
+		if (rule.spec.stage != kNoStage)
+			state->stage_stored[static_cast<std::size_t>(rule.spec.stage)] += applied.delta;
+	}
+
+	if (state->activity_count < 0) {
+		Reload(&out, ReloadCause::OutOfStep);
+	} else if (state->activity_count == 0) {
+		// No activity left: the sums are exactly 0, not the rounding residue
+		// of adding and subtracting the same terms, and no window may hold
+		// anything.
+		for (const CapWindow &w : state->caps)
+			if (w.total() != 0)
+				Reload(&out, ReloadCause::OutOfStep);
+		state->stored = 0;
+		std::fill(state->stage_stored.begin(), state->stage_stored.end(), 0.0);
+		state->last_activity_at = kNoTime;
+	} else if (!NewLastActivity(old_last, d, &state->last_activity_at)) {
+		Reload(&out, ReloadCause::NewestDeleted);
+	}
+	return out;
+}
+
+} // namespace leadscore::core

@@ -1,0 +1,139 @@
+// A lead's state recomputed from its history.  See scoring_recompute.hpp.
+#include "core/lead/scoring_recompute.hpp"
+
+#include "core/base/error.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace leadscore::core {
+
+LeadRecompute::LeadRecompute(const CompiledModel &model, CancelCheck cancel)
+    : model_(model), cancel_(std::move(cancel)), weights_(model.rule_count()), matched_(model.rule_count(), 0),
+      times_(model.capped_rules().size()) {
+}
+
+void LeadRecompute::Reset() {
+	std::fill(weights_.begin(), weights_.end(), CompensatedSum());
+	std::fill(matched_.begin(), matched_.end(), 0);
+	for (std::vector<std::int64_t> &t : times_)
+		t.clear();
+	activity_count_ = 0;
+	last_activity_at_ = kNoTime;
+}
+
+void LeadRecompute::Add(std::string_view type, std::int64_t occurred_at, const Value *row) {
+	Add(model_, type, occurred_at, row);
+}
+
+void LeadRecompute::Add(const CompiledModel &table_model, std::string_view type, std::int64_t occurred_at,
+                        const Value *row) {
+	if (table_model.rule_count() != model_.rule_count())
+		throw Error(ErrorKind::Internal, "recompute of model \"" + model_.spec().name +
+		                                     "\" got a row for another version of the model");
+	if (++since_check_ >= kCancelCheckInterval) {
+		since_check_ = 0;
+		ThrowIfCancelled(cancel_);
+	}
+	bool matched = false;
+	for (std::uint32_t r : table_model.RulesFor(type)) {
+		if (!table_model.Matches(r, row))
+			continue;
+		matched = true;
+		matched_[r]++;
+		const CompiledRule &rule = model_.rule(r);
+		if (rule.cap >= 0)
+			times_[static_cast<std::size_t>(rule.cap)].push_back(occurred_at);
+		else
+			weights_[r].Add(model_.decay().Weight(occurred_at));
+	}
+	if (matched) {
+		activity_count_++;
+		last_activity_at_ = std::max(last_activity_at_, occurred_at);
+	}
+}
+
+void LeadRecompute::Finish(Recomputed *out) {
+	LeadState &state = out->state;
+	state.Clear(model_);
+	out->rules.assign(model_.rule_count(), RuleTally());
+	out->stage_magnitude.assign(model_.stage_count(), 0.0);
+
+	CompensatedSum stored;
+	std::vector<CompensatedSum> stages(model_.stage_count());
+	double magnitude = 0;
+	for (std::size_t r = 0; r < model_.rule_count(); r++) {
+		const CompiledRule &rule = model_.rule(r);
+		RuleTally &tally = out->rules[r];
+		tally.matched = matched_[r];
+		if (rule.cap >= 0) {
+			auto c = static_cast<std::size_t>(rule.cap);
+			CapRule cap(rule.spec.max_count, rule.spec.points, model_.decay());
+			tally.stored = cap.Rebuild(&state.caps[c], &times_[c]);
+			tally.counted = std::min<std::int64_t>(tally.matched, rule.spec.max_count);
+		} else {
+			tally.stored = rule.spec.points * weights_[r].Value();
+			tally.counted = tally.matched;
+		}
+		// Weights are positive: |points * sum(w)| = sum(|points * w|).
+		stored.Add(tally.stored);
+		magnitude += std::fabs(tally.stored);
+		if (rule.spec.stage != kNoStage) {
+			auto s = static_cast<std::size_t>(rule.spec.stage);
+			stages[s].Add(tally.stored);
+			out->stage_magnitude[s] += std::fabs(tally.stored);
+		}
+	}
+	state.stored = stored.Value();
+	for (std::size_t s = 0; s < stages.size(); s++)
+		state.stage_stored[s] = stages[s].Value();
+	state.activity_count = activity_count_;
+	state.last_activity_at = last_activity_at_;
+	out->magnitude = magnitude;
+}
+
+namespace {
+
+// `unit` is one point at the time of the check, as a stored amount.
+bool Close(double actual, double expected, double magnitude, double unit) {
+	double scale = std::max({std::fabs(actual), std::fabs(expected), magnitude, unit});
+	return std::fabs(actual - expected) <= kVerifyTolerance * scale;
+}
+
+// Two windows of one lead mean the same when both are valid, count the same
+// activities, and agree on the newest times both hold.
+bool SameWindow(const CapRule &cap, const CapWindow &a, const CapWindow &b) {
+	if (!cap.Valid(a) || !cap.Valid(b) || a.total() != b.total())
+		return false;
+	std::size_t n = std::min(a.times.size(), b.times.size());
+	return std::equal(a.times.begin(), a.times.begin() + static_cast<std::ptrdiff_t>(n), b.times.begin());
+}
+
+} // namespace
+
+std::vector<std::string> DiffLeadState(const CompiledModel &model, const LeadState &actual, const Recomputed &expected,
+                                       std::int64_t now) {
+	std::vector<std::string> diff;
+	const LeadState &want = expected.state;
+	const double unit = model.decay().Weight(now);
+	if (!Close(actual.stored, want.stored, expected.magnitude, unit))
+		diff.push_back("stored");
+	for (std::size_t s = 0; s < model.stage_count(); s++) {
+		double got = s < actual.stage_stored.size() ? actual.stage_stored[s] : 0.0;
+		if (!Close(got, want.stage_stored[s], expected.stage_magnitude[s], unit))
+			diff.push_back("stage \"" + model.spec().stages[s] + "\"");
+	}
+	if (actual.activity_count != want.activity_count)
+		diff.push_back("activity_count");
+	if (actual.last_activity_at != want.last_activity_at)
+		diff.push_back("last_activity_at");
+	for (std::size_t c = 0; c < model.capped_rules().size(); c++) {
+		const CompiledRule &rule = model.rule(model.capped_rules()[c]);
+		CapRule cap(rule.spec.max_count, rule.spec.points, model.decay());
+		if (c >= actual.caps.size() || !SameWindow(cap, actual.caps[c], want.caps[c]))
+			diff.push_back("cap window of rule \"" + rule.spec.name + "\"");
+	}
+	return diff;
+}
+
+} // namespace leadscore::core

@@ -1,0 +1,89 @@
+// A lead's state in one model, recomputed from scratch from its activity
+// history: the reference the incremental path must equal.
+//
+// The glue uses it for
+//   verify()   recompute each lead from the attached table and report the
+//              leads where DiffLeadState() finds a difference;
+//   rescore()  recompute every lead after a rule change and write the states;
+//   reloads    when ApplyLeadDelta() says needs_reload;
+//   explain()  the per-rule tallies: activities counted, raw points
+//              (points * counted), points now (Decay::Current(stored, now)).
+//
+// Usage per lead: Reset(); Add() every activity row of the lead (any order;
+// rows of unknown types are ignored); Finish().  One LeadRecompute serves
+// many leads and keeps its memory between them.
+#pragma once
+
+#include "core/base/scoring_cancel.hpp"
+#include "core/model/scoring_model.hpp"
+#include "core/lead/scoring_state.hpp"
+#include "core/base/value.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace leadscore::core {
+
+// verify() tolerance.  The stored sum is one float8 that gets one addition
+// per change, and each may round at the scale of the sum at that moment: a
+// lead whose large recent activities were deleted keeps a residue of about
+// 1e-16 of them, which no recompute can know.  So sums compare within a
+// relative kVerifyTolerance of their magnitude, or of one point at the time
+// of the check, whichever is larger: a difference below a billionth of a
+// point today is no difference.
+constexpr double kVerifyTolerance = 1e-9;
+
+struct RuleTally {
+	std::int64_t matched = 0; // the lead's activities matching the rule
+	std::int64_t counted = 0; // of those, the ones that count (capped: the N most recent)
+	double stored = 0;        // their stored (epoch-relative) points
+};
+
+struct Recomputed {
+	LeadState state;
+	std::vector<RuleTally> rules; // one per rule of the model
+	// sum(|stored term|): the scale of the rounding in state.stored, and the
+	// same per stage.
+	double magnitude = 0;
+	std::vector<double> stage_magnitude;
+};
+
+class LeadRecompute {
+public:
+	// `model` must outlive this object.
+	explicit LeadRecompute(const CompiledModel &model, CancelCheck cancel = {});
+
+	void Reset();
+	// One activity row of the lead; `row` has model.schema().size() values.
+	void Add(std::string_view type, std::int64_t occurred_at, const Value *row);
+	// The same, for a model fed by several attached tables: `table_model` is
+	// the same ModelSpec compiled against the row's table.
+	void Add(const CompiledModel &table_model, std::string_view type, std::int64_t occurred_at, const Value *row);
+	// The state of the rows added since Reset().
+	void Finish(Recomputed *out);
+
+private:
+	const CompiledModel &model_;
+	CancelCheck cancel_;
+	std::uint32_t since_check_ = 0;
+	std::vector<CompensatedSum> weights_;           // per uncapped rule: sum of Weight(t)
+	std::vector<std::int64_t> matched_;             // per rule
+	std::vector<std::vector<std::int64_t>> times_;  // per capped rule: every matching time
+	std::int64_t activity_count_ = 0;
+	std::int64_t last_activity_at_ = kNoTime;
+};
+
+// The fields in which `actual` (the state as stored) differs from `expected`
+// (a Finish()ed recompute of the same lead): "stored", "stage \"name\"",
+// "activity_count", "last_activity_at", "cap window of rule \"name\"".
+// Empty: consistent.  Sums compare within kVerifyTolerance at `now` (the
+// time of the check, us since the Unix epoch); cap windows
+// compare as what they mean (the same number of matching activities, and the
+// same newest times as far as both hold them), since a window that lost
+// times to deletions is as right as a freshly rebuilt, fuller one.
+std::vector<std::string> DiffLeadState(const CompiledModel &model, const LeadState &actual, const Recomputed &expected,
+                                       std::int64_t now);
+
+} // namespace leadscore::core

@@ -1,0 +1,38 @@
+// The state of one lead in one model: what the glue persists per
+// (model, lead), what IngestBatch deltas are applied to (ingest_batch.hpp),
+// and what a recompute from the activity history produces
+// (scoring_recompute.hpp).  verify() holds the two side by side.
+#pragma once
+
+#include "core/model/cap_window.hpp"
+
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+namespace leadscore::core {
+
+class CompiledModel;
+
+// "No time": the last_activity_at of a lead without matching activity.
+constexpr std::int64_t kNoTime = std::numeric_limits<std::int64_t>::min();
+
+struct LeadState {
+	// sum(points * Weight(t)) over every counted activity of every rule
+	// (capped rules: the N most recent), epoch-relative (DESIGN.md §2):
+	// the indexed column; the score now is Decay::Current(stored, now).
+	double stored = 0;
+	// The same sum per stage, over the rules with that stage.
+	std::vector<double> stage_stored;
+	// Activity rows that match at least one rule of the model.
+	std::int64_t activity_count = 0;
+	// The newest occurred_at among those rows; kNoTime when there is none.
+	std::int64_t last_activity_at = kNoTime;
+	// One window per capped rule, in CompiledModel::capped_rules() order.
+	std::vector<CapWindow> caps;
+
+	// The state of a lead without activity, sized for `model`.
+	void Clear(const CompiledModel &model);
+};
+
+} // namespace leadscore::core

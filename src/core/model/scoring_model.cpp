@@ -1,0 +1,257 @@
+// Scoring models: validation and compilation.  See scoring_model.hpp.
+#include "core/model/scoring_model.hpp"
+
+#include "core/base/error.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace leadscore::core {
+
+namespace {
+
+// A float8 as PostgreSQL prints it: shortest round-trip digits, and NaN /
+// Infinity spelled as float8out spells them.
+std::string Number(double x) {
+	if (std::isnan(x))
+		return "NaN";
+	if (std::isinf(x))
+		return x > 0 ? "Infinity" : "-Infinity";
+	char buf[32];
+	auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
+	return ec == std::errc() ? std::string(buf, end) : std::string("?");
+}
+
+std::string Quoted(std::string_view s) {
+	return "\"" + std::string(s) + "\"";
+}
+
+[[noreturn]] void Fail(ErrorKind kind, const std::string &message, std::string detail = {},
+                       std::string hint = {}) {
+	throw Error(kind, message, std::move(detail), std::move(hint));
+}
+
+std::string StageList(const ModelSpec &model) {
+	if (model.stages.empty())
+		return "The model has no stages.";
+	std::string list = "The stages of model " + Quoted(model.name) + " are ";
+	for (std::size_t k = 0; k < model.stages.size(); k++)
+		list += (k > 0 ? ", " : "") + Quoted(model.stages[k]);
+	return list + ".";
+}
+
+void ValidateThresholds(const ModelSpec &model) {
+	const std::string of = " of model " + Quoted(model.name);
+	if (!std::isfinite(model.mql_threshold))
+		Fail(ErrorKind::InvalidValue, "mql_threshold" + of + " must be a finite number, not " +
+		                                  Number(model.mql_threshold));
+	if (!std::isfinite(model.sql_threshold))
+		Fail(ErrorKind::InvalidValue, "sql_threshold" + of + " must be a finite number, not " +
+		                                  Number(model.sql_threshold));
+	// Decay pulls every score toward 0: at a threshold of 0 or below, a lead
+	// with no activity at all would be an MQL and no lead would ever cool
+	// down below it.
+	if (!(model.mql_threshold > 0))
+		Fail(ErrorKind::InvalidValue, "mql_threshold" + of + " must be positive, not " +
+		                                  Number(model.mql_threshold),
+		     "Scores decay toward 0, so a lead without activity would otherwise qualify.");
+	if (model.sql_threshold < model.mql_threshold)
+		Fail(ErrorKind::InvalidValue,
+		     "sql_threshold " + Number(model.sql_threshold) + " is below mql_threshold " +
+		         Number(model.mql_threshold) + of);
+	if (!std::isnan(model.max_score)) {
+		if (!std::isfinite(model.max_score))
+			Fail(ErrorKind::InvalidValue, "max_score" + of + " must be a finite number, not " +
+			                                  Number(model.max_score),
+			     {}, "Use NULL for no maximum.");
+		// The clamp is applied at read time; at or above the SQL threshold
+		// it never changes a status, so the stored-sum index scans stay
+		// exact (scoring_status.hpp).
+		if (model.max_score < model.sql_threshold)
+			Fail(ErrorKind::InvalidValue,
+			     "max_score " + Number(model.max_score) + " is below sql_threshold " +
+			         Number(model.sql_threshold) + of,
+			     "No lead could ever reach SQL.");
+	}
+}
+
+void ValidateStages(const ModelSpec &model) {
+	const std::string of = " of model " + Quoted(model.name);
+	std::unordered_set<std::string_view> seen;
+	for (const std::string &stage : model.stages) {
+		if (stage.empty())
+			Fail(ErrorKind::InvalidValue, "stage names" + of + " must not be empty");
+		if (!seen.insert(stage).second)
+			Fail(ErrorKind::DuplicateObject, "stage " + Quoted(stage) + " appears twice in model " +
+			                                     Quoted(model.name));
+	}
+	if (!std::isfinite(model.stage_min_points) || !(model.stage_min_points > 0))
+		Fail(ErrorKind::InvalidValue, "stage_min_points" + of + " must be a positive number, not " +
+		                                  Number(model.stage_min_points),
+		     "A stage needs a minimum of decayed points greater than 0; the default is " +
+		         Number(kDefaultStageMinPoints) + ".");
+}
+
+void ValidateHalfLife(const ModelSpec &model) {
+	const std::string of = " of model " + Quoted(model.name);
+	double h = model.half_life_us;
+	if (std::isnan(h) || std::isinf(h))
+		Fail(ErrorKind::InvalidValue, "half-life" + of + " must be finite, not " + Number(h), {},
+		     "Use NULL or 0 for no decay.");
+	if (h < 0)
+		Fail(ErrorKind::InvalidValue, "half-life" + of + " must not be negative", {},
+		     "Use NULL or 0 for no decay.");
+	if (h > 0 && h < kMinHalfLifeUs)
+		Fail(ErrorKind::OutOfRange, "half-life" + of + " must be at least 1 minute",
+		     "The half-life given is " + Number(h / 1e6) + " s.");
+}
+
+} // namespace
+
+void ValidateRule(const ModelSpec &model, const RuleSpec &rule) {
+	if (rule.name.empty())
+		Fail(ErrorKind::InvalidValue, "rule name must not be empty");
+	const std::string of = " of rule " + Quoted(rule.name);
+	if (rule.activity_type.empty())
+		Fail(ErrorKind::InvalidValue, "activity type" + of + " must not be empty");
+	if (!std::isfinite(rule.points))
+		Fail(ErrorKind::InvalidValue, "points" + of + " must be a finite number, not " + Number(rule.points));
+	if (std::fabs(rule.points) > kMaxRulePoints)
+		Fail(ErrorKind::OutOfRange, "points" + of + " are out of range: " + Number(rule.points),
+		     "Points must lie between -" + Number(kMaxRulePoints) + " and " + Number(kMaxRulePoints) + ".");
+	if (rule.max_count < 0)
+		Fail(ErrorKind::InvalidValue, "max_count" + of + " must not be negative: " + std::to_string(rule.max_count),
+		     {}, "Use NULL or 0 for no cap.");
+	if (rule.max_count > kMaxCountLimit)
+		Fail(ErrorKind::OutOfRange, "max_count" + of + " is out of range: " + std::to_string(rule.max_count),
+		     "A cap may be at most " + std::to_string(kMaxCountLimit) + " activities.",
+		     "Use NULL or 0 for no cap.");
+	if (rule.stage != kNoStage && (rule.stage < 0 || static_cast<std::size_t>(rule.stage) >= model.stages.size()))
+		Fail(ErrorKind::InvalidValue, "stage index " + std::to_string(rule.stage) + of + " is out of range",
+		     StageList(model));
+	for (const RuleSpec &other : model.rules)
+		if (&other != &rule && other.name == rule.name)
+			Fail(ErrorKind::DuplicateObject, "rule " + Quoted(rule.name) + " already exists in model " +
+			                                     Quoted(model.name));
+	if (!rule.condition.empty())
+		ParseCondition(rule.condition);
+}
+
+void ValidateModel(const ModelSpec &model) {
+	if (model.name.empty())
+		Fail(ErrorKind::InvalidValue, "model name must not be empty");
+	ValidateHalfLife(model);
+	ValidateThresholds(model);
+	ValidateStages(model);
+
+	std::unordered_set<std::int32_t> ids;
+	for (const RuleSpec &rule : model.rules) {
+		ValidateRule(model, rule);
+		if (!ids.insert(rule.id).second)
+			Fail(ErrorKind::DuplicateObject, "rule id " + std::to_string(rule.id) + " appears twice in model " +
+			                                     Quoted(model.name));
+	}
+}
+
+int FindStage(const ModelSpec &model, std::string_view name) {
+	for (std::size_t k = 0; k < model.stages.size(); k++)
+		if (model.stages[k] == name)
+			return static_cast<int>(k);
+	Fail(ErrorKind::UndefinedObject, "stage " + Quoted(name) + " does not exist in model " + Quoted(model.name),
+	     StageList(model));
+}
+
+std::string DefaultRuleName(const ModelSpec &model, std::string_view activity_type) {
+	auto taken = [&](const std::string &name) {
+		return std::any_of(model.rules.begin(), model.rules.end(),
+		                   [&](const RuleSpec &r) { return r.name == name; });
+	};
+	std::string name(activity_type);
+	for (int k = 2; taken(name); k++)
+		name = std::string(activity_type) + "_" + std::to_string(k);
+	return name;
+}
+
+void ValidateThresholdRange(const ModelSpec &model) {
+	const std::string of = " of model " + Quoted(model.name);
+	const std::string hint = "Thresholds must not exceed " + Number(kMaxThreshold) + ".";
+	// mql_threshold <= sql_threshold (ValidateModel): one bound covers both.
+	if (model.sql_threshold > kMaxThreshold)
+		Fail(ErrorKind::OutOfRange, "sql_threshold" + of + " is out of range: " + Number(model.sql_threshold), {}, hint);
+	if (model.stage_min_points > kMaxThreshold)
+		Fail(ErrorKind::OutOfRange, "stage_min_points" + of + " is out of range: " + Number(model.stage_min_points),
+		     {}, hint);
+}
+
+CompiledModel::CompiledModel(const ModelSpec &spec, const Schema &schema)
+    : spec_(spec), decay_(spec.half_life_us, spec.epoch_us), schema_(schema) {
+}
+
+CompiledModel CompiledModel::Compile(const ModelSpec &spec, const Schema &activity_columns,
+                                     const ConditionLimits &limits) {
+	ValidateModel(spec);
+	CompiledModel model(spec, activity_columns);
+
+	model.rules_.reserve(spec.rules.size());
+	for (const RuleSpec &rs : spec.rules) {
+		CompiledRule rule;
+		rule.spec = rs;
+		if (!rs.condition.empty()) {
+			auto ast = ParseCondition(rs.condition, limits);
+			rule.condition_key = Normalize(*ast);
+			try {
+				rule.condition = CompiledCondition::Compile(*ast, activity_columns, limits);
+			} catch (const Error &e) {
+				// The compiler names the column; the user needs the rule.
+				std::string detail = e.detail();
+				detail += (detail.empty() ? "" : " ");
+				detail += "The condition belongs to rule " + Quoted(rs.name) + " of model " + Quoted(spec.name) + ".";
+				throw Error(e.kind(), e.what(), detail, e.hint());
+			}
+			for (std::size_t c : rule.condition->columns_used())
+				model.columns_used_.push_back(c);
+		}
+		if (rs.max_count > 0) {
+			rule.cap = static_cast<int>(model.capped_rules_.size());
+			model.capped_rules_.push_back(static_cast<std::uint32_t>(model.rules_.size()));
+		}
+		model.rules_.push_back(std::move(rule));
+	}
+	std::sort(model.columns_used_.begin(), model.columns_used_.end());
+	model.columns_used_.erase(std::unique(model.columns_used_.begin(), model.columns_used_.end()),
+	                          model.columns_used_.end());
+
+	// Group rule indexes by type id: counting sort keeps model order within
+	// a type.
+	std::vector<std::uint32_t> type_of(model.rules_.size());
+	for (std::size_t i = 0; i < model.rules_.size(); i++)
+		type_of[i] = model.types_.Add(model.rules_[i].spec.activity_type);
+	model.type_first_.assign(model.types_.size() + 1, 0);
+	for (std::uint32_t t : type_of)
+		model.type_first_[t + 1]++;
+	for (std::size_t t = 0; t < model.types_.size(); t++)
+		model.type_first_[t + 1] += model.type_first_[t];
+	model.type_rules_.resize(model.rules_.size());
+	std::vector<std::uint32_t> next(model.type_first_.begin(), model.type_first_.end() - 1);
+	for (std::size_t i = 0; i < model.rules_.size(); i++)
+		model.type_rules_[next[type_of[i]]++] = static_cast<std::uint32_t>(i);
+	return model;
+}
+
+IndexSpan CompiledModel::RulesFor(std::string_view type) const noexcept {
+	std::uint32_t t = types_.Find(type);
+	if (t == TypeIndex::kNotFound)
+		return IndexSpan{};
+	const std::uint32_t *base = type_rules_.data();
+	return IndexSpan{base + type_first_[t], base + type_first_[t + 1]};
+}
+
+bool CompiledModel::Matches(std::size_t i, const Value *row) const noexcept {
+	const CompiledRule &r = rules_[i];
+	return !r.condition || r.condition->Evaluate(row, schema_.size()) == Tri::True;
+}
+
+} // namespace leadscore::core

@@ -1,0 +1,206 @@
+// C entry points behind the admin functions of leadscore--*.sql: checks that
+// the core does (so SQL and triggers agree on what is valid) and cache
+// invalidation.
+#include "pg/boundary/fmgr_args.hpp"
+#include "pg/boundary/guard.hpp"
+#include "pg/spi/spi_query.hpp"
+#include "pg/catalog/table_plan.hpp"
+
+extern "C" {
+#include "catalog/pg_type.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+}
+
+#include "core/condition/condition.hpp"
+#include "core/model/scoring_model.hpp"
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+using leadscore::pg::CallPg;
+using leadscore::pg::Guarded;
+using leadscore::pg::TextArg;
+using leadscore::pg::TextArrayArg;
+
+namespace {
+
+double IntervalUs(Interval *iv) {
+	// A month counts 30 days, as PostgreSQL's interval arithmetic does.
+	return static_cast<double>(iv->time) + static_cast<double>(iv->day) * USECS_PER_DAY +
+	       static_cast<double>(iv->month) * DAYS_PER_MONTH * USECS_PER_DAY;
+}
+
+Datum TextDatum(const std::string &s) {
+	return CallPg([&] { return PointerGetDatum(cstring_to_text_with_len(s.data(), static_cast<int>(s.size()))); });
+}
+
+// Stage k of a model is element k of its stages array, by position in
+// C++ and by subscript in SQL (leadscore.stage_of, the events): the two
+// agree only for a plain list.  Another shape (2-D, or subscripts from 0)
+// once gave lead states rescore() could not make agree with verify().
+void CheckStagesShape(ArrayType *stages) {
+	if (ARR_NDIM(stages) > 1)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("stages must be a one-dimensional array, not %d-dimensional", ARR_NDIM(stages)),
+		                errhint("List the stages in order, e.g. '{awareness,consideration,decision}'.")));
+	if (ARR_NDIM(stages) == 1 && ARR_LBOUND(stages)[0] != 1)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("stages must be subscripted from 1, not from %d", ARR_LBOUND(stages)[0]),
+		                errhint("List the stages in order, e.g. '{awareness,consideration,decision}'.")));
+	if (ARR_HASNULL(stages))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("stage names must not be NULL")));
+}
+
+} // namespace
+
+extern "C" {
+
+// _check_model(name, half_life, mql, sql, stages, stage_min_points,
+// max_score): raises the core's error for a bad setting.
+PG_FUNCTION_INFO_V1(leadscore_check_model);
+Datum leadscore_check_model(PG_FUNCTION_ARGS) {
+	if (!PG_ARGISNULL(4))
+		CheckStagesShape(PG_GETARG_ARRAYTYPE_P(4));
+	return Guarded([&] {
+		leadscore::core::ModelSpec spec;
+		spec.name = TextArg(fcinfo, 0);
+		// A NULL float8 argument reads as 0 and NaN means "none" to the
+		// core: both are rejected here, where the setting has a name.
+		const char *required[] = {nullptr, nullptr, "mql_threshold", "sql_threshold", nullptr, "stage_min_points"};
+		for (int i = 2; i <= 5; i++)
+			if (required[i] != nullptr && PG_ARGISNULL(i))
+				leadscore::pg::ThrowNullArgument(std::string(required[i]) + " of model \"" + spec.name + "\"");
+		if (!PG_ARGISNULL(6) && std::isnan(PG_GETARG_FLOAT8(6)))
+			throw leadscore::core::Error(leadscore::core::ErrorKind::InvalidValue,
+			                             "max_score of model \"" + spec.name + "\" must be a finite number, not NaN",
+			                             {}, "Use NULL for a model whose scores have no maximum.");
+		spec.half_life_us = PG_ARGISNULL(1) ? 0 : IntervalUs(PG_GETARG_INTERVAL_P(1));
+		bool negative_half_life = !PG_ARGISNULL(1) && spec.half_life_us <= 0;
+		spec.mql_threshold = PG_GETARG_FLOAT8(2);
+		spec.sql_threshold = PG_GETARG_FLOAT8(3);
+		spec.stages = TextArrayArg(fcinfo, 4);
+		spec.stage_min_points = PG_GETARG_FLOAT8(5);
+		if (!PG_ARGISNULL(6))
+			spec.max_score = PG_GETARG_FLOAT8(6);
+		if (negative_half_life)
+			throw leadscore::core::Error(leadscore::core::ErrorKind::InvalidValue,
+			                             "half_life must be positive",
+			                             "Use NULL for a model whose scores do not decay.");
+		leadscore::core::ValidateModel(spec);
+		leadscore::core::ValidateThresholdRange(spec);
+		PG_RETURN_VOID();
+	});
+}
+
+// _check_rule(model, stages, rule_names, name, activity_type, points,
+// stage, condition, max_count) -> the normalised condition (NULL: none).
+PG_FUNCTION_INFO_V1(leadscore_check_rule);
+Datum leadscore_check_rule(PG_FUNCTION_ARGS) {
+	return Guarded([&] {
+		leadscore::core::ModelSpec model;
+		model.name = TextArg(fcinfo, 0);
+		model.stages = TextArrayArg(fcinfo, 1);
+		std::vector<std::string> names = TextArrayArg(fcinfo, 2);
+		if (PG_ARGISNULL(4))
+			leadscore::pg::ThrowNullArgument("activity_type of a rule");
+		if (PG_ARGISNULL(5))
+			leadscore::pg::ThrowNullArgument("points of a rule");
+		std::string name = TextArg(fcinfo, 3), type = TextArg(fcinfo, 4);
+		double points = PG_GETARG_FLOAT8(5);
+		bool has_stage = !PG_ARGISNULL(6), has_condition = !PG_ARGISNULL(7);
+		std::string stage = has_stage ? TextArg(fcinfo, 6) : std::string();
+		std::string condition = has_condition ? TextArg(fcinfo, 7) : std::string();
+		std::int32_t max_count = PG_ARGISNULL(8) ? 0 : PG_GETARG_INT32(8);
+		bool zero_cap = !PG_ARGISNULL(8) && max_count <= 0;
+		for (std::size_t i = 0; i < names.size(); i++) {
+			leadscore::core::RuleSpec other;
+			other.id = static_cast<std::int32_t>(i + 1);
+			other.name = names[i];
+			model.rules.push_back(other);
+		}
+		if (zero_cap)
+			throw leadscore::core::Error(leadscore::core::ErrorKind::InvalidValue, "max_count must be at least 1, not " + std::to_string(max_count),
+			                             "Use NULL for a rule without a cap.");
+		leadscore::core::RuleSpec rule;
+		rule.name = name;
+		rule.activity_type = type;
+		rule.points = points;
+		rule.stage = has_stage ? leadscore::core::FindStage(model, stage) : leadscore::core::kNoStage;
+		rule.condition = condition;
+		rule.max_count = max_count;
+		leadscore::core::ValidateRule(model, rule);
+		if (!has_condition)
+			PG_RETURN_NULL();
+		return TextDatum(leadscore::core::Normalize(*leadscore::core::ParseCondition(condition)));
+	});
+}
+
+// _check_tables(): compiles every model against every attached activity
+// table, so a rule naming a column a table lacks fails now, not on insert.
+PG_FUNCTION_INFO_V1(leadscore_check_tables);
+Datum leadscore_check_tables(PG_FUNCTION_ARGS) {
+	return Guarded([&] {
+		leadscore::pg::ConnectSpi();
+		auto models = leadscore::pg::LoadModels();
+		for (const auto &table : leadscore::pg::LoadActivityTables())
+			leadscore::pg::CompileModels(models, table);
+		leadscore::pg::FinishSpi();
+		PG_RETURN_VOID();
+	});
+}
+
+// _invalidate(): every backend rebuilds its plans after this transaction.
+PG_FUNCTION_INFO_V1(leadscore_invalidate);
+Datum leadscore_invalidate(PG_FUNCTION_ARGS) {
+	return Guarded([&] {
+		leadscore::pg::InvalidatePlans();
+		PG_RETURN_VOID();
+	});
+}
+
+// float8_array_add(a, b): element-wise a + b (stage sums in upserts).
+PG_FUNCTION_INFO_V1(leadscore_float8_array_add);
+Datum leadscore_float8_array_add(PG_FUNCTION_ARGS) {
+	ArrayType *a = PG_GETARG_ARRAYTYPE_P(0);
+	ArrayType *b = PG_GETARG_ARRAYTYPE_P(1);
+	int na = ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a));
+	int nb = ArrayGetNItems(ARR_NDIM(b), ARR_DIMS(b));
+	if (na != nb || ARR_HASNULL(a) || ARR_HASNULL(b))
+		ereport(ERROR, (errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+		                errmsg("stage sums of different lengths (%d and %d)", na, nb),
+		                errhint("Run leadscore.rescore() after changing a model's stages.")));
+	const double *x = reinterpret_cast<const double *>(ARR_DATA_PTR(a));
+	const double *y = reinterpret_cast<const double *>(ARR_DATA_PTR(b));
+	Datum *sum = static_cast<Datum *>(palloc(sizeof(Datum) * (na + 1)));
+	for (int i = 0; i < na; i++)
+		sum[i] = Float8GetDatum(x[i] + y[i]);
+	PG_RETURN_ARRAYTYPE_P(construct_array(sum, na, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+// stage_of(stage_stored, stages, weight, min_points): the furthest stage
+// whose decayed points (stored / weight) reach min_points; NULL if none.
+// The lead_scores view calls it per row, so it is plain C with no
+// allocation but the result.
+PG_FUNCTION_INFO_V1(leadscore_stage_of);
+Datum leadscore_stage_of(PG_FUNCTION_ARGS) {
+	ArrayType *sums = PG_GETARG_ARRAYTYPE_P(0);
+	ArrayType *names = PG_GETARG_ARRAYTYPE_P(1);
+	double weight = PG_GETARG_FLOAT8(2), min_points = PG_GETARG_FLOAT8(3);
+	int n = ArrayGetNItems(ARR_NDIM(sums), ARR_DIMS(sums));
+	if (ARR_HASNULL(sums) || n == 0)
+		PG_RETURN_NULL();
+	Datum *stage_names;
+	bool *nulls;
+	int count;
+	deconstruct_array(names, TEXTOID, -1, false, TYPALIGN_INT, &stage_names, &nulls, &count);
+	const double *x = reinterpret_cast<const double *>(ARR_DATA_PTR(sums));
+	for (int i = (n < count ? n : count) - 1; i >= 0; i--)
+		if (!nulls[i] && x[i] / weight >= min_points)
+			PG_RETURN_DATUM(stage_names[i]);
+	PG_RETURN_NULL();
+}
+
+} // extern "C"

@@ -1,0 +1,81 @@
+// Lead keys.
+#include "pg/boundary/lead_key.hpp"
+
+#include "pg/boundary/guard.hpp"
+
+extern "C" {
+#include "catalog/pg_type.h"
+#include "access/detoast.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/lsyscache.h"
+#include "utils/typcache.h"
+#include "utils/uuid.h"
+}
+
+#include <cstring>
+
+namespace leadscore::pg {
+
+bool KeyTooLong(Datum key, Oid type) {
+	if (type != TEXTOID && type != VARCHAROID && type != BPCHAROID)
+		return false;
+	return toast_raw_datum_size(key) - VARHDRSZ > kMaxKeyBytes;
+}
+
+char *KeyText(Datum key, Oid type) {
+	Oid output;
+	bool varlena;
+	getTypeOutputInfo(type, &output, &varlena);
+	return OidOutputFunctionCall(output, key);
+}
+
+void ViewKey(Datum key, Oid type, KeyView *out) {
+	switch (type) {
+	case INT4OID:
+		out->scratch = DatumGetInt32(key);
+		out->data = reinterpret_cast<const char *>(&out->scratch);
+		out->len = sizeof out->scratch;
+		break;
+	case INT8OID:
+		out->scratch = DatumGetInt64(key);
+		out->data = reinterpret_cast<const char *>(&out->scratch);
+		out->len = sizeof out->scratch;
+		break;
+	case UUIDOID:
+		out->data = reinterpret_cast<const char *>(DatumGetUUIDP(key)->data);
+		out->len = UUID_LEN;
+		break;
+	default: {
+		text *t = DatumGetTextPP(key);
+		out->data = VARDATA_ANY(t);
+		out->len = VARSIZE_ANY_EXHDR(t);
+		break;
+	}
+	}
+}
+
+void AssignKeyBytes(Datum key, Oid type, std::string *out) {
+	KeyView view;
+	CallPg([&] { ViewKey(key, type, &view); });
+	out->assign(view.data, view.len);
+}
+
+std::string KeyBytes(Datum key, Oid type) {
+	std::string bytes;
+	AssignKeyBytes(key, type, &bytes);
+	return bytes;
+}
+
+Datum CopyKey(Datum key, const KeyType &kt) {
+	return datumCopy(key, kt.byval, kt.typlen);
+}
+
+int CompareKeys(Datum a, Datum b, Oid type, Oid collation) {
+	TypeCacheEntry *entry = lookup_type_cache(type, TYPECACHE_CMP_PROC_FINFO);
+	if (!OidIsValid(entry->cmp_proc_finfo.fn_oid))
+		elog(ERROR, "leadscore: lead key type %u has no btree comparison", type);
+	return DatumGetInt32(FunctionCall2Coll(&entry->cmp_proc_finfo, collation, a, b));
+}
+
+} // namespace leadscore::pg

@@ -1,0 +1,205 @@
+// The configuration tables in the core's terms.
+#include "pg/catalog/model_catalog.hpp"
+
+#include "pg/catalog/column_check.hpp"
+#include "pg/boundary/datum_value.hpp"
+#include "pg/boundary/guard.hpp"
+#include "pg/spi/spi_query.hpp"
+
+extern "C" {
+#include "utils/builtins.h"
+}
+
+#include "core/base/error.hpp"
+
+#include <cstdlib>
+
+namespace leadscore::pg {
+namespace {
+
+double ToDouble(const std::optional<std::string> &s, double null_value) {
+	return s ? std::strtod(s->c_str(), nullptr) : null_value;
+}
+
+std::int64_t ToInt(const std::optional<std::string> &s) {
+	return s ? std::strtoll(s->c_str(), nullptr, 10) : 0;
+}
+
+core::ModelSpec ModelFromRow(const TextRow &r) {
+	core::ModelSpec m;
+	m.id = static_cast<std::int32_t>(ToInt(r[0]));
+	m.name = *r[1];
+	m.half_life_us = ToDouble(r[2], 0);
+	m.mql_threshold = ToDouble(r[3], 0);
+	m.sql_threshold = ToDouble(r[4], 0);
+	if (r[5]) {
+		core::GradeRank g;
+		if (core::ParseGrade(*r[5], &g))
+			m.sql_min_grade = g;
+	}
+	m.stage_min_points = ToDouble(r[6], core::kDefaultStageMinPoints);
+	m.max_score = ToDouble(r[7], std::numeric_limits<double>::quiet_NaN());
+	m.epoch_us = ToInt(r[8]);
+	m.grade_profile = r[9].value_or("");
+	if (r[10])
+		core::ParseGrade(*r[10], &m.fit_min_grade);
+	m.active = r[11].value_or("t") == "t";
+	m.account_threshold = ToDouble(r[12], std::numeric_limits<double>::quiet_NaN());
+	// sql_min_grade applies only to models that grade their leads.
+	if (m.grade_profile.empty())
+		m.sql_min_grade.reset();
+	return m;
+}
+
+core::ModelSpec *FindModel(std::vector<core::ModelSpec> &models, std::int64_t id) {
+	for (auto &m : models)
+		if (m.id == id)
+			return &m;
+	return nullptr;
+}
+
+} // namespace
+
+std::vector<core::ModelSpec> LoadModels() {
+	std::vector<core::ModelSpec> models;
+	for (const TextRow &r : QueryText(
+	         "SELECT id, name, extract(epoch FROM half_life) * 1000000, mql_threshold, sql_threshold,"
+	         " sql_min_grade::text, stage_min_points, max_score,"
+	         " (extract(epoch FROM epoch) * 1000000)::bigint, grade_profile, fit_min_grade::text, active,"
+	         " account_threshold FROM leadscore.models ORDER BY id"))
+		models.push_back(ModelFromRow(r));
+	for (const TextRow &r : QueryText("SELECT m.id, s.name FROM leadscore.models m,"
+	                                  " pg_catalog.unnest(m.stages) WITH ORDINALITY AS s(name, i)"
+	                                  " ORDER BY m.id, s.i")) {
+		if (core::ModelSpec *m = FindModel(models, ToInt(r[0])))
+			m->stages.push_back(*r[1]);
+	}
+	for (const TextRow &r : QueryText("SELECT model_id, id, name, activity_type, points, stage, condition,"
+	                                  " max_count FROM leadscore.rules ORDER BY model_id, id")) {
+		core::ModelSpec *m = FindModel(models, ToInt(r[0]));
+		if (m == nullptr)
+			continue;
+		core::RuleSpec rule;
+		rule.id = static_cast<std::int32_t>(ToInt(r[1]));
+		rule.name = *r[2];
+		rule.activity_type = *r[3];
+		rule.points = ToDouble(r[4], 0);
+		rule.stage = r[5] ? core::FindStage(*m, *r[5]) : core::kNoStage;
+		rule.condition = r[6].value_or("");
+		rule.max_count = static_cast<std::int32_t>(ToInt(r[7]));
+		m->rules.push_back(std::move(rule));
+	}
+	return models;
+}
+
+std::string SelectSchemaColumns(const ActivityTable &table) {
+	std::string sql = "SELECT ";
+	for (std::size_t c = 0; c < table.schema.size(); c++) {
+		if (c > 0)
+			sql += ", ";
+		sql += CallPg([&] { return quote_identifier(table.schema[c].name.c_str()); });
+	}
+	return sql + " FROM " + table.name;
+}
+
+namespace {
+
+void LoadColumns(ActivityTable *t) {
+	for (const TextRow &r : QueryText("SELECT attname, attnum, atttypid FROM pg_catalog.pg_attribute"
+	                                  " WHERE attrelid = $1::pg_catalog.oid AND attnum > 0"
+	                                  " AND NOT attisdropped ORDER BY attnum",
+	                                  {std::to_string(t->relid)})) {
+		Oid type = static_cast<Oid>(ToInt(r[2]));
+		t->schema.push_back(core::Column{*r[0], CoreTypeOf(type)});
+		t->attnums.push_back(static_cast<AttrNumber>(ToInt(r[1])));
+		t->types.push_back(type);
+	}
+}
+
+int ColumnIndex(const ActivityTable &t, const std::optional<std::string> &name) {
+	if (!name)
+		return -1;
+	for (std::size_t i = 0; i < t.schema.size(); i++)
+		if (t.schema[i].name == *name)
+			return static_cast<int>(i);
+	throw core::Error(core::ErrorKind::UndefinedColumn,
+	                  "column \"" + *name + "\" of attached table " + t.name + " does not exist");
+}
+
+ActivityTable TableFromRow(const TextRow &r) {
+	ActivityTable t;
+	t.relid = static_cast<Oid>(ToInt(r[0]));
+	t.name = *r[1];
+	LoadColumns(&t);
+	t.lead = ColumnIndex(t, r[2]);
+	t.type = ColumnIndex(t, r[3]);
+	t.time = ColumnIndex(t, r[4]);
+	t.account = ColumnIndex(t, r[5]);
+	CheckAttachedColumns(t, r[6] ? static_cast<Oid>(ToInt(r[6])) : InvalidOid);
+	return t;
+}
+
+std::string Attachments(const char *kind) {
+	return std::string("SELECT tbl::oid, tbl::text, lead_column, type_column, time_column, account_column,"
+	                   " (SELECT s.lead_key_type::pg_catalog.oid FROM leadscore.settings s)"
+	                   " FROM leadscore.attachments"
+	                   // A table that is gone left its attachment behind only
+	                   // when no event trigger saw the drop: verify() reports it.
+	                   " WHERE EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid = tbl::pg_catalog.oid)"
+	                   " AND kind = '") +
+	       kind + "'";
+}
+
+bool LoadTable(const char *kind, Oid relid, ActivityTable *table) {
+	auto rows = QueryText((Attachments(kind) + " AND tbl = $1::pg_catalog.oid").c_str(), {std::to_string(relid)});
+	if (rows.empty())
+		return false;
+	*table = TableFromRow(rows[0]);
+	return true;
+}
+
+std::vector<ActivityTable> LoadTables(const char *kind) {
+	std::vector<ActivityTable> tables;
+	for (const TextRow &r : QueryText((Attachments(kind) + " ORDER BY tbl::oid").c_str()))
+		tables.push_back(TableFromRow(r));
+	return tables;
+}
+
+} // namespace
+
+bool LoadActivityTable(Oid relid, ActivityTable *table) {
+	return LoadTable("activities", relid, table);
+}
+
+std::vector<ActivityTable> LoadActivityTables() {
+	return LoadTables("activities");
+}
+
+bool LoadLeadTable(Oid relid, LeadTable *table) {
+	return LoadTable("leads", relid, table);
+}
+
+std::vector<LeadTable> LoadLeadTables() {
+	return LoadTables("leads");
+}
+
+std::vector<core::GradeProfileSpec> LoadGradeProfiles() {
+	std::vector<core::GradeProfileSpec> profiles;
+	for (const TextRow &r : QueryText("SELECT id, name, base::text FROM leadscore.grade_profiles ORDER BY id")) {
+		core::GradeProfileSpec p;
+		p.id = static_cast<std::int32_t>(ToInt(r[0]));
+		p.name = *r[1];
+		core::ParseGrade(*r[2], &p.base);
+		profiles.push_back(std::move(p));
+	}
+	for (const TextRow &r : QueryText("SELECT profile_id, id, name, condition, steps FROM leadscore.grade_criteria"
+	                                  " ORDER BY profile_id, id")) {
+		for (core::GradeProfileSpec &p : profiles)
+			if (p.id == ToInt(r[0]))
+				p.criteria.push_back(core::CriterionSpec{static_cast<std::int32_t>(ToInt(r[1])), *r[2], *r[3],
+				                                         static_cast<std::int32_t>(ToInt(r[4]))});
+	}
+	return profiles;
+}
+
+} // namespace leadscore::pg

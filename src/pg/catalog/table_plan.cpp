@@ -1,0 +1,144 @@
+// The per-backend cache of compiled plans.
+#include "pg/catalog/table_plan.hpp"
+
+#include "pg/state/account_store.hpp"
+#include "pg/boundary/guard.hpp"
+#include "pg/spi/owner_rights.hpp"
+#include "pg/spi/spi_query.hpp"
+
+extern "C" {
+#include "catalog/namespace.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+}
+
+#include <iterator>
+
+namespace leadscore::pg {
+namespace {
+
+// A table's plan (nullptr: the table has no activity attachment) and
+// whether an invalidation of the table arrived since it was built.
+struct CachedPlan {
+	std::unique_ptr<TablePlan> plan;
+	bool stale = false;
+};
+
+// Created on first use, never at load time (CONVENTIONS.md §4.7).
+std::unordered_map<Oid, CachedPlan> *plans = nullptr;
+// The attached activity tables; valid while `has_activity_relids`.
+std::vector<Oid> *activity_relids = nullptr;
+bool has_activity_relids = false;
+bool plans_stale = false;
+Oid models_relid = InvalidOid;
+
+void OnRelcacheInvalidation(Datum, Oid relid) {
+	// No allocation or error here: just note it.
+	if (relid == InvalidOid || relid == models_relid) {
+		plans_stale = true;
+		return;
+	}
+	// An attached table's own invalidation (ALTER TABLE, but also ANALYZE)
+	// makes its plan stale: the plan reads columns as raw Datums of the
+	// types they had, and a retyped column read as its old type crashed
+	// the backend.
+	if (plans != nullptr) {
+		auto it = plans->find(relid);
+		if (it != plans->end())
+			it->second.stale = true;
+	}
+}
+
+Oid ModelsRelid() {
+	return CallPg([] {
+		Oid ns = get_namespace_oid("leadscore", false);
+		return get_relname_relid("models", ns);
+	});
+}
+
+std::unique_ptr<TablePlan> BuildPlan(Oid relid) {
+	auto plan = std::make_unique<TablePlan>();
+	if (!LoadActivityTable(relid, &plan->table))
+		return nullptr;
+	// Attaching the first table fixes the key type and invalidates plans,
+	// so it cannot change under a cached plan.
+	CallPg([&] { plan->key_type = LeadKeyType(); });
+	plan->account_key_type = AccountKeyType();
+	plan->plan = std::make_unique<core::IngestPlan>(CompileModels(LoadModels(), plan->table));
+	plan->batch = std::make_unique<core::IngestBatch>(*plan->plan, [] { return InterruptPending != 0; });
+	return plan;
+}
+
+} // namespace
+
+std::vector<core::CompiledModel> CompileModels(const std::vector<core::ModelSpec> &models,
+                                               const ActivityTable &table) {
+	std::vector<core::CompiledModel> compiled;
+	compiled.reserve(models.size());
+	for (const auto &m : models)
+		compiled.push_back(core::CompiledModel::Compile(m, table.schema));
+	return compiled;
+}
+
+void RefreshPlans() {
+	RefuseInsideOwnerCode();
+	if (plans == nullptr)
+		plans = new std::unordered_map<Oid, CachedPlan>();
+	if (plans_stale || models_relid == InvalidOid) {
+		plans->clear();
+		has_activity_relids = false;
+		plans_stale = false;
+		models_relid = ModelsRelid();
+		return;
+	}
+	for (auto it = plans->begin(); it != plans->end();)
+		it = it->second.stale ? plans->erase(it) : std::next(it);
+}
+
+TablePlan *GetTablePlan(Oid relid) {
+	if (plans == nullptr)
+		RefreshPlans();
+	auto it = plans->find(relid);
+	if (it == plans->end())
+		it = plans->emplace(relid, CachedPlan{BuildPlan(relid), false}).first;
+	return it->second.plan.get();
+}
+
+std::vector<TablePlan *> ActivityTablePlans() {
+	if (activity_relids == nullptr)
+		activity_relids = new std::vector<Oid>();
+	if (!has_activity_relids) {
+		activity_relids->clear();
+		for (const ActivityTable &t : LoadActivityTables())
+			activity_relids->push_back(t.relid);
+		has_activity_relids = true;
+	}
+	std::vector<TablePlan *> out;
+	for (Oid relid : *activity_relids)
+		if (TablePlan *tp = GetTablePlan(relid))
+			out.push_back(tp);
+	return out;
+}
+
+KeyType BeginEngineCall() {
+	ConnectSpi();
+	RefreshPlans();
+	KeyType kt;
+	CallPg([&] { kt = LeadKeyType(); });
+	return kt;
+}
+
+void InvalidatePlans() {
+	// Looked up each time: DROP and CREATE EXTENSION in one session make
+	// a new leadscore.models.
+	Oid relid = ModelsRelid();
+	models_relid = relid;
+	CallPg([relid] { CacheInvalidateRelcacheByRelid(relid); });
+	plans_stale = true;
+}
+
+void RegisterPlanInvalidation() {
+	CacheRegisterRelcacheCallback(OnRelcacheInvalidation, 0);
+}
+
+} // namespace leadscore::pg

@@ -1,0 +1,73 @@
+// The compiled scoring plan of one attached activity table, cached per
+// backend and rebuilt when the configuration changes.
+//
+// Every admin function that changes models, rules or attachments calls
+// InvalidatePlans() in its transaction: a relcache invalidation of
+// leadscore.models, which PostgreSQL delivers to every backend at commit
+// (and to this one at once), and whose callback marks the cache stale.
+#pragma once
+
+#include "pg/ingest/lead_map.hpp"
+#include "pg/catalog/model_catalog.hpp"
+#include "pg/state/state_store.hpp"
+#include "pg/ingest/transition_rows.hpp"
+
+#include "core/ingest/ingest_batch.hpp"
+#include "core/ingest/ingest_plan.hpp"
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace leadscore::pg {
+
+struct TablePlan {
+	ActivityTable table;
+	KeyType key_type; // the database's lead key type when the plan was built
+	std::unique_ptr<core::IngestPlan> plan;
+	std::unique_ptr<core::IngestBatch> batch;
+	// The database's account key type when the plan was built (fixing it
+	// invalidates plans); InvalidOid: no accounts, no shares to track.
+	KeyType account_key_type;
+	// Per statement: its leads' dense indexes and keys.
+	LeadMap leads;
+	// Per statement, by lead index, when the table has an account column:
+	// the account of the lead's earliest inserted row that names one.
+	std::vector<Datum> first_account;
+	std::vector<std::int64_t> first_account_at;
+	RowPipeline pipeline; // transition_rows.hpp
+};
+
+// Drops stale plans.  Call at the start of a trigger or function, before
+// GetTablePlan: plans are never dropped in between, so pointers stay valid
+// for the whole call even if an invalidation arrives during it.
+void RefreshPlans();
+
+// The plan of attached table `relid`, built on first use (needs SPI);
+// nullptr if the table has no activity attachment.
+TablePlan *GetTablePlan(Oid relid);
+
+// The plans of every attached activity table, in attachment order.  The
+// list of tables is cached with the plans (attaching and detaching
+// invalidate them): a lead's history reload, which needs it on every
+// UPDATE or DELETE of a capped row, reads no catalog.
+std::vector<TablePlan *> ActivityTablePlans();
+
+// The start of every function that reads or writes scores: connects SPI,
+// drops stale plans, and returns the database's lead key type (InvalidOid
+// before the first attachment).  End with FinishSpi().
+KeyType BeginEngineCall();
+
+// Compiles every model against one table: what add_rule and
+// attach_activities call to reject a condition naming a missing column.
+std::vector<core::CompiledModel> CompileModels(const std::vector<core::ModelSpec> &models,
+                                               const ActivityTable &table);
+
+// Marks every backend's plans stale at commit (this one's at once).
+void InvalidatePlans();
+
+// Registers the relcache callback; from _PG_init.
+void RegisterPlanInvalidation();
+
+} // namespace leadscore::pg

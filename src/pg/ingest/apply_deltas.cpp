@@ -1,0 +1,258 @@
+// The write half of the activity trigger.
+#include "pg/ingest/apply_deltas.hpp"
+
+#include "pg/ingest/deferred_reloads.hpp"
+#include "pg/boundary/guard.hpp"
+#include "pg/ingest/lead_history.hpp"
+#include "pg/boundary/lead_key.hpp"
+#include "pg/state/lifecycle_store.hpp"
+#include "pg/state/state_buffers.hpp"
+
+extern "C" {
+#include "executor/spi.h"
+}
+
+#include <vector>
+
+namespace leadscore::pg {
+namespace {
+
+Datum KeyOf(const TablePlan *tp, const core::ModelBatch &mb, std::size_t i) {
+	return tp->leads.keys()[mb.leads()[i].lead];
+}
+
+// The additive path: one upsert, no read before it.  It returns the rows as
+// they are now; their records are advanced in C++ from the state before
+// (now minus the delta) to the state after, and written back only when they
+// report something or a crossing moved earlier (a negative rule).  A record
+// left as it was stays sound: added points only move a due time later, and
+// tick() looks again at a lead that turns out not to be due yet.
+void AddBlind(TablePlan *tp, const KeyType &kt, std::size_t m, const std::vector<std::size_t> &blind,
+              ModelEffects *fx) {
+	const core::ModelBatch &mb = tp->batch->model(m);
+	const core::ModelSpec &spec = tp->plan->model(m).spec();
+	ColumnBuffers b;
+	for (std::size_t i : blind)
+		PushDelta(&b, KeyOf(tp, mb, i), mb, i);
+	StateColumns columns = b.View(static_cast<int>(mb.stage_count()));
+	std::uint64_t rows = CallPg([&] {
+		AddToStates(kt, spec.id, columns);
+		return SPI_processed;
+	});
+	std::vector<LifecycleLead> leads = ReadLifecycleRows(spec, rows);
+	std::vector<std::int64_t> delta_of_lead(tp->leads.keys().size(), -1);
+	for (std::size_t i : blind)
+		delta_of_lead[mb.leads()[i].lead] = static_cast<std::int64_t>(i);
+	std::vector<LifecycleLead> changed;
+	std::vector<double> before_stages;
+	for (LifecycleLead &after : leads) {
+		std::uint32_t lead = tp->leads.Find(kt, after.key);
+		if (lead == kNoLead || delta_of_lead[lead] < 0)
+			continue;
+		auto i = static_cast<std::size_t>(delta_of_lead[lead]);
+		const core::LeadDelta &d = mb.leads()[i];
+		before_stages.assign(after.stages.begin(), after.stages.end());
+		for (std::size_t k = 0; k < before_stages.size() && k < mb.stage_count(); k++)
+			before_stages[k] -= mb.stage_deltas(i)[k];
+		LeadSide before{after.stored - d.stored, before_stages.data(), before_stages.size(),
+		                after.activity_count - d.activity_count};
+		core::LifecycleRecord was = after.record;
+		std::size_t reported = fx->events().size();
+		fx->Track(after.key, before, LeadSide::Of(after), &after.record);
+		bool earlier = after.record.due_at != core::kNoTime &&
+		               (was.due_at == core::kNoTime || after.record.due_at < was.due_at);
+		if (fx->events().size() != reported || earlier)
+			changed.push_back(after);
+	}
+	WriteLifecycle(kt, spec.id, changed);
+}
+
+struct LockedRows {
+	std::vector<StateRow *> rows;
+	std::vector<LifecycleLead> records; // the same rows' lifecycle, in the same order
+};
+
+// Locks the rows of `leads` (delta indexes) that exist and returns them as
+// SPI read them, in key order.
+LockedRows LockRows(TablePlan *tp, const KeyType &kt, std::size_t m, const std::vector<std::size_t> &leads) {
+	const core::ModelBatch &mb = tp->batch->model(m);
+	std::int32_t model_id = tp->plan->model(m).spec().id;
+	std::vector<Datum> keys;
+	keys.reserve(leads.size());
+	for (std::size_t i : leads)
+		keys.push_back(KeyOf(tp, mb, i));
+	int n = static_cast<int>(keys.size());
+	std::uint64_t rows = CallPg([&] {
+		LockStates(kt, model_id, n, keys.data());
+		return SPI_processed;
+	});
+	LockedRows read;
+	read.rows.resize(rows);
+	for (std::uint64_t r = 0; r < rows; r++)
+		read.rows[r] = CallPg([&] { return ReadStateRow(r); });
+	read.records = ReadLifecycleRows(tp->plan->model(m).spec(), rows, kLockLifecycleFirst);
+	return read;
+}
+
+// Inserts the rows of the leads of `fresh` that have none, with their final
+// state: ApplyLeadDelta on an empty state, so a new lead is written once.
+// The rows of the others are locked.  Returns the leads whose rows must
+// still be read, applied and written: those that had a row (they exist, or
+// a concurrent writer inserted them first), and those whose delta needs
+// their history (a deletion for a lead without state): they get a
+// placeholder row, an empty state, so that they too are locked.
+std::vector<std::size_t> InsertFresh(TablePlan *tp, const KeyType &kt, std::size_t m,
+                                     const std::vector<std::size_t> &fresh, ModelEffects *fx) {
+	const core::ModelBatch &mb = tp->batch->model(m);
+	const core::CompiledModel &model = tp->plan->model(m);
+	std::int32_t model_id = model.spec().id;
+	ColumnBuffers b;
+	core::LeadState empty, state;
+	empty.Clear(model);
+	std::vector<char> placeholder(fresh.size(), 0);
+	for (std::size_t k = 0; k < fresh.size(); k++) {
+		state.Clear(model);
+		if (core::ApplyLeadDelta(model, mb, fresh[k], &state).needs_reload) {
+			state.Clear(model);
+			placeholder[k] = 1;
+		}
+		Datum key = KeyOf(tp, mb, fresh[k]);
+		PushState(&b, key, state);
+		// A new lead's record starts empty; placeholders are tracked when
+		// their real state is written.
+		core::LifecycleRecord record;
+		if (!placeholder[k])
+			fx->Track(key, LeadSide::Of(empty), LeadSide::Of(state), &record);
+		PushRecord(&b, model.spec(), record);
+	}
+	StateColumns columns = b.View(static_cast<int>(model.stage_count()));
+	std::uint64_t inserted = CallPg([&] {
+		InsertStates(kt, model_id, columns);
+		return SPI_processed;
+	});
+
+	// Usually every lead was new; otherwise find out which were not.
+	std::vector<char> done(fresh.size(), inserted == fresh.size());
+	if (inserted < fresh.size()) {
+		std::vector<std::int64_t> position(tp->leads.keys().size(), -1);
+		for (std::size_t k = 0; k < fresh.size(); k++)
+			position[mb.leads()[fresh[k]].lead] = static_cast<std::int64_t>(k);
+		SPITupleTable *returned = SPI_tuptable;
+		for (std::uint64_t r = 0; r < inserted; r++) {
+			Datum key = CallPg([&] {
+				bool isnull;
+				return SPI_getbinval(returned->vals[r], returned->tupdesc, 1, &isnull);
+			});
+			std::uint32_t lead = tp->leads.Find(kt, key);
+			if (lead != kNoLead && position[lead] >= 0)
+				done[static_cast<std::size_t>(position[lead])] = 1;
+		}
+	}
+	std::vector<std::size_t> again;
+	std::vector<Datum> not_inserted;
+	for (std::size_t k = 0; k < fresh.size(); k++) {
+		if (!done[k] || placeholder[k])
+			again.push_back(fresh[k]);
+		if (!done[k] && !placeholder[k])
+			not_inserted.push_back(KeyOf(tp, mb, fresh[k]));
+	}
+	// Leads another writer created first are tracked again from their rows.
+	fx->Forget(not_inserted, kt);
+	return again;
+}
+
+// Applies the deltas to locked rows and writes them back with their
+// records.
+void ApplyRows(TablePlan *tp, const KeyType &kt, std::size_t m, LockedRows &locked, ModelEffects *fx) {
+	const std::vector<StateRow *> &rows = locked.rows;
+	if (rows.empty())
+		return;
+	const core::ModelBatch &mb = tp->batch->model(m);
+	const core::CompiledModel &model = tp->plan->model(m);
+	std::int32_t model_id = model.spec().id;
+	// Which delta each row belongs to, through the statement's lead map.
+	std::vector<std::int64_t> delta_of_lead(tp->leads.keys().size(), -1);
+	for (std::size_t i = 0; i < mb.leads().size(); i++)
+		delta_of_lead[mb.leads()[i].lead] = static_cast<std::int64_t>(i);
+
+	ColumnBuffers b;
+	core::LeadState state;
+	for (std::size_t r = 0; r < rows.size(); r++) {
+		StateRow *row = rows[r];
+		LifecycleLead &before = locked.records[r];
+		std::uint32_t lead = tp->leads.Find(kt, row->key);
+		if (lead == kNoLead || delta_of_lead[lead] < 0)
+			continue;
+		auto i = static_cast<std::size_t>(delta_of_lead[lead]);
+		bool fits = ToLeadState(model, *row, &state);
+		core::ApplyOutcome outcome;
+		if (fits)
+			outcome = core::ApplyLeadDelta(model, mb, i, &state);
+		if ((!fits || outcome.needs_reload) && InQueryFinish()) {
+			// Another trigger of this statement may follow: reload after it.
+			DeferReload(model_id, row->key, kt);
+			continue;
+		}
+		if (!fits || outcome.needs_reload) {
+			core::Recomputed recomputed;
+			RecomputeLead(kt, row->key, model, &recomputed);
+			state = recomputed.state;
+		}
+		PushState(&b, row->key, state);
+		fx->Track(row->key, LeadSide::Of(before), LeadSide::Of(state), &before.record);
+		PushRecord(&b, model.spec(), before.record);
+	}
+	if (b.keys.empty())
+		return;
+	StateColumns columns = b.View(static_cast<int>(model.stage_count()));
+	CallPg([&] { WriteStates(kt, model_id, columns); });
+}
+
+// The locked path (state_store.hpp): one lead waits for its row first and
+// is inserted only if it has none; several go through InsertFresh, whose
+// key-ordered pass is the only place they wait for other writers.
+void ApplyLocked(TablePlan *tp, const KeyType &kt, std::size_t m, const std::vector<std::size_t> &locked,
+                 ModelEffects *fx) {
+	LockedRows rows;
+	std::vector<std::size_t> fresh;
+	if (locked.size() == 1) {
+		rows = LockRows(tp, kt, m, locked);
+		if (rows.rows.empty())
+			fresh = locked;
+	} else {
+		fresh = locked;
+	}
+	if (!fresh.empty()) {
+		std::vector<std::size_t> again = InsertFresh(tp, kt, m, fresh, fx);
+		if (!again.empty())
+			rows = LockRows(tp, kt, m, again);
+	}
+	ApplyRows(tp, kt, m, rows, fx);
+}
+
+} // namespace
+
+void ApplyModel(TablePlan *tp, const KeyType &kt, std::size_t m, ModelEffects *fx) {
+	const core::ModelBatch &mb = tp->batch->model(m);
+	std::vector<std::size_t> blind, locked;
+	for (std::size_t i = 0; i < mb.leads().size(); i++) {
+		const core::LeadDelta &d = mb.leads()[i];
+		if (d.noop)
+			continue;
+		bool simple = d.caps_begin == d.caps_end && d.max_deleted_at == core::kNoTime;
+		(simple ? blind : locked).push_back(i);
+	}
+	// Locks must be taken in one key-ordered pass per model, or two
+	// statements mixing both paths in opposite key order deadlock: once
+	// any lead needs its row locked, every lead of the batch is.
+	std::vector<std::size_t> &leads = locked.empty() ? blind : locked;
+	if (!locked.empty())
+		locked.insert(locked.end(), blind.begin(), blind.end());
+	tp->leads.SortByKey(&leads, [&](std::size_t i) { return mb.leads()[i].lead; });
+	if (!locked.empty())
+		ApplyLocked(tp, kt, m, locked, fx);
+	else if (!blind.empty())
+		AddBlind(tp, kt, m, blind, fx);
+}
+
+} // namespace leadscore::pg

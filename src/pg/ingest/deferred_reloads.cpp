@@ -1,0 +1,172 @@
+// The ExecutorFinish hook that runs deferred reloads.
+#include "pg/ingest/deferred_reloads.hpp"
+
+#include "pg/state/account_store.hpp"
+#include "pg/spi/consistent_reads.hpp"
+#include "pg/boundary/guard.hpp"
+#include "pg/ingest/lead_effects.hpp"
+#include "pg/ingest/lead_history.hpp"
+#include "pg/boundary/lead_key.hpp"
+#include "pg/state/lifecycle_store.hpp"
+#include "pg/spi/owner_rights.hpp"
+#include "pg/boundary/datum_value.hpp"
+#include "pg/spi/spi_query.hpp"
+#include "pg/state/state_buffers.hpp"
+#include "pg/catalog/table_plan.hpp"
+
+extern "C" {
+#include "access/xact.h"
+#include "miscadmin.h"
+#include "executor/executor.h"
+#include "utils/guc.h"
+#include "utils/datum.h"
+}
+
+#include <vector>
+
+namespace leadscore::pg {
+namespace {
+
+struct Deferred {
+	int depth;
+	Oid user; // the trigger's (SECURITY DEFINER) user: the reload runs as it
+	std::int32_t model_id;
+	Datum key; // in TopTransactionContext
+	KeyType kt;
+};
+
+ExecutorFinish_hook_type previous_finish = nullptr;
+int finish_depth = 0;
+// Created on first use (no static constructors, CONVENTIONS.md §4.7).
+std::vector<Deferred> *deferred = nullptr;
+
+void DropFrom(int depth) {
+	if (deferred == nullptr)
+		return;
+	std::size_t kept = 0;
+	for (std::size_t i = 0; i < deferred->size(); i++)
+		if ((*deferred)[i].depth < depth)
+			(*deferred)[kept++] = (*deferred)[i];
+	deferred->resize(kept);
+}
+
+const core::CompiledModel *ModelById(std::int32_t model_id) {
+	for (TablePlan *tp : ActivityTablePlans())
+		for (std::size_t m = 0; m < tp->plan->model_count(); m++)
+			if (tp->plan->model(m).spec().id == model_id)
+				return &tp->plan->model(m);
+	return nullptr;
+}
+
+// Takes this depth's entries out of the list (so a reload that errors
+// leaves nothing behind) and recomputes each lead, one write per lead.
+void RunDeferred(int depth) {
+	WriterReads reads;
+	std::vector<Deferred> mine;
+	for (const Deferred &d : *deferred)
+		if (d.depth == depth)
+			mine.push_back(d);
+	DropFrom(depth);
+	BeginEngineCall();
+	std::int64_t now = TimestampToUnixUs(GetCurrentTransactionStartTimestamp());
+	KeyType akt = AccountKeyType();
+	for (const Deferred &d : mine) {
+		const core::CompiledModel *model = ModelById(d.model_id);
+		if (model == nullptr)
+			continue;
+		// The row as the statement's triggers left it: the lead is locked,
+		// and its record and account share are what the reload moves from.
+		std::vector<LifecycleLead> before = LockLifecycle(d.kt, model->spec(), {d.key});
+		core::Recomputed recomputed;
+		RecomputeLead(d.kt, d.key, *model, &recomputed);
+		ColumnBuffers b;
+		PushState(&b, d.key, recomputed.state);
+		StateColumns columns = b.View(static_cast<int>(model->stage_count()));
+		CallPg([&] { PutStates(d.kt, d.model_id, columns); });
+		LifecycleLead after = before.empty() ? LifecycleLead{d.key} : before[0];
+		std::vector<ModelEffects> effects;
+		effects.emplace_back(model->spec(), now, akt.oid != InvalidOid);
+		LeadSide from = before.empty() ? LeadSide{} : LeadSide::Of(before[0]);
+		effects[0].Track(d.key, from, LeadSide::Of(recomputed.state), &after.record);
+		WriteLifecycle(d.kt, d.model_id, {after});
+		ReportEffects(d.kt, akt, effects, FirstAccounts{}, now);
+	}
+	FinishSpi();
+}
+
+// The hook runs as whoever ran the statement, with its search_path; the
+// trigger that deferred the reload ran as the extension's owner with
+// leadscore's, and so does the reload (owner_rights.hpp, RunAsDefiner).
+void RunDeferredAsOwner(int depth) {
+	Oid user = InvalidOid;
+	for (const Deferred &d : *deferred)
+		if (d.depth == depth)
+			user = d.user;
+	RunAsDefiner(user, [depth] { RunDeferred(depth); });
+}
+
+bool HasDeferred(int depth) {
+	if (deferred == nullptr)
+		return false;
+	for (const Deferred &d : *deferred)
+		if (d.depth == depth)
+			return true;
+	return false;
+}
+
+void FinishQuery(QueryDesc *query) {
+	int depth = ++finish_depth;
+	PG_TRY();
+	{
+		if (previous_finish != nullptr)
+			previous_finish(query);
+		else
+			standard_ExecutorFinish(query);
+	}
+	PG_CATCH();
+	{
+		finish_depth = depth - 1;
+		DropFrom(depth);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	finish_depth = depth - 1;
+	if (HasDeferred(depth))
+		Guarded([&] {
+			RunDeferredAsOwner(depth);
+			return Datum(0);
+		});
+}
+
+void OnTransactionEnd(XactEvent event, void *) {
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT) {
+		finish_depth = 0;
+		DropFrom(0);
+	}
+}
+
+} // namespace
+
+bool InQueryFinish() {
+	return finish_depth > 0;
+}
+
+void DeferReload(std::int32_t model_id, Datum key, const KeyType &kt) {
+	if (deferred == nullptr)
+		deferred = new std::vector<Deferred>();
+	Datum copy = CallPg([&] {
+		MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+		Datum c = CopyKey(key, kt);
+		MemoryContextSwitchTo(old);
+		return c;
+	});
+	deferred->push_back(Deferred{finish_depth, GetUserId(), model_id, copy, kt});
+}
+
+void RegisterDeferredReloads() {
+	previous_finish = ExecutorFinish_hook;
+	ExecutorFinish_hook = FinishQuery;
+	RegisterXactCallback(OnTransactionEnd, nullptr);
+}
+
+} // namespace leadscore::pg

@@ -1,0 +1,42 @@
+// A lead's activity history, read from every attached activity table and
+// recomputed by the core: the reference for reloads, verify() and rescore().
+#pragma once
+
+#include "pg/boundary/postgres_headers.hpp"
+
+#include "pg/catalog/model_catalog.hpp"
+#include "pg/state/state_store.hpp"
+
+#include "core/lead/scoring_recompute.hpp"
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace leadscore::pg {
+
+// One row of history, converted: valid during the visitor call.
+struct HistoryRow {
+	Datum key;
+	std::string_view type;
+	std::int64_t at;
+	const core::Value *values;
+};
+
+// Visits the rows of `table` — of lead `*key` only, or every row ordered by
+// lead when key is null — that have a lead, type and time.
+void ScanHistory(const ActivityTable &table, const KeyType &kt, const Datum *key,
+                 const std::function<void(const HistoryRow &)> &visit);
+
+// The state of lead `key` in model `model_id` recomputed from every attached
+// activity table.  `model` is that model compiled for any one of them.
+void RecomputeLead(const KeyType &kt, Datum key, const core::CompiledModel &model, core::Recomputed *out);
+
+// The distinct leads of `tables` (keys over kMaxKeyBytes left out, as the
+// triggers leave them out), by key bytes, each key copied into the current
+// memory context.  One query per table: tables of different owners are read
+// with different rights (owner_rights.hpp).
+std::map<std::string, Datum> DistinctLeads(const std::vector<const ActivityTable *> &tables, const KeyType &kt);
+
+} // namespace leadscore::pg

@@ -1,0 +1,127 @@
+// Reading transition tables: see transition_rows.hpp.
+#include "pg/ingest/transition_rows.hpp"
+
+#include "pg/boundary/datum_value.hpp"
+#include "pg/boundary/lead_key.hpp"
+#include "pg/catalog/table_plan.hpp"
+
+extern "C" {
+#include "utils/datum.h"
+#include "utils/memutils.h"
+}
+
+#include <algorithm>
+
+namespace leadscore::pg {
+namespace {
+
+// Step 1: the next tuple of `store` into `row`.  False at the end of the
+// store; otherwise row->valid tells whether the row is scored.
+bool ReadRow(TablePlan *tp, Tuplestorestate *store, TupleDesc desc, int last_attnum, PendingRow *row,
+             std::int64_t *skipped) {
+	const ActivityTable &t = tp->table;
+	row->valid = false;
+	// Made on first use: a single-row statement needs one.
+	if (row->slot == nullptr) {
+		row->slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+		row->context = AllocSetContextCreate(CurrentMemoryContext, "leadscore row", ALLOCSET_SMALL_SIZES);
+		row->values.assign(t.schema.size(), core::Value::Null());
+	}
+	if (!tuplestore_gettupleslot(store, true, false, row->slot))
+		return false;
+	// One deforming pass over the columns read below, not one per column.
+	slot_getsomeattrs(row->slot, last_attnum);
+	MemoryContextReset(row->context);
+	MemoryContext outer = MemoryContextSwitchTo(row->context);
+	bool lead_null, type_null, time_null;
+	Datum lead = slot_getattr(row->slot, t.attnums[t.lead], &lead_null);
+	Datum type = slot_getattr(row->slot, t.attnums[t.type], &type_null);
+	Datum time = slot_getattr(row->slot, t.attnums[t.time], &time_null);
+	if (lead_null || type_null || time_null || !TimeDatumToUnixUs(time, t.types[t.time], &row->at) ||
+	    KeyTooLong(lead, t.types[t.lead])) {
+		(*skipped)++;
+		MemoryContextSwitchTo(outer);
+		return true;
+	}
+	for (std::size_t c : tp->plan->columns_used()) {
+		bool isnull;
+		Datum v = slot_getattr(row->slot, t.attnums[c], &isnull);
+		row->values[c] = isnull ? core::Value::Null() : DatumToValue(v, t.types[c]);
+	}
+	row->type = DatumToValue(type, t.types[t.type]);
+	row->lead = lead;
+	row->has_account = false;
+	if (t.account >= 0) {
+		bool account_null;
+		row->account = slot_getattr(row->slot, t.attnums[t.account], &account_null);
+		row->has_account = !account_null && !KeyTooLong(row->account, t.types[t.account]);
+	}
+	tp->leads.Prefetch(lead, t.types[t.lead]); // a detoasted key: in the row's context
+	MemoryContextSwitchTo(outer);
+	row->valid = true;
+	return true;
+}
+
+// Keeps the account of the lead's earliest inserted row that names one: the
+// lead's account unless lead_accounts already has one (account_store.hpp).
+void NoteAccount(TablePlan *tp, std::uint32_t lead, Datum account, std::int64_t at) {
+	if (tp->first_account.size() <= lead) {
+		tp->first_account.resize(lead + 1, 0);
+		tp->first_account_at.resize(lead + 1, core::kNoTime);
+	}
+	if (tp->first_account_at[lead] != core::kNoTime && tp->first_account_at[lead] <= at)
+		return;
+	const KeyType &akt = tp->account_key_type;
+	tp->first_account[lead] = datumCopy(account, akt.byval, akt.typlen);
+	tp->first_account_at[lead] = at;
+}
+
+} // namespace
+
+void ReadTransitionRows(TablePlan *tp, const KeyType &kt, Tuplestorestate *store, TupleDesc desc,
+                        core::RowChange change, std::int64_t *skipped) {
+	const ActivityTable &t = tp->table;
+	std::array<PendingRow, 3> &rows = tp->pipeline.rows;
+	for (PendingRow &r : rows) {
+		r.slot = nullptr;
+		r.context = nullptr;
+		r.valid = false;
+	}
+	int last_attnum = std::max({t.attnums[t.lead], t.attnums[t.type], t.attnums[t.time]});
+	for (std::size_t c : tp->plan->columns_used())
+		last_attnum = std::max<int>(last_attnum, t.attnums[c]);
+	// Triggers share the tuplestore: without the rescan a second trigger
+	// on the same statement would see no rows.
+	tuplestore_rescan(store);
+	// Iteration i reads row i, adds row i - 2 and interns row i - 1 (in
+	// that order: a whole iteration lies between a prefetch and its use);
+	// two more iterations finish the last rows once the store is read.
+	bool reading = true;
+	int draining = 2;
+	for (std::uint64_t i = 0; reading || draining-- > 0; i++) {
+		PendingRow &newest = rows[i % 3];
+		PendingRow &oldest = rows[(i + 1) % 3];
+		PendingRow &middle = rows[(i + 2) % 3];
+		newest.valid = false;
+		if (reading)
+			reading = ReadRow(tp, store, desc, last_attnum, &newest, skipped);
+		if (oldest.valid)
+			tp->batch->Add(oldest.lead_index, oldest.type.text, oldest.at, oldest.values.data(), change);
+		if (middle.valid) {
+			middle.lead_index = tp->leads.Intern(kt, middle.lead, t.types[t.lead]);
+			tp->batch->Prefetch(middle.lead_index);
+			if (middle.has_account && change == core::RowChange::Inserted)
+				NoteAccount(tp, middle.lead_index, middle.account, middle.at);
+		}
+	}
+	for (PendingRow &r : rows) {
+		if (r.slot == nullptr)
+			continue;
+		MemoryContextDelete(r.context);
+		ExecDropSingleTupleTableSlot(r.slot);
+		r.context = nullptr;
+		r.slot = nullptr;
+	}
+}
+
+} // namespace leadscore::pg

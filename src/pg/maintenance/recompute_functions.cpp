@@ -1,0 +1,326 @@
+// rescore() and verify(): lead states recomputed from the attached history.
+//
+// With one attached activity table (the usual case) its rows are read once,
+// ordered by lead, and each lead is recomputed as its rows go by.  With
+// several, every lead of the union is recomputed from per-lead queries of
+// each table (an index on each table's lead column keeps that fast).
+#include "pg/state/account_store.hpp"
+#include "pg/catalog/attachment_checks.hpp"
+#include "pg/boundary/fmgr_args.hpp"
+#include "pg/spi/consistent_reads.hpp"
+#include "pg/boundary/guard.hpp"
+#include "pg/ingest/lead_history.hpp"
+#include "pg/boundary/lead_key.hpp"
+#include "pg/grading/lifecycle_rescore.hpp"
+#include "pg/spi/spi_query.hpp"
+#include "pg/state/state_buffers.hpp"
+#include "pg/catalog/table_plan.hpp"
+#include "pg/maintenance/verify_ranges.hpp"
+
+extern "C" {
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/fmgroids.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+}
+
+#include "pg/boundary/datum_value.hpp"
+#include "pg/state/state_store.hpp"
+
+#include "core/lead/scoring_recompute.hpp"
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace leadscore::pg {
+namespace {
+
+std::int64_t TimestampToUnixUsNow() {
+	return TimestampToUnixUs(GetCurrentTransactionStartTimestamp());
+}
+
+constexpr std::size_t kWriteBatch = 1000;
+
+// Called with every lead that has history in an attached activity table,
+// recomputed for one model.
+using LeadDone = std::function<void(Datum key, const std::string &key_bytes, const core::Recomputed &)>;
+
+const core::CompiledModel *ModelOf(TablePlan *tp, std::int32_t model_id) {
+	for (std::size_t m = 0; m < tp->plan->model_count(); m++)
+		if (tp->plan->model(m).spec().id == model_id)
+			return &tp->plan->model(m);
+	return nullptr;
+}
+
+void StreamOneTable(TablePlan *tp, const KeyType &kt, const core::CompiledModel &model, const LeadDone &done) {
+	core::LeadRecompute recompute(model, [] { return InterruptPending != 0; });
+	core::Recomputed result;
+	std::string current, bytes;
+	Datum current_key = 0;
+	bool any = false;
+	auto finish = [&] {
+		recompute.Finish(&result);
+		done(current_key, current, result);
+	};
+	ScanHistory(tp->table, kt, nullptr, [&](const HistoryRow &row) {
+		AssignKeyBytes(row.key, kt.oid, &bytes);
+		if (!any || bytes != current) {
+			if (any)
+				finish();
+			current = bytes;
+			current_key = CallPg([&] { return CopyKey(row.key, kt); });
+			recompute.Reset();
+			any = true;
+		}
+		recompute.Add(row.type, row.at, row.values);
+	});
+	if (any)
+		finish();
+}
+
+void ForEachLead(const KeyType &kt, std::int32_t model_id, const LeadDone &done) {
+	std::vector<TablePlan *> tables;
+	for (const ActivityTable &t : LoadActivityTables())
+		if (TablePlan *tp = GetTablePlan(t.relid); tp != nullptr && ModelOf(tp, model_id) != nullptr)
+			tables.push_back(tp);
+	if (tables.empty())
+		return;
+	if (tables.size() == 1) {
+		StreamOneTable(tables[0], kt, *ModelOf(tables[0], model_id), done);
+		return;
+	}
+	// Several tables: the distinct leads of all of them, then one
+	// recompute per lead.
+	std::vector<const ActivityTable *> listed;
+	for (TablePlan *tp : tables)
+		listed.push_back(&tp->table);
+	std::map<std::string, Datum> leads = DistinctLeads(listed, kt);
+	const core::CompiledModel &model = *ModelOf(tables[0], model_id);
+	core::Recomputed result;
+	for (const auto &[bytes, key] : leads) {
+		RecomputeLead(kt, key, model, &result);
+		done(key, bytes, result);
+	}
+}
+
+std::int32_t ModelId(const std::string &name) {
+	auto rows = QueryText("SELECT id FROM leadscore.models WHERE name = $1", {name});
+	if (rows.empty())
+		throw core::Error(core::ErrorKind::UndefinedObject, "model \"" + name + "\" does not exist");
+	return static_cast<std::int32_t>(std::stol(*rows[0][0]));
+}
+
+std::vector<std::int32_t> ModelIds(const std::string &name, bool all) {
+	std::vector<std::int32_t> ids;
+	if (!all)
+		ids.push_back(ModelId(name));
+	else
+		for (const TextRow &r : QueryText("SELECT id FROM leadscore.models ORDER BY id"))
+			ids.push_back(static_cast<std::int32_t>(std::stol(*r[0])));
+	return ids;
+}
+
+// Blocks writers of every attached table until the end of the transaction:
+// a rescore must see all history and nobody may add to the state it is
+// rebuilding.
+void LockAttachedTables() {
+	for (const ActivityTable &t : LoadActivityTables())
+		ExecuteText(("LOCK TABLE " + t.name + " IN SHARE MODE").c_str());
+	for (const LeadTable &t : LoadLeadTables())
+		ExecuteText(("LOCK TABLE " + t.name + " IN SHARE MODE").c_str());
+}
+
+void FlushStates(const KeyType &kt, std::int32_t model_id, int stage_count, ColumnBuffers *b) {
+	if (b->keys.empty())
+		return;
+	StateColumns columns = b->View(stage_count);
+	CallPg([&] { PutStates(kt, model_id, columns); });
+	b->Clear();
+}
+
+const core::CompiledModel *CompiledModelOf(std::int32_t model_id) {
+	for (const ActivityTable &t : LoadActivityTables())
+		if (TablePlan *tp = GetTablePlan(t.relid); tp != nullptr)
+			if (const core::CompiledModel *model = ModelOf(tp, model_id))
+				return model;
+	return nullptr;
+}
+
+// Rebuilds the scores of one model from history (grades and lifecycle
+// stay), then its grades and lifecycle; returns the leads with history.
+std::int64_t RescoreModel(const KeyType &kt, const core::ModelSpec &spec, std::int64_t now) {
+	ZeroScores(spec.id, spec.stages.size());
+	std::int64_t leads = 0;
+	if (const core::CompiledModel *model = CompiledModelOf(spec.id)) {
+		int stage_count = static_cast<int>(model->stage_count());
+		ColumnBuffers b;
+		ForEachLead(kt, spec.id, [&](Datum key, const std::string &, const core::Recomputed &r) {
+			PushState(&b, key, r.state);
+			leads++;
+			if (b.keys.size() >= kWriteBatch)
+				FlushStates(kt, spec.id, stage_count, &b);
+		});
+		FlushStates(kt, spec.id, stage_count, &b);
+	}
+	RescoreLifecycle(kt, spec, now);
+	return leads;
+}
+
+struct Difference {
+	std::string model, lead, what;
+};
+
+struct StoredLead {
+	std::string key_text;
+	core::LeadState state;
+	bool fits;
+	bool seen = false;
+};
+
+std::map<std::string, StoredLead> LoadStored(const KeyType &kt, const core::CompiledModel &model) {
+	std::int32_t model_id = model.spec().id;
+	std::uint64_t n = CallPg([&] {
+		Datum args[1] = {Int32GetDatum(model_id)};
+		Oid types[1] = {INT4OID};
+		if (SPI_execute_with_args("SELECT lead_id, stored, stage_stored, activity_count, last_activity_at, caps"
+		                          " FROM leadscore.lead_state WHERE model_id = $1",
+		                          1, types, args, nullptr, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "leadscore: reading lead state failed");
+		return SPI_processed;
+	});
+	SPITupleTable *table = SPI_tuptable;
+	std::map<std::string, StoredLead> stored;
+	std::string bytes;
+	for (std::uint64_t i = 0; i < n; i++) {
+		SPI_tuptable = table;
+		StateRow *row = CallPg([&] { return ReadStateRow(i); });
+		char *text = CallPg([&] { return SPI_getvalue(table->vals[i], table->tupdesc, 1); });
+		AssignKeyBytes(row->key, kt.oid, &bytes);
+		StoredLead &lead = stored[bytes];
+		lead.key_text = text;
+		lead.fits = ToLeadState(model, *row, &lead.state);
+	}
+	return stored;
+}
+
+void VerifyModel(const KeyType &kt, std::int32_t model_id, std::int64_t now, std::vector<Difference> *out) {
+	const core::CompiledModel *model = nullptr;
+	for (const ActivityTable &t : LoadActivityTables())
+		if (TablePlan *tp = GetTablePlan(t.relid); tp != nullptr && (model = ModelOf(tp, model_id)) != nullptr)
+			break;
+	if (model == nullptr)
+		return;
+	std::map<std::string, StoredLead> stored = LoadStored(kt, *model);
+	const std::string &name = model->spec().name;
+	ForEachLead(kt, model_id, [&](Datum key, const std::string &bytes, const core::Recomputed &expected) {
+		auto it = stored.find(bytes);
+		if (it == stored.end()) {
+			if (expected.state.activity_count != 0) {
+				char *text = CallPg([&] { return KeyText(key, kt.oid); });
+				out->push_back({name, text, "state missing"});
+			}
+			return;
+		}
+		it->second.seen = true;
+		if (!it->second.fits) {
+			out->push_back({name, it->second.key_text, "state does not fit the model"});
+			return;
+		}
+		for (const std::string &what : core::DiffLeadState(*model, it->second.state, expected, now))
+			out->push_back({name, it->second.key_text, what});
+	});
+	core::LeadRecompute nothing(*model);
+	core::Recomputed empty;
+	nothing.Reset();
+	nothing.Finish(&empty);
+	for (auto &[bytes, lead] : stored) {
+		if (lead.seen)
+			continue;
+		for (const std::string &what : core::DiffLeadState(*model, lead.state, empty, now))
+			out->push_back({name, lead.key_text, what + " (no activity left)"});
+	}
+}
+
+} // namespace
+} // namespace leadscore::pg
+
+using namespace leadscore::pg;
+
+extern "C" {
+
+// rescore(model text DEFAULT NULL) -> bigint: rebuilds the state of one
+// model (every model when NULL) from the attached history; the number of
+// (model, lead) states written.
+PG_FUNCTION_INFO_V1(leadscore_rescore);
+Datum leadscore_rescore(PG_FUNCTION_ARGS) {
+	bool all = PG_ARGISNULL(0);
+	return Guarded([&] {
+		std::string name = all ? std::string() : TextArg(fcinfo, 0);
+		KeyType kt = BeginEngineCall();
+		std::int64_t total = 0;
+		std::vector<std::int32_t> ids = ModelIds(name, all);
+		if (kt.oid != InvalidOid) {
+			LockAttachedTables();
+			CheckAttachmentsForRescore();
+			ExecuteText("SELECT leadscore._rebuild_lead_accounts()");
+			std::int64_t now = TimestampToUnixUsNow();
+			std::vector<leadscore::core::ModelSpec> models = LoadModels();
+			for (const leadscore::core::ModelSpec &spec : models)
+				if (std::find(ids.begin(), ids.end(), spec.id) != ids.end())
+					total += RescoreModel(kt, spec, now);
+			// Every model's accounts: the lead -> account map was rebuilt
+			// for all of them.
+			KeyType akt = AccountKeyType();
+			for (const leadscore::core::ModelSpec &spec : models)
+				RebuildAccounts(akt, spec, now);
+		}
+		FinishSpi();
+		PG_RETURN_INT64(total);
+	});
+}
+
+// verify(model text DEFAULT NULL) -> SETOF (model, lead_id, difference):
+// every way a stored lead state differs from a recompute of its history;
+// no rows means consistent.
+PG_FUNCTION_INFO_V1(leadscore_verify);
+Datum leadscore_verify(PG_FUNCTION_ARGS) {
+	bool all = PG_ARGISNULL(0);
+	std::int64_t now = TimestampToUnixUsNow();
+	InitMaterializedSRF(fcinfo, 0);
+	ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+	return Guarded([&] {
+		std::string name = all ? std::string() : TextArg(fcinfo, 0);
+		KeyType kt = BeginEngineCall();
+		ConsistentReads one_snapshot;
+		std::vector<Difference> differences;
+		if (kt.oid != InvalidOid && ReportAttachmentProblems(rsinfo)) {
+			std::vector<std::int32_t> ids = ModelIds(name, all);
+			for (const leadscore::core::ModelSpec &spec : LoadModels()) {
+				if (std::find(ids.begin(), ids.end(), spec.id) == ids.end())
+					continue;
+				VerifyModel(kt, spec.id, now, &differences);
+				for (auto &[lead, what] : VerifyLifecycle(kt, spec))
+					differences.push_back({spec.name, lead, what});
+				for (auto &[account, what] : VerifyAccounts(AccountKeyType(), spec))
+					differences.push_back({spec.name, "account " + account, what});
+				for (auto &[key, what] : VerifyRanges(spec))
+					differences.push_back({spec.name, key, what});
+			}
+		}
+		FinishSpi();
+		for (const Difference &d : differences)
+			CallPg([&] {
+				Datum values[3] = {CStringGetTextDatum(d.model.c_str()), CStringGetTextDatum(d.lead.c_str()),
+				                   CStringGetTextDatum(d.what.c_str())};
+				bool nulls[3] = {false, false, false};
+				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			});
+		return Datum(0);
+	});
+}
+
+} // extern "C"

@@ -1,0 +1,251 @@
+// leadscore.tick(now): the periodic job (pg_cron).  It reports what decay
+// did since the last tick, relays the handoff notifications the triggers
+// did not send, and re-bases a model's decay epoch long before float8
+// could overflow.
+//
+// Decay only ever moves a lead down, and each lead's record says when that
+// next happens (lead_state.due_at, core/lead/lead_lifecycle.hpp): tick() reads
+// the due leads from a partial index on due_at, so its cost follows the
+// crossings, not the leads.  Ticks run one at a time (a row lock on
+// leadscore.tick_state); writers are never waited for: a lead a writer holds
+// is skipped (SKIP LOCKED) and the writer reports its decay itself, or the
+// next tick does.
+#include "pg/state/account_store.hpp"
+#include "pg/spi/consistent_reads.hpp"
+#include "pg/boundary/datum_value.hpp"
+#include "pg/boundary/guard.hpp"
+#include "pg/spi/kept_plans.hpp"
+#include "pg/state/lifecycle_store.hpp"
+#include "pg/state/pending_notifies.hpp"
+#include "pg/spi/spi_query.hpp"
+#include "pg/catalog/table_plan.hpp"
+
+extern "C" {
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/timestamp.h"
+}
+
+#include "core/model/decay.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace leadscore::pg {
+namespace {
+
+std::string TimestampText(std::int64_t unix_us) {
+	return CallPg([&] {
+		return timestamptz_to_str(UnixUsToTimestamp(unix_us));
+	});
+}
+
+// Serialises ticks; false when `now` lies before the last tick (nothing to
+// do: decay has already been reported up to then).
+bool BeginTick(std::int64_t now) {
+	auto rows = QueryText("SELECT last_tick_at IS NOT NULL AND last_tick_at > $1::pg_catalog.timestamptz"
+	                      " FROM leadscore.tick_state FOR UPDATE",
+	                      {TimestampText(now)});
+	return rows.empty() || *rows[0][0] != "t";
+}
+
+void EndTick(std::int64_t now) {
+	ExecuteText("UPDATE leadscore.tick_state SET last_tick_at = $1::pg_catalog.timestamptz",
+	            {TimestampText(now)});
+}
+
+// Moves the epoch of every model that needs it to `now` (whole seconds):
+// every stored sum of the model is multiplied by one factor, so scores,
+// order and due times (absolute) stay as they are.  Writers are blocked for
+// the moment it takes (their plans hold the old epoch); it happens once in
+// 512 half-lives.  Runs after the due leads are reported, so every record
+// that decay could change is current at the new epoch.
+//
+// Never far past the clock: tick(now) with a `now` years ahead (a
+// backtest, a typo) once moved the epoch there, and from then on every read
+// of a score at the real time computed 2^((clock - epoch)/h) for a hugely
+// negative exponent: lead_scores failed with "value out of range:
+// underflow" for every lead until the clock caught up.  An epoch at most
+// kMaxEpochLead half-lives ahead of the clock keeps that weight >= 2^-320,
+// and every score read at the clock finite (core/model/decay.hpp).
+void RebaseModels(std::int64_t tick_now) {
+	constexpr std::int64_t kSecond = 1'000'000;
+	const double clock = static_cast<double>(TimestampToUnixUs(GetCurrentTransactionStartTimestamp()));
+	for (const core::ModelSpec &m : LoadModels()) {
+		core::Decay decay(m.half_life_us, m.epoch_us);
+		if (!decay.decays())
+			continue;
+		double limit = clock + core::kMaxEpochLead * decay.half_life_us();
+		std::int64_t now = static_cast<double>(tick_now) < limit ? tick_now : static_cast<std::int64_t>(limit);
+		if (!decay.NeedsRebase(now))
+			continue;
+		std::int64_t epoch = now - ((now % kSecond) + kSecond) % kSecond;
+		char factor[64];
+		std::snprintf(factor, sizeof factor, "%.17g", decay.RebaseFactor(epoch));
+		for (const ActivityTable &t : LoadActivityTables())
+			ExecuteText(("LOCK TABLE " + t.name + " IN SHARE MODE").c_str());
+		std::string id = std::to_string(m.id);
+		ExecuteText("UPDATE leadscore.lead_state SET stored = stored * $2::pg_catalog.float8,"
+		            " stage_stored = ARRAY(SELECT x * $2::pg_catalog.float8"
+		            " FROM pg_catalog.unnest(stage_stored) WITH ORDINALITY u(x, i) ORDER BY i)"
+		            " WHERE model_id = $1::pg_catalog.int4",
+		            {id, std::string(factor)});
+		// Account sums are sums of square roots: they scale by sqrt(factor).
+		ExecuteText("UPDATE leadscore.account_state SET stored = stored * pg_catalog.sqrt($2::pg_catalog.float8),"
+		            " stage_stored = ARRAY(SELECT x * pg_catalog.sqrt($2::pg_catalog.float8)"
+		            " FROM pg_catalog.unnest(stage_stored) WITH ORDINALITY u(x, i) ORDER BY i)"
+		            " WHERE model_id = $1::pg_catalog.int4",
+		            {id, std::string(factor)});
+		ExecuteText("UPDATE leadscore.models SET epoch = $2::pg_catalog.timestamptz, version = version + 1"
+		            " WHERE id = $1::pg_catalog.int4",
+		            {id, TimestampText(epoch)});
+		InvalidatePlans();
+	}
+}
+
+// The models with leads due by `now`, by id.
+std::vector<std::int32_t> ModelsDue(std::int64_t now) {
+	std::vector<std::int32_t> ids;
+	for (const TextRow &r : QueryText("SELECT DISTINCT model_id FROM leadscore.lead_state"
+	                                  " WHERE due_at <= $1::pg_catalog.timestamptz ORDER BY model_id",
+	                                  {TimestampText(now)}))
+		ids.push_back(static_cast<std::int32_t>(std::stol(*r[0])));
+	return ids;
+}
+
+#define LEADSCORE_STRINGIFY(x) #x
+#define LEADSCORE_TOSTRING(x) LEADSCORE_STRINGIFY(x)
+#define LEADSCORE_TICK_BATCH 1000
+
+// One batch of a model's due leads, locked, in due_at order from `from` on
+// (the partial index on due_at: a batch reads its own leads and the entries
+// its predecessors updated, never the model's other leads); leads a writer
+// holds are skipped (the writer reports their decay, or the next tick
+// does).  SKIP LOCKED never waits, so no lock order is needed.
+std::vector<LifecycleLead> LockDue(const core::ModelSpec &model, std::int64_t now, TimestampTz from) {
+	std::int32_t id = model.id;
+	TimestampTz at = UnixUsToTimestamp(now);
+	Oid types[] = {INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID};
+	SPIPlanPtr plan = KeptPlan("SELECT lead_id, stored, stage_stored, activity_count, " LEADSCORE_LIFECYCLE_COLUMNS
+	                           " FROM leadscore.lead_state WHERE model_id = $1 AND due_at <= $2 AND due_at >= $3"
+	                           " ORDER BY due_at LIMIT " LEADSCORE_TOSTRING(LEADSCORE_TICK_BATCH)
+	                           " FOR UPDATE SKIP LOCKED",
+	                           3, types, CURSOR_OPT_CUSTOM_PLAN);
+	CallPg([&] {
+		Datum values[] = {Int32GetDatum(id), TimestampTzGetDatum(at), TimestampTzGetDatum(from)};
+		RunKeptPlan(plan, values, nullptr, SPI_OK_SELECT, "reading due leads");
+	});
+	return ReadLifecycleRows(model, SPI_processed);
+}
+
+// Reports the decay of one model's due leads; returns the transitions.
+std::int64_t TickModel(const KeyType &kt, const core::ModelSpec &model, std::int64_t now) {
+	std::int64_t reported = 0;
+	TimestampTz from;
+	TIMESTAMP_NOBEGIN(from);
+	for (;;) {
+		std::vector<LifecycleLead> leads = LockDue(model, now, from);
+		std::vector<LeadEvent> events;
+		std::vector<core::Transition> transitions;
+		for (LifecycleLead &lead : leads) {
+			// The batch came in due_at order: the next starts at its last.
+			from = UnixUsToTimestamp(lead.record.due_at);
+			transitions.clear();
+			core::Advance(model, lead.Input(), now, core::TransitionCause::Decay, &lead.record, &transitions);
+			for (const core::Transition &t : transitions)
+				events.push_back(LeadEvent{lead.key, t});
+		}
+		WriteLifecycle(kt, model.id, leads);
+		InsertEvents(kt, model, events, true);
+		reported += static_cast<std::int64_t>(events.size());
+		// Advance moved every due_at past `now`, so the next batch holds
+		// other leads; a short batch was the last.
+		if (leads.size() < LEADSCORE_TICK_BATCH)
+			return reported;
+	}
+}
+
+// Sends the handoff notifications the triggers left to tick()
+// (settings.notify = 'tick') and those of prepared transactions, which
+// cannot NOTIFY (pending_notifies.hpp), once they are committed.
+// rescore() sends nothing (a rebuild is not news): its events are never
+// relayed.  With notify = 'off' the handoffs are marked and not sent, so
+// turning notifications on later does not replay them.
+void RelayNotifications() {
+	ExecuteText("WITH e AS (UPDATE leadscore.events SET notified_at = pg_catalog.now() WHERE id IN"
+	            " (SELECT id FROM leadscore.events WHERE notified_at IS NULL AND kind = 'status'"
+	            " AND to_value = 'sql' AND cause <> 'rescore' ORDER BY id FOR UPDATE SKIP LOCKED)"
+	            " RETURNING id, CASE WHEN " LEADSCORE_FULL_PAYLOAD " THEN leadscore.event_payload(events) END AS p)"
+	            " SELECT e.id, e.p FROM e WHERE (SELECT notify <> 'off' FROM leadscore.settings)");
+	QueueReturnedHandoffs(core::HandoffKind::Lead);
+	ExecuteText("WITH e AS (UPDATE leadscore.account_events SET notified_at = pg_catalog.now() WHERE id IN"
+	            " (SELECT id FROM leadscore.account_events WHERE notified_at IS NULL AND to_value = 'hot'"
+	            " AND cause <> 'rescore' ORDER BY id FOR UPDATE SKIP LOCKED)"
+	            " RETURNING id, CASE WHEN " LEADSCORE_FULL_PAYLOAD
+	            " THEN " LEADSCORE_ACCOUNT_PAYLOAD("account_events") " END AS p)"
+	            " SELECT e.id, e.p FROM e WHERE (SELECT notify <> 'off' FROM leadscore.settings)");
+	QueueReturnedHandoffs(core::HandoffKind::Account);
+}
+
+std::int64_t Tick(std::int64_t now) {
+	// Under SERIALIZABLE its reads of due leads and hot accounts would
+	// otherwise fail writers of other leads (consistent_reads.hpp).
+	WriterReads reads;
+	KeyType kt = BeginEngineCall();
+	std::int64_t reported = 0;
+	if (BeginTick(now)) {
+		std::vector<core::ModelSpec> models = LoadModels();
+		if (kt.oid != InvalidOid)
+			for (std::int32_t id : ModelsDue(now))
+				for (const core::ModelSpec &m : models)
+					if (m.id == id)
+						reported += TickModel(kt, m, now);
+		KeyType akt = AccountKeyType();
+		for (const core::ModelSpec &m : models)
+			SweepAccounts(akt, m, now, core::TransitionCause::Decay);
+		RebaseModels(now);
+		EndTick(now);
+	}
+	// Whatever `now` says: a handoff waits for no clock.
+	RelayNotifications();
+	FinishSpi();
+	return reported;
+}
+
+} // namespace
+} // namespace leadscore::pg
+
+extern "C" {
+
+// tick(now timestamptz DEFAULT now()) -> bigint: the transitions reported.
+PG_FUNCTION_INFO_V1(leadscore_tick);
+Datum leadscore_tick(PG_FUNCTION_ARGS) {
+	if (RecoveryInProgress())
+		ereport(ERROR, (errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+		                errmsg("leadscore.tick() cannot run on a standby server"),
+		                errdetail("tick() writes lead states and events; a standby is read-only."),
+		                errhint("Schedule it on the primary; the standby replays its results.")));
+	if (PG_ARGISNULL(0))
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("now must not be NULL")));
+	TimestampTz now = PG_GETARG_TIMESTAMPTZ(0);
+	if (TIMESTAMP_NOT_FINITE(now))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("now must be a finite time")));
+	// A tick moves every record it reports to `now`, and records never
+	// run backwards: one tick decades ahead froze every lead it touched
+	// there (later writes scored them as of then) and stopped every later
+	// tick.  Looking ahead is for tests and demos, so a year is plenty.
+	constexpr TimestampTz kHorizon = INT64_C(366) * USECS_PER_DAY;
+	if (now > GetCurrentTransactionStartTimestamp() + kHorizon)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("now must not lie more than a year after the clock"),
+		                errdetail("tick() reports decay up to now, and no record it moves there goes back."),
+		                errhint("leadscore.reset_tick() moves records a tick left ahead of the clock back to it.")));
+	return leadscore::pg::Guarded([&] {
+		return Int64GetDatum(leadscore::pg::Tick(leadscore::pg::TimestampToUnixUs(now)));
+	});
+}
+
+} // extern "C"

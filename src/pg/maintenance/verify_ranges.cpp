@@ -1,0 +1,55 @@
+// Values out of range in lead and account states.  See verify_ranges.hpp.
+#include "pg/maintenance/verify_ranges.hpp"
+
+#include "pg/boundary/datum_value.hpp"
+#include "pg/boundary/guard.hpp"
+#include "pg/spi/spi_query.hpp"
+
+extern "C" {
+#include "utils/timestamp.h"
+}
+
+namespace leadscore::pg {
+namespace {
+
+// The checks as SQL: `bad` is NULL (no problem) for a NULL time.  Only the
+// key is printed: an out-of-range timestamptz has no text form.
+constexpr const char *kLeadChecks =
+    "SELECT s.lead_id::pg_catalog.text, c.what FROM leadscore.lead_state s, LATERAL (VALUES"
+    " ('stored is not finite', s.stored IN ('NaN', 'Infinity', '-Infinity')),"
+    " ('a stage sum is not finite', EXISTS (SELECT FROM pg_catalog.unnest(s.stage_stored) x"
+    "  WHERE x IN ('NaN', 'Infinity', '-Infinity'))),"
+    " ('last_activity_at is out of range', NOT s.last_activity_at BETWEEN $2::pg_catalog.timestamptz AND $3::pg_catalog.timestamptz),"
+    " ('mql_at is out of range', NOT s.mql_at BETWEEN $2::pg_catalog.timestamptz AND $3::pg_catalog.timestamptz),"
+    " ('sql_at is out of range', NOT s.sql_at BETWEEN $2::pg_catalog.timestamptz AND $3::pg_catalog.timestamptz),"
+    " ('checked_at is out of range', NOT s.checked_at BETWEEN $2::pg_catalog.timestamptz AND $3::pg_catalog.timestamptz),"
+    " ('due_at is out of range', NOT s.due_at BETWEEN $2::pg_catalog.timestamptz AND $3::pg_catalog.timestamptz)) c(what, bad)"
+    " WHERE s.model_id = $1::pg_catalog.int4 AND c.bad ORDER BY 1, 2";
+
+constexpr const char *kAccountChecks =
+    "SELECT 'account ' OPERATOR(pg_catalog.||) a.account_id::pg_catalog.text, c.what"
+    " FROM leadscore.account_state a, LATERAL (VALUES"
+    " ('stored is not finite', a.stored IN ('NaN', 'Infinity', '-Infinity')),"
+    " ('a stage sum is not finite', EXISTS (SELECT FROM pg_catalog.unnest(a.stage_stored) x"
+    "  WHERE x IN ('NaN', 'Infinity', '-Infinity'))),"
+    " ('hot_at is out of range', NOT a.hot_at BETWEEN $2::pg_catalog.timestamptz AND $3::pg_catalog.timestamptz),"
+    " ('checked_at is out of range', NOT a.checked_at BETWEEN $2::pg_catalog.timestamptz AND $3::pg_catalog.timestamptz)) c(what, bad)"
+    " WHERE a.model_id = $1::pg_catalog.int4 AND c.bad ORDER BY 1, 2";
+
+std::string TimeText(std::int64_t unix_us) {
+	return CallPg([&] { return timestamptz_to_str(UnixUsToTimestamp(unix_us)); });
+}
+
+} // namespace
+
+std::vector<std::pair<std::string, std::string>> VerifyRanges(const core::ModelSpec &model) {
+	std::vector<std::pair<std::string, std::string>> out;
+	std::vector<std::optional<std::string>> args = {std::to_string(model.id), TimeText(core::kEarliestTime),
+	                                                TimeText(core::kLatestTime)};
+	for (const char *sql : {kLeadChecks, kAccountChecks})
+		for (const TextRow &r : QueryText(sql, args))
+			out.emplace_back(*r[0], *r[1]);
+	return out;
+}
+
+} // namespace leadscore::pg

@@ -1,0 +1,175 @@
+// Reading a user's relation with its owner's rights: see owner_rights.hpp.
+#include "pg/spi/owner_rights.hpp"
+
+#include "pg/boundary/fmgr_args.hpp"
+#include "pg/spi/spi_cursor.hpp"
+#include "pg/spi/spi_query.hpp"
+
+extern "C" {
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "funcapi.h"
+#include "storage/lmgr.h"
+#include "utils/acl.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+#include "utils/tuplestore.h"
+}
+
+#include <string>
+
+namespace leadscore::pg {
+namespace {
+
+// Whether `user` may act as the owner of leadscore's tables (and so of its
+// SECURITY DEFINER code): the rights privileged code runs with.
+bool MayActAsLeadscore(Oid user) {
+	Oid ns = get_namespace_oid("leadscore", true);
+	Oid models = OidIsValid(ns) ? get_relname_relid("models", ns) : InvalidOid;
+	return OidIsValid(models) && pg_class_ownercheck(models, user);
+}
+
+// PostgreSQL side: who reads `relid` (InvalidOid: the current user).  The
+// owner is read after the lock, whose AcceptInvalidationMessages makes the
+// catalog current: an ALTER ... OWNER committed before it is seen, a later
+// one waits for this transaction.
+Oid ReaderOf(Oid relid) {
+	LockRelationOid(relid, AccessShareLock);
+	HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tuple))
+		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("relation with OID %u does not exist", relid)));
+	Oid owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+	Oid user = GetUserId();
+	return has_privs_of_role(user, owner) || MayActAsLeadscore(user) ? owner : InvalidOid;
+}
+
+// PostgreSQL side: whether rows of `a` can be stored as rows of `b`.
+bool SameColumnTypes(TupleDesc a, TupleDesc b) {
+	if (a->natts != b->natts)
+		return false;
+	for (int i = 0; i < a->natts; i++)
+		if (TupleDescAttr(a, i)->atttypid != TupleDescAttr(b, i)->atttypid)
+			return false;
+	return true;
+}
+
+// Scopes not yet closed, whoever reads in them.  Every Scope is unwound by C++ (the calls inside it go
+// through CallPg), so the count never outlives an error.
+int open_scopes = 0;
+
+} // namespace
+
+void RefuseInsideOwnerCode() {
+	if (open_scopes == 0)
+		return;
+	CallPg([] {
+		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+		                errmsg("leadscore cannot run inside code that runs while it reads an attached table"),
+		                errdetail("An index expression, constraint, statistics object or view of an attached "
+		                          "table wrote or read an attached table, or called leadscore.")));
+	});
+}
+
+void RunAsDefiner(Oid definer, const std::function<void()> &body) {
+	Oid saved_user;
+	int saved_context;
+	GetUserIdAndSecContext(&saved_user, &saved_context);
+	int nest_level = CallPg([] {
+		int level = NewGUCNestLevel();
+		(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+		                         true, 0, false);
+		return level;
+	});
+	SetUserIdAndSecContext(definer, saved_context | SECURITY_LOCAL_USERID_CHANGE);
+	try {
+		body();
+	} catch (...) {
+		SetUserIdAndSecContext(saved_user, saved_context);
+		throw;
+	}
+	SetUserIdAndSecContext(saved_user, saved_context);
+	CallPg([nest_level] { AtEOXact_GUC(true, nest_level); });
+}
+
+OwnerRights::OwnerRights(Oid relid) : reader_(CallPg([relid] { return ReaderOf(relid); })) {
+}
+
+OwnerRights::Scope::Scope(Oid reader) noexcept {
+	open_scopes++;
+	if (reader == InvalidOid)
+		return;
+	GetUserIdAndSecContext(&saved_user_, &saved_context_);
+	SetUserIdAndSecContext(reader, saved_context_ | SECURITY_RESTRICTED_OPERATION);
+	// Settings the owner's code makes (set_config, SET in a function) end
+	// with the read.
+	nest_level_ = NewGUCNestLevel();
+	open_ = true;
+}
+
+void OwnerRights::Scope::Close() {
+	if (closed_)
+		return;
+	closed_ = true;
+	open_scopes--;
+	if (!open_)
+		return;
+	int level = nest_level_;
+	CallPg([level] { AtEOXact_GUC(false, level); });
+	SetUserIdAndSecContext(saved_user_, saved_context_);
+	open_ = false;
+}
+
+OwnerRights::Scope::~Scope() {
+	if (!closed_)
+		open_scopes--;
+	if (open_)
+		SetUserIdAndSecContext(saved_user_, saved_context_);
+}
+
+} // namespace leadscore::pg
+
+using namespace leadscore::pg;
+
+extern "C" {
+
+// leadscore._read_as_owner(tbl regclass, query text) -> SETOF record: the
+// rows of `query`, a query of `tbl`, read with OwnerRights(tbl).  The reads
+// of user tables in leadscore's PL/pgSQL go through it, so that their
+// writes (INSERT ... SELECT ... FROM leadscore._read_as_owner(...)) stay
+// the extension owner's.  The column definition list must match the query's
+// columns exactly.
+PG_FUNCTION_INFO_V1(leadscore_read_as_owner);
+Datum leadscore_read_as_owner(PG_FUNCTION_ARGS) {
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+		                errmsg("leadscore._read_as_owner() needs a table and a query")));
+	Oid relid = PG_GETARG_OID(0);
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+	return Guarded([&] {
+		std::string query = TextArg(fcinfo, 1);
+		ConnectSpi();
+		OwnerRights rights(relid);
+		Portal portal = rights.Run([&] {
+			return SPI_cursor_open_with_args(nullptr, query.c_str(), 0, nullptr, nullptr, nullptr, false, 0);
+		});
+		bool checked = false;
+		ForEachCursorRow(
+		    portal,
+		    [&](HeapTuple tuple, TupleDesc desc) {
+			    if (!checked && !SameColumnTypes(desc, rsinfo->setDesc))
+				    elog(ERROR, "leadscore: the columns of \"%s\" differ from its column definition list",
+				         query.c_str());
+			    checked = true;
+			    tuplestore_puttuple(rsinfo->setResult, tuple);
+			    return &checked;
+		    },
+		    [](bool) {}, rights);
+		FinishSpi();
+		return Datum(0);
+	});
+}
+
+} // extern "C"

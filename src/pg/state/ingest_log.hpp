@@ -1,0 +1,16 @@
+// leadscore.ingest_log: the rows a statement could not score, per attached
+// table (summed by the view leadscore.stats).
+#pragma once
+
+#include "pg/boundary/postgres_headers.hpp"
+
+#include <cstdint>
+
+namespace leadscore::pg {
+
+// Appends one row for table `relid`.  A prepared plan: a CRM inserting one
+// row of an unscored type per transaction pays this on every transaction.
+// PostgreSQL side: call through CallPg, under an SPI connection.
+void AppendIngestLog(Oid relid, std::int64_t rows_skipped, std::int64_t unknown_types);
+
+} // namespace leadscore::pg

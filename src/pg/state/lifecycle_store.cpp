@@ -1,0 +1,310 @@
+// Lifecycle columns and events.  See lifecycle_store.hpp.
+#include "pg/state/lifecycle_store.hpp"
+
+#include "pg/spi/consistent_reads.hpp"
+#include "pg/boundary/datum_value.hpp"
+#include "pg/boundary/guard.hpp"
+#include "pg/spi/kept_plans.hpp"
+#include "pg/state/pending_notifies.hpp"
+#include "pg/boundary/pg_arrays.hpp"
+
+extern "C" {
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+}
+
+#include "core/model/stage_rule.hpp"
+
+#include <cstring>
+#include <string>
+
+namespace leadscore::pg {
+namespace {
+
+// One row as SPI returned it, PostgreSQL side (palloc'd, detoasted).
+struct LifecycleRow {
+	Datum key;
+	double stored;
+	ArrayType *stages;
+	std::int64_t activity_count;
+	char *grade;  // NULL: none
+	char *status;
+	char *stage;  // NULL: none
+	std::int64_t times[4]; // mql_at, sql_at, checked_at, due_at; kNoTime for NULL
+};
+
+LifecycleRow *ReadRow(std::uint64_t i, int first) {
+	HeapTuple tuple = SPI_tuptable->vals[i];
+	TupleDesc desc = SPI_tuptable->tupdesc;
+	auto *row = static_cast<LifecycleRow *>(palloc0(sizeof(LifecycleRow)));
+	bool isnull;
+	row->key = SPI_getbinval(tuple, desc, 1, &isnull);
+	row->stored = DatumGetFloat8(SPI_getbinval(tuple, desc, 2, &isnull));
+	row->stages = DatumGetArrayTypeP(SPI_getbinval(tuple, desc, 3, &isnull));
+	row->activity_count = DatumGetInt64(SPI_getbinval(tuple, desc, 4, &isnull));
+	row->grade = SPI_getvalue(tuple, desc, first);
+	row->status = SPI_getvalue(tuple, desc, first + 1);
+	row->stage = SPI_getvalue(tuple, desc, first + 2);
+	for (int t = 0; t < 4; t++) {
+		Datum d = SPI_getbinval(tuple, desc, first + 3 + t, &isnull);
+		row->times[t] = isnull ? core::kNoTime : StateTimeToUnixUs(DatumGetTimestampTz(d));
+	}
+	return row;
+}
+
+core::LeadStatus StatusNamed(const char *name) {
+	std::string s = name ? name : "";
+	if (s == "sql")
+		return core::LeadStatus::Sql;
+	if (s == "mql")
+		return core::LeadStatus::Mql;
+	return core::LeadStatus::Nurture;
+}
+
+int StageNamed(const core::ModelSpec &model, const char *name) {
+	if (name == nullptr)
+		return core::kNoStage;
+	for (std::size_t k = 0; k < model.stages.size(); k++)
+		if (model.stages[k] == name)
+			return static_cast<int>(k);
+	return core::kNoStage;
+}
+
+LifecycleLead ToLead(const core::ModelSpec &model, const LifecycleRow &row) {
+	LifecycleLead lead;
+	lead.key = row.key;
+	lead.stored = row.stored;
+	int n = ArrayGetNItems(ARR_NDIM(row.stages), ARR_DIMS(row.stages));
+	const double *stages = reinterpret_cast<const double *>(ARR_DATA_PTR(row.stages));
+	lead.stages.assign(stages, stages + n);
+	lead.activity_count = row.activity_count;
+	core::LifecycleRecord &r = lead.record;
+	core::GradeRank grade;
+	if (row.grade != nullptr && core::ParseGrade(row.grade, &grade))
+		r.grade = grade;
+	r.status = StatusNamed(row.status);
+	r.stage = StageNamed(model, row.stage);
+	r.mql_at = row.times[0];
+	r.sql_at = row.times[1];
+	r.checked_at = row.times[2];
+	r.due_at = row.times[3];
+	return lead;
+}
+
+} // namespace
+
+std::vector<LifecycleLead> ReadLifecycleRows(const core::ModelSpec &model, std::uint64_t rows, int first) {
+	std::vector<LifecycleLead> leads;
+	leads.reserve(rows);
+	SPITupleTable *table = SPI_tuptable;
+	for (std::uint64_t i = 0; i < rows; i++) {
+		LifecycleRow *row = CallPg([&] {
+			SPI_tuptable = table;
+			return ReadRow(i, first);
+		});
+		leads.push_back(ToLead(model, *row));
+	}
+	return leads;
+}
+
+void EnsureLifecycleRows(const KeyType &kt, const core::ModelSpec &model, const std::vector<Datum> &keys) {
+	if (keys.empty())
+		return;
+	int n = static_cast<int>(keys.size());
+	std::int32_t model_id = model.id;
+	auto stage_count = static_cast<std::int32_t>(model.stages.size());
+	Oid types[] = {INT4OID, kt.array_oid, INT4OID};
+	SPIPlanPtr plan = KeptPlan("INSERT INTO leadscore.lead_state (model_id, lead_id, stored, stage_stored, activity_count)"
+	                           " SELECT $1, k, 0, pg_catalog.array_fill(0::pg_catalog.float8, ARRAY[$3]), 0"
+	                           " FROM pg_catalog.unnest($2) k ORDER BY k ON CONFLICT DO NOTHING",
+	                           3, types, CURSOR_OPT_GENERIC_PLAN);
+	CallPg([&] {
+		Datum values[] = {Int32GetDatum(model_id), KeyArrayDatum(kt, keys.data(), n), Int32GetDatum(stage_count)};
+		RunKeptPlan(plan, values, nullptr, SPI_OK_INSERT, "adding lead state rows");
+	});
+}
+
+std::vector<LifecycleLead> LockLifecycle(const KeyType &kt, const core::ModelSpec &model,
+                                         const std::vector<Datum> &keys) {
+	int n = static_cast<int>(keys.size());
+	std::int32_t model_id = model.id;
+	Oid types[] = {INT4OID, kt.array_oid};
+	// One lead (a lead row written, a reload): its first element, a kept
+	// primary-key lookup (see KeptPlan).
+	SPIPlanPtr plan =
+	    n == 1 ? KeptPlan("SELECT lead_id, stored, stage_stored, activity_count, " LEADSCORE_LIFECYCLE_COLUMNS
+	                      " FROM leadscore.lead_state WHERE model_id = $1 AND lead_id = ($2)[1] FOR UPDATE",
+	                      2, types, 0)
+	           : KeptPlan("SELECT lead_id, stored, stage_stored, activity_count, " LEADSCORE_LIFECYCLE_COLUMNS
+	                      " FROM leadscore.lead_state WHERE model_id = $1 AND lead_id = ANY ($2)"
+	                      " ORDER BY lead_id FOR UPDATE",
+	                      2, types, CURSOR_OPT_CUSTOM_PLAN);
+	CallPg([&] {
+		Datum values[] = {Int32GetDatum(model_id), KeyArrayDatum(kt, keys.data(), n)};
+		RunKeptPlan(plan, values, nullptr, SPI_OK_SELECT, "locking lead lifecycles");
+	});
+	return ReadLifecycleRows(model, SPI_processed);
+}
+
+#define LEADSCORE_LIFECYCLE_UPSERT                                                                                    \
+	"INSERT INTO leadscore.lead_state AS s (model_id, lead_id, stored, stage_stored, activity_count, grade, status,"   \
+	" stage, mql_at, sql_at, checked_at, due_at)"
+#define LEADSCORE_EMPTY_STATE "0, pg_catalog.array_fill(0::pg_catalog.float8, ARRAY[pg_catalog.cardinality(m.stages)]), 0"
+#define LEADSCORE_LIFECYCLE_ROWS                                                                                      \
+	"ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5),"          \
+	" pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8), pg_catalog.unnest($9))"                    \
+	" AS u(k, g, st, sg, mq, sq, ch, du)"
+#define LEADSCORE_LIFECYCLE_SET                                                                                       \
+	" ON CONFLICT (model_id, lead_id) DO UPDATE SET (grade, status, stage, mql_at, sql_at, checked_at, due_at) ="      \
+	" ROW(excluded.grade, excluded.status, excluded.stage, excluded.mql_at, excluded.sql_at, excluded.checked_at,"    \
+	" excluded.due_at)"
+
+namespace {
+
+// The plan that writes `n` leads' lifecycles: an UPDATE, but for a
+// SERIALIZABLE writer an upsert of rows that exist (state_store.cpp says
+// why; the empty state it would insert for a row that does not is
+// EnsureLifecycleRows').  One lead (most statements) reads the first
+// elements.
+SPIPlanPtr LifecyclePlan(int n, Oid *types, bool overwrite) {
+	if (overwrite)
+		return n == 1 ? KeptPlan(LEADSCORE_LIFECYCLE_UPSERT " SELECT $1, ($2)[1], " LEADSCORE_EMPTY_STATE ","
+		                         " ($3)[1]::leadscore.grade, ($4)[1], m.stages[NULLIF(($5)[1], 0)], ($6)[1], ($7)[1],"
+		                         " ($8)[1], ($9)[1] FROM leadscore.models m WHERE m.id = $1" LEADSCORE_LIFECYCLE_SET,
+		                         9, types, CURSOR_OPT_GENERIC_PLAN)
+		              : KeptPlan(LEADSCORE_LIFECYCLE_UPSERT " SELECT $1, u.k, " LEADSCORE_EMPTY_STATE ","
+		                         " u.g::leadscore.grade, u.st, m.stages[NULLIF(u.sg, 0)], u.mq, u.sq, u.ch, u.du"
+		                         " FROM " LEADSCORE_LIFECYCLE_ROWS ", leadscore.models m"
+		                         " WHERE m.id = $1" LEADSCORE_LIFECYCLE_SET,
+		                         9, types, CURSOR_OPT_GENERIC_PLAN);
+	return n == 1 ? KeptPlan("UPDATE leadscore.lead_state s SET grade = ($3)[1]::leadscore.grade, status = ($4)[1],"
+	                         " stage = m.stages[NULLIF(($5)[1], 0)], mql_at = ($6)[1], sql_at = ($7)[1],"
+	                         " checked_at = ($8)[1], due_at = ($9)[1] FROM leadscore.models m"
+	                         " WHERE m.id = $1 AND s.model_id = $1 AND s.lead_id = ($2)[1]",
+	                         9, types, 0)
+	              : KeptPlan("UPDATE leadscore.lead_state s SET grade = u.g::leadscore.grade, status = u.st,"
+	                         " stage = m.stages[NULLIF(u.sg, 0)], mql_at = u.mq, sql_at = u.sq, checked_at = u.ch,"
+	                         " due_at = u.du FROM " LEADSCORE_LIFECYCLE_ROWS ", leadscore.models m"
+	                         " WHERE m.id = $1 AND s.model_id = $1 AND s.lead_id = u.k",
+	                         9, types, CURSOR_OPT_CUSTOM_PLAN);
+}
+
+} // namespace
+
+void WriteLifecycle(const KeyType &kt, std::int32_t model_id, const std::vector<LifecycleLead> &leads) {
+	int n = static_cast<int>(leads.size());
+	if (n == 0)
+		return;
+	std::vector<Datum> keys;
+	std::vector<const char *> grades, statuses;
+	std::vector<std::int32_t> stage_index;
+	std::vector<std::int64_t> mql_at, sql_at, checked_at, due_at;
+	for (const LifecycleLead &l : leads) {
+		keys.push_back(l.key);
+		grades.push_back(l.record.grade ? core::GradeName(*l.record.grade) : nullptr);
+		statuses.push_back(core::LeadStatusName(l.record.status));
+		mql_at.push_back(l.record.mql_at);
+		sql_at.push_back(l.record.sql_at);
+		checked_at.push_back(l.record.checked_at);
+		due_at.push_back(l.record.due_at);
+		stage_index.push_back(l.record.stage);
+	}
+	Oid types[] = {INT4OID,          kt.array_oid,       TEXTARRAYOID,        TEXTARRAYOID,       INT4ARRAYOID,
+	               TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID};
+	// Stages go as 1-based indexes into the model's stage names (0: none),
+	// so no name is copied per lead.
+	bool overwrite = WriterSnapshot() != InvalidSnapshot;
+	SPIPlanPtr plan = LifecyclePlan(n, types, overwrite);
+	CallPg([&] {
+		Datum *stage_datums = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
+		for (int i = 0; i < n; i++)
+			stage_datums[i] = Int32GetDatum(stage_index[static_cast<std::size_t>(i)] + 1);
+		Datum values[] = {Int32GetDatum(model_id),
+		                  KeyArrayDatum(kt, keys.data(), n),
+		                  TextArrayDatum(grades.data(), n),
+		                  TextArrayDatum(statuses.data(), n),
+		                  PointerGetDatum(construct_array(stage_datums, n, INT4OID, 4, true, TYPALIGN_INT)),
+		                  TimestampArrayDatum(mql_at.data(), n),
+		                  TimestampArrayDatum(sql_at.data(), n),
+		                  TimestampArrayDatum(checked_at.data(), n),
+		                  TimestampArrayDatum(due_at.data(), n)};
+		RunKeptPlan(plan, values, nullptr, overwrite ? SPI_OK_INSERT : SPI_OK_UPDATE, "writing the lifecycle");
+	});
+}
+
+// The events as rows, in lockstep (ProjectSet streams them; ROWS FROM
+// would copy every array into a tuplestore first).
+#define LEADSCORE_EVENT_ROWS                                                                                          \
+	"(SELECT pg_catalog.unnest($3) AS k, pg_catalog.unnest($4) AS kind, pg_catalog.unnest($5) AS f,"             \
+	" pg_catalog.unnest($6) AS t, pg_catalog.unnest($7) AS s, pg_catalog.unnest($8) AS g,"                        \
+	" pg_catalog.unnest($9) AS at, pg_catalog.unnest($10) AS c) AS u"
+#define LEADSCORE_EVENT_INSERT                                                                                        \
+	"INSERT INTO leadscore.events (model, lead_id, kind, from_value, to_value, score, grade, at, cause, notified_at)"
+
+void InsertEvents(const KeyType &kt, const core::ModelSpec &model, const std::vector<LeadEvent> &events,
+                  bool notify) {
+	int n = static_cast<int>(events.size());
+	if (n == 0 || !model.active)
+		return;
+	std::vector<Datum> keys;
+	std::vector<const char *> kinds, from, to, grades, causes;
+	std::vector<double> scores;
+	std::vector<std::int64_t> at;
+	// A handoff to sales (status to sql) may be notified at commit
+	// (settings.notify = 'trigger'): only then the statement that returns
+	// the ids and payloads of those it notifies (NULL for the others: a bulk
+	// load's events are not all kept in the CTE's store); otherwise a plain
+	// INSERT that returns nothing.
+	bool may_notify = false;
+	for (const LeadEvent &e : events) {
+		const core::Transition &t = e.transition;
+		keys.push_back(e.key);
+		kinds.push_back(core::TransitionKindName(t.kind));
+		from.push_back(core::TransitionValueName(model, t.kind, t.from));
+		to.push_back(core::TransitionValueName(model, t.kind, t.to));
+		grades.push_back(t.grade ? core::GradeName(*t.grade) : nullptr);
+		causes.push_back(core::TransitionCauseName(t.cause));
+		scores.push_back(t.score);
+		at.push_back(t.at);
+		may_notify = may_notify || (t.kind == core::TransitionKind::Status && std::strcmp(to.back(), "sql") == 0);
+	}
+	Oid types[] = {TEXTOID,      BOOLOID,        kt.array_oid, TEXTARRAYOID,        TEXTARRAYOID,
+	               TEXTARRAYOID, FLOAT8ARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID, TEXTARRAYOID};
+	may_notify = may_notify && notify;
+	SPIPlanPtr plan =
+	    may_notify
+	        ? KeptPlan("WITH e AS (" LEADSCORE_EVENT_INSERT
+	                   " SELECT $1, u.k, u.kind, u.f, u.t, u.s, u.g::leadscore.grade, u.at, u.c,"
+	                   " CASE WHEN u.kind = 'status' AND u.t = 'sql' AND $2"
+	                   " AND (SELECT notify = 'trigger' FROM leadscore.settings) THEN pg_catalog.now() END"
+	                   " FROM " LEADSCORE_EVENT_ROWS
+	                   " RETURNING CASE WHEN notified_at IS NOT NULL THEN id END AS id,"
+	                   " CASE WHEN notified_at IS NOT NULL AND " LEADSCORE_FULL_PAYLOAD
+	                   " THEN leadscore.event_payload(events) END AS p)"
+	                   " SELECT e.id, e.p FROM e WHERE e.id IS NOT NULL",
+	                   10, types, CURSOR_OPT_GENERIC_PLAN)
+	        : KeptPlan(LEADSCORE_EVENT_INSERT " SELECT $1, u.k, u.kind, u.f, u.t, u.s, u.g::leadscore.grade, u.at, u.c,"
+	                                          " NULL FROM " LEADSCORE_EVENT_ROWS,
+	                   10, types, CURSOR_OPT_GENERIC_PLAN);
+	const std::string &name = model.name;
+	CallPg([&] {
+		Datum values[] = {CStringGetTextDatum(name.c_str()),
+		                  BoolGetDatum(notify),
+		                  KeyArrayDatum(kt, keys.data(), n),
+		                  TextArrayDatum(kinds.data(), n),
+		                  TextArrayDatum(from.data(), n),
+		                  TextArrayDatum(to.data(), n),
+		                  Float8ArrayDatum(scores.data(), n),
+		                  TextArrayDatum(grades.data(), n),
+		                  TimestampArrayDatum(at.data(), n),
+		                  TextArrayDatum(causes.data(), n)};
+		RunKeptPlan(plan, values, nullptr, may_notify ? SPI_OK_SELECT : SPI_OK_INSERT, "writing lead events");
+	});
+	if (may_notify)
+		QueueReturnedHandoffs(core::HandoffKind::Lead);
+}
+
+} // namespace leadscore::pg

@@ -1,0 +1,123 @@
+// Column buffers for lead states.
+#include "pg/state/state_buffers.hpp"
+
+#include "pg/boundary/datum_value.hpp"
+#include "pg/state/state_codec.hpp"
+
+extern "C" {
+#include "executor/spi.h"
+}
+
+namespace leadscore::pg {
+
+StateColumns ColumnBuffers::View(int stage_count) {
+	StateColumns s;
+	s.n = static_cast<int>(keys.size());
+	s.keys = keys.data();
+	s.stored = stored.data();
+	s.stage_count = stage_count;
+	s.stages = stages.data();
+	s.activity_count = counts.data();
+	s.last_at = last_at.data();
+	s.last_at_null = reinterpret_cast<bool *>(last_at_null.data());
+	caps_from.push_back(static_cast<std::int32_t>(caps.size()) + 1);
+	s.caps = caps.data();
+	s.caps_from = caps_from.data();
+	s.caps_len = caps_len.data();
+	s.grade = grade.data();
+	s.status = status.data();
+	s.stage = stage.data();
+	s.mql_at = mql_at.data();
+	s.sql_at = sql_at.data();
+	s.checked_at = checked_at.data();
+	s.due_at = due_at.data();
+	return s;
+}
+
+void ColumnBuffers::Clear() {
+	keys.clear();
+	stored.clear();
+	stages.clear();
+	counts.clear();
+	last_at.clear();
+	caps.clear();
+	last_at_null.clear();
+	caps_from.clear();
+	caps_len.clear();
+	for (auto *v : {&grade, &status, &stage})
+		v->clear();
+	for (auto *v : {&mql_at, &sql_at, &checked_at, &due_at})
+		v->clear();
+}
+
+void PushRecord(ColumnBuffers *b, const core::ModelSpec &model, const core::LifecycleRecord &r) {
+	b->grade.push_back(r.grade ? core::GradeName(*r.grade) : nullptr);
+	b->status.push_back(core::LeadStatusName(r.status));
+	b->stage.push_back(core::TransitionValueName(model, core::TransitionKind::Stage, r.stage));
+	b->mql_at.push_back(r.mql_at);
+	b->sql_at.push_back(r.sql_at);
+	b->checked_at.push_back(r.checked_at);
+	b->due_at.push_back(r.due_at);
+}
+
+void PushTime(ColumnBuffers *b, std::int64_t unix_us) {
+	b->last_at.push_back(unix_us == core::kNoTime ? 0 : UnixUsToTimestamp(unix_us));
+	b->last_at_null.push_back(unix_us == core::kNoTime);
+}
+
+void PushDelta(ColumnBuffers *b, Datum key, const core::ModelBatch &batch, std::size_t i) {
+	const core::LeadDelta &d = batch.leads()[i];
+	b->keys.push_back(key);
+	b->stored.push_back(d.stored);
+	b->stages.insert(b->stages.end(), batch.stage_deltas(i), batch.stage_deltas(i) + batch.stage_count());
+	b->counts.push_back(d.activity_count);
+	PushTime(b, d.max_inserted_at);
+	b->caps_from.push_back(static_cast<std::int32_t>(b->caps.size()) + 1);
+	b->caps_len.push_back(0);
+}
+
+void PushState(ColumnBuffers *b, Datum key, const core::LeadState &s) {
+	b->keys.push_back(key);
+	b->stored.push_back(s.stored);
+	b->stages.insert(b->stages.end(), s.stage_stored.begin(), s.stage_stored.end());
+	b->counts.push_back(s.activity_count);
+	PushTime(b, s.last_activity_at);
+	std::size_t before = b->caps.size();
+	EncodeCaps(s.caps, &b->caps);
+	b->caps_from.push_back(static_cast<std::int32_t>(before) + 1);
+	b->caps_len.push_back(static_cast<std::int32_t>(b->caps.size() - before));
+}
+
+StateRow *ReadStateRow(std::uint64_t i) {
+	HeapTuple tuple = SPI_tuptable->vals[i];
+	TupleDesc desc = SPI_tuptable->tupdesc;
+	auto *row = static_cast<StateRow *>(palloc0(sizeof(StateRow)));
+	bool isnull;
+	row->key = SPI_getbinval(tuple, desc, 1, &isnull);
+	row->stored = DatumGetFloat8(SPI_getbinval(tuple, desc, 2, &isnull));
+	row->stages = DatumGetArrayTypeP(SPI_getbinval(tuple, desc, 3, &isnull));
+	row->count = DatumGetInt64(SPI_getbinval(tuple, desc, 4, &isnull));
+	row->last_at = DatumGetInt64(SPI_getbinval(tuple, desc, 5, &row->last_null));
+	Datum caps = SPI_getbinval(tuple, desc, 6, &isnull);
+	row->caps = isnull ? nullptr : DatumGetArrayTypeP(caps);
+	return row;
+}
+
+bool ToLeadState(const core::CompiledModel &model, const StateRow &row, core::LeadState *state) {
+	state->Clear(model);
+	state->stored = row.stored;
+	state->activity_count = row.count;
+	state->last_activity_at = row.last_null ? core::kNoTime : StateTimeToUnixUs(row.last_at);
+	int stages = ArrayGetNItems(ARR_NDIM(row.stages), ARR_DIMS(row.stages));
+	if (static_cast<std::size_t>(stages) != model.stage_count())
+		return false;
+	const double *stage_values = reinterpret_cast<const double *>(ARR_DATA_PTR(row.stages));
+	state->stage_stored.assign(stage_values, stage_values + stages);
+	if (row.caps == nullptr)
+		return DecodeCaps(nullptr, 0, model.capped_rules().size(), &state->caps);
+	int n = ArrayGetNItems(ARR_NDIM(row.caps), ARR_DIMS(row.caps));
+	return DecodeCaps(reinterpret_cast<const std::int64_t *>(ARR_DATA_PTR(row.caps)), n,
+	                  model.capped_rules().size(), &state->caps);
+}
+
+} // namespace leadscore::pg

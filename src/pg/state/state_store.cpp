@@ -1,0 +1,448 @@
+// Prepared statements over leadscore.lead_state.
+#include "pg/state/state_store.hpp"
+
+#include "pg/spi/consistent_reads.hpp"
+#include "pg/boundary/datum_value.hpp"
+#include "pg/state/lifecycle_store.hpp"
+#include "pg/boundary/pg_arrays.hpp"
+
+#include <cstring>
+#include <initializer_list>
+
+extern "C" {
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "nodes/params.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/timestamp.h"
+}
+
+namespace leadscore::pg {
+namespace {
+
+// The state columns after (model_id, lead_id), in one place: every statement
+// that reads or writes whole states names them in this order and takes them
+// in one of two parameter layouts, so a new column is added to
+// kStateColumnNames, kBatchValues and kOneValues, to StateColumns and the
+// two parameter builders below (BatchParams, OneParams), and to StateRow
+// (state_buffers.hpp), which reads them back.
+//
+// A batch of leads ($1 model_id, then arrays):
+//   $2 keys, $3 stored, $4 activity_count, $5 last_activity_at,
+//   $6 stage_stored of every lead concatenated, $7 stages per lead,
+//   $8 caps of every lead concatenated, $9 / $10 each lead's slice of $8
+// One lead ($1 model_id, then scalars):
+//   $2 key, $3 stored, $4 stage_stored, $5 activity_count,
+//   $6 last_activity_at, $7 caps
+constexpr const char *kStateColumnNames[] = {"stored", "stage_stored", "activity_count", "last_activity_at", "caps"};
+constexpr int kBatchParams = 10;
+// The arrays as rows, in array order: set-returning functions in a select
+// list run in lockstep (a ProjectSet node, which streams; ROWS FROM would
+// first copy each array into a tuplestore of its own, spilling big batches
+// to disk).
+constexpr const char *kBatchRows =
+    "(SELECT pg_catalog.unnest($2) AS k, pg_catalog.unnest($3) AS d, pg_catalog.unnest($4) AS c,"
+    " pg_catalog.unnest($5) AS t, pg_catalog.unnest($9) AS cf, pg_catalog.unnest($10) AS cl,"
+    " pg_catalog.generate_series(1, pg_catalog.cardinality($2)) AS i) AS u";
+constexpr const char *kBatchValues = "u.d, $6[(u.i - 1) * $7 + 1 : u.i * $7], u.c, u.t,"
+                                     " CASE WHEN u.cl > 0 THEN $8[u.cf : u.cf + u.cl - 1] END";
+constexpr int kOneParams = 7;
+constexpr const char *kOneValues = "$3, $4, $5, $6, $7";
+
+// The lifecycle record, written with whole states by InsertStates and
+// WriteStates: batch arrays $11 .. $17, one lead's scalars $8 .. $14.
+constexpr const char *kLifeColumns = "grade, status, stage, mql_at, sql_at, checked_at, due_at";
+constexpr int kLifeParams = 7;
+constexpr const char *kBatchLifeRows =
+    "(SELECT pg_catalog.unnest($2) AS k, pg_catalog.unnest($3) AS d, pg_catalog.unnest($4) AS c,"
+    " pg_catalog.unnest($5) AS t, pg_catalog.unnest($9) AS cf, pg_catalog.unnest($10) AS cl,"
+    " pg_catalog.unnest($11) AS g, pg_catalog.unnest($12) AS st, pg_catalog.unnest($13) AS sg,"
+    " pg_catalog.unnest($14) AS mq, pg_catalog.unnest($15) AS sq, pg_catalog.unnest($16) AS ch,"
+    " pg_catalog.unnest($17) AS du,"
+    " pg_catalog.generate_series(1, pg_catalog.cardinality($2)) AS i) AS u";
+constexpr const char *kBatchLifeValues = "u.g::leadscore.grade, u.st, u.sg, u.mq, u.sq, u.ch, u.du";
+constexpr const char *kOneLifeValues = "$8::leadscore.grade, $9, $10, $11, $12, $13, $14";
+// What a blind add returns: the row as it is now (see AddToStates).
+#define LEADSCORE_ADD_RETURNING \
+	" RETURNING lead_id, stored, stage_stored, activity_count, " LEADSCORE_LIFECYCLE_COLUMNS
+
+// Adding a blind delta to a row that exists.
+constexpr const char *kAddSet = "stored = s.stored + excluded.stored,"
+                                " stage_stored = leadscore.float8_array_add(s.stage_stored, excluded.stage_stored),"
+                                " activity_count = s.activity_count + excluded.activity_count,"
+                                " last_activity_at = GREATEST(s.last_activity_at, excluded.last_activity_at)";
+// Locking a row that exists without changing it: DO UPDATE locks the row
+// before it tests WHERE, and naming a key column in SET makes the lock as
+// strong as FOR UPDATE, the strength LockStates takes (a weaker one would not
+// conflict with FOR KEY SHARE).  Not updated, so not RETURNed.
+constexpr const char *kLockOnly = "lead_id = excluded.lead_id WHERE false";
+
+// kStateColumnNames as "<prefix>stored, <prefix>stage_stored, ...".
+const char *ColumnList(const char *prefix) {
+	StringInfoData list;
+	initStringInfo(&list);
+	for (const char *name : kStateColumnNames)
+		appendStringInfo(&list, "%s%s%s", list.len > 0 ? ", " : "", prefix, name);
+	return list.data;
+}
+
+// A list of columns ("a, b") as "excluded.a, excluded.b".
+const char *Excluded(const char *list) {
+	StringInfoData out;
+	initStringInfo(&out);
+	appendStringInfoString(&out, "excluded.");
+	for (const char *c = list; *c != '\0'; c++) {
+		appendStringInfoChar(&out, *c);
+		if (*c == ' ')
+			appendStringInfoString(&out, "excluded.");
+	}
+	return out.data;
+}
+
+struct Plans {
+	Oid key_type = InvalidOid;
+	SPIPlanPtr add = nullptr;
+	SPIPlanPtr insert = nullptr;
+	SPIPlanPtr lock = nullptr;
+	SPIPlanPtr write = nullptr;
+	SPIPlanPtr overwrite = nullptr;
+	SPIPlanPtr put = nullptr;
+	// One lead (a single-row statement): scalars and equality on the primary
+	// key, cheaper to run than unnest and right whatever the table's size.
+	SPIPlanPtr add_one = nullptr;
+	SPIPlanPtr insert_one = nullptr;
+	SPIPlanPtr lock_one = nullptr;
+	SPIPlanPtr write_one = nullptr;
+	SPIPlanPtr overwrite_one = nullptr;
+};
+Plans plans;
+
+// Plans and parameters of batch statements.  Those that look rows up in
+// lead_state (lock, write) are planned for each call (CURSOR_OPT_CUSTOM_PLAN):
+// a generic plan made while lead_state was small reads every lead of the
+// model, and the backend would keep it.  Those that only insert have one
+// sensible plan and keep it (CURSOR_OPT_GENERIC_PLAN).  Either way the
+// arrays are not folded into the plan (ExecuteBatch): a custom plan then
+// copies no 100,000-element array around, and estimates the batch at a few
+// rows, so it looks each lead up by the primary key, right for any batch.
+SPIPlanPtr Prepare(const char *sql, int nargs, Oid *types, int options = 0) {
+	SPIPlanPtr plan = SPI_prepare_cursor(sql, nargs, types, options);
+	if (plan == nullptr)
+		elog(ERROR, "leadscore: SPI_prepare failed (%d): %s", SPI_result, sql);
+	SPI_keepplan(plan);
+	return plan;
+}
+
+// INSERT of a batch, or of one lead, with an ON CONFLICT action and a tail.
+// A batch goes in the order of its arrays, which the caller sorted the way
+// every writer does (LeadMap::SortByKey): the plan is ModifyTable over a scan of
+// kBatchRows, which keeps that order.  No ORDER BY: a Sort node would carry
+// (and spill) the wide rows, and ORDER BY u.k would sort by the key type's
+// collation, not LeadMap's order.  (isolation/opposite_key_order deadlocks
+// if the order is lost.)
+SPIPlanPtr PrepareInsert(bool one, Oid *types, const char *on_conflict, const char *tail = "") {
+	const char *columns = ColumnList("");
+	const char *sql =
+	    one ? psprintf("INSERT INTO leadscore.lead_state AS s (model_id, lead_id, %s) VALUES ($1, $2, %s)"
+	                   " ON CONFLICT (model_id, lead_id) DO UPDATE SET %s%s",
+	                   columns, kOneValues, on_conflict, tail)
+	        : psprintf("INSERT INTO leadscore.lead_state AS s (model_id, lead_id, %s) SELECT $1, u.k, %s FROM %s"
+	                   " ON CONFLICT (model_id, lead_id) DO UPDATE SET %s%s",
+	                   columns, kBatchValues, kBatchRows, on_conflict, tail);
+	return one ? Prepare(sql, kOneParams, types) : Prepare(sql, kBatchParams, types, CURSOR_OPT_GENERIC_PLAN);
+}
+
+// The same with the lifecycle record (InsertStates: new leads' records).
+SPIPlanPtr PrepareInsertLife(bool one, Oid *types, const char *on_conflict, const char *tail) {
+	const char *columns = ColumnList("");
+	const char *sql =
+	    one ? psprintf("INSERT INTO leadscore.lead_state AS s (model_id, lead_id, %s, %s) VALUES ($1, $2, %s, %s)"
+	                   " ON CONFLICT (model_id, lead_id) DO UPDATE SET %s%s",
+	                   columns, kLifeColumns, kOneValues, kOneLifeValues, on_conflict, tail)
+	        : psprintf("INSERT INTO leadscore.lead_state AS s (model_id, lead_id, %s, %s) SELECT $1, u.k, %s, %s FROM %s"
+	                   " ON CONFLICT (model_id, lead_id) DO UPDATE SET %s%s",
+	                   columns, kLifeColumns, kBatchValues, kBatchLifeValues, kBatchLifeRows, on_conflict, tail);
+	return one ? Prepare(sql, kOneParams + kLifeParams, types)
+	           : Prepare(sql, kBatchParams + kLifeParams, types, CURSOR_OPT_GENERIC_PLAN);
+}
+
+// `$2::<key type>[]` in SQL text is the parameter's declared type, so the
+// plans are per key type.
+void PreparePlans(const KeyType &kt) {
+	if (plans.key_type == kt.oid)
+		return;
+	ResetStatePlans();
+	Oid batch[kBatchParams + kLifeParams] = {
+	    INT4OID,      kt.array_oid, FLOAT8ARRAYOID, INT8ARRAYOID,        TIMESTAMPTZARRAYOID, FLOAT8ARRAYOID,
+	    INT4OID,      INT8ARRAYOID, INT4ARRAYOID,   INT4ARRAYOID,        TEXTARRAYOID,        TEXTARRAYOID,
+	    TEXTARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID};
+	Oid one[kOneParams + kLifeParams] = {INT4OID,        kt.oid,         FLOAT8OID,      FLOAT8ARRAYOID,
+	                                     INT8OID,        TIMESTAMPTZOID, INT8ARRAYOID,   TEXTOID,
+	                                     TEXTOID,        TEXTOID,        TIMESTAMPTZOID, TIMESTAMPTZOID,
+	                                     TIMESTAMPTZOID, TIMESTAMPTZOID};
+	const char *columns = ColumnList("");
+	const char *put_set = psprintf("(%s) = ROW(%s)", columns, ColumnList("excluded."));
+
+	plans.add = PrepareInsert(false, batch, kAddSet, LEADSCORE_ADD_RETURNING);
+	plans.add_one = PrepareInsert(true, one, kAddSet, LEADSCORE_ADD_RETURNING);
+	plans.insert = PrepareInsertLife(false, batch, kLockOnly, " RETURNING lead_id");
+	plans.insert_one = PrepareInsertLife(true, one, kLockOnly, " RETURNING lead_id");
+	plans.put = PrepareInsert(false, batch, put_set);
+	// Only for rows InsertStates locked already: no order to keep.  A join
+	// with the keys, not lead_id = ANY ($2): with the array a parameter, a
+	// bitmap scan's recheck of ANY would search it linearly for every row.
+	plans.lock = Prepare(psprintf("SELECT s.lead_id, %s, " LEADSCORE_LIFECYCLE_COLUMNS
+	                              " FROM (SELECT pg_catalog.unnest($2) AS k) AS u"
+	                              " JOIN leadscore.lead_state AS s ON s.model_id = $1 AND s.lead_id = u.k"
+	                              " FOR UPDATE OF s",
+	                              ColumnList("s.")),
+	                     2, batch, CURSOR_OPT_CUSTOM_PLAN);
+	plans.lock_one = Prepare(psprintf("SELECT lead_id, %s, " LEADSCORE_LIFECYCLE_COLUMNS " FROM leadscore.lead_state"
+	                                  " WHERE model_id = $1 AND lead_id = $2 FOR UPDATE",
+	                                  columns),
+	                         2, one);
+	plans.write = Prepare(psprintf("UPDATE leadscore.lead_state AS s SET (%s, %s) = ROW(%s, %s) FROM %s"
+	                               " WHERE s.model_id = $1 AND s.lead_id = u.k",
+	                               columns, kLifeColumns, kBatchValues, kBatchLifeValues, kBatchLifeRows),
+	                      kBatchParams + kLifeParams, batch, CURSOR_OPT_CUSTOM_PLAN);
+	plans.write_one = Prepare(psprintf("UPDATE leadscore.lead_state SET (%s, %s) = ROW(%s, %s)"
+	                                   " WHERE model_id = $1 AND lead_id = $2",
+	                                   columns, kLifeColumns, kOneValues, kOneLifeValues),
+	                          kOneParams + kLifeParams, one);
+	// A writer's rows under SERIALIZABLE: an UPDATE scans for its rows, and
+	// with the writer's SnapshotSelf (consistent_reads.hpp) may meet the row
+	// versions it has just written; this upsert finds them through the
+	// primary key's conflict check instead.
+	const char *overwrite_set =
+	    psprintf("(%s, %s) = ROW(%s, %s)", columns, kLifeColumns, ColumnList("excluded."), Excluded(kLifeColumns));
+	plans.overwrite = PrepareInsertLife(false, batch, overwrite_set, "");
+	plans.overwrite_one = PrepareInsertLife(true, one, overwrite_set, "");
+	plans.key_type = kt.oid;
+}
+
+Datum KeyArray(const KeyType &kt, int n, Datum *keys) {
+	return PointerGetDatum(construct_array(keys, n, kt.oid, kt.typlen, kt.byval, kt.align));
+}
+
+Datum Float8Array(const double *v, int n) {
+	Datum *d = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
+	for (int i = 0; i < n; i++)
+		d[i] = Float8GetDatum(v[i]);
+	return PointerGetDatum(construct_array(d, n, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+Datum Int8Array(const std::int64_t *v, int n) {
+	Datum *d = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
+	for (int i = 0; i < n; i++)
+		d[i] = Int64GetDatum(v[i]);
+	return PointerGetDatum(construct_array(d, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+Datum Int4Array(const std::int32_t *v, int n) {
+	Datum *d = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
+	for (int i = 0; i < n; i++)
+		d[i] = Int32GetDatum(v[i]);
+	return PointerGetDatum(construct_array(d, n, INT4OID, 4, true, TYPALIGN_INT));
+}
+
+Datum TimestampArray(const std::int64_t *v, const bool *nulls, int n) {
+	Datum *d = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
+	bool *isnull = static_cast<bool *>(palloc(sizeof(bool) * (n + 1)));
+	int dims[1] = {n};
+	int lbs[1] = {1};
+	for (int i = 0; i < n; i++) {
+		d[i] = Int64GetDatum(v[i]);
+		isnull[i] = nulls != nullptr && nulls[i];
+	}
+	return PointerGetDatum(construct_md_array(d, isnull, 1, dims, lbs, TIMESTAMPTZOID, 8, FLOAT8PASSBYVAL,
+	                                          TYPALIGN_DOUBLE));
+}
+
+// The batch layout of `s` (see kStateColumnNames).
+void BatchParams(const KeyType &kt, std::int32_t model_id, const StateColumns &s, Datum *values) {
+	values[0] = Int32GetDatum(model_id);
+	values[1] = KeyArray(kt, s.n, s.keys);
+	values[2] = Float8Array(s.stored, s.n);
+	values[3] = Int8Array(s.activity_count, s.n);
+	values[4] = TimestampArray(s.last_at, s.last_at_null, s.n);
+	values[5] = Float8Array(s.stages, s.n * s.stage_count);
+	values[6] = Int32GetDatum(s.stage_count);
+	values[7] = Int8Array(s.caps, s.caps_from[s.n] - 1);
+	values[8] = Int4Array(s.caps_from, s.n);
+	values[9] = Int4Array(s.caps_len, s.n);
+}
+
+// The one-lead layout of lead 0 of `s` (see kStateColumnNames).
+void OneParams(std::int32_t model_id, const StateColumns &s, Datum *values, char *nulls) {
+	bool caps_null = s.caps_len[0] == 0;
+	values[0] = Int32GetDatum(model_id);
+	values[1] = s.keys[0];
+	values[2] = Float8GetDatum(s.stored[0]);
+	values[3] = Float8Array(s.stages, s.stage_count);
+	values[4] = Int64GetDatum(s.activity_count[0]);
+	values[5] = Int64GetDatum(s.last_at[0]);
+	values[6] = caps_null ? Datum(0) : Int8Array(s.caps + s.caps_from[0] - 1, s.caps_len[0]);
+	for (int i = 0; i < kOneParams; i++)
+		nulls[i] = ' ';
+	nulls[5] = s.last_at_null[0] ? 'n' : ' ';
+	nulls[6] = caps_null ? 'n' : ' ';
+}
+
+Datum TimeOrNull(std::int64_t unix_us, char *null) {
+	*null = unix_us == core::kNoTime ? 'n' : ' ';
+	return unix_us == core::kNoTime ? Datum(0) : TimestampTzGetDatum(UnixUsToTimestamp(unix_us));
+}
+
+Datum TextOrNull(const char *text, char *null) {
+	*null = text == nullptr ? 'n' : ' ';
+	return text == nullptr ? Datum(0) : CStringGetTextDatum(text);
+}
+
+// The lifecycle parameters of `s` after `first` others (see kLifeColumns).
+void BatchLifeParams(const StateColumns &s, int first, Datum *values) {
+	values[first] = TextArrayDatum(s.grade, s.n);
+	values[first + 1] = TextArrayDatum(s.status, s.n);
+	values[first + 2] = TextArrayDatum(s.stage, s.n);
+	values[first + 3] = TimestampArrayDatum(s.mql_at, s.n);
+	values[first + 4] = TimestampArrayDatum(s.sql_at, s.n);
+	values[first + 5] = TimestampArrayDatum(s.checked_at, s.n);
+	values[first + 6] = TimestampArrayDatum(s.due_at, s.n);
+}
+
+void OneLifeParams(const StateColumns &s, int first, Datum *values, char *nulls) {
+	values[first] = TextOrNull(s.grade[0], &nulls[first]);
+	values[first + 1] = TextOrNull(s.status[0], &nulls[first + 1]);
+	values[first + 2] = TextOrNull(s.stage[0], &nulls[first + 2]);
+	values[first + 3] = TimeOrNull(s.mql_at[0], &nulls[first + 3]);
+	values[first + 4] = TimeOrNull(s.sql_at[0], &nulls[first + 4]);
+	values[first + 5] = TimeOrNull(s.checked_at[0], &nulls[first + 5]);
+	values[first + 6] = TimeOrNull(s.due_at[0], &nulls[first + 6]);
+}
+
+void Check(int rc, int expected) {
+	if (rc != expected)
+		elog(ERROR, "leadscore: writing lead state failed (SPI code %d)", rc);
+}
+
+void Execute(SPIPlanPtr plan, Datum *values, const char *nulls, int expected) {
+	Check(ExecuteWriterPlan(plan, values, nulls), expected);
+}
+
+// A batch statement (no NULL parameters), its arrays not folded into a
+// custom plan (see Prepare), except with a writer's snapshot
+// (consistent_reads.hpp), which only SPI_execute_snapshot takes, with every
+// parameter a constant.
+void ExecuteBatch(SPIPlanPtr plan, int nargs, Datum *values, int expected) {
+	if (WriterSnapshot() != InvalidSnapshot) {
+		Execute(plan, values, nullptr, expected);
+		return;
+	}
+	ParamListInfo params = makeParamList(nargs);
+	for (int i = 0; i < nargs; i++) {
+		ParamExternData &p = params->params[i];
+		p.value = values[i];
+		p.isnull = false;
+		p.ptype = SPI_getargtypeid(plan, i);
+		p.pflags = get_element_type(p.ptype) == InvalidOid ? PARAM_FLAG_CONST : 0;
+	}
+	SPIExecuteOptions options;
+	memset(&options, 0, sizeof options);
+	options.params = params;
+	Check(SPI_execute_plan_extended(plan, &options), expected);
+}
+
+// Runs the one-lead or the batch form of a statement over `s`, with the
+// lifecycle record when `life`.
+void ExecuteStates(SPIPlanPtr one, SPIPlanPtr batch, const KeyType &kt, std::int32_t model_id,
+                   const StateColumns &s, int expected, bool life = false) {
+	if (s.n == 1 && one != nullptr) {
+		Datum values[kOneParams + kLifeParams];
+		char nulls[kOneParams + kLifeParams];
+		OneParams(model_id, s, values, nulls);
+		if (life)
+			OneLifeParams(s, kOneParams, values, nulls);
+		Execute(one, values, nulls, expected);
+		return;
+	}
+	Datum values[kBatchParams + kLifeParams];
+	BatchParams(kt, model_id, s, values);
+	if (life)
+		BatchLifeParams(s, kBatchParams, values);
+	ExecuteBatch(batch, kBatchParams + (life ? kLifeParams : 0), values, expected);
+}
+
+} // namespace
+
+KeyType LeadKeyType() {
+	KeyType kt;
+	int rc = SPI_execute("SELECT lead_key_type::oid FROM leadscore.settings", true, 1);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		return kt;
+	bool isnull;
+	Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull)
+		return kt;
+	kt.oid = DatumGetObjectId(d);
+	kt.array_oid = get_array_type(kt.oid);
+	get_typlenbyvalalign(kt.oid, &kt.typlen, &kt.byval, &kt.align);
+	return kt;
+}
+
+void AddToStates(const KeyType &kt, std::int32_t model_id, const StateColumns &s) {
+	PreparePlans(kt);
+	ExecuteStates(plans.add_one, plans.add, kt, model_id, s, SPI_OK_INSERT_RETURNING);
+}
+
+void InsertStates(const KeyType &kt, std::int32_t model_id, const StateColumns &s) {
+	PreparePlans(kt);
+	ExecuteStates(plans.insert_one, plans.insert, kt, model_id, s, SPI_OK_INSERT_RETURNING, true);
+}
+
+void LockStates(const KeyType &kt, std::int32_t model_id, int n, Datum *keys) {
+	PreparePlans(kt);
+	if (n == 1) {
+		Datum one[] = {Int32GetDatum(model_id), keys[0]};
+		Execute(plans.lock_one, one, nullptr, SPI_OK_SELECT);
+		return;
+	}
+	Datum lock[] = {Int32GetDatum(model_id), KeyArray(kt, n, keys)};
+	ExecuteBatch(plans.lock, 2, lock, SPI_OK_SELECT);
+}
+
+void WriteStates(const KeyType &kt, std::int32_t model_id, const StateColumns &s) {
+	PreparePlans(kt);
+	// The UPDATE is the cheaper of the two (bench/sync_batch.sh).
+	if (WriterSnapshot() != InvalidSnapshot)
+		ExecuteStates(plans.overwrite_one, plans.overwrite, kt, model_id, s, SPI_OK_INSERT, true);
+	else
+		ExecuteStates(plans.write_one, plans.write, kt, model_id, s, SPI_OK_UPDATE, true);
+}
+
+void PutStates(const KeyType &kt, std::int32_t model_id, const StateColumns &s) {
+	PreparePlans(kt);
+	ExecuteStates(nullptr, plans.put, kt, model_id, s, SPI_OK_INSERT);
+}
+
+void ClearStates(std::int32_t model_id) {
+	Datum values[] = {Int32GetDatum(model_id)};
+	Oid types[] = {INT4OID};
+	if (SPI_execute_with_args("DELETE FROM leadscore.lead_state WHERE model_id = $1", 1, types, values, nullptr,
+	                          false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "leadscore: clearing lead state failed");
+}
+
+void ResetStatePlans() {
+	for (SPIPlanPtr *p : {&plans.add, &plans.insert, &plans.lock, &plans.write, &plans.overwrite, &plans.put,
+	                      &plans.add_one, &plans.insert_one, &plans.lock_one, &plans.write_one, &plans.overwrite_one}) {
+		if (*p != nullptr)
+			SPI_freeplan(*p);
+		*p = nullptr;
+	}
+	plans.key_type = InvalidOid;
+}
+
+} // namespace leadscore::pg

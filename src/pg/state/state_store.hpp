@@ -1,0 +1,112 @@
+// Reading and writing leadscore.lead_state from the triggers and rescore():
+// prepared SPI plans over arrays, one statement per model and batch, rows
+// taken in the order of the arrays, which callers sort so that concurrent
+// writers lock rows in one order (no deadlocks): the triggers by
+// LeadMap::SortByKey, rescore() by its history scan (rescores exclude writers).
+//
+// PostgreSQL side only: callers pass plain arrays in PostgreSQL memory and
+// call these through CallPg.
+#pragma once
+
+#include "pg/boundary/postgres_headers.hpp"
+
+#include <cstdint>
+
+namespace leadscore::pg {
+
+struct KeyType {
+	Oid oid = InvalidOid;
+	Oid array_oid = InvalidOid;
+	int16 typlen = 0;
+	bool byval = false;
+	char align = 'i';
+};
+
+// The database's lead key type (leadscore.settings), InvalidOid before the
+// first attachment.
+KeyType LeadKeyType();
+
+// One model's new or changed states, column by column (n leads).
+struct StateColumns {
+	int n = 0;
+	Datum *keys = nullptr;
+	double *stored = nullptr;
+	int stage_count = 0;
+	double *stages = nullptr;          // n * stage_count
+	std::int64_t *activity_count = nullptr;
+	std::int64_t *last_at = nullptr;   // PostgreSQL timestamps
+	bool *last_at_null = nullptr;
+	std::int64_t *caps = nullptr;      // concatenated encoded cap windows
+	std::int32_t *caps_from = nullptr; // n + 1 entries: 1-based start of lead i's slice, then the end
+	std::int32_t *caps_len = nullptr;  // its length; 0 for NULL
+	// The lifecycle record (InsertStates and WriteStates write it; the
+	// other statements leave it alone): grade, status and stage names
+	// (nullptr: NULL), record times (core::kNoTime: NULL).
+	const char **grade = nullptr;
+	const char **status = nullptr;
+	const char **stage = nullptr;
+	std::int64_t *mql_at = nullptr;
+	std::int64_t *sql_at = nullptr;
+	std::int64_t *checked_at = nullptr;
+	std::int64_t *due_at = nullptr;
+};
+
+// How a statement writes lead states.  Every lead of a model's batch goes
+// through one of two paths, each deadlock-free because whatever waits on
+// another writer happens in one pass over the leads in key order (the order
+// of the arrays: the caller sorts them with LeadMap::SortByKey, the one order
+// every writer uses):
+//
+//   additive  AddToStates: one upsert that adds deltas (inserts only, no
+//             capped rule: nothing to read)
+//   locked    n = 1: LockStates (waits for the one row), then for a lead
+//             without a row InsertStates; n > 1: InsertStates over every
+//             lead (inserts the missing rows, locks the others, in key order:
+//             one pass), then LockStates of the rows it did not insert (held
+//             already, no wait) to read them; then WriteStates of those
+//
+// so a lead that is new is written once, with its final state.  One lead is
+// looked for first because most single-row inserts are for leads that have
+// a row (two statements, not three); several cannot be: a writer holding
+// the lock of one existing lead while it waits for another writer's
+// insertion of a new one, and that writer doing the reverse, deadlock.  A
+// writer that finds no row but loses the race to insert it (the other
+// writer commits first) locks the winner's row and applies its delta to it
+// (test/isolation/specs/new_lead_writers.spec).
+
+// stored += ..., stage_stored += ..., activity_count += ...,
+// last_activity_at = greatest(...): inserts new leads, adds to old ones.
+// SPI_tuptable then holds every row as it is now: lead_id, stored,
+// stage_stored, activity_count, then LEADSCORE_LIFECYCLE_COLUMNS (the
+// record, which the upsert left alone).
+void AddToStates(const KeyType &kt, std::int32_t model_id, const StateColumns &delta);
+
+// Inserts the states of the leads that have no row, and locks (FOR UPDATE
+// strength) the rows of those that have one, in one pass in key order.
+// SPI_tuptable then holds lead_id of the rows inserted (SPI_processed of
+// them); the others are locked and not changed.
+void InsertStates(const KeyType &kt, std::int32_t model_id, const StateColumns &states);
+
+// Locks the rows of the n leads that have one and returns them in
+// SPI_tuptable: lead_id, stored, stage_stored, activity_count,
+// last_activity_at, caps, then LEADSCORE_LIFECYCLE_COLUMNS (from column
+// kLockLifecycleFirst).  Creates nothing.  n > 1 only for rows that
+// InsertStates locked already: it waits for nobody, so takes them in no
+// particular order.
+void LockStates(const KeyType &kt, std::int32_t model_id, int n, Datum *keys);
+constexpr int kLockLifecycleFirst = 7;
+
+// Overwrites the states of rows locked by LockStates or InsertStates.
+void WriteStates(const KeyType &kt, std::int32_t model_id, const StateColumns &states);
+
+// Inserts or overwrites whole states, in key order (rescore, deferred
+// reloads: states computed from history, whatever the rows held).
+void PutStates(const KeyType &kt, std::int32_t model_id, const StateColumns &states);
+
+// Deletes every state of a model (rescore starts from nothing).
+void ClearStates(std::int32_t model_id);
+
+// Forgets prepared plans (the key type changed).
+void ResetStatePlans();
+
+} // namespace leadscore::pg
