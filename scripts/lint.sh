@@ -28,13 +28,40 @@ for f in test/isolation/expected/*.out; do
 	[ -f "test/isolation/specs/$n.spec" ] || fail "isolation output $n has no spec"
 done
 
-# The core stays pure C++ (CONVENTIONS.md §1).
+# The core stays pure C++: it builds and is tested without PostgreSQL
+# (CONTRIBUTING.md, "Boundary rules").
 if grep -rnE '#\s*include\s*[<"](postgres|fmgr|utils/|access/|catalog/|executor/)' src/core; then
 	fail "src/core includes a PostgreSQL header"
 fi
 
+# Folders of src/ form layers, lowest first; a file may include its own
+# folder and the folders below it, never one above (README.md, "Layout").
+core_layers="base condition model lead ingest insight"
+pg_layers="boundary spi catalog state ingest grading maintenance insight admin"
+rank() { # rank TOP FOLDER
+	local i=0 f layers
+	[ "$1" = core ] && layers=$core_layers || layers=$pg_layers
+	for f in $layers; do [ "$f" = "$2" ] && { echo $i; return; }; i=$((i + 1)); done
+	echo 99
+}
+for top in core pg; do
+	for dir in src/$top/*/; do
+		folder=$(basename "$dir")
+		own=$(rank $top "$folder")
+		[ "$own" = 99 ] && { fail "src/$top/$folder is not in the layer list of scripts/lint.sh"; continue; }
+		while IFS=: read -r file inc; do
+			itop=${inc%%/*} rest=${inc#*/} ifolder=${rest%%/*}
+			if [ "$top" = core ] && [ "$itop" = pg ]; then
+				fail "$file includes $inc: the core never includes the glue"
+			elif [ "$itop" = "$top" ] && [ "$(rank $top "$ifolder")" -gt "$own" ]; then
+				fail "$file includes $inc, a folder above $top/$folder"
+			fi
+		done < <(grep -oE '#include "(core|pg)/[^"]+"' "$dir"*.?pp | sed -E 's/#include "(.*)"/\1/')
+	done
+done
+
 # Every C symbol an install or upgrade script names exists in the glue: one
-# .so serves every version (CONVENTIONS.md §3).
+# .so serves every version.
 for sym in $(grep -ohE "'MODULE_PATHNAME', '[a-z0-9_]+'" leadscore--*.sql | sed -E "s/.*'([a-z0-9_]+)'$/\1/" | sort -u); do
 	# (the grade comparisons are defined by one macro, named by suffix)
 	grep -rqE "PG_FUNCTION_INFO_V1\($sym\)" src/pg ||

@@ -13,6 +13,7 @@ extern "C" {
 #include "utils/timestamp.h"
 }
 
+#include "core/base/error.hpp"
 #include "core/condition/condition.hpp"
 #include "core/model/scoring_model.hpp"
 

@@ -17,6 +17,16 @@ extern "C" {
 
 namespace leadscore::pg {
 
+KeyType KeyTypeOf(Oid oid) {
+	KeyType kt;
+	if (oid == InvalidOid)
+		return kt;
+	kt.oid = oid;
+	kt.array_oid = get_array_type(oid);
+	get_typlenbyvalalign(oid, &kt.typlen, &kt.byval, &kt.align);
+	return kt;
+}
+
 bool KeyTooLong(Datum key, Oid type) {
 	if (type != TEXTOID && type != VARCHAROID && type != BPCHAROID)
 		return false;

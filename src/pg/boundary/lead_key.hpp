@@ -6,13 +6,24 @@
 
 #include "pg/boundary/postgres_headers.hpp"
 
-#include "pg/state/state_store.hpp"
-
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
 namespace leadscore::pg {
+
+// A key type as arrays and copies need it: the type, its array type, and
+// how its values are laid out.
+struct KeyType {
+	Oid oid = InvalidOid;
+	Oid array_oid = InvalidOid;
+	int16 typlen = 0;
+	bool byval = false;
+	char align = 'i';
+};
+
+// The KeyType of `oid`; an empty one for InvalidOid.  PostgreSQL side.
+KeyType KeyTypeOf(Oid oid);
 
 // The bytes that identify `key`, without C++ allocation, so it can run
 // inside CallPg (PostgreSQL side: a text key may be detoasted).  `data`

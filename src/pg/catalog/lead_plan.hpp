@@ -5,7 +5,7 @@
 #pragma once
 
 #include "pg/catalog/model_catalog.hpp"
-#include "pg/state/state_store.hpp"
+#include "pg/boundary/lead_key.hpp"
 
 #include "core/model/grade_profile.hpp"
 #include "core/model/scoring_model.hpp"

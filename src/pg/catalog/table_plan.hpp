@@ -7,14 +7,12 @@
 // (and to this one at once), and whose callback marks the cache stale.
 #pragma once
 
-#include "pg/ingest/lead_map.hpp"
+#include "pg/boundary/lead_key.hpp"
 #include "pg/catalog/model_catalog.hpp"
-#include "pg/state/state_store.hpp"
-#include "pg/ingest/transition_rows.hpp"
 
-#include "core/ingest/ingest_batch.hpp"
 #include "core/ingest/ingest_plan.hpp"
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -26,17 +24,12 @@ struct TablePlan {
 	ActivityTable table;
 	KeyType key_type; // the database's lead key type when the plan was built
 	std::unique_ptr<core::IngestPlan> plan;
-	std::unique_ptr<core::IngestBatch> batch;
 	// The database's account key type when the plan was built (fixing it
 	// invalidates plans); InvalidOid: no accounts, no shares to track.
 	KeyType account_key_type;
-	// Per statement: its leads' dense indexes and keys.
-	LeadMap leads;
-	// Per statement, by lead index, when the table has an account column:
-	// the account of the lead's earliest inserted row that names one.
-	std::vector<Datum> first_account;
-	std::vector<std::int64_t> first_account_at;
-	RowPipeline pipeline; // transition_rows.hpp
+	// Tells this build from an earlier plan of the table (whose pointer may
+	// be reused): what the statement scratch was built for.
+	std::uint64_t build = 0;
 };
 
 // Drops stale plans.  Call at the start of a trigger or function, before

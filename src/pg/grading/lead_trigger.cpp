@@ -7,6 +7,7 @@
 // Lead tables change far less often than activity tables, so this trigger
 // favours plainness: every PostgreSQL call runs through CallPg.
 #include "pg/state/account_store.hpp"
+#include "pg/catalog/key_types.hpp"
 #include "pg/spi/consistent_reads.hpp"
 #include "pg/boundary/datum_value.hpp"
 #include "pg/boundary/guard.hpp"

@@ -1,11 +1,11 @@
-// The statement-level trigger on attached activity tables (DESIGN.md §2):
+// The statement-level trigger on attached activity tables (docs/design.md):
 // reads the transition tables in C++ (transition_rows.hpp), scores every row
 // against every model in one pass (core::IngestBatch), and writes one sorted
 // batch per model to leadscore.lead_state (apply_deltas.hpp), in the
 // writer's transaction.
 //
 // Memory and errors: the batch, the lead map and the rows in flight belong
-// to the cached TablePlan (heap objects), so while rows are read no C++
+// to the table's statement scratch (heap objects: statement_scratch.hpp), so while rows are read no C++
 // object with a destructor lives on the stack and a PostgreSQL ERROR may
 // longjmp out of the reading loop.  Where C++ objects must live across
 // PostgreSQL calls (applying deltas between reading and writing state), the
@@ -33,30 +33,23 @@ struct StatementCounts {
 	std::int64_t skipped = 0;
 };
 
-void ReadStatement(TriggerData *trigger, TablePlan *tp, const KeyType &kt, StatementCounts *counts) {
+void ReadStatement(TriggerData *trigger, StatementScratch *st, const KeyType &kt, StatementCounts *counts) {
 	TupleDesc desc = RelationGetDescr(trigger->tg_relation);
 	TriggerEvent event = trigger->tg_event;
 	if (TRIGGER_FIRED_BY_DELETE(event) || TRIGGER_FIRED_BY_UPDATE(event))
-		ReadTransitionRows(tp, kt, trigger->tg_oldtable, desc, core::RowChange::Deleted, &counts->skipped);
+		ReadTransitionRows(st, kt, trigger->tg_oldtable, desc, core::RowChange::Deleted, &counts->skipped);
 	if (TRIGGER_FIRED_BY_INSERT(event) || TRIGGER_FIRED_BY_UPDATE(event))
-		ReadTransitionRows(tp, kt, trigger->tg_newtable, desc, core::RowChange::Inserted, &counts->skipped);
-}
-
-void ResetStatement(TablePlan *tp) {
-	tp->batch->Reset();
-	tp->leads.Clear();
-	tp->first_account.clear();
-	tp->first_account_at.clear();
+		ReadTransitionRows(st, kt, trigger->tg_newtable, desc, core::RowChange::Inserted, &counts->skipped);
 }
 
 // The leads whose earliest inserted row named an account (NoteAccount in
 // transition_rows.cpp), for ReportEffects.
-FirstAccounts FirstAccountsOf(const TablePlan *tp) {
+FirstAccounts FirstAccountsOf(const StatementScratch *st) {
 	FirstAccounts first;
-	for (std::size_t lead = 0; lead < tp->first_account_at.size(); lead++)
-		if (tp->first_account_at[lead] != core::kNoTime) {
-			first.leads.push_back(tp->leads.keys()[lead]);
-			first.accounts.push_back(tp->first_account[lead]);
+	for (std::size_t lead = 0; lead < st->first_account_at.size(); lead++)
+		if (st->first_account_at[lead] != core::kNoTime) {
+			first.leads.push_back(st->leads.keys()[lead]);
+			first.accounts.push_back(st->first_account[lead]);
 		}
 	return first;
 }
@@ -75,20 +68,20 @@ void ScoreStatement(TriggerData *trigger) {
 	TablePlan *tp = GetTablePlan(relid);
 	if (tp != nullptr && tp->key_type.oid != InvalidOid) {
 		const KeyType &kt = tp->key_type;
-		ResetStatement(tp);
+		StatementScratch *st = BeginStatement(tp);
 		StatementCounts counts;
-		ReadStatement(trigger, tp, kt, &counts);
-		tp->batch->Finish();
+		ReadStatement(trigger, st, kt, &counts);
+		st->batch->Finish();
 		std::int64_t now = TimestampToUnixUs(GetCurrentTransactionStartTimestamp());
 		bool accounts = tp->account_key_type.oid != InvalidOid;
 		std::vector<ModelEffects> effects;
 		effects.reserve(tp->plan->model_count());
 		for (std::size_t m = 0; m < tp->plan->model_count(); m++) {
 			effects.emplace_back(tp->plan->model(m).spec(), now, accounts);
-			ApplyModel(tp, kt, m, &effects.back());
+			ApplyModel(st, kt, m, &effects.back());
 		}
-		ReportEffects(kt, tp->account_key_type, effects, FirstAccountsOf(tp), now);
-		LogCounts(relid, counts, tp->batch->stats());
+		ReportEffects(kt, tp->account_key_type, effects, FirstAccountsOf(st), now);
+		LogCounts(relid, counts, st->batch->stats());
 	}
 	FinishSpi();
 }

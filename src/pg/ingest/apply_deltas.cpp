@@ -17,8 +17,8 @@ extern "C" {
 namespace leadscore::pg {
 namespace {
 
-Datum KeyOf(const TablePlan *tp, const core::ModelBatch &mb, std::size_t i) {
-	return tp->leads.keys()[mb.leads()[i].lead];
+Datum KeyOf(const StatementScratch *st, const core::ModelBatch &mb, std::size_t i) {
+	return st->leads.keys()[mb.leads()[i].lead];
 }
 
 // The additive path: one upsert, no read before it.  It returns the rows as
@@ -27,26 +27,26 @@ Datum KeyOf(const TablePlan *tp, const core::ModelBatch &mb, std::size_t i) {
 // report something or a crossing moved earlier (a negative rule).  A record
 // left as it was stays sound: added points only move a due time later, and
 // tick() looks again at a lead that turns out not to be due yet.
-void AddBlind(TablePlan *tp, const KeyType &kt, std::size_t m, const std::vector<std::size_t> &blind,
+void AddBlind(StatementScratch *st, const KeyType &kt, std::size_t m, const std::vector<std::size_t> &blind,
               ModelEffects *fx) {
-	const core::ModelBatch &mb = tp->batch->model(m);
-	const core::ModelSpec &spec = tp->plan->model(m).spec();
+	const core::ModelBatch &mb = st->batch->model(m);
+	const core::ModelSpec &spec = st->tp->plan->model(m).spec();
 	ColumnBuffers b;
 	for (std::size_t i : blind)
-		PushDelta(&b, KeyOf(tp, mb, i), mb, i);
+		PushDelta(&b, KeyOf(st, mb, i), mb, i);
 	StateColumns columns = b.View(static_cast<int>(mb.stage_count()));
 	std::uint64_t rows = CallPg([&] {
 		AddToStates(kt, spec.id, columns);
 		return SPI_processed;
 	});
 	std::vector<LifecycleLead> leads = ReadLifecycleRows(spec, rows);
-	std::vector<std::int64_t> delta_of_lead(tp->leads.keys().size(), -1);
+	std::vector<std::int64_t> delta_of_lead(st->leads.keys().size(), -1);
 	for (std::size_t i : blind)
 		delta_of_lead[mb.leads()[i].lead] = static_cast<std::int64_t>(i);
 	std::vector<LifecycleLead> changed;
 	std::vector<double> before_stages;
 	for (LifecycleLead &after : leads) {
-		std::uint32_t lead = tp->leads.Find(kt, after.key);
+		std::uint32_t lead = st->leads.Find(kt, after.key);
 		if (lead == kNoLead || delta_of_lead[lead] < 0)
 			continue;
 		auto i = static_cast<std::size_t>(delta_of_lead[lead]);
@@ -74,13 +74,13 @@ struct LockedRows {
 
 // Locks the rows of `leads` (delta indexes) that exist and returns them as
 // SPI read them, in key order.
-LockedRows LockRows(TablePlan *tp, const KeyType &kt, std::size_t m, const std::vector<std::size_t> &leads) {
-	const core::ModelBatch &mb = tp->batch->model(m);
-	std::int32_t model_id = tp->plan->model(m).spec().id;
+LockedRows LockRows(StatementScratch *st, const KeyType &kt, std::size_t m, const std::vector<std::size_t> &leads) {
+	const core::ModelBatch &mb = st->batch->model(m);
+	std::int32_t model_id = st->tp->plan->model(m).spec().id;
 	std::vector<Datum> keys;
 	keys.reserve(leads.size());
 	for (std::size_t i : leads)
-		keys.push_back(KeyOf(tp, mb, i));
+		keys.push_back(KeyOf(st, mb, i));
 	int n = static_cast<int>(keys.size());
 	std::uint64_t rows = CallPg([&] {
 		LockStates(kt, model_id, n, keys.data());
@@ -90,7 +90,7 @@ LockedRows LockRows(TablePlan *tp, const KeyType &kt, std::size_t m, const std::
 	read.rows.resize(rows);
 	for (std::uint64_t r = 0; r < rows; r++)
 		read.rows[r] = CallPg([&] { return ReadStateRow(r); });
-	read.records = ReadLifecycleRows(tp->plan->model(m).spec(), rows, kLockLifecycleFirst);
+	read.records = ReadLifecycleRows(st->tp->plan->model(m).spec(), rows, kLockLifecycleFirst);
 	return read;
 }
 
@@ -101,10 +101,10 @@ LockedRows LockRows(TablePlan *tp, const KeyType &kt, std::size_t m, const std::
 // a concurrent writer inserted them first), and those whose delta needs
 // their history (a deletion for a lead without state): they get a
 // placeholder row, an empty state, so that they too are locked.
-std::vector<std::size_t> InsertFresh(TablePlan *tp, const KeyType &kt, std::size_t m,
+std::vector<std::size_t> InsertFresh(StatementScratch *st, const KeyType &kt, std::size_t m,
                                      const std::vector<std::size_t> &fresh, ModelEffects *fx) {
-	const core::ModelBatch &mb = tp->batch->model(m);
-	const core::CompiledModel &model = tp->plan->model(m);
+	const core::ModelBatch &mb = st->batch->model(m);
+	const core::CompiledModel &model = st->tp->plan->model(m);
 	std::int32_t model_id = model.spec().id;
 	ColumnBuffers b;
 	core::LeadState empty, state;
@@ -116,7 +116,7 @@ std::vector<std::size_t> InsertFresh(TablePlan *tp, const KeyType &kt, std::size
 			state.Clear(model);
 			placeholder[k] = 1;
 		}
-		Datum key = KeyOf(tp, mb, fresh[k]);
+		Datum key = KeyOf(st, mb, fresh[k]);
 		PushState(&b, key, state);
 		// A new lead's record starts empty; placeholders are tracked when
 		// their real state is written.
@@ -134,7 +134,7 @@ std::vector<std::size_t> InsertFresh(TablePlan *tp, const KeyType &kt, std::size
 	// Usually every lead was new; otherwise find out which were not.
 	std::vector<char> done(fresh.size(), inserted == fresh.size());
 	if (inserted < fresh.size()) {
-		std::vector<std::int64_t> position(tp->leads.keys().size(), -1);
+		std::vector<std::int64_t> position(st->leads.keys().size(), -1);
 		for (std::size_t k = 0; k < fresh.size(); k++)
 			position[mb.leads()[fresh[k]].lead] = static_cast<std::int64_t>(k);
 		SPITupleTable *returned = SPI_tuptable;
@@ -143,7 +143,7 @@ std::vector<std::size_t> InsertFresh(TablePlan *tp, const KeyType &kt, std::size
 				bool isnull;
 				return SPI_getbinval(returned->vals[r], returned->tupdesc, 1, &isnull);
 			});
-			std::uint32_t lead = tp->leads.Find(kt, key);
+			std::uint32_t lead = st->leads.Find(kt, key);
 			if (lead != kNoLead && position[lead] >= 0)
 				done[static_cast<std::size_t>(position[lead])] = 1;
 		}
@@ -154,7 +154,7 @@ std::vector<std::size_t> InsertFresh(TablePlan *tp, const KeyType &kt, std::size
 		if (!done[k] || placeholder[k])
 			again.push_back(fresh[k]);
 		if (!done[k] && !placeholder[k])
-			not_inserted.push_back(KeyOf(tp, mb, fresh[k]));
+			not_inserted.push_back(KeyOf(st, mb, fresh[k]));
 	}
 	// Leads another writer created first are tracked again from their rows.
 	fx->Forget(not_inserted, kt);
@@ -163,15 +163,15 @@ std::vector<std::size_t> InsertFresh(TablePlan *tp, const KeyType &kt, std::size
 
 // Applies the deltas to locked rows and writes them back with their
 // records.
-void ApplyRows(TablePlan *tp, const KeyType &kt, std::size_t m, LockedRows &locked, ModelEffects *fx) {
+void ApplyRows(StatementScratch *st, const KeyType &kt, std::size_t m, LockedRows &locked, ModelEffects *fx) {
 	const std::vector<StateRow *> &rows = locked.rows;
 	if (rows.empty())
 		return;
-	const core::ModelBatch &mb = tp->batch->model(m);
-	const core::CompiledModel &model = tp->plan->model(m);
+	const core::ModelBatch &mb = st->batch->model(m);
+	const core::CompiledModel &model = st->tp->plan->model(m);
 	std::int32_t model_id = model.spec().id;
 	// Which delta each row belongs to, through the statement's lead map.
-	std::vector<std::int64_t> delta_of_lead(tp->leads.keys().size(), -1);
+	std::vector<std::int64_t> delta_of_lead(st->leads.keys().size(), -1);
 	for (std::size_t i = 0; i < mb.leads().size(); i++)
 		delta_of_lead[mb.leads()[i].lead] = static_cast<std::int64_t>(i);
 
@@ -180,7 +180,7 @@ void ApplyRows(TablePlan *tp, const KeyType &kt, std::size_t m, LockedRows &lock
 	for (std::size_t r = 0; r < rows.size(); r++) {
 		StateRow *row = rows[r];
 		LifecycleLead &before = locked.records[r];
-		std::uint32_t lead = tp->leads.Find(kt, row->key);
+		std::uint32_t lead = st->leads.Find(kt, row->key);
 		if (lead == kNoLead || delta_of_lead[lead] < 0)
 			continue;
 		auto i = static_cast<std::size_t>(delta_of_lead[lead]);
@@ -211,29 +211,29 @@ void ApplyRows(TablePlan *tp, const KeyType &kt, std::size_t m, LockedRows &lock
 // The locked path (state_store.hpp): one lead waits for its row first and
 // is inserted only if it has none; several go through InsertFresh, whose
 // key-ordered pass is the only place they wait for other writers.
-void ApplyLocked(TablePlan *tp, const KeyType &kt, std::size_t m, const std::vector<std::size_t> &locked,
+void ApplyLocked(StatementScratch *st, const KeyType &kt, std::size_t m, const std::vector<std::size_t> &locked,
                  ModelEffects *fx) {
 	LockedRows rows;
 	std::vector<std::size_t> fresh;
 	if (locked.size() == 1) {
-		rows = LockRows(tp, kt, m, locked);
+		rows = LockRows(st, kt, m, locked);
 		if (rows.rows.empty())
 			fresh = locked;
 	} else {
 		fresh = locked;
 	}
 	if (!fresh.empty()) {
-		std::vector<std::size_t> again = InsertFresh(tp, kt, m, fresh, fx);
+		std::vector<std::size_t> again = InsertFresh(st, kt, m, fresh, fx);
 		if (!again.empty())
-			rows = LockRows(tp, kt, m, again);
+			rows = LockRows(st, kt, m, again);
 	}
-	ApplyRows(tp, kt, m, rows, fx);
+	ApplyRows(st, kt, m, rows, fx);
 }
 
 } // namespace
 
-void ApplyModel(TablePlan *tp, const KeyType &kt, std::size_t m, ModelEffects *fx) {
-	const core::ModelBatch &mb = tp->batch->model(m);
+void ApplyModel(StatementScratch *st, const KeyType &kt, std::size_t m, ModelEffects *fx) {
+	const core::ModelBatch &mb = st->batch->model(m);
 	std::vector<std::size_t> blind, locked;
 	for (std::size_t i = 0; i < mb.leads().size(); i++) {
 		const core::LeadDelta &d = mb.leads()[i];
@@ -248,11 +248,11 @@ void ApplyModel(TablePlan *tp, const KeyType &kt, std::size_t m, ModelEffects *f
 	std::vector<std::size_t> &leads = locked.empty() ? blind : locked;
 	if (!locked.empty())
 		locked.insert(locked.end(), blind.begin(), blind.end());
-	tp->leads.SortByKey(&leads, [&](std::size_t i) { return mb.leads()[i].lead; });
+	st->leads.SortByKey(&leads, [&](std::size_t i) { return mb.leads()[i].lead; });
 	if (!locked.empty())
-		ApplyLocked(tp, kt, m, locked, fx);
+		ApplyLocked(st, kt, m, locked, fx);
 	else if (!blind.empty())
-		AddBlind(tp, kt, m, blind, fx);
+		AddBlind(st, kt, m, blind, fx);
 }
 
 } // namespace leadscore::pg

@@ -2,12 +2,11 @@
 #pragma once
 
 #include "pg/ingest/lead_effects.hpp"
-#include "pg/state/state_store.hpp"
-#include "pg/catalog/table_plan.hpp"
+#include "pg/ingest/statement_scratch.hpp"
 
 namespace leadscore::pg {
 
-// Applies model `m` of tp's finished batch.  When every lead only gained
+// Applies model `m` of st's finished batch.  When every lead only gained
 // activities of uncapped rules: one additive upsert (no read).  Otherwise
 // (deletions, capped rules): every lead's row locked in key order, the
 // deltas applied in C++ (re-reading a lead's history when the core asks,
@@ -16,6 +15,6 @@ namespace leadscore::pg {
 // Every lead's lifecycle record is advanced with its state; the transitions
 // and account share changes go to `fx`, to be reported once every model is
 // written (ReportEffects).
-void ApplyModel(TablePlan *tp, const KeyType &kt, std::size_t m, ModelEffects *fx);
+void ApplyModel(StatementScratch *st, const KeyType &kt, std::size_t m, ModelEffects *fx);
 
 } // namespace leadscore::pg

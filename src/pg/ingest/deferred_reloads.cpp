@@ -1,6 +1,7 @@
 // The ExecutorFinish hook that runs deferred reloads.
 #include "pg/ingest/deferred_reloads.hpp"
 
+#include "pg/catalog/key_types.hpp"
 #include "pg/state/account_store.hpp"
 #include "pg/spi/consistent_reads.hpp"
 #include "pg/boundary/guard.hpp"

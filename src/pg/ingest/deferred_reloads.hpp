@@ -14,7 +14,7 @@
 
 #include "pg/boundary/postgres_headers.hpp"
 
-#include "pg/state/state_store.hpp"
+#include "pg/boundary/lead_key.hpp"
 
 #include <cstdint>
 

@@ -8,7 +8,7 @@
 
 #include "pg/boundary/postgres_headers.hpp"
 
-#include "pg/state/state_store.hpp"
+#include "pg/boundary/lead_key.hpp"
 
 #include "core/ingest/lead_key_map.hpp"
 

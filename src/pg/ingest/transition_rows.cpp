@@ -3,7 +3,6 @@
 
 #include "pg/boundary/datum_value.hpp"
 #include "pg/boundary/lead_key.hpp"
-#include "pg/catalog/table_plan.hpp"
 
 extern "C" {
 #include "utils/datum.h"
@@ -17,9 +16,9 @@ namespace {
 
 // Step 1: the next tuple of `store` into `row`.  False at the end of the
 // store; otherwise row->valid tells whether the row is scored.
-bool ReadRow(TablePlan *tp, Tuplestorestate *store, TupleDesc desc, int last_attnum, PendingRow *row,
+bool ReadRow(StatementScratch *st, Tuplestorestate *store, TupleDesc desc, int last_attnum, PendingRow *row,
              std::int64_t *skipped) {
-	const ActivityTable &t = tp->table;
+	const ActivityTable &t = st->tp->table;
 	row->valid = false;
 	// Made on first use: a single-row statement needs one.
 	if (row->slot == nullptr) {
@@ -43,7 +42,7 @@ bool ReadRow(TablePlan *tp, Tuplestorestate *store, TupleDesc desc, int last_att
 		MemoryContextSwitchTo(outer);
 		return true;
 	}
-	for (std::size_t c : tp->plan->columns_used()) {
+	for (std::size_t c : st->tp->plan->columns_used()) {
 		bool isnull;
 		Datum v = slot_getattr(row->slot, t.attnums[c], &isnull);
 		row->values[c] = isnull ? core::Value::Null() : DatumToValue(v, t.types[c]);
@@ -56,7 +55,7 @@ bool ReadRow(TablePlan *tp, Tuplestorestate *store, TupleDesc desc, int last_att
 		row->account = slot_getattr(row->slot, t.attnums[t.account], &account_null);
 		row->has_account = !account_null && !KeyTooLong(row->account, t.types[t.account]);
 	}
-	tp->leads.Prefetch(lead, t.types[t.lead]); // a detoasted key: in the row's context
+	st->leads.Prefetch(lead, t.types[t.lead]); // a detoasted key: in the row's context
 	MemoryContextSwitchTo(outer);
 	row->valid = true;
 	return true;
@@ -64,31 +63,31 @@ bool ReadRow(TablePlan *tp, Tuplestorestate *store, TupleDesc desc, int last_att
 
 // Keeps the account of the lead's earliest inserted row that names one: the
 // lead's account unless lead_accounts already has one (account_store.hpp).
-void NoteAccount(TablePlan *tp, std::uint32_t lead, Datum account, std::int64_t at) {
-	if (tp->first_account.size() <= lead) {
-		tp->first_account.resize(lead + 1, 0);
-		tp->first_account_at.resize(lead + 1, core::kNoTime);
+void NoteAccount(StatementScratch *st, std::uint32_t lead, Datum account, std::int64_t at) {
+	if (st->first_account.size() <= lead) {
+		st->first_account.resize(lead + 1, 0);
+		st->first_account_at.resize(lead + 1, core::kNoTime);
 	}
-	if (tp->first_account_at[lead] != core::kNoTime && tp->first_account_at[lead] <= at)
+	if (st->first_account_at[lead] != core::kNoTime && st->first_account_at[lead] <= at)
 		return;
-	const KeyType &akt = tp->account_key_type;
-	tp->first_account[lead] = datumCopy(account, akt.byval, akt.typlen);
-	tp->first_account_at[lead] = at;
+	const KeyType &akt = st->tp->account_key_type;
+	st->first_account[lead] = datumCopy(account, akt.byval, akt.typlen);
+	st->first_account_at[lead] = at;
 }
 
 } // namespace
 
-void ReadTransitionRows(TablePlan *tp, const KeyType &kt, Tuplestorestate *store, TupleDesc desc,
+void ReadTransitionRows(StatementScratch *st, const KeyType &kt, Tuplestorestate *store, TupleDesc desc,
                         core::RowChange change, std::int64_t *skipped) {
-	const ActivityTable &t = tp->table;
-	std::array<PendingRow, 3> &rows = tp->pipeline.rows;
+	const ActivityTable &t = st->tp->table;
+	std::array<PendingRow, 3> &rows = st->rows;
 	for (PendingRow &r : rows) {
 		r.slot = nullptr;
 		r.context = nullptr;
 		r.valid = false;
 	}
 	int last_attnum = std::max({t.attnums[t.lead], t.attnums[t.type], t.attnums[t.time]});
-	for (std::size_t c : tp->plan->columns_used())
+	for (std::size_t c : st->tp->plan->columns_used())
 		last_attnum = std::max<int>(last_attnum, t.attnums[c]);
 	// Triggers share the tuplestore: without the rescan a second trigger
 	// on the same statement would see no rows.
@@ -104,14 +103,14 @@ void ReadTransitionRows(TablePlan *tp, const KeyType &kt, Tuplestorestate *store
 		PendingRow &middle = rows[(i + 2) % 3];
 		newest.valid = false;
 		if (reading)
-			reading = ReadRow(tp, store, desc, last_attnum, &newest, skipped);
+			reading = ReadRow(st, store, desc, last_attnum, &newest, skipped);
 		if (oldest.valid)
-			tp->batch->Add(oldest.lead_index, oldest.type.text, oldest.at, oldest.values.data(), change);
+			st->batch->Add(oldest.lead_index, oldest.type.text, oldest.at, oldest.values.data(), change);
 		if (middle.valid) {
-			middle.lead_index = tp->leads.Intern(kt, middle.lead, t.types[t.lead]);
-			tp->batch->Prefetch(middle.lead_index);
+			middle.lead_index = st->leads.Intern(kt, middle.lead, t.types[t.lead]);
+			st->batch->Prefetch(middle.lead_index);
 			if (middle.has_account && change == core::RowChange::Inserted)
-				NoteAccount(tp, middle.lead_index, middle.account, middle.at);
+				NoteAccount(st, middle.lead_index, middle.account, middle.at);
 		}
 	}
 	for (PendingRow &r : rows) {

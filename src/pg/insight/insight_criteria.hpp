@@ -9,7 +9,7 @@
 
 #include "pg/boundary/postgres_headers.hpp"
 
-#include "pg/state/state_store.hpp"
+#include "pg/boundary/lead_key.hpp"
 
 #include "core/insight/calibration.hpp"
 #include "core/model/scoring_model.hpp"

@@ -11,7 +11,7 @@
 
 #include "pg/ingest/lead_history.hpp"
 #include "pg/catalog/model_catalog.hpp"
-#include "pg/state/state_store.hpp"
+#include "pg/boundary/lead_key.hpp"
 
 #include "core/insight/calibration.hpp"
 #include "core/model/grade.hpp"

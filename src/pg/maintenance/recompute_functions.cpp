@@ -5,6 +5,7 @@
 // several, every lead of the union is recomputed from per-lead queries of
 // each table (an index on each table's lead column keeps that fast).
 #include "pg/state/account_store.hpp"
+#include "pg/catalog/key_types.hpp"
 #include "pg/catalog/attachment_checks.hpp"
 #include "pg/boundary/fmgr_args.hpp"
 #include "pg/spi/consistent_reads.hpp"

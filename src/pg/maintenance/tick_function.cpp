@@ -11,6 +11,7 @@
 // is skipped (SKIP LOCKED) and the writer reports its decay itself, or the
 // next tick does.
 #include "pg/state/account_store.hpp"
+#include "pg/catalog/key_types.hpp"
 #include "pg/spi/consistent_reads.hpp"
 #include "pg/boundary/datum_value.hpp"
 #include "pg/boundary/guard.hpp"

@@ -157,23 +157,6 @@ void Report(const KeyType &akt, const core::ModelSpec &model, const std::vector<
 
 } // namespace
 
-KeyType AccountKeyType() {
-	KeyType kt;
-	CallPg([&] {
-		int rc = SPI_execute("SELECT account_key_type::pg_catalog.oid FROM leadscore.settings", true, 1);
-		if (rc != SPI_OK_SELECT || SPI_processed != 1)
-			return;
-		bool isnull;
-		Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-		if (isnull)
-			return;
-		kt.oid = DatumGetObjectId(d);
-		kt.array_oid = get_array_type(kt.oid);
-		get_typlenbyvalalign(kt.oid, &kt.typlen, &kt.byval, &kt.align);
-	});
-	return kt;
-}
-
 void MergeAccountDeltas(const KeyType &akt, std::vector<AccountDelta> *deltas) {
 	std::map<std::string, AccountDelta> merged;
 	for (AccountDelta &d : *deltas) {

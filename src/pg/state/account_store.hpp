@@ -9,7 +9,7 @@
 
 #include "pg/boundary/postgres_headers.hpp"
 
-#include "pg/state/state_store.hpp"
+#include "pg/boundary/lead_key.hpp"
 
 #include "core/lead/account_score.hpp"
 #include "core/lead/lead_lifecycle.hpp"
@@ -21,10 +21,6 @@
 #include <vector>
 
 namespace leadscore::pg {
-
-// The database's account key type (settings.account_key_type); InvalidOid
-// before the first account column is attached.
-KeyType AccountKeyType();
 
 // One account's change in one model.
 struct AccountDelta {

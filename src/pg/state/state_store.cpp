@@ -377,21 +377,6 @@ void ExecuteStates(SPIPlanPtr one, SPIPlanPtr batch, const KeyType &kt, std::int
 
 } // namespace
 
-KeyType LeadKeyType() {
-	KeyType kt;
-	int rc = SPI_execute("SELECT lead_key_type::oid FROM leadscore.settings", true, 1);
-	if (rc != SPI_OK_SELECT || SPI_processed != 1)
-		return kt;
-	bool isnull;
-	Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	if (isnull)
-		return kt;
-	kt.oid = DatumGetObjectId(d);
-	kt.array_oid = get_array_type(kt.oid);
-	get_typlenbyvalalign(kt.oid, &kt.typlen, &kt.byval, &kt.align);
-	return kt;
-}
-
 void AddToStates(const KeyType &kt, std::int32_t model_id, const StateColumns &s) {
 	PreparePlans(kt);
 	ExecuteStates(plans.add_one, plans.add, kt, model_id, s, SPI_OK_INSERT_RETURNING);

@@ -8,23 +8,11 @@
 // call these through CallPg.
 #pragma once
 
-#include "pg/boundary/postgres_headers.hpp"
+#include "pg/boundary/lead_key.hpp"
 
 #include <cstdint>
 
 namespace leadscore::pg {
-
-struct KeyType {
-	Oid oid = InvalidOid;
-	Oid array_oid = InvalidOid;
-	int16 typlen = 0;
-	bool byval = false;
-	char align = 'i';
-};
-
-// The database's lead key type (leadscore.settings), InvalidOid before the
-// first attachment.
-KeyType LeadKeyType();
 
 // One model's new or changed states, column by column (n leads).
 struct StateColumns {

@@ -1,0 +1,64 @@
+// One statement's work on one attached activity table: its batch of deltas,
+// its leads, the accounts its rows name and the rows in flight.
+//
+// Kept per table between statements, so that a bulk load's buffers are
+// reused, and on the heap, so that while transition rows are read no C++
+// object with a destructor lives on the stack and a PostgreSQL ERROR may
+// longjmp out of the reading loop.  Built for one TablePlan (the cached,
+// compiled configuration: table_plan.hpp) and rebuilt with it.
+#pragma once
+
+#include "pg/boundary/postgres_headers.hpp"
+
+#include "pg/catalog/table_plan.hpp"
+#include "pg/ingest/lead_map.hpp"
+
+#include "core/base/value.hpp"
+#include "core/ingest/ingest_batch.hpp"
+
+extern "C" {
+#include "executor/tuptable.h"
+}
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace leadscore::pg {
+
+// One row in flight (transition_rows.hpp).  Its values point into its
+// slot's tuple or into its memory context, which live until the row's last
+// step.
+struct PendingRow {
+	TupleTableSlot *slot = nullptr;
+	MemoryContext context = nullptr;
+	bool valid = false; // a row to score (its lead, type and time are set)
+	Datum lead = 0;
+	std::uint32_t lead_index = 0;
+	core::Value type;
+	std::int64_t at = 0;
+	std::vector<core::Value> values; // schema order; only columns_used() set
+	bool has_account = false;        // the table's account column names one
+	Datum account = 0;
+};
+
+struct StatementScratch {
+	TablePlan *tp = nullptr; // the plan it was built for
+	std::uint64_t plan_build = 0;
+	std::unique_ptr<core::IngestBatch> batch;
+	LeadMap leads; // the leads' dense indexes and keys
+	// By lead index, when the table has an account column: the account of
+	// the lead's earliest inserted row that names one.
+	std::vector<Datum> first_account;
+	std::vector<std::int64_t> first_account_at;
+	std::array<PendingRow, 3> rows;
+
+	// Empties it for the next statement (keeping the buffers).
+	void Reset();
+};
+
+// The scratch of tp's table, emptied, for a statement that uses `tp`.
+StatementScratch *BeginStatement(TablePlan *tp);
+
+} // namespace leadscore::pg
