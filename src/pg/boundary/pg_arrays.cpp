@@ -33,6 +33,20 @@ Datum Float8ArrayDatum(const double *values, int n) {
 	return PointerGetDatum(construct_array(d, n, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
 
+Datum Int8ArrayDatum(const std::int64_t *values, int n) {
+	Datum *d = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
+	for (int i = 0; i < n; i++)
+		d[i] = Int64GetDatum(values[i]);
+	return PointerGetDatum(construct_array(d, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+Datum Int4ArrayDatum(const std::int32_t *values, int n) {
+	Datum *d = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
+	for (int i = 0; i < n; i++)
+		d[i] = Int32GetDatum(values[i]);
+	return PointerGetDatum(construct_array(d, n, INT4OID, 4, true, TYPALIGN_INT));
+}
+
 Datum TimestampArrayDatum(const std::int64_t *unix_us, int n) {
 	Datum *d = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
 	bool *nulls = static_cast<bool *>(palloc(sizeof(bool) * (n + 1)));

@@ -13,6 +13,8 @@ namespace leadscore::pg {
 
 Datum KeyArrayDatum(const KeyType &kt, const Datum *keys, int n);
 Datum Float8ArrayDatum(const double *values, int n);
+Datum Int8ArrayDatum(const std::int64_t *values, int n);
+Datum Int4ArrayDatum(const std::int32_t *values, int n);
 // Times in microseconds since the Unix epoch; core::kNoTime becomes NULL.
 Datum TimestampArrayDatum(const std::int64_t *unix_us, int n);
 // nullptr elements become NULL.

@@ -67,8 +67,7 @@ void ForEachRowBatch(const core::ModelSpec &model, const std::function<void(std:
 	Portal portal = CallPg([&] {
 		Oid types[] = {INT4OID};
 		Datum values[] = {Int32GetDatum(model_id)};
-		return OpenScanCursor("SELECT lead_id, stored, stage_stored, activity_count, " LEADSCORE_LIFECYCLE_COLUMNS
-		                      " FROM leadscore.lead_state WHERE model_id = $1 ORDER BY lead_id",
+		return OpenScanCursor("SELECT " LEADSCORE_LIFECYCLE_SELECT " FROM leadscore.lead_state WHERE model_id = $1 ORDER BY lead_id",
 		                      1, types, values);
 	});
 	for (;;) {
@@ -76,7 +75,7 @@ void ForEachRowBatch(const core::ModelSpec &model, const std::function<void(std:
 		std::uint64_t n = SPI_processed;
 		if (n == 0)
 			break;
-		std::vector<LifecycleLead> leads = ReadLifecycleRows(model, n);
+		std::vector<LifecycleLead> leads = ReadLifecycleRows(SPI_tuptable, n, StateSelect::Lifecycle, model);
 		visit(leads);
 	}
 	CallPg([&] { SPI_cursor_close(portal); });

@@ -35,11 +35,7 @@ void AddBlind(StatementScratch *st, const KeyType &kt, std::size_t m, const std:
 	for (std::size_t i : blind)
 		PushDelta(&b, KeyOf(st, mb, i), mb, i);
 	StateColumns columns = b.View(static_cast<int>(mb.stage_count()));
-	std::uint64_t rows = CallPg([&] {
-		AddToStates(kt, spec.id, columns);
-		return SPI_processed;
-	});
-	std::vector<LifecycleLead> leads = ReadLifecycleRows(spec, rows);
+	std::vector<LifecycleLead> leads = AddToStates(kt, spec, columns);
 	std::vector<std::int64_t> delta_of_lead(st->leads.keys().size(), -1);
 	for (std::size_t i : blind)
 		delta_of_lead[mb.leads()[i].lead] = static_cast<std::int64_t>(i);
@@ -67,31 +63,15 @@ void AddBlind(StatementScratch *st, const KeyType &kt, std::size_t m, const std:
 	WriteLifecycle(kt, spec.id, changed);
 }
 
-struct LockedRows {
-	std::vector<StateRow *> rows;
-	std::vector<LifecycleLead> records; // the same rows' lifecycle, in the same order
-};
-
-// Locks the rows of `leads` (delta indexes) that exist and returns them as
-// SPI read them, in key order.
-LockedRows LockRows(StatementScratch *st, const KeyType &kt, std::size_t m, const std::vector<std::size_t> &leads) {
+// Locks the rows of `leads` (delta indexes) that exist and reads them, in
+// key order.
+LockedStates LockRows(StatementScratch *st, const KeyType &kt, std::size_t m, const std::vector<std::size_t> &leads) {
 	const core::ModelBatch &mb = st->batch->model(m);
-	std::int32_t model_id = st->tp->plan->model(m).spec().id;
 	std::vector<Datum> keys;
 	keys.reserve(leads.size());
 	for (std::size_t i : leads)
 		keys.push_back(KeyOf(st, mb, i));
-	int n = static_cast<int>(keys.size());
-	std::uint64_t rows = CallPg([&] {
-		LockStates(kt, model_id, n, keys.data());
-		return SPI_processed;
-	});
-	LockedRows read;
-	read.rows.resize(rows);
-	for (std::uint64_t r = 0; r < rows; r++)
-		read.rows[r] = CallPg([&] { return ReadStateRow(r); });
-	read.records = ReadLifecycleRows(st->tp->plan->model(m).spec(), rows, kLockLifecycleFirst);
-	return read;
+	return LockStates(kt, st->tp->plan->model(m).spec(), keys);
 }
 
 // Inserts the rows of the leads of `fresh` that have none, with their final
@@ -126,23 +106,15 @@ std::vector<std::size_t> InsertFresh(StatementScratch *st, const KeyType &kt, st
 		PushRecord(&b, model.spec(), record);
 	}
 	StateColumns columns = b.View(static_cast<int>(model.stage_count()));
-	std::uint64_t inserted = CallPg([&] {
-		InsertStates(kt, model_id, columns);
-		return SPI_processed;
-	});
+	std::vector<Datum> inserted = InsertStates(kt, model_id, columns);
 
 	// Usually every lead was new; otherwise find out which were not.
-	std::vector<char> done(fresh.size(), inserted == fresh.size());
-	if (inserted < fresh.size()) {
+	std::vector<char> done(fresh.size(), inserted.size() == fresh.size());
+	if (inserted.size() < fresh.size()) {
 		std::vector<std::int64_t> position(st->leads.keys().size(), -1);
 		for (std::size_t k = 0; k < fresh.size(); k++)
 			position[mb.leads()[fresh[k]].lead] = static_cast<std::int64_t>(k);
-		SPITupleTable *returned = SPI_tuptable;
-		for (std::uint64_t r = 0; r < inserted; r++) {
-			Datum key = CallPg([&] {
-				bool isnull;
-				return SPI_getbinval(returned->vals[r], returned->tupdesc, 1, &isnull);
-			});
+		for (Datum key : inserted) {
 			std::uint32_t lead = st->leads.Find(kt, key);
 			if (lead != kNoLead && position[lead] >= 0)
 				done[static_cast<std::size_t>(position[lead])] = 1;
@@ -163,7 +135,7 @@ std::vector<std::size_t> InsertFresh(StatementScratch *st, const KeyType &kt, st
 
 // Applies the deltas to locked rows and writes them back with their
 // records.
-void ApplyRows(StatementScratch *st, const KeyType &kt, std::size_t m, LockedRows &locked, ModelEffects *fx) {
+void ApplyRows(StatementScratch *st, const KeyType &kt, std::size_t m, LockedStates &locked, ModelEffects *fx) {
 	const std::vector<StateRow *> &rows = locked.rows;
 	if (rows.empty())
 		return;
@@ -205,7 +177,7 @@ void ApplyRows(StatementScratch *st, const KeyType &kt, std::size_t m, LockedRow
 	if (b.keys.empty())
 		return;
 	StateColumns columns = b.View(static_cast<int>(model.stage_count()));
-	CallPg([&] { WriteStates(kt, model_id, columns); });
+	WriteStates(kt, model_id, columns);
 }
 
 // The locked path (state_store.hpp): one lead waits for its row first and
@@ -213,7 +185,7 @@ void ApplyRows(StatementScratch *st, const KeyType &kt, std::size_t m, LockedRow
 // key-ordered pass is the only place they wait for other writers.
 void ApplyLocked(StatementScratch *st, const KeyType &kt, std::size_t m, const std::vector<std::size_t> &locked,
                  ModelEffects *fx) {
-	LockedRows rows;
+	LockedStates rows;
 	std::vector<std::size_t> fresh;
 	if (locked.size() == 1) {
 		rows = LockRows(st, kt, m, locked);

@@ -83,7 +83,7 @@ void RunDeferred(int depth) {
 		ColumnBuffers b;
 		PushState(&b, d.key, recomputed.state);
 		StateColumns columns = b.View(static_cast<int>(model->stage_count()));
-		CallPg([&] { PutStates(d.kt, d.model_id, columns); });
+		PutStates(d.kt, d.model_id, columns);
 		LifecycleLead after = before.empty() ? LifecycleLead{d.key} : before[0];
 		std::vector<ModelEffects> effects;
 		effects.emplace_back(model->spec(), now, akt.oid != InvalidOid);

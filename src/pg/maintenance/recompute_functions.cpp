@@ -139,7 +139,7 @@ void FlushStates(const KeyType &kt, std::int32_t model_id, int stage_count, Colu
 	if (b->keys.empty())
 		return;
 	StateColumns columns = b->View(stage_count);
-	CallPg([&] { PutStates(kt, model_id, columns); });
+	PutStates(kt, model_id, columns);
 	b->Clear();
 }
 
@@ -187,8 +187,7 @@ std::map<std::string, StoredLead> LoadStored(const KeyType &kt, const core::Comp
 	std::uint64_t n = CallPg([&] {
 		Datum args[1] = {Int32GetDatum(model_id)};
 		Oid types[1] = {INT4OID};
-		if (SPI_execute_with_args("SELECT lead_id, stored, stage_stored, activity_count, last_activity_at, caps"
-		                          " FROM leadscore.lead_state WHERE model_id = $1",
+		if (SPI_execute_with_args("SELECT " LEADSCORE_STATE_SELECT " FROM leadscore.lead_state WHERE model_id = $1",
 		                          1, types, args, nullptr, true, 0) != SPI_OK_SELECT)
 			elog(ERROR, "leadscore: reading lead state failed");
 		return SPI_processed;
@@ -197,8 +196,7 @@ std::map<std::string, StoredLead> LoadStored(const KeyType &kt, const core::Comp
 	std::map<std::string, StoredLead> stored;
 	std::string bytes;
 	for (std::uint64_t i = 0; i < n; i++) {
-		SPI_tuptable = table;
-		StateRow *row = CallPg([&] { return ReadStateRow(i); });
+		StateRow *row = CallPg([&] { return ReadStateRow(table, i); });
 		char *text = CallPg([&] { return SPI_getvalue(table->vals[i], table->tupdesc, 1); });
 		AssignKeyBytes(row->key, kt.oid, &bytes);
 		StoredLead &lead = stored[bytes];

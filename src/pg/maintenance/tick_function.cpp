@@ -130,16 +130,16 @@ std::vector<LifecycleLead> LockDue(const core::ModelSpec &model, std::int64_t no
 	std::int32_t id = model.id;
 	TimestampTz at = UnixUsToTimestamp(now);
 	Oid types[] = {INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID};
-	SPIPlanPtr plan = KeptPlan("SELECT lead_id, stored, stage_stored, activity_count, " LEADSCORE_LIFECYCLE_COLUMNS
-	                           " FROM leadscore.lead_state WHERE model_id = $1 AND due_at <= $2 AND due_at >= $3"
+	SPIPlanPtr plan = KeptPlan("SELECT " LEADSCORE_LIFECYCLE_SELECT " FROM leadscore.lead_state WHERE model_id = $1 AND due_at <= $2 AND due_at >= $3"
 	                           " ORDER BY due_at LIMIT " LEADSCORE_TOSTRING(LEADSCORE_TICK_BATCH)
 	                           " FOR UPDATE SKIP LOCKED",
 	                           3, types, CURSOR_OPT_CUSTOM_PLAN);
-	CallPg([&] {
+	std::uint64_t rows = CallPg([&] {
 		Datum values[] = {Int32GetDatum(id), TimestampTzGetDatum(at), TimestampTzGetDatum(from)};
 		RunKeptPlan(plan, values, nullptr, SPI_OK_SELECT, "reading due leads");
+		return SPI_processed;
 	});
-	return ReadLifecycleRows(model, SPI_processed);
+	return ReadLifecycleRows(SPI_tuptable, rows, StateSelect::Lifecycle, model);
 }
 
 // Reports the decay of one model's due leads; returns the transitions.

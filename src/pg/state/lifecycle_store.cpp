@@ -22,93 +22,6 @@ extern "C" {
 #include <string>
 
 namespace leadscore::pg {
-namespace {
-
-// One row as SPI returned it, PostgreSQL side (palloc'd, detoasted).
-struct LifecycleRow {
-	Datum key;
-	double stored;
-	ArrayType *stages;
-	std::int64_t activity_count;
-	char *grade;  // NULL: none
-	char *status;
-	char *stage;  // NULL: none
-	std::int64_t times[4]; // mql_at, sql_at, checked_at, due_at; kNoTime for NULL
-};
-
-LifecycleRow *ReadRow(std::uint64_t i, int first) {
-	HeapTuple tuple = SPI_tuptable->vals[i];
-	TupleDesc desc = SPI_tuptable->tupdesc;
-	auto *row = static_cast<LifecycleRow *>(palloc0(sizeof(LifecycleRow)));
-	bool isnull;
-	row->key = SPI_getbinval(tuple, desc, 1, &isnull);
-	row->stored = DatumGetFloat8(SPI_getbinval(tuple, desc, 2, &isnull));
-	row->stages = DatumGetArrayTypeP(SPI_getbinval(tuple, desc, 3, &isnull));
-	row->activity_count = DatumGetInt64(SPI_getbinval(tuple, desc, 4, &isnull));
-	row->grade = SPI_getvalue(tuple, desc, first);
-	row->status = SPI_getvalue(tuple, desc, first + 1);
-	row->stage = SPI_getvalue(tuple, desc, first + 2);
-	for (int t = 0; t < 4; t++) {
-		Datum d = SPI_getbinval(tuple, desc, first + 3 + t, &isnull);
-		row->times[t] = isnull ? core::kNoTime : StateTimeToUnixUs(DatumGetTimestampTz(d));
-	}
-	return row;
-}
-
-core::LeadStatus StatusNamed(const char *name) {
-	std::string s = name ? name : "";
-	if (s == "sql")
-		return core::LeadStatus::Sql;
-	if (s == "mql")
-		return core::LeadStatus::Mql;
-	return core::LeadStatus::Nurture;
-}
-
-int StageNamed(const core::ModelSpec &model, const char *name) {
-	if (name == nullptr)
-		return core::kNoStage;
-	for (std::size_t k = 0; k < model.stages.size(); k++)
-		if (model.stages[k] == name)
-			return static_cast<int>(k);
-	return core::kNoStage;
-}
-
-LifecycleLead ToLead(const core::ModelSpec &model, const LifecycleRow &row) {
-	LifecycleLead lead;
-	lead.key = row.key;
-	lead.stored = row.stored;
-	int n = ArrayGetNItems(ARR_NDIM(row.stages), ARR_DIMS(row.stages));
-	const double *stages = reinterpret_cast<const double *>(ARR_DATA_PTR(row.stages));
-	lead.stages.assign(stages, stages + n);
-	lead.activity_count = row.activity_count;
-	core::LifecycleRecord &r = lead.record;
-	core::GradeRank grade;
-	if (row.grade != nullptr && core::ParseGrade(row.grade, &grade))
-		r.grade = grade;
-	r.status = StatusNamed(row.status);
-	r.stage = StageNamed(model, row.stage);
-	r.mql_at = row.times[0];
-	r.sql_at = row.times[1];
-	r.checked_at = row.times[2];
-	r.due_at = row.times[3];
-	return lead;
-}
-
-} // namespace
-
-std::vector<LifecycleLead> ReadLifecycleRows(const core::ModelSpec &model, std::uint64_t rows, int first) {
-	std::vector<LifecycleLead> leads;
-	leads.reserve(rows);
-	SPITupleTable *table = SPI_tuptable;
-	for (std::uint64_t i = 0; i < rows; i++) {
-		LifecycleRow *row = CallPg([&] {
-			SPI_tuptable = table;
-			return ReadRow(i, first);
-		});
-		leads.push_back(ToLead(model, *row));
-	}
-	return leads;
-}
 
 void EnsureLifecycleRows(const KeyType &kt, const core::ModelSpec &model, const std::vector<Datum> &keys) {
 	if (keys.empty())
@@ -135,30 +48,29 @@ std::vector<LifecycleLead> LockLifecycle(const KeyType &kt, const core::ModelSpe
 	// One lead (a lead row written, a reload): its first element, a kept
 	// primary-key lookup (see KeptPlan).
 	SPIPlanPtr plan =
-	    n == 1 ? KeptPlan("SELECT lead_id, stored, stage_stored, activity_count, " LEADSCORE_LIFECYCLE_COLUMNS
-	                      " FROM leadscore.lead_state WHERE model_id = $1 AND lead_id = ($2)[1] FOR UPDATE",
+	    n == 1 ? KeptPlan("SELECT " LEADSCORE_LIFECYCLE_SELECT " FROM leadscore.lead_state WHERE model_id = $1 AND lead_id = ($2)[1] FOR UPDATE",
 	                      2, types, 0)
-	           : KeptPlan("SELECT lead_id, stored, stage_stored, activity_count, " LEADSCORE_LIFECYCLE_COLUMNS
-	                      " FROM leadscore.lead_state WHERE model_id = $1 AND lead_id = ANY ($2)"
+	           : KeptPlan("SELECT " LEADSCORE_LIFECYCLE_SELECT " FROM leadscore.lead_state WHERE model_id = $1 AND lead_id = ANY ($2)"
 	                      " ORDER BY lead_id FOR UPDATE",
 	                      2, types, CURSOR_OPT_CUSTOM_PLAN);
-	CallPg([&] {
+	std::uint64_t rows = CallPg([&] {
 		Datum values[] = {Int32GetDatum(model_id), KeyArrayDatum(kt, keys.data(), n)};
 		RunKeptPlan(plan, values, nullptr, SPI_OK_SELECT, "locking lead lifecycles");
+		return SPI_processed;
 	});
-	return ReadLifecycleRows(model, SPI_processed);
+	return ReadLifecycleRows(SPI_tuptable, rows, StateSelect::Lifecycle, model);
 }
 
 #define LEADSCORE_LIFECYCLE_UPSERT                                                                                    \
-	"INSERT INTO leadscore.lead_state AS s (model_id, lead_id, stored, stage_stored, activity_count, grade, status,"   \
-	" stage, mql_at, sql_at, checked_at, due_at)"
+	"INSERT INTO leadscore.lead_state AS s (model_id, lead_id, stored, stage_stored, activity_count, "               \
+	LEADSCORE_RECORD_COLUMNS ")"
 #define LEADSCORE_EMPTY_STATE "0, pg_catalog.array_fill(0::pg_catalog.float8, ARRAY[pg_catalog.cardinality(m.stages)]), 0"
 #define LEADSCORE_LIFECYCLE_ROWS                                                                                      \
 	"ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5),"          \
 	" pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8), pg_catalog.unnest($9))"                    \
 	" AS u(k, g, st, sg, mq, sq, ch, du)"
 #define LEADSCORE_LIFECYCLE_SET                                                                                       \
-	" ON CONFLICT (model_id, lead_id) DO UPDATE SET (grade, status, stage, mql_at, sql_at, checked_at, due_at) ="      \
+	" ON CONFLICT (model_id, lead_id) DO UPDATE SET (" LEADSCORE_RECORD_COLUMNS ") ="                                  \
 	" ROW(excluded.grade, excluded.status, excluded.stage, excluded.mql_at, excluded.sql_at, excluded.checked_at,"    \
 	" excluded.due_at)"
 
@@ -200,7 +112,7 @@ void WriteLifecycle(const KeyType &kt, std::int32_t model_id, const std::vector<
 		return;
 	std::vector<Datum> keys;
 	std::vector<const char *> grades, statuses;
-	std::vector<std::int32_t> stage_index;
+	std::vector<std::int32_t> stage_number; // 1-based; 0: none
 	std::vector<std::int64_t> mql_at, sql_at, checked_at, due_at;
 	for (const LifecycleLead &l : leads) {
 		keys.push_back(l.key);
@@ -210,7 +122,7 @@ void WriteLifecycle(const KeyType &kt, std::int32_t model_id, const std::vector<
 		sql_at.push_back(l.record.sql_at);
 		checked_at.push_back(l.record.checked_at);
 		due_at.push_back(l.record.due_at);
-		stage_index.push_back(l.record.stage);
+		stage_number.push_back(l.record.stage + 1);
 	}
 	Oid types[] = {INT4OID,          kt.array_oid,       TEXTARRAYOID,        TEXTARRAYOID,       INT4ARRAYOID,
 	               TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID};
@@ -219,14 +131,11 @@ void WriteLifecycle(const KeyType &kt, std::int32_t model_id, const std::vector<
 	bool overwrite = WriterSnapshot() != InvalidSnapshot;
 	SPIPlanPtr plan = LifecyclePlan(n, types, overwrite);
 	CallPg([&] {
-		Datum *stage_datums = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
-		for (int i = 0; i < n; i++)
-			stage_datums[i] = Int32GetDatum(stage_index[static_cast<std::size_t>(i)] + 1);
 		Datum values[] = {Int32GetDatum(model_id),
 		                  KeyArrayDatum(kt, keys.data(), n),
 		                  TextArrayDatum(grades.data(), n),
 		                  TextArrayDatum(statuses.data(), n),
-		                  PointerGetDatum(construct_array(stage_datums, n, INT4OID, 4, true, TYPALIGN_INT)),
+		                  Int4ArrayDatum(stage_number.data(), n),
 		                  TimestampArrayDatum(mql_at.data(), n),
 		                  TimestampArrayDatum(sql_at.data(), n),
 		                  TimestampArrayDatum(checked_at.data(), n),

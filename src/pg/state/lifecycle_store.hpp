@@ -1,5 +1,4 @@
-// The lifecycle half of leadscore.lead_state (grade; status and stage as last
-// reported, mql_at, sql_at, checked_at, due_at: core/lead/lead_lifecycle.hpp) and
+// The lifecycle half of leadscore.lead_state (state_columns.hpp) and
 // leadscore.events with its NOTIFY: what the lead trigger, tick() and
 // rescore() read and write.
 //
@@ -8,7 +7,7 @@
 
 #include "pg/boundary/postgres_headers.hpp"
 
-#include "pg/boundary/lead_key.hpp"
+#include "pg/state/state_columns.hpp"
 
 #include "core/lead/lead_lifecycle.hpp"
 
@@ -16,30 +15,6 @@
 #include <vector>
 
 namespace leadscore::pg {
-
-// One (model, lead) as the lifecycle sees it.
-struct LifecycleLead {
-	Datum key = 0;
-	double stored = 0;
-	std::vector<double> stages;
-	std::int64_t activity_count = 0;
-	core::LifecycleRecord record;
-
-	core::LifecycleInput Input() const {
-		return core::LifecycleInput{stored, stages.data(), stages.size(), record.grade};
-	}
-};
-
-// The columns ReadLifecycleRows expects from `first` on; lead_id, stored,
-// stage_stored and activity_count come first.
-#define LEADSCORE_LIFECYCLE_COLUMNS "grade::pg_catalog.text, status, stage, mql_at, sql_at, checked_at, due_at"
-constexpr int kLifecycleFirst = 5;
-
-// Reads `rows` rows of SPI_tuptable selected as lead_id, stored,
-// stage_stored, activity_count, ..., then LEADSCORE_LIFECYCLE_COLUMNS from
-// column `first` (1-based).
-std::vector<LifecycleLead> ReadLifecycleRows(const core::ModelSpec &model, std::uint64_t rows,
-                                             int first = kLifecycleFirst);
 
 // Creates the missing rows of `keys` (zero state): a lead with a grade but no
 // activity yet.

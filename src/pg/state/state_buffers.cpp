@@ -88,36 +88,4 @@ void PushState(ColumnBuffers *b, Datum key, const core::LeadState &s) {
 	b->caps_len.push_back(static_cast<std::int32_t>(b->caps.size() - before));
 }
 
-StateRow *ReadStateRow(std::uint64_t i) {
-	HeapTuple tuple = SPI_tuptable->vals[i];
-	TupleDesc desc = SPI_tuptable->tupdesc;
-	auto *row = static_cast<StateRow *>(palloc0(sizeof(StateRow)));
-	bool isnull;
-	row->key = SPI_getbinval(tuple, desc, 1, &isnull);
-	row->stored = DatumGetFloat8(SPI_getbinval(tuple, desc, 2, &isnull));
-	row->stages = DatumGetArrayTypeP(SPI_getbinval(tuple, desc, 3, &isnull));
-	row->count = DatumGetInt64(SPI_getbinval(tuple, desc, 4, &isnull));
-	row->last_at = DatumGetInt64(SPI_getbinval(tuple, desc, 5, &row->last_null));
-	Datum caps = SPI_getbinval(tuple, desc, 6, &isnull);
-	row->caps = isnull ? nullptr : DatumGetArrayTypeP(caps);
-	return row;
-}
-
-bool ToLeadState(const core::CompiledModel &model, const StateRow &row, core::LeadState *state) {
-	state->Clear(model);
-	state->stored = row.stored;
-	state->activity_count = row.count;
-	state->last_activity_at = row.last_null ? core::kNoTime : StateTimeToUnixUs(row.last_at);
-	int stages = ArrayGetNItems(ARR_NDIM(row.stages), ARR_DIMS(row.stages));
-	if (static_cast<std::size_t>(stages) != model.stage_count())
-		return false;
-	const double *stage_values = reinterpret_cast<const double *>(ARR_DATA_PTR(row.stages));
-	state->stage_stored.assign(stage_values, stage_values + stages);
-	if (row.caps == nullptr)
-		return DecodeCaps(nullptr, 0, model.capped_rules().size(), &state->caps);
-	int n = ArrayGetNItems(ARR_NDIM(row.caps), ARR_DIMS(row.caps));
-	return DecodeCaps(reinterpret_cast<const std::int64_t *>(ARR_DATA_PTR(row.caps)), n,
-	                  model.capped_rules().size(), &state->caps);
-}
-
 } // namespace leadscore::pg

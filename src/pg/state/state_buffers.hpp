@@ -9,10 +9,6 @@
 #include "core/model/scoring_model.hpp"
 #include "core/lead/scoring_state.hpp"
 
-extern "C" {
-#include "utils/array.h"
-}
-
 #include <vector>
 
 namespace leadscore::pg {
@@ -44,24 +40,5 @@ void PushDelta(ColumnBuffers *b, Datum key, const core::ModelBatch &batch, std::
 
 // A whole state (cap windows encoded) for WriteStates.
 void PushState(ColumnBuffers *b, Datum key, const core::LeadState &s);
-
-// One row of leadscore.lead_state as SPI returned it (lead_id, stored,
-// stage_stored, activity_count, last_activity_at, caps), detoasted.
-struct StateRow {
-	Datum key;
-	double stored;
-	ArrayType *stages;
-	std::int64_t count;
-	bool last_null;
-	std::int64_t last_at;
-	ArrayType *caps; // NULL: empty windows
-};
-
-// PostgreSQL side: row i of SPI_tuptable.
-StateRow *ReadStateRow(std::uint64_t i);
-
-// The core's LeadState of a stored row; false when the row does not fit the
-// model (written by another version of it).
-bool ToLeadState(const core::CompiledModel &model, const StateRow &row, core::LeadState *state);
 
 } // namespace leadscore::pg

@@ -1,19 +1,18 @@
 // Prepared statements over leadscore.lead_state.
 #include "pg/state/state_store.hpp"
 
-#include "pg/spi/consistent_reads.hpp"
 #include "pg/boundary/datum_value.hpp"
-#include "pg/state/lifecycle_store.hpp"
+#include "pg/boundary/guard.hpp"
 #include "pg/boundary/pg_arrays.hpp"
+#include "pg/spi/consistent_reads.hpp"
+#include "pg/spi/kept_plans.hpp"
 
 #include <cstring>
-#include <initializer_list>
+#include <string>
 
 extern "C" {
-#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
-#include "lib/stringinfo.h"
 #include "nodes/params.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -24,12 +23,8 @@ extern "C" {
 namespace leadscore::pg {
 namespace {
 
-// The state columns after (model_id, lead_id), in one place: every statement
-// that reads or writes whole states names them in this order and takes them
-// in one of two parameter layouts, so a new column is added to
-// kStateColumnNames, kBatchValues and kOneValues, to StateColumns and the
-// two parameter builders below (BatchParams, OneParams), and to StateRow
-// (state_buffers.hpp), which reads them back.
+// The state columns (LEADSCORE_STATE_COLUMNS, state_columns.hpp) go in one
+// of two parameter layouts, which BatchParams and OneParams below build:
 //
 // A batch of leads ($1 model_id, then arrays):
 //   $2 keys, $3 stored, $4 activity_count, $5 last_activity_at,
@@ -38,7 +33,6 @@ namespace {
 // One lead ($1 model_id, then scalars):
 //   $2 key, $3 stored, $4 stage_stored, $5 activity_count,
 //   $6 last_activity_at, $7 caps
-constexpr const char *kStateColumnNames[] = {"stored", "stage_stored", "activity_count", "last_activity_at", "caps"};
 constexpr int kBatchParams = 10;
 // The arrays as rows, in array order: set-returning functions in a select
 // list run in lockstep (a ProjectSet node, which streams; ROWS FROM would
@@ -53,9 +47,9 @@ constexpr const char *kBatchValues = "u.d, $6[(u.i - 1) * $7 + 1 : u.i * $7], u.
 constexpr int kOneParams = 7;
 constexpr const char *kOneValues = "$3, $4, $5, $6, $7";
 
-// The lifecycle record, written with whole states by InsertStates and
-// WriteStates: batch arrays $11 .. $17, one lead's scalars $8 .. $14.
-constexpr const char *kLifeColumns = "grade, status, stage, mql_at, sql_at, checked_at, due_at";
+// The lifecycle record (LEADSCORE_RECORD_COLUMNS), written with whole states
+// by InsertStates and WriteStates: batch arrays $11 .. $17, one lead's
+// scalars $8 .. $14.
 constexpr int kLifeParams = 7;
 constexpr const char *kBatchLifeRows =
     "(SELECT pg_catalog.unnest($2) AS k, pg_catalog.unnest($3) AS d, pg_catalog.unnest($4) AS c,"
@@ -67,8 +61,7 @@ constexpr const char *kBatchLifeRows =
 constexpr const char *kBatchLifeValues = "u.g::leadscore.grade, u.st, u.sg, u.mq, u.sq, u.ch, u.du";
 constexpr const char *kOneLifeValues = "$8::leadscore.grade, $9, $10, $11, $12, $13, $14";
 // What a blind add returns: the row as it is now (see AddToStates).
-#define LEADSCORE_ADD_RETURNING \
-	" RETURNING lead_id, stored, stage_stored, activity_count, " LEADSCORE_LIFECYCLE_COLUMNS
+constexpr const char *kAddReturning = " RETURNING " LEADSCORE_LIFECYCLE_SELECT;
 
 // Adding a blind delta to a row that exists.
 constexpr const char *kAddSet = "stored = s.stored + excluded.stored,"
@@ -81,28 +74,19 @@ constexpr const char *kAddSet = "stored = s.stored + excluded.stored,"
 // conflict with FOR KEY SHARE).  Not updated, so not RETURNed.
 constexpr const char *kLockOnly = "lead_id = excluded.lead_id WHERE false";
 
-// kStateColumnNames as "<prefix>stored, <prefix>stage_stored, ...".
-const char *ColumnList(const char *prefix) {
-	StringInfoData list;
-	initStringInfo(&list);
-	for (const char *name : kStateColumnNames)
-		appendStringInfo(&list, "%s%s%s", list.len > 0 ? ", " : "", prefix, name);
-	return list.data;
-}
-
 // A list of columns ("a, b") as "excluded.a, excluded.b".
-const char *Excluded(const char *list) {
-	StringInfoData out;
-	initStringInfo(&out);
-	appendStringInfoString(&out, "excluded.");
+std::string Excluded(const char *list) {
+	std::string out = "excluded.";
 	for (const char *c = list; *c != '\0'; c++) {
-		appendStringInfoChar(&out, *c);
+		out += *c;
 		if (*c == ' ')
-			appendStringInfoString(&out, "excluded.");
+			out += "excluded.";
 	}
-	return out.data;
+	return out;
 }
 
+// The kept plans (kept_plans.hpp) of the lead key type in use, looked up
+// once per key type rather than by their text on every statement.
 struct Plans {
 	Oid key_type = InvalidOid;
 	SPIPlanPtr add = nullptr;
@@ -129,12 +113,8 @@ Plans plans;
 // arrays are not folded into the plan (ExecuteBatch): a custom plan then
 // copies no 100,000-element array around, and estimates the batch at a few
 // rows, so it looks each lead up by the primary key, right for any batch.
-SPIPlanPtr Prepare(const char *sql, int nargs, Oid *types, int options = 0) {
-	SPIPlanPtr plan = SPI_prepare_cursor(sql, nargs, types, options);
-	if (plan == nullptr)
-		elog(ERROR, "leadscore: SPI_prepare failed (%d): %s", SPI_result, sql);
-	SPI_keepplan(plan);
-	return plan;
+SPIPlanPtr Prepare(const std::string &sql, int nargs, const Oid *types, int options = 0) {
+	return KeptPlan(sql.c_str(), nargs, types, options);
 }
 
 // INSERT of a batch, or of one lead, with an ON CONFLICT action and a tail.
@@ -144,30 +124,28 @@ SPIPlanPtr Prepare(const char *sql, int nargs, Oid *types, int options = 0) {
 // (and spill) the wide rows, and ORDER BY u.k would sort by the key type's
 // collation, not LeadMap's order.  (isolation/opposite_key_order deadlocks
 // if the order is lost.)
-SPIPlanPtr PrepareInsert(bool one, Oid *types, const char *on_conflict, const char *tail = "") {
-	const char *columns = ColumnList("");
-	const char *sql =
-	    one ? psprintf("INSERT INTO leadscore.lead_state AS s (model_id, lead_id, %s) VALUES ($1, $2, %s)"
-	                   " ON CONFLICT (model_id, lead_id) DO UPDATE SET %s%s",
-	                   columns, kOneValues, on_conflict, tail)
-	        : psprintf("INSERT INTO leadscore.lead_state AS s (model_id, lead_id, %s) SELECT $1, u.k, %s FROM %s"
-	                   " ON CONFLICT (model_id, lead_id) DO UPDATE SET %s%s",
-	                   columns, kBatchValues, kBatchRows, on_conflict, tail);
-	return one ? Prepare(sql, kOneParams, types) : Prepare(sql, kBatchParams, types, CURSOR_OPT_GENERIC_PLAN);
+SPIPlanPtr PrepareInsert(bool one, const Oid *types, const std::string &on_conflict, const char *tail = "") {
+	std::string conflict = " ON CONFLICT (model_id, lead_id) DO UPDATE SET " + on_conflict + tail;
+	if (one)
+		return Prepare(std::string("INSERT INTO leadscore.lead_state AS s (model_id, lead_id, " LEADSCORE_STATE_COLUMNS
+		                           ") VALUES ($1, $2, ") + kOneValues + ")" + conflict,
+		               kOneParams, types);
+	return Prepare(std::string("INSERT INTO leadscore.lead_state AS s (model_id, lead_id, " LEADSCORE_STATE_COLUMNS
+	                           ") SELECT $1, u.k, ") + kBatchValues + " FROM " + kBatchRows + conflict,
+	               kBatchParams, types, CURSOR_OPT_GENERIC_PLAN);
 }
 
 // The same with the lifecycle record (InsertStates: new leads' records).
-SPIPlanPtr PrepareInsertLife(bool one, Oid *types, const char *on_conflict, const char *tail) {
-	const char *columns = ColumnList("");
-	const char *sql =
-	    one ? psprintf("INSERT INTO leadscore.lead_state AS s (model_id, lead_id, %s, %s) VALUES ($1, $2, %s, %s)"
-	                   " ON CONFLICT (model_id, lead_id) DO UPDATE SET %s%s",
-	                   columns, kLifeColumns, kOneValues, kOneLifeValues, on_conflict, tail)
-	        : psprintf("INSERT INTO leadscore.lead_state AS s (model_id, lead_id, %s, %s) SELECT $1, u.k, %s, %s FROM %s"
-	                   " ON CONFLICT (model_id, lead_id) DO UPDATE SET %s%s",
-	                   columns, kLifeColumns, kBatchValues, kBatchLifeValues, kBatchLifeRows, on_conflict, tail);
-	return one ? Prepare(sql, kOneParams + kLifeParams, types)
-	           : Prepare(sql, kBatchParams + kLifeParams, types, CURSOR_OPT_GENERIC_PLAN);
+SPIPlanPtr PrepareInsertLife(bool one, const Oid *types, const std::string &on_conflict, const char *tail) {
+	std::string conflict = " ON CONFLICT (model_id, lead_id) DO UPDATE SET " + on_conflict + tail;
+	const char *insert =
+	    "INSERT INTO leadscore.lead_state AS s (model_id, lead_id, " LEADSCORE_STATE_COLUMNS ", " LEADSCORE_RECORD_COLUMNS ")";
+	if (one)
+		return Prepare(std::string(insert) + " VALUES ($1, $2, " + kOneValues + ", " + kOneLifeValues + ")" + conflict,
+		               kOneParams + kLifeParams, types);
+	return Prepare(std::string(insert) + " SELECT $1, u.k, " + kBatchValues + ", " + kBatchLifeValues + " FROM " +
+	                   kBatchLifeRows + conflict,
+	               kBatchParams + kLifeParams, types, CURSOR_OPT_GENERIC_PLAN);
 }
 
 // `$2::<key type>[]` in SQL text is the parameter's declared type, so the
@@ -175,78 +153,48 @@ SPIPlanPtr PrepareInsertLife(bool one, Oid *types, const char *on_conflict, cons
 void PreparePlans(const KeyType &kt) {
 	if (plans.key_type == kt.oid)
 		return;
-	ResetStatePlans();
-	Oid batch[kBatchParams + kLifeParams] = {
+	const Oid batch[kBatchParams + kLifeParams] = {
 	    INT4OID,      kt.array_oid, FLOAT8ARRAYOID, INT8ARRAYOID,        TIMESTAMPTZARRAYOID, FLOAT8ARRAYOID,
 	    INT4OID,      INT8ARRAYOID, INT4ARRAYOID,   INT4ARRAYOID,        TEXTARRAYOID,        TEXTARRAYOID,
 	    TEXTARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID};
-	Oid one[kOneParams + kLifeParams] = {INT4OID,        kt.oid,         FLOAT8OID,      FLOAT8ARRAYOID,
-	                                     INT8OID,        TIMESTAMPTZOID, INT8ARRAYOID,   TEXTOID,
-	                                     TEXTOID,        TEXTOID,        TIMESTAMPTZOID, TIMESTAMPTZOID,
-	                                     TIMESTAMPTZOID, TIMESTAMPTZOID};
-	const char *columns = ColumnList("");
-	const char *put_set = psprintf("(%s) = ROW(%s)", columns, ColumnList("excluded."));
+	const Oid one[kOneParams + kLifeParams] = {INT4OID,        kt.oid,         FLOAT8OID,      FLOAT8ARRAYOID,
+	                                           INT8OID,        TIMESTAMPTZOID, INT8ARRAYOID,   TEXTOID,
+	                                           TEXTOID,        TEXTOID,        TIMESTAMPTZOID, TIMESTAMPTZOID,
+	                                           TIMESTAMPTZOID, TIMESTAMPTZOID};
+	std::string put_set = "(" LEADSCORE_STATE_COLUMNS ") = ROW(" + Excluded(LEADSCORE_STATE_COLUMNS) + ")";
 
-	plans.add = PrepareInsert(false, batch, kAddSet, LEADSCORE_ADD_RETURNING);
-	plans.add_one = PrepareInsert(true, one, kAddSet, LEADSCORE_ADD_RETURNING);
+	plans.add = PrepareInsert(false, batch, kAddSet, kAddReturning);
+	plans.add_one = PrepareInsert(true, one, kAddSet, kAddReturning);
 	plans.insert = PrepareInsertLife(false, batch, kLockOnly, " RETURNING lead_id");
 	plans.insert_one = PrepareInsertLife(true, one, kLockOnly, " RETURNING lead_id");
 	plans.put = PrepareInsert(false, batch, put_set);
 	// Only for rows InsertStates locked already: no order to keep.  A join
 	// with the keys, not lead_id = ANY ($2): with the array a parameter, a
 	// bitmap scan's recheck of ANY would search it linearly for every row.
-	plans.lock = Prepare(psprintf("SELECT s.lead_id, %s, " LEADSCORE_LIFECYCLE_COLUMNS
-	                              " FROM (SELECT pg_catalog.unnest($2) AS k) AS u"
-	                              " JOIN leadscore.lead_state AS s ON s.model_id = $1 AND s.lead_id = u.k"
-	                              " FOR UPDATE OF s",
-	                              ColumnList("s.")),
+	plans.lock = Prepare("SELECT " LEADSCORE_STATE_SELECT " FROM (SELECT pg_catalog.unnest($2) AS k) AS u"
+	                     " JOIN leadscore.lead_state AS s ON s.model_id = $1 AND s.lead_id = u.k FOR UPDATE OF s",
 	                     2, batch, CURSOR_OPT_CUSTOM_PLAN);
-	plans.lock_one = Prepare(psprintf("SELECT lead_id, %s, " LEADSCORE_LIFECYCLE_COLUMNS " FROM leadscore.lead_state"
-	                                  " WHERE model_id = $1 AND lead_id = $2 FOR UPDATE",
-	                                  columns),
+	plans.lock_one = Prepare("SELECT " LEADSCORE_STATE_SELECT " FROM leadscore.lead_state"
+	                         " WHERE model_id = $1 AND lead_id = $2 FOR UPDATE",
 	                         2, one);
-	plans.write = Prepare(psprintf("UPDATE leadscore.lead_state AS s SET (%s, %s) = ROW(%s, %s) FROM %s"
-	                               " WHERE s.model_id = $1 AND s.lead_id = u.k",
-	                               columns, kLifeColumns, kBatchValues, kBatchLifeValues, kBatchLifeRows),
+	plans.write = Prepare(std::string("UPDATE leadscore.lead_state AS s SET (" LEADSCORE_STATE_COLUMNS
+	                                  ", " LEADSCORE_RECORD_COLUMNS ") = ROW(") +
+	                          kBatchValues + ", " + kBatchLifeValues + ") FROM " + kBatchLifeRows +
+	                          " WHERE s.model_id = $1 AND s.lead_id = u.k",
 	                      kBatchParams + kLifeParams, batch, CURSOR_OPT_CUSTOM_PLAN);
-	plans.write_one = Prepare(psprintf("UPDATE leadscore.lead_state SET (%s, %s) = ROW(%s, %s)"
-	                                   " WHERE model_id = $1 AND lead_id = $2",
-	                                   columns, kLifeColumns, kOneValues, kOneLifeValues),
+	plans.write_one = Prepare(std::string("UPDATE leadscore.lead_state SET (" LEADSCORE_STATE_COLUMNS
+	                                      ", " LEADSCORE_RECORD_COLUMNS ") = ROW(") +
+	                              kOneValues + ", " + kOneLifeValues + ") WHERE model_id = $1 AND lead_id = $2",
 	                          kOneParams + kLifeParams, one);
 	// A writer's rows under SERIALIZABLE: an UPDATE scans for its rows, and
 	// with the writer's SnapshotSelf (consistent_reads.hpp) may meet the row
 	// versions it has just written; this upsert finds them through the
 	// primary key's conflict check instead.
-	const char *overwrite_set =
-	    psprintf("(%s, %s) = ROW(%s, %s)", columns, kLifeColumns, ColumnList("excluded."), Excluded(kLifeColumns));
+	std::string overwrite_set = "(" LEADSCORE_STATE_COLUMNS ", " LEADSCORE_RECORD_COLUMNS ") = ROW(" +
+	                            Excluded(LEADSCORE_STATE_COLUMNS) + ", " + Excluded(LEADSCORE_RECORD_COLUMNS) + ")";
 	plans.overwrite = PrepareInsertLife(false, batch, overwrite_set, "");
 	plans.overwrite_one = PrepareInsertLife(true, one, overwrite_set, "");
 	plans.key_type = kt.oid;
-}
-
-Datum KeyArray(const KeyType &kt, int n, Datum *keys) {
-	return PointerGetDatum(construct_array(keys, n, kt.oid, kt.typlen, kt.byval, kt.align));
-}
-
-Datum Float8Array(const double *v, int n) {
-	Datum *d = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
-	for (int i = 0; i < n; i++)
-		d[i] = Float8GetDatum(v[i]);
-	return PointerGetDatum(construct_array(d, n, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-}
-
-Datum Int8Array(const std::int64_t *v, int n) {
-	Datum *d = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
-	for (int i = 0; i < n; i++)
-		d[i] = Int64GetDatum(v[i]);
-	return PointerGetDatum(construct_array(d, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-}
-
-Datum Int4Array(const std::int32_t *v, int n) {
-	Datum *d = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
-	for (int i = 0; i < n; i++)
-		d[i] = Int32GetDatum(v[i]);
-	return PointerGetDatum(construct_array(d, n, INT4OID, 4, true, TYPALIGN_INT));
 }
 
 Datum TimestampArray(const std::int64_t *v, const bool *nulls, int n) {
@@ -262,30 +210,30 @@ Datum TimestampArray(const std::int64_t *v, const bool *nulls, int n) {
 	                                          TYPALIGN_DOUBLE));
 }
 
-// The batch layout of `s` (see kStateColumnNames).
+// The batch layout of `s`.
 void BatchParams(const KeyType &kt, std::int32_t model_id, const StateColumns &s, Datum *values) {
 	values[0] = Int32GetDatum(model_id);
-	values[1] = KeyArray(kt, s.n, s.keys);
-	values[2] = Float8Array(s.stored, s.n);
-	values[3] = Int8Array(s.activity_count, s.n);
+	values[1] = KeyArrayDatum(kt, s.keys, s.n);
+	values[2] = Float8ArrayDatum(s.stored, s.n);
+	values[3] = Int8ArrayDatum(s.activity_count, s.n);
 	values[4] = TimestampArray(s.last_at, s.last_at_null, s.n);
-	values[5] = Float8Array(s.stages, s.n * s.stage_count);
+	values[5] = Float8ArrayDatum(s.stages, s.n * s.stage_count);
 	values[6] = Int32GetDatum(s.stage_count);
-	values[7] = Int8Array(s.caps, s.caps_from[s.n] - 1);
-	values[8] = Int4Array(s.caps_from, s.n);
-	values[9] = Int4Array(s.caps_len, s.n);
+	values[7] = Int8ArrayDatum(s.caps, s.caps_from[s.n] - 1);
+	values[8] = Int4ArrayDatum(s.caps_from, s.n);
+	values[9] = Int4ArrayDatum(s.caps_len, s.n);
 }
 
-// The one-lead layout of lead 0 of `s` (see kStateColumnNames).
+// The one-lead layout of lead 0 of `s`.
 void OneParams(std::int32_t model_id, const StateColumns &s, Datum *values, char *nulls) {
 	bool caps_null = s.caps_len[0] == 0;
 	values[0] = Int32GetDatum(model_id);
 	values[1] = s.keys[0];
 	values[2] = Float8GetDatum(s.stored[0]);
-	values[3] = Float8Array(s.stages, s.stage_count);
+	values[3] = Float8ArrayDatum(s.stages, s.stage_count);
 	values[4] = Int64GetDatum(s.activity_count[0]);
 	values[5] = Int64GetDatum(s.last_at[0]);
-	values[6] = caps_null ? Datum(0) : Int8Array(s.caps + s.caps_from[0] - 1, s.caps_len[0]);
+	values[6] = caps_null ? Datum(0) : Int8ArrayDatum(s.caps + s.caps_from[0] - 1, s.caps_len[0]);
 	for (int i = 0; i < kOneParams; i++)
 		nulls[i] = ' ';
 	nulls[5] = s.last_at_null[0] ? 'n' : ' ';
@@ -302,7 +250,7 @@ Datum TextOrNull(const char *text, char *null) {
 	return text == nullptr ? Datum(0) : CStringGetTextDatum(text);
 }
 
-// The lifecycle parameters of `s` after `first` others (see kLifeColumns).
+// The lifecycle parameters of `s` after `first` others.
 void BatchLifeParams(const StateColumns &s, int first, Datum *values) {
 	values[first] = TextArrayDatum(s.grade, s.n);
 	values[first + 1] = TextArrayDatum(s.status, s.n);
@@ -377,57 +325,67 @@ void ExecuteStates(SPIPlanPtr one, SPIPlanPtr batch, const KeyType &kt, std::int
 
 } // namespace
 
-void AddToStates(const KeyType &kt, std::int32_t model_id, const StateColumns &s) {
+std::vector<LifecycleLead> AddToStates(const KeyType &kt, const core::ModelSpec &model, const StateColumns &s) {
 	PreparePlans(kt);
-	ExecuteStates(plans.add_one, plans.add, kt, model_id, s, SPI_OK_INSERT_RETURNING);
+	std::uint64_t rows = CallPg([&] {
+		ExecuteStates(plans.add_one, plans.add, kt, model.id, s, SPI_OK_INSERT_RETURNING);
+		return SPI_processed;
+	});
+	return ReadLifecycleRows(SPI_tuptable, rows, StateSelect::Lifecycle, model);
 }
 
-void InsertStates(const KeyType &kt, std::int32_t model_id, const StateColumns &s) {
+std::vector<Datum> InsertStates(const KeyType &kt, std::int32_t model_id, const StateColumns &s) {
 	PreparePlans(kt);
-	ExecuteStates(plans.insert_one, plans.insert, kt, model_id, s, SPI_OK_INSERT_RETURNING, true);
+	std::uint64_t rows = CallPg([&] {
+		ExecuteStates(plans.insert_one, plans.insert, kt, model_id, s, SPI_OK_INSERT_RETURNING, true);
+		return SPI_processed;
+	});
+	std::vector<Datum> inserted(rows);
+	SPITupleTable *table = SPI_tuptable;
+	for (std::uint64_t r = 0; r < rows; r++)
+		inserted[r] = CallPg([&] {
+			bool isnull;
+			return SPI_getbinval(table->vals[r], table->tupdesc, 1, &isnull);
+		});
+	return inserted;
 }
 
-void LockStates(const KeyType &kt, std::int32_t model_id, int n, Datum *keys) {
+LockedStates LockStates(const KeyType &kt, const core::ModelSpec &model, const std::vector<Datum> &keys) {
 	PreparePlans(kt);
-	if (n == 1) {
-		Datum one[] = {Int32GetDatum(model_id), keys[0]};
-		Execute(plans.lock_one, one, nullptr, SPI_OK_SELECT);
-		return;
-	}
-	Datum lock[] = {Int32GetDatum(model_id), KeyArray(kt, n, keys)};
-	ExecuteBatch(plans.lock, 2, lock, SPI_OK_SELECT);
+	std::uint64_t rows = CallPg([&] {
+		if (keys.size() == 1) {
+			Datum one[] = {Int32GetDatum(model.id), keys[0]};
+			Execute(plans.lock_one, one, nullptr, SPI_OK_SELECT);
+		} else {
+			Datum lock[] = {Int32GetDatum(model.id), KeyArrayDatum(kt, keys.data(), static_cast<int>(keys.size()))};
+			ExecuteBatch(plans.lock, 2, lock, SPI_OK_SELECT);
+		}
+		return SPI_processed;
+	});
+	SPITupleTable *table = SPI_tuptable;
+	LockedStates locked;
+	locked.rows.resize(rows);
+	for (std::uint64_t r = 0; r < rows; r++)
+		locked.rows[r] = CallPg([&] { return ReadStateRow(table, r); });
+	locked.records = ReadLifecycleRows(table, rows, StateSelect::State, model);
+	return locked;
 }
 
 void WriteStates(const KeyType &kt, std::int32_t model_id, const StateColumns &s) {
 	PreparePlans(kt);
 	// The UPDATE is the cheaper of the two (bench/sync_batch.sh).
-	if (WriterSnapshot() != InvalidSnapshot)
-		ExecuteStates(plans.overwrite_one, plans.overwrite, kt, model_id, s, SPI_OK_INSERT, true);
-	else
-		ExecuteStates(plans.write_one, plans.write, kt, model_id, s, SPI_OK_UPDATE, true);
+	bool overwrite = WriterSnapshot() != InvalidSnapshot;
+	CallPg([&] {
+		if (overwrite)
+			ExecuteStates(plans.overwrite_one, plans.overwrite, kt, model_id, s, SPI_OK_INSERT, true);
+		else
+			ExecuteStates(plans.write_one, plans.write, kt, model_id, s, SPI_OK_UPDATE, true);
+	});
 }
 
 void PutStates(const KeyType &kt, std::int32_t model_id, const StateColumns &s) {
 	PreparePlans(kt);
-	ExecuteStates(nullptr, plans.put, kt, model_id, s, SPI_OK_INSERT);
-}
-
-void ClearStates(std::int32_t model_id) {
-	Datum values[] = {Int32GetDatum(model_id)};
-	Oid types[] = {INT4OID};
-	if (SPI_execute_with_args("DELETE FROM leadscore.lead_state WHERE model_id = $1", 1, types, values, nullptr,
-	                          false, 0) != SPI_OK_DELETE)
-		elog(ERROR, "leadscore: clearing lead state failed");
-}
-
-void ResetStatePlans() {
-	for (SPIPlanPtr *p : {&plans.add, &plans.insert, &plans.lock, &plans.write, &plans.overwrite, &plans.put,
-	                      &plans.add_one, &plans.insert_one, &plans.lock_one, &plans.write_one, &plans.overwrite_one}) {
-		if (*p != nullptr)
-			SPI_freeplan(*p);
-		*p = nullptr;
-	}
-	plans.key_type = InvalidOid;
+	CallPg([&] { ExecuteStates(nullptr, plans.put, kt, model_id, s, SPI_OK_INSERT); });
 }
 
 } // namespace leadscore::pg

@@ -4,13 +4,15 @@
 // writers lock rows in one order (no deadlocks): the triggers by
 // LeadMap::SortByKey, rescore() by its history scan (rescores exclude writers).
 //
-// PostgreSQL side only: callers pass plain arrays in PostgreSQL memory and
-// call these through CallPg.
+// C++ side: callers pass plain arrays (in C++ or PostgreSQL memory) and
+// call these outside CallPg; results come back decoded (state_columns.hpp).
 #pragma once
 
 #include "pg/boundary/lead_key.hpp"
+#include "pg/state/state_columns.hpp"
 
 #include <cstdint>
+#include <vector>
 
 namespace leadscore::pg {
 
@@ -64,25 +66,26 @@ struct StateColumns {
 
 // stored += ..., stage_stored += ..., activity_count += ...,
 // last_activity_at = greatest(...): inserts new leads, adds to old ones.
-// SPI_tuptable then holds every row as it is now: lead_id, stored,
-// stage_stored, activity_count, then LEADSCORE_LIFECYCLE_COLUMNS (the
-// record, which the upsert left alone).
-void AddToStates(const KeyType &kt, std::int32_t model_id, const StateColumns &delta);
+// Returns every row as it is now, with its lifecycle record (which the
+// upsert left alone).
+std::vector<LifecycleLead> AddToStates(const KeyType &kt, const core::ModelSpec &model, const StateColumns &delta);
 
 // Inserts the states of the leads that have no row, and locks (FOR UPDATE
 // strength) the rows of those that have one, in one pass in key order.
-// SPI_tuptable then holds lead_id of the rows inserted (SPI_processed of
-// them); the others are locked and not changed.
-void InsertStates(const KeyType &kt, std::int32_t model_id, const StateColumns &states);
+// Returns the keys of the rows inserted; the others are locked, unchanged.
+std::vector<Datum> InsertStates(const KeyType &kt, std::int32_t model_id, const StateColumns &states);
 
-// Locks the rows of the n leads that have one and returns them in
-// SPI_tuptable: lead_id, stored, stage_stored, activity_count,
-// last_activity_at, caps, then LEADSCORE_LIFECYCLE_COLUMNS (from column
-// kLockLifecycleFirst).  Creates nothing.  n > 1 only for rows that
-// InsertStates locked already: it waits for nobody, so takes them in no
-// particular order.
-void LockStates(const KeyType &kt, std::int32_t model_id, int n, Datum *keys);
-constexpr int kLockLifecycleFirst = 7;
+// Rows locked and read: the score half and, in the same order, the
+// lifecycle.
+struct LockedStates {
+	std::vector<StateRow *> rows;
+	std::vector<LifecycleLead> records;
+};
+
+// Locks the rows of the leads of `keys` that have one and reads them.
+// Creates nothing.  Several keys only for rows that InsertStates locked
+// already: it waits for nobody, so takes them in no particular order.
+LockedStates LockStates(const KeyType &kt, const core::ModelSpec &model, const std::vector<Datum> &keys);
 
 // Overwrites the states of rows locked by LockStates or InsertStates.
 void WriteStates(const KeyType &kt, std::int32_t model_id, const StateColumns &states);
@@ -90,11 +93,5 @@ void WriteStates(const KeyType &kt, std::int32_t model_id, const StateColumns &s
 // Inserts or overwrites whole states, in key order (rescore, deferred
 // reloads: states computed from history, whatever the rows held).
 void PutStates(const KeyType &kt, std::int32_t model_id, const StateColumns &states);
-
-// Deletes every state of a model (rescore starts from nothing).
-void ClearStates(std::int32_t model_id);
-
-// Forgets prepared plans (the key type changed).
-void ResetStatePlans();
 
 } // namespace leadscore::pg

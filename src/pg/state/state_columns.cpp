@@ -1,0 +1,135 @@
+// Decoding lead_state rows.  See state_columns.hpp.
+#include "pg/state/state_columns.hpp"
+
+#include "pg/boundary/datum_value.hpp"
+#include "pg/boundary/guard.hpp"
+#include "pg/state/state_codec.hpp"
+
+extern "C" {
+#include "utils/timestamp.h"
+}
+
+#include "core/model/grade.hpp"
+
+#include <string>
+
+namespace leadscore::pg {
+namespace {
+
+// One row as SPI returned it, PostgreSQL side (palloc'd, detoasted).
+struct LifecycleRow {
+	Datum key;
+	double stored;
+	ArrayType *stages;
+	std::int64_t activity_count;
+	char *grade;  // NULL: none
+	char *status;
+	char *stage;  // NULL: none
+	std::int64_t times[4]; // mql_at, sql_at, checked_at, due_at; kNoTime for NULL
+};
+
+LifecycleRow *ReadRow(SPITupleTable *table, std::uint64_t i, int first) {
+	HeapTuple tuple = table->vals[i];
+	TupleDesc desc = table->tupdesc;
+	auto *row = static_cast<LifecycleRow *>(palloc0(sizeof(LifecycleRow)));
+	bool isnull;
+	row->key = SPI_getbinval(tuple, desc, 1, &isnull);
+	row->stored = DatumGetFloat8(SPI_getbinval(tuple, desc, 2, &isnull));
+	row->stages = DatumGetArrayTypeP(SPI_getbinval(tuple, desc, 3, &isnull));
+	row->activity_count = DatumGetInt64(SPI_getbinval(tuple, desc, 4, &isnull));
+	row->grade = SPI_getvalue(tuple, desc, first);
+	row->status = SPI_getvalue(tuple, desc, first + 1);
+	row->stage = SPI_getvalue(tuple, desc, first + 2);
+	for (int t = 0; t < 4; t++) {
+		Datum d = SPI_getbinval(tuple, desc, first + 3 + t, &isnull);
+		row->times[t] = isnull ? core::kNoTime : StateTimeToUnixUs(DatumGetTimestampTz(d));
+	}
+	return row;
+}
+
+core::LeadStatus StatusNamed(const char *name) {
+	std::string s = name ? name : "";
+	if (s == "sql")
+		return core::LeadStatus::Sql;
+	if (s == "mql")
+		return core::LeadStatus::Mql;
+	return core::LeadStatus::Nurture;
+}
+
+int StageNamed(const core::ModelSpec &model, const char *name) {
+	if (name == nullptr)
+		return core::kNoStage;
+	for (std::size_t k = 0; k < model.stages.size(); k++)
+		if (model.stages[k] == name)
+			return static_cast<int>(k);
+	return core::kNoStage;
+}
+
+LifecycleLead ToLead(const core::ModelSpec &model, const LifecycleRow &row) {
+	LifecycleLead lead;
+	lead.key = row.key;
+	lead.stored = row.stored;
+	int n = ArrayGetNItems(ARR_NDIM(row.stages), ARR_DIMS(row.stages));
+	const double *stages = reinterpret_cast<const double *>(ARR_DATA_PTR(row.stages));
+	lead.stages.assign(stages, stages + n);
+	lead.activity_count = row.activity_count;
+	core::LifecycleRecord &r = lead.record;
+	core::GradeRank grade;
+	if (row.grade != nullptr && core::ParseGrade(row.grade, &grade))
+		r.grade = grade;
+	r.status = StatusNamed(row.status);
+	r.stage = StageNamed(model, row.stage);
+	r.mql_at = row.times[0];
+	r.sql_at = row.times[1];
+	r.checked_at = row.times[2];
+	r.due_at = row.times[3];
+	return lead;
+}
+
+} // namespace
+
+std::vector<LifecycleLead> ReadLifecycleRows(SPITupleTable *table, std::uint64_t rows, StateSelect select,
+                                             const core::ModelSpec &model) {
+	int first = select == StateSelect::Lifecycle ? 5 : 7;
+	std::vector<LifecycleLead> leads;
+	leads.reserve(rows);
+	for (std::uint64_t i = 0; i < rows; i++) {
+		LifecycleRow *row = CallPg([&] { return ReadRow(table, i, first); });
+		leads.push_back(ToLead(model, *row));
+	}
+	return leads;
+}
+
+StateRow *ReadStateRow(SPITupleTable *table, std::uint64_t i) {
+	HeapTuple tuple = table->vals[i];
+	TupleDesc desc = table->tupdesc;
+	auto *row = static_cast<StateRow *>(palloc0(sizeof(StateRow)));
+	bool isnull;
+	row->key = SPI_getbinval(tuple, desc, 1, &isnull);
+	row->stored = DatumGetFloat8(SPI_getbinval(tuple, desc, 2, &isnull));
+	row->stages = DatumGetArrayTypeP(SPI_getbinval(tuple, desc, 3, &isnull));
+	row->count = DatumGetInt64(SPI_getbinval(tuple, desc, 4, &isnull));
+	row->last_at = DatumGetInt64(SPI_getbinval(tuple, desc, 5, &row->last_null));
+	Datum caps = SPI_getbinval(tuple, desc, 6, &isnull);
+	row->caps = isnull ? nullptr : DatumGetArrayTypeP(caps);
+	return row;
+}
+
+bool ToLeadState(const core::CompiledModel &model, const StateRow &row, core::LeadState *state) {
+	state->Clear(model);
+	state->stored = row.stored;
+	state->activity_count = row.count;
+	state->last_activity_at = row.last_null ? core::kNoTime : StateTimeToUnixUs(row.last_at);
+	int stages = ArrayGetNItems(ARR_NDIM(row.stages), ARR_DIMS(row.stages));
+	if (static_cast<std::size_t>(stages) != model.stage_count())
+		return false;
+	const double *stage_values = reinterpret_cast<const double *>(ARR_DATA_PTR(row.stages));
+	state->stage_stored.assign(stage_values, stage_values + stages);
+	if (row.caps == nullptr)
+		return DecodeCaps(nullptr, 0, model.capped_rules().size(), &state->caps);
+	int n = ArrayGetNItems(ARR_NDIM(row.caps), ARR_DIMS(row.caps));
+	return DecodeCaps(reinterpret_cast<const std::int64_t *>(ARR_DATA_PTR(row.caps)), n,
+	                  model.capped_rules().size(), &state->caps);
+}
+
+} // namespace leadscore::pg
