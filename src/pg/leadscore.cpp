@@ -1,10 +1,9 @@
 // The module: its magic block and load-time initialisation.
 #include "pg/boundary/postgres_headers.hpp"
 
+#include "pg/catalog/plan_invalidation.hpp"
 #include "pg/ingest/deferred_reloads.hpp"
-#include "pg/catalog/lead_plan.hpp"
 #include "pg/state/pending_notifies.hpp"
-#include "pg/catalog/table_plan.hpp"
 
 extern "C" {
 #include "utils/guc.h"
@@ -20,6 +19,5 @@ void _PG_init(void) {
 	MarkGUCPrefixReserved("leadscore");
 	leadscore::pg::RegisterPlanInvalidation();
 	leadscore::pg::RegisterDeferredReloads();
-	leadscore::pg::RegisterLeadPlanInvalidation();
 	leadscore::pg::RegisterPendingNotifies();
 }

@@ -4,6 +4,7 @@
 #include "pg/boundary/fmgr_args.hpp"
 #include "pg/boundary/guard.hpp"
 #include "pg/spi/spi_query.hpp"
+#include "pg/catalog/plan_invalidation.hpp"
 #include "pg/catalog/table_plan.hpp"
 
 extern "C" {

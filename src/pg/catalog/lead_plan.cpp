@@ -2,14 +2,9 @@
 #include "pg/catalog/lead_plan.hpp"
 
 #include "pg/catalog/key_types.hpp"
+#include "pg/catalog/plan_invalidation.hpp"
 #include "pg/boundary/guard.hpp"
 #include "pg/spi/owner_rights.hpp"
-
-extern "C" {
-#include "catalog/namespace.h"
-#include "utils/inval.h"
-#include "utils/lsyscache.h"
-}
 
 #include <algorithm>
 #include <memory>
@@ -22,21 +17,13 @@ namespace {
 std::unordered_map<Oid, std::unique_ptr<LeadPlan>> *plans = nullptr;
 std::unordered_map<std::string, std::unique_ptr<core::CompiledGradeProfile>> *jsonb_profiles = nullptr;
 bool stale = true;
-// leadscore.models, whose relcache invalidation (InvalidatePlans()) marks
-// every plan stale; looked up when the cache is refilled, because the
-// callback itself must not fail.
-Oid models_relid = InvalidOid;
 
-void OnRelcacheInvalidation(Datum, Oid relid) {
+void OnStale(Oid relid) {
 	// An attached lead table's own invalidation counts too: ALTER TABLE may
 	// have moved or retyped the columns the plan reads as raw Datums.
 	// (Rare enough on lead tables to rebuild every plan.)
-	if (relid == InvalidOid || relid == models_relid || (plans != nullptr && plans->count(relid) != 0))
+	if (relid == InvalidOid || (plans != nullptr && plans->count(relid) != 0))
 		stale = true;
-}
-
-Oid ModelsRelid() {
-	return CallPg([] { return get_relname_relid("models", get_namespace_oid("leadscore", false)); });
 }
 
 std::unique_ptr<LeadPlan> Build(Oid relid) {
@@ -81,6 +68,8 @@ void Refresh() {
 	if (plans == nullptr) {
 		plans = new std::unordered_map<Oid, std::unique_ptr<LeadPlan>>();
 		jsonb_profiles = new std::unordered_map<std::string, std::unique_ptr<core::CompiledGradeProfile>>();
+		ListenForStalePlans(OnStale);
+		stale = true;
 	}
 	if (stale) {
 		// A plan in use by the read in progress must not go.
@@ -88,7 +77,7 @@ void Refresh() {
 		plans->clear();
 		jsonb_profiles->clear();
 		stale = false;
-		models_relid = ModelsRelid();
+		RememberModelsRelid();
 	}
 }
 
@@ -114,10 +103,6 @@ const core::CompiledGradeProfile *JsonbProfile(const std::string &name) {
 			compiled = std::make_unique<core::CompiledGradeProfile>(
 			    core::CompiledGradeProfile::Compile(p, core::AttributeSchema(p)));
 	return jsonb_profiles->emplace(name, std::move(compiled)).first->second.get();
-}
-
-void RegisterLeadPlanInvalidation() {
-	CacheRegisterRelcacheCallback(OnRelcacheInvalidation, 0);
 }
 
 } // namespace leadscore::pg

@@ -1,7 +1,7 @@
 // The grading plan of one attached lead table: every model with a grade
 // profile, its profile compiled against the table's columns.  Cached per
-// backend and dropped on the same invalidation as the activity tables'
-// plans (table_plan.hpp): every admin function calls InvalidatePlans().
+// backend and dropped when the configuration or a lead table changes
+// (plan_invalidation.hpp).
 #pragma once
 
 #include "pg/catalog/model_catalog.hpp"
@@ -44,8 +44,5 @@ void BuildLeadPlan(const std::vector<core::ModelSpec> &models, const std::vector
 // leadscore.grade(profile, attrs); nullptr when there is no such profile.
 // Cached with the plans.
 const core::CompiledGradeProfile *JsonbProfile(const std::string &name);
-
-// Registers the invalidation callback; from _PG_init.
-void RegisterLeadPlanInvalidation();
 
 } // namespace leadscore::pg

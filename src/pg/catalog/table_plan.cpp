@@ -2,15 +2,10 @@
 #include "pg/catalog/table_plan.hpp"
 
 #include "pg/catalog/key_types.hpp"
+#include "pg/catalog/plan_invalidation.hpp"
 #include "pg/boundary/guard.hpp"
 #include "pg/spi/owner_rights.hpp"
 #include "pg/spi/spi_query.hpp"
-
-extern "C" {
-#include "catalog/namespace.h"
-#include "utils/inval.h"
-#include "utils/lsyscache.h"
-}
 
 #include <iterator>
 
@@ -30,30 +25,17 @@ std::unordered_map<Oid, CachedPlan> *plans = nullptr;
 std::vector<Oid> *activity_relids = nullptr;
 bool has_activity_relids = false;
 bool plans_stale = false;
-Oid models_relid = InvalidOid;
 
-void OnRelcacheInvalidation(Datum, Oid relid) {
-	// No allocation or error here: just note it.
-	if (relid == InvalidOid || relid == models_relid) {
+void OnStale(Oid relid) {
+	if (relid == InvalidOid) {
 		plans_stale = true;
 		return;
 	}
-	// An attached table's own invalidation (ALTER TABLE, but also ANALYZE)
-	// makes its plan stale: the plan reads columns as raw Datums of the
-	// types they had, and a retyped column read as its old type crashed
-	// the backend.
 	if (plans != nullptr) {
 		auto it = plans->find(relid);
 		if (it != plans->end())
 			it->second.stale = true;
 	}
-}
-
-Oid ModelsRelid() {
-	return CallPg([] {
-		Oid ns = get_namespace_oid("leadscore", false);
-		return get_relname_relid("models", ns);
-	});
 }
 
 std::unique_ptr<TablePlan> BuildPlan(Oid relid) {
@@ -83,13 +65,16 @@ std::vector<core::CompiledModel> CompileModels(const std::vector<core::ModelSpec
 
 void RefreshPlans() {
 	RefuseInsideOwnerCode();
-	if (plans == nullptr)
+	if (plans == nullptr) {
 		plans = new std::unordered_map<Oid, CachedPlan>();
-	if (plans_stale || models_relid == InvalidOid) {
+		ListenForStalePlans(OnStale);
+		plans_stale = true;
+	}
+	if (plans_stale) {
 		plans->clear();
 		has_activity_relids = false;
 		plans_stale = false;
-		models_relid = ModelsRelid();
+		RememberModelsRelid();
 		return;
 	}
 	for (auto it = plans->begin(); it != plans->end();)
@@ -127,19 +112,6 @@ KeyType BeginEngineCall() {
 	KeyType kt;
 	CallPg([&] { kt = LeadKeyType(); });
 	return kt;
-}
-
-void InvalidatePlans() {
-	// Looked up each time: DROP and CREATE EXTENSION in one session make
-	// a new leadscore.models.
-	Oid relid = ModelsRelid();
-	models_relid = relid;
-	CallPg([relid] { CacheInvalidateRelcacheByRelid(relid); });
-	plans_stale = true;
-}
-
-void RegisterPlanInvalidation() {
-	CacheRegisterRelcacheCallback(OnRelcacheInvalidation, 0);
 }
 
 } // namespace leadscore::pg

@@ -1,10 +1,6 @@
 // The compiled scoring plan of one attached activity table, cached per
-// backend and rebuilt when the configuration changes.
-//
-// Every admin function that changes models, rules or attachments calls
-// InvalidatePlans() in its transaction: a relcache invalidation of
-// leadscore.models, which PostgreSQL delivers to every backend at commit
-// (and to this one at once), and whose callback marks the cache stale.
+// backend and rebuilt when the configuration or the table changes
+// (plan_invalidation.hpp).
 #pragma once
 
 #include "pg/boundary/lead_key.hpp"
@@ -56,11 +52,5 @@ KeyType BeginEngineCall();
 // attach_activities call to reject a condition naming a missing column.
 std::vector<core::CompiledModel> CompileModels(const std::vector<core::ModelSpec> &models,
                                                const ActivityTable &table);
-
-// Marks every backend's plans stale at commit (this one's at once).
-void InvalidatePlans();
-
-// Registers the relcache callback; from _PG_init.
-void RegisterPlanInvalidation();
 
 } // namespace leadscore::pg

@@ -57,7 +57,7 @@ FirstAccounts FirstAccountsOf(const StatementScratch *st) {
 void LogCounts(Oid relid, const StatementCounts &counts, const core::IngestStats &stats) {
 	if (counts.skipped == 0 && stats.unknown_type == 0)
 		return;
-	CallPg([&] { AppendIngestLog(relid, counts.skipped, stats.unknown_type); });
+	AppendIngestLog(relid, counts.skipped, stats.unknown_type);
 }
 
 void ScoreStatement(TriggerData *trigger) {

@@ -19,6 +19,7 @@
 #include "pg/state/lifecycle_store.hpp"
 #include "pg/state/pending_notifies.hpp"
 #include "pg/spi/spi_query.hpp"
+#include "pg/catalog/plan_invalidation.hpp"
 #include "pg/catalog/table_plan.hpp"
 
 extern "C" {

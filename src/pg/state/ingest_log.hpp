@@ -8,9 +8,9 @@
 
 namespace leadscore::pg {
 
-// Appends one row for table `relid`.  A prepared plan: a CRM inserting one
+// Appends one row for table `relid`.  A kept plan: a CRM inserting one
 // row of an unscored type per transaction pays this on every transaction.
-// PostgreSQL side: call through CallPg, under an SPI connection.
+// C++ side: call outside CallPg, under an SPI connection.
 void AppendIngestLog(Oid relid, std::int64_t rows_skipped, std::int64_t unknown_types);
 
 } // namespace leadscore::pg
