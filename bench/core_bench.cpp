@@ -1,5 +1,5 @@
-// Micro-benchmarks of the decay and grade arithmetic (CONVENTIONS.md §9:
-// ratios against baselines, never timed asserts).
+// Micro-benchmarks of the decay and grade arithmetic (CONTRIBUTING.md,
+// "Benchmarks": ratios against baselines, never timed asserts).
 //
 // The baseline is what a product without the stored sum does at read time:
 // recompute p * 0.5^(age/h) for every activity of the lead.  The stored-sum

@@ -15,8 +15,9 @@
 # Afterwards every state is checked: leadscore.verify() and an independent
 # SQL recompute of each state table (bench/ingest/check.sql).
 #
-# A benchmark, not a test (CONVENTIONS.md §9): it prints figures and ratios
-# and asserts no timing.  It exits non-zero only when a state is wrong.
+# A benchmark, not a test (CONTRIBUTING.md, "Benchmarks"): it prints
+# figures and ratios and asserts no timing.  It exits non-zero only when a
+# state is wrong.
 #
 # Run as root:  bash bench/ingest.sh
 # Environment (defaults: issue 4's workload):

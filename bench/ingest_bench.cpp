@@ -1,5 +1,5 @@
-// Micro-benchmarks of the ingest path (CONVENTIONS.md §9: figures and ratios,
-// never timed asserts): the core's share of what a statement-level trigger
+// Micro-benchmarks of the ingest path (CONTRIBUTING.md, "Benchmarks":
+// figures and ratios, never timed asserts): the core's share of what a statement-level trigger
 // costs per activity row.
 //
 // The workload of issue 4 at statement scale: a batch of 10,000 rows over

@@ -6,7 +6,7 @@ CREATE SCHEMA check_condition_test;
 SET search_path = check_condition_test;
 RESET client_min_messages;
 
--- The examples of DESIGN.md §4.
+-- The examples of docs/design.md §1, "The condition language".
 SELECT leadscore.check_condition($$url LIKE '/pricing%' AND duration_s >= 30$$);
 SELECT leadscore.check_condition($$job_title ~* '(chief|head|vp|director)' AND NOT (country IN ('XX', 'YY'))$$);
 SELECT leadscore.check_condition($$employees >= 200 OR annual_revenue > 50e6$$);

@@ -38,7 +38,7 @@ struct Activity {
 	double points;
 };
 
-// What a marketing team would configure (DESIGN.md §1): many cheap
+// What a marketing team would configure (docs/design.md §1): many cheap
 // top-of-funnel touches, a few heavy ones, and some negative signals.
 class PointsDraw {
 public:
