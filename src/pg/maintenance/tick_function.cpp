@@ -182,14 +182,14 @@ void RelayNotifications() {
 	            " AND to_value = 'sql' AND cause <> 'rescore' ORDER BY id FOR UPDATE SKIP LOCKED)"
 	            " RETURNING id, CASE WHEN " LEADSCORE_FULL_PAYLOAD " THEN leadscore.event_payload(events) END AS p)"
 	            " SELECT e.id, e.p FROM e WHERE (SELECT notify <> 'off' FROM leadscore.settings)");
-	QueueReturnedHandoffs(core::HandoffKind::Lead);
+	QueueReturnedHandoffs(SPI_tuptable, SPI_processed, core::HandoffKind::Lead);
 	ExecuteText("WITH e AS (UPDATE leadscore.account_events SET notified_at = pg_catalog.now() WHERE id IN"
 	            " (SELECT id FROM leadscore.account_events WHERE notified_at IS NULL AND to_value = 'hot'"
 	            " AND cause <> 'rescore' ORDER BY id FOR UPDATE SKIP LOCKED)"
 	            " RETURNING id, CASE WHEN " LEADSCORE_FULL_PAYLOAD
 	            " THEN " LEADSCORE_ACCOUNT_PAYLOAD("account_events") " END AS p)"
 	            " SELECT e.id, e.p FROM e WHERE (SELECT notify <> 'off' FROM leadscore.settings)");
-	QueueReturnedHandoffs(core::HandoffKind::Account);
+	QueueReturnedHandoffs(SPI_tuptable, SPI_processed, core::HandoffKind::Account);
 }
 
 std::int64_t Tick(std::int64_t now) {

@@ -44,13 +44,13 @@ struct AccountRow {
 	std::int64_t checked_at; // kNoTime for NULL
 };
 
-// PostgreSQL side: SPI_tuptable's rows (account_id, stored, members, status,
+// PostgreSQL side: the rows of `table` (account_id, stored, members, status,
 // checked_at), copied into the caller's context.
-AccountRow *ReadRows(const KeyType &akt, std::uint64_t n) {
+AccountRow *ReadRows(const KeyType &akt, SPITupleTable *table, std::uint64_t n) {
 	auto *rows = static_cast<AccountRow *>(palloc0(sizeof(AccountRow) * (n + 1)));
 	for (std::uint64_t i = 0; i < n; i++) {
-		HeapTuple t = SPI_tuptable->vals[i];
-		TupleDesc d = SPI_tuptable->tupdesc;
+		HeapTuple t = table->vals[i];
+		TupleDesc d = table->tupdesc;
 		bool isnull;
 		rows[i].account = SPI_datumTransfer(SPI_getbinval(t, d, 1, &isnull), akt.byval, akt.typlen);
 		rows[i].stored = DatumGetFloat8(SPI_getbinval(t, d, 2, &isnull));
@@ -152,7 +152,7 @@ void Report(const KeyType &akt, const core::ModelSpec &model, const std::vector<
 		if (rc != SPI_OK_SELECT)
 			elog(ERROR, "leadscore: reporting account status failed (SPI code %d)", rc);
 	});
-	QueueReturnedHandoffs(core::HandoffKind::Account);
+	QueueReturnedHandoffs(SPI_tuptable, SPI_processed, core::HandoffKind::Account);
 }
 
 } // namespace
@@ -200,7 +200,7 @@ void ApplyAccountDeltas(const KeyType &akt, const core::ModelSpec &model, const 
 		                  Float8ArrayDatum(stages.data(), n * stage_count), Float8ArrayDatum(stored.data(), n),
 		                  Float8ArrayDatum(members.data(), n), Int32GetDatum(stage_count)};
 		RunKeptPlan(plan, values, nullptr, SPI_OK_INSERT_RETURNING, "writing account state");
-		return ReadRows(akt, SPI_processed);
+		return ReadRows(akt, SPI_tuptable, SPI_processed);
 	});
 	Report(akt, model, Changes(model, rows, SPI_processed, now), cause);
 }
@@ -315,7 +315,7 @@ void SweepAccounts(const KeyType &akt, const core::ModelSpec &model, std::int64_
 		                     " ORDER BY account_id FOR UPDATE SKIP LOCKED",
 		                     2, types, values, nullptr) != SPI_OK_SELECT)
 			elog(ERROR, "leadscore: reading hot accounts failed");
-		return ReadRows(akt, SPI_processed);
+		return ReadRows(akt, SPI_tuptable, SPI_processed);
 	});
 	Report(akt, model, Changes(model, rows, SPI_processed, now), cause);
 }
@@ -358,7 +358,7 @@ std::vector<std::pair<std::string, std::string>> VerifyAccounts(const KeyType &a
 			elog(ERROR, "leadscore: reading account state failed");
 		return SPI_processed;
 	});
-	AccountRow *rows = CallPg([&] { return ReadRows(akt, n); });
+	AccountRow *rows = CallPg([&] { return ReadRows(akt, SPI_tuptable, n); });
 	core::ModelSpec accounts = core::AccountModel(model, model.account_threshold);
 	// A billionth of a point now, or of the sum: re-added floats, not a recompute.
 	double point = core::Decay(accounts.half_life_us, accounts.epoch_us).StoredThreshold(1, CallPg([] {

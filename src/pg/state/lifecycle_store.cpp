@@ -213,7 +213,7 @@ void InsertEvents(const KeyType &kt, const core::ModelSpec &model, const std::ve
 		RunKeptPlan(plan, values, nullptr, may_notify ? SPI_OK_SELECT : SPI_OK_INSERT, "writing lead events");
 	});
 	if (may_notify)
-		QueueReturnedHandoffs(core::HandoffKind::Lead);
+		QueueReturnedHandoffs(SPI_tuptable, SPI_processed, core::HandoffKind::Lead);
 }
 
 } // namespace leadscore::pg

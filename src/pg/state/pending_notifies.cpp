@@ -131,14 +131,13 @@ void OnSubTransactionEvent(SubXactEvent event, SubTransactionId mine, SubTransac
 
 } // namespace
 
-void QueueReturnedHandoffs(core::HandoffKind kind) {
-	std::uint64_t rows = SPI_processed;
+void QueueReturnedHandoffs(SPITupleTable *table, std::uint64_t rows, core::HandoffKind kind) {
 	for (std::uint64_t i = 0; i < rows; i++) {
 		std::int64_t id = 0;
 		char *full = nullptr;
 		CallPg([&] {
-			HeapTuple tuple = SPI_tuptable->vals[i];
-			TupleDesc desc = SPI_tuptable->tupdesc;
+			HeapTuple tuple = table->vals[i];
+			TupleDesc desc = table->tupdesc;
 			bool isnull;
 			id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
 			Datum payload = SPI_getbinval(tuple, desc, 2, &isnull);

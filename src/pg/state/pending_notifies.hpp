@@ -13,7 +13,13 @@
 
 #include "pg/boundary/postgres_headers.hpp"
 
+extern "C" {
+#include "executor/spi.h"
+}
+
 #include "core/lead/handoff_payload.hpp"
+
+#include <cstdint>
 
 namespace leadscore::pg {
 
@@ -32,12 +38,13 @@ namespace leadscore::pg {
 	".account_id, 'from', " e ".from_value, 'to', " e ".to_value, 'score', " e ".score, 'engaged_leads', " e         \
 	".engaged_leads, 'at', " e ".at, 'cause', " e ".cause)::pg_catalog.text"
 
-// Queues a NOTIFY for each row of the last SPI statement's result: (event
-// id int8, full payload text, NULL for notify_payload = 'id') of
+// Queues a NOTIFY for each of the `rows` rows of `table`, the result of the
+// caller's statement: (event id int8, full payload text, NULL for
+// notify_payload = 'id') of
 // leadscore.events or leadscore.account_events, as `kind` says;
 // core/lead/handoff_payload.hpp says what is sent.  Call inside Guarded, SPI
 // connected, as the extension's owner (a trigger or an admin function).
-void QueueReturnedHandoffs(core::HandoffKind kind);
+void QueueReturnedHandoffs(SPITupleTable *table, std::uint64_t rows, core::HandoffKind kind);
 
 // Installs the transaction callbacks; from _PG_init.
 void RegisterPendingNotifies();
