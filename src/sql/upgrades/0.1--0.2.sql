@@ -1,8 +1,9 @@
 -- leadscore 0.1 -> 0.2: who may do what (the leadscore_admin role and one
 -- privilege rule for every object), a configuration that survives
 -- pg_dump / pg_restore, and attached tables that detach themselves when
--- dropped.  CREATE EXTENSION runs 0.1 and then this script, so a fresh
--- install and an upgraded one are the same (sql/upgrade.sql checks it).
+-- dropped.  The Makefile appends the privilege rule (src/sql/privileges.sql);
+-- the 0.3 install script creates what this one does in its final form, and
+-- sql/upgrade.sql checks that the two end the same.
 
 \echo Use "CREATE EXTENSION leadscore" to load this file. \quit
 

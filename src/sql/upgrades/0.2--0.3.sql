@@ -3,8 +3,9 @@
 -- runs with leadscore's rights; tables with dropped columns, times at the
 -- edge of the range, doubled or short-lived attachments, SERIALIZABLE
 -- writers and prepared transactions are scored exactly or refused with a
--- clear error (docs/trust.md).  CREATE EXTENSION runs 0.1, 0.1--0.2 and
--- this script, so a fresh install and an upgraded one are the same.
+-- clear error (docs/trust.md).  The Makefile appends the privilege rule
+-- (src/sql/privileges.sql); a fresh install (src/sql/*.sql) and an upgraded
+-- one end the same (sql/upgrade.sql).
 
 \echo Use "CREATE EXTENSION leadscore" to load this file. \quit
 
