@@ -55,11 +55,11 @@ CREATE INDEX account_events_unsent ON leadscore.account_events (id)
 	WHERE notified_at IS NULL AND to_value = 'hot' AND cause <> 'rescore';
 
 -- pg_dump keeps them, as it keeps lead state and events (state_tables.sql):
--- their status as last reported, their events, and which lead belongs to which account (an account taken from activity rows
--- sticks, and a rebuild could pick another).  account_events and
--- account_state come back before the attachments and the settings (pg_restore
--- loads data in name order), with their keys as text: fixing the account
--- key type converts them.
+-- their status as last reported, their events, and which lead belongs to
+-- which account (an account taken from activity rows sticks, and a rebuild
+-- could pick another).  account_events and account_state come back before
+-- the attachments and the settings (pg_restore loads data in name order),
+-- with their keys as text: fixing the account key type converts them.
 SELECT pg_catalog.pg_extension_config_dump('leadscore.account_state', '');
 SELECT pg_catalog.pg_extension_config_dump('leadscore.account_events', '');
 SELECT pg_catalog.pg_extension_config_dump('leadscore.account_events_id_seq', '');

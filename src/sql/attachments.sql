@@ -73,11 +73,11 @@ AS $$ SELECT leadscore._fix_key_type('account', tbl, col, leadscore._column_type
 -- Attaching a CRM table needs rights on that table.
 --
 -- The admin functions run as the extension's owner (SECURITY DEFINER,
--- below), so without a check an admin could attach (and so read, through
--- the scores, and put triggers on) any table.  Every attachment row passes
--- this trigger: the role that called (not the owner the function runs as)
--- must have SELECT and TRIGGER on the table to attach it and TRIGGER to
--- detach it.
+-- privileges.sql), so without a check an admin could attach (and so read,
+-- through the scores, and put triggers on) any table.  Every attachment
+-- row passes this trigger: the role that called (not the owner the
+-- function runs as) must have SELECT and TRIGGER on the table to attach it
+-- and TRIGGER to detach it.
 ------------------------------------------------------------------------
 
 CREATE FUNCTION leadscore._calling_role() RETURNS oid
@@ -126,9 +126,10 @@ CREATE TRIGGER attachment_guard BEFORE INSERT OR UPDATE OR DELETE ON leadscore.a
 -- Planning or running a query of a user's table runs code its owner wrote
 -- (index expressions and predicates, extended statistics, CHECK
 -- constraints, a view's columns, row security policies); as the extension's
--- owner that code would make its owner a superuser.  The C code reads attached
--- tables through src/pg/owner_rights.hpp; the PL/pgSQL below reads them
--- through this function, and writes what it read as the extension's owner.
+-- owner that code would make its owner a superuser.  The C code reads
+-- attached tables through src/pg/owner_rights.hpp; leadscore's PL/pgSQL
+-- reads them through this function, and writes what it read as the
+-- extension's owner.
 CREATE FUNCTION leadscore._read_as_owner(tbl regclass, query text) RETURNS SETOF record
 	AS 'MODULE_PATHNAME', 'leadscore_read_as_owner' LANGUAGE C
 	SET search_path = pg_catalog, pg_temp;

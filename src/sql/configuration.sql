@@ -126,6 +126,7 @@ CREATE TRIGGER settings_merge BEFORE INSERT ON leadscore.settings
 	FOR EACH ROW EXECUTE FUNCTION leadscore._settings_merge();
 
 -- Every backend rebuilds its plans of models, rules, profiles and
--- attachments after the transaction that calls this (every change above).
+-- attachments after the transaction that calls this (every change to
+-- these tables).
 CREATE FUNCTION leadscore._invalidate() RETURNS void
 	AS 'MODULE_PATHNAME', 'leadscore_invalidate' LANGUAGE C;
