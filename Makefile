@@ -11,9 +11,9 @@
 
 EXTENSION = leadscore
 MODULE_big = leadscore
-# The SQL (README.md, "Changing the SQL"): the install script of
-# default_version and the upgrade scripts are generated from src/sql (rules
-# at the end); the released 0.1 script is kept for the upgrade test.
+# The SQL: the install script of default_version and the upgrade scripts
+# are generated from src/sql (rules at the end); the released 0.1 script is
+# shipped as it was, for CREATE EXTENSION ... VERSION '0.1' (sql/upgrade.sql).
 EXTVERSION = $(shell sed -nE "s/^default_version = '(.*)'$$/\1/p" leadscore.control)
 SQL_UPGRADES = $(patsubst src/sql/upgrades/%.sql,leadscore--%.sql,$(wildcard src/sql/upgrades/*.sql))
 DATA_built = leadscore--$(EXTVERSION).sql $(SQL_UPGRADES)

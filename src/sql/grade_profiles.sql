@@ -1,6 +1,7 @@
 -- Grade profiles and their criteria: checks, create, change, drop, and
 -- grading any attributes (grade(), explain_grade()).  After the tables they
--- write; nothing before needs them.
+-- write; create_model(), before, calls _profile_id() from PL/pgSQL, bound
+-- when it runs.
 
 \echo Use "CREATE EXTENSION leadscore" to load this file. \quit
 

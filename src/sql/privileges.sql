@@ -1,8 +1,8 @@
 ------------------------------------------------------------------------
--- The privilege rule, its one home (README.md, "Privileges").  Applied to
--- every member of the extension: the install script ends with this file
--- and the Makefile appends it to every upgrade script, so what any version
--- adds follows it.  Last: it covers every member there is.
+-- The privilege rule, its one home (README.md, "Privileges and roles").
+-- Applied to every member of the extension: the install script ends with
+-- this file and the Makefile appends it to every upgrade script, so what
+-- any version adds follows it.  Last: it covers every member there is.
 --
 --   tables and views    SELECT for PUBLIC, nothing else for anyone: they
 --                       are written only by admin functions and triggers,
