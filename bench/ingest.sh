@@ -57,7 +57,7 @@ fi
 so=$("$LEADSCORE_PG_BIN/pg_config" --pkglibdir)/leadscore.so
 so_stamp=$(stat -c %y "$so" | cut -d. -f1)
 commit=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
-git -C "$top" diff --quiet HEAD -- src sql 'leadscore--*.sql' 2>/dev/null || commit="$commit+local changes"
+git -C "$top" diff --quiet HEAD -- src sql 2>/dev/null || commit="$commit+local changes"
 
 start_throwaway_cluster ingest
 

@@ -60,30 +60,40 @@ for top in core pg; do
 	done
 done
 
-# Every C symbol an install or upgrade script names exists in the glue: one
-# .so serves every version.
-for sym in $(grep -ohE "'MODULE_PATHNAME', '[a-z0-9_]+'" leadscore--*.sql | sed -E "s/.*'([a-z0-9_]+)'$/\1/" | sort -u); do
+# Every C symbol the SQL names exists in the glue: one .so serves every
+# version.
+for sym in $(grep -rohE "'MODULE_PATHNAME', '[a-z0-9_]+'" src/sql | sed -E "s/.*'([a-z0-9_]+)'$/\1/" | sort -u); do
 	# (the grade comparisons are defined by one macro, named by suffix)
 	grep -rqE "PG_FUNCTION_INFO_V1\($sym\)" src/pg ||
 		grep -rq "LEADSCORE_GRADE_COMPARISON(${sym#leadscore_grade_}," src/pg ||
 		fail "script names C symbol $sym, which src/pg does not define"
 done
 
-# Every script refuses to be sourced by psql, and creates nothing in public.
-for f in leadscore--*.sql; do
+# Every SQL file refuses to be sourced by psql, and creates nothing in
+# public.  (The generated scripts are joined from these: Makefile.)
+for f in src/sql/*.sql src/sql/upgrades/*.sql src/sql/releases/*.sql; do
 	grep -q '^\\echo Use "CREATE EXTENSION leadscore' "$f" || fail "$f lacks the \\echo guard"
 	grep -nE 'CREATE[A-Z ]* public\.' "$f" && fail "$f creates an object in public"
 done
 
-# The newest upgrade script leads to default_version and re-applies the
-# privilege rule to every member (README.md, "Privileges and roles").
-newest=$(ls leadscore--*--*.sql 2>/dev/null | sort -V | tail -1)
+# Every file of src/sql is joined into the install script: one left out
+# of the Makefile's list would silently not be installed.
+for f in src/sql/*.sql; do
+	grep -qE "(^|[[:space:](])$(basename "$f")([[:space:])]|$)" Makefile || fail "$f is not in the Makefile's SQL_INSTALL"
+done
+
+# The newest upgrade leads to default_version, and the privilege rule has
+# one home that every script gets it from (README.md, "Privileges and
+# roles"): no upgrade carries a copy.
+newest=$(ls src/sql/upgrades/*--*.sql 2>/dev/null | sort -V | tail -1)
 if [ -n "$newest" ]; then
-	target=$(sed -E 's/^leadscore--.*--(.*)\.sql$/\1/' <<<"$newest")
+	target=$(sed -E 's/^.*--(.*)\.sql$/\1/' <<<"$newest")
 	default=$(sed -nE "s/^default_version = '(.*)'$/\1/p" leadscore.control)
-	[ "$target" = "$default" ] || fail "default_version is $default, but the newest upgrade script is $newest"
-	grep -q '^-- The privilege rule' "$newest" || fail "$newest does not end with the privilege rule block"
+	[ "$target" = "$default" ] || fail "default_version is $default, but the newest upgrade is $newest"
 fi
+for f in $(grep -rl '^-- The privilege rule' src/sql); do
+	[ "$f" = src/sql/privileges.sql ] || fail "$f copies the privilege rule; src/sql/privileges.sql is its home"
+done
 
 [ $status -eq 0 ] && echo "lint: ok"
 exit $status

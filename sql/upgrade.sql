@@ -1,53 +1,95 @@
 -- The upgrade paths 0.1 -> 0.3 and 0.2 -> 0.3: install the old version,
 -- score data, ALTER EXTENSION leadscore UPDATE, and check that scores,
 -- grades, events and the attached triggers carry over, verify() stays
--- empty, and the upgraded extension is the same as a fresh install: the
--- same member objects, with the same privileges, security, settings and
--- triggers (we ship the base and the chain, so fresh == upgraded).
+-- empty, and the upgraded extension is the same as a fresh install, which
+-- runs another script (src/sql): the same member objects, defined alike,
+-- with the same privileges, security, settings and triggers.
 SET client_min_messages = warning;
 CREATE SCHEMA upgrade_test;
 RESET client_min_messages;
 SET timezone = 'UTC';
 
--- What an installed leadscore is made of: one row per member object, with
--- what privileges and behaviour hang on it, plus the triggers on its
--- tables and which tables pg_dump keeps.  ACLs are compared item by item.
+-- An ACL item by item, in a stable order.
+CREATE FUNCTION upgrade_test.acl(items aclitem[]) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
+AS $$ SELECT string_agg(a::text, ',' ORDER BY a::text) FROM unnest(items) a $$;
+
+-- What an installed leadscore is made of: one row per member object with
+-- everything that defines it (a function's arguments and defaults, result,
+-- body, language and settings; a table's columns, defaults, NOT NULLs,
+-- constraints and indexes; a view's query; a sequence's parameters; a
+-- type's, operator's, operator class's and family's parts; an event
+-- trigger's; comments, and ACLs item by item), plus the triggers on its
+-- tables, what pg_dump keeps and the schema's ACL.  A fresh install runs
+-- one script joined from src/sql, an upgrade the old scripts: this is what
+-- shows that they end the same.
 CREATE FUNCTION upgrade_test.footprint() RETURNS TABLE (object text, detail text)
 LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
-	WITH ext AS (SELECT oid, extconfig FROM pg_extension WHERE extname = 'leadscore'),
+	WITH ext AS (SELECT oid, extconfig, extcondition FROM pg_extension WHERE extname = 'leadscore'),
 	members AS (
 		SELECT d.classid, d.objid FROM pg_depend d, ext
 		WHERE d.refclassid = 'pg_extension'::regclass AND d.refobjid = ext.oid AND d.deptype = 'e'
-	),
-	acl AS (
-		SELECT m.classid, m.objid,
-			(SELECT string_agg(a::text, ',' ORDER BY a::text)
-			 FROM unnest(coalesce(p.proacl, c.relacl)) a) AS items
-		FROM members m
-		LEFT JOIN pg_proc p ON m.classid = 'pg_proc'::regclass AND p.oid = m.objid
-		LEFT JOIN pg_class c ON m.classid = 'pg_class'::regclass AND c.oid = m.objid
 	)
 	SELECT pg_describe_object(m.classid, m.objid, 0),
-		concat_ws(' | ', 'acl ' || a.items,
-			(SELECT format('volatile %s, strict %s, secdef %s, config %s', p.provolatile, p.proisstrict,
-				p.prosecdef, p.proconfig) FROM pg_proc p WHERE m.classid = 'pg_proc'::regclass AND p.oid = m.objid),
-			(SELECT format('kind %s, columns %s', c.relkind,
-				(SELECT string_agg(format('%s %s', att.attname, format_type(att.atttypid, att.atttypmod)), ', '
-					ORDER BY att.attnum)
-				 FROM pg_attribute att WHERE att.attrelid = c.oid AND att.attnum > 0 AND NOT att.attisdropped))
+		concat_ws(' | ', 'comment ' || obj_description(m.objid, m.classid::regclass::text::name),
+			(SELECT format('acl %s | kind %s (%s) returns %s | %s, volatile %s, strict %s, secdef %s, leakproof %s,'
+					' parallel %s, cost %s, rows %s, config %s | body %s',
+				upgrade_test.acl(p.proacl), p.prokind, pg_get_function_arguments(p.oid),
+				pg_get_function_result(p.oid), l.lanname, p.provolatile, p.proisstrict, p.prosecdef,
+				p.proleakproof, p.proparallel, p.procost, p.prorows, p.proconfig,
+				md5(coalesce(pg_get_function_sqlbody(p.oid), p.prosrc)))
+			 FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+			 WHERE m.classid = 'pg_proc'::regclass AND p.oid = m.objid),
+			(SELECT format('aggregate %s %s, combine %s, final %s, sort %s', g.aggtransfn, g.aggtranstype::regtype,
+				g.aggcombinefn, g.aggfinalfn, g.aggsortop::regoperator)
+			 FROM pg_aggregate g WHERE m.classid = 'pg_proc'::regclass AND g.aggfnoid = m.objid),
+			(SELECT concat_ws(' | ', 'acl ' || upgrade_test.acl(c.relacl),
+				format('kind %s, persistence %s', c.relkind, c.relpersistence),
+				'columns ' || (SELECT string_agg(concat_ws(' ', att.attname, format_type(att.atttypid, att.atttypmod),
+						CASE WHEN att.attnotnull THEN 'not null' END, 'default ' || pg_get_expr(ad.adbin, ad.adrelid)),
+						', ' ORDER BY att.attnum)
+					FROM pg_attribute att LEFT JOIN pg_attrdef ad ON ad.adrelid = att.attrelid AND ad.adnum = att.attnum
+					WHERE att.attrelid = c.oid AND att.attnum > 0 AND NOT att.attisdropped AND c.relkind <> 'S'),
+				'constraints ' || (SELECT string_agg(co.conname || ' ' || pg_get_constraintdef(co.oid), ', '
+						ORDER BY co.conname)
+					FROM pg_constraint co WHERE co.conrelid = c.oid),
+				'indexes ' || (SELECT string_agg(pg_get_indexdef(i.indexrelid), ', ' ORDER BY i.indexrelid::regclass::text)
+					FROM pg_index i WHERE i.indrelid = c.oid))
 			 FROM pg_class c WHERE m.classid = 'pg_class'::regclass AND c.oid = m.objid),
-			(SELECT format('event %s, enabled %s', e.evtevent, e.evtenabled)
+			(SELECT 'view ' || md5(pg_get_viewdef(c.oid)) FROM pg_class c
+			 WHERE m.classid = 'pg_class'::regclass AND c.oid = m.objid AND c.relkind = 'v'),
+			(SELECT format('sequence %s from %s by %s, %s..%s, cache %s, cycle %s', s.seqtypid::regtype, s.seqstart,
+				s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle)
+			 FROM pg_sequence s WHERE m.classid = 'pg_class'::regclass AND s.seqrelid = m.objid),
+			(SELECT format('type %s, input %s, output %s, receive %s, send %s, length %s, by value %s, align %s, storage %s',
+				t.typtype, t.typinput, t.typoutput, t.typreceive, t.typsend, t.typlen, t.typbyval, t.typalign, t.typstorage)
+			 FROM pg_type t WHERE m.classid = 'pg_type'::regclass AND t.oid = m.objid),
+			(SELECT format('operator %s, commutator %s, negator %s, restrict %s, join %s, hashes %s, merges %s',
+				o.oprcode, o.oprcom::regoperator, o.oprnegate::regoperator, o.oprrest, o.oprjoin, o.oprcanhash,
+				o.oprcanmerge)
+			 FROM pg_operator o WHERE m.classid = 'pg_operator'::regclass AND o.oid = m.objid),
+			(SELECT format('operator class default %s, family %s, type %s', o.opcdefault,
+				pg_describe_object('pg_opfamily'::regclass, o.opcfamily, 0), o.opcintype::regtype)
+			 FROM pg_opclass o WHERE m.classid = 'pg_opclass'::regclass AND o.oid = m.objid),
+			(SELECT format('operators %s, functions %s',
+				(SELECT string_agg(a.amopstrategy || ' ' || a.amopopr::regoperator, ', ' ORDER BY a.amopstrategy)
+				 FROM pg_amop a WHERE a.amopfamily = m.objid),
+				(SELECT string_agg(a.amprocnum || ' ' || a.amproc::regprocedure, ', ' ORDER BY a.amprocnum)
+				 FROM pg_amproc a WHERE a.amprocfamily = m.objid))
+			 WHERE m.classid = 'pg_opfamily'::regclass),
+			(SELECT format('event %s, enabled %s, function %s, tags %s', e.evtevent, e.evtenabled,
+				e.evtfoid::regprocedure, e.evttags)
 			 FROM pg_event_trigger e WHERE m.classid = 'pg_event_trigger'::regclass AND e.oid = m.objid))
-	FROM members m JOIN acl a USING (classid, objid)
+	FROM members m
 	UNION ALL
-	SELECT 'trigger ' || t.tgname || ' on ' || t.tgrelid::regclass, t.tgfoid::regprocedure::text || ' ' || t.tgtype
+	SELECT 'trigger ' || t.tgname || ' on ' || t.tgrelid::regclass, pg_get_triggerdef(t.oid)
 	FROM pg_trigger t JOIN members m ON m.classid = 'pg_class'::regclass AND m.objid = t.tgrelid
 	WHERE NOT t.tgisinternal
 	UNION ALL
-	SELECT 'dumped by pg_dump', c::regclass::text FROM ext, unnest(ext.extconfig) c
+	SELECT 'dumped by pg_dump', concat_ws(' where ', x.tbl::regclass::text, nullif(x.cond, ''))
+	FROM ext, unnest(ext.extconfig, ext.extcondition) x (tbl, cond)
 	UNION ALL
-	SELECT 'schema leadscore', (SELECT string_agg(a::text, ',' ORDER BY a::text) FROM unnest(n.nspacl) a)
-	FROM pg_namespace n WHERE n.nspname = 'leadscore'
+	SELECT 'schema leadscore', upgrade_test.acl(n.nspacl) FROM pg_namespace n WHERE n.nspname = 'leadscore'
 $$;
 
 -- A fresh install of the default version (pg_regress preloaded it).

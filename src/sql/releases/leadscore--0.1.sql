@@ -1,3 +1,9 @@
+-- The released 0.1 install script, frozen: never edit it.  It is shipped
+-- only so that CREATE EXTENSION leadscore VERSION '0.1' (and '0.2', through
+-- src/sql/upgrades/0.1--0.2.sql) still works, which sql/upgrade.sql needs
+-- to test the upgrade paths.  A fresh install runs leadscore--<default
+-- version>.sql, which the Makefile joins from src/sql/*.sql.
+--
 -- leadscore 0.1: the grade type and the condition language checker.
 -- Everything lives in schema leadscore and is schema-qualified; nothing is
 -- created in public.

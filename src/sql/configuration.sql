@@ -1,0 +1,132 @@
+-- Configuration: grade profiles and criteria, models, rules, attachments and
+-- the settings row.  Small tables written only by the admin functions
+-- (models.sql, grade_profiles.sql, attachments.sql; Citus reference tables
+-- later), kept by pg_dump (pg_extension_config_dump).  Right after the
+-- grade type: the state tables, views and SQL functions name them.
+
+\echo Use "CREATE EXTENSION leadscore" to load this file. \quit
+
+-- Grade profiles (fit to the ideal customer profile): a base grade moved
+-- by the steps of every criterion that matches the lead's attributes.
+CREATE TABLE leadscore.grade_profiles (
+	id serial PRIMARY KEY,
+	name text NOT NULL UNIQUE,
+	base leadscore.grade NOT NULL,
+	created_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+
+CREATE TABLE leadscore.grade_criteria (
+	id serial PRIMARY KEY,
+	profile_id integer NOT NULL REFERENCES leadscore.grade_profiles (id) ON DELETE CASCADE,
+	name text NOT NULL,
+	condition text NOT NULL,                 -- normalised
+	steps integer NOT NULL CHECK (steps BETWEEN -12 AND 12 AND steps <> 0),
+	UNIQUE (profile_id, name)
+);
+
+CREATE TABLE leadscore.models (
+	id serial PRIMARY KEY,
+	name text NOT NULL UNIQUE,
+	half_life interval,                      -- NULL: no decay
+	mql_threshold float8 NOT NULL,
+	sql_threshold float8 NOT NULL,
+	sql_min_grade leadscore.grade,
+	stages text[] NOT NULL,
+	stage_min_points float8 NOT NULL,
+	proposition text,
+	grade_profile text REFERENCES leadscore.grade_profiles (name) ON UPDATE CASCADE,
+	max_score float8,
+	fit_min_grade leadscore.grade NOT NULL,  -- fit_priority: at least this grade, score below MQL
+	active boolean NOT NULL DEFAULT true,    -- false: a shadow model (no events, no NOTIFY)
+	account_threshold float8,                -- accounts at or above it are hot; NULL: no account status
+	epoch timestamptz NOT NULL,              -- the decay epoch E (src/core/decay.hpp): creation time, moved by tick()'s re-base
+	version integer NOT NULL DEFAULT 1,      -- bumped by every rule change
+	created_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+
+CREATE TABLE leadscore.rules (
+	id serial PRIMARY KEY,
+	model_id integer NOT NULL REFERENCES leadscore.models (id) ON DELETE CASCADE,
+	name text NOT NULL,
+	activity_type text NOT NULL,
+	points float8 NOT NULL,
+	stage text,
+	condition text,                          -- normalised; NULL: every row of the type
+	max_count integer,                       -- NULL: no cap
+	UNIQUE (model_id, name)
+);
+
+CREATE TABLE leadscore.attachments (
+	tbl regclass PRIMARY KEY,
+	kind text NOT NULL CHECK (kind IN ('activities', 'leads', 'outcomes')),
+	lead_column name NOT NULL,
+	type_column name,
+	time_column name,
+	account_column name,
+	amount_column name,
+	attached_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+
+-- One row: the lead key type of this database, fixed by the first attachment.
+CREATE TABLE leadscore.settings (
+	singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+	lead_key_type regtype,
+	account_key_type regtype,                -- fixed by the first account column attached
+	-- Who sends NOTIFY leadscore for a handoff to sales: the writer's
+	-- trigger (at once), tick() (relayed from leadscore.events; for Citus,
+	-- where a NOTIFY inside a shard trigger breaks multi-shard COPY), or
+	-- nobody (poll leadscore.events).
+	notify text NOT NULL DEFAULT 'trigger' CHECK (notify IN ('trigger', 'tick', 'off')),
+	-- What NOTIFY leadscore carries.  PostgreSQL has no privilege on
+	-- channels: any role that can connect may LISTEN leadscore, and the
+	-- full payload tells it every handoff's lead, score and grade whatever
+	-- is revoked on leadscore's tables.  With 'id' a handoff sends only its
+	-- event's id and kind; the listener reads the event from
+	-- leadscore.events (or account_events) with its own rights.  A full
+	-- payload that PostgreSQL would refuse (8000 bytes or more: a long lead
+	-- key or model name) falls back to the id, so a CRM write never fails
+	-- for it.  Last column: 0.3 added it (an upgraded install has it here).
+	notify_payload text NOT NULL DEFAULT 'full' CHECK (notify_payload IN ('full', 'id'))
+);
+INSERT INTO leadscore.settings (lead_key_type) VALUES (NULL);
+
+SELECT pg_catalog.pg_extension_config_dump('leadscore.models', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.models_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.rules', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.rules_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.attachments', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.settings', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.grade_profiles', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.grade_profiles_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.grade_criteria', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.grade_criteria_id_seq', '');
+
+-- leadscore.settings has one row, inserted above; restoring a dumped row
+-- into a fresh install would fail on the primary key, losing the notify
+-- modes and the key types, so the restored triggers would score nothing.
+-- An insert into a non-empty settings table merges into the row instead
+-- (a dump made before 0.3 has no notify_payload: the default, 'full').
+CREATE FUNCTION leadscore._settings_merge() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM leadscore.settings) THEN
+		RETURN NEW;
+	END IF;
+	IF NEW.lead_key_type IS NOT NULL THEN
+		PERFORM leadscore._use_key_type(NULL, NULL, NEW.lead_key_type);
+	END IF;
+	IF NEW.account_key_type IS NOT NULL THEN
+		PERFORM leadscore._fix_key_type('account', NULL, NULL, NEW.account_key_type);
+	END IF;
+	UPDATE leadscore.settings SET notify = NEW.notify, notify_payload = NEW.notify_payload;
+	RETURN NULL;
+END $$;
+
+CREATE TRIGGER settings_merge BEFORE INSERT ON leadscore.settings
+	FOR EACH ROW EXECUTE FUNCTION leadscore._settings_merge();
+
+-- Every backend rebuilds its plans of models, rules, profiles and
+-- attachments after the transaction that calls this (every change to
+-- these tables).
+CREATE FUNCTION leadscore._invalidate() RETURNS void
+	AS 'MODULE_PATHNAME', 'leadscore_invalidate' LANGUAGE C;

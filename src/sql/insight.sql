@@ -1,0 +1,168 @@
+-- Insight: dna(), calibrate(), evaluate(), score_agg / stage_agg and
+-- simulate() (README "Calibration and evaluation").  Readers of everything
+-- before; nothing depends on them, so they come last but for the roles and
+-- the privilege rule.
+
+\echo Use "CREATE EXTENSION leadscore" to load this file. \quit
+
+------------------------------------------------------------------------
+-- Lead DNA: one lead across every model.
+------------------------------------------------------------------------
+
+-- dna()'s read of the lead tables, as calibrate() and explain() read.
+CREATE FUNCTION leadscore._lead_attributes(lead_id anyelement) RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'leadscore_lead_attributes' LANGUAGE C STABLE
+	SET search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION leadscore.dna(lead_id anyelement) RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	key_type regtype := (SELECT s.lead_key_type FROM leadscore.settings s);
+	attrs jsonb;
+	models jsonb := '[]';
+	r record;
+BEGIN
+	IF key_type IS NOT NULL AND pg_typeof(lead_id) <> key_type
+		AND NOT (key_type = 'text'::regtype AND pg_typeof(lead_id) = 'character varying'::regtype) THEN
+		RAISE EXCEPTION 'lead_id has type %, but this database''s lead keys are %', pg_typeof(lead_id), key_type
+			USING ERRCODE = '42804', HINT = format('Cast it: leadscore.dna(%L::%s).', lead_id, key_type);
+	END IF;
+	attrs := leadscore._lead_attributes(lead_id);
+	FOR r IN
+		SELECT ls.*, m.proposition, m.grade_profile
+		FROM leadscore.lead_scores ls JOIN leadscore.models m ON m.id = ls.model_id
+		WHERE ls.lead_id = dna.lead_id ORDER BY ls.model
+	LOOP
+		models := models || jsonb_build_object(
+			'model', r.model,
+			'proposition', r.proposition,
+			'score', round(r.score::numeric, 2),
+			'grade', r.grade,
+			'stage', r.stage,
+			'status', r.status,
+			'fit_priority', r.fit_priority,
+			'activities', r.activity_count,
+			'last_activity_at', r.last_activity_at,
+			'mql_at', r.mql_at,
+			'sql_at', r.sql_at,
+			'account', (SELECT jsonb_build_object('account_id', a.account_id, 'score', round(a.score::numeric, 2),
+					'engaged_leads', a.engaged_leads, 'stage', a.stage, 'status', a.status)
+				FROM leadscore.account_scores a WHERE a.model_id = r.model_id AND a.account_id = r.account_id),
+			'top_reasons', coalesce((
+				SELECT jsonb_agg(jsonb_build_object('rule', e.rule, 'activities', e.counted,
+					'points_now', round(e.points_now::numeric, 2), 'share', round(e.share::numeric, 3))
+					ORDER BY abs(e.points_now) DESC, e.rule)
+				FROM (SELECT * FROM leadscore.explain(r.model, dna.lead_id) x WHERE x.counted > 0
+					ORDER BY abs(x.points_now) DESC, x.rule LIMIT 3) e), '[]'),
+			'grade_reasons', CASE WHEN r.grade_profile IS NOT NULL AND attrs IS NOT NULL THEN coalesce((
+				SELECT jsonb_agg(jsonb_build_object('criterion', g.criterion, 'steps', g.steps) ORDER BY g.criterion)
+				FROM leadscore.explain_grade(r.grade_profile, attrs) g WHERE g.matched), '[]') END,
+			'recent_events', coalesce((
+				SELECT jsonb_agg(jsonb_build_object('kind', e.kind, 'from', e.from_value, 'to', e.to_value,
+					'at', e.at, 'cause', e.cause) ORDER BY e.at DESC, e.id DESC)
+				FROM (SELECT * FROM leadscore.events ev WHERE ev.model = r.model AND ev.lead_id = dna.lead_id
+					ORDER BY ev.at DESC, ev.id DESC LIMIT 5) e), '[]'));
+	END LOOP;
+	RETURN jsonb_build_object('lead_id', lead_id, 'attributes', attrs, 'models', models);
+END $$;
+COMMENT ON FUNCTION leadscore.dna(anyelement) IS
+	'one lead across every model: score, grade, stage, status, top reasons, grade reasons, recent events';
+
+------------------------------------------------------------------------
+-- Calibration and evaluation.  The functions run with the caller's rights:
+-- an analyst sees figures only of CRM tables they may read.
+------------------------------------------------------------------------
+
+-- Rows of kind 'criterion' (the model's grade profile, matched on the
+-- attached lead tables' rows as they are now) carry steps, not points.
+CREATE FUNCTION leadscore.calibrate(model text, since timestamptz, until timestamptz,
+		horizon interval DEFAULT NULL, min_leads integer DEFAULT 30)
+	RETURNS TABLE (kind text, name text, activity_type text, current_points float8, leads bigint,
+		converted bigint, conversion_rate float8, base_rate float8, lift float8, lift_low float8,
+		lift_high float8, low_confidence boolean, suggested_points float8, points_per_doubling float8,
+		current_steps integer, suggested_steps integer, steps_per_doubling float8)
+	AS 'MODULE_PATHNAME', 'leadscore_calibrate' LANGUAGE C STABLE
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION leadscore.calibrate(text, timestamptz, timestamptz, interval, integer) IS
+	'per activity type, rule and grade criterion: leads active in [since, until) before converting, their conversion rate, lift with a 95 % Wilson interval, suggested points or steps';
+
+CREATE FUNCTION leadscore.evaluate(model text, as_of timestamptz, horizon interval,
+		source_column name DEFAULT NULL, source_table regclass DEFAULT NULL)
+	RETURNS TABLE (scope text, source text, segment text, threshold float8, leads bigint, converted bigint,
+		conversion_rate float8, lift float8, "precision" float8, recall float8, roc_auc float8,
+		avg_deal_value float8, median_days_to_convert float8)
+	AS 'MODULE_PATHNAME', 'leadscore_evaluate' LANGUAGE C STABLE
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION leadscore.evaluate(text, timestamptz, interval, name, regclass) IS
+	'scores as they stood at as_of against conversions in (as_of, as_of + horizon]: rates above/below MQL and SQL (with today''s grade against sql_min_grade), lift, precision, recall, ROC AUC, deal value, days; per lead source too';
+
+CREATE FUNCTION leadscore.evaluate_leads(model text, as_of timestamptz, horizon interval,
+		source_column name DEFAULT NULL, source_table regclass DEFAULT NULL)
+	RETURNS TABLE (lead_id text, source text, score float8, status text, converted boolean,
+		converted_at timestamptz, days_to_convert float8, deal_value float8, grade leadscore.grade)
+	AS 'MODULE_PATHNAME', 'leadscore_evaluate_leads' LANGUAGE C STABLE
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION leadscore.evaluate_leads(text, timestamptz, interval, name, regclass) IS
+	'the per-lead rows behind evaluate(): score and status at as_of (sql also needs today''s grade), converted in the horizon or not';
+
+-- score_agg / stage_agg.  The state is a bytea that carries what the
+-- combine and final steps need (src/core/score_aggregate.hpp): a parallel
+-- plan (and Citus) ships it as bytes.  PostgreSQL allows serial/deserial
+-- functions only for `internal` states; a bytea state is its own serial form.
+CREATE FUNCTION leadscore._score_agg_step(state bytea, model text, activity_type text, occurred_at timestamptz)
+	RETURNS bytea AS 'MODULE_PATHNAME', 'leadscore_score_agg_step' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION leadscore._score_agg_step(state bytea, model text, activity_type text, occurred_at timestamptz,
+		as_of timestamptz)
+	RETURNS bytea AS 'MODULE_PATHNAME', 'leadscore_score_agg_step' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION leadscore._score_agg_step(state bytea, model text, activity_type text, occurred_at timestamptz,
+		as_of timestamptz, activity jsonb)
+	RETURNS bytea AS 'MODULE_PATHNAME', 'leadscore_score_agg_step' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION leadscore._score_agg_combine(bytea, bytea) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'leadscore_score_agg_combine' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION leadscore._score_agg_final(bytea) RETURNS float8
+	AS 'MODULE_PATHNAME', 'leadscore_score_agg_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION leadscore._stage_agg_final(bytea) RETURNS text
+	AS 'MODULE_PATHNAME', 'leadscore_stage_agg_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE AGGREGATE leadscore.score_agg(model text, activity_type text, occurred_at timestamptz) (
+	SFUNC = leadscore._score_agg_step, STYPE = bytea, COMBINEFUNC = leadscore._score_agg_combine,
+	FINALFUNC = leadscore._score_agg_final, PARALLEL = SAFE);
+CREATE AGGREGATE leadscore.score_agg(model text, activity_type text, occurred_at timestamptz, as_of timestamptz) (
+	SFUNC = leadscore._score_agg_step, STYPE = bytea, COMBINEFUNC = leadscore._score_agg_combine,
+	FINALFUNC = leadscore._score_agg_final, PARALLEL = SAFE);
+CREATE AGGREGATE leadscore.score_agg(model text, activity_type text, occurred_at timestamptz, as_of timestamptz,
+		activity jsonb) (
+	SFUNC = leadscore._score_agg_step, STYPE = bytea, COMBINEFUNC = leadscore._score_agg_combine,
+	FINALFUNC = leadscore._score_agg_final, PARALLEL = SAFE);
+CREATE AGGREGATE leadscore.stage_agg(model text, activity_type text, occurred_at timestamptz) (
+	SFUNC = leadscore._score_agg_step, STYPE = bytea, COMBINEFUNC = leadscore._score_agg_combine,
+	FINALFUNC = leadscore._stage_agg_final, PARALLEL = SAFE);
+CREATE AGGREGATE leadscore.stage_agg(model text, activity_type text, occurred_at timestamptz, as_of timestamptz) (
+	SFUNC = leadscore._score_agg_step, STYPE = bytea, COMBINEFUNC = leadscore._score_agg_combine,
+	FINALFUNC = leadscore._stage_agg_final, PARALLEL = SAFE);
+CREATE AGGREGATE leadscore.stage_agg(model text, activity_type text, occurred_at timestamptz, as_of timestamptz,
+		activity jsonb) (
+	SFUNC = leadscore._score_agg_step, STYPE = bytea, COMBINEFUNC = leadscore._score_agg_combine,
+	FINALFUNC = leadscore._stage_agg_final, PARALLEL = SAFE);
+COMMENT ON AGGREGATE leadscore.score_agg(text, text, timestamptz) IS
+	'a lead''s score now from the rows of any query (rules without conditions only; see the jsonb form)';
+COMMENT ON AGGREGATE leadscore.score_agg(text, text, timestamptz, timestamptz) IS
+	'a lead''s score at as_of from the rows of any query, rows after as_of left out';
+COMMENT ON AGGREGATE leadscore.score_agg(text, text, timestamptz, timestamptz, jsonb) IS
+	'a lead''s score at as_of; conditions read the jsonb row (to_jsonb(t))';
+COMMENT ON AGGREGATE leadscore.stage_agg(text, text, timestamptz) IS
+	'a lead''s buyer stage now from the rows of any query';
+COMMENT ON AGGREGATE leadscore.stage_agg(text, text, timestamptz, timestamptz) IS
+	'a lead''s buyer stage at as_of';
+COMMENT ON AGGREGATE leadscore.stage_agg(text, text, timestamptz, timestamptz, jsonb) IS
+	'a lead''s buyer stage at as_of; conditions read the jsonb row';
+
+------------------------------------------------------------------------
+-- Scenario testing
+------------------------------------------------------------------------
+
+CREATE FUNCTION leadscore.simulate(model text, persona jsonb) RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'leadscore_simulate' LANGUAGE C STABLE STRICT
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION leadscore.simulate(text, jsonb) IS
+	'plays a hypothetical lead (attrs, activities with ages) through a model: score, grade, stage, status and the rules that fired; writes nothing';

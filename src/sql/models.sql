@@ -1,0 +1,199 @@
+-- Models and rules: checks of them (src/pg/admin_functions.cpp), create,
+-- change and drop.  After the tables they write; scores.sql's functions call
+-- _model_id(), so it comes before them.
+
+\echo Use "CREATE EXTENSION leadscore" to load this file. \quit
+
+-- The checks in C: a model's settings, a rule, and every model compiled
+-- against every attached activity table.
+CREATE FUNCTION leadscore._check_model(name text, half_life interval, mql_threshold float8, sql_threshold float8,
+		stages text[], stage_min_points float8, max_score float8) RETURNS void
+	AS 'MODULE_PATHNAME', 'leadscore_check_model' LANGUAGE C;
+CREATE FUNCTION leadscore._check_rule(model text, stages text[], rule_names text[], name text, activity_type text,
+		points float8, stage text, condition text, max_count integer) RETURNS text
+	AS 'MODULE_PATHNAME', 'leadscore_check_rule' LANGUAGE C;
+CREATE FUNCTION leadscore._check_tables() RETURNS void
+	AS 'MODULE_PATHNAME', 'leadscore_check_tables' LANGUAGE C
+	SET search_path = pg_catalog, pg_temp;
+
+-- A NULL model name is a NULL argument (22004), not a model that does not
+-- exist.
+CREATE FUNCTION leadscore._model_id(model text) RETURNS integer
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	found integer;
+BEGIN
+	IF model IS NULL THEN
+		RAISE EXCEPTION 'a model name is needed, not NULL' USING ERRCODE = '22004';
+	END IF;
+	SELECT m.id INTO found FROM leadscore.models m WHERE m.name = model;
+	IF found IS NULL THEN
+		RAISE EXCEPTION 'model "%" does not exist', model USING ERRCODE = '42704',
+			HINT = 'leadscore.models lists the models; leadscore.create_model() makes one.';
+	END IF;
+	RETURN found;
+END $$;
+
+-- Names that a NOTIFY payload carries (the model's, and its stages' in a
+-- stage change) are at most 128 characters: a 7 kB model name would make
+-- the payload too long and so fail the CRM write that hands a lead to sales.
+CREATE FUNCTION leadscore._check_name(what text, name text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF name IS NULL THEN
+		RAISE EXCEPTION 'a % is needed, not NULL', what USING ERRCODE = '22004';
+	END IF;
+	IF char_length(name) > 128 THEN
+		RAISE EXCEPTION '% "%..." is % characters long', what, left(name, 20), char_length(name)
+			USING ERRCODE = '22023', HINT = format('A %s has at most 128 characters.', what);
+	END IF;
+END $$;
+
+CREATE FUNCTION leadscore.create_model(
+	name text,
+	half_life interval DEFAULT '30 days',
+	mql_threshold float8 DEFAULT 50,
+	sql_threshold float8 DEFAULT 100,
+	sql_min_grade leadscore.grade DEFAULT 'B',
+	stages text[] DEFAULT '{awareness,consideration,decision}',
+	proposition text DEFAULT NULL,
+	grade_profile text DEFAULT NULL,
+	max_score float8 DEFAULT NULL,
+	stage_min_points float8 DEFAULT 10,
+	fit_min_grade leadscore.grade DEFAULT 'A-',
+	active boolean DEFAULT true,
+	account_threshold float8 DEFAULT NULL
+) RETURNS integer
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	new_id integer;
+	stage text;
+BEGIN
+	PERFORM leadscore._check_name('model name', name);
+	IF btrim(name) = '' THEN
+		RAISE EXCEPTION 'model name must not be empty' USING ERRCODE = '22023';
+	END IF;
+	FOREACH stage IN ARRAY coalesce(stages, '{}') LOOP
+		PERFORM leadscore._check_name('stage name', coalesce(stage, ''));
+	END LOOP;
+	IF EXISTS (SELECT 1 FROM leadscore.models m WHERE m.name = create_model.name) THEN
+		RAISE EXCEPTION 'model "%" already exists', name USING ERRCODE = '42710';
+	END IF;
+	PERFORM leadscore._check_model(name, half_life, mql_threshold, sql_threshold, coalesce(stages, '{}'),
+		stage_min_points, max_score);
+	IF grade_profile IS NOT NULL THEN
+		PERFORM leadscore._profile_id(grade_profile);
+	END IF;
+	IF fit_min_grade IS NULL THEN
+		RAISE EXCEPTION 'fit_min_grade must not be NULL' USING ERRCODE = '22023';
+	END IF;
+	-- At most 1e15: times an account weight (up to 2^600) it must stay
+	-- finite where account_scores compares it (the other thresholds:
+	-- _check_model).
+	IF account_threshold IS NOT NULL AND NOT (account_threshold > 0 AND account_threshold <= 1e15) THEN
+		RAISE EXCEPTION 'account_threshold must be a positive number%, not %', CASE WHEN account_threshold > 1e15 AND account_threshold < 'Infinity' THEN ' up to 1e+15' ELSE '' END, account_threshold USING ERRCODE = '22023',
+			HINT = 'Use NULL for a model whose accounts have no status.';
+	END IF;
+	INSERT INTO leadscore.models (name, half_life, mql_threshold, sql_threshold, sql_min_grade, stages,
+		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, active, account_threshold, epoch)
+	VALUES (name, half_life, mql_threshold, sql_threshold, sql_min_grade, coalesce(stages, '{}'),
+		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, coalesce(active, true),
+		account_threshold, date_trunc('second', now()))
+	RETURNING id INTO new_id;
+	PERFORM leadscore._invalidate();
+	RETURN new_id;
+END $$;
+
+-- New rules score new rows at once; the history already scored keeps its
+-- old points until rescore() (which blocks writers while it runs).
+CREATE FUNCTION leadscore._rule_change_notice(model text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF EXISTS (SELECT 1 FROM leadscore.attachments WHERE kind = 'activities') THEN
+		RAISE NOTICE 'rules of model "%" changed: new activity rows use them now', model
+			USING HINT = format('Run SELECT leadscore.rescore(%L) to apply them to the history.', model);
+	END IF;
+END $$;
+
+CREATE FUNCTION leadscore.add_rule(
+	model text,
+	activity_type text,
+	points float8,
+	stage text DEFAULT NULL,
+	condition text DEFAULT NULL,
+	max_count integer DEFAULT NULL,
+	name text DEFAULT NULL
+) RETURNS integer
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	mid integer := leadscore._model_id(model);
+	model_stages text[];
+	names text[];
+	rule_name text := name;
+	normalized text;
+	new_id integer;
+BEGIN
+	-- One rule change at a time per model: names and versions stay unique.
+	SELECT m.stages INTO model_stages FROM leadscore.models m WHERE m.id = mid FOR UPDATE;
+	SELECT coalesce(array_agg(r.name), '{}') INTO names FROM leadscore.rules r WHERE r.model_id = mid;
+	IF rule_name IS NULL THEN
+		rule_name := activity_type;
+		WHILE rule_name = ANY (names) LOOP
+			rule_name := activity_type || '_' || (SELECT count(*) + 1 FROM unnest(names) n
+				WHERE n = activity_type OR n LIKE activity_type || '\_%');
+		END LOOP;
+	END IF;
+	normalized := leadscore._check_rule(model, model_stages, names, rule_name, activity_type, points, stage,
+		condition, max_count);
+	INSERT INTO leadscore.rules (model_id, name, activity_type, points, stage, condition, max_count)
+	VALUES (mid, rule_name, activity_type, points, stage, normalized, max_count)
+	RETURNING id INTO new_id;
+	UPDATE leadscore.models SET version = version + 1 WHERE id = mid;
+	PERFORM leadscore._check_tables();
+	PERFORM leadscore._invalidate();
+	PERFORM leadscore._rule_change_notice(model);
+	RETURN new_id;
+END $$;
+
+CREATE FUNCTION leadscore.remove_rule(id integer) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	mid integer;
+BEGIN
+	IF id IS NULL THEN
+		RAISE EXCEPTION 'a rule id is needed, not NULL' USING ERRCODE = '22004';
+	END IF;
+	DELETE FROM leadscore.rules r WHERE r.id = remove_rule.id RETURNING r.model_id INTO mid;
+	IF mid IS NULL THEN
+		RAISE EXCEPTION 'rule % does not exist', id USING ERRCODE = '42704';
+	END IF;
+	UPDATE leadscore.models SET version = version + 1 WHERE models.id = mid;
+	PERFORM leadscore._invalidate();
+	PERFORM leadscore._rule_change_notice((SELECT m.name FROM leadscore.models m WHERE m.id = mid));
+END $$;
+
+-- Switches a model between live and shadow.  A shadow model is scored and
+-- kept exact but reports no events and sends no NOTIFY; its records are
+-- kept current all along, so switching it live reports only what happens
+-- from then on.
+CREATE FUNCTION leadscore.set_active(model text, active boolean DEFAULT true) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	mid integer := leadscore._model_id(model);
+BEGIN
+	IF active IS NULL THEN
+		RAISE EXCEPTION 'active must be true or false, not NULL' USING ERRCODE = '22004';
+	END IF;
+	UPDATE leadscore.models m SET active = set_active.active, version = version + 1 WHERE m.id = mid;
+	PERFORM leadscore._invalidate();
+END $$;
+
+CREATE FUNCTION leadscore.drop_model(name text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	mid integer := leadscore._model_id(name);
+BEGIN
+	DELETE FROM leadscore.lead_state WHERE model_id = mid;
+	DELETE FROM leadscore.models WHERE id = mid;
+	PERFORM leadscore._invalidate();
+END $$;

@@ -1,0 +1,167 @@
+-- Reading scores: the decay weight, the lead_scores and account_scores views
+-- and the functions that return their rows, stats and explain().  After
+-- every table the views read (state_tables.sql, accounts.sql) and _model_id
+-- (models.sql), which the SQL functions here call.
+
+\echo Use "CREATE EXTENSION leadscore" to load this file. \quit
+
+-- 2^((t - E)/h): the stored sum that equals one point at time t.  1 for a
+-- model without decay.  Scores now = stored / weight; thresholds compare as
+-- stored >= threshold * weight, the comparison the (model_id, stored) index
+-- answers.  Weights saturate at 2^600 (src/core/decay.hpp: with points up
+-- to 1e12 every stored sum, and every score read from one, stays finite).
+-- The view's thresholds and scores use this function, the triggers the C++
+-- one: the two clamp at the same exponent.
+CREATE FUNCTION leadscore.stored_weight(half_life interval, epoch timestamptz, at timestamptz DEFAULT now())
+	RETURNS float8 LANGUAGE sql STABLE PARALLEL SAFE
+	-- A standard SQL body is bound when created (no search_path at call
+	-- time) and can be inlined into the view.
+	RETURN CASE WHEN half_life IS NULL THEN 1::float8
+		ELSE pg_catalog.power(2::float8, LEAST(600::float8,
+			extract(epoch FROM at - epoch)::float8 / extract(epoch FROM half_life)::float8)) END;
+
+CREATE FUNCTION leadscore.stage_of(stage_stored float8[], stages text[], weight float8, min_points float8)
+	RETURNS text AS 'MODULE_PATHNAME', 'leadscore_stage_of' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- lead_scores is (re)created when the first attachment fixes the lead key
+-- type, so lead_id has the CRM's own type.
+-- as_member: add them to the extension (when called after CREATE EXTENSION),
+-- so DROP EXTENSION still removes everything.
+CREATE FUNCTION leadscore._create_views(as_member boolean) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $f$
+BEGIN
+	CREATE VIEW leadscore.lead_scores AS
+	SELECT m.name AS model,
+		s.lead_id,
+		la.account_id,
+		LEAST(s.stored / w.weight, coalesce(m.max_score, 'Infinity'::float8)) AS score,
+		leadscore.stage_of(s.stage_stored, m.stages, w.weight, m.stage_min_points) AS stage,
+		s.grade,
+		-- Computed at read time: exact now, whenever tick() last ran.
+		CASE WHEN s.stored >= m.sql_threshold * w.weight
+				AND (m.grade_profile IS NULL OR m.sql_min_grade IS NULL OR s.grade >= m.sql_min_grade) THEN 'sql'
+			WHEN s.stored >= m.mql_threshold * w.weight THEN 'mql'
+			ELSE 'nurture' END AS status,
+		coalesce(s.grade >= m.fit_min_grade, false) AND s.stored < m.mql_threshold * w.weight AS fit_priority,
+		s.activity_count,
+		s.last_activity_at,
+		s.mql_at,
+		s.sql_at,
+		m.id AS model_id,
+		s.stored AS score_key
+	FROM leadscore.lead_state s
+	JOIN leadscore.models m ON m.id = s.model_id
+	LEFT JOIN leadscore.lead_accounts la ON la.lead_id = s.lead_id
+	CROSS JOIN LATERAL (SELECT leadscore.stored_weight(m.half_life, m.epoch) AS weight) w;
+	COMMENT ON VIEW leadscore.lead_scores IS
+		'every lead''s current score, stage and status per model; ORDER BY score_key within one model_id follows the (model_id, stored) index';
+	GRANT SELECT ON leadscore.lead_scores TO PUBLIC;
+	-- The hottest leads of a model from the (model_id, stored) index: the
+	-- planner cannot know that ORDER BY score follows the stored sum.
+	-- jit off: a generic plan of the view looks costly enough to JIT, which
+	-- would take a hundred times longer than the 50-row index scan.
+	CREATE FUNCTION leadscore.top_leads(model text, n integer DEFAULT 50)
+		RETURNS SETOF leadscore.lead_scores
+	LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+		SELECT ls.* FROM leadscore.lead_scores ls
+		WHERE ls.model_id = leadscore._model_id(top_leads.model)
+		ORDER BY ls.score_key DESC
+		LIMIT top_leads.n
+	$$;
+	-- Reactivation candidates: leads that reached MQL once, cooled down
+	-- below it and have done nothing for `idle`, from a partial index of
+	-- exactly such leads (as last reported: tick() keeps that current).
+	CREATE FUNCTION leadscore.stale_leads(model text, idle interval DEFAULT '60 days')
+		RETURNS SETOF leadscore.lead_scores
+	LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+	DECLARE
+		mid integer := leadscore._model_id(model);
+	BEGIN
+		IF idle IS NULL OR idle < interval '0' THEN
+			RAISE EXCEPTION 'idle must be a positive interval, not %', coalesce(idle::text, 'NULL')
+				USING ERRCODE = '22023';
+		END IF;
+		RETURN QUERY
+		SELECT ls.* FROM leadscore.lead_state s
+		JOIN leadscore.lead_scores ls ON ls.model_id = s.model_id AND ls.lead_id = s.lead_id
+		WHERE s.model_id = mid AND s.status = 'nurture' AND s.mql_at IS NOT NULL
+			AND s.last_activity_at < now() - idle AND ls.status = 'nurture'
+		ORDER BY s.last_activity_at, s.lead_id;
+	END $$;
+	-- Accounts decay with twice the half-life (src/core/account_score.hpp).
+	CREATE VIEW leadscore.account_scores AS
+	SELECT m.name AS model,
+		a.account_id,
+		a.stored / w.weight AS score,
+		a.members AS engaged_leads,
+		leadscore.stage_of(a.stage_stored, m.stages, w.weight, m.stage_min_points) AS stage,
+		CASE WHEN a.stored >= m.account_threshold * w.weight THEN 'hot' ELSE 'cold' END AS status,
+		a.hot_at,
+		m.id AS model_id,
+		a.stored AS score_key
+	FROM leadscore.account_state a
+	JOIN leadscore.models m ON m.id = a.model_id
+	CROSS JOIN LATERAL (SELECT leadscore.stored_weight(m.half_life * 2, m.epoch) AS weight) w;
+	COMMENT ON VIEW leadscore.account_scores IS
+		'every account''s current score per model: the sum over its leads of sqrt(mql_threshold * lead score); ORDER BY score_key within one model_id follows the (model_id, stored) index';
+	GRANT SELECT ON leadscore.account_scores TO PUBLIC;
+	CREATE FUNCTION leadscore.top_accounts(model text, n integer DEFAULT 50)
+		RETURNS SETOF leadscore.account_scores
+	LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+		SELECT a.* FROM leadscore.account_scores a
+		WHERE a.model_id = leadscore._model_id(top_accounts.model)
+		ORDER BY a.score_key DESC
+		LIMIT top_accounts.n
+	$$;
+	IF as_member THEN
+		ALTER EXTENSION leadscore ADD VIEW leadscore.lead_scores;
+		ALTER EXTENSION leadscore ADD FUNCTION leadscore.top_leads(text, integer);
+		ALTER EXTENSION leadscore ADD FUNCTION leadscore.stale_leads(text, interval);
+		ALTER EXTENSION leadscore ADD VIEW leadscore.account_scores;
+		ALTER EXTENSION leadscore ADD FUNCTION leadscore.top_accounts(text, integer);
+	END IF;
+END $f$;
+SELECT leadscore._create_views(false);
+
+-- Before a key type is fixed: the views and the functions that return their
+-- rows go, and _create_views() makes them again with the new types.
+CREATE FUNCTION leadscore._drop_views() RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	ALTER EXTENSION leadscore DROP FUNCTION leadscore.top_leads(text, integer);
+	ALTER EXTENSION leadscore DROP FUNCTION leadscore.stale_leads(text, interval);
+	ALTER EXTENSION leadscore DROP FUNCTION leadscore.top_accounts(text, integer);
+	ALTER EXTENSION leadscore DROP VIEW leadscore.lead_scores;
+	ALTER EXTENSION leadscore DROP VIEW leadscore.account_scores;
+	DROP FUNCTION leadscore.top_leads(text, integer);
+	DROP FUNCTION leadscore.stale_leads(text, interval);
+	DROP FUNCTION leadscore.top_accounts(text, integer);
+	DROP VIEW leadscore.lead_scores;
+	DROP VIEW leadscore.account_scores;
+END $$;
+
+-- Per attached table, the rows the triggers could not score; per model,
+-- the activity rows scored.
+CREATE VIEW leadscore.stats AS
+SELECT a.tbl AS source, NULL::text AS model, NULL::bigint AS rows_scored,
+	coalesce(sum(l.rows_skipped), 0)::bigint AS rows_skipped,
+	coalesce(sum(l.unknown_types), 0)::bigint AS unknown_types
+FROM leadscore.attachments a
+LEFT JOIN leadscore.ingest_log l ON l.tbl = a.tbl
+WHERE a.kind IN ('activities', 'leads')
+GROUP BY a.tbl
+UNION ALL
+SELECT NULL, m.name, coalesce(sum(s.activity_count), 0)::bigint, NULL, NULL
+FROM leadscore.models m
+LEFT JOIN leadscore.lead_state s ON s.model_id = m.id
+GROUP BY m.name;
+
+-- Reads and changes nothing: STABLE, so the privilege rule makes it a
+-- reader's function.
+CREATE FUNCTION leadscore.explain(model text, lead_id anyelement)
+	RETURNS TABLE (rule text, activity_type text, points float8, stage text, activities bigint,
+		counted bigint, raw_points float8, points_now float8, share float8)
+	AS 'MODULE_PATHNAME', 'leadscore_explain' LANGUAGE C STABLE
+	SET search_path = pg_catalog, pg_temp STRICT;
+COMMENT ON FUNCTION leadscore.explain(text, anyelement) IS
+	'per rule of the model: the lead''s matching activities, those that count (caps), raw points, points now after decay, share of the score';

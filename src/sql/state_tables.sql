@@ -1,0 +1,95 @@
+-- State: lead state, lifecycle events, the tick clock and the ingest log,
+-- written by the triggers in the same transaction as the CRM rows they score.
+-- After the configuration (lead_state rows belong to models) and before the
+-- functions and views that read them.
+
+\echo Use "CREATE EXTENSION leadscore" to load this file. \quit
+
+-- One row per (model, lead).  lead_id is retyped by the first attachment.
+CREATE TABLE leadscore.lead_state (
+	model_id integer NOT NULL,
+	lead_id bigint NOT NULL,
+	stored float8 NOT NULL,                  -- epoch-relative sum: ORDER BY stored = ORDER BY score
+	stage_stored float8[] NOT NULL,          -- the same per stage of the model
+	activity_count bigint NOT NULL,
+	last_activity_at timestamptz,
+	caps bigint[],                           -- cap windows of capped rules (src/pg/state_codec.cpp)
+	-- The grade from the attached lead table (models with a grade profile).
+	grade leadscore.grade,
+	-- The lifecycle as last reported in leadscore.events
+	-- (src/core/lead_lifecycle.hpp): status and stage then, when the lead
+	-- last reached MQL / SQL, when it was last checked, and when decay
+	-- alone next changes its status or stage (tick() visits due leads).
+	status text NOT NULL DEFAULT 'nurture',
+	stage text,
+	mql_at timestamptz,
+	sql_at timestamptz,
+	checked_at timestamptz,
+	due_at timestamptz,
+	PRIMARY KEY (model_id, lead_id)
+);
+CREATE INDEX lead_state_model_stored ON leadscore.lead_state (model_id, stored);
+-- tick(): the leads whose status or stage decay changes by now.
+CREATE INDEX lead_state_due ON leadscore.lead_state (due_at) WHERE due_at IS NOT NULL;
+-- stale_leads(): leads that reached MQL once and have cooled down since.
+CREATE INDEX lead_state_cooled ON leadscore.lead_state (model_id, last_activity_at)
+	WHERE status = 'nurture' AND mql_at IS NOT NULL;
+
+-- Every status, stage and grade transition of a lead in a model.  Written
+-- in the transaction that caused it (an activity or lead row, tick() for
+-- decay, rescore()); lead_id is retyped with lead_state's.
+CREATE TABLE leadscore.events (
+	id bigserial PRIMARY KEY,
+	model text NOT NULL,
+	lead_id bigint NOT NULL,
+	kind text NOT NULL CHECK (kind IN ('status', 'stage', 'grade')),
+	from_value text,                         -- NULL: no stage / no grade
+	to_value text,
+	score float8 NOT NULL,                   -- at `at`
+	grade leadscore.grade,
+	at timestamptz NOT NULL,
+	cause text NOT NULL CHECK (cause IN ('activity', 'lead', 'decay', 'rescore')),
+	-- Handoffs to sales (status -> sql): when NOTIFY leadscore was sent;
+	-- NULL while tick() has yet to relay it (settings.notify = 'tick').
+	notified_at timestamptz
+);
+CREATE INDEX events_lead ON leadscore.events (model, lead_id, at);
+CREATE INDEX events_at ON leadscore.events (at);
+-- tick() relays every handoff left unsent (notify = 'tick', or a prepared
+-- transaction's, which cannot NOTIFY), accounts' too, but never rescore()'s:
+-- a rebuild is not news.  Its index leaves rescore()'s out, which stay
+-- unsent for good (accounts.sql has the accounts' index).
+CREATE INDEX events_unsent ON leadscore.events (id)
+	WHERE notified_at IS NULL AND kind = 'status' AND to_value = 'sql' AND cause <> 'rescore';
+
+-- The last tick(): a tick with an earlier `now` does nothing.
+CREATE TABLE leadscore.tick_state (
+	singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+	last_tick_at timestamptz
+);
+INSERT INTO leadscore.tick_state (last_tick_at) VALUES (NULL);
+
+-- Rows the triggers could not score (NULL lead, type or time) and rows of
+-- types no rule names, per attached table; appended per statement only when
+-- there is something to count, summed by the view leadscore.stats.
+CREATE TABLE leadscore.ingest_log (
+	tbl regclass NOT NULL,
+	at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	rows_skipped bigint NOT NULL,
+	unknown_types bigint NOT NULL
+);
+
+-- pg_dump keeps all of it.  Events are history.  So are lead state's
+-- lifecycle columns (the status and stage last reported, mql_at, sql_at,
+-- due_at), not a function of the activity rows: a restore that rebuilt
+-- them with rescore() would report every qualified lead's transition
+-- again, dated the restore.  The ingest log keeps leadscore.stats' counts
+-- of skipped rows.  (The order of these calls is an upgraded install's.)
+SELECT pg_catalog.pg_extension_config_dump('leadscore.events', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.events_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.lead_state', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.ingest_log', '');
+
+-- The stage sums of a state row's upsert (src/pg/state_store.cpp).
+CREATE FUNCTION leadscore.float8_array_add(float8[], float8[]) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'leadscore_float8_array_add' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
