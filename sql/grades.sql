@@ -156,6 +156,8 @@ SELECT leadscore.create_model('m2', grade_profile => 'no_such_profile');
 \echo :LAST_ERROR_SQLSTATE
 SELECT leadscore.create_model('m2', fit_min_grade => NULL);
 \echo :LAST_ERROR_SQLSTATE
+SELECT leadscore.create_model('m2', active => NULL);
+\echo :LAST_ERROR_SQLSTATE
 SELECT leadscore.grade('no_such_profile', '{}');
 \echo :LAST_ERROR_SQLSTATE
 SELECT leadscore.grade('crm_icp', '[1, 2]');

@@ -19,7 +19,7 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
 	IF mode IS NULL OR mode NOT IN ('trigger', 'tick', 'off') THEN
 		RAISE EXCEPTION 'notify mode must be ''trigger'', ''tick'' or ''off'', not %', coalesce(quote_literal(mode), 'NULL')
-			USING ERRCODE = '22023',
+			USING ERRCODE = CASE WHEN mode IS NULL THEN '22004' ELSE '22023' END,
 			HINT = 'trigger: NOTIFY from the writer''s transaction; tick: relayed by tick(); off: poll leadscore.events.';
 	END IF;
 	IF payload NOT IN ('full', 'id') THEN

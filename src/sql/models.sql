@@ -85,7 +85,10 @@ BEGIN
 		PERFORM leadscore._profile_id(grade_profile);
 	END IF;
 	IF fit_min_grade IS NULL THEN
-		RAISE EXCEPTION 'fit_min_grade must not be NULL' USING ERRCODE = '22023';
+		RAISE EXCEPTION 'fit_min_grade must not be NULL' USING ERRCODE = '22004';
+	END IF;
+	IF active IS NULL THEN
+		RAISE EXCEPTION 'active must be true or false, not NULL' USING ERRCODE = '22004';
 	END IF;
 	-- At most 1e15: times an account weight (up to 2^600) it must stay
 	-- finite where account_scores compares it (the other thresholds:
@@ -97,7 +100,7 @@ BEGIN
 	INSERT INTO leadscore.models (name, half_life, mql_threshold, sql_threshold, sql_min_grade, stages,
 		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, active, account_threshold, epoch)
 	VALUES (name, half_life, mql_threshold, sql_threshold, sql_min_grade, coalesce(stages, '{}'),
-		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, coalesce(active, true),
+		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, active,
 		account_threshold, date_trunc('second', now()))
 	RETURNING id INTO new_id;
 	PERFORM leadscore._invalidate();

@@ -85,7 +85,7 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
 	IF mode IS NULL OR mode NOT IN ('trigger', 'tick', 'off') THEN
 		RAISE EXCEPTION 'notify mode must be ''trigger'', ''tick'' or ''off'', not %', coalesce(quote_literal(mode), 'NULL')
-			USING ERRCODE = '22023',
+			USING ERRCODE = CASE WHEN mode IS NULL THEN '22004' ELSE '22023' END,
 			HINT = 'trigger: NOTIFY from the writer''s transaction; tick: relayed by tick(); off: poll leadscore.events.';
 	END IF;
 	IF payload NOT IN ('full', 'id') THEN
@@ -564,7 +564,10 @@ BEGIN
 		PERFORM leadscore._profile_id(grade_profile);
 	END IF;
 	IF fit_min_grade IS NULL THEN
-		RAISE EXCEPTION 'fit_min_grade must not be NULL' USING ERRCODE = '22023';
+		RAISE EXCEPTION 'fit_min_grade must not be NULL' USING ERRCODE = '22004';
+	END IF;
+	IF active IS NULL THEN
+		RAISE EXCEPTION 'active must be true or false, not NULL' USING ERRCODE = '22004';
 	END IF;
 	-- At most 1e15: times an account weight (up to 2^600) it must stay
 	-- finite where account_scores compares it (the other thresholds:
@@ -576,7 +579,7 @@ BEGIN
 	INSERT INTO leadscore.models (name, half_life, mql_threshold, sql_threshold, sql_min_grade, stages,
 		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, active, account_threshold, epoch)
 	VALUES (name, half_life, mql_threshold, sql_threshold, sql_min_grade, coalesce(stages, '{}'),
-		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, coalesce(active, true),
+		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, active,
 		account_threshold, date_trunc('second', now()))
 	RETURNING id INTO new_id;
 	PERFORM leadscore._invalidate();
