@@ -122,6 +122,13 @@ SELECT * FROM leadscore.stale_leads('m', '-1 day');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM leadscore.stale_leads('m', NULL);
 \echo :LAST_ERROR_SQLSTATE
+-- A NULL n is an error too, not LIMIT NULL's every lead.
+SELECT * FROM leadscore.top_leads('m', NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM leadscore.top_accounts('m', NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT leadscore.dna(NULL::bigint);
+\echo :LAST_ERROR_SQLSTATE
 \set VERBOSITY default
 
 SET client_min_messages = warning;

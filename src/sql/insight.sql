@@ -22,6 +22,9 @@ DECLARE
 	models jsonb := '[]';
 	r record;
 BEGIN
+	IF lead_id IS NULL THEN
+		RAISE EXCEPTION 'lead_id must not be NULL' USING ERRCODE = '22004';
+	END IF;
 	IF key_type IS NOT NULL AND pg_typeof(lead_id) <> key_type
 		AND NOT (key_type = 'text'::regtype AND pg_typeof(lead_id) = 'character varying'::regtype) THEN
 		RAISE EXCEPTION 'lead_id has type %, but this database''s lead keys are %', pg_typeof(lead_id), key_type

@@ -23,6 +23,18 @@ CREATE FUNCTION leadscore.stored_weight(half_life interval, epoch timestamptz, a
 CREATE FUNCTION leadscore.stage_of(stage_stored float8[], stages text[], weight float8, min_points float8)
 	RETURNS text AS 'MODULE_PATHNAME', 'leadscore_stage_of' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
+-- The n of top_leads() and top_accounts(): NULL is 22004 like every NULL
+-- argument, not LIMIT NULL's "every row".  IMMUTABLE: a reader's helper,
+-- which PUBLIC may run (src/sql/privileges.sql).
+CREATE FUNCTION leadscore._row_limit(n integer) RETURNS integer
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF n IS NULL THEN
+		RAISE EXCEPTION 'n must not be NULL' USING ERRCODE = '22004';
+	END IF;
+	RETURN n;
+END $$;
+
 -- lead_scores is (re)created when the first attachment fixes the lead key
 -- type, so lead_id has the CRM's own type.
 -- as_member: add them to the extension (when called after CREATE EXTENSION),
@@ -66,7 +78,7 @@ BEGIN
 		SELECT ls.* FROM leadscore.lead_scores ls
 		WHERE ls.model_id = leadscore._model_id(top_leads.model)
 		ORDER BY ls.score_key DESC
-		LIMIT top_leads.n
+		LIMIT leadscore._row_limit(top_leads.n)
 	$$;
 	-- Reactivation candidates: leads that reached MQL once, cooled down
 	-- below it and have done nothing for `idle`, from a partial index of
@@ -79,7 +91,7 @@ BEGIN
 	BEGIN
 		IF idle IS NULL OR idle < interval '0' THEN
 			RAISE EXCEPTION 'idle must be a positive interval, not %', coalesce(idle::text, 'NULL')
-				USING ERRCODE = '22023';
+				USING ERRCODE = CASE WHEN idle IS NULL THEN '22004' ELSE '22023' END;
 		END IF;
 		RETURN QUERY
 		SELECT ls.* FROM leadscore.lead_state s
@@ -111,7 +123,7 @@ BEGIN
 		SELECT a.* FROM leadscore.account_scores a
 		WHERE a.model_id = leadscore._model_id(top_accounts.model)
 		ORDER BY a.score_key DESC
-		LIMIT top_accounts.n
+		LIMIT leadscore._row_limit(top_accounts.n)
 	$$;
 	IF as_member THEN
 		ALTER EXTENSION leadscore ADD VIEW leadscore.lead_scores;

@@ -705,3 +705,208 @@ CREATE FUNCTION leadscore._lock_attached_for_drop() RETURNS event_trigger
 CREATE EVENT TRIGGER leadscore_drop_lock_order ON ddl_command_start
 	WHEN TAG IN ('DROP EXTENSION', 'DROP SCHEMA')
 	EXECUTE FUNCTION leadscore._lock_attached_for_drop();
+
+
+------------------------------------------------------------------------
+-- NULL arguments: 22004 for the readers too, as the README promises for
+-- every function.  top_leads(), stale_leads() and
+-- top_accounts() live in _create_views(), which makes them again when a
+-- key type is fixed; here they are replaced where they stand, their views
+-- untouched (a CRM's own views may depend on them).
+------------------------------------------------------------------------
+
+-- The n of top_leads() and top_accounts(): NULL is 22004 like every NULL
+-- argument, not LIMIT NULL's "every row".  IMMUTABLE: a reader's helper,
+-- which PUBLIC may run (src/sql/privileges.sql).
+CREATE FUNCTION leadscore._row_limit(n integer) RETURNS integer
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF n IS NULL THEN
+		RAISE EXCEPTION 'n must not be NULL' USING ERRCODE = '22004';
+	END IF;
+	RETURN n;
+END $$;
+
+CREATE OR REPLACE FUNCTION leadscore._create_views(as_member boolean) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $f$
+BEGIN
+	CREATE VIEW leadscore.lead_scores AS
+	SELECT m.name AS model,
+		s.lead_id,
+		la.account_id,
+		LEAST(s.stored / w.weight, coalesce(m.max_score, 'Infinity'::float8)) AS score,
+		leadscore.stage_of(s.stage_stored, m.stages, w.weight, m.stage_min_points) AS stage,
+		s.grade,
+		-- Computed at read time: exact now, whenever tick() last ran.
+		CASE WHEN s.stored >= m.sql_threshold * w.weight
+				AND (m.grade_profile IS NULL OR m.sql_min_grade IS NULL OR s.grade >= m.sql_min_grade) THEN 'sql'
+			WHEN s.stored >= m.mql_threshold * w.weight THEN 'mql'
+			ELSE 'nurture' END AS status,
+		coalesce(s.grade >= m.fit_min_grade, false) AND s.stored < m.mql_threshold * w.weight AS fit_priority,
+		s.activity_count,
+		s.last_activity_at,
+		s.mql_at,
+		s.sql_at,
+		m.id AS model_id,
+		s.stored AS score_key
+	FROM leadscore.lead_state s
+	JOIN leadscore.models m ON m.id = s.model_id
+	LEFT JOIN leadscore.lead_accounts la ON la.lead_id = s.lead_id
+	CROSS JOIN LATERAL (SELECT leadscore.stored_weight(m.half_life, m.epoch) AS weight) w;
+	COMMENT ON VIEW leadscore.lead_scores IS
+		'every lead''s current score, stage and status per model; ORDER BY score_key within one model_id follows the (model_id, stored) index';
+	GRANT SELECT ON leadscore.lead_scores TO PUBLIC;
+	-- The hottest leads of a model from the (model_id, stored) index: the
+	-- planner cannot know that ORDER BY score follows the stored sum.
+	-- jit off: a generic plan of the view looks costly enough to JIT, which
+	-- would take a hundred times longer than the 50-row index scan.
+	CREATE FUNCTION leadscore.top_leads(model text, n integer DEFAULT 50)
+		RETURNS SETOF leadscore.lead_scores
+	LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+		SELECT ls.* FROM leadscore.lead_scores ls
+		WHERE ls.model_id = leadscore._model_id(top_leads.model)
+		ORDER BY ls.score_key DESC
+		LIMIT leadscore._row_limit(top_leads.n)
+	$$;
+	-- Reactivation candidates: leads that reached MQL once, cooled down
+	-- below it and have done nothing for `idle`, from a partial index of
+	-- exactly such leads (as last reported: tick() keeps that current).
+	CREATE FUNCTION leadscore.stale_leads(model text, idle interval DEFAULT '60 days')
+		RETURNS SETOF leadscore.lead_scores
+	LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+	DECLARE
+		mid integer := leadscore._model_id(model);
+	BEGIN
+		IF idle IS NULL OR idle < interval '0' THEN
+			RAISE EXCEPTION 'idle must be a positive interval, not %', coalesce(idle::text, 'NULL')
+				USING ERRCODE = CASE WHEN idle IS NULL THEN '22004' ELSE '22023' END;
+		END IF;
+		RETURN QUERY
+		SELECT ls.* FROM leadscore.lead_state s
+		JOIN leadscore.lead_scores ls ON ls.model_id = s.model_id AND ls.lead_id = s.lead_id
+		WHERE s.model_id = mid AND s.status = 'nurture' AND s.mql_at IS NOT NULL
+			AND s.last_activity_at < now() - idle AND ls.status = 'nurture'
+		ORDER BY s.last_activity_at, s.lead_id;
+	END $$;
+	-- Accounts decay with twice the half-life (src/core/account_score.hpp).
+	CREATE VIEW leadscore.account_scores AS
+	SELECT m.name AS model,
+		a.account_id,
+		a.stored / w.weight AS score,
+		a.members AS engaged_leads,
+		leadscore.stage_of(a.stage_stored, m.stages, w.weight, m.stage_min_points) AS stage,
+		CASE WHEN a.stored >= m.account_threshold * w.weight THEN 'hot' ELSE 'cold' END AS status,
+		a.hot_at,
+		m.id AS model_id,
+		a.stored AS score_key
+	FROM leadscore.account_state a
+	JOIN leadscore.models m ON m.id = a.model_id
+	CROSS JOIN LATERAL (SELECT leadscore.stored_weight(m.half_life * 2, m.epoch) AS weight) w;
+	COMMENT ON VIEW leadscore.account_scores IS
+		'every account''s current score per model: the sum over its leads of sqrt(mql_threshold * lead score); ORDER BY score_key within one model_id follows the (model_id, stored) index';
+	GRANT SELECT ON leadscore.account_scores TO PUBLIC;
+	CREATE FUNCTION leadscore.top_accounts(model text, n integer DEFAULT 50)
+		RETURNS SETOF leadscore.account_scores
+	LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+		SELECT a.* FROM leadscore.account_scores a
+		WHERE a.model_id = leadscore._model_id(top_accounts.model)
+		ORDER BY a.score_key DESC
+		LIMIT leadscore._row_limit(top_accounts.n)
+	$$;
+	IF as_member THEN
+		ALTER EXTENSION leadscore ADD VIEW leadscore.lead_scores;
+		ALTER EXTENSION leadscore ADD FUNCTION leadscore.top_leads(text, integer);
+		ALTER EXTENSION leadscore ADD FUNCTION leadscore.stale_leads(text, interval);
+		ALTER EXTENSION leadscore ADD VIEW leadscore.account_scores;
+		ALTER EXTENSION leadscore ADD FUNCTION leadscore.top_accounts(text, integer);
+	END IF;
+END $f$;
+
+CREATE OR REPLACE FUNCTION leadscore.top_leads(model text, n integer DEFAULT 50)
+	RETURNS SETOF leadscore.lead_scores
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+		SELECT ls.* FROM leadscore.lead_scores ls
+		WHERE ls.model_id = leadscore._model_id(top_leads.model)
+		ORDER BY ls.score_key DESC
+		LIMIT leadscore._row_limit(top_leads.n)
+	$$;
+CREATE OR REPLACE FUNCTION leadscore.stale_leads(model text, idle interval DEFAULT '60 days')
+	RETURNS SETOF leadscore.lead_scores
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+	DECLARE
+		mid integer := leadscore._model_id(model);
+	BEGIN
+		IF idle IS NULL OR idle < interval '0' THEN
+			RAISE EXCEPTION 'idle must be a positive interval, not %', coalesce(idle::text, 'NULL')
+				USING ERRCODE = CASE WHEN idle IS NULL THEN '22004' ELSE '22023' END;
+		END IF;
+		RETURN QUERY
+		SELECT ls.* FROM leadscore.lead_state s
+		JOIN leadscore.lead_scores ls ON ls.model_id = s.model_id AND ls.lead_id = s.lead_id
+		WHERE s.model_id = mid AND s.status = 'nurture' AND s.mql_at IS NOT NULL
+			AND s.last_activity_at < now() - idle AND ls.status = 'nurture'
+		ORDER BY s.last_activity_at, s.lead_id;
+	END $$;
+CREATE OR REPLACE FUNCTION leadscore.top_accounts(model text, n integer DEFAULT 50)
+	RETURNS SETOF leadscore.account_scores
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+		SELECT a.* FROM leadscore.account_scores a
+		WHERE a.model_id = leadscore._model_id(top_accounts.model)
+		ORDER BY a.score_key DESC
+		LIMIT leadscore._row_limit(top_accounts.n)
+	$$;
+
+CREATE OR REPLACE FUNCTION leadscore.dna(lead_id anyelement) RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	key_type regtype := (SELECT s.lead_key_type FROM leadscore.settings s);
+	attrs jsonb;
+	models jsonb := '[]';
+	r record;
+BEGIN
+	IF lead_id IS NULL THEN
+		RAISE EXCEPTION 'lead_id must not be NULL' USING ERRCODE = '22004';
+	END IF;
+	IF key_type IS NOT NULL AND pg_typeof(lead_id) <> key_type
+		AND NOT (key_type = 'text'::regtype AND pg_typeof(lead_id) = 'character varying'::regtype) THEN
+		RAISE EXCEPTION 'lead_id has type %, but this database''s lead keys are %', pg_typeof(lead_id), key_type
+			USING ERRCODE = '42804', HINT = format('Cast it: leadscore.dna(%L::%s).', lead_id, key_type);
+	END IF;
+	attrs := leadscore._lead_attributes(lead_id);
+	FOR r IN
+		SELECT ls.*, m.proposition, m.grade_profile
+		FROM leadscore.lead_scores ls JOIN leadscore.models m ON m.id = ls.model_id
+		WHERE ls.lead_id = dna.lead_id ORDER BY ls.model
+	LOOP
+		models := models || jsonb_build_object(
+			'model', r.model,
+			'proposition', r.proposition,
+			'score', round(r.score::numeric, 2),
+			'grade', r.grade,
+			'stage', r.stage,
+			'status', r.status,
+			'fit_priority', r.fit_priority,
+			'activities', r.activity_count,
+			'last_activity_at', r.last_activity_at,
+			'mql_at', r.mql_at,
+			'sql_at', r.sql_at,
+			'account', (SELECT jsonb_build_object('account_id', a.account_id, 'score', round(a.score::numeric, 2),
+					'engaged_leads', a.engaged_leads, 'stage', a.stage, 'status', a.status)
+				FROM leadscore.account_scores a WHERE a.model_id = r.model_id AND a.account_id = r.account_id),
+			'top_reasons', coalesce((
+				SELECT jsonb_agg(jsonb_build_object('rule', e.rule, 'activities', e.counted,
+					'points_now', round(e.points_now::numeric, 2), 'share', round(e.share::numeric, 3))
+					ORDER BY abs(e.points_now) DESC, e.rule)
+				FROM (SELECT * FROM leadscore.explain(r.model, dna.lead_id) x WHERE x.counted > 0
+					ORDER BY abs(x.points_now) DESC, x.rule LIMIT 3) e), '[]'),
+			'grade_reasons', CASE WHEN r.grade_profile IS NOT NULL AND attrs IS NOT NULL THEN coalesce((
+				SELECT jsonb_agg(jsonb_build_object('criterion', g.criterion, 'steps', g.steps) ORDER BY g.criterion)
+				FROM leadscore.explain_grade(r.grade_profile, attrs) g WHERE g.matched), '[]') END,
+			'recent_events', coalesce((
+				SELECT jsonb_agg(jsonb_build_object('kind', e.kind, 'from', e.from_value, 'to', e.to_value,
+					'at', e.at, 'cause', e.cause) ORDER BY e.at DESC, e.id DESC)
+				FROM (SELECT * FROM leadscore.events ev WHERE ev.model = r.model AND ev.lead_id = dna.lead_id
+					ORDER BY ev.at DESC, ev.id DESC LIMIT 5) e), '[]'));
+	END LOOP;
+	RETURN jsonb_build_object('lead_id', lead_id, 'attributes', attrs, 'models', models);
+END $$;
