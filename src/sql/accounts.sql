@@ -1,4 +1,4 @@
--- Accounts (src/core/account_score.hpp): which account each lead belongs to,
+-- Accounts (src/core/lead/account_score.hpp): which account each lead belongs to,
 -- per-account state and account events, and the rebuild of lead_accounts
 -- that rescore() runs.  State tables like state_tables.sql's, of a concern of
 -- their own; before scores.sql, whose account_scores view reads them.
@@ -81,7 +81,7 @@ BEGIN
 	FOR a IN SELECT * FROM leadscore.attachments WHERE account_column IS NOT NULL
 		ORDER BY kind = 'activities', tbl::oid LOOP
 		IF a.kind = 'leads' THEN
-			-- Keys over 1 kB are bad data (src/pg/lead_key.hpp).
+			-- Keys over 1 kB are bad data (src/pg/boundary/lead_key.hpp).
 			EXECUTE format('INSERT INTO leadscore.lead_accounts (lead_id, account_id, source)'
 				' SELECT r.l, r.a, ''leads'' FROM leadscore._read_as_owner($1, $2) AS r(l %s, a %s)'
 				' ON CONFLICT (lead_id) DO UPDATE SET account_id = excluded.account_id, source = ''leads''',

@@ -127,7 +127,7 @@ CREATE TRIGGER attachment_guard BEFORE INSERT OR UPDATE OR DELETE ON leadscore.a
 -- (index expressions and predicates, extended statistics, CHECK
 -- constraints, a view's columns, row security policies); as the extension's
 -- owner that code would make its owner a superuser.  The C code reads
--- attached tables through src/pg/owner_rights.hpp; leadscore's PL/pgSQL
+-- attached tables through src/pg/spi/owner_rights.hpp; leadscore's PL/pgSQL
 -- reads them through this function, and writes what it read as the
 -- extension's owner.
 CREATE FUNCTION leadscore._read_as_owner(tbl regclass, query text) RETURNS SETOF record
@@ -322,7 +322,7 @@ BEGIN
 		' REFERENCING OLD TABLE AS leadscore_old FOR EACH STATEMENT EXECUTE FUNCTION leadscore.activity_trigger()', tbl);
 	EXECUTE format('CREATE TRIGGER leadscore_activity_truncate AFTER TRUNCATE ON %s'
 		' FOR EACH STATEMENT EXECUTE FUNCTION leadscore.truncate_trigger()', tbl);
-	-- Loads the library before the statement ends (src/pg/deferred_reloads.hpp).
+	-- Loads the library before the statement ends (src/pg/ingest/deferred_reloads.hpp).
 	EXECUTE format('CREATE TRIGGER leadscore_activity_load BEFORE INSERT OR UPDATE OR DELETE ON %s'
 		' FOR EACH STATEMENT EXECUTE FUNCTION leadscore.load_trigger()', tbl);
 	-- The history already in the table is scored now.
@@ -478,7 +478,7 @@ CREATE EVENT TRIGGER leadscore_detach_dropped ON sql_drop
 -- UNLOGGED, a nondeterministic collation on a key column, an UNLOGGED
 -- partition of an attached table, an attached column dropped or renamed
 -- (other columns may come and go: scans read columns by name,
--- src/pg/model_catalog.hpp).
+-- src/pg/catalog/model_catalog.hpp).
 CREATE FUNCTION leadscore._refuse_altered_attachments() RETURNS event_trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE

@@ -39,7 +39,7 @@ CREATE TABLE leadscore.models (
 	fit_min_grade leadscore.grade NOT NULL,  -- fit_priority: at least this grade, score below MQL
 	active boolean NOT NULL DEFAULT true,    -- false: a shadow model (no events, no NOTIFY)
 	account_threshold float8,                -- accounts at or above it are hot; NULL: no account status
-	epoch timestamptz NOT NULL,              -- the decay epoch E (src/core/decay.hpp): creation time, moved by tick()'s re-base
+	epoch timestamptz NOT NULL,              -- the decay epoch E (src/core/model/decay.hpp): creation time, moved by tick()'s re-base
 	version integer NOT NULL DEFAULT 1,      -- bumped by every rule change
 	created_at timestamptz NOT NULL DEFAULT pg_catalog.now()
 );

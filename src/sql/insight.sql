@@ -109,7 +109,7 @@ COMMENT ON FUNCTION leadscore.evaluate_leads(text, timestamptz, interval, name, 
 	'the per-lead rows behind evaluate(): score and status at as_of (sql also needs today''s grade), converted in the horizon or not';
 
 -- score_agg / stage_agg.  The state is a bytea that carries what the
--- combine and final steps need (src/core/score_aggregate.hpp): a parallel
+-- combine and final steps need (src/core/insight/score_aggregate.hpp): a parallel
 -- plan (and Citus) ships it as bytes.  PostgreSQL allows serial/deserial
 -- functions only for `internal` states; a bytea state is its own serial form.
 CREATE FUNCTION leadscore._score_agg_step(state bytea, model text, activity_type text, occurred_at timestamptz)

@@ -43,7 +43,7 @@ COMMENT ON FUNCTION leadscore.verify(text) IS
 
 -- DROP EXTENSION leadscore CASCADE locks the attached tables before its
 -- own tables, the order a CRM writer takes them in: in the other order the
--- two would deadlock (src/pg/drop_lock_order.cpp).
+-- two would deadlock (src/pg/admin/drop_lock_order.cpp).
 CREATE FUNCTION leadscore._lock_attached_for_drop() RETURNS event_trigger
 	AS 'MODULE_PATHNAME', 'leadscore_lock_attached_for_drop' LANGUAGE C;
 CREATE EVENT TRIGGER leadscore_drop_lock_order ON ddl_command_start

@@ -1,4 +1,4 @@
--- Models and rules: checks of them (src/pg/admin_functions.cpp), create,
+-- Models and rules: checks of them (src/pg/admin/admin_functions.cpp), create,
 -- change and drop.  After the tables they write; scores.sql's functions call
 -- _model_id(), so it comes before them.
 

@@ -8,7 +8,7 @@
 -- 2^((t - E)/h): the stored sum that equals one point at time t.  1 for a
 -- model without decay.  Scores now = stored / weight; thresholds compare as
 -- stored >= threshold * weight, the comparison the (model_id, stored) index
--- answers.  Weights saturate at 2^600 (src/core/decay.hpp: with points up
+-- answers.  Weights saturate at 2^600 (src/core/model/decay.hpp: with points up
 -- to 1e12 every stored sum, and every score read from one, stays finite).
 -- The view's thresholds and scores use this function, the triggers the C++
 -- one: the two clamp at the same exponent.
@@ -100,7 +100,7 @@ BEGIN
 			AND s.last_activity_at < now() - idle AND ls.status = 'nurture'
 		ORDER BY s.last_activity_at, s.lead_id;
 	END $$;
-	-- Accounts decay with twice the half-life (src/core/account_score.hpp).
+	-- Accounts decay with twice the half-life (src/core/lead/account_score.hpp).
 	CREATE VIEW leadscore.account_scores AS
 	SELECT m.name AS model,
 		a.account_id,

@@ -13,11 +13,11 @@ CREATE TABLE leadscore.lead_state (
 	stage_stored float8[] NOT NULL,          -- the same per stage of the model
 	activity_count bigint NOT NULL,
 	last_activity_at timestamptz,
-	caps bigint[],                           -- cap windows of capped rules (src/pg/state_codec.cpp)
+	caps bigint[],                           -- cap windows of capped rules (src/pg/state/state_codec.cpp)
 	-- The grade from the attached lead table (models with a grade profile).
 	grade leadscore.grade,
 	-- The lifecycle as last reported in leadscore.events
-	-- (src/core/lead_lifecycle.hpp): status and stage then, when the lead
+	-- (src/core/lead/lead_lifecycle.hpp): status and stage then, when the lead
 	-- last reached MQL / SQL, when it was last checked, and when decay
 	-- alone next changes its status or stage (tick() visits due leads).
 	status text NOT NULL DEFAULT 'nurture',
@@ -90,6 +90,6 @@ SELECT pg_catalog.pg_extension_config_dump('leadscore.events_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('leadscore.lead_state', '');
 SELECT pg_catalog.pg_extension_config_dump('leadscore.ingest_log', '');
 
--- The stage sums of a state row's upsert (src/pg/state_store.cpp).
+-- The stage sums of a state row's upsert (src/pg/state/state_store.cpp).
 CREATE FUNCTION leadscore.float8_array_add(float8[], float8[]) RETURNS float8[]
 	AS 'MODULE_PATHNAME', 'leadscore_float8_array_add' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

@@ -1,4 +1,4 @@
-// C entry points behind the admin functions of leadscore--*.sql: checks that
+// C entry points behind the admin functions of src/sql/*.sql: checks that
 // the core does (so SQL and triggers agree on what is valid) and cache
 // invalidation.
 #include "pg/boundary/fmgr_args.hpp"

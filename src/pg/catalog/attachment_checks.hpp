@@ -1,7 +1,7 @@
 // Attachments that leadscore cannot score exactly: a table that is gone or
 // temporary, an UNLOGGED one, a table whose rows an attached ancestor
 // reads too, a key column with a nondeterministic collation.  The rules
-// live in leadscore._attachment_problems() (leadscore--0.2--0.3.sql), which
+// live in leadscore._attachment_problems() (src/sql/attachments.sql), which
 // attach_*() and the DDL event trigger use to refuse them; this is how
 // verify() and rescore() see those that got past.
 //

@@ -191,7 +191,7 @@ CREATE TABLE leadscore.models (
 	fit_min_grade leadscore.grade NOT NULL,  -- fit_priority: at least this grade, score below MQL
 	active boolean NOT NULL DEFAULT true,    -- false: a shadow model (no events, no NOTIFY)
 	account_threshold float8,                -- accounts at or above it are hot; NULL: no account status
-	epoch timestamptz NOT NULL,              -- the decay epoch E (DESIGN.md §2): creation time, moved by tick()'s re-base
+	epoch timestamptz NOT NULL,              -- the decay epoch E (docs/design.md §3.1): creation time, moved by tick()'s re-base
 	version integer NOT NULL DEFAULT 1,      -- bumped by every rule change
 	created_at timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
@@ -256,11 +256,11 @@ CREATE TABLE leadscore.lead_state (
 	stage_stored float8[] NOT NULL,          -- the same per stage of the model
 	activity_count bigint NOT NULL,
 	last_activity_at timestamptz,
-	caps bigint[],                           -- cap windows of capped rules (src/pg/state_codec.cpp)
+	caps bigint[],                           -- cap windows of capped rules (src/pg/state/state_codec.cpp)
 	-- The grade from the attached lead table (models with a grade profile).
 	grade leadscore.grade,
 	-- The lifecycle as last reported in leadscore.events
-	-- (src/core/lead_lifecycle.hpp): status and stage then, when the lead
+	-- (src/core/lead/lead_lifecycle.hpp): status and stage then, when the lead
 	-- last reached MQL / SQL, when it was last checked, and when decay
 	-- alone next changes its status or stage (tick() visits due leads).
 	status text NOT NULL DEFAULT 'nurture',
@@ -308,7 +308,7 @@ CREATE TABLE leadscore.tick_state (
 );
 INSERT INTO leadscore.tick_state (last_tick_at) VALUES (NULL);
 
--- Accounts (src/core/account_score.hpp).  Which account a lead belongs to:
+-- Accounts (src/core/lead/account_score.hpp).  Which account a lead belongs to:
 -- from the attached lead table's account column (source 'leads'), else the
 -- first account an activity row of the lead named (source 'activities':
 -- it sticks, as the triggers saw it first).  account_id is retyped by the
@@ -766,7 +766,7 @@ BEGIN
 	VALUES (tbl, 'activities', lead_column, type_column, time_column, account_column);
 	PERFORM leadscore._invalidate();
 	PERFORM leadscore._check_tables();
-	-- Statement-level triggers with transition tables (DESIGN.md §2); PG 15
+	-- Statement-level triggers with transition tables (docs/design.md §2.2); PG 15
 	-- allows one event per trigger when transition tables are used.
 	EXECUTE format('CREATE TRIGGER leadscore_activity_insert AFTER INSERT ON %s'
 		' REFERENCING NEW TABLE AS leadscore_new FOR EACH STATEMENT EXECUTE FUNCTION leadscore.activity_trigger()', tbl);
@@ -777,7 +777,7 @@ BEGIN
 		' REFERENCING OLD TABLE AS leadscore_old FOR EACH STATEMENT EXECUTE FUNCTION leadscore.activity_trigger()', tbl);
 	EXECUTE format('CREATE TRIGGER leadscore_activity_truncate AFTER TRUNCATE ON %s'
 		' FOR EACH STATEMENT EXECUTE FUNCTION leadscore.truncate_trigger()', tbl);
-	-- Loads the library before the statement ends (src/pg/deferred_reloads.hpp).
+	-- Loads the library before the statement ends (src/pg/ingest/deferred_reloads.hpp).
 	EXECUTE format('CREATE TRIGGER leadscore_activity_load BEFORE INSERT OR UPDATE OR DELETE ON %s'
 		' FOR EACH STATEMENT EXECUTE FUNCTION leadscore.load_trigger()', tbl);
 	-- The history already in the table is scored now.
@@ -871,7 +871,7 @@ BEGIN
 	FOR a IN SELECT * FROM leadscore.attachments WHERE account_column IS NOT NULL
 		ORDER BY kind = 'activities', tbl::oid LOOP
 		IF a.kind = 'leads' THEN
-			-- Keys over 1 kB are bad data (src/pg/lead_key.hpp).
+			-- Keys over 1 kB are bad data (src/pg/boundary/lead_key.hpp).
 			EXECUTE format('INSERT INTO leadscore.lead_accounts (lead_id, account_id, source)'
 				' SELECT t.%I, t.%I, ''leads'' FROM %s t WHERE octet_length(t.%I::text) <= 1024'
 				' AND octet_length(t.%I::text) <= 1024'
@@ -1002,7 +1002,7 @@ BEGIN
 			AND s.last_activity_at < now() - idle AND ls.status = 'nurture'
 		ORDER BY s.last_activity_at, s.lead_id;
 	END $$;
-	-- Accounts decay with twice the half-life (src/core/account_score.hpp).
+	-- Accounts decay with twice the half-life (src/core/lead/account_score.hpp).
 	CREATE VIEW leadscore.account_scores AS
 	SELECT m.name AS model,
 		a.account_id,
@@ -1279,7 +1279,7 @@ COMMENT ON FUNCTION leadscore.evaluate_leads(text, timestamptz, interval, name, 
 	'the per-lead rows behind evaluate(): score and status at as_of (sql also needs today''s grade), converted in the horizon or not';
 
 -- score_agg / stage_agg.  The state is a bytea that carries what the
--- combine and final steps need (src/core/score_aggregate.hpp): a parallel
+-- combine and final steps need (src/core/insight/score_aggregate.hpp): a parallel
 -- plan (and Citus) ships it as bytes.  PostgreSQL allows serial/deserial
 -- functions only for `internal` states; a bytea state is its own serial form.
 CREATE FUNCTION leadscore._score_agg_step(state bytea, model text, activity_type text, occurred_at timestamptz)

@@ -18,7 +18,7 @@
 -- (index expressions and predicates, extended statistics, CHECK
 -- constraints, a view's columns, row security policies); as the extension's
 -- owner that code made its owner a superuser.  The C code reads attached
--- tables through src/pg/owner_rights.hpp; the PL/pgSQL below reads them
+-- tables through src/pg/spi/owner_rights.hpp; the PL/pgSQL below reads them
 -- through this function, and writes what it read as the extension's owner.
 CREATE FUNCTION leadscore._read_as_owner(tbl regclass, query text) RETURNS SETOF record
 	AS 'MODULE_PATHNAME', 'leadscore_read_as_owner' LANGUAGE C
@@ -37,7 +37,7 @@ BEGIN
 	FOR a IN SELECT * FROM leadscore.attachments WHERE account_column IS NOT NULL
 		ORDER BY kind = 'activities', tbl::oid LOOP
 		IF a.kind = 'leads' THEN
-			-- Keys over 1 kB are bad data (src/pg/lead_key.hpp).
+			-- Keys over 1 kB are bad data (src/pg/boundary/lead_key.hpp).
 			EXECUTE format('INSERT INTO leadscore.lead_accounts (lead_id, account_id, source)'
 				' SELECT r.l, r.a, ''leads'' FROM leadscore._read_as_owner($1, $2) AS r(l %s, a %s)'
 				' ON CONFLICT (lead_id) DO UPDATE SET account_id = excluded.account_id, source = ''leads''',
@@ -243,7 +243,7 @@ END $$;
 -- UNLOGGED, a nondeterministic collation on a key column, an UNLOGGED
 -- partition of an attached table, an attached column dropped or renamed
 -- (other columns may come and go: scans read columns by name,
--- src/pg/model_catalog.hpp).
+-- src/pg/catalog/model_catalog.hpp).
 CREATE FUNCTION leadscore._refuse_altered_attachments() RETURNS event_trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -362,7 +362,7 @@ BEGIN
 		' REFERENCING OLD TABLE AS leadscore_old FOR EACH STATEMENT EXECUTE FUNCTION leadscore.activity_trigger()', tbl);
 	EXECUTE format('CREATE TRIGGER leadscore_activity_truncate AFTER TRUNCATE ON %s'
 		' FOR EACH STATEMENT EXECUTE FUNCTION leadscore.truncate_trigger()', tbl);
-	-- Loads the library before the statement ends (src/pg/deferred_reloads.hpp).
+	-- Loads the library before the statement ends (src/pg/ingest/deferred_reloads.hpp).
 	EXECUTE format('CREATE TRIGGER leadscore_activity_load BEFORE INSERT OR UPDATE OR DELETE ON %s'
 		' FOR EACH STATEMENT EXECUTE FUNCTION leadscore.load_trigger()', tbl);
 	-- The history already in the table is scored now.
@@ -659,7 +659,7 @@ END $$;
 -- Times and numbers at the edge of their range.
 ------------------------------------------------------------------------
 
--- Weights saturate at 2^600 (src/core/decay.hpp: with points up to 1e12
+-- Weights saturate at 2^600 (src/core/model/decay.hpp: with points up to 1e12
 -- every stored sum, and every score read from one, stays finite).  The
 -- view's thresholds and scores use this function, the triggers the C++
 -- one: the two clamp at the same exponent.
@@ -699,7 +699,7 @@ COMMENT ON FUNCTION leadscore.reset_tick() IS
 
 -- DROP EXTENSION leadscore CASCADE locks the attached tables before its
 -- own tables, the order a CRM writer takes them in: the two deadlocked
--- (src/pg/drop_lock_order.cpp).
+-- (src/pg/admin/drop_lock_order.cpp).
 CREATE FUNCTION leadscore._lock_attached_for_drop() RETURNS event_trigger
 	AS 'MODULE_PATHNAME', 'leadscore_lock_attached_for_drop' LANGUAGE C;
 CREATE EVENT TRIGGER leadscore_drop_lock_order ON ddl_command_start
@@ -788,7 +788,7 @@ BEGIN
 			AND s.last_activity_at < now() - idle AND ls.status = 'nurture'
 		ORDER BY s.last_activity_at, s.lead_id;
 	END $$;
-	-- Accounts decay with twice the half-life (src/core/account_score.hpp).
+	-- Accounts decay with twice the half-life (src/core/lead/account_score.hpp).
 	CREATE VIEW leadscore.account_scores AS
 	SELECT m.name AS model,
 		a.account_id,
