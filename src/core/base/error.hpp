@@ -13,7 +13,6 @@ enum class ErrorKind {
 	InvalidText,       // 22P02 invalid_text_representation
 	InvalidValue,      // 22023 invalid_parameter_value
 	NullValue,         // 22004 null_value_not_allowed
-	InvalidBinary,     // 22P03 invalid_binary_representation
 	OutOfRange,        // 22003 numeric_value_out_of_range
 	UndefinedColumn,   // 42703 undefined_column
 	UndefinedTable,    // 42P01 undefined_table

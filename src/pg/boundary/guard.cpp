@@ -22,8 +22,6 @@ int SqlState(ErrorKind kind) noexcept {
 		return ERRCODE_INVALID_PARAMETER_VALUE;
 	case ErrorKind::NullValue:
 		return ERRCODE_NULL_VALUE_NOT_ALLOWED;
-	case ErrorKind::InvalidBinary:
-		return ERRCODE_INVALID_BINARY_REPRESENTATION;
 	case ErrorKind::OutOfRange:
 		return ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE;
 	case ErrorKind::UndefinedColumn:
