@@ -91,9 +91,9 @@ void CheckKeys(JsonbContainer *object, const char *const *fixed, const std::vect
 }
 
 bool Field(JsonbContainer *object, const char *key, JsonbValue *out) {
-	return CallPg([&] { return getKeyJsonValueFromContainer(object, key, static_cast<int>(strlen(key)), out); }) !=
-	           nullptr &&
-	       out->type != jbvNull;
+	JsonbValue *found =
+	    CallPg([&] { return getKeyJsonValueFromContainer(object, key, static_cast<int>(strlen(key)), out); });
+	return found != nullptr && out->type != jbvNull;
 }
 
 double Number(const JsonbValue &v, const char *what) {
@@ -119,8 +119,8 @@ std::int64_t Time(const JsonbValue &v, const char *what) {
 	return unix_us;
 }
 
-// %g, as the messages have always printed days_ago.
-std::string Shortest(double x) {
+// days_ago as the message has always shown it (printf's %g).
+std::string DaysText(double x) {
 	char buf[32];
 	snprintf(buf, sizeof buf, "%g", x);
 	return buf;
@@ -143,7 +143,7 @@ RawActivity ReadActivity(const JsonbValue &element, int i, std::int64_t as_of,
 	if (has_days) {
 		double days = Number(v, "days_ago");
 		if (!(days >= 0) || !std::isfinite(days) || days > 36500)
-			BadPersona("days_ago of " + where + " must be between 0 and 36500, not " + Shortest(days));
+			BadPersona("days_ago of " + where + " must be between 0 and 36500, not " + DaysText(days));
 		a.at = as_of - static_cast<std::int64_t>(days * static_cast<double>(USECS_PER_DAY));
 	}
 	if (Field(object, "at", &v)) {
