@@ -12,13 +12,19 @@ enum class ErrorKind {
 	Syntax,            // 42601 syntax_error
 	InvalidText,       // 22P02 invalid_text_representation
 	InvalidValue,      // 22023 invalid_parameter_value
+	NullValue,         // 22004 null_value_not_allowed
 	OutOfRange,        // 22003 numeric_value_out_of_range
 	UndefinedColumn,   // 42703 undefined_column
+	UndefinedTable,    // 42P01 undefined_table
 	UndefinedObject,   // 42704 undefined_object
 	DuplicateObject,   // 42710 duplicate_object
 	TypeMismatch,      // 42804 datatype_mismatch
 	InvalidRegex,      // 2201B invalid_regular_expression
 	TooComplex,        // 54001 statement_too_complex
+	TooLarge,          // 54000 program_limit_exceeded
+	NotSupported,      // 0A000 feature_not_supported
+	WrongState,        // 55000 object_not_in_prerequisite_state
+	ReadOnly,          // 25006 read_only_sql_transaction
 	Cancelled,         // 57014 query_canceled
 	Internal,          // XX000 internal_error
 };

@@ -3,6 +3,7 @@
 // invalidation.
 #include "pg/boundary/fmgr_args.hpp"
 #include "pg/boundary/guard.hpp"
+#include "pg/boundary/text_datum.hpp"
 #include "pg/spi/spi_query.hpp"
 #include "pg/catalog/plan_invalidation.hpp"
 #include "pg/catalog/table_plan.hpp"
@@ -19,11 +20,18 @@ extern "C" {
 #include "core/model/scoring_model.hpp"
 
 #include <cmath>
+#include <optional>
 #include <string>
 #include <vector>
 
+using leadscore::core::Error;
+using leadscore::core::ErrorKind;
 using leadscore::pg::CallPg;
 using leadscore::pg::Guarded;
+using leadscore::pg::OptionalFloat8Arg;
+using leadscore::pg::OptionalInt32Arg;
+using leadscore::pg::OptionalTextArg;
+using leadscore::pg::RequireArg;
 using leadscore::pg::TextArg;
 using leadscore::pg::TextArrayArg;
 
@@ -35,25 +43,21 @@ double IntervalUs(Interval *iv) {
 	       static_cast<double>(iv->month) * DAYS_PER_MONTH * USECS_PER_DAY;
 }
 
-Datum TextDatum(const std::string &s) {
-	return CallPg([&] { return PointerGetDatum(cstring_to_text_with_len(s.data(), static_cast<int>(s.size()))); });
-}
-
 // Stage k of a model is element k of its stages array, by position in
 // C++ and by subscript in SQL (leadscore.stage_of, the events): the two
 // agree only for a plain list.  Another shape (2-D, or subscripts from 0)
 // once gave lead states rescore() could not make agree with verify().
-void CheckStagesShape(ArrayType *stages) {
+void CheckStagesShape(const ArrayType *stages) {
+	const char *hint = "List the stages in order, e.g. '{awareness,consideration,decision}'.";
 	if (ARR_NDIM(stages) > 1)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-		                errmsg("stages must be a one-dimensional array, not %d-dimensional", ARR_NDIM(stages)),
-		                errhint("List the stages in order, e.g. '{awareness,consideration,decision}'.")));
+		throw Error(ErrorKind::InvalidValue,
+		            "stages must be a one-dimensional array, not " + std::to_string(ARR_NDIM(stages)) + "-dimensional",
+		            {}, hint);
 	if (ARR_NDIM(stages) == 1 && ARR_LBOUND(stages)[0] != 1)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-		                errmsg("stages must be subscripted from 1, not from %d", ARR_LBOUND(stages)[0]),
-		                errhint("List the stages in order, e.g. '{awareness,consideration,decision}'.")));
+		throw Error(ErrorKind::InvalidValue,
+		            "stages must be subscripted from 1, not from " + std::to_string(ARR_LBOUND(stages)[0]), {}, hint);
 	if (ARR_HASNULL(stages))
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("stage names must not be NULL")));
+		throw Error(ErrorKind::InvalidValue, "stage names must not be NULL");
 }
 
 } // namespace
@@ -64,33 +68,33 @@ extern "C" {
 // max_score): raises the core's error for a bad setting.
 PG_FUNCTION_INFO_V1(leadscore_check_model);
 Datum leadscore_check_model(PG_FUNCTION_ARGS) {
-	if (!PG_ARGISNULL(4))
-		CheckStagesShape(PG_GETARG_ARRAYTYPE_P(4));
 	return Guarded([&] {
+		if (!PG_ARGISNULL(4))
+			CheckStagesShape(CallPg([&] { return PG_GETARG_ARRAYTYPE_P(4); }));
 		leadscore::core::ModelSpec spec;
 		spec.name = TextArg(fcinfo, 0);
 		// A NULL float8 argument reads as 0 and NaN means "none" to the
 		// core: both are rejected here, where the setting has a name.
 		const char *required[] = {nullptr, nullptr, "mql_threshold", "sql_threshold", nullptr, "stage_min_points"};
 		for (int i = 2; i <= 5; i++)
-			if (required[i] != nullptr && PG_ARGISNULL(i))
-				leadscore::pg::ThrowNullArgument(std::string(required[i]) + " of model \"" + spec.name + "\"");
-		if (!PG_ARGISNULL(6) && std::isnan(PG_GETARG_FLOAT8(6)))
-			throw leadscore::core::Error(leadscore::core::ErrorKind::InvalidValue,
-			                             "max_score of model \"" + spec.name + "\" must be a finite number, not NaN",
-			                             {}, "Use NULL for a model whose scores have no maximum.");
+			if (required[i] != nullptr)
+				RequireArg(fcinfo, i, std::string(required[i]) + " of model \"" + spec.name + "\"");
+		std::optional<double> max_score = OptionalFloat8Arg(fcinfo, 6);
+		if (max_score && std::isnan(*max_score))
+			throw Error(ErrorKind::InvalidValue,
+			            "max_score of model \"" + spec.name + "\" must be a finite number, not NaN", {},
+			            "Use NULL for a model whose scores have no maximum.");
 		spec.half_life_us = PG_ARGISNULL(1) ? 0 : IntervalUs(PG_GETARG_INTERVAL_P(1));
 		bool negative_half_life = !PG_ARGISNULL(1) && spec.half_life_us <= 0;
 		spec.mql_threshold = PG_GETARG_FLOAT8(2);
 		spec.sql_threshold = PG_GETARG_FLOAT8(3);
 		spec.stages = TextArrayArg(fcinfo, 4);
 		spec.stage_min_points = PG_GETARG_FLOAT8(5);
-		if (!PG_ARGISNULL(6))
-			spec.max_score = PG_GETARG_FLOAT8(6);
+		if (max_score)
+			spec.max_score = *max_score;
 		if (negative_half_life)
-			throw leadscore::core::Error(leadscore::core::ErrorKind::InvalidValue,
-			                             "half_life must be positive",
-			                             "Use NULL for a model whose scores do not decay.");
+			throw Error(ErrorKind::InvalidValue, "half_life must be positive",
+			            "Use NULL for a model whose scores do not decay.");
 		leadscore::core::ValidateModel(spec);
 		leadscore::core::ValidateThresholdRange(spec);
 		PG_RETURN_VOID();
@@ -106,17 +110,14 @@ Datum leadscore_check_rule(PG_FUNCTION_ARGS) {
 		model.name = TextArg(fcinfo, 0);
 		model.stages = TextArrayArg(fcinfo, 1);
 		std::vector<std::string> names = TextArrayArg(fcinfo, 2);
-		if (PG_ARGISNULL(4))
-			leadscore::pg::ThrowNullArgument("activity_type of a rule");
-		if (PG_ARGISNULL(5))
-			leadscore::pg::ThrowNullArgument("points of a rule");
+		RequireArg(fcinfo, 4, "activity_type of a rule");
+		RequireArg(fcinfo, 5, "points of a rule");
 		std::string name = TextArg(fcinfo, 3), type = TextArg(fcinfo, 4);
 		double points = PG_GETARG_FLOAT8(5);
-		bool has_stage = !PG_ARGISNULL(6), has_condition = !PG_ARGISNULL(7);
-		std::string stage = has_stage ? TextArg(fcinfo, 6) : std::string();
-		std::string condition = has_condition ? TextArg(fcinfo, 7) : std::string();
-		std::int32_t max_count = PG_ARGISNULL(8) ? 0 : PG_GETARG_INT32(8);
-		bool zero_cap = !PG_ARGISNULL(8) && max_count <= 0;
+		std::optional<std::string> stage = OptionalTextArg(fcinfo, 6), condition = OptionalTextArg(fcinfo, 7);
+		std::optional<std::int32_t> cap = OptionalInt32Arg(fcinfo, 8);
+		std::int32_t max_count = cap.value_or(0);
+		bool zero_cap = cap && max_count <= 0;
 		for (std::size_t i = 0; i < names.size(); i++) {
 			leadscore::core::RuleSpec other;
 			other.id = static_cast<std::int32_t>(i + 1);
@@ -124,19 +125,20 @@ Datum leadscore_check_rule(PG_FUNCTION_ARGS) {
 			model.rules.push_back(other);
 		}
 		if (zero_cap)
-			throw leadscore::core::Error(leadscore::core::ErrorKind::InvalidValue, "max_count must be at least 1, not " + std::to_string(max_count),
-			                             "Use NULL for a rule without a cap.");
+			throw Error(ErrorKind::InvalidValue, "max_count must be at least 1, not " + std::to_string(max_count),
+			            "Use NULL for a rule without a cap.");
 		leadscore::core::RuleSpec rule;
 		rule.name = name;
 		rule.activity_type = type;
 		rule.points = points;
-		rule.stage = has_stage ? leadscore::core::FindStage(model, stage) : leadscore::core::kNoStage;
-		rule.condition = condition;
+		rule.stage = stage ? leadscore::core::FindStage(model, *stage) : leadscore::core::kNoStage;
+		rule.condition = condition.value_or(std::string());
 		rule.max_count = max_count;
 		leadscore::core::ValidateRule(model, rule);
-		if (!has_condition)
+		if (!condition)
 			PG_RETURN_NULL();
-		return TextDatum(leadscore::core::Normalize(*leadscore::core::ParseCondition(condition)));
+		std::string normalized = leadscore::core::Normalize(*leadscore::core::ParseCondition(*condition));
+		return CallPg([&] { return leadscore::pg::TextDatum(normalized); });
 	});
 }
 

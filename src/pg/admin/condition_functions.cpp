@@ -1,5 +1,6 @@
 // SQL functions over the condition language.
 #include "pg/boundary/guard.hpp"
+#include "pg/boundary/text_datum.hpp"
 
 extern "C" {
 #include "utils/builtins.h"
@@ -20,13 +21,10 @@ extern "C" {
 // criteria go through the same parser when they are added.
 PG_FUNCTION_INFO_V1(leadscore_check_condition);
 Datum leadscore_check_condition(PG_FUNCTION_ARGS) {
-	text *source = PG_GETARG_TEXT_PP(0);
-	std::string_view condition(VARDATA_ANY(source), VARSIZE_ANY_EXHDR(source));
+	std::string_view condition = leadscore::pg::TextView(PG_GETARG_TEXT_PP(0));
 	return Guarded([&] {
 		std::string normalized = leadscore::core::Normalize(*leadscore::core::ParseCondition(condition));
-		return CallPg([&] {
-			return PointerGetDatum(cstring_to_text_with_len(normalized.data(), static_cast<int>(normalized.size())));
-		});
+		return CallPg([&] { return leadscore::pg::TextDatum(normalized); });
 	});
 }
 

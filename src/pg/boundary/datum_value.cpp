@@ -1,5 +1,6 @@
 // Datum to Value conversions for the condition language.
 #include "pg/boundary/datum_value.hpp"
+#include "pg/boundary/text_datum.hpp"
 
 #include "core/lead/scoring_state.hpp"
 
@@ -42,8 +43,7 @@ core::Value TextValue(Datum value, Oid type_oid) {
 	case TEXTOID:
 	case VARCHAROID:
 	case BPCHAROID: {
-		text *t = DatumGetTextPP(value);
-		return core::Value::Text(std::string_view(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t)));
+		return core::Value::Text(TextView(DatumGetTextPP(value)));
 	}
 	case NAMEOID:
 		return core::Value::Text(NameStr(*DatumGetName(value)));

@@ -1,48 +1,47 @@
-// Function arguments as C++ values.
+// Function arguments as C++ values.  See fmgr_args.hpp.
 #include "pg/boundary/fmgr_args.hpp"
 
+#include "pg/boundary/datum_value.hpp"
 #include "pg/boundary/guard.hpp"
+#include "pg/boundary/text_datum.hpp"
 
 #include "core/base/error.hpp"
 
 extern "C" {
 #include "catalog/pg_type.h"
 #include "utils/array.h"
-#include "utils/builtins.h"
+#include "utils/timestamp.h"
 }
 
 namespace leadscore::pg {
 
-namespace {
+void RequireArg(FunctionCallInfo fcinfo, int n, const char *what) {
+	if (!PG_ARGISNULL(n))
+		return;
+	std::string name = what != nullptr ? std::string(what) : "argument " + std::to_string(n + 1);
+	throw core::Error(core::ErrorKind::NullValue, name + " must not be NULL");
+}
 
-// Reading a NULL argument as a value dereferences a null pointer: the
-// callers check the NULLs they expect with a message of their own, and
-// this catches the ones they do not (add_rule with a NULL activity type
-// crashed the backend).
-void RequireNotNull(FunctionCallInfo fcinfo, int n) {
+void RequireArg(FunctionCallInfo fcinfo, int n, const std::string &what) {
+	RequireArg(fcinfo, n, what.c_str());
+}
+
+std::string TextArg(FunctionCallInfo fcinfo, int n, const char *what) {
+	RequireArg(fcinfo, n, what);
+	return std::string(TextView(CallPg([&] { return PG_GETARG_TEXT_PP(n); })));
+}
+
+std::optional<std::string> OptionalTextArg(FunctionCallInfo fcinfo, int n) {
 	if (PG_ARGISNULL(n))
-		ThrowNullArgument("argument " + std::to_string(n + 1));
-}
-
-} // namespace
-
-void ThrowNullArgument(const std::string &what) {
-	std::string message = what + " must not be NULL";
-	CallPg([&] { ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s", message.c_str()))); });
-	throw core::Error(core::ErrorKind::Internal, message); // not reached
-}
-
-std::string TextArg(FunctionCallInfo fcinfo, int n) {
-	RequireNotNull(fcinfo, n);
-	text *t = CallPg([&] { return PG_GETARG_TEXT_PP(n); });
-	return std::string(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+		return std::nullopt;
+	return TextArg(fcinfo, n);
 }
 
 std::vector<std::string> TextArrayArg(FunctionCallInfo fcinfo, int n) {
 	Datum *elems = nullptr;
 	bool *nulls = nullptr;
 	int count = 0;
-	RequireNotNull(fcinfo, n);
+	RequireArg(fcinfo, n);
 	CallPg([&] {
 		deconstruct_array(PG_GETARG_ARRAYTYPE_P(n), TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &count);
 	});
@@ -52,10 +51,33 @@ std::vector<std::string> TextArrayArg(FunctionCallInfo fcinfo, int n) {
 			out.emplace_back();
 			continue;
 		}
-		text *t = CallPg([&] { return DatumGetTextPP(elems[i]); });
-		out.emplace_back(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+		out.emplace_back(TextView(CallPg([&] { return DatumGetTextPP(elems[i]); })));
 	}
 	return out;
+}
+
+std::optional<double> OptionalFloat8Arg(FunctionCallInfo fcinfo, int n) {
+	if (PG_ARGISNULL(n))
+		return std::nullopt;
+	return PG_GETARG_FLOAT8(n);
+}
+
+std::optional<std::int32_t> OptionalInt32Arg(FunctionCallInfo fcinfo, int n) {
+	if (PG_ARGISNULL(n))
+		return std::nullopt;
+	return PG_GETARG_INT32(n);
+}
+
+std::int64_t FiniteTimeArg(FunctionCallInfo fcinfo, int n, const char *what) {
+	RequireArg(fcinfo, n, what);
+	TimestampTz t = PG_GETARG_TIMESTAMPTZ(n);
+	std::int64_t unix_us;
+	if (TIMESTAMP_NOT_FINITE(t))
+		throw core::Error(core::ErrorKind::InvalidValue, std::string(what) + " must be a finite time");
+	if (!TimestampToCoreTime(t, &unix_us))
+		throw core::Error(core::ErrorKind::InvalidValue, std::string(what) + " lies after the year 99999",
+		                  "leadscore counts times up to the end of the year 99999.");
+	return unix_us;
 }
 
 } // namespace leadscore::pg

@@ -20,10 +20,14 @@ int SqlState(ErrorKind kind) noexcept {
 		return ERRCODE_INVALID_TEXT_REPRESENTATION;
 	case ErrorKind::InvalidValue:
 		return ERRCODE_INVALID_PARAMETER_VALUE;
+	case ErrorKind::NullValue:
+		return ERRCODE_NULL_VALUE_NOT_ALLOWED;
 	case ErrorKind::OutOfRange:
 		return ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE;
 	case ErrorKind::UndefinedColumn:
 		return ERRCODE_UNDEFINED_COLUMN;
+	case ErrorKind::UndefinedTable:
+		return ERRCODE_UNDEFINED_TABLE;
 	case ErrorKind::UndefinedObject:
 		return ERRCODE_UNDEFINED_OBJECT;
 	case ErrorKind::DuplicateObject:
@@ -34,6 +38,14 @@ int SqlState(ErrorKind kind) noexcept {
 		return ERRCODE_INVALID_REGULAR_EXPRESSION;
 	case ErrorKind::TooComplex:
 		return ERRCODE_STATEMENT_TOO_COMPLEX;
+	case ErrorKind::TooLarge:
+		return ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+	case ErrorKind::NotSupported:
+		return ERRCODE_FEATURE_NOT_SUPPORTED;
+	case ErrorKind::WrongState:
+		return ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE;
+	case ErrorKind::ReadOnly:
+		return ERRCODE_READ_ONLY_SQL_TRANSACTION;
 	case ErrorKind::Cancelled:
 		return ERRCODE_QUERY_CANCELED;
 	case ErrorKind::Internal:

@@ -6,6 +6,17 @@
 // SQLSTATE.  Inside a guarded body, PostgreSQL calls that may ERROR while C++
 // objects are alive go through CallPg(), which turns the longjmp into a C++
 // exception so destructors run; Guarded re-raises it unchanged afterwards.
+//
+// Which way an error leaves: an error leadscore decides on (a bad argument,
+// a NULL where a value is required, a missing object, a limit) is thrown on
+// the C++ side as core::Error(kind, message, detail, hint), and guard.cpp
+// alone knows the SQLSTATE of each kind.  Code on the PostgreSQL side (inside
+// a CallPg lambda) may not throw: it lets PostgreSQL's own errors pass and
+// reports a failed SPI call with elog(ERROR) (XX000, a bug, not a user's
+// mistake); a check it makes for the user it hands back to the C++ side to
+// throw.  Only code that runs before Guarded, or without it (type I/O and
+// per-row support functions in plain C, trigger-protocol checks at an entry
+// point), calls ereport(ERROR) itself.
 #pragma once
 
 #include "pg/boundary/postgres_headers.hpp"

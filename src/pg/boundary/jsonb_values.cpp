@@ -1,12 +1,15 @@
 // JSON objects as Values.  See jsonb_values.hpp.
 #include "pg/boundary/jsonb_values.hpp"
 
+#include "core/base/error.hpp"
+
 extern "C" {
 #include "utils/builtins.h"
 #include "utils/numeric.h"
 }
 
 #include <cmath>
+#include <string>
 #include <string_view>
 
 namespace leadscore::pg {
@@ -30,9 +33,14 @@ core::Value JsonbToValue(const JsonbValue &v) {
 	}
 }
 
-core::Value *JsonbObjectValues(JsonbContainer *container, const core::Schema &schema, const char *what) {
+void RequireJsonObject(const JsonbContainer *container, const char *what) {
 	if (!JsonContainerIsObject(container))
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s must be a JSON object", what)));
+		throw core::Error(core::ErrorKind::InvalidValue, std::string(what) + " must be a JSON object");
+}
+
+core::Value *JsonbObjectValues(JsonbContainer *container, const core::Schema &schema) {
+	if (!JsonContainerIsObject(container))
+		elog(ERROR, "leadscore: JsonbObjectValues() needs a JSON object");
 	auto *values = static_cast<core::Value *>(palloc0(sizeof(core::Value) * (schema.size() + 1)));
 	for (std::size_t c = 0; c < schema.size(); c++) {
 		const std::string &name = schema[c].name;

@@ -18,9 +18,13 @@ namespace leadscore::pg {
 // NULL (no condition can compare them).
 core::Value JsonbToValue(const JsonbValue &v);
 
+// Throws 22023 unless `container` holds a JSON object; `what` names it in
+// the message ("lead attributes").  C++ side, before JsonbObjectValues.
+void RequireJsonObject(const JsonbContainer *container, const char *what);
+
 // PostgreSQL side: the values of `schema`'s columns in the JSON object held
-// by `container` (missing keys: NULL), palloc'd.  Raises 22023 when it is not
-// an object; `what` names it in the message ("lead attributes").
-core::Value *JsonbObjectValues(JsonbContainer *container, const core::Schema &schema, const char *what);
+// by `container` (missing keys: NULL), palloc'd.  The caller has checked
+// that it is an object (RequireJsonObject).
+core::Value *JsonbObjectValues(JsonbContainer *container, const core::Schema &schema);
 
 } // namespace leadscore::pg

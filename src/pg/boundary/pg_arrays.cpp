@@ -2,6 +2,7 @@
 #include "pg/boundary/pg_arrays.hpp"
 
 #include "pg/boundary/datum_value.hpp"
+#include "pg/boundary/text_datum.hpp"
 
 extern "C" {
 #include "catalog/pg_type.h"
@@ -62,7 +63,7 @@ Datum TextArrayDatum(const char *const *values, int n) {
 	bool *nulls = static_cast<bool *>(palloc(sizeof(bool) * (n + 1)));
 	for (int i = 0; i < n; i++) {
 		nulls[i] = values[i] == nullptr;
-		d[i] = nulls[i] ? Datum(0) : CStringGetTextDatum(values[i]);
+		d[i] = nulls[i] ? Datum(0) : TextDatum(values[i]);
 	}
 	return WithNulls(d, nulls, n, TEXTOID, -1, false, TYPALIGN_INT);
 }

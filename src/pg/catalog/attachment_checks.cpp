@@ -1,4 +1,5 @@
 #include "pg/catalog/attachment_checks.hpp"
+#include "pg/boundary/text_datum.hpp"
 
 #include "pg/boundary/guard.hpp"
 #include "pg/spi/spi_query.hpp"
@@ -30,7 +31,7 @@ bool ReportAttachmentProblems(ReturnSetInfo *rsinfo) {
 	                                  " ORDER BY tbl, other, problem")) {
 		exact = exact && *r[1] == "t";
 		CallPg([&] {
-			Datum values[3] = {0, 0, CStringGetTextDatum(r[0]->c_str())};
+			Datum values[3] = {0, 0, TextDatum(*r[0])};
 			bool nulls[3] = {true, true, false};
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		});

@@ -4,6 +4,7 @@
 // superuser): the owner's code in the table runs with the owner's rights
 // (owner_rights.hpp).
 #include "pg/boundary/guard.hpp"
+#include "pg/boundary/text_datum.hpp"
 #include "pg/catalog/model_catalog.hpp"
 #include "pg/spi/owner_rights.hpp"
 #include "pg/spi/spi_query.hpp"
@@ -49,7 +50,7 @@ Datum leadscore_lead_attributes(PG_FUNCTION_ARGS) {
 		Datum row = 0;
 		bool found = false;
 		for (const LeadTable &t : LoadLeadTables()) {
-			std::string lead = CallPg([&] { return quote_identifier(t.schema[static_cast<std::size_t>(t.lead)].name.c_str()); });
+			std::string lead = QuoteIdent(t.schema[static_cast<std::size_t>(t.lead)].name);
 			std::string sql = "SELECT pg_catalog.to_jsonb(t) FROM " + t.name + " t WHERE t." + lead + " = $1 LIMIT 1";
 			OwnerRights rights(t.relid);
 			if ((found = rights.Run([&] { return FirstRow(sql, key_type, key, &row); })))

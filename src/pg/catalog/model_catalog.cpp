@@ -1,5 +1,6 @@
 // The configuration tables in the core's terms.
 #include "pg/catalog/model_catalog.hpp"
+#include "pg/boundary/text_datum.hpp"
 
 #include "pg/catalog/column_check.hpp"
 #include "pg/boundary/datum_value.hpp"
@@ -97,7 +98,7 @@ std::string SelectSchemaColumns(const ActivityTable &table) {
 	for (std::size_t c = 0; c < table.schema.size(); c++) {
 		if (c > 0)
 			sql += ", ";
-		sql += CallPg([&] { return quote_identifier(table.schema[c].name.c_str()); });
+		sql += QuoteIdent(table.schema[c].name);
 	}
 	return sql + " FROM " + table.name;
 }

@@ -3,6 +3,7 @@
 #include "pg/boundary/fmgr_args.hpp"
 #include "pg/boundary/guard.hpp"
 #include "pg/boundary/jsonb_values.hpp"
+#include "pg/boundary/text_datum.hpp"
 #include "pg/catalog/lead_plan.hpp"
 #include "pg/spi/spi_query.hpp"
 
@@ -39,11 +40,9 @@ core::GradeRank GradeOf(FunctionCallInfo fcinfo, std::vector<std::size_t> *match
 	const core::CompiledGradeProfile &profile = Profile(name);
 	FinishSpi();
 	const core::Schema &schema = profile.schema();
-	core::Value *values = CallPg([&] {
-		Jsonb *attrs = PG_GETARG_JSONB_P(1);
-		core::Value *v = JsonbObjectValues(&attrs->root, schema, "lead attributes");
-		return v;
-	});
+	Jsonb *attrs = CallPg([&] { return PG_GETARG_JSONB_P(1); });
+	RequireJsonObject(&attrs->root, "lead attributes");
+	core::Value *values = CallPg([&] { return JsonbObjectValues(&attrs->root, schema); });
 	*profile_out = &profile;
 	return profile.Grade(values, schema.size(), matched);
 }
@@ -66,13 +65,13 @@ Datum leadscore_check_criterion(PG_FUNCTION_ARGS) {
 			profile.criteria.push_back(core::CriterionSpec{0, std::move(name), "TRUE", 1});
 		core::CriterionSpec criterion;
 		criterion.name = pg::TextArg(fcinfo, 2);
-		if (PG_ARGISNULL(3) || PG_ARGISNULL(4))
-			pg::ThrowNullArgument("condition and steps of a criterion");
+		for (int n : {3, 4})
+			pg::RequireArg(fcinfo, n, "condition and steps of a criterion");
 		criterion.condition = pg::TextArg(fcinfo, 3);
 		criterion.steps = PG_GETARG_INT32(4);
 		core::ValidateCriterion(profile, criterion);
 		std::string normalized = core::Normalize(*core::ParseCondition(criterion.condition));
-		return pg::CallPg([&] { return PointerGetDatum(cstring_to_text(normalized.c_str())); });
+		return pg::CallPg([&] { return pg::TextDatum(normalized); });
 	});
 }
 
@@ -120,8 +119,7 @@ Datum leadscore_explain_grade(PG_FUNCTION_ARGS) {
 		for (std::size_t i = 0; i < criteria.size(); i++) {
 			bool hit = std::find(matched.begin(), matched.end(), i) != matched.end();
 			pg::CallPg([&] {
-				Datum values[4] = {CStringGetTextDatum(criteria[i].name.c_str()),
-				                   CStringGetTextDatum(criteria[i].condition.c_str()),
+				Datum values[4] = {pg::TextDatum(criteria[i].name), pg::TextDatum(criteria[i].condition),
 				                   Int32GetDatum(criteria[i].steps), BoolGetDatum(hit)};
 				bool nulls[4] = {false, false, false, false};
 				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);

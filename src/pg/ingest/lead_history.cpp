@@ -1,5 +1,6 @@
 // Reading activity history back from the CRM's tables.
 #include "pg/ingest/lead_history.hpp"
+#include "pg/boundary/text_datum.hpp"
 #include "pg/spi/consistent_reads.hpp"
 
 #include "pg/boundary/datum_value.hpp"
@@ -50,7 +51,7 @@ ConvertedRow *Convert(const ActivityTable &t, HeapTuple tuple, TupleDesc desc) {
 }
 
 std::string HistoryQuery(const ActivityTable &t, bool one_lead) {
-	std::string lead = quote_identifier(t.schema[static_cast<std::size_t>(t.lead)].name.c_str());
+	std::string lead = QuoteIdent(t.schema[static_cast<std::size_t>(t.lead)].name);
 	std::string sql = SelectSchemaColumns(t);
 	if (one_lead)
 		sql += " WHERE " + lead + " = $1";
@@ -103,7 +104,7 @@ std::map<std::string, Datum> DistinctLeads(const std::vector<const ActivityTable
 	std::string type = CallPg([&] { return format_type_be(kt.oid); });
 	std::string bytes;
 	for (const ActivityTable *t : tables) {
-		std::string lead = CallPg([&] { return quote_identifier(t->schema[static_cast<std::size_t>(t->lead)].name.c_str()); });
+		std::string lead = QuoteIdent(t->schema[static_cast<std::size_t>(t->lead)].name);
 		std::string sql = "SELECT DISTINCT k FROM (SELECT " + lead + "::" + type + " AS k FROM " + t->name +
 		                  ") leads WHERE k IS NOT NULL AND pg_catalog.octet_length(k::pg_catalog.text) <= " +
 		                  std::to_string(kMaxKeyBytes);

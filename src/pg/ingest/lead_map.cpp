@@ -1,5 +1,6 @@
 // One statement's leads: see lead_map.hpp.
 #include "pg/ingest/lead_map.hpp"
+#include "pg/boundary/text_datum.hpp"
 
 #include "pg/boundary/guard.hpp"
 #include "pg/boundary/lead_key.hpp"
@@ -24,8 +25,7 @@ std::int64_t IntegerKey(Datum key, Oid type) {
 std::string_view ByteKeyView(Datum key, Oid type) {
 	if (type == UUIDOID)
 		return std::string_view(reinterpret_cast<const char *>(DatumGetUUIDP(key)->data), UUID_LEN);
-	text *t = DatumGetTextPP(key);
-	return std::string_view(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+	return TextView(DatumGetTextPP(key));
 }
 
 } // namespace

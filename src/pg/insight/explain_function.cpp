@@ -4,6 +4,7 @@
 #include "pg/boundary/datum_value.hpp"
 #include "pg/boundary/fmgr_args.hpp"
 #include "pg/boundary/guard.hpp"
+#include "pg/boundary/text_datum.hpp"
 #include "pg/ingest/lead_history.hpp"
 #include "pg/spi/spi_query.hpp"
 #include "pg/catalog/table_plan.hpp"
@@ -103,8 +104,7 @@ Datum leadscore_explain(PG_FUNCTION_ARGS) {
 		FinishSpi();
 		for (const ExplainRow &r : rows)
 			CallPg([&] {
-				Datum values[9] = {CStringGetTextDatum(r.rule.c_str()), CStringGetTextDatum(r.type.c_str()),
-				                   Float8GetDatum(r.points), CStringGetTextDatum(r.stage.c_str()),
+				Datum values[9] = {TextDatum(r.rule), TextDatum(r.type), Float8GetDatum(r.points), TextDatum(r.stage),
 				                   Int64GetDatum(r.matched), Int64GetDatum(r.counted), Float8GetDatum(r.raw),
 				                   Float8GetDatum(r.now), Float8GetDatum(r.share)};
 				bool nulls[9] = {false, false, false, r.stage.empty(), false, false, false, false, false};

@@ -4,6 +4,7 @@
 #include "pg/boundary/datum_value.hpp"
 #include "pg/boundary/guard.hpp"
 #include "pg/boundary/lead_key.hpp"
+#include "pg/boundary/text_datum.hpp"
 #include "pg/spi/spi_cursor.hpp"
 #include "pg/spi/spi_query.hpp"
 
@@ -25,10 +26,6 @@ extern "C" {
 
 namespace leadscore::pg {
 namespace {
-
-std::string Ident(const std::string &name) {
-	return CallPg([&] { return quote_identifier(name.c_str()); });
-}
 
 std::string TypeName(Oid type) {
 	return CallPg([&] { return format_type_be(type); });
@@ -104,28 +101,6 @@ bool IsTimeType(Oid type) {
 
 } // namespace
 
-void ThrowSqlState(int sqlstate, const std::string &message, const std::string &hint, const std::string &detail) {
-	CallPg([&] {
-		ereport(ERROR, (errcode(sqlstate), errmsg("%s", message.c_str()),
-		                detail.empty() ? 0 : errdetail("%s", detail.c_str()),
-		                hint.empty() ? 0 : errhint("%s", hint.c_str())));
-	});
-	throw core::Error(core::ErrorKind::Internal, message); // not reached
-}
-
-std::int64_t FiniteTimeArg(FunctionCallInfo fcinfo, int n, const char *what) {
-	if (PG_ARGISNULL(n))
-		ThrowSqlState(ERRCODE_NULL_VALUE_NOT_ALLOWED, std::string(what) + " must not be NULL");
-	TimestampTz t = PG_GETARG_TIMESTAMPTZ(n);
-	std::int64_t unix_us;
-	if (TIMESTAMP_NOT_FINITE(t))
-		throw core::Error(core::ErrorKind::InvalidValue, std::string(what) + " must be a finite time");
-	if (!TimestampToCoreTime(t, &unix_us))
-		throw core::Error(core::ErrorKind::InvalidValue, std::string(what) + " lies after the year 99999",
-		                  "leadscore counts times up to the end of the year 99999.");
-	return unix_us;
-}
-
 InsightModel LoadInsightModel(const std::string &name, std::optional<std::int64_t> epoch) {
 	InsightModel m;
 	bool found = false;
@@ -150,8 +125,8 @@ OutcomeMap LoadOutcomes(const KeyType &kt, std::int64_t from, std::int64_t to) {
 	                        " FROM leadscore.attachments WHERE kind OPERATOR(pg_catalog.=) 'outcomes'"
 	                        " ORDER BY tbl::pg_catalog.oid");
 	if (tables.empty() || kt.oid == InvalidOid)
-		ThrowSqlState(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE, "no outcome table is attached",
-		              "Attach the table of won deals or customers with leadscore.attach_outcomes().");
+		throw core::Error(core::ErrorKind::WrongState, "no outcome table is attached", {},
+		                  "Attach the table of won deals or customers with leadscore.attach_outcomes().");
 	OutcomeMap outcomes;
 	for (const TextRow &t : tables) {
 		auto relid = static_cast<Oid>(std::strtoul(t[0]->c_str(), nullptr, 10));
@@ -159,9 +134,9 @@ OutcomeMap LoadOutcomes(const KeyType &kt, std::int64_t from, std::int64_t to) {
 		if (!IsTimeType(time_type))
 			throw core::Error(core::ErrorKind::TypeMismatch,
 			                  "time column \"" + *t[3] + "\" of outcome table " + *t[1] + " has type " + TypeName(time_type));
-		std::string lead = Ident(*t[2]);
-		std::string amount = t[4] ? Ident(*t[4]) + "::pg_catalog.float8" : "NULL::pg_catalog.float8";
-		std::string sql = "SELECT " + lead + "::" + TypeName(kt.oid) + ", " + Ident(*t[3]) + ", " + amount +
+		std::string lead = QuoteIdent(*t[2]);
+		std::string amount = t[4] ? QuoteIdent(*t[4]) + "::pg_catalog.float8" : "NULL::pg_catalog.float8";
+		std::string sql = "SELECT " + lead + "::" + TypeName(kt.oid) + ", " + QuoteIdent(*t[3]) + ", " + amount +
 		                  " FROM " + *t[1] + " WHERE " + lead + " IS NOT NULL";
 		ScanRows(OwnerRights(relid), sql, RowShape{kt.oid, time_type, false, 3}, [&](const PlainRow &row) {
 			if (!row.has_time)
@@ -236,10 +211,10 @@ std::unordered_map<std::string, std::string> LoadSources(const KeyType &kt, cons
 	};
 	std::unordered_map<std::string, Touch> first;
 	for (const SourceTable &t : SourceTables(column, table)) {
-		std::string lead = Ident(t.lead), value = Ident(column);
+		std::string lead = QuoteIdent(t.lead), value = QuoteIdent(column);
 		Oid time_type = t.time.empty() ? InvalidOid : ColumnType(t.relid, t.name, t.time);
 		std::string sql = "SELECT " + lead + "::" + TypeName(kt.oid) + ", " +
-		                  (t.time.empty() ? "NULL::pg_catalog.timestamptz" : Ident(t.time)) + ", " + value +
+		                  (t.time.empty() ? "NULL::pg_catalog.timestamptz" : QuoteIdent(t.time)) + ", " + value +
 		                  "::pg_catalog.text FROM " + t.name + " WHERE " + lead + " IS NOT NULL AND " + value +
 		                  " IS NOT NULL";
 		RowShape shape{kt.oid, t.time.empty() ? TIMESTAMPTZOID : time_type, true, 3};

@@ -26,11 +26,6 @@
 
 namespace leadscore::pg {
 
-// Raises a PostgreSQL error with a SQLSTATE the core has no kind for, as a
-// PgError (the guard re-raises it unchanged).
-[[noreturn]] void ThrowSqlState(int sqlstate, const std::string &message, const std::string &hint = {},
-                                const std::string &detail = {});
-
 // The model named `name`, compiled against each attached activity table.
 // `epoch`: replace the model's decay epoch (evaluate() uses as_of, so every
 // weight is 2^-(age / half-life) and nothing under- or overflows however
@@ -82,8 +77,5 @@ struct LeadVisitor {
 	std::function<void()> end;
 };
 void WalkLeads(const KeyType &kt, const InsightModel &model, const LeadVisitor &visit);
-
-// A timestamptz argument in us since the Unix epoch; 22023 when infinite.
-std::int64_t FiniteTimeArg(FunctionCallInfo fcinfo, int n, const char *what);
 
 } // namespace leadscore::pg

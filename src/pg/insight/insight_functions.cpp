@@ -7,6 +7,7 @@
 #include "pg/boundary/guard.hpp"
 #include "pg/insight/insight_criteria.hpp"
 #include "pg/insight/insight_data.hpp"
+#include "pg/boundary/text_datum.hpp"
 #include "pg/spi/spi_query.hpp"
 #include "pg/catalog/table_plan.hpp"
 
@@ -32,16 +33,8 @@ extern "C" {
 namespace leadscore::pg {
 namespace {
 
-constexpr double kUsPerDay = 86'400'000'000.0;
-
 [[noreturn]] void Invalid(const std::string &message, const std::string &hint = {}) {
 	throw core::Error(core::ErrorKind::InvalidValue, message, {}, hint);
-}
-
-std::string RequiredText(FunctionCallInfo fcinfo, int n, const char *what) {
-	if (PG_ARGISNULL(n))
-		ThrowSqlState(ERRCODE_NULL_VALUE_NOT_ALLOWED, std::string(what) + " must not be NULL");
-	return TextArg(fcinfo, n);
 }
 
 std::string NameArg(FunctionCallInfo fcinfo, int n) {
@@ -51,8 +44,7 @@ std::string NameArg(FunctionCallInfo fcinfo, int n) {
 // t + interval as PostgreSQL adds them (months and days by the calendar of
 // the session's time zone); 22023 unless the result lies after t.
 std::int64_t AddInterval(FunctionCallInfo fcinfo, int t_arg, int interval_arg, const char *what) {
-	if (PG_ARGISNULL(interval_arg))
-		ThrowSqlState(ERRCODE_NULL_VALUE_NOT_ALLOWED, std::string(what) + " must not be NULL");
+	RequireArg(fcinfo, interval_arg, what);
 	TimestampTz end = CallPg([&] {
 		return DatumGetTimestampTz(
 		    DirectFunctionCall2(timestamptz_pl_interval, PG_GETARG_DATUM(t_arg), PG_GETARG_DATUM(interval_arg)));
@@ -63,10 +55,6 @@ std::int64_t AddInterval(FunctionCallInfo fcinfo, int t_arg, int interval_arg, c
 	if (!TimestampToCoreTime(end, &unix_us))
 		Invalid(std::string(what) + " ends after the year 99999", "leadscore counts times up to the end of the year 99999.");
 	return unix_us;
-}
-
-Datum Text(const std::string &s) {
-	return CallPg([&] { return PointerGetDatum(cstring_to_text_with_len(s.data(), static_cast<int>(s.size()))); });
 }
 
 // A float8 column: NaN (undefined) is NULL.
@@ -121,13 +109,17 @@ std::vector<core::CalibrationRow> Calibrate(const std::string &name, const core:
 void PutCalibrationRow(FunctionCallInfo fcinfo, const core::CalibrationRow &r) {
 	bool population = r.kind == core::CalibrationKind::Population;
 	bool no_type = population || r.kind == core::CalibrationKind::Criterion;
-	Datum v[17];
+	Datum v[17] = {};
 	bool n[17] = {};
-	v[0] = Text(core::CalibrationKindName(r.kind));
 	n[1] = population;
 	n[2] = no_type;
-	v[1] = population ? Datum(0) : Text(r.name);
-	v[2] = no_type ? Datum(0) : Text(r.activity_type);
+	CallPg([&] {
+		v[0] = TextDatum(core::CalibrationKindName(r.kind));
+		if (!population)
+			v[1] = TextDatum(r.name);
+		if (!no_type)
+			v[2] = TextDatum(r.activity_type);
+	});
 	PutFloat(r.current_points, &v[3], &n[3]);
 	v[4] = Int64GetDatum(r.leads);
 	v[5] = Int64GetDatum(r.converted);
@@ -158,7 +150,7 @@ struct EvalArgs {
 };
 
 EvalArgs ReadEvalArgs(FunctionCallInfo fcinfo) {
-	EvalArgs a{RequiredText(fcinfo, 0, "model"), {}, std::nullopt, InvalidOid};
+	EvalArgs a{TextArg(fcinfo, 0, "model"), {}, std::nullopt, InvalidOid};
 	a.window.as_of = FiniteTimeArg(fcinfo, 1, "as_of");
 	a.window.end = AddInterval(fcinfo, 1, 2, "horizon");
 	if (!PG_ARGISNULL(3))
@@ -241,7 +233,7 @@ Evaluated CollectLeads(const EvalArgs &a, bool want_keys) {
 		                      core::ScoreAt(out.spec, result.state.stored, a.window.as_of, current.grade, &lead);
 		                      lead.converted = a.window.Converted(o.first);
 		                      if (lead.converted) {
-			                      lead.days_to_convert = static_cast<double>(o.first - a.window.as_of) / kUsPerDay;
+			                      lead.days_to_convert = static_cast<double>(o.first - a.window.as_of) / static_cast<double>(USECS_PER_DAY);
 			                      lead.deal_value_sum = o.value_sum;
 			                      lead.deal_count = o.value_count;
 			                      current.converted_at = o.first;
@@ -281,12 +273,15 @@ std::vector<std::optional<std::string>> NumberSources(std::vector<EvalLeadRow> *
 }
 
 void PutEvalRow(FunctionCallInfo fcinfo, const core::EvalRow &r, const std::vector<std::optional<std::string>> &sources) {
-	Datum v[13];
+	Datum v[13] = {};
 	bool n[13] = {};
-	v[0] = Text(r.by_source ? "source" : "all");
 	n[1] = !r.by_source || !sources[r.source];
-	v[1] = n[1] ? Datum(0) : Text(*sources[r.source]);
-	v[2] = Text(core::EvalSegmentName(r.segment));
+	CallPg([&] {
+		v[0] = TextDatum(r.by_source ? "source" : "all");
+		if (!n[1])
+			v[1] = TextDatum(*sources[r.source]);
+		v[2] = TextDatum(core::EvalSegmentName(r.segment));
+	});
 	PutFloat(r.threshold, &v[3], &n[3]);
 	v[4] = Int64GetDatum(r.leads);
 	v[5] = Int64GetDatum(r.converted);
@@ -305,13 +300,16 @@ const char *StatusOf(const core::EvalLead &lead) {
 }
 
 void PutLeadRow(FunctionCallInfo fcinfo, const EvalLeadRow &l) {
-	Datum v[9];
+	Datum v[9] = {};
 	bool n[9] = {};
-	v[0] = Text(l.key);
 	n[1] = !l.source;
-	v[1] = l.source ? Text(*l.source) : Datum(0);
+	CallPg([&] {
+		v[0] = TextDatum(l.key);
+		if (l.source)
+			v[1] = TextDatum(*l.source);
+		v[3] = TextDatum(StatusOf(l.lead));
+	});
 	v[2] = Float8GetDatum(l.lead.score);
-	v[3] = Text(StatusOf(l.lead));
 	v[4] = BoolGetDatum(l.lead.converted);
 	n[5] = n[6] = !l.lead.converted;
 	v[5] = TimestampTzGetDatum(UnixUsToTimestamp(l.converted_at));
@@ -335,12 +333,12 @@ PG_FUNCTION_INFO_V1(leadscore_calibrate);
 Datum leadscore_calibrate(PG_FUNCTION_ARGS) {
 	InitMaterializedSRF(fcinfo, 0);
 	return Guarded([&] {
-		std::string model = RequiredText(fcinfo, 0, "model");
+		std::string model = TextArg(fcinfo, 0, "model");
 		leadscore::core::CalibrationWindow window{FiniteTimeArg(fcinfo, 1, "since"), FiniteTimeArg(fcinfo, 2, "until"), 0};
 		if (window.until <= window.since)
 			Invalid("until must lie after since", "calibrate() looks at activity in [since, until).");
 		window.outcomes_until = PG_ARGISNULL(3) ? window.until : AddInterval(fcinfo, 2, 3, "horizon");
-		std::int64_t min_leads = PG_ARGISNULL(4) ? leadscore::core::kDefaultMinLeads : PG_GETARG_INT32(4);
+		std::int64_t min_leads = OptionalInt32Arg(fcinfo, 4).value_or(leadscore::core::kDefaultMinLeads);
 		if (min_leads < 1)
 			Invalid("min_leads must be at least 1, not " + std::to_string(min_leads));
 		for (const leadscore::core::CalibrationRow &r : Calibrate(model, window, min_leads))

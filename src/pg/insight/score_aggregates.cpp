@@ -15,7 +15,7 @@
 #include "pg/boundary/datum_value.hpp"
 #include "pg/boundary/fmgr_args.hpp"
 #include "pg/boundary/guard.hpp"
-#include "pg/insight/insight_data.hpp"
+#include "pg/boundary/text_datum.hpp"
 #include "pg/spi/spi_query.hpp"
 
 extern "C" {
@@ -47,7 +47,7 @@ std::vector<TextRow> ReadOnlyQuery(const char *sql, const std::string &arg) {
 	std::vector<TextRow> out;
 	SPITupleTable *table = CallPg([&] {
 		Oid types[1] = {TEXTOID};
-		Datum values[1] = {PointerGetDatum(cstring_to_text_with_len(arg.data(), static_cast<int>(arg.size())))};
+		Datum values[1] = {TextDatum(arg)};
 		if (SPI_execute_with_args(sql, 1, types, values, nullptr, true, 0) != SPI_OK_SELECT)
 			elog(ERROR, "leadscore: reading a model failed");
 		return SPI_tuptable;
@@ -119,10 +119,10 @@ struct AggModel {
 std::unique_ptr<AggModel> BuildModel(const std::string &name, bool with_attributes) {
 	core::ModelSpec spec = LoadModel(name);
 	if (!with_attributes && core::HasConditions(spec))
-		ThrowSqlState(ERRCODE_FEATURE_NOT_SUPPORTED,
-		              "model \"" + name + "\" has rules with conditions, which need the activity row",
-		              "Pass the row as jsonb: leadscore.score_agg(model, activity_type, occurred_at, as_of, "
-		              "to_jsonb(t)); '{}' scores as if every column were NULL.");
+		throw core::Error(core::ErrorKind::NotSupported,
+		                  "model \"" + name + "\" has rules with conditions, which need the activity row", {},
+		                  "Pass the row as jsonb: leadscore.score_agg(model, activity_type, occurred_at, as_of, "
+		                  "to_jsonb(t)); '{}' scores as if every column were NULL.");
 	core::Schema attributes = core::ConditionAttributes(spec);
 	auto m = std::make_unique<AggModel>(AggModel{name, core::CompiledModel::Compile(spec, attributes), {}});
 	m->row.resize(attributes.size());
@@ -261,8 +261,7 @@ Datum leadscore_score_agg_step(PG_FUNCTION_ARGS) {
 	return Guarded([&] {
 		int nargs = PG_NARGS();
 		bool with_as_of = nargs >= 5, with_attributes = nargs >= 6;
-		if (PG_ARGISNULL(1))
-			ThrowSqlState(ERRCODE_NULL_VALUE_NOT_ALLOWED, "model must not be NULL");
+		RequireArg(fcinfo, 1, "model");
 		std::int64_t as_of = AsOf(fcinfo, with_as_of);
 		AggModel *model = Model(fcinfo, TextArg(fcinfo, 1), with_attributes);
 		const core::ModelSpec &spec = model->compiled.spec();
@@ -274,9 +273,8 @@ Datum leadscore_score_agg_step(PG_FUNCTION_ARGS) {
 		std::int64_t at;
 		if (!RowTime(fcinfo, as_of, &at))
 			PG_RETURN_BYTEA_P(state);
-		text *type = CallPg([&] { return PG_GETARG_TEXT_PP(2); });
-		std::string_view type_view(VARDATA_ANY(type), VARSIZE_ANY_EXHDR(type));
-		core::IndexSpan rules = model->compiled.RulesFor(type_view);
+		std::string_view type = TextView(CallPg([&] { return PG_GETARG_TEXT_PP(2); }));
+		core::IndexSpan rules = model->compiled.RulesFor(type);
 		if (rules.empty())
 			PG_RETURN_BYTEA_P(state);
 		if (with_attributes) {
@@ -318,7 +316,7 @@ Datum leadscore_stage_agg_final(PG_FUNCTION_ARGS) {
 		if (stage == core::kNoStage)
 			PG_RETURN_NULL();
 		std::string_view name = s.StageName(stage);
-		return CallPg([&] { return PointerGetDatum(cstring_to_text_with_len(name.data(), static_cast<int>(name.size()))); });
+		return CallPg([&] { return TextDatum(name); });
 	});
 }
 

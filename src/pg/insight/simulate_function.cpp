@@ -19,7 +19,6 @@
 
 extern "C" {
 #include "access/xact.h"
-#include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
@@ -39,140 +38,148 @@ namespace {
 
 // A persona beyond this is a mistake, not a scenario.
 constexpr int kMaxPersonaBytes = 256 * 1024;
-constexpr double kMicrosPerDay = 86'400'000'000.0;
 
+// What the persona says, checked; `object`s point into the persona's jsonb.
 struct RawActivity {
-	char *type;
+	std::string type;
 	std::int64_t at;
 	int count;
 	JsonbContainer *object;
 };
 
 struct RawPersona {
-	JsonbContainer *attrs; // nullptr: none
-	int n;
-	RawActivity *activities;
-	std::int64_t as_of;
+	JsonbContainer *attrs = nullptr; // none
+	std::vector<RawActivity> activities;
+	std::int64_t as_of = 0;
 };
 
-[[noreturn]] void BadPersona(const char *message, const char *detail = nullptr) {
-	ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s", message),
-	                detail ? errdetail("%s", detail) : 0,
-	                errhint("A persona is {\"attrs\": {...}, \"activities\": [{\"type\": ..., \"days_ago\": ...}, ...], "
-	                        "\"as_of\": ...}.")));
+[[noreturn]] void BadPersona(const std::string &message) {
+	throw core::Error(core::ErrorKind::InvalidValue, message, {},
+	                  "A persona is {\"attrs\": {...}, \"activities\": [{\"type\": ..., \"days_ago\": ...}, ...], "
+	                  "\"as_of\": ...}.");
 }
 
-char *KeyString(const JsonbValue &key) {
-	return pnstrdup(key.val.string.val, key.val.string.len);
+std::string KeyString(const JsonbValue &key) {
+	return std::string(key.val.string.val, static_cast<std::size_t>(key.val.string.len));
 }
 
-// Raises for a key of `object` that is neither in `fixed` nor in `columns`.
+// Throws for a key of `object` that is neither in `fixed` nor in `columns`.
 void CheckKeys(JsonbContainer *object, const char *const *fixed, const std::vector<const char *> &columns,
-               const char *where) {
-	JsonbIterator *it = JsonbIteratorInit(object);
+               const std::string &where) {
+	JsonbIterator *it = CallPg([&] { return JsonbIteratorInit(object); });
 	JsonbValue v;
 	JsonbIteratorToken token;
-	while ((token = JsonbIteratorNext(&it, &v, true)) != WJB_DONE) {
+	while ((token = CallPg([&] { return JsonbIteratorNext(&it, &v, true); })) != WJB_DONE) {
 		if (token != WJB_KEY)
 			continue;
-		char *key = KeyString(v);
+		std::string key = KeyString(v);
 		bool known = false;
 		for (const char *const *f = fixed; *f != nullptr && !known; f++)
-			known = strcmp(*f, key) == 0;
+			known = key == *f;
 		for (const char *c : columns)
-			known = known || strcmp(c, key) == 0;
-		if (!known) {
-			// palloc'd: this ereport must not skip a C++ destructor.
-			StringInfoData allowed;
-			initStringInfo(&allowed);
-			for (const char *const *f = fixed; *f != nullptr; f++)
-				appendStringInfo(&allowed, "%s%s", f == fixed ? "" : ", ", *f);
-			for (const char *c : columns)
-				appendStringInfo(&allowed, ", %s", c);
-			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			                errmsg("unknown key \"%s\" in %s", key, where),
-			                errdetail("Allowed keys: %s.", allowed.data)));
-		}
+			known = known || key == c;
+		if (known)
+			continue;
+		std::string allowed;
+		for (const char *const *f = fixed; *f != nullptr; f++)
+			allowed += std::string(f == fixed ? "" : ", ") + *f;
+		for (const char *c : columns)
+			allowed += std::string(", ") + c;
+		throw core::Error(core::ErrorKind::InvalidValue, "unknown key \"" + key + "\" in " + where,
+		                  "Allowed keys: " + allowed + ".");
 	}
 }
 
 bool Field(JsonbContainer *object, const char *key, JsonbValue *out) {
-	return getKeyJsonValueFromContainer(object, key, static_cast<int>(strlen(key)), out) != nullptr &&
-	       out->type != jbvNull;
+	JsonbValue *found =
+	    CallPg([&] { return getKeyJsonValueFromContainer(object, key, static_cast<int>(strlen(key)), out); });
+	return found != nullptr && out->type != jbvNull;
 }
 
 double Number(const JsonbValue &v, const char *what) {
 	if (v.type != jbvNumeric)
-		BadPersona(psprintf("%s must be a number", what));
-	return DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, NumericGetDatum(v.val.numeric)));
+		BadPersona(std::string(what) + " must be a number");
+	return CallPg(
+	    [&] { return DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, NumericGetDatum(v.val.numeric))); });
 }
 
 std::int64_t Time(const JsonbValue &v, const char *what) {
 	if (v.type != jbvString)
-		BadPersona(psprintf("%s must be a timestamp string", what));
-	char *text = pnstrdup(v.val.string.val, v.val.string.len);
-	TimestampTz t = DatumGetTimestampTz(
-	    DirectFunctionCall3(timestamptz_in, CStringGetDatum(text), ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+		BadPersona(std::string(what) + " must be a timestamp string");
+	std::string text = KeyString(v);
+	TimestampTz t = CallPg([&] {
+		return DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in, CStringGetDatum(text.c_str()),
+		                                               ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+	});
 	std::int64_t unix_us;
 	if (TIMESTAMP_NOT_FINITE(t))
-		BadPersona(psprintf("%s must be a finite time", what));
+		BadPersona(std::string(what) + " must be a finite time");
 	if (!TimestampToCoreTime(t, &unix_us))
-		BadPersona(psprintf("%s lies after the year 99999", what));
+		BadPersona(std::string(what) + " lies after the year 99999");
 	return unix_us;
+}
+
+// days_ago as the message has always shown it (printf's %g).
+std::string DaysText(double x) {
+	char buf[32];
+	snprintf(buf, sizeof buf, "%g", x);
+	return buf;
 }
 
 RawActivity ReadActivity(const JsonbValue &element, int i, std::int64_t as_of,
                          const std::vector<const char *> &columns) {
-	char *where = psprintf("activity %d of the persona", i + 1);
+	std::string where = "activity " + std::to_string(i + 1) + " of the persona";
 	if (element.type != jbvBinary || !JsonContainerIsObject(element.val.binary.data))
-		BadPersona(psprintf("%s must be an object", where));
+		BadPersona(where + " must be an object");
 	JsonbContainer *object = element.val.binary.data;
 	static const char *const fixed[] = {"type", "days_ago", "at", "count", nullptr};
 	CheckKeys(object, fixed, columns, where);
-	RawActivity a{nullptr, as_of, 1, object};
+	RawActivity a{{}, as_of, 1, object};
 	JsonbValue v;
 	if (!Field(object, "type", &v) || v.type != jbvString)
-		BadPersona(psprintf("%s needs a \"type\" string", where));
+		BadPersona(where + " needs a \"type\" string");
 	a.type = KeyString(v);
 	bool has_days = Field(object, "days_ago", &v);
 	if (has_days) {
 		double days = Number(v, "days_ago");
 		if (!(days >= 0) || !std::isfinite(days) || days > 36500)
-			BadPersona(psprintf("days_ago of %s must be between 0 and 36500, not %g", where, days));
-		a.at = as_of - static_cast<std::int64_t>(days * kMicrosPerDay);
+			BadPersona("days_ago of " + where + " must be between 0 and 36500, not " + DaysText(days));
+		a.at = as_of - static_cast<std::int64_t>(days * static_cast<double>(USECS_PER_DAY));
 	}
 	if (Field(object, "at", &v)) {
 		if (has_days)
-			BadPersona(psprintf("%s has both \"days_ago\" and \"at\"", where));
+			BadPersona(where + " has both \"days_ago\" and \"at\"");
 		a.at = Time(v, "at");
 	}
 	if (Field(object, "count", &v)) {
 		double count = Number(v, "count");
 		if (!(count >= 1 && count <= static_cast<double>(core::kMaxPersonaActivities)) || std::trunc(count) != count)
-			BadPersona(psprintf("count of %s must be a whole number from 1 to %zu", where, core::kMaxPersonaActivities));
+			BadPersona("count of " + where + " must be a whole number from 1 to " +
+			           std::to_string(core::kMaxPersonaActivities));
 		a.count = static_cast<int>(count);
 	}
 	return a;
 }
 
-// PostgreSQL side: the persona checked and read into plain C data.
-RawPersona *ReadPersona(Jsonb *persona, const std::vector<const char *> &columns) {
+// The persona checked and read; the JSON stays in `persona`.
+RawPersona ReadPersona(Jsonb *persona, const std::vector<const char *> &columns) {
 	if (VARSIZE(persona) > kMaxPersonaBytes)
-		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-		                errmsg("persona is too large (%u bytes; the limit is %d)", VARSIZE(persona), kMaxPersonaBytes),
-		                errhint("A persona describes one lead; play large histories with score_agg() instead.")));
+		throw core::Error(core::ErrorKind::TooLarge,
+		                  "persona is too large (" + std::to_string(VARSIZE(persona)) + " bytes; the limit is " +
+		                      std::to_string(kMaxPersonaBytes) + ")",
+		                  {}, "A persona describes one lead; play large histories with score_agg() instead.");
 	if (!JB_ROOT_IS_OBJECT(persona))
 		BadPersona("persona must be a JSON object");
 	static const char *const fixed[] = {"attrs", "activities", "as_of", nullptr};
 	CheckKeys(&persona->root, fixed, {}, "the persona");
-	auto *p = static_cast<RawPersona *>(palloc0(sizeof(RawPersona)));
+	RawPersona p;
 	JsonbValue v;
-	p->as_of = Field(&persona->root, "as_of", &v) ? Time(v, "as_of")
-	                                               : TimestampToUnixUs(GetCurrentTransactionStartTimestamp());
+	p.as_of = Field(&persona->root, "as_of", &v) ? Time(v, "as_of")
+	                                              : TimestampToUnixUs(GetCurrentTransactionStartTimestamp());
 	if (Field(&persona->root, "attrs", &v)) {
 		if (v.type != jbvBinary || !JsonContainerIsObject(v.val.binary.data))
 			BadPersona("attrs must be a JSON object");
-		p->attrs = v.val.binary.data;
+		p.attrs = v.val.binary.data;
 	}
 	if (!Field(&persona->root, "activities", &v))
 		return p;
@@ -180,17 +187,15 @@ RawPersona *ReadPersona(Jsonb *persona, const std::vector<const char *> &columns
 		BadPersona("activities must be a JSON array");
 	JsonbContainer *array = v.val.binary.data;
 	int n = JsonContainerSize(array);
-	p->activities = static_cast<RawActivity *>(palloc0(sizeof(RawActivity) * (n + 1)));
 	std::size_t total = 0;
 	for (int i = 0; i < n; i++) {
-		JsonbValue *element = getIthJsonbValueFromContainer(array, static_cast<uint32>(i));
-		p->activities[i] = ReadActivity(*element, i, p->as_of, columns);
-		total += static_cast<std::size_t>(p->activities[i].count);
+		JsonbValue *element = CallPg([&] { return getIthJsonbValueFromContainer(array, static_cast<uint32>(i)); });
+		p.activities.push_back(ReadActivity(*element, i, p.as_of, columns));
+		total += static_cast<std::size_t>(p.activities.back().count);
 		if (total > core::kMaxPersonaActivities)
-			ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-			                errmsg("persona has more than %zu activities", core::kMaxPersonaActivities)));
+			throw core::Error(core::ErrorKind::TooLarge,
+			                  "persona has more than " + std::to_string(core::kMaxPersonaActivities) + " activities");
 	}
-	p->n = n;
 	return p;
 }
 
@@ -264,12 +269,11 @@ Datum Simulate(FunctionCallInfo fcinfo) {
 	for (const core::Column &c : model.schema())
 		columns.push_back(c.name.c_str());
 	Jsonb *persona = CallPg([&] { return PG_GETARG_JSONB_P(1); });
-	RawPersona *raw = CallPg([&] { return ReadPersona(persona, columns); });
+	RawPersona raw = ReadPersona(persona, columns);
 
 	std::vector<core::PersonaActivity> activities;
-	for (int i = 0; i < raw->n; i++) {
-		const RawActivity &a = raw->activities[i];
-		core::Value *values = CallPg([&] { return JsonbObjectValues(a.object, model.schema(), "an activity"); });
+	for (const RawActivity &a : raw.activities) {
+		core::Value *values = CallPg([&] { return JsonbObjectValues(a.object, model.schema()); });
 		for (int k = 0; k < a.count; k++)
 			activities.push_back(core::PersonaActivity{a.type, a.at, {values, values + model.schema().size()}});
 	}
@@ -277,13 +281,13 @@ Datum Simulate(FunctionCallInfo fcinfo) {
 	if (profile != nullptr) {
 		// No attrs: every criterion reads NULL, the base grade.
 		core::Value *attrs = CallPg([&] {
-			return raw->attrs ? JsonbObjectValues(raw->attrs, profile->schema(), "attrs")
-			                  : static_cast<core::Value *>(palloc0(sizeof(core::Value) * (profile->schema().size() + 1)));
+			return raw.attrs ? JsonbObjectValues(raw.attrs, profile->schema())
+			                 : static_cast<core::Value *>(palloc0(sizeof(core::Value) * (profile->schema().size() + 1)));
 		});
 		grade = profile->Grade(attrs, profile->schema().size());
 	}
-	core::Simulation s = core::Simulate(model, activities, grade, raw->as_of);
-	std::string json = ResultJson(model, s, raw->as_of, activities.size());
+	core::Simulation s = core::Simulate(model, activities, grade, raw.as_of);
+	std::string json = ResultJson(model, s, raw.as_of, activities.size());
 	return CallPg([&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(json.c_str())); });
 }
 

@@ -14,6 +14,7 @@
 #include "pg/boundary/lead_key.hpp"
 #include "pg/grading/lifecycle_rescore.hpp"
 #include "pg/spi/spi_query.hpp"
+#include "pg/boundary/text_datum.hpp"
 #include "pg/state/state_buffers.hpp"
 #include "pg/catalog/table_plan.hpp"
 #include "pg/maintenance/verify_ranges.hpp"
@@ -34,6 +35,7 @@ extern "C" {
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -115,10 +117,11 @@ std::int32_t ModelId(const std::string &name) {
 	return static_cast<std::int32_t>(std::stol(*rows[0][0]));
 }
 
-std::vector<std::int32_t> ModelIds(const std::string &name, bool all) {
+// The model named `name`; none: every model.
+std::vector<std::int32_t> ModelIds(const std::optional<std::string> &name) {
 	std::vector<std::int32_t> ids;
-	if (!all)
-		ids.push_back(ModelId(name));
+	if (name)
+		ids.push_back(ModelId(*name));
 	else
 		for (const TextRow &r : QueryText("SELECT id FROM leadscore.models ORDER BY id"))
 			ids.push_back(static_cast<std::int32_t>(std::stol(*r[0])));
@@ -256,12 +259,11 @@ extern "C" {
 // (model, lead) states written.
 PG_FUNCTION_INFO_V1(leadscore_rescore);
 Datum leadscore_rescore(PG_FUNCTION_ARGS) {
-	bool all = PG_ARGISNULL(0);
 	return Guarded([&] {
-		std::string name = all ? std::string() : TextArg(fcinfo, 0);
+		std::optional<std::string> name = OptionalTextArg(fcinfo, 0);
 		KeyType kt = BeginEngineCall();
 		std::int64_t total = 0;
-		std::vector<std::int32_t> ids = ModelIds(name, all);
+		std::vector<std::int32_t> ids = ModelIds(name);
 		if (kt.oid != InvalidOid) {
 			LockAttachedTables();
 			CheckAttachmentsForRescore();
@@ -287,17 +289,16 @@ Datum leadscore_rescore(PG_FUNCTION_ARGS) {
 // no rows means consistent.
 PG_FUNCTION_INFO_V1(leadscore_verify);
 Datum leadscore_verify(PG_FUNCTION_ARGS) {
-	bool all = PG_ARGISNULL(0);
 	std::int64_t now = TimestampToUnixUsNow();
 	InitMaterializedSRF(fcinfo, 0);
 	ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
 	return Guarded([&] {
-		std::string name = all ? std::string() : TextArg(fcinfo, 0);
+		std::optional<std::string> name = OptionalTextArg(fcinfo, 0);
 		KeyType kt = BeginEngineCall();
 		ConsistentReads one_snapshot;
 		std::vector<Difference> differences;
 		if (kt.oid != InvalidOid && ReportAttachmentProblems(rsinfo)) {
-			std::vector<std::int32_t> ids = ModelIds(name, all);
+			std::vector<std::int32_t> ids = ModelIds(name);
 			for (const leadscore::core::ModelSpec &spec : LoadModels()) {
 				if (std::find(ids.begin(), ids.end(), spec.id) == ids.end())
 					continue;
@@ -313,8 +314,7 @@ Datum leadscore_verify(PG_FUNCTION_ARGS) {
 		FinishSpi();
 		for (const Difference &d : differences)
 			CallPg([&] {
-				Datum values[3] = {CStringGetTextDatum(d.model.c_str()), CStringGetTextDatum(d.lead.c_str()),
-				                   CStringGetTextDatum(d.what.c_str())};
+				Datum values[3] = {TextDatum(d.model), TextDatum(d.lead), TextDatum(d.what)};
 				bool nulls[3] = {false, false, false};
 				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 			});

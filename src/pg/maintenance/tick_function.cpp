@@ -14,6 +14,7 @@
 #include "pg/catalog/key_types.hpp"
 #include "pg/spi/consistent_reads.hpp"
 #include "pg/boundary/datum_value.hpp"
+#include "pg/boundary/fmgr_args.hpp"
 #include "pg/boundary/guard.hpp"
 #include "pg/spi/kept_plans.hpp"
 #include "pg/state/lifecycle_store.hpp"
@@ -30,6 +31,7 @@ extern "C" {
 #include "utils/timestamp.h"
 }
 
+#include "core/base/error.hpp"
 #include "core/model/decay.hpp"
 
 #include <cstdint>
@@ -225,27 +227,26 @@ extern "C" {
 // tick(now timestamptz DEFAULT now()) -> bigint: the transitions reported.
 PG_FUNCTION_INFO_V1(leadscore_tick);
 Datum leadscore_tick(PG_FUNCTION_ARGS) {
-	if (RecoveryInProgress())
-		ereport(ERROR, (errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
-		                errmsg("leadscore.tick() cannot run on a standby server"),
-		                errdetail("tick() writes lead states and events; a standby is read-only."),
-		                errhint("Schedule it on the primary; the standby replays its results.")));
-	if (PG_ARGISNULL(0))
-		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("now must not be NULL")));
-	TimestampTz now = PG_GETARG_TIMESTAMPTZ(0);
-	if (TIMESTAMP_NOT_FINITE(now))
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("now must be a finite time")));
-	// A tick moves every record it reports to `now`, and records never
-	// run backwards: one tick decades ahead froze every lead it touched
-	// there (later writes scored them as of then) and stopped every later
-	// tick.  Looking ahead is for tests and demos, so a year is plenty.
-	constexpr TimestampTz kHorizon = INT64_C(366) * USECS_PER_DAY;
-	if (now > GetCurrentTransactionStartTimestamp() + kHorizon)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-		                errmsg("now must not lie more than a year after the clock"),
-		                errdetail("tick() reports decay up to now, and no record it moves there goes back."),
-		                errhint("leadscore.reset_tick() moves records a tick left ahead of the clock back to it.")));
+	using leadscore::core::Error;
+	using leadscore::core::ErrorKind;
 	return leadscore::pg::Guarded([&] {
+		if (RecoveryInProgress())
+			throw Error(ErrorKind::ReadOnly, "leadscore.tick() cannot run on a standby server",
+			            "tick() writes lead states and events; a standby is read-only.",
+			            "Schedule it on the primary; the standby replays its results.");
+		leadscore::pg::RequireArg(fcinfo, 0, "now");
+		TimestampTz now = PG_GETARG_TIMESTAMPTZ(0);
+		if (TIMESTAMP_NOT_FINITE(now))
+			throw Error(ErrorKind::InvalidValue, "now must be a finite time");
+		// A tick moves every record it reports to `now`, and records never
+		// run backwards: one tick decades ahead froze every lead it touched
+		// there (later writes scored them as of then) and stopped every later
+		// tick.  Looking ahead is for tests and demos, so a year is plenty.
+		constexpr TimestampTz kHorizon = INT64_C(366) * USECS_PER_DAY;
+		if (now > GetCurrentTransactionStartTimestamp() + kHorizon)
+			throw Error(ErrorKind::InvalidValue, "now must not lie more than a year after the clock",
+			            "tick() reports decay up to now, and no record it moves there goes back.",
+			            "leadscore.reset_tick() moves records a tick left ahead of the clock back to it.");
 		return Int64GetDatum(leadscore::pg::Tick(leadscore::pg::TimestampToUnixUs(now)));
 	});
 }

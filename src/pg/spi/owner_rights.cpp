@@ -5,6 +5,8 @@
 #include "pg/spi/spi_cursor.hpp"
 #include "pg/spi/spi_query.hpp"
 
+#include "core/base/error.hpp"
+
 extern "C" {
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
@@ -30,19 +32,20 @@ bool MayActAsLeadscore(Oid user) {
 	return OidIsValid(models) && pg_class_ownercheck(models, user);
 }
 
-// PostgreSQL side: who reads `relid` (InvalidOid: the current user).  The
-// owner is read after the lock, whose AcceptInvalidationMessages makes the
-// catalog current: an ALTER ... OWNER committed before it is seen, a later
-// one waits for this transaction.
-Oid ReaderOf(Oid relid) {
+// PostgreSQL side: who reads `relid` (InvalidOid: the current user); false
+// when there is no such relation.  The owner is read after the lock, whose
+// AcceptInvalidationMessages makes the catalog current: an ALTER ... OWNER
+// committed before it is seen, a later one waits for this transaction.
+bool ReaderOf(Oid relid, Oid *reader) {
 	LockRelationOid(relid, AccessShareLock);
 	HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 	if (!HeapTupleIsValid(tuple))
-		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("relation with OID %u does not exist", relid)));
+		return false;
 	Oid owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->relowner;
 	ReleaseSysCache(tuple);
 	Oid user = GetUserId();
-	return has_privs_of_role(user, owner) || MayActAsLeadscore(user) ? owner : InvalidOid;
+	*reader = has_privs_of_role(user, owner) || MayActAsLeadscore(user) ? owner : InvalidOid;
+	return true;
 }
 
 // PostgreSQL side: whether rows of `a` can be stored as rows of `b`.
@@ -64,12 +67,10 @@ int open_scopes = 0;
 void RefuseInsideOwnerCode() {
 	if (open_scopes == 0)
 		return;
-	CallPg([] {
-		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-		                errmsg("leadscore cannot run inside code that runs while it reads an attached table"),
-		                errdetail("An index expression, constraint, statistics object or view of an attached "
-		                          "table wrote or read an attached table, or called leadscore.")));
-	});
+	throw core::Error(core::ErrorKind::WrongState,
+	                  "leadscore cannot run inside code that runs while it reads an attached table",
+	                  "An index expression, constraint, statistics object or view of an attached "
+	                  "table wrote or read an attached table, or called leadscore.");
 }
 
 void RunAsDefiner(Oid definer, const std::function<void()> &body) {
@@ -93,7 +94,9 @@ void RunAsDefiner(Oid definer, const std::function<void()> &body) {
 	CallPg([nest_level] { AtEOXact_GUC(true, nest_level); });
 }
 
-OwnerRights::OwnerRights(Oid relid) : reader_(CallPg([relid] { return ReaderOf(relid); })) {
+OwnerRights::OwnerRights(Oid relid) {
+	if (!CallPg([&] { return ReaderOf(relid, &reader_); }))
+		throw core::Error(core::ErrorKind::UndefinedTable, "relation with OID " + std::to_string(relid) + " does not exist");
 }
 
 OwnerRights::Scope::Scope(Oid reader) noexcept {
@@ -142,14 +145,12 @@ extern "C" {
 // columns exactly.
 PG_FUNCTION_INFO_V1(leadscore_read_as_owner);
 Datum leadscore_read_as_owner(PG_FUNCTION_ARGS) {
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-		                errmsg("leadscore._read_as_owner() needs a table and a query")));
-	Oid relid = PG_GETARG_OID(0);
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
 	return Guarded([&] {
-		std::string query = TextArg(fcinfo, 1);
+		RequireArg(fcinfo, 0, "tbl");
+		Oid relid = PG_GETARG_OID(0);
+		std::string query = TextArg(fcinfo, 1, "query");
 		ConnectSpi();
 		OwnerRights rights(relid);
 		Portal portal = rights.Run([&] {

@@ -1,5 +1,6 @@
 // Text-in, text-out SPI for configuration and admin queries.
 #include "pg/spi/spi_query.hpp"
+#include "pg/boundary/text_datum.hpp"
 
 #include "pg/boundary/guard.hpp"
 
@@ -48,8 +49,7 @@ RawResult RunWithArgs(const char *sql, const std::vector<std::optional<std::stri
 		types[i] = TEXTOID;
 		nulls[i] = args[i] ? ' ' : 'n';
 		const std::string *s = args[i] ? &*args[i] : nullptr;
-		values[i] = s ? CallPg([&] { return PointerGetDatum(cstring_to_text_with_len(s->data(), static_cast<int>(s->size()))); })
-		              : Datum(0);
+		values[i] = s ? CallPg([&] { return TextDatum(*s); }) : Datum(0);
 	}
 	RawResult result;
 	CallPg([&] { result = Run(sql, n, types, values, nulls, want_rows); });

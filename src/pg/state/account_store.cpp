@@ -1,5 +1,6 @@
 // Account state.  See account_store.hpp.
 #include "pg/state/account_store.hpp"
+#include "pg/boundary/text_datum.hpp"
 
 #include "pg/spi/consistent_reads.hpp"
 #include "pg/boundary/datum_value.hpp"
@@ -123,8 +124,8 @@ void Report(const KeyType &akt, const core::ModelSpec &model, const std::vector<
 		                  Float8ArrayDatum(scores.data(), n),
 		                  TimestampArrayDatum(at.data(), n),
 		                  PointerGetDatum(construct_array(member_datums, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE)),
-		                  CStringGetTextDatum(name.c_str()),
-		                  CStringGetTextDatum(cause_name),
+		                  TextDatum(name),
+		                  TextDatum(cause_name),
 		                  BoolGetDatum(report),
 		                  BoolGetDatum(notify)};
 		// The rows exist (the caller holds them): an upsert, not an UPDATE,

@@ -1,5 +1,6 @@
 // Lifecycle columns and events.  See lifecycle_store.hpp.
 #include "pg/state/lifecycle_store.hpp"
+#include "pg/boundary/text_datum.hpp"
 
 #include "pg/spi/consistent_reads.hpp"
 #include "pg/boundary/datum_value.hpp"
@@ -200,7 +201,7 @@ void InsertEvents(const KeyType &kt, const core::ModelSpec &model, const std::ve
 	                   10, types, CURSOR_OPT_GENERIC_PLAN);
 	const std::string &name = model.name;
 	CallPg([&] {
-		Datum values[] = {CStringGetTextDatum(name.c_str()),
+		Datum values[] = {TextDatum(name),
 		                  BoolGetDatum(notify),
 		                  KeyArrayDatum(kt, keys.data(), n),
 		                  TextArrayDatum(kinds.data(), n),
