@@ -57,9 +57,6 @@ struct CapWindow {
 	std::int64_t total() const noexcept {
 		return static_cast<std::int64_t>(times.size()) + beyond;
 	}
-	bool operator==(const CapWindow &o) const noexcept {
-		return beyond == o.beyond && times == o.times;
-	}
 };
 
 // `count` activities at time `at` (us since the Unix epoch): positive for
@@ -81,9 +78,6 @@ class CapRule {
 public:
 	CapRule(std::int32_t max_count, double points, const Decay &decay) noexcept;
 
-	std::int32_t max_count() const noexcept {
-		return max_count_;
-	}
 	std::size_t window_size() const noexcept {
 		return window_size_;
 	}

@@ -127,10 +127,6 @@ void ValidateRule(const ModelSpec &model, const RuleSpec &rule);
 // the model's stages.
 int FindStage(const ModelSpec &model, std::string_view name);
 
-// A rule name for add_rule called without one: the activity type, or
-// "<type>_2", "<type>_3", ... when that is taken.
-std::string DefaultRuleName(const ModelSpec &model, std::string_view activity_type);
-
 // A contiguous run of indexes (rules of one type).
 struct IndexSpan {
 	const std::uint32_t *first = nullptr;
