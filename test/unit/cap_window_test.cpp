@@ -81,8 +81,8 @@ TEST(CapWindow, CountsTheNewestOnly) {
 }
 
 TEST(CapWindow, SteadyReaderStaysFreshUnderDecay) {
-	// DESIGN.md §1: with decay, "the N most recent" keeps a loyal reader's
-	// score fresh; the contribution is that of the N newest reads.
+	// docs/design.md, "Caps": with decay, "the N most recent" keeps a loyal
+	// reader's score fresh; the contribution is that of the N newest reads.
 	Decay decay(kHalfLife, k2024);
 	CapRule cap(5, 5, decay);
 	CapWindow w;

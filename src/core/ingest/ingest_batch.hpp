@@ -1,4 +1,5 @@
-// One statement's activity changes, scored in one pass (DESIGN.md §2).
+// One statement's activity changes, scored in one pass (docs/design.md,
+// "One statement, step by step").
 //
 // The statement-level trigger hands every row of its transition table(s) to
 // Add(): a lead (the glue's dense index for the lead key), the activity type,

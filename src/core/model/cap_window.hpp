@@ -1,6 +1,6 @@
-// Caps, exact (DESIGN.md §1): a rule with max_count N counts only the lead's
-// N most recent matching activities, whatever order rows arrive, change or
-// disappear in.
+// Caps, exact (docs/design.md, "Cap windows"): a rule with max_count N
+// counts only the lead's N most recent matching activities, whatever order
+// rows arrive, change or disappear in.
 //
 // The N most recent of a set that loses members cannot be kept from the N
 // alone: delete one of them and the (N+1)-th comes back into the count.  So

@@ -1,5 +1,5 @@
-// Decay without rewriting rows (DESIGN.md §2): the arithmetic of the
-// epoch-relative stored sum.  See decay.hpp for the model.
+// Decay without rewriting rows: the arithmetic of the epoch-relative
+// stored sum.  See decay.hpp for the model.
 #include "core/model/decay.hpp"
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// Decay without rewriting rows (DESIGN.md §2).
+// Decay without rewriting rows (docs/design.md, "Epoch-relative sums").
 //
 // With half-life h an activity worth p points at time ti is worth
 // p * 2^(-(t - ti)/h) at time t.  Per lead we store the epoch-relative sum
