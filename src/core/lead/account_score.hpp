@@ -1,6 +1,6 @@
-// Account scores (docs/design.md, "Account scores"): several people of one company acting on
-// related themes signal a buying project, and breadth matters as much as
-// volume.
+// Account scores (docs/design.md, "Account scores"): several people of one
+// company acting on related themes signal a buying project, and breadth
+// matters as much as volume.
 //
 // An account's score is the sum over its leads of sqrt(R * s), where s is
 // the lead's current score (negative scores count as 0) and R the model's
