@@ -95,5 +95,12 @@ for f in $(grep -rl '^-- The privilege rule' src/sql); do
 	[ "$f" = src/sql/privileges.sql ] || fail "$f copies the privilege rule; src/sql/privileges.sql is its home"
 done
 
+# Comments and docs cite only files of the repository: the old external
+# specs are gone, so a citation of one points nowhere.
+if git ls-files -z | grep -zv '^scripts/lint\.sh$' |
+	xargs -0 -r grep -snIE 'DESIGN\.md|CONVENTIONS\.md|\.\./shared' --; then
+	fail "the lines above cite a file outside the repository"
+fi
+
 [ $status -eq 0 ] && echo "lint: ok"
 exit $status

@@ -14,7 +14,7 @@ void _PG_init(void);
 }
 
 // Loaded on first use; no shared memory, no background worker, so no
-// shared_preload_libraries entry is needed (CONVENTIONS.md §8).
+// shared_preload_libraries entry is needed.
 void _PG_init(void) {
 	MarkGUCPrefixReserved("leadscore");
 	leadscore::pg::RegisterPlanInvalidation();

@@ -66,7 +66,7 @@ TEST(CapWindow, ReserveAndSize) {
 
 TEST(CapWindow, CountsTheNewestOnly) {
 	// No decay: the contribution is points * min(N, total).
-	CapRule cap(3, 5, Decay::None());
+	CapRule cap(3, 5, Decay(0, 0));
 	CapWindow w;
 	double total = 0;
 	for (int k = 0; k < 20; k++) {
@@ -98,7 +98,7 @@ TEST(CapWindow, SteadyReaderStaysFreshUnderDecay) {
 }
 
 TEST(CapWindow, LateRowOlderThanTheWindowOnlyCounts) {
-	CapRule cap(2, 10, Decay::None());
+	CapRule cap(2, 10, Decay(0, 0));
 	CapWindow w;
 	std::vector<CapHit> hits;
 	for (int k = 0; k < 20; k++)
@@ -127,7 +127,7 @@ TEST(CapWindow, LateRowNewerThanTheCountedOnesTakesTheirPlace) {
 }
 
 TEST(CapWindow, EqualTimesAreAMultiset) {
-	CapRule cap(2, 1, Decay::None());
+	CapRule cap(2, 1, Decay(0, 0));
 	CapWindow w;
 	Apply(cap, &w, {CapHit{k2024, 3}, Plus(k2024 - kDay)});
 	EXPECT_EQ(w.times, (std::vector<std::int64_t>{k2024, k2024, k2024, k2024 - kDay}));
@@ -146,7 +146,7 @@ TEST(CapWindow, EqualTimesAreAMultiset) {
 
 TEST(CapWindow, EqualTimesAcrossTheWindowEdge) {
 	// K = 9 for N = 1: twelve equal times, three of them beyond the window.
-	CapRule cap(1, 1, Decay::None());
+	CapRule cap(1, 1, Decay(0, 0));
 	CapWindow w;
 	Apply(cap, &w, {CapHit{k2024, 12}});
 	EXPECT_EQ(w.times.size(), 9u);
@@ -160,7 +160,7 @@ TEST(CapWindow, EqualTimesAcrossTheWindowEdge) {
 
 TEST(CapWindow, DeletingOldActivityNeedsNoReload) {
 	// A retention purge deletes the oldest rows: they are beyond the window.
-	CapRule cap(5, 5, Decay::None());
+	CapRule cap(5, 5, Decay(0, 0));
 	CapWindow w;
 	std::vector<CapHit> hits;
 	for (int k = 0; k < 100; k++)
@@ -177,7 +177,7 @@ TEST(CapWindow, DeletingOldActivityNeedsNoReload) {
 
 TEST(CapWindow, DeletingEverythingNeedsNoReload) {
 	// GDPR erasure: the whole history in one statement.
-	CapRule cap(5, 5, Decay::None());
+	CapRule cap(5, 5, Decay(0, 0));
 	CapWindow w;
 	std::vector<CapHit> hits;
 	for (int k = 0; k < 100; k++)
@@ -195,7 +195,7 @@ TEST(CapWindow, DeletingTheNewestReloadsOncePerReserve) {
 	// The worst case: deleting the newest activity over and over.  After
 	// R = 8 deletions the window still holds N = 2; the ninth leaves one
 	// while older times exist, and only then is a reload needed.
-	CapRule cap(2, 1, Decay::None());
+	CapRule cap(2, 1, Decay(0, 0));
 	ASSERT_EQ(CapReserve(2), 8u);
 	std::multiset<std::int64_t> all;
 	CapWindow w;
@@ -227,7 +227,7 @@ TEST(CapWindow, UpdateMovingATimeNeedsNoReload) {
 	// Window exactly N with older times beyond (after deletions): an UPDATE
 	// that moves one counted time is -t +t' in one statement.  Insertions
 	// go first, so the window never drops below N in between.
-	CapRule cap(2, 1, Decay::None());
+	CapRule cap(2, 1, Decay(0, 0));
 	CapWindow w;
 	w.times = {k2024 + 10 * kDay, k2024 + 9 * kDay};
 	w.beyond = 5;
@@ -240,7 +240,7 @@ TEST(CapWindow, UpdateMovingATimeNeedsNoReload) {
 }
 
 TEST(CapWindow, OutOfStepStateAsksForReload) {
-	CapRule cap(2, 1, Decay::None());
+	CapRule cap(2, 1, Decay(0, 0));
 	CapWindow w;
 	Apply(cap, &w, {Plus(k2024), Plus(k2024 + kDay)});
 	// Removing a time the lead never had (newer than the window's oldest).
@@ -306,7 +306,7 @@ TEST(CapWindow, RandomStatementsMatchBruteForce) {
 	for (int seq = 0; seq < 600; seq++) {
 		int n = caps[seq % 6];
 		double p = points[(seq / 6) % 4];
-		Decay decay = seq % 2 ? Decay(kHalfLife, k2024 - 90 * kDay) : Decay::None();
+		Decay decay = seq % 2 ? Decay(kHalfLife, k2024 - 90 * kDay) : Decay(0, 0);
 		CapRule cap(n, p, decay);
 		CapWindow w;
 		std::multiset<std::int64_t> all;

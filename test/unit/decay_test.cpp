@@ -1,5 +1,5 @@
 // Decay arithmetic: the stored-sum method against a direct sum, re-basing,
-// threshold crossings, models without decay, and extreme times.
+// models without decay, and extreme times.
 #include "core/model/decay.hpp"
 
 #include "core/model/scoring_model.hpp"
@@ -101,7 +101,7 @@ TEST(DecayTest, MillionActivitiesMatchDirectSum) {
 			double carried = compensated.Value() * factor;
 			compensated = CompensatedSum();
 			compensated.Add(carried);
-			decay = decay.Rebased(now);
+			decay = Decay(decay.half_life_us(), now);
 			rebases++;
 		}
 		// A float8 column gets plain additions; that is what must be exact enough.
@@ -181,9 +181,7 @@ TEST(DecayTest, RebaseChangesNoScore) {
 		const std::int64_t nows[] = {end, end + 5 * kDay, start + 100 * kDay};
 		for (std::int64_t new_epoch : new_epochs) {
 			double factor = decay.RebaseFactor(new_epoch);
-			Decay rebased = decay.Rebased(new_epoch);
-			EXPECT_EQ(rebased.half_life_us(), half_life);
-			EXPECT_EQ(rebased.epoch_us(), new_epoch);
+			Decay rebased(decay.half_life_us(), new_epoch);
 
 			for (std::int64_t now : nows) {
 				// Only compare where the score is a normal double both ways.
@@ -219,7 +217,7 @@ TEST(DecayTest, RebaseWhenTheProductWould) {
 	EXPECT_TRUE(decay.NeedsRebase(now));
 
 	double factor = decay.RebaseFactor(now);
-	Decay rebased = decay.Rebased(now);
+	Decay rebased(decay.half_life_us(), now);
 	EXPECT_FALSE(rebased.NeedsRebase(now));
 	EXPECT_DOUBLE_EQ(rebased.Weight(now), 1.0);
 	for (const Lead &lead : leads) {
@@ -229,62 +227,7 @@ TEST(DecayTest, RebaseWhenTheProductWould) {
 	}
 }
 
-// (3) The tick's index range scan finds exactly the leads that fell below T.
-TEST(DecayTest, FellBelowIsExactlyTheCrossings) {
-	const double half_life = static_cast<double>(kWeek);
-	const std::int64_t t_start = k2020 + 400 * kDay;
-	Decay decay(half_life, k2020);
-	std::vector<Lead> leads = RandomLeads(decay, 20000, 60, t_start - 30 * kDay, t_start, 3);
-
-	struct Case {
-		double threshold;
-		std::int64_t t0;
-		std::int64_t t1;
-	};
-	const Case cases[] = {
-		{50, t_start, t_start + 3600 * kSecond}, // an hourly tick
-		{50, t_start, t_start + 3 * kDay},
-		{100, t_start + kDay, t_start + 2 * kDay},
-		{20, t_start, t_start + 400 * kDay},
-		{0.5, t_start + 30 * kDay, t_start + 31 * kDay},
-		{75, t_start - 100 * kDay, t_start + 1}, // t0 before some activities
-	};
-	for (const Case &c : cases) {
-		StoredRange range = decay.FellBelow(c.threshold, c.t0, c.t1);
-		ASSERT_LT(range.lo, range.hi);
-		int crossed = 0;
-		for (const Lead &lead : leads) {
-			bool in_range = lead.stored >= range.lo && lead.stored < range.hi;
-			bool fell = decay.Current(lead.stored, c.t0) >= c.threshold &&
-			            decay.Current(lead.stored, c.t1) < c.threshold;
-			// A stored sum within an ulp of a bound could round either way;
-			// among random sums that is a 1e-15 chance per lead.
-			ASSERT_EQ(in_range, fell) << "threshold " << c.threshold << " stored " << lead.stored;
-			crossed += fell;
-		}
-		EXPECT_GT(crossed, 0) << "threshold " << c.threshold << ": the case tests nothing";
-	}
-}
-
-TEST(DecayTest, FellBelowEmptyCases) {
-	Decay decay(static_cast<double>(kWeek), k2020);
-	auto empty = [](StoredRange r) { return !(r.lo < r.hi); };
-	EXPECT_TRUE(empty(decay.FellBelow(50, k2020, k2020)));
-	EXPECT_TRUE(empty(decay.FellBelow(50, k2020 + kDay, k2020)));
-	EXPECT_TRUE(empty(decay.FellBelow(0, k2020, k2020 + kDay)));
-	EXPECT_TRUE(empty(decay.FellBelow(-10, k2020, k2020 + kDay)));
-	EXPECT_TRUE(empty(decay.FellBelow(std::nan(""), k2020, k2020 + kDay)));
-	EXPECT_TRUE(empty(Decay::None().FellBelow(50, k2020, k2020 + kDay)));
-
-	// Half-open: a lead exactly at the t1 bound is still >= T at t1.
-	StoredRange r = decay.FellBelow(50, k2020, k2020 + kWeek);
-	EXPECT_DOUBLE_EQ(r.lo, 50.0);
-	EXPECT_DOUBLE_EQ(r.hi, 100.0);
-	EXPECT_EQ(r.lo, decay.StoredThreshold(50, k2020));
-	EXPECT_EQ(r.hi, decay.StoredThreshold(50, k2020 + kWeek));
-}
-
-// (4) A model without decay: weight 1, the stored sum is the score.
+// (3) A model without decay: weight 1, the stored sum is the score.
 TEST(DecayTest, NoDecay) {
 	const double no_half_life[] = {0, -1, -static_cast<double>(kWeek), std::numeric_limits<double>::infinity(),
 	                               std::nan("")};
@@ -301,40 +244,12 @@ TEST(DecayTest, NoDecay) {
 			EXPECT_EQ(decay.StoredThreshold(100, t), 100);
 			EXPECT_FALSE(decay.NeedsRebase(t));
 			EXPECT_EQ(decay.RebaseFactor(t), 1);
-			EXPECT_FALSE(decay.Rebased(t).decays());
 		}
 	}
-	EXPECT_FALSE(Decay::None().decays());
 	EXPECT_TRUE(Decay(1, 0).decays());
 }
 
-// (5) "10 % per week" keeps 0.9 of a point after a week.
-TEST(DecayTest, FractionPerPeriod) {
-	const double week = static_cast<double>(kWeek);
-	double half_life = HalfLifeFromFractionPerPeriod(0.10, week);
-	Decay decay(half_life, k2020);
-	double stored = decay.Stored(1, k2020);
-	EXPECT_NEAR(decay.Current(stored, k2020 + kWeek), 0.9, 1e-12);
-	EXPECT_NEAR(decay.Current(stored, k2020 + 2 * kWeek), 0.81, 1e-12);
-	EXPECT_NEAR(decay.Current(decay.Stored(40, k2020 + 3 * kWeek), k2020 + 4 * kWeek), 36, 1e-10);
-
-	EXPECT_NEAR(HalfLifeFromFractionPerPeriod(0.5, 30.0 * kDay), 30.0 * kDay, 1e-3);
-	// Small fractions stay precise (log1p): 0.01 % per day.
-	Decay slow(HalfLifeFromFractionPerPeriod(1e-4, static_cast<double>(kDay)), k2020);
-	EXPECT_NEAR(slow.Current(slow.Stored(1, k2020), k2020 + kDay), 1 - 1e-4, 1e-15);
-
-	EXPECT_EQ(HalfLifeFromFractionPerPeriod(0, week), 0);
-	EXPECT_EQ(HalfLifeFromFractionPerPeriod(-0.1, week), 0);
-	EXPECT_FALSE(Decay(HalfLifeFromFractionPerPeriod(0, week), k2020).decays());
-	EXPECT_TRUE(std::isnan(HalfLifeFromFractionPerPeriod(1, week)));
-	EXPECT_TRUE(std::isnan(HalfLifeFromFractionPerPeriod(1.5, week)));
-	EXPECT_TRUE(std::isnan(HalfLifeFromFractionPerPeriod(std::nan(""), week)));
-	EXPECT_TRUE(std::isnan(HalfLifeFromFractionPerPeriod(0.1, 0)));
-	EXPECT_TRUE(std::isnan(HalfLifeFromFractionPerPeriod(0.1, -week)));
-	EXPECT_TRUE(std::isnan(HalfLifeFromFractionPerPeriod(0.1, std::numeric_limits<double>::infinity())));
-}
-
-// (6) Years 1900..2200, times before the epoch, PostgreSQL's +-infinity
+// (4) Years 1900..2200, times before the epoch, PostgreSQL's +-infinity
 // timestamps: finite values everywhere, and exact ones where representable.
 TEST(DecayTest, ExtremeTimesStayFinite) {
 	const double half_lives[] = {60e6, 3600e6, static_cast<double>(kDay), static_cast<double>(kWeek),
@@ -447,7 +362,7 @@ TEST(DecayTest, SumsAndScoresStayFiniteByConstruction) {
 	EXPECT_EQ(decay.Stored(kMaxRulePoints, kLatestTime) + decay.Stored(-kMaxRulePoints, kLatestTime), 0);
 }
 
-// (7) Neumaier recovers what plain addition drops.
+// (5) Neumaier recovers what plain addition drops.
 TEST(DecayTest, CompensatedSumBeatsNaive) {
 	const double terms[] = {1.0, 1e100, 1.0, -1e100};
 	double naive = 0;

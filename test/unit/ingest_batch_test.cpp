@@ -131,8 +131,6 @@ TEST(IngestBatch, OneRowScoresInEveryModelAndEveryMatchingRule) {
 	EXPECT_EQ(b.leads()[0].stored, 10); // no decay: weight 1
 	EXPECT_EQ(b.stage_count(), 0u);
 
-	EXPECT_EQ(batch.stats().inserted, 1);
-	EXPECT_EQ(batch.stats().matched, 1);
 	EXPECT_EQ(batch.stats().unknown_type, 0);
 }
 
@@ -148,10 +146,7 @@ TEST(IngestBatch, UnknownTypesAndUnmatchedConditions) {
 	batch.Add(2, "page_view", k2024, no_duration.values, RowChange::Inserted);
 	batch.Add(3, "Page_View", k2024, blog.values, RowChange::Inserted);
 	batch.Finish();
-	EXPECT_EQ(batch.stats().inserted, 4);
-	EXPECT_EQ(batch.stats().deleted, 1);
 	EXPECT_EQ(batch.stats().unknown_type, 2); // deleted rows are not counted
-	EXPECT_EQ(batch.stats().matched, 2);      // any_page matches both page views
 	// Model 1 has no rule that matches: no lead touched.
 	EXPECT_TRUE(batch.model(1).leads().empty());
 	ASSERT_EQ(batch.model(0).leads().size(), 2u);
@@ -263,8 +258,6 @@ TEST(IngestBatch, ResetStartsAFreshStatement) {
 	ASSERT_EQ(a.leads().size(), 2u);
 	EXPECT_EQ(a.leads()[1].lead, 100000u);
 	EXPECT_EQ(a.leads()[1].activity_count, -1);
-	EXPECT_EQ(batch.stats().inserted, 1);
-	EXPECT_EQ(batch.stats().deleted, 1);
 }
 
 TEST(IngestBatch, CancelIsPolledEveryFewThousandRows) {

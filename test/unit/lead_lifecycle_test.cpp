@@ -200,7 +200,7 @@ TEST(LeadLifecycle, DueTimesStayInTheCoreRange) {
 	EXPECT_EQ(NextDue(m, lead.Input(), rec), kEarliestTime);
 	lead.stored = 100 * (1 + 1e-6); // SQL for another 1.4 years
 	std::int64_t due = NextDue(m, lead.Input(), rec);
-	EXPECT_TRUE(InTimeRange(due));
+	EXPECT_LE(due, kLatestTime);
 	EXPECT_GT(due, k2024);
 }
 

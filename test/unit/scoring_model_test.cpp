@@ -218,14 +218,6 @@ TEST(ScoringModel, FindStage) {
 	          "stage \"x\" does not exist in model \"crm_software\" | The model has no stages. | ");
 }
 
-TEST(ScoringModel, DefaultRuleName) {
-	ModelSpec m = CrmSoftware();
-	EXPECT_EQ(DefaultRuleName(m, "webinar"), "webinar");
-	EXPECT_EQ(DefaultRuleName(m, "blog_read"), "blog_read_2");
-	m.rules.push_back(Rule(9, "blog_read_2", "blog_read", 1));
-	EXPECT_EQ(DefaultRuleName(m, "blog_read"), "blog_read_3");
-}
-
 TEST(ScoringModel, CompileIndexesRulesByType) {
 	ModelSpec spec = CrmSoftware();
 	// A second rule of the same type: both score (every matching rule does).
@@ -292,10 +284,8 @@ TEST(TypeIndex, AddAndFind) {
 		EXPECT_EQ(index.Add(names[k]), k);
 	EXPECT_EQ(index.Add(names[17]), 17u); // already there
 	EXPECT_EQ(index.size(), 1000u);
-	for (std::size_t k = 0; k < names.size(); k++) {
+	for (std::size_t k = 0; k < names.size(); k++)
 		EXPECT_EQ(index.Find(names[k]), k);
-		EXPECT_EQ(index.name(static_cast<std::uint32_t>(k)), names[k]);
-	}
 	EXPECT_EQ(index.Find("activity_type_number_1000"), TypeIndex::kNotFound);
 	EXPECT_EQ(index.Find(""), TypeIndex::kNotFound);
 	EXPECT_EQ(index.Add(""), 1000u); // the empty string is a name like any other

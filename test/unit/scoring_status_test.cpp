@@ -90,8 +90,9 @@ TEST(ScoringStatus, MaxScoreClampsAtReadTime) {
 }
 
 TEST(ScoringStatus, StatusAgreesWithStoredThresholds) {
-	// The view (StatusAt) and an index range scan (stored >= threshold)
-	// must classify every lead alike, at the boundary too.
+	// StatusAt and the comparison with the stored thresholds (the form of
+	// the view's CASE and of a (model_id, stored) index scan) must classify
+	// every lead alike, at the boundary too.
 	ModelSpec m = Model(30);
 	m.max_score = 100;
 	Decay decay(m.half_life_us, m.epoch_us);

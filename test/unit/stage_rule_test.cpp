@@ -1,5 +1,5 @@
-// Buyer stage: the furthest stage with enough decayed points, the default
-// minimum, and stage changes by decay alone.
+// Buyer stage: the furthest stage with enough decayed points, and the
+// default minimum.
 #include "core/model/stage_rule.hpp"
 
 #include <gtest/gtest.h>
@@ -103,23 +103,6 @@ TEST(StageRule, ShorterOrLongerSumArrays) {
 	ModelSpec none = Journey(30);
 	none.stages.clear();
 	EXPECT_EQ(StageAt(none, longer.data(), longer.size(), k2024), kNoStage);
-}
-
-TEST(StageRule, FellBelowFindsExactlyTheLeadsThatLeftAStage) {
-	ModelSpec m = Journey(30);
-	std::int64_t t0 = k2024 + 40 * kDay, t1 = t0 + kDay;
-	StoredRange range = StageFellBelow(m, t0, t1);
-	ASSERT_LT(range.lo, range.hi);
-	EXPECT_DOUBLE_EQ(range.lo, StageStoredMinimum(m, t0));
-	EXPECT_DOUBLE_EQ(range.hi, StageStoredMinimum(m, t1));
-	Decay decay(m.half_life_us, m.epoch_us);
-	for (int k = 0; k <= 100; k++) {
-		double stored = decay.Stored(10 + k * 0.05, t0 - 30 * kDay);
-		std::vector<double> sums = {stored, 0, 0};
-		bool left = Stage(m, sums, t0) == 0 && Stage(m, sums, t1) == kNoStage;
-		EXPECT_EQ(left, stored >= range.lo && stored < range.hi) << k;
-	}
-	EXPECT_GE(StageFellBelow(Journey(0), t0, t1).lo, StageFellBelow(Journey(0), t0, t1).hi);
 }
 
 } // namespace

@@ -1,4 +1,4 @@
-// Cancellation of long core loops (CONVENTIONS.md §4.8).
+// Cancellation of long core loops (docs/design.md, "Guarded and CallPg").
 //
 // The glue passes a callback that reads PostgreSQL's InterruptPending; the
 // core calls it every few thousand rows and, when it returns true, throws

@@ -22,8 +22,4 @@ constexpr std::int64_t kEarliestTime = INT64_C(-210866803200000000);
 // 99999-12-31 23:59:59.999999 UTC.
 constexpr std::int64_t kLatestTime = INT64_C(3093527980799999999);
 
-constexpr bool InTimeRange(std::int64_t t) noexcept {
-	return kEarliestTime <= t && t <= kLatestTime;
-}
-
 } // namespace leadscore::core

@@ -1,5 +1,5 @@
-// The condition language (DESIGN.md §4): the public face of the parser,
-// the compiler and the evaluator.  Rules use it over activity rows, grade
+// The condition language (docs/design.md, "The condition language"): the
+// public face of the parser, the compiler and the evaluator.  Rules use it over activity rows, grade
 // criteria over lead rows and jsonb attributes.
 //
 //   url LIKE '/pricing%' AND duration_s >= 30

@@ -156,7 +156,6 @@ void IngestBatch::Add(std::uint32_t lead, std::string_view type, std::int64_t oc
 		ThrowIfCancelled(cancel_);
 	}
 	const bool inserted = change == RowChange::Inserted;
-	(inserted ? stats_.inserted : stats_.deleted)++;
 
 	std::uint32_t type_id = plan_.FindType(type);
 	if (type_id == TypeIndex::kNotFound) {
@@ -178,7 +177,6 @@ void IngestBatch::Add(std::uint32_t lead, std::string_view type, std::int64_t oc
 	ModelBatch::Accumulator *delta = nullptr;
 	double *stages = nullptr;
 	double weight = 0;
-	bool matched = false;
 	for (const IngestPlan::Target *t = plan_.targets_begin(type_id); t != plan_.targets_end(type_id); ++t) {
 		if (t->condition >= 0 && !ConditionTrue(t->condition, row))
 			continue;
@@ -193,7 +191,6 @@ void IngestBatch::Add(std::uint32_t lead, std::string_view type, std::int64_t oc
 			delta->activity_count += sign_count;
 			std::int64_t &newest = inserted ? delta->max_inserted_at : delta->max_deleted_at;
 			newest = std::max(newest, occurred_at);
-			matched = true;
 		}
 		if (t->cap >= 0) {
 			mb->raw_hits_.push_back(
@@ -205,8 +202,6 @@ void IngestBatch::Add(std::uint32_t lead, std::string_view type, std::int64_t oc
 		if (t->stage >= 0)
 			stages[t->stage] += x;
 	}
-	if (matched && inserted)
-		stats_.matched++;
 }
 
 void IngestBatch::Prefetch(std::uint32_t lead) const noexcept {

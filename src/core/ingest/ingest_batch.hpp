@@ -1,4 +1,5 @@
-// One statement's activity changes, scored in one pass (DESIGN.md §2).
+// One statement's activity changes, scored in one pass (docs/design.md,
+// "One statement, step by step").
 //
 // The statement-level trigger hands every row of its transition table(s) to
 // Add(): a lead (the glue's dense index for the lead key), the activity type,
@@ -70,13 +71,9 @@ namespace leadscore::core {
 
 enum class RowChange : std::int8_t { Deleted = -1, Inserted = 1 };
 
-// Per statement, for leadscore.stats.  A row of an UPDATE counts once as
-// deleted (its old version) and once as inserted (its new one).
+// Per statement, for leadscore.stats (through the ingest log).
 struct IngestStats {
-	std::int64_t inserted = 0;     // rows added as Inserted
-	std::int64_t deleted = 0;      // rows added as Deleted
 	std::int64_t unknown_type = 0; // inserted rows whose type no rule of any model names
-	std::int64_t matched = 0;      // inserted rows that matched a rule of some model
 };
 
 // The hits of one capped rule for one lead: cap_hits()[hits_begin, hits_end),
@@ -209,12 +206,6 @@ public:
 	const IngestStats &stats() const noexcept {
 		return stats_;
 	}
-	const IngestPlan &plan() const noexcept {
-		return plan_;
-	}
-	std::size_t model_count() const noexcept {
-		return models_.size();
-	}
 	const ModelBatch &model(std::size_t m) const noexcept {
 		return models_[m];
 	}
@@ -254,7 +245,7 @@ struct ApplyOutcome {
 };
 
 // Applies model(m).leads()[i] to the lead's state `state` (as stored, or
-// LeadState::Clear()ed for a new lead).  `model` is batch.plan().model(m).
+// LeadState::Clear()ed for a new lead).  `model` is the plan's model(m).
 ApplyOutcome ApplyLeadDelta(const CompiledModel &model, const ModelBatch &batch, std::size_t i, LeadState *state);
 
 } // namespace leadscore::core

@@ -1,6 +1,6 @@
 // calibrate(model, since, until): do the model's activity types and rules
 // really go with conversions, and how many points would the data give them?
-// (DESIGN.md §1, "Calibration".)
+// (docs/design.md, "Calibration and evaluation".)
 //
 // Population and labels, chosen so that nothing after a conversion can
 // predict it (no label leakage):

@@ -1,6 +1,6 @@
 // evaluate(model, as_of, horizon): did the leads the model rated highly at
-// `as_of` convert more often within `horizon` than the rest?  (DESIGN.md §1,
-// "Evaluation and refinement".)
+// `as_of` convert more often within `horizon` than the rest?  (docs/
+// design.md, "Calibration and evaluation".)
 //
 // Population and labels:
 //   * Scores are those the model gives each lead from its history up to and

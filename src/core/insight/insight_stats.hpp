@@ -1,6 +1,6 @@
-// The statistics behind calibrate() and evaluate() (DESIGN.md §1,
-// "Calibration", "Evaluation and refinement"): pure functions over plain
-// numbers, so each can be checked against a hand computation.
+// The statistics behind calibrate() and evaluate() (docs/design.md,
+// "Calibration and evaluation"): pure functions over plain numbers, so each
+// can be checked against a hand computation.
 //
 // "Not a number" stands for "undefined" throughout (a rate of zero leads,
 // an AUC without positives): the glue returns it as SQL NULL.

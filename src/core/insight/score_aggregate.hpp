@@ -1,6 +1,6 @@
-// The state of the aggregates score_agg and stage_agg (DESIGN.md §3): a
-// lead's score and buyer stage at `as_of`, computed from whatever rows a
-// query feeds in, in any order and in parallel pieces.
+// The state of the aggregates score_agg and stage_agg (docs/design.md,
+// "Insight"): a lead's score and buyer stage at `as_of`, computed from
+// whatever rows a query feeds in, in any order and in parallel pieces.
 //
 // Semantics (the README has the user's view):
 //   * Rows with occurred_at after as_of are left out: the score as it stood

@@ -6,6 +6,9 @@
 
 namespace leadscore::core {
 
+namespace {
+
+// sqrt(reference * max(0, stored)).
 double AccountTerm(double stored, double reference) noexcept {
 	if (!(stored > 0) || !(reference > 0))
 		return 0;
@@ -13,6 +16,8 @@ double AccountTerm(double stored, double reference) noexcept {
 	// the product of two large stored sums could overflow.
 	return std::sqrt(reference) * std::sqrt(stored);
 }
+
+} // namespace
 
 ModelSpec AccountModel(const ModelSpec &lead_model, double account_threshold) {
 	ModelSpec m;

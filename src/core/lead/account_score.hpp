@@ -1,6 +1,6 @@
-// Account scores (DESIGN.md §1): several people of one company acting on
-// related themes signal a buying project, and breadth matters as much as
-// volume.
+// Account scores (docs/design.md, "Account scores"): several people of one
+// company acting on related themes signal a buying project, and breadth
+// matters as much as volume.
 //
 // An account's score is the sum over its leads of sqrt(R * s), where s is
 // the lead's current score (negative scores count as 0) and R the model's
@@ -16,7 +16,8 @@
 // 2^(-(t - E)/(2h)): the account keeps the sum of sqrt(R * stored) over its
 // leads, an epoch-relative sum that decays with half-life 2h, and everything
 // the lead machinery does (current score, index order = current order,
-// thresholds, due times for tick()) works on it through AccountModel().
+// stored thresholds, which tick()'s sweep of hot accounts compares with)
+// works on it through AccountModel().
 // Stages the same way, with R = the stage minimum: one lead alone puts its
 // account in a stage exactly when it is in that stage itself.
 //
@@ -32,9 +33,6 @@
 #include <vector>
 
 namespace leadscore::core {
-
-// sqrt(reference * max(0, stored)).
-double AccountTerm(double stored, double reference) noexcept;
 
 // The lead model's account counterpart: half-life doubled, the status
 // threshold `account_threshold` (NaN: accounts have no status) as its MQL

@@ -1,4 +1,5 @@
-// A lead's lifecycle (DESIGN.md §1 thresholds and handoff, §3 Lifecycle):
+// A lead's lifecycle (docs/design.md, "Status and handoff" and "The
+// lifecycle record"):
 // the status and stage last reported, when the lead reached MQL and SQL,
 // and the transitions between them that become rows of leadscore.events.
 //

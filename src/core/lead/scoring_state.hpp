@@ -19,7 +19,7 @@ constexpr std::int64_t kNoTime = std::numeric_limits<std::int64_t>::min();
 
 struct LeadState {
 	// sum(points * Weight(t)) over every counted activity of every rule
-	// (capped rules: the N most recent), epoch-relative (DESIGN.md §2):
+	// (capped rules: the N most recent), epoch-relative (decay.hpp):
 	// the indexed column; the score now is Decay::Current(stored, now).
 	double stored = 0;
 	// The same sum per stage, over the rules with that stage.

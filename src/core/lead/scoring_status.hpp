@@ -1,4 +1,5 @@
-// A lead's score and status at a point in time (DESIGN.md §1, §3):
+// A lead's score and status at a point in time (docs/design.md,
+// "Thresholds as stored values"):
 //
 //   nurture  score below mql_threshold
 //   mql      score at or above mql_threshold
@@ -19,9 +20,10 @@
 // changes a status and the stored thresholds below stay exact.
 //
 // Statuses compare the stored sum with the stored threshold at `now`
-// (Decay::StoredThreshold) rather than decaying the sum: the same comparison
-// an index range scan makes, so the view and tick() never disagree by a
-// rounding at the boundary.
+// (Decay::StoredThreshold) rather than decaying the sum: the form of the
+// lead_scores view's CASE (stored >= threshold * stored_weight), which the
+// (model_id, stored) index answers, and the inequality NextDue solves for a
+// lead's due_at (core/lead/lead_lifecycle.cpp).
 #pragma once
 
 #include "core/model/grade.hpp"

@@ -1,5 +1,5 @@
-// Scenario testing (DESIGN.md §1): a hypothetical lead played through a
-// model before it goes live ("would our ideal customer, with medium
+// Scenario testing (docs/design.md, "Insight"): a hypothetical lead played
+// through a model before it goes live ("would our ideal customer, with medium
 // activity, reach SQL under this model?").  Nothing is written.
 #pragma once
 

@@ -1,6 +1,6 @@
-// Caps, exact (DESIGN.md §1): a rule with max_count N counts only the lead's
-// N most recent matching activities, whatever order rows arrive, change or
-// disappear in.
+// Caps, exact (docs/design.md, "Cap windows"): a rule with max_count N
+// counts only the lead's N most recent matching activities, whatever order
+// rows arrive, change or disappear in.
 //
 // The N most recent of a set that loses members cannot be kept from the N
 // alone: delete one of them and the (N+1)-th comes back into the count.  So
@@ -57,9 +57,6 @@ struct CapWindow {
 	std::int64_t total() const noexcept {
 		return static_cast<std::int64_t>(times.size()) + beyond;
 	}
-	bool operator==(const CapWindow &o) const noexcept {
-		return beyond == o.beyond && times == o.times;
-	}
 };
 
 // `count` activities at time `at` (us since the Unix epoch): positive for
@@ -81,9 +78,6 @@ class CapRule {
 public:
 	CapRule(std::int32_t max_count, double points, const Decay &decay) noexcept;
 
-	std::int32_t max_count() const noexcept {
-		return max_count_;
-	}
 	std::size_t window_size() const noexcept {
 		return window_size_;
 	}

@@ -1,5 +1,5 @@
-// Decay without rewriting rows (DESIGN.md §2): the arithmetic of the
-// epoch-relative stored sum.  See decay.hpp for the model.
+// Decay without rewriting rows: the arithmetic of the epoch-relative
+// stored sum.  See decay.hpp for the model.
 #include "core/model/decay.hpp"
 
 #include <algorithm>
@@ -78,17 +78,6 @@ double Decay::Current(double stored, std::int64_t now) const noexcept {
 	return result;
 }
 
-StoredRange Decay::FellBelow(double threshold, std::int64_t t0, std::int64_t t1) const noexcept {
-	// Decay pulls every score toward 0, so only a positive threshold can be
-	// crossed downwards; "threshold > 0" also turns a NaN one away.
-	if (!decays_ || t1 <= t0 || !(threshold > 0))
-		return StoredRange{0, 0};
-
-	// Current(s, t) >= T  <=>  s >= T * 2^((t - E)/h): at t0 the lead was
-	// at or above T, at t1 it is below.
-	return StoredRange{StoredThreshold(threshold, t0), StoredThreshold(threshold, t1)};
-}
-
 bool Decay::NeedsRebase(std::int64_t now) const noexcept {
 	return decays_ && Exponent(now) > kRebaseExponent;
 }
@@ -99,17 +88,6 @@ double Decay::RebaseFactor(std::int64_t new_epoch) const noexcept {
 	// s_new = sum(p * 2^((t - E_new)/h)) = s_old * 2^((E_old - E_new)/h).
 	double x = Difference(epoch_us_, new_epoch) / half_life_us_;
 	return std::exp2(std::min(x, kMaxWeightExponent));
-}
-
-double HalfLifeFromFractionPerPeriod(double fraction, double period_us) noexcept {
-	constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-	if (std::isnan(fraction) || fraction >= 1 || !std::isfinite(period_us) || !(period_us > 0))
-		return kNaN;
-	if (fraction <= 0)
-		return 0;
-	// log1p keeps small fractions ("0.1 % per day") precise.
-	return period_us * std::log(2.0) / -std::log1p(-fraction);
 }
 
 void CompensatedSum::Add(double x) noexcept {

@@ -1,4 +1,4 @@
-// Decay without rewriting rows (DESIGN.md §2).
+// Decay without rewriting rows (docs/design.md, "Epoch-relative sums").
 //
 // With half-life h an activity worth p points at time ti is worth
 // p * 2^(-(t - ti)/h) at time t.  Per lead we store the epoch-relative sum
@@ -43,19 +43,10 @@ constexpr double kMaxWeightExponent = 600.0;
 // half-lives past the clock (src/pg/maintenance/tick_function.cpp).
 constexpr double kMaxEpochLead = 320.0;
 
-// A range of stored sums [lo, hi).
-struct StoredRange {
-	double lo;
-	double hi;
-};
-
 class Decay {
 public:
 	// half_life_us <= 0 or not finite means no decay.
 	Decay(double half_life_us, std::int64_t epoch_us) noexcept;
-	static Decay None() noexcept {
-		return Decay(0, 0);
-	}
 
 	bool decays() const noexcept {
 		return decays_;
@@ -84,12 +75,6 @@ public:
 	double StoredThreshold(double threshold, std::int64_t at) const noexcept {
 		return threshold * Weight(at);
 	}
-	// Leads whose stored sum lies in the returned range fell below `threshold`
-	// between t0 and t1 (t0 <= t1) by decay alone: they were >= threshold at
-	// t0 and are < threshold at t1.  Empty (lo >= hi) when t1 <= t0 or the
-	// model does not decay.  Exact for positive thresholds; a negative
-	// threshold is never crossed downwards by decay (scores decay toward 0).
-	StoredRange FellBelow(double threshold, std::int64_t t0, std::int64_t t1) const noexcept;
 
 	// True once (now - E)/h has passed kRebaseExponent.
 	bool NeedsRebase(std::int64_t now) const noexcept;
@@ -97,22 +82,12 @@ public:
 	// 1 without decay.  Moving the epoch back by more than
 	// kMaxWeightExponent half-lives is not supported (the factor saturates).
 	double RebaseFactor(std::int64_t new_epoch) const noexcept;
-	Decay Rebased(std::int64_t new_epoch) const noexcept {
-		return Decay(decays_ ? half_life_us_ : 0, new_epoch);
-	}
 
 private:
 	double half_life_us_;
 	std::int64_t epoch_us_;
 	bool decays_;
 };
-
-// "X % per period" decay as a half-life: h = period * ln 2 / -ln(1 - X),
-// for 0 < fraction < 1.  Returns 0 (no decay) for fraction <= 0, and NaN for
-// fraction >= 1, a NaN fraction or a period that is not positive: the caller
-// must reject those, since Decay would read NaN as "no decay" and 100 % per
-// period is the opposite of that.
-double HalfLifeFromFractionPerPeriod(double fraction, double period_us) noexcept;
 
 // Neumaier's compensated sum: adding a million weights that span hundreds of
 // orders of magnitude loses no more than a rounding or two.

@@ -1,4 +1,4 @@
-// Lead grades: parsing, spelling and stepping (DESIGN.md §1 "Lead grade").
+// Lead grades: parsing, spelling and stepping (grade.hpp).
 //
 // A grade is its rank 0..12, so ordering, btree support and arithmetic in
 // the glue are integer operations; only input and output see letters.

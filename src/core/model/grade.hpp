@@ -1,5 +1,6 @@
-// Lead grades (DESIGN.md §1): thirteen school grades from F to A+, moved up
-// and down in steps of one third of a letter, saturating at both ends.
+// Lead grades (docs/design.md, "Grades and grade profiles"): thirteen
+// school grades from F to A+, moved up and down in steps of one third of a
+// letter, saturating at both ends.
 #pragma once
 
 #include <cstdint>

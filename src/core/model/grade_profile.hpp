@@ -1,5 +1,5 @@
-// Grade profiles (DESIGN.md §1, §3): how well a lead fits the ideal customer
-// profile, as a school grade.
+// Grade profiles (docs/design.md, "Grades and grade profiles"): how well a
+// lead fits the ideal customer profile, as a school grade.
 //
 // A profile has a base grade (C by default) and criteria; each criterion is a
 // condition over the lead's attributes (the attached lead table's columns, or

@@ -164,17 +164,6 @@ int FindStage(const ModelSpec &model, std::string_view name) {
 	     StageList(model));
 }
 
-std::string DefaultRuleName(const ModelSpec &model, std::string_view activity_type) {
-	auto taken = [&](const std::string &name) {
-		return std::any_of(model.rules.begin(), model.rules.end(),
-		                   [&](const RuleSpec &r) { return r.name == name; });
-	};
-	std::string name(activity_type);
-	for (int k = 2; taken(name); k++)
-		name = std::string(activity_type) + "_" + std::to_string(k);
-	return name;
-}
-
 void ValidateThresholdRange(const ModelSpec &model) {
 	const std::string of = " of model " + Quoted(model.name);
 	const std::string hint = "Thresholds must not exceed " + Number(kMaxThreshold) + ".";

@@ -1,6 +1,6 @@
-// Scoring models and their rules (DESIGN.md §1, §3): what create_model and
-// add_rule store, how it is checked, and its compiled form bound to the
-// columns of an attached activity table.
+// Scoring models and their rules (docs/design.md, "Models and rules"): what
+// create_model and add_rule store, how it is checked, and its compiled form
+// bound to the columns of an attached activity table.
 //
 // A model scores one proposition.  Each rule gives `points` to every activity
 // row of its `activity_type` whose `condition` is true; its points may go to
@@ -74,7 +74,7 @@ struct ModelSpec {
 	std::int32_t id = 0;
 	std::string name;
 	double half_life_us = 0;   // 0: no decay
-	// The decay epoch E (DESIGN.md §2): the creation time, later moved by
+	// The decay epoch E (decay.hpp): the creation time, later moved by
 	// tick()'s re-base; a new epoch is a new model version.
 	std::int64_t epoch_us = 0;
 	double mql_threshold = 50;
@@ -126,10 +126,6 @@ void ValidateRule(const ModelSpec &model, const RuleSpec &rule);
 // The index of the stage named `name`; throws Error(UndefinedObject) listing
 // the model's stages.
 int FindStage(const ModelSpec &model, std::string_view name);
-
-// A rule name for add_rule called without one: the activity type, or
-// "<type>_2", "<type>_3", ... when that is taken.
-std::string DefaultRuleName(const ModelSpec &model, std::string_view activity_type);
 
 // A contiguous run of indexes (rules of one type).
 struct IndexSpan {

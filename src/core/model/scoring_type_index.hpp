@@ -28,9 +28,6 @@ public:
 	std::size_t size() const noexcept {
 		return names_.size();
 	}
-	const std::string &name(std::uint32_t id) const {
-		return names_[id];
-	}
 
 private:
 	void Grow();

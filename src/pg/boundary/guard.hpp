@@ -1,4 +1,4 @@
-// The C++ / PostgreSQL boundary (CONVENTIONS.md §4).
+// The C++ / PostgreSQL boundary (docs/design.md, "The boundary rules").
 //
 // Every function PostgreSQL calls runs its body inside Guarded(): a C++
 // exception never reaches PostgreSQL's C frames (that would be

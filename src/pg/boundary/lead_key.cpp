@@ -9,7 +9,6 @@ extern "C" {
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
-#include "utils/typcache.h"
 #include "utils/uuid.h"
 }
 
@@ -79,13 +78,6 @@ std::string KeyBytes(Datum key, Oid type) {
 
 Datum CopyKey(Datum key, const KeyType &kt) {
 	return datumCopy(key, kt.byval, kt.typlen);
-}
-
-int CompareKeys(Datum a, Datum b, Oid type, Oid collation) {
-	TypeCacheEntry *entry = lookup_type_cache(type, TYPECACHE_CMP_PROC_FINFO);
-	if (!OidIsValid(entry->cmp_proc_finfo.fn_oid))
-		elog(ERROR, "leadscore: lead key type %u has no btree comparison", type);
-	return DatumGetInt32(FunctionCall2Coll(&entry->cmp_proc_finfo, collation, a, b));
 }
 
 } // namespace leadscore::pg

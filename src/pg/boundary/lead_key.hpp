@@ -56,8 +56,4 @@ bool KeyTooLong(Datum key, Oid type);
 // The key as text (its type's output function), palloc'd.
 char *KeyText(Datum key, Oid type);
 
-// -1, 0, 1 as the key type's default btree order (the ORDER BY of the
-// history scans); `collation` is the lead column's.
-int CompareKeys(Datum a, Datum b, Oid type, Oid collation);
-
 } // namespace leadscore::pg

@@ -1,6 +1,6 @@
 // PostgreSQL's headers for the glue, included first in every src/pg file
-// (CONVENTIONS.md §4.9: port.h redefines snprintf & co., so it must precede
-// the C++ standard headers).
+// (port.h redefines snprintf & co., so it must precede the C++ standard
+// headers).
 #pragma once
 
 extern "C" {

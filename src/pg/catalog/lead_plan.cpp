@@ -13,7 +13,8 @@
 namespace leadscore::pg {
 namespace {
 
-// Created on first use, never at load time (CONVENTIONS.md §4.7).
+// Created on first use: a static object's constructor would run at
+// dlopen, outside any Guarded().
 std::unordered_map<Oid, std::unique_ptr<LeadPlan>> *plans = nullptr;
 std::unordered_map<std::string, std::unique_ptr<core::CompiledGradeProfile>> *jsonb_profiles = nullptr;
 bool stale = true;

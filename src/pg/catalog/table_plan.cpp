@@ -19,7 +19,8 @@ struct CachedPlan {
 	bool stale = false;
 };
 
-// Created on first use, never at load time (CONVENTIONS.md §4.7).
+// Created on first use: a static object's constructor would run at
+// dlopen, outside any Guarded().
 std::unordered_map<Oid, CachedPlan> *plans = nullptr;
 // The attached activity tables; valid while `has_activity_relids`.
 std::vector<Oid> *activity_relids = nullptr;

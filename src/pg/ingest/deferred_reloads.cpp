@@ -38,7 +38,8 @@ struct Deferred {
 
 ExecutorFinish_hook_type previous_finish = nullptr;
 int finish_depth = 0;
-// Created on first use (no static constructors, CONVENTIONS.md §4.7).
+// Created on first use: a static object's constructor would run at
+// dlopen, outside any Guarded().
 std::vector<Deferred> *deferred = nullptr;
 
 void DropFrom(int depth) {

@@ -48,14 +48,9 @@ public:
 	// activity); keeps the transitions and the share change of `key`.
 	void Track(Datum key, const LeadSide &before, const LeadSide &after, core::LifecycleRecord *record);
 
-	// Undoes the Track calls from `mark` on (leads whose write did not
-	// happen: another writer created their row first).
-	struct Mark {
-		std::size_t events, shares;
-	};
-	Mark mark() const noexcept {
-		return Mark{events_.size(), shares_.size()};
-	}
+	// Drops what Track kept for `leads`: their insert did not happen
+	// (another writer created their row first), so they are tracked again
+	// from the rows they are locked in.
 	void Forget(const std::vector<Datum> &leads, const KeyType &kt);
 
 	const core::ModelSpec &model() const noexcept {

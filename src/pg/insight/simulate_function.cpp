@@ -1,4 +1,5 @@
-// simulate(model, persona jsonb) -> jsonb: scenario testing (DESIGN.md §1).
+// simulate(model, persona jsonb) -> jsonb: scenario testing
+// (core/lead/simulation.hpp).
 // A persona is attributes plus activities with ages:
 //
 //   {"attrs": {"job_title": "CFO", "employees": 500},

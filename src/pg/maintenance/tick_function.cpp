@@ -65,7 +65,7 @@ void EndTick(std::int64_t now) {
 // every stored sum of the model is multiplied by one factor, so scores,
 // order and due times (absolute) stay as they are.  Writers are blocked for
 // the moment it takes (their plans hold the old epoch); it happens once in
-// 512 half-lives.  Runs after the due leads are reported, so every record
+// 256 half-lives (core::kRebaseExponent).  Runs after the due leads are reported, so every record
 // that decay could change is current at the new epoch.
 //
 // Never far past the clock: tick(now) with a `now` years ahead (a
