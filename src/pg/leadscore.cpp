@@ -1,6 +1,5 @@
 // The module: its magic block and load-time initialisation.
 #include "pg/boundary/postgres_headers.hpp"
-
 #include "pg/catalog/plan_invalidation.hpp"
 #include "pg/ingest/deferred_reloads.hpp"
 #include "pg/state/pending_notifies.hpp"

@@ -11,11 +11,11 @@
 // unknown.  LIKE, ILIKE and regular expressions apply to text only.  A
 // column of type Any (a jsonb attribute) is checked per row instead: what
 // cannot be compared there is unknown, never an error.
+#include "core/base/error.hpp"
 #include "core/condition/condition.hpp"
 #include "core/condition/lexer.hpp"
 #include "core/condition/program.hpp"
 #include "core/condition/regex.hpp"
-#include "core/base/error.hpp"
 
 #include <algorithm>
 

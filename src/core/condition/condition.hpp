@@ -10,8 +10,8 @@
 // unknown column fails when a rule is added, never when a row is scored.
 #pragma once
 
-#include "core/condition/ast.hpp"
 #include "core/base/value.hpp"
+#include "core/condition/ast.hpp"
 
 #include <cstddef>
 #include <memory>

@@ -17,11 +17,11 @@
 // depth limit *before* recursing: 100,000 opening parentheses end in an
 // error, not in a stack overflow.  The same limit bounds the depth of the
 // tree, so its recursive destructor is safe too.
+#include "core/base/error.hpp"
 #include "core/condition/condition.hpp"
 #include "core/condition/lexer.hpp"
-#include "core/condition/regex.hpp"
-#include "core/base/error.hpp"
 #include "core/condition/like_match.hpp"
+#include "core/condition/regex.hpp"
 
 #include <charconv>
 #include <system_error>

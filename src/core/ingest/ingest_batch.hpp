@@ -55,11 +55,11 @@
 // another statement's trigger needs a batch of its own.
 #pragma once
 
-#include "core/model/cap_window.hpp"
-#include "core/ingest/ingest_plan.hpp"
 #include "core/base/scoring_cancel.hpp"
-#include "core/lead/scoring_state.hpp"
 #include "core/base/value.hpp"
+#include "core/ingest/ingest_plan.hpp"
+#include "core/lead/scoring_state.hpp"
+#include "core/model/cap_window.hpp"
 
 #include <cstddef>
 #include <climits>

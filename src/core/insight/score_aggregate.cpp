@@ -9,8 +9,8 @@
 //   names              per stage: u32 length, bytes
 #include "core/insight/score_aggregate.hpp"
 
-#include "core/model/decay.hpp"
 #include "core/base/error.hpp"
+#include "core/model/decay.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -2,8 +2,8 @@
 // lead_lifecycle.hpp.
 #include "core/lead/lead_lifecycle.hpp"
 
-#include "core/model/stage_rule.hpp"
 #include "core/base/time_range.hpp"
+#include "core/model/stage_rule.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -20,10 +20,10 @@
 // before the last report evaluates at checked_at instead.
 #pragma once
 
-#include "core/model/grade.hpp"
-#include "core/model/scoring_model.hpp"
 #include "core/lead/scoring_state.hpp"
 #include "core/lead/scoring_status.hpp"
+#include "core/model/grade.hpp"
+#include "core/model/scoring_model.hpp"
 
 #include <cstddef>
 #include <cstdint>

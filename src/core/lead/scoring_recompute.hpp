@@ -15,9 +15,9 @@
 #pragma once
 
 #include "core/base/scoring_cancel.hpp"
-#include "core/model/scoring_model.hpp"
-#include "core/lead/scoring_state.hpp"
 #include "core/base/value.hpp"
+#include "core/lead/scoring_state.hpp"
+#include "core/model/scoring_model.hpp"
 
 #include <cstdint>
 #include <string>

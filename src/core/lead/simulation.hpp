@@ -3,11 +3,11 @@
 // activity, reach SQL under this model?").  Nothing is written.
 #pragma once
 
-#include "core/model/grade.hpp"
-#include "core/model/scoring_model.hpp"
+#include "core/base/value.hpp"
 #include "core/lead/scoring_recompute.hpp"
 #include "core/lead/scoring_status.hpp"
-#include "core/base/value.hpp"
+#include "core/model/grade.hpp"
+#include "core/model/scoring_model.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -4,9 +4,9 @@
 #include "pg/boundary/fmgr_args.hpp"
 #include "pg/boundary/guard.hpp"
 #include "pg/boundary/text_datum.hpp"
-#include "pg/spi/spi_query.hpp"
 #include "pg/catalog/plan_invalidation.hpp"
 #include "pg/catalog/table_plan.hpp"
+#include "pg/spi/spi_query.hpp"
 
 extern "C" {
 #include "catalog/pg_type.h"

@@ -1,5 +1,6 @@
 // Datum to Value conversions for the condition language.
 #include "pg/boundary/datum_value.hpp"
+
 #include "pg/boundary/text_datum.hpp"
 
 #include "core/lead/scoring_state.hpp"

@@ -8,8 +8,8 @@ extern "C" {
 #include "utils/jsonb.h"
 }
 
-#include "core/condition/condition.hpp"
 #include "core/base/value.hpp"
+#include "core/condition/condition.hpp"
 
 namespace leadscore::pg {
 

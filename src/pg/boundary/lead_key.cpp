@@ -4,8 +4,8 @@
 #include "pg/boundary/guard.hpp"
 
 extern "C" {
-#include "catalog/pg_type.h"
 #include "access/detoast.h"
+#include "catalog/pg_type.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"

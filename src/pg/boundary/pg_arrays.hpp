@@ -3,9 +3,8 @@
 // current memory context.
 #pragma once
 
-#include "pg/boundary/postgres_headers.hpp"
-
 #include "pg/boundary/lead_key.hpp"
+#include "pg/boundary/postgres_headers.hpp"
 
 #include <cstdint>
 

@@ -1,7 +1,7 @@
 #include "pg/catalog/attachment_checks.hpp"
-#include "pg/boundary/text_datum.hpp"
 
 #include "pg/boundary/guard.hpp"
+#include "pg/boundary/text_datum.hpp"
 #include "pg/spi/spi_query.hpp"
 
 extern "C" {

@@ -1,9 +1,9 @@
 // The per-backend cache of lead table plans.
 #include "pg/catalog/lead_plan.hpp"
 
+#include "pg/boundary/guard.hpp"
 #include "pg/catalog/key_types.hpp"
 #include "pg/catalog/plan_invalidation.hpp"
-#include "pg/boundary/guard.hpp"
 #include "pg/spi/owner_rights.hpp"
 
 #include <algorithm>

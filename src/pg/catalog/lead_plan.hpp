@@ -4,8 +4,8 @@
 // (plan_invalidation.hpp).
 #pragma once
 
-#include "pg/catalog/model_catalog.hpp"
 #include "pg/boundary/lead_key.hpp"
+#include "pg/catalog/model_catalog.hpp"
 
 #include "core/model/grade_profile.hpp"
 #include "core/model/scoring_model.hpp"

@@ -1,10 +1,10 @@
 // The configuration tables in the core's terms.
 #include "pg/catalog/model_catalog.hpp"
-#include "pg/boundary/text_datum.hpp"
 
-#include "pg/catalog/column_check.hpp"
 #include "pg/boundary/datum_value.hpp"
 #include "pg/boundary/guard.hpp"
+#include "pg/boundary/text_datum.hpp"
+#include "pg/catalog/column_check.hpp"
 #include "pg/spi/spi_query.hpp"
 
 extern "C" {

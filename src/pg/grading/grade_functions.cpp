@@ -13,8 +13,8 @@ extern "C" {
 #include "utils/builtins.h"
 }
 
-#include "core/condition/condition.hpp"
 #include "core/base/error.hpp"
+#include "core/condition/condition.hpp"
 #include "core/model/grade_profile.hpp"
 
 #include <algorithm>

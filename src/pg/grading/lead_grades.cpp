@@ -1,11 +1,11 @@
 // Grading whole lead tables.  See lead_grades.hpp.
 #include "pg/grading/lead_grades.hpp"
-#include "pg/spi/consistent_reads.hpp"
 
 #include "pg/boundary/datum_value.hpp"
 #include "pg/boundary/guard.hpp"
 #include "pg/boundary/lead_key.hpp"
 #include "pg/catalog/lead_plan.hpp"
+#include "pg/spi/consistent_reads.hpp"
 #include "pg/spi/spi_cursor.hpp"
 
 extern "C" {

@@ -6,16 +6,16 @@
 //
 // Lead tables change far less often than activity tables, so this trigger
 // favours plainness: every PostgreSQL call runs through CallPg.
-#include "pg/state/account_store.hpp"
-#include "pg/catalog/key_types.hpp"
-#include "pg/spi/consistent_reads.hpp"
 #include "pg/boundary/datum_value.hpp"
 #include "pg/boundary/guard.hpp"
 #include "pg/boundary/lead_key.hpp"
-#include "pg/catalog/lead_plan.hpp"
-#include "pg/state/lifecycle_store.hpp"
 #include "pg/boundary/pg_arrays.hpp"
+#include "pg/catalog/key_types.hpp"
+#include "pg/catalog/lead_plan.hpp"
+#include "pg/spi/consistent_reads.hpp"
 #include "pg/spi/spi_query.hpp"
+#include "pg/state/account_store.hpp"
+#include "pg/state/lifecycle_store.hpp"
 
 extern "C" {
 #include "access/xact.h"

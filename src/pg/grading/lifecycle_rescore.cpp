@@ -1,17 +1,17 @@
 // Lifecycle rebuild and checks.  See lifecycle_rescore.hpp.
 #include "pg/grading/lifecycle_rescore.hpp"
-#include "pg/spi/consistent_reads.hpp"
 
-#include "pg/boundary/guard.hpp"
-#include "pg/grading/lead_grades.hpp"
-#include "pg/boundary/lead_key.hpp"
-#include "pg/state/lifecycle_store.hpp"
 #include "pg/boundary/datum_value.hpp"
+#include "pg/boundary/guard.hpp"
+#include "pg/boundary/lead_key.hpp"
+#include "pg/grading/lead_grades.hpp"
+#include "pg/spi/consistent_reads.hpp"
 #include "pg/spi/spi_query.hpp"
+#include "pg/state/lifecycle_store.hpp"
 
 extern "C" {
-#include "catalog/pg_type.h"
 #include "access/xact.h"
+#include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"

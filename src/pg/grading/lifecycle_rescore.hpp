@@ -3,9 +3,8 @@
 // stored record agrees with its lead's state.
 #pragma once
 
-#include "pg/boundary/postgres_headers.hpp"
-
 #include "pg/boundary/lead_key.hpp"
+#include "pg/boundary/postgres_headers.hpp"
 
 #include "core/model/scoring_model.hpp"
 

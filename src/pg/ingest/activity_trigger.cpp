@@ -10,14 +10,14 @@
 // longjmp out of the reading loop.  Where C++ objects must live across
 // PostgreSQL calls (applying deltas between reading and writing state), the
 // calls go through CallPg.
-#include "pg/ingest/apply_deltas.hpp"
-#include "pg/spi/consistent_reads.hpp"
 #include "pg/boundary/datum_value.hpp"
 #include "pg/boundary/guard.hpp"
-#include "pg/state/ingest_log.hpp"
-#include "pg/spi/spi_query.hpp"
 #include "pg/catalog/table_plan.hpp"
+#include "pg/ingest/apply_deltas.hpp"
 #include "pg/ingest/transition_rows.hpp"
+#include "pg/spi/consistent_reads.hpp"
+#include "pg/spi/spi_query.hpp"
+#include "pg/state/ingest_log.hpp"
 
 extern "C" {
 #include "access/xact.h"

@@ -1,10 +1,10 @@
 // The write half of the activity trigger.
 #include "pg/ingest/apply_deltas.hpp"
 
-#include "pg/ingest/deferred_reloads.hpp"
 #include "pg/boundary/guard.hpp"
-#include "pg/ingest/lead_history.hpp"
 #include "pg/boundary/lead_key.hpp"
+#include "pg/ingest/deferred_reloads.hpp"
+#include "pg/ingest/lead_history.hpp"
 #include "pg/state/lifecycle_store.hpp"
 #include "pg/state/state_buffers.hpp"
 

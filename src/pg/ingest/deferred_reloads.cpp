@@ -1,26 +1,26 @@
 // The ExecutorFinish hook that runs deferred reloads.
 #include "pg/ingest/deferred_reloads.hpp"
 
-#include "pg/catalog/key_types.hpp"
-#include "pg/state/account_store.hpp"
-#include "pg/spi/consistent_reads.hpp"
+#include "pg/boundary/datum_value.hpp"
 #include "pg/boundary/guard.hpp"
+#include "pg/boundary/lead_key.hpp"
+#include "pg/catalog/key_types.hpp"
+#include "pg/catalog/table_plan.hpp"
 #include "pg/ingest/lead_effects.hpp"
 #include "pg/ingest/lead_history.hpp"
-#include "pg/boundary/lead_key.hpp"
-#include "pg/state/lifecycle_store.hpp"
+#include "pg/spi/consistent_reads.hpp"
 #include "pg/spi/owner_rights.hpp"
-#include "pg/boundary/datum_value.hpp"
 #include "pg/spi/spi_query.hpp"
+#include "pg/state/account_store.hpp"
+#include "pg/state/lifecycle_store.hpp"
 #include "pg/state/state_buffers.hpp"
-#include "pg/catalog/table_plan.hpp"
 
 extern "C" {
 #include "access/xact.h"
-#include "miscadmin.h"
 #include "executor/executor.h"
-#include "utils/guc.h"
+#include "miscadmin.h"
 #include "utils/datum.h"
+#include "utils/guc.h"
 }
 
 #include <vector>

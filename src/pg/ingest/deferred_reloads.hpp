@@ -12,9 +12,8 @@
 // its one trigger outside ExecutorFinish and reloads at once.
 #pragma once
 
-#include "pg/boundary/postgres_headers.hpp"
-
 #include "pg/boundary/lead_key.hpp"
+#include "pg/boundary/postgres_headers.hpp"
 
 #include <cstdint>
 

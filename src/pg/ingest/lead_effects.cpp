@@ -1,10 +1,10 @@
 // Lifecycle and account effects of lead state writes.  See lead_effects.hpp.
 #include "pg/ingest/lead_effects.hpp"
 
-#include "pg/state/account_store.hpp"
 #include "pg/boundary/guard.hpp"
 #include "pg/boundary/lead_key.hpp"
 #include "pg/boundary/pg_arrays.hpp"
+#include "pg/state/account_store.hpp"
 
 extern "C" {
 #include "executor/spi.h"

@@ -5,15 +5,14 @@
 // the new states, writes the states with their records, then reports.
 #pragma once
 
-#include "pg/boundary/postgres_headers.hpp"
-
-#include "pg/state/lifecycle_store.hpp"
 #include "pg/boundary/lead_key.hpp"
+#include "pg/boundary/postgres_headers.hpp"
+#include "pg/state/lifecycle_store.hpp"
 
 #include "core/lead/account_score.hpp"
 #include "core/lead/lead_lifecycle.hpp"
-#include "core/model/scoring_model.hpp"
 #include "core/lead/scoring_state.hpp"
+#include "core/model/scoring_model.hpp"
 
 #include <cstddef>
 #include <cstdint>

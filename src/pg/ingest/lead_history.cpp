@@ -1,13 +1,13 @@
 // Reading activity history back from the CRM's tables.
 #include "pg/ingest/lead_history.hpp"
-#include "pg/boundary/text_datum.hpp"
-#include "pg/spi/consistent_reads.hpp"
 
 #include "pg/boundary/datum_value.hpp"
 #include "pg/boundary/guard.hpp"
 #include "pg/boundary/lead_key.hpp"
-#include "pg/spi/spi_cursor.hpp"
+#include "pg/boundary/text_datum.hpp"
 #include "pg/catalog/table_plan.hpp"
+#include "pg/spi/consistent_reads.hpp"
+#include "pg/spi/spi_cursor.hpp"
 
 extern "C" {
 #include "executor/spi.h"

@@ -2,10 +2,9 @@
 // recomputed by the core: the reference for reloads, verify() and rescore().
 #pragma once
 
-#include "pg/boundary/postgres_headers.hpp"
-
-#include "pg/catalog/model_catalog.hpp"
 #include "pg/boundary/lead_key.hpp"
+#include "pg/boundary/postgres_headers.hpp"
+#include "pg/catalog/model_catalog.hpp"
 
 #include "core/lead/scoring_recompute.hpp"
 

@@ -1,9 +1,9 @@
 // One statement's leads: see lead_map.hpp.
 #include "pg/ingest/lead_map.hpp"
-#include "pg/boundary/text_datum.hpp"
 
 #include "pg/boundary/guard.hpp"
 #include "pg/boundary/lead_key.hpp"
+#include "pg/boundary/text_datum.hpp"
 
 extern "C" {
 #include "catalog/pg_type.h"

@@ -6,9 +6,8 @@
 // BytesKeyMap as their bytes (core/ingest/lead_key_map.hpp): no allocation per row.
 #pragma once
 
-#include "pg/boundary/postgres_headers.hpp"
-
 #include "pg/boundary/lead_key.hpp"
+#include "pg/boundary/postgres_headers.hpp"
 
 #include "core/ingest/lead_key_map.hpp"
 

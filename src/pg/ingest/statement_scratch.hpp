@@ -9,7 +9,6 @@
 #pragma once
 
 #include "pg/boundary/postgres_headers.hpp"
-
 #include "pg/catalog/table_plan.hpp"
 #include "pg/ingest/lead_map.hpp"
 

@@ -10,7 +10,6 @@
 #pragma once
 
 #include "pg/boundary/postgres_headers.hpp"
-
 #include "pg/ingest/statement_scratch.hpp"
 
 extern "C" {

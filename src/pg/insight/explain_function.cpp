@@ -5,9 +5,9 @@
 #include "pg/boundary/fmgr_args.hpp"
 #include "pg/boundary/guard.hpp"
 #include "pg/boundary/text_datum.hpp"
+#include "pg/catalog/table_plan.hpp"
 #include "pg/ingest/lead_history.hpp"
 #include "pg/spi/spi_query.hpp"
-#include "pg/catalog/table_plan.hpp"
 
 extern "C" {
 #include "access/xact.h"

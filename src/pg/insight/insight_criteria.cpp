@@ -1,10 +1,10 @@
 // Criteria matched by each lead row, for calibrate().  See insight_criteria.hpp.
 #include "pg/insight/insight_criteria.hpp"
 
-#include "pg/insight/insight_data.hpp"
 #include "pg/boundary/lead_key.hpp"
-#include "pg/grading/lead_grades.hpp"
 #include "pg/catalog/model_catalog.hpp"
+#include "pg/grading/lead_grades.hpp"
+#include "pg/insight/insight_data.hpp"
 
 #include <algorithm>
 

@@ -7,9 +7,8 @@
 // the README warns against criteria over such columns.
 #pragma once
 
-#include "pg/boundary/postgres_headers.hpp"
-
 #include "pg/boundary/lead_key.hpp"
+#include "pg/boundary/postgres_headers.hpp"
 
 #include "core/insight/calibration.hpp"
 #include "core/model/scoring_model.hpp"

@@ -7,11 +7,10 @@
 // analyst sees conversion figures only of CRM tables they may read.
 #pragma once
 
-#include "pg/boundary/postgres_headers.hpp"
-
-#include "pg/ingest/lead_history.hpp"
-#include "pg/catalog/model_catalog.hpp"
 #include "pg/boundary/lead_key.hpp"
+#include "pg/boundary/postgres_headers.hpp"
+#include "pg/catalog/model_catalog.hpp"
+#include "pg/ingest/lead_history.hpp"
 
 #include "core/insight/calibration.hpp"
 #include "core/model/grade.hpp"

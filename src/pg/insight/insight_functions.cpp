@@ -5,11 +5,11 @@
 #include "pg/boundary/datum_value.hpp"
 #include "pg/boundary/fmgr_args.hpp"
 #include "pg/boundary/guard.hpp"
+#include "pg/boundary/text_datum.hpp"
+#include "pg/catalog/table_plan.hpp"
 #include "pg/insight/insight_criteria.hpp"
 #include "pg/insight/insight_data.hpp"
-#include "pg/boundary/text_datum.hpp"
 #include "pg/spi/spi_query.hpp"
-#include "pg/catalog/table_plan.hpp"
 
 extern "C" {
 #include "funcapi.h"
@@ -18,8 +18,8 @@ extern "C" {
 #include "utils/timestamp.h"
 }
 
-#include "core/insight/calibration.hpp"
 #include "core/base/error.hpp"
+#include "core/insight/calibration.hpp"
 #include "core/insight/evaluation.hpp"
 #include "core/lead/scoring_recompute.hpp"
 

@@ -4,27 +4,27 @@
 // ordered by lead, and each lead is recomputed as its rows go by.  With
 // several, every lead of the union is recomputed from per-lead queries of
 // each table (an index on each table's lead column keeps that fast).
-#include "pg/state/account_store.hpp"
-#include "pg/catalog/key_types.hpp"
-#include "pg/catalog/attachment_checks.hpp"
 #include "pg/boundary/fmgr_args.hpp"
-#include "pg/spi/consistent_reads.hpp"
 #include "pg/boundary/guard.hpp"
-#include "pg/ingest/lead_history.hpp"
 #include "pg/boundary/lead_key.hpp"
-#include "pg/grading/lifecycle_rescore.hpp"
-#include "pg/spi/spi_query.hpp"
 #include "pg/boundary/text_datum.hpp"
-#include "pg/state/state_buffers.hpp"
+#include "pg/catalog/attachment_checks.hpp"
+#include "pg/catalog/key_types.hpp"
 #include "pg/catalog/table_plan.hpp"
+#include "pg/grading/lifecycle_rescore.hpp"
+#include "pg/ingest/lead_history.hpp"
 #include "pg/maintenance/verify_ranges.hpp"
+#include "pg/spi/consistent_reads.hpp"
+#include "pg/spi/spi_query.hpp"
+#include "pg/state/account_store.hpp"
+#include "pg/state/state_buffers.hpp"
 
 extern "C" {
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
-#include "utils/fmgroids.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/timestamp.h"
 }
 

@@ -10,18 +10,18 @@
 // leadscore.tick_state); writers are never waited for: a lead a writer holds
 // is skipped (SKIP LOCKED) and the writer reports its decay itself, or the
 // next tick does.
-#include "pg/state/account_store.hpp"
-#include "pg/catalog/key_types.hpp"
-#include "pg/spi/consistent_reads.hpp"
 #include "pg/boundary/datum_value.hpp"
 #include "pg/boundary/fmgr_args.hpp"
 #include "pg/boundary/guard.hpp"
-#include "pg/spi/kept_plans.hpp"
-#include "pg/state/lifecycle_store.hpp"
-#include "pg/state/pending_notifies.hpp"
-#include "pg/spi/spi_query.hpp"
+#include "pg/catalog/key_types.hpp"
 #include "pg/catalog/plan_invalidation.hpp"
 #include "pg/catalog/table_plan.hpp"
+#include "pg/spi/consistent_reads.hpp"
+#include "pg/spi/kept_plans.hpp"
+#include "pg/spi/spi_query.hpp"
+#include "pg/state/account_store.hpp"
+#include "pg/state/lifecycle_store.hpp"
+#include "pg/state/pending_notifies.hpp"
 
 extern "C" {
 #include "access/xact.h"

@@ -20,9 +20,8 @@
 // theirs would: reading as the owner would show them rows they may not see.
 #pragma once
 
-#include "pg/boundary/postgres_headers.hpp"
-
 #include "pg/boundary/guard.hpp"
+#include "pg/boundary/postgres_headers.hpp"
 
 #include <functional>
 #include <type_traits>

@@ -3,9 +3,8 @@
 // one loop behind history scans, lead table scans and the insight functions.
 #pragma once
 
-#include "pg/boundary/postgres_headers.hpp"
-
 #include "pg/boundary/guard.hpp"
+#include "pg/boundary/postgres_headers.hpp"
 #include "pg/spi/owner_rights.hpp"
 
 extern "C" {

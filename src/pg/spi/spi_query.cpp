@@ -1,8 +1,8 @@
 // Text-in, text-out SPI for configuration and admin queries.
 #include "pg/spi/spi_query.hpp"
-#include "pg/boundary/text_datum.hpp"
 
 #include "pg/boundary/guard.hpp"
+#include "pg/boundary/text_datum.hpp"
 
 extern "C" {
 #include "catalog/pg_type.h"

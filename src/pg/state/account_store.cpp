@@ -1,22 +1,22 @@
 // Account state.  See account_store.hpp.
 #include "pg/state/account_store.hpp"
-#include "pg/boundary/text_datum.hpp"
 
-#include "pg/spi/consistent_reads.hpp"
 #include "pg/boundary/datum_value.hpp"
 #include "pg/boundary/guard.hpp"
-#include "pg/spi/kept_plans.hpp"
 #include "pg/boundary/lead_key.hpp"
-#include "pg/state/pending_notifies.hpp"
 #include "pg/boundary/pg_arrays.hpp"
+#include "pg/boundary/text_datum.hpp"
+#include "pg/spi/consistent_reads.hpp"
+#include "pg/spi/kept_plans.hpp"
 #include "pg/spi/spi_cursor.hpp"
 #include "pg/spi/spi_query.hpp"
+#include "pg/state/pending_notifies.hpp"
 
 extern "C" {
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/array.h"
-#include "access/xact.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"

@@ -7,9 +7,8 @@
 // order by each statement, after its lead rows.
 #pragma once
 
-#include "pg/boundary/postgres_headers.hpp"
-
 #include "pg/boundary/lead_key.hpp"
+#include "pg/boundary/postgres_headers.hpp"
 
 #include "core/lead/account_score.hpp"
 #include "core/lead/lead_lifecycle.hpp"

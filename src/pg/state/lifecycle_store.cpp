@@ -1,13 +1,13 @@
 // Lifecycle columns and events.  See lifecycle_store.hpp.
 #include "pg/state/lifecycle_store.hpp"
-#include "pg/boundary/text_datum.hpp"
 
-#include "pg/spi/consistent_reads.hpp"
 #include "pg/boundary/datum_value.hpp"
 #include "pg/boundary/guard.hpp"
+#include "pg/boundary/pg_arrays.hpp"
+#include "pg/boundary/text_datum.hpp"
+#include "pg/spi/consistent_reads.hpp"
 #include "pg/spi/kept_plans.hpp"
 #include "pg/state/pending_notifies.hpp"
-#include "pg/boundary/pg_arrays.hpp"
 
 extern "C" {
 #include "catalog/pg_type.h"

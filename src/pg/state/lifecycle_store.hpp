@@ -6,7 +6,6 @@
 #pragma once
 
 #include "pg/boundary/postgres_headers.hpp"
-
 #include "pg/state/state_columns.hpp"
 
 #include "core/lead/lead_lifecycle.hpp"

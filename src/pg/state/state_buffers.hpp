@@ -6,8 +6,8 @@
 
 #include "core/ingest/ingest_batch.hpp"
 #include "core/lead/lead_lifecycle.hpp"
-#include "core/model/scoring_model.hpp"
 #include "core/lead/scoring_state.hpp"
+#include "core/model/scoring_model.hpp"
 
 #include <vector>
 
