@@ -21,6 +21,16 @@ Datum WithNulls(Datum *values, bool *nulls, int n, Oid type, int len, bool byval
 	return PointerGetDatum(construct_md_array(values, nulls, 1, dims, lbs, type, len, byval, align));
 }
 
+// An array without NULLs of a fixed-length type (+ 1: palloc(0) is not
+// allowed, and n may be 0).
+template <typename T, typename ToDatum>
+Datum ByValueArray(const T *values, int n, Oid type, int len, bool byval, char align, ToDatum to_datum) {
+	Datum *d = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
+	for (int i = 0; i < n; i++)
+		d[i] = to_datum(values[i]);
+	return PointerGetDatum(construct_array(d, n, type, len, byval, align));
+}
+
 } // namespace
 
 Datum KeyArrayDatum(const KeyType &kt, const Datum *keys, int n) {
@@ -28,24 +38,17 @@ Datum KeyArrayDatum(const KeyType &kt, const Datum *keys, int n) {
 }
 
 Datum Float8ArrayDatum(const double *values, int n) {
-	Datum *d = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
-	for (int i = 0; i < n; i++)
-		d[i] = Float8GetDatum(values[i]);
-	return PointerGetDatum(construct_array(d, n, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	return ByValueArray(values, n, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+	                    [](double v) { return Float8GetDatum(v); });
 }
 
 Datum Int8ArrayDatum(const std::int64_t *values, int n) {
-	Datum *d = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
-	for (int i = 0; i < n; i++)
-		d[i] = Int64GetDatum(values[i]);
-	return PointerGetDatum(construct_array(d, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	return ByValueArray(values, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+	                    [](std::int64_t v) { return Int64GetDatum(v); });
 }
 
 Datum Int4ArrayDatum(const std::int32_t *values, int n) {
-	Datum *d = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
-	for (int i = 0; i < n; i++)
-		d[i] = Int32GetDatum(values[i]);
-	return PointerGetDatum(construct_array(d, n, INT4OID, 4, true, TYPALIGN_INT));
+	return ByValueArray(values, n, INT4OID, 4, true, TYPALIGN_INT, [](std::int32_t v) { return Int32GetDatum(v); });
 }
 
 Datum TimestampArrayDatum(const std::int64_t *unix_us, int n) {

@@ -28,15 +28,23 @@ struct LifecycleRow {
 	std::int64_t times[4]; // mql_at, sql_at, checked_at, due_at; kNoTime for NULL
 };
 
+// Columns 1 to 4, the same in both select lists: lead_id, stored,
+// stage_stored (detoasted), activity_count.
+void ReadFirstColumns(HeapTuple tuple, TupleDesc desc, Datum *key, double *stored, ArrayType **stages,
+                      std::int64_t *count) {
+	bool isnull;
+	*key = SPI_getbinval(tuple, desc, 1, &isnull);
+	*stored = DatumGetFloat8(SPI_getbinval(tuple, desc, 2, &isnull));
+	*stages = DatumGetArrayTypeP(SPI_getbinval(tuple, desc, 3, &isnull));
+	*count = DatumGetInt64(SPI_getbinval(tuple, desc, 4, &isnull));
+}
+
 LifecycleRow *ReadRow(SPITupleTable *table, std::uint64_t i, int first) {
 	HeapTuple tuple = table->vals[i];
 	TupleDesc desc = table->tupdesc;
 	auto *row = static_cast<LifecycleRow *>(palloc0(sizeof(LifecycleRow)));
+	ReadFirstColumns(tuple, desc, &row->key, &row->stored, &row->stages, &row->activity_count);
 	bool isnull;
-	row->key = SPI_getbinval(tuple, desc, 1, &isnull);
-	row->stored = DatumGetFloat8(SPI_getbinval(tuple, desc, 2, &isnull));
-	row->stages = DatumGetArrayTypeP(SPI_getbinval(tuple, desc, 3, &isnull));
-	row->activity_count = DatumGetInt64(SPI_getbinval(tuple, desc, 4, &isnull));
 	row->grade = SPI_getvalue(tuple, desc, first);
 	row->status = SPI_getvalue(tuple, desc, first + 1);
 	row->stage = SPI_getvalue(tuple, desc, first + 2);
@@ -104,11 +112,8 @@ StateRow *ReadStateRow(SPITupleTable *table, std::uint64_t i) {
 	HeapTuple tuple = table->vals[i];
 	TupleDesc desc = table->tupdesc;
 	auto *row = static_cast<StateRow *>(palloc0(sizeof(StateRow)));
+	ReadFirstColumns(tuple, desc, &row->key, &row->stored, &row->stages, &row->count);
 	bool isnull;
-	row->key = SPI_getbinval(tuple, desc, 1, &isnull);
-	row->stored = DatumGetFloat8(SPI_getbinval(tuple, desc, 2, &isnull));
-	row->stages = DatumGetArrayTypeP(SPI_getbinval(tuple, desc, 3, &isnull));
-	row->count = DatumGetInt64(SPI_getbinval(tuple, desc, 4, &isnull));
 	row->last_at = DatumGetInt64(SPI_getbinval(tuple, desc, 5, &row->last_null));
 	Datum caps = SPI_getbinval(tuple, desc, 6, &isnull);
 	row->caps = isnull ? nullptr : DatumGetArrayTypeP(caps);

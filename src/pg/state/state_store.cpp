@@ -117,35 +117,27 @@ SPIPlanPtr Prepare(const std::string &sql, int nargs, const Oid *types, int opti
 	return KeptPlan(sql.c_str(), nargs, types, options);
 }
 
-// INSERT of a batch, or of one lead, with an ON CONFLICT action and a tail.
+// INSERT of a batch, or of one lead, with an ON CONFLICT action and a tail;
+// with the lifecycle record when `life` (InsertStates: new leads' records).
 // A batch goes in the order of its arrays, which the caller sorted the way
 // every writer does (LeadMap::SortByKey): the plan is ModifyTable over a scan of
 // kBatchRows, which keeps that order.  No ORDER BY: a Sort node would carry
 // (and spill) the wide rows, and ORDER BY u.k would sort by the key type's
 // collation, not LeadMap's order.  (isolation/opposite_key_order deadlocks
 // if the order is lost.)
-SPIPlanPtr PrepareInsert(bool one, const Oid *types, const std::string &on_conflict, const char *tail = "") {
-	std::string conflict = " ON CONFLICT (model_id, lead_id) DO UPDATE SET " + on_conflict + tail;
+SPIPlanPtr PrepareInsert(bool one, bool life, const Oid *types, const std::string &on_conflict,
+                         const char *tail = "") {
+	std::string sql = life ? "INSERT INTO leadscore.lead_state AS s (model_id, lead_id, " LEADSCORE_STATE_COLUMNS
+	                         ", " LEADSCORE_RECORD_COLUMNS ")"
+	                       : "INSERT INTO leadscore.lead_state AS s (model_id, lead_id, " LEADSCORE_STATE_COLUMNS ")";
 	if (one)
-		return Prepare(std::string("INSERT INTO leadscore.lead_state AS s (model_id, lead_id, " LEADSCORE_STATE_COLUMNS
-		                           ") VALUES ($1, $2, ") + kOneValues + ")" + conflict,
-		               kOneParams, types);
-	return Prepare(std::string("INSERT INTO leadscore.lead_state AS s (model_id, lead_id, " LEADSCORE_STATE_COLUMNS
-	                           ") SELECT $1, u.k, ") + kBatchValues + " FROM " + kBatchRows + conflict,
-	               kBatchParams, types, CURSOR_OPT_GENERIC_PLAN);
-}
-
-// The same with the lifecycle record (InsertStates: new leads' records).
-SPIPlanPtr PrepareInsertLife(bool one, const Oid *types, const std::string &on_conflict, const char *tail) {
-	std::string conflict = " ON CONFLICT (model_id, lead_id) DO UPDATE SET " + on_conflict + tail;
-	const char *insert =
-	    "INSERT INTO leadscore.lead_state AS s (model_id, lead_id, " LEADSCORE_STATE_COLUMNS ", " LEADSCORE_RECORD_COLUMNS ")";
-	if (one)
-		return Prepare(std::string(insert) + " VALUES ($1, $2, " + kOneValues + ", " + kOneLifeValues + ")" + conflict,
-		               kOneParams + kLifeParams, types);
-	return Prepare(std::string(insert) + " SELECT $1, u.k, " + kBatchValues + ", " + kBatchLifeValues + " FROM " +
-	                   kBatchLifeRows + conflict,
-	               kBatchParams + kLifeParams, types, CURSOR_OPT_GENERIC_PLAN);
+		sql += std::string(" VALUES ($1, $2, ") + kOneValues + (life ? ", " : "") + (life ? kOneLifeValues : "") + ")";
+	else
+		sql += std::string(" SELECT $1, u.k, ") + kBatchValues + (life ? ", " : "") + (life ? kBatchLifeValues : "") +
+		       " FROM " + (life ? kBatchLifeRows : kBatchRows);
+	sql += " ON CONFLICT (model_id, lead_id) DO UPDATE SET " + on_conflict + tail;
+	int nargs = (one ? kOneParams : kBatchParams) + (life ? kLifeParams : 0);
+	return one ? Prepare(sql, nargs, types) : Prepare(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
 }
 
 // `$2::<key type>[]` in SQL text is the parameter's declared type, so the
@@ -163,11 +155,11 @@ void PreparePlans(const KeyType &kt) {
 	                                           TIMESTAMPTZOID, TIMESTAMPTZOID};
 	std::string put_set = "(" LEADSCORE_STATE_COLUMNS ") = ROW(" + Excluded(LEADSCORE_STATE_COLUMNS) + ")";
 
-	plans.add = PrepareInsert(false, batch, kAddSet, kAddReturning);
-	plans.add_one = PrepareInsert(true, one, kAddSet, kAddReturning);
-	plans.insert = PrepareInsertLife(false, batch, kLockOnly, " RETURNING lead_id");
-	plans.insert_one = PrepareInsertLife(true, one, kLockOnly, " RETURNING lead_id");
-	plans.put = PrepareInsert(false, batch, put_set);
+	plans.add = PrepareInsert(false, false, batch, kAddSet, kAddReturning);
+	plans.add_one = PrepareInsert(true, false, one, kAddSet, kAddReturning);
+	plans.insert = PrepareInsert(false, true, batch, kLockOnly, " RETURNING lead_id");
+	plans.insert_one = PrepareInsert(true, true, one, kLockOnly, " RETURNING lead_id");
+	plans.put = PrepareInsert(false, false, batch, put_set);
 	// Only for rows InsertStates locked already: no order to keep.  A join
 	// with the keys, not lead_id = ANY ($2): with the array a parameter, a
 	// bitmap scan's recheck of ANY would search it linearly for every row.
@@ -192,8 +184,8 @@ void PreparePlans(const KeyType &kt) {
 	// primary key's conflict check instead.
 	std::string overwrite_set = "(" LEADSCORE_STATE_COLUMNS ", " LEADSCORE_RECORD_COLUMNS ") = ROW(" +
 	                            Excluded(LEADSCORE_STATE_COLUMNS) + ", " + Excluded(LEADSCORE_RECORD_COLUMNS) + ")";
-	plans.overwrite = PrepareInsertLife(false, batch, overwrite_set, "");
-	plans.overwrite_one = PrepareInsertLife(true, one, overwrite_set, "");
+	plans.overwrite = PrepareInsert(false, true, batch, overwrite_set, "");
+	plans.overwrite_one = PrepareInsert(true, true, one, overwrite_set, "");
 	plans.key_type = kt.oid;
 }
 
