@@ -8,7 +8,7 @@
 // backend, taking every session with it).
 #pragma once
 
-#include "pg/catalog/model_catalog.hpp"
+#include "pg/catalog/attached_table.hpp"
 
 namespace leadscore::pg {
 

@@ -93,16 +93,6 @@ std::vector<core::ModelSpec> LoadModels() {
 	return models;
 }
 
-std::string SelectSchemaColumns(const ActivityTable &table) {
-	std::string sql = "SELECT ";
-	for (std::size_t c = 0; c < table.schema.size(); c++) {
-		if (c > 0)
-			sql += ", ";
-		sql += QuoteIdent(table.schema[c].name);
-	}
-	return sql + " FROM " + table.name;
-}
-
 namespace {
 
 void LoadColumns(ActivityTable *t) {
