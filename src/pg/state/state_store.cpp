@@ -334,11 +334,11 @@ std::vector<Datum> InsertStates(const KeyType &kt, std::int32_t model_id, const 
 	});
 	std::vector<Datum> inserted(rows);
 	SPITupleTable *table = SPI_tuptable;
-	for (std::uint64_t r = 0; r < rows; r++)
-		inserted[r] = CallPg([&] {
-			bool isnull;
-			return SPI_getbinval(table->vals[r], table->tupdesc, 1, &isnull);
-		});
+	CallPg([&] {
+		bool isnull;
+		for (std::uint64_t r = 0; r < rows; r++)
+			inserted[r] = SPI_getbinval(table->vals[r], table->tupdesc, 1, &isnull);
+	});
 	return inserted;
 }
 
