@@ -1,6 +1,7 @@
 // Datum to Value conversions for the condition language.
 #include "pg/boundary/datum_value.hpp"
 
+#include "pg/boundary/guard.hpp"
 #include "pg/boundary/text_datum.hpp"
 
 #include "core/lead/scoring_state.hpp"
@@ -15,6 +16,10 @@ extern "C" {
 }
 
 namespace leadscore::pg {
+
+std::string TimestampText(std::int64_t unix_us) {
+	return CallPg([&] { return timestamptz_to_str(UnixUsToTimestamp(unix_us)); });
+}
 
 core::ValueType CoreTypeOf(Oid type_oid) {
 	switch (type_oid) {

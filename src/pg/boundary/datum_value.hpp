@@ -10,6 +10,7 @@
 #include "core/base/value.hpp"
 
 #include <cstdint>
+#include <string>
 
 namespace leadscore::pg {
 
@@ -37,6 +38,10 @@ inline std::int64_t UnixUsToTimestamp(std::int64_t unix_us) {
 		unix_us = core::kEarliestTime;
 	return unix_us - kPostgresEpochUnixUs;
 }
+
+// A core time as timestamptz text, for SQL run with text parameters
+// (ExecuteText).  C++ side.
+std::string TimestampText(std::int64_t unix_us);
 
 // A timestamp (with or without time zone) a user or a CRM row gives, in the
 // core's time; false when it is infinite or outside the core's range.

@@ -106,11 +106,12 @@ std::vector<std::size_t> InsertFresh(StatementScratch *st, const KeyType &kt, st
 		PushRecord(&b, model.spec(), record);
 	}
 	StateColumns columns = b.View(static_cast<int>(model.stage_count()));
-	std::vector<Datum> inserted = InsertStates(kt, model_id, columns);
+	std::vector<Datum> inserted;
+	std::uint64_t count = InsertStates(kt, model_id, columns, &inserted);
 
 	// Usually every lead was new; otherwise find out which were not.
-	std::vector<char> done(fresh.size(), inserted.size() == fresh.size());
-	if (inserted.size() < fresh.size()) {
+	std::vector<char> done(fresh.size(), count == fresh.size());
+	if (count < fresh.size()) {
 		std::vector<std::int64_t> position(st->leads.keys().size(), -1);
 		for (std::size_t k = 0; k < fresh.size(); k++)
 			position[mb.leads()[fresh[k]].lead] = static_cast<std::int64_t>(k);

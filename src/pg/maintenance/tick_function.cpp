@@ -41,12 +41,6 @@ extern "C" {
 namespace leadscore::pg {
 namespace {
 
-std::string TimestampText(std::int64_t unix_us) {
-	return CallPg([&] {
-		return timestamptz_to_str(UnixUsToTimestamp(unix_us));
-	});
-}
-
 // Serialises ticks; false when `now` lies before the last tick (nothing to
 // do: decay has already been reported up to then).
 bool BeginTick(std::int64_t now) {

@@ -36,16 +36,12 @@ constexpr const char *kAccountChecks =
     " ('checked_at is out of range', NOT a.checked_at BETWEEN $2::pg_catalog.timestamptz AND $3::pg_catalog.timestamptz)) c(what, bad)"
     " WHERE a.model_id = $1::pg_catalog.int4 AND c.bad ORDER BY 1, 2";
 
-std::string TimeText(std::int64_t unix_us) {
-	return CallPg([&] { return timestamptz_to_str(UnixUsToTimestamp(unix_us)); });
-}
-
 } // namespace
 
 std::vector<std::pair<std::string, std::string>> VerifyRanges(const core::ModelSpec &model) {
 	std::vector<std::pair<std::string, std::string>> out;
-	std::vector<std::optional<std::string>> args = {std::to_string(model.id), TimeText(core::kEarliestTime),
-	                                                TimeText(core::kLatestTime)};
+	std::vector<std::optional<std::string>> args = {std::to_string(model.id), TimestampText(core::kEarliestTime),
+	                                                TimestampText(core::kLatestTime)};
 	for (const char *sql : {kLeadChecks, kAccountChecks})
 		for (const TextRow &r : QueryText(sql, args))
 			out.emplace_back(*r[0], *r[1]);

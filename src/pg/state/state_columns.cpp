@@ -99,12 +99,15 @@ LifecycleLead ToLead(const core::ModelSpec &model, const LifecycleRow &row) {
 std::vector<LifecycleLead> ReadLifecycleRows(SPITupleTable *table, std::uint64_t rows, StateSelect select,
                                              const core::ModelSpec &model) {
 	int first = select == StateSelect::Lifecycle ? 5 : 7;
+	std::vector<LifecycleRow *> read(rows);
+	CallPg([&] {
+		for (std::uint64_t i = 0; i < rows; i++)
+			read[i] = ReadRow(table, i, first);
+	});
 	std::vector<LifecycleLead> leads;
 	leads.reserve(rows);
-	for (std::uint64_t i = 0; i < rows; i++) {
-		LifecycleRow *row = CallPg([&] { return ReadRow(table, i, first); });
+	for (const LifecycleRow *row : read)
 		leads.push_back(ToLead(model, *row));
-	}
 	return leads;
 }
 

@@ -326,20 +326,23 @@ std::vector<LifecycleLead> AddToStates(const KeyType &kt, const core::ModelSpec 
 	return ReadLifecycleRows(SPI_tuptable, rows, StateSelect::Lifecycle, model);
 }
 
-std::vector<Datum> InsertStates(const KeyType &kt, std::int32_t model_id, const StateColumns &s) {
+std::uint64_t InsertStates(const KeyType &kt, std::int32_t model_id, const StateColumns &s,
+                           std::vector<Datum> *inserted) {
 	PreparePlans(kt);
 	std::uint64_t rows = CallPg([&] {
 		ExecuteStates(plans.insert_one, plans.insert, kt, model_id, s, SPI_OK_INSERT_RETURNING, true);
 		return SPI_processed;
 	});
-	std::vector<Datum> inserted(rows);
+	if (rows == static_cast<std::uint64_t>(s.n))
+		return rows;
+	inserted->resize(rows);
 	SPITupleTable *table = SPI_tuptable;
 	CallPg([&] {
 		bool isnull;
 		for (std::uint64_t r = 0; r < rows; r++)
-			inserted[r] = SPI_getbinval(table->vals[r], table->tupdesc, 1, &isnull);
+			(*inserted)[r] = SPI_getbinval(table->vals[r], table->tupdesc, 1, &isnull);
 	});
-	return inserted;
+	return rows;
 }
 
 LockedStates LockStates(const KeyType &kt, const core::ModelSpec &model, const std::vector<Datum> &keys) {
@@ -357,8 +360,10 @@ LockedStates LockStates(const KeyType &kt, const core::ModelSpec &model, const s
 	SPITupleTable *table = SPI_tuptable;
 	LockedStates locked;
 	locked.rows.resize(rows);
-	for (std::uint64_t r = 0; r < rows; r++)
-		locked.rows[r] = CallPg([&] { return ReadStateRow(table, r); });
+	CallPg([&] {
+		for (std::uint64_t r = 0; r < rows; r++)
+			locked.rows[r] = ReadStateRow(table, r);
+	});
 	locked.records = ReadLifecycleRows(table, rows, StateSelect::State, model);
 	return locked;
 }

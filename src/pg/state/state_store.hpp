@@ -72,8 +72,11 @@ std::vector<LifecycleLead> AddToStates(const KeyType &kt, const core::ModelSpec 
 
 // Inserts the states of the leads that have no row, and locks (FOR UPDATE
 // strength) the rows of those that have one, in one pass in key order.
-// Returns the keys of the rows inserted; the others are locked, unchanged.
-std::vector<Datum> InsertStates(const KeyType &kt, std::int32_t model_id, const StateColumns &states);
+// Returns how many rows it inserted; when that is fewer than states.n (the
+// others are locked, unchanged), *inserted gets their keys.  A bulk load of
+// new leads, where every lead is inserted, reads nothing back.
+std::uint64_t InsertStates(const KeyType &kt, std::int32_t model_id, const StateColumns &states,
+                           std::vector<Datum> *inserted);
 
 // Rows locked and read: the score half and, in the same order, the
 // lifecycle.
