@@ -388,23 +388,21 @@ sub rand_row
 	};
 }
 
-# CSV as COPY and pgloader read it: NULL is an empty unquoted field (no
-# value of these rows is an empty string), quotes doubled.
-sub csv_line
-{
-	my ($row) = @_;
-	return join(',',
-		map {
-			my $v = $row->{$_};
-			!defined $v ? '' : $v =~ /[",\n]/ ? do { (my $q = $v) =~ s/"/""/g; qq{"$q"} } : $v
-		} @columns);
-}
-
+# CSV with quotes doubled; NULL is $null (COPY and pgloader read an empty
+# unquoted field as NULL; no value of these rows is an empty string).
 sub write_csv
 {
-	my ($file, @rows) = @_;
+	my ($file, $null, @rows) = @_;
 	open(my $fh, '>', $file) or die "$file: $!";
-	print $fh csv_line($_), "\n" for @rows;
+	for my $row (@rows)
+	{
+		print $fh join(',',
+			map {
+				my $v = $row->{$_};
+				!defined $v ? $null : $v =~ /[",\n]/ ? do { (my $q = $v) =~ s/"/""/g; qq{"$q"} } : $v
+			} @columns),
+		  "\n";
+	}
 	close($fh);
 }
 
@@ -456,7 +454,7 @@ sub load_pgloader
 		splice(@rows, 1500, 0, $dup);
 		my $dir = $node->basedir . "/pgloader-$db";
 		mkdir $dir;
-		write_csv("$dir/activities.csv", @rows);
+		write_csv("$dir/activities.csv", '', @rows);
 		my @fields = map { $_ eq 'id' || $_ eq 'note' ? $_ : "$_ [null if blanks]" } @columns;
 		my ($ok, $out) = run([
 				'pgloader', '--root-dir', $dir, '--type', 'csv',
@@ -511,7 +509,6 @@ conn.commit()
 conn.autocommit = True
 cur.executemany(insert_one, rows[2500:2600])
 conn.close()
-print('done')
 EOF
 
 # 2. psycopg2: 2,600 rows, 100 of them rolled back, and 68 UPDATEs.
@@ -527,16 +524,8 @@ sub load_psycopg2
 		# The UPDATEs' target lead must exist: the first row names one.
 		$rows[0]{lead_id} //= lead_key(1);
 		my $dir = $node->basedir;
-		open(my $fh, '>', "$dir/rows-$db.csv") or die $!;
-		for my $row (@rows)
-		{
-			print $fh join(',',
-				map {
-					my $v = $row->{$_};
-					!defined $v ? '\N' : $v =~ /[",\n]/ ? do { (my $q = $v) =~ s/"/""/g; qq{"$q"} } : $v
-				} @columns), "\n";
-		}
-		close($fh);
+		# Python's csv module reads an empty field as '', not None.
+		write_csv("$dir/rows-$db.csv", '\N', @rows);
 		PostgreSQL::Test::Utils::append_to_file("$dir/load.py", $python_script) unless -e "$dir/load.py";
 		my ($ok, $out) = run([ $python, "$dir/load.py", $node->connstr($db), "$dir/rows-$db.csv" ]);
 		ok($ok, "$db psycopg2: ran") or diag($out);
@@ -551,7 +540,7 @@ sub load_copy
 {
 	my ($node, $db) = @_;
 	my $file = $node->basedir . "/copy-$db.csv";
-	write_csv($file, rows_from(200_001, 1000, 'psql \copy'));
+	write_csv($file, '', rows_from(200_001, 1000, 'psql \copy'));
 	my $copy = "\\copy activities ($column_list) FROM '$file' WITH (FORMAT csv)";
 	$node->safe_psql($db, "BEGIN;\n$copy\nROLLBACK;");
 	is(row_count($node, $db, 'id > 200000'), 0, "$db \\copy: rolled back");
@@ -561,7 +550,8 @@ sub load_copy
 	check_consistency($node, $db, "$db \\copy");
 }
 
-# The hot leads' rows the capped pricing rule counts now, newest first.
+# The rows the capped pricing rule matches, each lead's newest first (it
+# counts rn <= 3).
 my $capped_rows = q{
 	SELECT id, lead_id, row_number() OVER (PARTITION BY lead_id ORDER BY occurred_at DESC, id) AS rn
 	FROM activities
