@@ -7,6 +7,7 @@ LEADSCORE_PACKAGES=(
 	postgresql-15 postgresql-server-dev-15 postgresql-15-cron libre2-dev
 	build-essential cmake pkg-config clang libclang-rt-14-dev
 	libgtest-dev libgmock-dev libbenchmark-dev libipc-run-perl python3-sklearn
+	pgloader python3-psycopg2
 )
 
 log() { printf '\n=== %s\n' "$*"; }
