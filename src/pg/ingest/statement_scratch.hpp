@@ -54,6 +54,7 @@ struct StatementScratch {
 	// trigger call that read them when the rows are scored later.
 	MemoryContext memory = nullptr;
 	std::int64_t skipped = 0; // rows without a lead, type or time, or with too long a key
+	bool finished = false;    // batch->Finish() ran
 	std::unique_ptr<core::IngestBatch> batch;
 	LeadMap leads; // the leads' dense indexes and keys
 	// By lead index, when the table has an account column: the account of
