@@ -198,7 +198,7 @@ void ScorePendingLevels() {
 }
 
 int CurrentSlot() {
-	return levels == nullptr ? 0 : static_cast<int>(levels->size());
+	return AtOnceSlot(levels == nullptr ? 0 : static_cast<int>(levels->size()));
 }
 
 void RegisterQueryLevels() {
