@@ -12,6 +12,7 @@
 #include "pg/boundary/pg_arrays.hpp"
 #include "pg/catalog/key_types.hpp"
 #include "pg/catalog/lead_plan.hpp"
+#include "pg/catalog/partition_members.hpp"
 #include "pg/spi/consistent_reads.hpp"
 #include "pg/spi/spi_query.hpp"
 #include "pg/state/account_store.hpp"
@@ -57,10 +58,11 @@ struct ConvertedLead {
 // PostgreSQL side: the next row of `store` converted in `row_context`
 // (reset first), its key copied into the caller's context; nullptr at the
 // end.
-ConvertedLead *NextLead(const LeadPlan &plan, Tuplestorestate *store, TupleTableSlot *slot,
-                        MemoryContext row_context) {
-	if (!tuplestore_gettupleslot(store, true, false, slot))
+ConvertedLead *NextLead(const LeadPlan &plan, Tuplestorestate *store, TupleTableSlot *in, const MemberRows &layout,
+                        TupleTableSlot *converted, MemoryContext row_context) {
+	if (!tuplestore_gettupleslot(store, true, false, in))
 		return nullptr;
+	TupleTableSlot *slot = InRootLayout(layout, in, converted);
 	const LeadTable &t = plan.table;
 	MemoryContextReset(row_context);
 	MemoryContext outer = MemoryContextSwitchTo(row_context);
@@ -89,17 +91,18 @@ ConvertedLead *NextLead(const LeadPlan &plan, Tuplestorestate *store, TupleTable
 	return row;
 }
 
-void ReadLeads(const LeadPlan &plan, Tuplestorestate *store, TupleDesc desc, bool present,
+void ReadLeads(const LeadPlan &plan, Tuplestorestate *store, TupleDesc desc, const MemberRows &layout, bool present,
                std::map<std::string, LeadChange> *changes, std::int64_t *skipped) {
 	TupleTableSlot *slot = CallPg([&] {
 		tuplestore_rescan(store);
 		return MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
 	});
+	TupleTableSlot *converted = CallPg([&] { return MakeConvertedSlot(layout); });
 	MemoryContext row_context = CallPg([] {
 		return AllocSetContextCreate(CurrentMemoryContext, "leadscore lead row", ALLOCSET_SMALL_SIZES);
 	});
 	std::string bytes;
-	while (ConvertedLead *row = CallPg([&] { return NextLead(plan, store, slot, row_context); })) {
+	while (ConvertedLead *row = CallPg([&] { return NextLead(plan, store, slot, layout, converted, row_context); })) {
 		if (row->key_null || CallPg([&] { return KeyTooLong(row->key, plan.key_type.oid); })) {
 			(*skipped)++;
 			continue;
@@ -118,6 +121,8 @@ void ReadLeads(const LeadPlan &plan, Tuplestorestate *store, TupleDesc desc, boo
 	}
 	CallPg([&] {
 		ExecDropSingleTupleTableSlot(slot);
+		if (converted != nullptr)
+			ExecDropSingleTupleTableSlot(converted);
 		MemoryContextDelete(row_context);
 	});
 }
@@ -254,25 +259,25 @@ void LogSkipped(Oid relid, std::int64_t skipped) {
 
 void GradeStatement(TriggerData *trigger) {
 	WriterReads reads;
-	Oid relid = RelationGetRelid(trigger->tg_relation);
 	ConnectSpi();
-	LeadPlan *plan = GetLeadPlan(relid);
+	const MemberRows *layout;
+	LeadPlan *plan = LeadPlanOf(trigger->tg_relation, &layout);
 	if (plan != nullptr && plan->key_type.oid != InvalidOid) {
 		TupleDesc desc = RelationGetDescr(trigger->tg_relation);
 		TriggerEvent event = trigger->tg_event;
 		std::map<std::string, LeadChange> changes;
 		std::int64_t skipped = 0;
 		if (TRIGGER_FIRED_BY_DELETE(event) || TRIGGER_FIRED_BY_UPDATE(event))
-			ReadLeads(*plan, trigger->tg_oldtable, desc, false, &changes, &skipped);
+			ReadLeads(*plan, trigger->tg_oldtable, desc, *layout, false, &changes, &skipped);
 		if (TRIGGER_FIRED_BY_INSERT(event) || TRIGGER_FIRED_BY_UPDATE(event))
-			ReadLeads(*plan, trigger->tg_newtable, desc, true, &changes, &skipped);
+			ReadLeads(*plan, trigger->tg_newtable, desc, *layout, true, &changes, &skipped);
 		std::int64_t now = TimestampToUnixUs(GetCurrentTransactionStartTimestamp());
 		if (!changes.empty()) {
 			for (const GradedModel &gm : plan->models)
 				RegradeModel(*plan, gm, changes, now);
 			MoveAccounts(*plan, changes, now);
 		}
-		LogSkipped(relid, skipped);
+		LogSkipped(plan->table.relid, skipped);
 	}
 	FinishSpi();
 }

@@ -33,13 +33,14 @@ struct StatementCounts {
 	std::int64_t skipped = 0;
 };
 
-void ReadStatement(TriggerData *trigger, StatementScratch *st, const KeyType &kt, StatementCounts *counts) {
+void ReadStatement(TriggerData *trigger, StatementScratch *st, const KeyType &kt, const MemberRows &layout,
+                   StatementCounts *counts) {
 	TupleDesc desc = RelationGetDescr(trigger->tg_relation);
 	TriggerEvent event = trigger->tg_event;
 	if (TRIGGER_FIRED_BY_DELETE(event) || TRIGGER_FIRED_BY_UPDATE(event))
-		ReadTransitionRows(st, kt, trigger->tg_oldtable, desc, core::RowChange::Deleted, &counts->skipped);
+		ReadTransitionRows(st, kt, trigger->tg_oldtable, desc, layout, core::RowChange::Deleted, &counts->skipped);
 	if (TRIGGER_FIRED_BY_INSERT(event) || TRIGGER_FIRED_BY_UPDATE(event))
-		ReadTransitionRows(st, kt, trigger->tg_newtable, desc, core::RowChange::Inserted, &counts->skipped);
+		ReadTransitionRows(st, kt, trigger->tg_newtable, desc, layout, core::RowChange::Inserted, &counts->skipped);
 }
 
 // The leads whose earliest inserted row named an account (NoteAccount in
@@ -62,15 +63,15 @@ void LogCounts(Oid relid, const StatementCounts &counts, const core::IngestStats
 
 void ScoreStatement(TriggerData *trigger) {
 	WriterReads reads;
-	Oid relid = RelationGetRelid(trigger->tg_relation);
 	ConnectSpi();
 	RefreshPlans();
-	TablePlan *tp = GetTablePlan(relid);
+	const MemberRows *layout;
+	TablePlan *tp = ActivityPlanOf(trigger->tg_relation, &layout);
 	if (tp != nullptr && tp->key_type.oid != InvalidOid) {
 		const KeyType &kt = tp->key_type;
 		StatementScratch *st = BeginStatement(tp);
 		StatementCounts counts;
-		ReadStatement(trigger, st, kt, &counts);
+		ReadStatement(trigger, st, kt, *layout, &counts);
 		st->batch->Finish();
 		std::int64_t now = TimestampToUnixUs(GetCurrentTransactionStartTimestamp());
 		bool accounts = tp->account_key_type.oid != InvalidOid;
@@ -81,7 +82,7 @@ void ScoreStatement(TriggerData *trigger) {
 			ApplyModel(st, kt, m, &effects.back());
 		}
 		ReportEffects(kt, tp->account_key_type, effects, FirstAccountsOf(st), now);
-		LogCounts(relid, counts, st->batch->stats());
+		LogCounts(tp->table.relid, counts, st->batch->stats());
 	}
 	FinishSpi();
 }

@@ -14,28 +14,31 @@ extern "C" {
 namespace leadscore::pg {
 namespace {
 
-// Step 1: the next tuple of `store` into `row`.  False at the end of the
-// store; otherwise row->valid tells whether the row is scored.
-bool ReadRow(StatementScratch *st, Tuplestorestate *store, TupleDesc desc, int last_attnum, PendingRow *row,
-             std::int64_t *skipped) {
+// Step 1: the next tuple of `store` into `row` (and, read in the attached
+// table's layout, into *converted).  False at the end of the store;
+// otherwise row->valid tells whether the row is scored.
+bool ReadRow(StatementScratch *st, Tuplestorestate *store, TupleDesc desc, const MemberRows &layout,
+             int last_attnum, PendingRow *row, TupleTableSlot **converted, std::int64_t *skipped) {
 	const ActivityTable &t = st->tp->table;
 	row->valid = false;
 	// Made on first use: a single-row statement needs one.
 	if (row->slot == nullptr) {
 		row->slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+		*converted = MakeConvertedSlot(layout);
 		row->context = AllocSetContextCreate(CurrentMemoryContext, "leadscore row", ALLOCSET_SMALL_SIZES);
 		row->values.assign(t.schema.size(), core::Value::Null());
 	}
 	if (!tuplestore_gettupleslot(store, true, false, row->slot))
 		return false;
+	TupleTableSlot *slot = InRootLayout(layout, row->slot, *converted);
 	// One deforming pass over the columns read below, not one per column.
-	slot_getsomeattrs(row->slot, last_attnum);
+	slot_getsomeattrs(slot, last_attnum);
 	MemoryContextReset(row->context);
 	MemoryContext outer = MemoryContextSwitchTo(row->context);
 	bool lead_null, type_null, time_null;
-	Datum lead = slot_getattr(row->slot, t.attnums[t.lead], &lead_null);
-	Datum type = slot_getattr(row->slot, t.attnums[t.type], &type_null);
-	Datum time = slot_getattr(row->slot, t.attnums[t.time], &time_null);
+	Datum lead = slot_getattr(slot, t.attnums[t.lead], &lead_null);
+	Datum type = slot_getattr(slot, t.attnums[t.type], &type_null);
+	Datum time = slot_getattr(slot, t.attnums[t.time], &time_null);
 	if (lead_null || type_null || time_null || !TimeDatumToUnixUs(time, t.types[t.time], &row->at) ||
 	    KeyTooLong(lead, t.types[t.lead])) {
 		(*skipped)++;
@@ -44,7 +47,7 @@ bool ReadRow(StatementScratch *st, Tuplestorestate *store, TupleDesc desc, int l
 	}
 	for (std::size_t c : st->tp->plan->columns_used()) {
 		bool isnull;
-		Datum v = slot_getattr(row->slot, t.attnums[c], &isnull);
+		Datum v = slot_getattr(slot, t.attnums[c], &isnull);
 		row->values[c] = isnull ? core::Value::Null() : DatumToValue(v, t.types[c]);
 	}
 	row->type = DatumToValue(type, t.types[t.type]);
@@ -52,7 +55,7 @@ bool ReadRow(StatementScratch *st, Tuplestorestate *store, TupleDesc desc, int l
 	row->has_account = false;
 	if (t.account >= 0) {
 		bool account_null;
-		row->account = slot_getattr(row->slot, t.attnums[t.account], &account_null);
+		row->account = slot_getattr(slot, t.attnums[t.account], &account_null);
 		row->has_account = !account_null && !KeyTooLong(row->account, t.types[t.account]);
 	}
 	st->leads.Prefetch(lead, t.types[t.lead]); // a detoasted key: in the row's context
@@ -78,9 +81,10 @@ void NoteAccount(StatementScratch *st, std::uint32_t lead, Datum account, std::i
 } // namespace
 
 void ReadTransitionRows(StatementScratch *st, const KeyType &kt, Tuplestorestate *store, TupleDesc desc,
-                        core::RowChange change, std::int64_t *skipped) {
+                        const MemberRows &layout, core::RowChange change, std::int64_t *skipped) {
 	const ActivityTable &t = st->tp->table;
 	std::array<PendingRow, 3> &rows = st->rows;
+	std::array<TupleTableSlot *, 3> converted{};
 	for (PendingRow &r : rows) {
 		r.slot = nullptr;
 		r.context = nullptr;
@@ -103,7 +107,7 @@ void ReadTransitionRows(StatementScratch *st, const KeyType &kt, Tuplestorestate
 		PendingRow &middle = rows[(i + 2) % 3];
 		newest.valid = false;
 		if (reading)
-			reading = ReadRow(st, store, desc, last_attnum, &newest, skipped);
+			reading = ReadRow(st, store, desc, layout, last_attnum, &newest, &converted[i % 3], skipped);
 		if (oldest.valid)
 			st->batch->Add(oldest.lead_index, oldest.type.text, oldest.at, oldest.values.data(), change);
 		if (middle.valid) {
@@ -113,6 +117,9 @@ void ReadTransitionRows(StatementScratch *st, const KeyType &kt, Tuplestorestate
 				NoteAccount(st, middle.lead_index, middle.account, middle.at);
 		}
 	}
+	for (TupleTableSlot *slot : converted)
+		if (slot != nullptr)
+			ExecDropSingleTupleTableSlot(slot);
 	for (PendingRow &r : rows) {
 		if (r.slot == nullptr)
 			continue;

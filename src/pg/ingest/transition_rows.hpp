@@ -10,6 +10,7 @@
 #pragma once
 
 #include "pg/boundary/postgres_headers.hpp"
+#include "pg/catalog/partition_members.hpp"
 #include "pg/ingest/statement_scratch.hpp"
 
 extern "C" {
@@ -20,12 +21,13 @@ extern "C" {
 
 namespace leadscore::pg {
 
-// Adds every row of `store` (rows of st's table, descriptor `desc`) to
+// Adds every row of `store` (rows of st's table or of a partition of it,
+// descriptor `desc`, read through `layout`: partition_members.hpp) to
 // st->batch as `change`; rows with a NULL lead, type or time (or an infinite
 // time, or a key over kMaxKeyBytes) are counted in *skipped.  Inserted rows
 // that name an account note it for their lead (StatementScratch::first_account).
 // PostgreSQL side: may ERROR.
 void ReadTransitionRows(StatementScratch *st, const KeyType &kt, Tuplestorestate *store, TupleDesc desc,
-                        core::RowChange change, std::int64_t *skipped);
+                        const MemberRows &layout, core::RowChange change, std::int64_t *skipped);
 
 } // namespace leadscore::pg
