@@ -195,8 +195,10 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	t record;
 BEGIN
-	FOR t IN SELECT x.name FROM leadscore._triggers() x WHERE x.kind = _drop_triggers.kind LOOP
-		EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', t.name, tbl);
+	FOR t IN SELECT x.name FROM leadscore._triggers() x JOIN pg_trigger g ON g.tgname = x.name AND g.tgrelid = tbl
+		WHERE x.kind = _drop_triggers.kind
+	LOOP
+		EXECUTE format('DROP TRIGGER %I ON %s', t.name, tbl);
 	END LOOP;
 END $$;
 
@@ -610,8 +612,8 @@ CREATE EVENT TRIGGER leadscore_detach_dropped ON sql_drop
 
 -- The DDL that would give an attached table a problem is refused: ALTER
 -- TABLE ... ATTACH PARTITION or INHERIT between two attached tables, SET
--- UNLOGGED, a nondeterministic collation on a key column, an UNLOGGED
--- partition of an attached table, an attached column dropped or renamed
+-- UNLOGGED, a nondeterministic collation on a key column, an UNLOGGED or
+-- foreign partition of an attached table, an attached column dropped or renamed
 -- (other columns may come and go: scans read columns by name,
 -- src/pg/catalog/model_catalog.hpp).
 CREATE FUNCTION leadscore._refuse_altered_attachments() RETURNS event_trigger
@@ -674,5 +676,6 @@ CREATE EVENT TRIGGER leadscore_refuse_detach_concurrently ON ddl_command_start
 	EXECUTE FUNCTION leadscore._refuse_detach_concurrently();
 
 CREATE EVENT TRIGGER leadscore_refuse_altered ON ddl_command_end
-	WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE', 'ALTER VIEW', 'ALTER MATERIALIZED VIEW', 'ALTER FOREIGN TABLE')
+	WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE', 'CREATE FOREIGN TABLE', 'ALTER VIEW', 'ALTER MATERIALIZED VIEW',
+		'ALTER FOREIGN TABLE')
 	EXECUTE FUNCTION leadscore._refuse_altered_attachments();
