@@ -21,9 +21,10 @@ use warnings FATAL => 'all';
 use Exporter 'import';
 use List::Util qw(max);
 use Test::More;
+use Time::HiRes qw(time usleep);
 
 our @EXPORT = qw(sql_quote crm_tables_sql scoring_setup_sql attach_sql expected_view_sql
-  check_consistency event_problems);
+  check_consistency event_problems wait_until);
 
 my @models = (
 	{
@@ -341,6 +342,23 @@ FULL JOIN (SELECT * FROM e WHERE n = total) e USING (model, lead, kind)
 WHERE coalesce(r.value, '') IS DISTINCT FROM coalesce(e.to_value, CASE coalesce(r.kind, e.kind) WHEN 'status' THEN 'nurture' ELSE '' END)
 ORDER BY 1
 EOF
+
+# Polls until $sql returns 't', at most $seconds of wall-clock time (the
+# framework's poll_query_until counts attempts, each a psql start); false
+# when it did not.  Connection failures count as not yet (a restarting
+# server).
+sub wait_until
+{
+	my ($node, $db, $sql, $seconds) = @_;
+	my $deadline = time() + $seconds;
+	while (time() < $deadline)
+	{
+		my ($rc, $out) = $node->psql($db, $sql);
+		return 1 if $rc == 0 && $out eq 't';
+		usleep(100_000);
+	}
+	return 0;
+}
 
 sub lines { return grep { $_ ne '' } split /\n/, $_[0]; }
 
