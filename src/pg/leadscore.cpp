@@ -1,7 +1,8 @@
 // The module: its magic block and load-time initialisation.
 #include "pg/boundary/postgres_headers.hpp"
 #include "pg/catalog/plan_invalidation.hpp"
-#include "pg/ingest/deferred_reloads.hpp"
+#include "pg/ingest/query_levels.hpp"
+#include "pg/ingest/replica_rows.hpp"
 #include "pg/state/pending_notifies.hpp"
 
 extern "C" {
@@ -17,6 +18,8 @@ void _PG_init(void);
 void _PG_init(void) {
 	MarkGUCPrefixReserved("leadscore");
 	leadscore::pg::RegisterPlanInvalidation();
-	leadscore::pg::RegisterDeferredReloads();
+	leadscore::pg::RegisterQueryLevels();
 	leadscore::pg::RegisterPendingNotifies();
+	// Last: its end-of-transaction flush runs before the callbacks above.
+	leadscore::pg::RegisterReplicatedRows();
 }
