@@ -314,7 +314,9 @@ EOF
 
 # Lifecycle events: per (model, lead, kind), in id order, each starts where
 # the one before ended (the first from nurture / no stage / no grade), none
-# is a non-change, and the last ends at the lifecycle the state row records.
+# is a non-change, and the last ends at the lifecycle the state row records
+# (a lead without a state row, its rows all gone, is in nurture, with no
+# stage or grade).
 my $chain_sql = <<'EOF';
 WITH e AS (
 	SELECT id, model, lead_id::text AS lead, kind, from_value, to_value,
@@ -334,12 +336,13 @@ WHERE from_value IS NOT DISTINCT FROM to_value
 	OR (n = 1 AND from_value IS DISTINCT FROM CASE kind WHEN 'status' THEN 'nurture' END)
 	OR (n > 1 AND from_value IS DISTINCT FROM prev)
 UNION ALL
-SELECT format('%s/%s %s: the state records %s, the last event says %s', coalesce(r.model, e.model),
-		left(coalesce(r.lead, e.lead), 40), coalesce(r.kind, e.kind), coalesce(r.value, 'NULL'),
-		coalesce(e.to_value, CASE coalesce(r.kind, e.kind) WHEN 'status' THEN 'nurture (no event)' ELSE 'NULL (no event)' END))
+SELECT format('%s/%s %s: the state records %s, the last event says %s', model, left(lead, 40), kind,
+		coalesce(r.value, CASE WHEN r.model IS NULL THEN 'nothing (no state row)' ELSE 'NULL' END),
+		coalesce(e.to_value, CASE WHEN e.model IS NULL THEN 'nothing (no event)' ELSE 'NULL' END))
 FROM recorded r
 FULL JOIN (SELECT * FROM e WHERE n = total) e USING (model, lead, kind)
-WHERE coalesce(r.value, '') IS DISTINCT FROM coalesce(e.to_value, CASE coalesce(r.kind, e.kind) WHEN 'status' THEN 'nurture' ELSE '' END)
+WHERE coalesce(r.value, CASE kind WHEN 'status' THEN 'nurture' ELSE '' END)
+	IS DISTINCT FROM coalesce(e.to_value, CASE kind WHEN 'status' THEN 'nurture' ELSE '' END)
 ORDER BY 1
 EOF
 
