@@ -472,6 +472,18 @@ notified_once($_, 'single statements, at the apply\'s commit') for qw(plain tpc)
 		} . insert_sql(rand_row(lead => 902, kind => 'demo_request', time => ts_text($T0 - 2 * HOUR))) . q{
 		UPDATE crm.contacts SET company = 'acme' WHERE id IN ('L001', 'L002', 'L003');
 		COMMIT;};
+	# A row changed twice in one transaction: inserted, then back-dated
+	# (the lead's newest row is another one then); moved to a lead as its
+	# newest row, then deleted.
+	my $twice = rand_row(lead => 903, kind => 'webinar', time => ts_text($T0 - HOUR));
+	my $moved = rand_row(lead => 905, kind => 'download', time => ts_text($T0 - HOUR));
+	push @sql, join("\n",
+		insert_sql($moved, map { rand_row(lead => $_, kind => 'page_view', time => ts_text($T0 - 50 * DAY)) } 903, 904),
+		'BEGIN;', insert_sql($twice),
+		"UPDATE crm.activities SET occurred_at = occurred_at - interval '100 days' WHERE id = $twice->{id};",
+		'COMMIT;', 'BEGIN;',
+		"UPDATE crm.activities SET lead_id = 'L904', kind = 'page_view' WHERE id = $moved->{id};",
+		"DELETE FROM crm.activities WHERE id = $moved->{id};", 'COMMIT;');
 	# Rows moved across the subscriber's partitions (parts: ids below 1000
 	# are in crm.activities_early).
 	push @sql, 'UPDATE crm.activities SET id = id + 500000 WHERE id BETWEEN 1 AND 30;';
@@ -483,6 +495,12 @@ same_rows($_, 'transactions') for @dbs;
 is($sub->safe_psql('plain', q{SELECT grade || ' ' || status FROM leadscore.lead_scores WHERE model = 'core' AND lead_id = 'L902'}),
 	$pub->safe_psql('crm', q{SELECT grade || ' ' || status FROM leadscore.lead_scores WHERE model = 'core' AND lead_id = 'L902'}),
 	'plain: L902, regraded in the transaction that made it act, has the publisher\'s grade and status');
+is($sub->safe_psql('plain', q{SELECT last_activity_at FROM leadscore.lead_scores WHERE model = 'core' AND lead_id = 'L903'}),
+	$pub->safe_psql('crm', q{SELECT last_activity_at FROM leadscore.lead_scores WHERE model = 'core' AND lead_id = 'L903'}),
+	'plain: L903, its row inserted and back-dated in one transaction, has the publisher\'s last_activity_at');
+is($sub->safe_psql('plain', q{SELECT last_activity_at FROM leadscore.lead_scores WHERE model = 'core' AND lead_id = 'L904'}),
+	$pub->safe_psql('crm', q{SELECT last_activity_at FROM leadscore.lead_scores WHERE model = 'core' AND lead_id = 'L904'}),
+	'plain: L904, a row moved to it and deleted in one transaction, has the publisher\'s last_activity_at');
 notified_once($_, 'transactions') for qw(plain tpc);
 
 # ---------------------------------------------------------------------------
