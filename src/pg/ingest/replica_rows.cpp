@@ -26,6 +26,7 @@ constexpr std::int64_t kFlushRows = 100000;
 
 struct Buffer {
 	StatementScratch *st = nullptr; // nullptr: empty
+	bool flushing = false;          // its rows are being scored
 	SubTransactionId subxact = InvalidSubTransactionId;
 	Oid user = InvalidOid; // the trigger's definer, who scores the rows
 	std::int64_t rows = 0;
@@ -59,16 +60,19 @@ void Flush() {
 	ResourceOwner owner = CurrentResourceOwner;
 	BeginInternalSubTransaction(nullptr);
 	MemoryContextSwitchTo(context);
+	buffer->flushing = true;
 	PG_TRY();
 	{
 		Guarded([st, user] {
 			RunAsDefiner(user, [st] { Score(st); });
 			return Datum(0);
 		});
+		buffer->flushing = false;
 		ReleaseCurrentSubTransaction();
 	}
 	PG_CATCH();
 	{
+		buffer->flushing = false;
 		MemoryContextSwitchTo(context);
 		ErrorData *error = CopyErrorData();
 		FlushErrorState();
@@ -153,6 +157,13 @@ void TakeReplicatedRow(TriggerData *trigger) {
 		return;
 	if (StatementScratch *st = LevelScratch(tp)) {
 		ReadFiring(trigger, st);
+		return;
+	}
+	if (buffer != nullptr && buffer->flushing) {
+		// A trigger of the user's, run by the flush, wrote the table.
+		StatementScratch *st = BeginStatement(tp, CurrentSlot());
+		ReadFiring(trigger, st);
+		ScoreScratch(st);
 		return;
 	}
 	ReadFiring(trigger, BufferFor(tp));
