@@ -1,7 +1,7 @@
 // The module: its magic block and load-time initialisation.
 #include "pg/boundary/postgres_headers.hpp"
 #include "pg/catalog/plan_invalidation.hpp"
-#include "pg/ingest/deferred_reloads.hpp"
+#include "pg/ingest/query_levels.hpp"
 #include "pg/state/pending_notifies.hpp"
 
 extern "C" {
@@ -17,6 +17,6 @@ void _PG_init(void);
 void _PG_init(void) {
 	MarkGUCPrefixReserved("leadscore");
 	leadscore::pg::RegisterPlanInvalidation();
-	leadscore::pg::RegisterDeferredReloads();
+	leadscore::pg::RegisterQueryLevels();
 	leadscore::pg::RegisterPendingNotifies();
 }

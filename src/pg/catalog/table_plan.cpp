@@ -15,7 +15,7 @@ namespace {
 // A table's plan (nullptr: the table has no activity attachment) and
 // whether an invalidation of the table arrived since it was built.
 struct CachedPlan {
-	std::unique_ptr<TablePlan> plan;
+	std::shared_ptr<TablePlan> plan;
 	bool stale = false;
 };
 
@@ -39,8 +39,8 @@ void OnStale(Oid relid) {
 	}
 }
 
-std::unique_ptr<TablePlan> BuildPlan(Oid relid) {
-	auto plan = std::make_unique<TablePlan>();
+std::shared_ptr<TablePlan> BuildPlan(Oid relid) {
+	auto plan = std::make_shared<TablePlan>();
 	if (!LoadActivityTable(relid, &plan->table))
 		return nullptr;
 	// Attaching the first table fixes the key type and invalidates plans,
@@ -82,13 +82,17 @@ void RefreshPlans() {
 		it = it->second.stale ? plans->erase(it) : std::next(it);
 }
 
-TablePlan *GetTablePlan(Oid relid) {
+std::shared_ptr<TablePlan> SharedTablePlan(Oid relid) {
 	if (plans == nullptr)
 		RefreshPlans();
 	auto it = plans->find(relid);
 	if (it == plans->end())
 		it = plans->emplace(relid, CachedPlan{BuildPlan(relid), false}).first;
-	return it->second.plan.get();
+	return it->second.plan;
+}
+
+TablePlan *GetTablePlan(Oid relid) {
+	return SharedTablePlan(relid).get();
 }
 
 std::vector<TablePlan *> ActivityTablePlans() {

@@ -37,6 +37,12 @@ void RefreshPlans();
 // nullptr if the table has no activity attachment.
 TablePlan *GetTablePlan(Oid relid);
 
+// The same, shared: for rows read under a plan but scored later (at the
+// end of their query, or of a replicated transaction), which must be
+// scored under the plan they were read with even if the configuration
+// changes in between.
+std::shared_ptr<TablePlan> SharedTablePlan(Oid relid);
+
 // The plans of every attached activity table, in attachment order.  The
 // list of tables is cached with the plans (attaching and detaching
 // invalidate them): a lead's history reload, which needs it on every

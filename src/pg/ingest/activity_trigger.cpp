@@ -1,87 +1,52 @@
 // The statement-level trigger on attached activity tables (docs/design.md):
-// reads the transition tables in C++ (transition_rows.hpp), scores every row
-// against every model in one pass (core::IngestBatch), and writes one sorted
-// batch per model to leadscore.lead_state (apply_deltas.hpp), in the
-// writer's transaction.
+// reads the transition tables in C++ (transition_rows.hpp) into the
+// statement's scratch, and scores them in one pass (score_scratch.hpp): at
+// once, or, inside a query, with the query's other firings on the table
+// when its last trigger has fired (query_levels.hpp).
 //
 // Memory and errors: the batch, the lead map and the rows in flight belong
-// to the table's statement scratch (heap objects: statement_scratch.hpp), so while rows are read no C++
-// object with a destructor lives on the stack and a PostgreSQL ERROR may
-// longjmp out of the reading loop.  Where C++ objects must live across
-// PostgreSQL calls (applying deltas between reading and writing state), the
-// calls go through CallPg.
-#include "pg/boundary/datum_value.hpp"
+// to the statement's scratch (heap objects: statement_scratch.hpp), so
+// while rows are read no C++ object with a destructor lives on the stack
+// and a PostgreSQL ERROR may longjmp out of the reading loop.
 #include "pg/boundary/guard.hpp"
 #include "pg/catalog/table_plan.hpp"
-#include "pg/ingest/apply_deltas.hpp"
+#include "pg/ingest/query_levels.hpp"
+#include "pg/ingest/score_scratch.hpp"
 #include "pg/ingest/transition_rows.hpp"
 #include "pg/spi/consistent_reads.hpp"
 #include "pg/spi/spi_query.hpp"
-#include "pg/state/ingest_log.hpp"
 
 extern "C" {
-#include "access/xact.h"
 #include "commands/trigger.h"
 }
-
-#include <vector>
 
 namespace leadscore::pg {
 namespace {
 
-struct StatementCounts {
-	std::int64_t skipped = 0;
-};
-
-void ReadStatement(TriggerData *trigger, StatementScratch *st, const KeyType &kt, StatementCounts *counts) {
+void ReadStatement(TriggerData *trigger, StatementScratch *st) {
+	const KeyType &kt = st->tp->key_type;
 	TupleDesc desc = RelationGetDescr(trigger->tg_relation);
 	TriggerEvent event = trigger->tg_event;
 	if (TRIGGER_FIRED_BY_DELETE(event) || TRIGGER_FIRED_BY_UPDATE(event))
-		ReadTransitionRows(st, kt, trigger->tg_oldtable, desc, core::RowChange::Deleted, &counts->skipped);
+		ReadTransitionRows(st, kt, trigger->tg_oldtable, desc, core::RowChange::Deleted);
 	if (TRIGGER_FIRED_BY_INSERT(event) || TRIGGER_FIRED_BY_UPDATE(event))
-		ReadTransitionRows(st, kt, trigger->tg_newtable, desc, core::RowChange::Inserted, &counts->skipped);
-}
-
-// The leads whose earliest inserted row named an account (NoteAccount in
-// transition_rows.cpp), for ReportEffects.
-FirstAccounts FirstAccountsOf(const StatementScratch *st) {
-	FirstAccounts first;
-	for (std::size_t lead = 0; lead < st->first_account_at.size(); lead++)
-		if (st->first_account_at[lead] != core::kNoTime) {
-			first.leads.push_back(st->leads.keys()[lead]);
-			first.accounts.push_back(st->first_account[lead]);
-		}
-	return first;
-}
-
-void LogCounts(Oid relid, const StatementCounts &counts, const core::IngestStats &stats) {
-	if (counts.skipped == 0 && stats.unknown_type == 0)
-		return;
-	AppendIngestLog(relid, counts.skipped, stats.unknown_type);
+		ReadTransitionRows(st, kt, trigger->tg_newtable, desc, core::RowChange::Inserted);
 }
 
 void ScoreStatement(TriggerData *trigger) {
 	WriterReads reads;
-	Oid relid = RelationGetRelid(trigger->tg_relation);
 	ConnectSpi();
 	RefreshPlans();
-	TablePlan *tp = GetTablePlan(relid);
+	std::shared_ptr<TablePlan> tp = SharedTablePlan(RelationGetRelid(trigger->tg_relation));
 	if (tp != nullptr && tp->key_type.oid != InvalidOid) {
-		const KeyType &kt = tp->key_type;
-		StatementScratch *st = BeginStatement(tp);
-		StatementCounts counts;
-		ReadStatement(trigger, st, kt, &counts);
-		st->batch->Finish();
-		std::int64_t now = TimestampToUnixUs(GetCurrentTransactionStartTimestamp());
-		bool accounts = tp->account_key_type.oid != InvalidOid;
-		std::vector<ModelEffects> effects;
-		effects.reserve(tp->plan->model_count());
-		for (std::size_t m = 0; m < tp->plan->model_count(); m++) {
-			effects.emplace_back(tp->plan->model(m).spec(), now, accounts);
-			ApplyModel(st, kt, m, &effects.back());
+		StatementScratch *st = LevelScratch(tp);
+		if (st != nullptr) {
+			ReadStatement(trigger, st);
+		} else {
+			st = BeginStatement(tp, CurrentSlot());
+			ReadStatement(trigger, st);
+			ScoreScratch(st);
 		}
-		ReportEffects(kt, tp->account_key_type, effects, FirstAccountsOf(st), now);
-		LogCounts(relid, counts, st->batch->stats());
 	}
 	FinishSpi();
 }
@@ -112,8 +77,8 @@ Datum leadscore_activity_trigger(PG_FUNCTION_ARGS) {
 
 // leadscore.load_trigger(): BEFORE INSERT OR UPDATE OR DELETE ... FOR EACH
 // STATEMENT, does nothing.  Firing it loads this library before the
-// statement's ExecutorFinish, so the hook that defers reloads to the end of
-// the statement (deferred_reloads.hpp) is in place even for the first
+// statement's ExecutorFinish, so the hook that scores the statement's
+// firings together (query_levels.hpp) is in place even for the first
 // statement of a session.
 PG_FUNCTION_INFO_V1(leadscore_load_trigger);
 Datum leadscore_load_trigger(PG_FUNCTION_ARGS) {

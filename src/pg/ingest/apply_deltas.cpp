@@ -161,8 +161,8 @@ void ApplyRows(StatementScratch *st, const KeyType &kt, std::size_t m, LockedSta
 		core::ApplyOutcome outcome;
 		if (fits)
 			outcome = core::ApplyLeadDelta(model, mb, i, &state);
-		if ((!fits || outcome.needs_reload) && InQueryFinish()) {
-			// Another trigger of this statement may follow: reload after it.
+		if ((!fits || outcome.needs_reload) && ReloadsWait()) {
+			// Rows in its history are still to be scored: reload after them.
 			DeferReload(model_id, row->key, kt);
 			continue;
 		}

@@ -10,7 +10,7 @@ namespace leadscore::pg {
 // activities of uncapped rules: one additive upsert (no read).  Otherwise
 // (deletions, capped rules): every lead's row locked in key order, the
 // deltas applied in C++ (re-reading a lead's history when the core asks,
-// deferred to the end of the statement inside a query) and the new states
+// once no row in it is still to be scored: deferred_reloads.hpp) and the new states
 // written back.
 // Every lead's lifecycle record is advanced with its state; the transitions
 // and account share changes go to `fx`, to be reported once every model is

@@ -1,4 +1,4 @@
-// The ExecutorFinish hook that runs deferred reloads.
+// Reloads that wait for rows still to be scored.  See deferred_reloads.hpp.
 #include "pg/ingest/deferred_reloads.hpp"
 
 #include "pg/boundary/datum_value.hpp"
@@ -30,27 +30,15 @@ namespace {
 
 struct Deferred {
 	int depth;
-	Oid user; // the trigger's (SECURITY DEFINER) user: the reload runs as it
 	std::int32_t model_id;
 	Datum key; // in TopTransactionContext
 	KeyType kt;
 };
 
-ExecutorFinish_hook_type previous_finish = nullptr;
-int finish_depth = 0;
+int pending_level = 0;
 // Created on first use: a static object's constructor would run at
 // dlopen, outside any Guarded().
 std::vector<Deferred> *deferred = nullptr;
-
-void DropFrom(int depth) {
-	if (deferred == nullptr)
-		return;
-	std::size_t kept = 0;
-	for (std::size_t i = 0; i < deferred->size(); i++)
-		if ((*deferred)[i].depth < depth)
-			(*deferred)[kept++] = (*deferred)[i];
-	deferred->resize(kept);
-}
 
 const core::CompiledModel *ModelById(std::int32_t model_id) {
 	for (TablePlan *tp : ActivityTablePlans())
@@ -60,97 +48,36 @@ const core::CompiledModel *ModelById(std::int32_t model_id) {
 	return nullptr;
 }
 
-// Takes this depth's entries out of the list (so a reload that errors
-// leaves nothing behind) and recomputes each lead, one write per lead.
-void RunDeferred(int depth) {
-	WriterReads reads;
-	std::vector<Deferred> mine;
-	for (const Deferred &d : *deferred)
-		if (d.depth == depth)
-			mine.push_back(d);
-	DropFrom(depth);
-	BeginEngineCall();
-	std::int64_t now = TimestampToUnixUs(GetCurrentTransactionStartTimestamp());
-	KeyType akt = AccountKeyType();
-	for (const Deferred &d : mine) {
-		const core::CompiledModel *model = ModelById(d.model_id);
-		if (model == nullptr)
-			continue;
-		// The row as the statement's triggers left it: the lead is locked,
-		// and its record and account share are what the reload moves from.
-		std::vector<LifecycleLead> before = LockLifecycle(d.kt, model->spec(), {d.key});
-		core::Recomputed recomputed;
-		RecomputeLead(d.kt, d.key, *model, &recomputed);
-		ColumnBuffers b;
-		PushState(&b, d.key, recomputed.state);
-		StateColumns columns = b.View(static_cast<int>(model->stage_count()));
-		PutStates(d.kt, d.model_id, columns);
-		LifecycleLead after = before.empty() ? LifecycleLead{d.key} : before[0];
-		std::vector<ModelEffects> effects;
-		effects.emplace_back(model->spec(), now, akt.oid != InvalidOid);
-		LeadSide from = before.empty() ? LeadSide{} : LeadSide::Of(before[0]);
-		effects[0].Track(d.key, from, LeadSide::Of(recomputed.state), &after.record);
-		WriteLifecycle(d.kt, d.model_id, {after});
-		ReportEffects(d.kt, akt, effects, FirstAccounts{}, now);
-	}
-	FinishSpi();
-}
-
-// The hook runs as whoever ran the statement, with its search_path; the
-// trigger that deferred the reload ran as the extension's owner with
-// leadscore's, and so does the reload (owner_rights.hpp, RunAsDefiner).
-void RunDeferredAsOwner(int depth) {
-	Oid user = InvalidOid;
-	for (const Deferred &d : *deferred)
-		if (d.depth == depth)
-			user = d.user;
-	RunAsDefiner(user, [depth] { RunDeferred(depth); });
-}
-
-bool HasDeferred(int depth) {
-	if (deferred == nullptr)
-		return false;
-	for (const Deferred &d : *deferred)
-		if (d.depth == depth)
-			return true;
-	return false;
-}
-
-void FinishQuery(QueryDesc *query) {
-	int depth = ++finish_depth;
-	PG_TRY();
-	{
-		if (previous_finish != nullptr)
-			previous_finish(query);
-		else
-			standard_ExecutorFinish(query);
-	}
-	PG_CATCH();
-	{
-		finish_depth = depth - 1;
-		DropFrom(depth);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	finish_depth = depth - 1;
-	if (HasDeferred(depth))
-		Guarded([&] {
-			RunDeferredAsOwner(depth);
-			return Datum(0);
-		});
-}
-
-void OnTransactionEnd(XactEvent event, void *) {
-	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT) {
-		finish_depth = 0;
-		DropFrom(0);
-	}
+void Reload(const Deferred &d, const KeyType &akt, std::int64_t now) {
+	const core::CompiledModel *model = ModelById(d.model_id);
+	if (model == nullptr)
+		return;
+	// The row as the statement's triggers left it: the lead is locked,
+	// and its record and account share are what the reload moves from.
+	std::vector<LifecycleLead> before = LockLifecycle(d.kt, model->spec(), {d.key});
+	core::Recomputed recomputed;
+	RecomputeLead(d.kt, d.key, *model, &recomputed);
+	ColumnBuffers b;
+	PushState(&b, d.key, recomputed.state);
+	StateColumns columns = b.View(static_cast<int>(model->stage_count()));
+	PutStates(d.kt, d.model_id, columns);
+	LifecycleLead after = before.empty() ? LifecycleLead{d.key} : before[0];
+	std::vector<ModelEffects> effects;
+	effects.emplace_back(model->spec(), now, akt.oid != InvalidOid);
+	LeadSide from = before.empty() ? LeadSide{} : LeadSide::Of(before[0]);
+	effects[0].Track(d.key, from, LeadSide::Of(recomputed.state), &after.record);
+	WriteLifecycle(d.kt, d.model_id, {after});
+	ReportEffects(d.kt, akt, effects, FirstAccounts{}, now);
 }
 
 } // namespace
 
-bool InQueryFinish() {
-	return finish_depth > 0;
+void SetPendingLevel(int depth) {
+	pending_level = depth;
+}
+
+bool ReloadsWait() {
+	return pending_level > 0;
 }
 
 void DeferReload(std::int32_t model_id, Datum key, const KeyType &kt) {
@@ -162,13 +89,44 @@ void DeferReload(std::int32_t model_id, Datum key, const KeyType &kt) {
 		MemoryContextSwitchTo(old);
 		return c;
 	});
-	deferred->push_back(Deferred{finish_depth, GetUserId(), model_id, copy, kt});
+	deferred->push_back(Deferred{pending_level, model_id, copy, kt});
 }
 
-void RegisterDeferredReloads() {
-	previous_finish = ExecutorFinish_hook;
-	ExecutorFinish_hook = FinishQuery;
-	RegisterXactCallback(OnTransactionEnd, nullptr);
+bool HasReloads(int depth) {
+	if (deferred == nullptr)
+		return false;
+	for (const Deferred &d : *deferred)
+		if (d.depth == depth)
+			return true;
+	return false;
+}
+
+// Takes this depth's entries out of the list first (so a reload that
+// errors leaves nothing behind).
+void RunReloads(int depth) {
+	if (deferred == nullptr)
+		return;
+	std::vector<Deferred> mine;
+	for (const Deferred &d : *deferred)
+		if (d.depth == depth)
+			mine.push_back(d);
+	if (mine.empty())
+		return;
+	DropReloads(depth);
+	std::int64_t now = TimestampToUnixUs(GetCurrentTransactionStartTimestamp());
+	KeyType akt = AccountKeyType();
+	for (const Deferred &d : mine)
+		Reload(d, akt, now);
+}
+
+void DropReloads(int depth) {
+	if (deferred == nullptr)
+		return;
+	std::size_t kept = 0;
+	for (std::size_t i = 0; i < deferred->size(); i++)
+		if ((*deferred)[i].depth < depth)
+			(*deferred)[kept++] = (*deferred)[i];
+	deferred->resize(kept);
 }
 
 } // namespace leadscore::pg

@@ -1,15 +1,14 @@
-// Reloads deferred to the end of a query.
+// Reloads that wait for rows still to be scored.
 //
-// One statement can fire several of our statement triggers on one table:
-// INSERT ... ON CONFLICT DO UPDATE fires the UPDATE and the INSERT trigger,
-// a data-modifying WITH fires one per sub-statement.  They all fire after
-// every row of the statement is written.  A trigger that re-reads a lead's
-// history (ApplyLeadDelta's needs_reload) therefore already sees the rows a
-// later trigger of the same statement will add again: the lead would count
-// them twice.  So inside a query's ExecutorFinish (where its AFTER triggers
-// fire) the reload waits until the last trigger has run, and then replaces
-// whatever the triggers wrote for that lead with the recompute.  COPY fires
-// its one trigger outside ExecutorFinish and reloads at once.
+// A lead whose delta the core cannot apply to its state (ApplyLeadDelta's
+// needs_reload: a deleted row of a capped rule, a state that does not fit)
+// is recomputed from its history.  That history holds every row written so
+// far, also rows read but not scored yet: another table's rows of the same
+// query, or the rows of an enclosing query whose triggers are still firing
+// (query_levels.hpp).  Scored after the recompute, they would count twice.
+// So while such rows are pending, a reload waits for the end of the
+// outermost query level that holds them, and then replaces whatever was
+// written for the lead with the recompute.
 #pragma once
 
 #include "pg/boundary/lead_key.hpp"
@@ -19,14 +18,26 @@
 
 namespace leadscore::pg {
 
-// True while AFTER triggers of a query may still be pending.
-bool InQueryFinish();
+// The outermost query level (1 for the outermost query) that holds rows
+// still to be scored; 0 when none does.  Set by query_levels.cpp.
+void SetPendingLevel(int depth);
 
-// Recompute lead `key` of model `model_id` from history when the current
-// query's triggers are done.
+// True while a reload must wait.
+bool ReloadsWait();
+
+// Recompute lead `key` of model `model_id` from history at the end of the
+// pending level.  C++ side.
 void DeferReload(std::int32_t model_id, Datum key, const KeyType &kt);
 
-// Installs the ExecutorFinish hook and the abort cleanup; from _PG_init.
-void RegisterDeferredReloads();
+// True when leads wait for the end of level `depth`.
+bool HasReloads(int depth);
+
+// Recomputes the leads waiting for level `depth`, one write per lead.
+// C++ side, SPI connected, as the extension's owner.
+void RunReloads(int depth);
+
+// Forgets the reloads waiting for level `depth` and deeper (the level was
+// rolled back) — every one when depth is 0.
+void DropReloads(int depth);
 
 } // namespace leadscore::pg

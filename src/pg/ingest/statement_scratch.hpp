@@ -1,11 +1,15 @@
 // One statement's work on one attached activity table: its batch of deltas,
-// its leads, the accounts its rows name and the rows in flight.
+// its leads, the accounts its rows name and the rows in flight.  A
+// "statement" is what is scored in one pass: every trigger firing of one
+// query on the table (query_levels.hpp), one COPY, or the rows of one
+// replicated transaction (replica_rows.hpp).
 //
-// Kept per table between statements, so that a bulk load's buffers are
-// reused, and on the heap, so that while transition rows are read no C++
-// object with a destructor lives on the stack and a PostgreSQL ERROR may
-// longjmp out of the reading loop.  Built for one TablePlan (the cached,
-// compiled configuration: table_plan.hpp) and rebuilt with it.
+// Kept per table and query level between statements, so that a bulk
+// load's buffers are reused, and on the heap, so that while transition
+// rows are read no C++ object with a destructor lives on the stack and a
+// PostgreSQL ERROR may longjmp out of the reading loop.  Built for one
+// TablePlan (the cached, compiled configuration: table_plan.hpp), which it
+// holds until its rows are scored, and rebuilt with it.
 #pragma once
 
 #include "pg/boundary/postgres_headers.hpp"
@@ -44,7 +48,12 @@ struct PendingRow {
 
 struct StatementScratch {
 	TablePlan *tp = nullptr; // the plan it was built for
+	std::shared_ptr<TablePlan> held;
 	std::uint64_t plan_build = 0;
+	// The keys and accounts of the rows read: they must outlive the
+	// trigger call that read them when the rows are scored later.
+	MemoryContext memory = nullptr;
+	std::int64_t skipped = 0; // rows without a lead, type or time, or with too long a key
 	std::unique_ptr<core::IngestBatch> batch;
 	LeadMap leads; // the leads' dense indexes and keys
 	// By lead index, when the table has an account column: the account of
@@ -55,9 +64,16 @@ struct StatementScratch {
 
 	// Empties it for the next statement (keeping the buffers).
 	void Reset();
+	~StatementScratch();
 };
 
-// The scratch of tp's table, emptied, for a statement that uses `tp`.
-StatementScratch *BeginStatement(TablePlan *tp);
+// Scratches of statements in progress at once on one table: a query's, a
+// statement nested in its triggers', the replicated transaction's.
+enum class ScratchSlot : int { Replicated = -1 };
+
+// The scratch of tp's table for `slot` (a query level, 0 outside any:
+// query_levels.hpp), emptied, for a statement that uses `tp`.
+// PostgreSQL side.
+StatementScratch *BeginStatement(const std::shared_ptr<TablePlan> &tp, int slot);
 
 } // namespace leadscore::pg

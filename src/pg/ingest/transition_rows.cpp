@@ -16,8 +16,7 @@ namespace {
 
 // Step 1: the next tuple of `store` into `row`.  False at the end of the
 // store; otherwise row->valid tells whether the row is scored.
-bool ReadRow(StatementScratch *st, Tuplestorestate *store, TupleDesc desc, int last_attnum, PendingRow *row,
-             std::int64_t *skipped) {
+bool ReadRow(StatementScratch *st, Tuplestorestate *store, TupleDesc desc, int last_attnum, PendingRow *row) {
 	const ActivityTable &t = st->tp->table;
 	row->valid = false;
 	// Made on first use: a single-row statement needs one.
@@ -38,7 +37,7 @@ bool ReadRow(StatementScratch *st, Tuplestorestate *store, TupleDesc desc, int l
 	Datum time = slot_getattr(row->slot, t.attnums[t.time], &time_null);
 	if (lead_null || type_null || time_null || !TimeDatumToUnixUs(time, t.types[t.time], &row->at) ||
 	    KeyTooLong(lead, t.types[t.lead])) {
-		(*skipped)++;
+		st->skipped++;
 		MemoryContextSwitchTo(outer);
 		return true;
 	}
@@ -78,7 +77,7 @@ void NoteAccount(StatementScratch *st, std::uint32_t lead, Datum account, std::i
 } // namespace
 
 void ReadTransitionRows(StatementScratch *st, const KeyType &kt, Tuplestorestate *store, TupleDesc desc,
-                        core::RowChange change, std::int64_t *skipped) {
+                        core::RowChange change) {
 	const ActivityTable &t = st->tp->table;
 	std::array<PendingRow, 3> &rows = st->rows;
 	for (PendingRow &r : rows) {
@@ -92,6 +91,9 @@ void ReadTransitionRows(StatementScratch *st, const KeyType &kt, Tuplestorestate
 	// Triggers share the tuplestore: without the rescan a second trigger
 	// on the same statement would see no rows.
 	tuplestore_rescan(store);
+	// Interned keys and noted accounts live as long as the statement's
+	// rows, which may be scored after this call (statement_scratch.hpp).
+	MemoryContext outer = MemoryContextSwitchTo(st->memory);
 	// Iteration i reads row i, adds row i - 2 and interns row i - 1 (in
 	// that order: a whole iteration lies between a prefetch and its use);
 	// two more iterations finish the last rows once the store is read.
@@ -103,7 +105,7 @@ void ReadTransitionRows(StatementScratch *st, const KeyType &kt, Tuplestorestate
 		PendingRow &middle = rows[(i + 2) % 3];
 		newest.valid = false;
 		if (reading)
-			reading = ReadRow(st, store, desc, last_attnum, &newest, skipped);
+			reading = ReadRow(st, store, desc, last_attnum, &newest);
 		if (oldest.valid)
 			st->batch->Add(oldest.lead_index, oldest.type.text, oldest.at, oldest.values.data(), change);
 		if (middle.valid) {
@@ -121,6 +123,7 @@ void ReadTransitionRows(StatementScratch *st, const KeyType &kt, Tuplestorestate
 		r.context = nullptr;
 		r.slot = nullptr;
 	}
+	MemoryContextSwitchTo(outer);
 }
 
 } // namespace leadscore::pg

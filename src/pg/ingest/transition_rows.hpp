@@ -22,10 +22,10 @@ namespace leadscore::pg {
 
 // Adds every row of `store` (rows of st's table, descriptor `desc`) to
 // st->batch as `change`; rows with a NULL lead, type or time (or an infinite
-// time, or a key over kMaxKeyBytes) are counted in *skipped.  Inserted rows
+// time, or a key over kMaxKeyBytes) are counted in st->skipped.  Inserted rows
 // that name an account note it for their lead (StatementScratch::first_account).
 // PostgreSQL side: may ERROR.
 void ReadTransitionRows(StatementScratch *st, const KeyType &kt, Tuplestorestate *store, TupleDesc desc,
-                        core::RowChange change, std::int64_t *skipped);
+                        core::RowChange change);
 
 } // namespace leadscore::pg
