@@ -7,17 +7,19 @@
 # bench/ingest's activity tables) and a subscriber with four databases, each
 # subscribed to it: (a) plain and (b) scored (bench/ingest's model attached
 # to bench.act) for the streamed changes, plain_sync and scored_sync for the
-# initial table sync.  Three loads:
+# initial table sync.  Three loads, each REPS times:
 #   INSERT...SELECT  ROWS rows over LEADS leads in one transaction
 #   pgbench          TXNS single-row transactions (bench/ingest's
 #                    pgbench_insert.sql, 2 clients)
-#   initial sync     CREATE SUBSCRIPTION with copy_data of the table as it
-#                    then is (ROWS + TXNS rows)
+#   initial sync     CREATE SUBSCRIPTION with copy_data of the table the
+#                    streamed loads left (REPS * (ROWS + TXNS) rows), into
+#                    empty tables
 # A streamed load is committed on the publisher while (a)'s and (b)'s
 # subscriptions are disabled; then each is enabled in turn, alone, and timed
 # until it has applied the load (the marker row the publisher inserted after
-# it has arrived).  The sync is timed from CREATE SUBSCRIPTION until every
-# table of it is ready.  Each is reported as rows per second and (b)/(a).
+# it has arrived); the tables grow from run to run, as a CRM's do.  The sync
+# is timed from CREATE SUBSCRIPTION until every table of it is ready.  The
+# median run of each is reported as rows per second and (b)/(a).
 # Afterwards every subscriber database must hold the publisher's rows, and
 # the scored ones must pass leadscore.verify() and bench/ingest's recompute.
 #
@@ -25,7 +27,8 @@
 # and exits non-zero only when a state is wrong.
 #
 # Run as root:  bash bench/replication.sh
-# Environment: ROWS=1000000 LEADS=100000 TXNS=20000; SKIP_BUILD=1 uses the
+# Environment: ROWS=1000000 LEADS=100000 TXNS=20000 REPS=3 (runs per
+# measurement; the median is reported); SKIP_BUILD=1 uses the
 # installed leadscore; LEADSCORE_PG_BIN picks the PostgreSQL installation;
 # WAIT_LIMIT=3600 (seconds an apply may take before the run gives up).
 set -euo pipefail
@@ -38,6 +41,7 @@ require_root
 ROWS=${ROWS:-1000000}
 LEADS=${LEADS:-100000}
 TXNS=${TXNS:-20000}
+REPS=${REPS:-3}
 SKIP_BUILD=${SKIP_BUILD:-0}
 WAIT_LIMIT=${WAIT_LIMIT:-3600}
 
@@ -96,8 +100,8 @@ for db in plain scored plain_sync scored_sync; do
 	on_sub "$db" -v scored="${scored[$db]}" -f "$files/replication/subscriber.sql" >/dev/null
 done
 for db in plain scored; do
-	on_sub "$db" -c "CREATE SUBSCRIPTION sub_$db CONNECTION '$conninfo' PUBLICATION bench_pub
-		WITH (copy_data = false, enabled = false)" 2>/dev/null
+	on_sub "$db" -c "SET client_min_messages = warning" -c "CREATE SUBSCRIPTION sub_$db CONNECTION '$conninfo'
+		PUBLICATION bench_pub WITH (copy_data = false, enabled = false)"
 done
 
 marker=0
@@ -151,55 +155,72 @@ timed_apply() {
 }
 
 results=$pub/results.txt
-record() { # method variant rows seconds
-	echo "$1 $2 $3 $4" >>"$results"
-	printf '%-18s %-14s %9d rows %9.3f s %10.0f rows/s\n' "$1" "$2" "$3" "$4" "$(awk -v r="$3" -v s="$4" 'BEGIN { print r / s }')"
+record() { # method variant rep rows seconds
+	echo "$1 $2 $3 $4 $5" >>"$results"
+	printf '%-10s %-14s run %d: %9d rows %9.3f s %10.0f rows/s\n' "$1" "$2" "$3" "$4" "$5" \
+		"$(awk -v r="$4" -v s="$5" 'BEGIN { print r / s }')"
 }
+# (a) then (b) in odd runs, (b) then (a) in even ones, so neither always
+# reads the publisher's WAL first.
+order() { if [ $(($1 % 2)) = 1 ]; then echo plain scored; else echo scored plain; fi; }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 columns="lead_id, kind, occurred_at, url, duration_s"
 
-log "INSERT...SELECT: $ROWS rows in one publisher transaction"
-on_pub -c CHECKPOINT
-on_pub -c "INSERT INTO bench.act ($columns) SELECT $columns FROM bench.staging"
-mark
-for db in plain scored; do
-	record insert "$db" "$ROWS" "$(timed_apply "$db")"
+log "INSERT...SELECT: $ROWS rows in one publisher transaction, $REPS times"
+for rep in $(seq 1 "$REPS"); do
+	on_pub -c CHECKPOINT
+	on_pub -c "INSERT INTO bench.act ($columns) SELECT $columns FROM bench.staging"
+	mark
+	for v in $(order "$rep"); do
+		record insert "$v" "$rep" "$ROWS" "$(timed_apply "$v")"
+	done
 done
 
-log "pgbench: $TXNS single-row publisher transactions"
-on_pub -c CHECKPOINT
-runuser -u postgres -- "$LEADSCORE_PG_BIN/pgbench" -n -M prepared -c 2 -j 2 -t $((TXNS / 2)) \
-	-D leads="$LEADS" -f "$files/pgbench_act.sql" -h "$pub" -p "$pub_port" postgres |
-	grep -E '^(number of transactions actually processed|tps = .*without)'
-mark
-# The other order this time, so neither variant is always first to read the
-# publisher's WAL.
-for db in scored plain; do
-	record pgbench "$db" "$((TXNS / 2 * 2))" "$(timed_apply "$db")"
+log "pgbench: $TXNS single-row publisher transactions, $REPS times"
+for rep in $(seq 1 "$REPS"); do
+	on_pub -c CHECKPOINT
+	runuser -u postgres -- "$LEADSCORE_PG_BIN/pgbench" -n -M prepared -c 2 -j 2 -t $((TXNS / 2)) \
+		-D leads="$LEADS" -f "$files/pgbench_act.sql" -h "$pub" -p "$pub_port" postgres >/dev/null
+	mark
+	for v in $(order "$((rep + 1))"); do
+		record pgbench "$v" "$rep" "$((TXNS / 2 * 2))" "$(timed_apply "$v")"
+	done
 done
 
+# Each run after the first starts again from empty subscriber tables and
+# state: the subscription dropped, the tables truncated (on the attached
+# table that is leadscore's rescore of nothing).
 total=$(on_pub -At -c "SELECT count(*) FROM bench.act")
-log "initial sync: CREATE SUBSCRIPTION copying $total rows"
+log "initial sync: CREATE SUBSCRIPTION copying $total rows, $REPS times"
 mark
-for db in plain_sync scored_sync; do
-	record sync "$db" "$total" "$(timed_catch_up "$db" "CREATE SUBSCRIPTION sub_$db CONNECTION '$conninfo' PUBLICATION bench_pub")"
-	on_sub "$db" -c "ALTER SUBSCRIPTION sub_$db DISABLE"
+for rep in $(seq 1 "$REPS"); do
+	for v in $(order "$rep"); do
+		db=${v}_sync
+		if [ "$rep" -gt 1 ]; then
+			on_sub "$db" -c "SET client_min_messages = warning" -c "DROP SUBSCRIPTION sub_$db" -c "TRUNCATE bench.act, bench.marker" >/dev/null
+		fi
+		record sync "$v" "$rep" "$total" \
+			"$(timed_catch_up "$db" "CREATE SUBSCRIPTION sub_$db CONNECTION '$conninfo' PUBLICATION bench_pub")"
+		on_sub "$db" -c "ALTER SUBSCRIPTION sub_$db DISABLE"
+	done
 done
 
+# Rows per second of the median run.
 rate() { # method variant
-	awk -v m="$1" -v v="$2" '$1 == m && $2 == v { printf "%.0f", $3 / $4 }' "$results"
+	awk -v m="$1" -v v="$2" '$1 == m && $2 == v { print $4 / $5 }' "$results" | sort -g |
+		awk '{ a[NR] = $1 } END { if (NR % 2) printf "%.0f\n", a[(NR + 1) / 2]; else printf "%.0f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
-log "replication apply: ROWS=$ROWS LEADS=$LEADS TXNS=$TXNS, one run, rows per second (ratio (b)/(a))"
+log "replication apply: ROWS=$ROWS LEADS=$LEADS TXNS=$TXNS, median of $REPS runs, rows per second"
 echo "leadscore: tree $commit; PostgreSQL $("$LEADSCORE_PG_BIN/postgres" --version | awk '{ print $3 }')"
 echo "load average before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "machine: $(nproc) cores, $(free -g | awk '/^Mem:/ { print $2 }') GiB; $(date -u '+%Y-%m-%d %H:%M UTC')"
 printf '%-22s %14s %14s %8s\n' method '(a) plain' '(b) leadscore' '(b)/(a)'
+declare -A label=([insert]="INSERT...SELECT" [pgbench]="pgbench 1-row txns" [sync]="initial sync")
 for m in insert pgbench sync; do
 	a=$(rate "$m" plain)
 	b=$(rate "$m" scored)
-	[ "$m" = sync ] && a=$(rate sync plain_sync) && b=$(rate sync scored_sync)
-	printf '%-22s %14s %14s %8s\n' "$m" "$a" "$b" "$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", b / a }')"
+	printf '%-22s %14s %14s %8s\n' "${label[$m]}" "$a" "$b" "$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", b / a }')"
 done
 
 log "state checks (bad rows; 0 is right)"
