@@ -2,6 +2,7 @@
 #include "pg/boundary/postgres_headers.hpp"
 #include "pg/catalog/plan_invalidation.hpp"
 #include "pg/ingest/query_levels.hpp"
+#include "pg/ingest/replica_rows.hpp"
 #include "pg/state/pending_notifies.hpp"
 
 extern "C" {
@@ -19,4 +20,6 @@ void _PG_init(void) {
 	leadscore::pg::RegisterPlanInvalidation();
 	leadscore::pg::RegisterQueryLevels();
 	leadscore::pg::RegisterPendingNotifies();
+	// Last: its end-of-transaction flush runs before the callbacks above.
+	leadscore::pg::RegisterReplicatedRows();
 }

@@ -12,6 +12,7 @@
 #include "pg/boundary/pg_arrays.hpp"
 #include "pg/catalog/key_types.hpp"
 #include "pg/catalog/lead_plan.hpp"
+#include "pg/ingest/replica_rows.hpp"
 #include "pg/spi/consistent_reads.hpp"
 #include "pg/spi/spi_query.hpp"
 #include "pg/state/account_store.hpp"
@@ -54,13 +55,9 @@ struct ConvertedLead {
 	core::Value *values; // schema order; unread columns NULL
 };
 
-// PostgreSQL side: the next row of `store` converted in `row_context`
-// (reset first), its key copied into the caller's context; nullptr at the
-// end.
-ConvertedLead *NextLead(const LeadPlan &plan, Tuplestorestate *store, TupleTableSlot *slot,
-                        MemoryContext row_context) {
-	if (!tuplestore_gettupleslot(store, true, false, slot))
-		return nullptr;
+// PostgreSQL side: the row in `slot` converted in `row_context` (reset
+// first), its key copied into the caller's context.
+ConvertedLead *ConvertLead(const LeadPlan &plan, TupleTableSlot *slot, MemoryContext row_context) {
 	const LeadTable &t = plan.table;
 	MemoryContextReset(row_context);
 	MemoryContext outer = MemoryContextSwitchTo(row_context);
@@ -89,37 +86,53 @@ ConvertedLead *NextLead(const LeadPlan &plan, Tuplestorestate *store, TupleTable
 	return row;
 }
 
+// The lead of one converted row: its grades when `present`, else its
+// removal; the last row of a lead wins.
+void NoteLead(const LeadPlan &plan, const ConvertedLead *row, bool present, std::map<std::string, LeadChange> *changes,
+              std::int64_t *skipped) {
+	if (row->key_null || CallPg([&] { return KeyTooLong(row->key, plan.key_type.oid); })) {
+		(*skipped)++;
+		return;
+	}
+	LeadChange &change = (*changes)[KeyBytes(row->key, plan.key_type.oid)];
+	change.key = row->key;
+	change.present = present;
+	change.has_account = present && !row->account_null &&
+	                     !CallPg([&] { return KeyTooLong(row->account, plan.table.types[static_cast<std::size_t>(plan.table.account)]); });
+	change.account = row->account;
+	change.grades.clear();
+	if (present)
+		for (const core::CompiledGradeProfile &p : plan.profiles)
+			change.grades.push_back(p.Grade(row->values, plan.table.schema.size()));
+}
+
+MemoryContext NewRowContext() {
+	return CallPg([] { return AllocSetContextCreate(CurrentMemoryContext, "leadscore lead row", ALLOCSET_SMALL_SIZES); });
+}
+
 void ReadLeads(const LeadPlan &plan, Tuplestorestate *store, TupleDesc desc, bool present,
                std::map<std::string, LeadChange> *changes, std::int64_t *skipped) {
 	TupleTableSlot *slot = CallPg([&] {
 		tuplestore_rescan(store);
 		return MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
 	});
-	MemoryContext row_context = CallPg([] {
-		return AllocSetContextCreate(CurrentMemoryContext, "leadscore lead row", ALLOCSET_SMALL_SIZES);
-	});
-	std::string bytes;
-	while (ConvertedLead *row = CallPg([&] { return NextLead(plan, store, slot, row_context); })) {
-		if (row->key_null || CallPg([&] { return KeyTooLong(row->key, plan.key_type.oid); })) {
-			(*skipped)++;
-			continue;
-		}
-		AssignKeyBytes(row->key, plan.key_type.oid, &bytes);
-		LeadChange &change = (*changes)[bytes];
-		change.key = row->key;
-		change.present = present;
-		change.has_account = present && !row->account_null &&
-		                     !CallPg([&] { return KeyTooLong(row->account, plan.table.types[static_cast<std::size_t>(plan.table.account)]); });
-		change.account = row->account;
-		change.grades.clear();
-		if (present)
-			for (const core::CompiledGradeProfile &p : plan.profiles)
-				change.grades.push_back(p.Grade(row->values, plan.table.schema.size()));
-	}
+	MemoryContext row_context = NewRowContext();
+	while (ConvertedLead *row = CallPg([&] {
+		       return tuplestore_gettupleslot(store, true, false, slot) ? ConvertLead(plan, slot, row_context) : nullptr;
+	       }))
+		NoteLead(plan, row, present, changes, skipped);
 	CallPg([&] {
 		ExecDropSingleTupleTableSlot(slot);
 		MemoryContextDelete(row_context);
 	});
+}
+
+// One row of a FOR EACH ROW firing (replicated: replica_rows.hpp).
+void ReadLeadRow(const LeadPlan &plan, TupleTableSlot *slot, bool present, std::map<std::string, LeadChange> *changes,
+                 std::int64_t *skipped) {
+	MemoryContext row_context = NewRowContext();
+	NoteLead(plan, CallPg([&] { return ConvertLead(plan, slot, row_context); }), present, changes, skipped);
+	CallPg([&] { MemoryContextDelete(row_context); });
 }
 
 void DeleteEmptyStates(const KeyType &kt, std::int32_t model_id, const std::vector<Datum> &gone) {
@@ -262,10 +275,20 @@ void GradeStatement(TriggerData *trigger) {
 		TriggerEvent event = trigger->tg_event;
 		std::map<std::string, LeadChange> changes;
 		std::int64_t skipped = 0;
-		if (TRIGGER_FIRED_BY_DELETE(event) || TRIGGER_FIRED_BY_UPDATE(event))
-			ReadLeads(*plan, trigger->tg_oldtable, desc, false, &changes, &skipped);
-		if (TRIGGER_FIRED_BY_INSERT(event) || TRIGGER_FIRED_BY_UPDATE(event))
-			ReadLeads(*plan, trigger->tg_newtable, desc, true, &changes, &skipped);
+		if (TRIGGER_FIRED_FOR_ROW(event)) {
+			// Replicated activity rows before it are scored first, as the
+			// statements before a local one are.
+			CallPg([] { FlushReplicatedRows(); });
+			bool inserted = TRIGGER_FIRED_BY_INSERT(event);
+			ReadLeadRow(*plan, trigger->tg_trigslot, inserted, &changes, &skipped);
+			if (TRIGGER_FIRED_BY_UPDATE(event))
+				ReadLeadRow(*plan, trigger->tg_newslot, true, &changes, &skipped);
+		} else {
+			if (TRIGGER_FIRED_BY_DELETE(event) || TRIGGER_FIRED_BY_UPDATE(event))
+				ReadLeads(*plan, trigger->tg_oldtable, desc, false, &changes, &skipped);
+			if (TRIGGER_FIRED_BY_INSERT(event) || TRIGGER_FIRED_BY_UPDATE(event))
+				ReadLeads(*plan, trigger->tg_newtable, desc, true, &changes, &skipped);
+		}
 		std::int64_t now = TimestampToUnixUs(GetCurrentTransactionStartTimestamp());
 		if (!changes.empty()) {
 			for (const GradedModel &gm : plan->models)
@@ -283,17 +306,21 @@ void GradeStatement(TriggerData *trigger) {
 extern "C" {
 
 // leadscore.lead_trigger(): AFTER INSERT / UPDATE / DELETE ... FOR EACH
-// STATEMENT with transition tables, created by attach_leads.
+// STATEMENT with transition tables, created by attach_leads; and AFTER
+// INSERT OR UPDATE OR DELETE ... FOR EACH ROW, enabled REPLICA, for the
+// rows logical replication applies (src/pg/ingest/replica_rows.hpp).
 PG_FUNCTION_INFO_V1(leadscore_lead_trigger);
 Datum leadscore_lead_trigger(PG_FUNCTION_ARGS) {
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 		                errmsg("leadscore.lead_trigger() must be called as a trigger")));
 	TriggerData *trigger = reinterpret_cast<TriggerData *>(fcinfo->context);
-	if (!TRIGGER_FIRED_FOR_STATEMENT(trigger->tg_event) || !TRIGGER_FIRED_AFTER(trigger->tg_event) ||
-	    TRIGGER_FIRED_BY_TRUNCATE(trigger->tg_event))
+	if (!TRIGGER_FIRED_AFTER(trigger->tg_event) || TRIGGER_FIRED_BY_TRUNCATE(trigger->tg_event) ||
+	    (TRIGGER_FIRED_FOR_STATEMENT(trigger->tg_event) && trigger->tg_newtable == nullptr &&
+	     trigger->tg_oldtable == nullptr))
 		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-		                errmsg("leadscore.lead_trigger() must fire AFTER INSERT, UPDATE or DELETE FOR EACH STATEMENT")));
+		                errmsg("leadscore.lead_trigger() must fire AFTER INSERT, UPDATE or DELETE, FOR EACH STATEMENT "
+		                       "with transition tables or FOR EACH ROW")));
 	return leadscore::pg::Guarded([&] {
 		leadscore::pg::GradeStatement(trigger);
 		return PointerGetDatum(nullptr);

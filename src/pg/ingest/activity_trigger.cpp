@@ -11,6 +11,7 @@
 #include "pg/boundary/guard.hpp"
 #include "pg/catalog/table_plan.hpp"
 #include "pg/ingest/query_levels.hpp"
+#include "pg/ingest/replica_rows.hpp"
 #include "pg/ingest/score_scratch.hpp"
 #include "pg/ingest/transition_rows.hpp"
 #include "pg/spi/consistent_reads.hpp"
@@ -33,11 +34,16 @@ void ReadStatement(TriggerData *trigger, StatementScratch *st) {
 		ReadTransitionRows(st, kt, trigger->tg_newtable, desc, core::RowChange::Inserted);
 }
 
-void ScoreStatement(TriggerData *trigger) {
+void ScoreFiring(TriggerData *trigger) {
 	WriterReads reads;
 	ConnectSpi();
 	RefreshPlans();
-	std::shared_ptr<TablePlan> tp = SharedTablePlan(RelationGetRelid(trigger->tg_relation));
+	if (TRIGGER_FIRED_FOR_ROW(trigger->tg_event)) {
+		TakeReplicatedRow(trigger);
+		FinishSpi();
+		return;
+	}
+	TablePlan *tp = GetTablePlan(RelationGetRelid(trigger->tg_relation));
 	if (tp != nullptr && tp->key_type.oid != InvalidOid) {
 		StatementScratch *st = LevelScratch(tp);
 		if (st != nullptr) {
@@ -58,19 +64,23 @@ void ScoreStatement(TriggerData *trigger) {
 extern "C" {
 
 // leadscore.activity_trigger(): AFTER INSERT / UPDATE / DELETE ... FOR EACH
-// STATEMENT with transition tables, created by attach_activities.
+// STATEMENT with transition tables, created by attach_activities; and
+// AFTER INSERT OR UPDATE OR DELETE ... FOR EACH ROW, enabled REPLICA, for
+// the rows logical replication applies (replica_rows.hpp).
 PG_FUNCTION_INFO_V1(leadscore_activity_trigger);
 Datum leadscore_activity_trigger(PG_FUNCTION_ARGS) {
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 		                errmsg("leadscore.activity_trigger() must be called as a trigger")));
 	TriggerData *trigger = reinterpret_cast<TriggerData *>(fcinfo->context);
-	if (!TRIGGER_FIRED_FOR_STATEMENT(trigger->tg_event) || !TRIGGER_FIRED_AFTER(trigger->tg_event) ||
-	    TRIGGER_FIRED_BY_TRUNCATE(trigger->tg_event))
+	if (!TRIGGER_FIRED_AFTER(trigger->tg_event) || TRIGGER_FIRED_BY_TRUNCATE(trigger->tg_event) ||
+	    (TRIGGER_FIRED_FOR_STATEMENT(trigger->tg_event) && trigger->tg_newtable == nullptr &&
+	     trigger->tg_oldtable == nullptr))
 		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-		                errmsg("leadscore.activity_trigger() must fire AFTER INSERT, UPDATE or DELETE FOR EACH STATEMENT")));
+		                errmsg("leadscore.activity_trigger() must fire AFTER INSERT, UPDATE or DELETE, FOR EACH "
+		                       "STATEMENT with transition tables or FOR EACH ROW")));
 	return leadscore::pg::Guarded([&] {
-		leadscore::pg::ScoreStatement(trigger);
+		leadscore::pg::ScoreFiring(trigger);
 		return PointerGetDatum(nullptr);
 	});
 }

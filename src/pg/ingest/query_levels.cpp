@@ -22,7 +22,6 @@ namespace leadscore::pg {
 namespace {
 
 struct Level {
-	bool query = false;    // a query's ExecutorFinish; else a utility command
 	bool scoring = false;  // its rows are being scored: no more join it
 	SubTransactionId subxact = InvalidSubTransactionId;
 	Oid user = InvalidOid; // who its firings ran as: the extension's owner
@@ -43,12 +42,11 @@ void NotePendingLevel() {
 	SetPendingLevel(depth);
 }
 
-int Open(bool query) {
-	return static_cast<int>(Guarded([query] {
+int Open() {
+	return static_cast<int>(Guarded([] {
 		if (levels == nullptr)
 			levels = new std::vector<Level>();
 		Level level;
-		level.query = query;
 		level.subxact = GetCurrentSubTransactionId();
 		levels->push_back(std::move(level));
 		return Datum(levels->size());
@@ -85,6 +83,10 @@ void ScoreLevel(int depth) {
 }
 
 void Close(int depth) {
+	// A transaction that ended inside the level (COMMIT in a procedure)
+	// took it, with anything it held.
+	if (levels == nullptr || levels->size() < static_cast<std::size_t>(depth))
+		return;
 	const Level &level = (*levels)[static_cast<std::size_t>(depth) - 1];
 	if (!level.pending.empty() || HasReloads(depth)) {
 		Oid user = level.user;
@@ -97,7 +99,7 @@ void Close(int depth) {
 }
 
 void FinishQuery(QueryDesc *query) {
-	int depth = Open(true);
+	int depth = Open();
 	PG_TRY();
 	{
 		if (previous_finish != nullptr)
@@ -116,13 +118,14 @@ void FinishQuery(QueryDesc *query) {
 
 void RunUtility(PlannedStmt *statement, const char *text, bool read_only_tree, ProcessUtilityContext context,
                 ParamListInfo params, QueryEnvironment *env, DestReceiver *dest, QueryCompletion *completion) {
-	int depth = Open(false);
+	int depth = Open();
 	PG_TRY();
 	{
 		if (previous_utility != nullptr)
 			previous_utility(statement, text, read_only_tree, context, params, env, dest, completion);
 		else
 			standard_ProcessUtility(statement, text, read_only_tree, context, params, env, dest, completion);
+		Close(depth);
 	}
 	PG_CATCH();
 	{
@@ -130,17 +133,28 @@ void RunUtility(PlannedStmt *statement, const char *text, bool read_only_tree, P
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	Drop(depth);
 }
 
+// Levels and reloads belong to their transaction (a procedure may COMMIT
+// inside its CALL's level).
 void OnTransactionEnd(XactEvent event, void *) {
-	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+	switch (event) {
+	case XACT_EVENT_COMMIT:
+	case XACT_EVENT_PARALLEL_COMMIT:
+	case XACT_EVENT_PREPARE:
+	case XACT_EVENT_ABORT:
+	case XACT_EVENT_PARALLEL_ABORT:
 		Drop(1);
+		break;
+	default:
+		break;
+	}
 }
 
 // Scores, under the plan they were read with, the rows of a level's table
-// whose plan went stale between two firings of the query (a trigger
-// changed the configuration): the next firing starts a new scratch.
+// now: its plan went stale between two firings of the query (a trigger
+// changed the configuration, and the next firing starts a new scratch), or
+// rescore() is about to recompute every lead.
 void ScoreStale(Level *level, std::size_t k) {
 	StatementScratch *st = level->pending[k];
 	level->pending.erase(level->pending.begin() + static_cast<std::ptrdiff_t>(k));
@@ -150,11 +164,11 @@ void ScoreStale(Level *level, std::size_t k) {
 
 } // namespace
 
-StatementScratch *LevelScratch(const std::shared_ptr<TablePlan> &tp) {
+StatementScratch *LevelScratch(TablePlan *tp) {
 	if (levels == nullptr || levels->empty())
 		return nullptr;
 	const Level &top = levels->back();
-	if (!top.query || top.scoring || top.subxact != GetCurrentSubTransactionId())
+	if (top.scoring || top.subxact != GetCurrentSubTransactionId())
 		return nullptr;
 	for (std::size_t k = 0; k < top.pending.size(); k++) {
 		StatementScratch *st = top.pending[k];
@@ -171,6 +185,14 @@ StatementScratch *LevelScratch(const std::shared_ptr<TablePlan> &tp) {
 	levels->back().pending.push_back(st);
 	NotePendingLevel();
 	return st;
+}
+
+void ScorePendingLevels() {
+	if (levels == nullptr)
+		return;
+	for (std::size_t d = 0; d < levels->size(); d++)
+		while (!(*levels)[d].pending.empty())
+			RunAsDefiner((*levels)[d].user, [d] { ScoreStale(&(*levels)[d], 0); });
 }
 
 int CurrentSlot() {

@@ -16,24 +16,28 @@
 //
 // Levels nest: a statement run by a trigger or function inside the query
 // is a level of its own, scored at its end (read-your-writes inside a
-// function holds).  A utility command (COPY, TRUNCATE, which end their
-// trigger queries themselves) opens a level too, in which firings are
-// scored at once: a COPY run by a trigger of a query must not join the
-// query's level.  A firing in another subtransaction than its level's is
-// scored at once as well: the level outlives that subtransaction.
+// function holds).  A utility command opens a level too: COPY ends its
+// trigger query itself, outside any ExecutorFinish, and a COPY run by a
+// trigger of a query must not join the query's level.  A firing in another
+// subtransaction than its level's is scored at once: the level outlives
+// that subtransaction, which may be rolled back.
 #pragma once
 
 #include "pg/catalog/table_plan.hpp"
 #include "pg/ingest/statement_scratch.hpp"
 
-#include <memory>
-
 namespace leadscore::pg {
 
-// The scratch that collects tp's rows for the query whose triggers are
-// firing, begun on its first firing; nullptr when the firing is scored at
-// once (then score it in a scratch of CurrentSlot()).  PostgreSQL side.
-StatementScratch *LevelScratch(const std::shared_ptr<TablePlan> &tp);
+// The scratch that collects the rows of tp's table for the query or
+// command whose triggers are firing, begun on its first firing; nullptr
+// when the firing is scored at once (then score it in a scratch of
+// CurrentSlot()).  PostgreSQL side.
+StatementScratch *LevelScratch(TablePlan *tp);
+
+// Scores every level's rows now, under the plans they were read with:
+// before rescore(), which recomputes every lead from a history that holds
+// them already.  C++ side, SPI connected, as the extension's owner.
+void ScorePendingLevels();
 
 // The scratch slot (statement_scratch.hpp) of a firing scored at once.
 int CurrentSlot();

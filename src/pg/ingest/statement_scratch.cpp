@@ -31,7 +31,7 @@ StatementScratch::~StatementScratch() {
 		MemoryContextDelete(memory);
 }
 
-StatementScratch *BeginStatement(const std::shared_ptr<TablePlan> &tp, int slot) {
+StatementScratch *BeginStatement(TablePlan *tp, int slot) {
 	if (scratches == nullptr)
 		scratches = new std::map<std::pair<Oid, int>, std::unique_ptr<StatementScratch>>();
 	std::unique_ptr<StatementScratch> &s = (*scratches)[{tp->table.relid, slot}];
@@ -46,8 +46,8 @@ StatementScratch *BeginStatement(const std::shared_ptr<TablePlan> &tp, int slot)
 		fresh->plan_build = tp->build;
 		s = std::move(fresh);
 	}
-	s->tp = tp.get();
-	s->held = tp;
+	s->tp = tp;
+	s->held = SharedTablePlan(tp->table.relid);
 	s->Reset();
 	return s.get();
 }

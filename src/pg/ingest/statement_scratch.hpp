@@ -72,8 +72,8 @@ struct StatementScratch {
 enum class ScratchSlot : int { Replicated = -1 };
 
 // The scratch of tp's table for `slot` (a query level, 0 outside any:
-// query_levels.hpp), emptied, for a statement that uses `tp`.
-// PostgreSQL side.
-StatementScratch *BeginStatement(const std::shared_ptr<TablePlan> &tp, int slot);
+// query_levels.hpp), emptied, for a statement that uses `tp`, a current
+// plan (GetTablePlan), which the scratch holds.  PostgreSQL side.
+StatementScratch *BeginStatement(TablePlan *tp, int slot);
 
 } // namespace leadscore::pg

@@ -14,19 +14,10 @@ extern "C" {
 namespace leadscore::pg {
 namespace {
 
-// Step 1: the next tuple of `store` into `row`.  False at the end of the
-// store; otherwise row->valid tells whether the row is scored.
-bool ReadRow(StatementScratch *st, Tuplestorestate *store, TupleDesc desc, int last_attnum, PendingRow *row) {
+// Reads the scored columns of the tuple in row->slot (deformed up to
+// `last_attnum`) into `row`; false for a row that is not scored (counted).
+bool DecodeRow(StatementScratch *st, int last_attnum, PendingRow *row) {
 	const ActivityTable &t = st->tp->table;
-	row->valid = false;
-	// Made on first use: a single-row statement needs one.
-	if (row->slot == nullptr) {
-		row->slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
-		row->context = AllocSetContextCreate(CurrentMemoryContext, "leadscore row", ALLOCSET_SMALL_SIZES);
-		row->values.assign(t.schema.size(), core::Value::Null());
-	}
-	if (!tuplestore_gettupleslot(store, true, false, row->slot))
-		return false;
 	// One deforming pass over the columns read below, not one per column.
 	slot_getsomeattrs(row->slot, last_attnum);
 	MemoryContextReset(row->context);
@@ -39,7 +30,7 @@ bool ReadRow(StatementScratch *st, Tuplestorestate *store, TupleDesc desc, int l
 	    KeyTooLong(lead, t.types[t.lead])) {
 		st->skipped++;
 		MemoryContextSwitchTo(outer);
-		return true;
+		return false;
 	}
 	for (std::size_t c : st->tp->plan->columns_used()) {
 		bool isnull;
@@ -56,7 +47,31 @@ bool ReadRow(StatementScratch *st, Tuplestorestate *store, TupleDesc desc, int l
 	}
 	st->leads.Prefetch(lead, t.types[t.lead]); // a detoasted key: in the row's context
 	MemoryContextSwitchTo(outer);
-	row->valid = true;
+	return true;
+}
+
+// The last attribute any scored column needs.
+int LastAttnum(const StatementScratch *st) {
+	const ActivityTable &t = st->tp->table;
+	int last = std::max({t.attnums[t.lead], t.attnums[t.type], t.attnums[t.time]});
+	for (std::size_t c : st->tp->plan->columns_used())
+		last = std::max<int>(last, t.attnums[c]);
+	return last;
+}
+
+// Step 1: the next tuple of `store` into `row`.  False at the end of the
+// store; otherwise row->valid tells whether the row is scored.
+bool ReadRow(StatementScratch *st, Tuplestorestate *store, TupleDesc desc, int last_attnum, PendingRow *row) {
+	row->valid = false;
+	// Made on first use: a single-row statement needs one.
+	if (row->slot == nullptr) {
+		row->slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+		row->context = AllocSetContextCreate(CurrentMemoryContext, "leadscore row", ALLOCSET_SMALL_SIZES);
+		row->values.assign(st->tp->table.schema.size(), core::Value::Null());
+	}
+	if (!tuplestore_gettupleslot(store, true, false, row->slot))
+		return false;
+	row->valid = DecodeRow(st, last_attnum, row);
 	return true;
 }
 
@@ -85,9 +100,7 @@ void ReadTransitionRows(StatementScratch *st, const KeyType &kt, Tuplestorestate
 		r.context = nullptr;
 		r.valid = false;
 	}
-	int last_attnum = std::max({t.attnums[t.lead], t.attnums[t.type], t.attnums[t.time]});
-	for (std::size_t c : st->tp->plan->columns_used())
-		last_attnum = std::max<int>(last_attnum, t.attnums[c]);
+	int last_attnum = LastAttnum(st);
 	// Triggers share the tuplestore: without the rescan a second trigger
 	// on the same statement would see no rows.
 	tuplestore_rescan(store);
@@ -123,6 +136,25 @@ void ReadTransitionRows(StatementScratch *st, const KeyType &kt, Tuplestorestate
 		r.context = nullptr;
 		r.slot = nullptr;
 	}
+	MemoryContextSwitchTo(outer);
+}
+
+void ReadSlotRow(StatementScratch *st, TupleTableSlot *slot, core::RowChange change) {
+	const ActivityTable &t = st->tp->table;
+	MemoryContext outer = MemoryContextSwitchTo(st->memory);
+	PendingRow &row = st->rows[0];
+	row.context = AllocSetContextCreate(st->memory, "leadscore row", ALLOCSET_SMALL_SIZES);
+	row.values.assign(t.schema.size(), core::Value::Null());
+	row.slot = slot;
+	if (DecodeRow(st, LastAttnum(st), &row)) {
+		std::uint32_t lead = st->leads.Intern(st->tp->key_type, row.lead, t.types[t.lead]);
+		if (row.has_account && change == core::RowChange::Inserted)
+			NoteAccount(st, lead, row.account, row.at);
+		st->batch->Add(lead, row.type.text, row.at, row.values.data(), change);
+	}
+	MemoryContextDelete(row.context);
+	row.context = nullptr;
+	row.slot = nullptr;
 	MemoryContextSwitchTo(outer);
 }
 

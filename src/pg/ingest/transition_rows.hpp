@@ -28,4 +28,9 @@ namespace leadscore::pg {
 void ReadTransitionRows(StatementScratch *st, const KeyType &kt, Tuplestorestate *store, TupleDesc desc,
                         core::RowChange change);
 
+// Adds the one row in `slot` (a tuple of st's table, as a row trigger
+// sees it) to st->batch as `change`, skipping and counting it as above.
+// PostgreSQL side: may ERROR.
+void ReadSlotRow(StatementScratch *st, TupleTableSlot *slot, core::RowChange change);
+
 } // namespace leadscore::pg

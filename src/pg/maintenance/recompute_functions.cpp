@@ -13,6 +13,8 @@
 #include "pg/catalog/table_plan.hpp"
 #include "pg/grading/lifecycle_rescore.hpp"
 #include "pg/ingest/lead_history.hpp"
+#include "pg/ingest/query_levels.hpp"
+#include "pg/ingest/replica_rows.hpp"
 #include "pg/maintenance/verify_ranges.hpp"
 #include "pg/spi/consistent_reads.hpp"
 #include "pg/spi/spi_query.hpp"
@@ -264,6 +266,10 @@ Datum leadscore_rescore(PG_FUNCTION_ARGS) {
 		KeyType kt = BeginEngineCall();
 		std::int64_t total = 0;
 		std::vector<std::int32_t> ids = ModelIds(name);
+		// Rows read but not scored yet are in the history already: scored
+		// after the recompute, they would count twice.
+		ScorePendingLevels();
+		CallPg([] { FlushReplicatedRows(); });
 		if (kt.oid != InvalidOid) {
 			LockAttachedTables();
 			CheckAttachmentsForRescore();

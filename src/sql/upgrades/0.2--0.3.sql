@@ -318,6 +318,36 @@ BEGIN
 	END IF;
 END $$;
 
+-- Logical replication applies rows with session_replication_role =
+-- replica, where the statement triggers never fire: an AFTER ROW trigger
+-- enabled REPLICA takes those rows (src/pg/ingest/replica_rows.hpp), and
+-- a TRUNCATE trigger enabled REPLICA rebuilds as the local one does.
+-- REPLICA, never ALWAYS: every write fires exactly one of the two sets.
+-- A partitioned table's row triggers are cloned to its partitions, those
+-- there and those to come, and so is their REPLICA setting.
+CREATE FUNCTION leadscore._add_replica_triggers(tbl regclass, kind text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	prefix text := CASE kind WHEN 'activities' THEN 'leadscore_activity' ELSE 'leadscore_lead' END;
+	fn text := CASE kind WHEN 'activities' THEN 'leadscore.activity_trigger()' ELSE 'leadscore.lead_trigger()' END;
+BEGIN
+	EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW EXECUTE FUNCTION %s',
+		prefix || '_replica', tbl, fn);
+	EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION leadscore.truncate_trigger()',
+		prefix || '_replica_truncate', tbl);
+	EXECUTE format('ALTER TABLE %s ENABLE REPLICA TRIGGER %I', tbl, prefix || '_replica');
+	EXECUTE format('ALTER TABLE %s ENABLE REPLICA TRIGGER %I', tbl, prefix || '_replica_truncate');
+END $$;
+
+CREATE FUNCTION leadscore._drop_replica_triggers(tbl regclass, kind text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	prefix text := CASE kind WHEN 'activities' THEN 'leadscore_activity' ELSE 'leadscore_lead' END;
+BEGIN
+	EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', prefix || '_replica', tbl);
+	EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', prefix || '_replica_truncate', tbl);
+END $$;
+
 CREATE OR REPLACE FUNCTION leadscore.attach_activities(
 	tbl regclass,
 	lead_column name,
@@ -365,6 +395,7 @@ BEGIN
 	-- Loads the library before the statement ends (src/pg/ingest/deferred_reloads.hpp).
 	EXECUTE format('CREATE TRIGGER leadscore_activity_load BEFORE INSERT OR UPDATE OR DELETE ON %s'
 		' FOR EACH STATEMENT EXECUTE FUNCTION leadscore.load_trigger()', tbl);
+	PERFORM leadscore._add_replica_triggers(tbl, 'activities');
 	-- The history already in the table is scored now.
 	scored := leadscore.rescore();
 	RETURN scored;
@@ -396,6 +427,7 @@ BEGIN
 		' REFERENCING OLD TABLE AS leadscore_old FOR EACH STATEMENT EXECUTE FUNCTION leadscore.lead_trigger()', tbl);
 	EXECUTE format('CREATE TRIGGER leadscore_lead_truncate AFTER TRUNCATE ON %s'
 		' FOR EACH STATEMENT EXECUTE FUNCTION leadscore.truncate_trigger()', tbl);
+	PERFORM leadscore._add_replica_triggers(tbl, 'leads');
 	-- The leads already in the table are graded now.
 	PERFORM leadscore.rescore();
 	SELECT r.n INTO graded FROM leadscore._read_as_owner(tbl,
@@ -467,11 +499,13 @@ BEGIN
 		EXECUTE format('DROP TRIGGER IF EXISTS leadscore_activity_delete ON %s', tbl);
 		EXECUTE format('DROP TRIGGER IF EXISTS leadscore_activity_truncate ON %s', tbl);
 		EXECUTE format('DROP TRIGGER IF EXISTS leadscore_activity_load ON %s', tbl);
+		PERFORM leadscore._drop_replica_triggers(tbl, 'activities');
 	ELSIF kind = 'leads' THEN
 		EXECUTE format('DROP TRIGGER IF EXISTS leadscore_lead_insert ON %s', tbl);
 		EXECUTE format('DROP TRIGGER IF EXISTS leadscore_lead_update ON %s', tbl);
 		EXECUTE format('DROP TRIGGER IF EXISTS leadscore_lead_delete ON %s', tbl);
 		EXECUTE format('DROP TRIGGER IF EXISTS leadscore_lead_truncate ON %s', tbl);
+		PERFORM leadscore._drop_replica_triggers(tbl, 'leads');
 	END IF;
 	PERFORM leadscore._invalidate();
 	-- What remains is the history of the other attached tables.
@@ -910,3 +944,10 @@ BEGIN
 	END LOOP;
 	RETURN jsonb_build_object('lead_id', lead_id, 'attributes', attrs, 'models', models);
 END $$;
+
+-- Tables attached before 0.3 get the triggers that score what logical
+-- replication applies (attach_*() put them on every table from 0.3 on).
+SELECT leadscore._add_replica_triggers(a.tbl, a.kind)
+FROM leadscore.attachments a JOIN pg_catalog.pg_class c ON c.oid = a.tbl::oid
+WHERE a.kind IN ('activities', 'leads')
+ORDER BY a.tbl::oid;
