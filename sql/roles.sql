@@ -46,8 +46,11 @@ WHERE provolatile = 'v' AND NOT is_trigger AND left(proname, 1) <> '_'
 -- internal helpers: nobody but the owner
 SELECT fn FROM member_functions
 WHERE provolatile = 'v' AND NOT is_trigger AND left(proname, 1) = '_' AND (public_exec OR admin_exec);
--- trigger functions: nobody calls them; they run as the owner
-SELECT fn FROM member_functions WHERE is_trigger AND (public_exec OR admin_exec OR NOT prosecdef);
+-- trigger functions: nobody calls them; they run as the owner — but for
+-- replica_trigger, which fires once per row and takes the owner's rights
+-- in C where it needs them
+SELECT fn FROM member_functions
+WHERE is_trigger AND (public_exec OR admin_exec OR prosecdef = (proname = 'replica_trigger'));
 -- every SECURITY DEFINER function pins search_path
 SELECT fn FROM member_functions
 WHERE prosecdef AND NOT coalesce(proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false);

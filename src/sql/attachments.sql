@@ -449,7 +449,7 @@ CREATE FUNCTION leadscore._add_replica_triggers(tbl regclass, kind text) RETURNS
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	prefix text := CASE kind WHEN 'activities' THEN 'leadscore_activity' ELSE 'leadscore_lead' END;
-	fn text := CASE kind WHEN 'activities' THEN 'leadscore.activity_trigger()' ELSE 'leadscore.lead_trigger()' END;
+	fn text := CASE kind WHEN 'activities' THEN 'leadscore.replica_trigger()' ELSE 'leadscore.lead_trigger()' END;
 BEGIN
 	EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW EXECUTE FUNCTION %s',
 		prefix || '_replica', tbl, fn);

@@ -17,6 +17,13 @@ CREATE FUNCTION leadscore.lead_trigger() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'leadscore_lead_trigger' LANGUAGE C
 	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
+-- The rows logical replication applies (src/pg/ingest/replica_rows.hpp),
+-- one call per row: not SECURITY DEFINER, whose user and search_path
+-- switch around every call would cost more than the row's scoring.  The C
+-- code scores the rows with this function's owner's rights.
+CREATE FUNCTION leadscore.replica_trigger() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'leadscore_replica_trigger' LANGUAGE C;
+
 CREATE FUNCTION leadscore.load_trigger() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'leadscore_load_trigger' LANGUAGE C;
 

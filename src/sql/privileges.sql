@@ -12,7 +12,11 @@
 --                       INVOKER (they read with the caller's rights)
 --   trigger functions   no EXECUTE for anyone (firing a trigger needs
 --                       none); SECURITY DEFINER, so a CRM writer needs no
---                       right on leadscore's tables
+--                       right on leadscore's tables — except
+--                       replica_trigger, which fires once per row: it
+--                       takes its owner's rights in C where it needs them
+--                       (the switch around every call cost more than the
+--                       row's scoring)
 --   internal functions  VOLATILE and named _*: no EXECUTE for anyone; only
 --                       admin functions and triggers call them
 --   admin functions     every other VOLATILE function or procedure:
@@ -52,7 +56,9 @@ BEGIN
 			AND d.refobjid = (SELECT e.oid FROM pg_catalog.pg_extension e WHERE e.extname = 'leadscore')
 	LOOP
 		EXECUTE pg_catalog.format('REVOKE ALL ON ROUTINE %s FROM PUBLIC, leadscore_admin', o.fn);
-		IF o.is_trigger THEN
+		IF o.is_trigger AND o.proname = 'replica_trigger' THEN
+			NULL;  -- per row: takes its owner's rights in C (src/sql/integrity.sql)
+		ELSIF o.is_trigger THEN
 			EXECUTE pg_catalog.format('ALTER ROUTINE %s SECURITY DEFINER SET search_path = pg_catalog, pg_temp', o.fn);
 		ELSIF o.prokind <> 'p' AND o.provolatile IN ('i', 's') THEN
 			IF o.prosecdef THEN

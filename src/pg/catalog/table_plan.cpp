@@ -26,6 +26,7 @@ std::unordered_map<Oid, CachedPlan> *plans = nullptr;
 std::vector<Oid> *activity_relids = nullptr;
 bool has_activity_relids = false;
 bool plans_stale = false;
+std::uint64_t generation = 0; // PlanGeneration()
 
 void OnStale(Oid relid) {
 	if (relid == InvalidOid) {
@@ -75,11 +76,22 @@ void RefreshPlans() {
 		plans->clear();
 		has_activity_relids = false;
 		plans_stale = false;
+		generation++;
 		RememberModelsRelid();
 		return;
 	}
-	for (auto it = plans->begin(); it != plans->end();)
-		it = it->second.stale ? plans->erase(it) : std::next(it);
+	for (auto it = plans->begin(); it != plans->end();) {
+		if (!it->second.stale) {
+			++it;
+			continue;
+		}
+		it = plans->erase(it);
+		generation++;
+	}
+}
+
+std::uint64_t PlanGeneration() {
+	return generation;
 }
 
 std::shared_ptr<TablePlan> SharedTablePlan(Oid relid) {

@@ -33,6 +33,11 @@ struct TablePlan {
 // for the whole call even if an invalidation arrives during it.
 void RefreshPlans();
 
+// Changes whenever RefreshPlans drops a plan: a plan (or a member's
+// layout, partition_members.hpp) looked up at the current generation is
+// still valid, and needs no lookup, and no SPI, to be used again.
+std::uint64_t PlanGeneration();
+
 // The plan of attached table `relid`, built on first use (needs SPI);
 // nullptr if the table has no activity attachment.
 TablePlan *GetTablePlan(Oid relid);

@@ -35,22 +35,18 @@ void ReadStatement(TriggerData *trigger, StatementScratch *st, const MemberRows 
 		ReadTransitionRows(st, kt, trigger->tg_newtable, desc, layout, core::RowChange::Inserted);
 }
 
-void ScoreFiring(TriggerData *trigger) {
+void ScoreStatement(TriggerData *trigger) {
 	WriterReads reads;
 	ConnectSpi();
 	RefreshPlans();
-	if (TRIGGER_FIRED_FOR_ROW(trigger->tg_event)) {
-		TakeReplicatedRow(trigger);
-		FinishSpi();
-		return;
-	}
 	// A partition's rows are its attached ancestor's (partition_members.hpp):
 	// the scratch is the ancestor's, so one query's rows of several
 	// partitions are scored in one pass.
 	const MemberRows *layout;
 	TablePlan *tp = ActivityPlanOf(trigger->tg_relation, &layout);
 	if (tp != nullptr && tp->key_type.oid != InvalidOid) {
-		StatementScratch *st = LevelScratch(tp);
+		// SECURITY DEFINER: the user is the extension's owner.
+		StatementScratch *st = LevelScratch(tp, GetUserId());
 		if (st != nullptr) {
 			ReadStatement(trigger, st, *layout);
 		} else {
@@ -69,23 +65,41 @@ void ScoreFiring(TriggerData *trigger) {
 extern "C" {
 
 // leadscore.activity_trigger(): AFTER INSERT / UPDATE / DELETE ... FOR EACH
-// STATEMENT with transition tables, created by attach_activities; and
-// AFTER INSERT OR UPDATE OR DELETE ... FOR EACH ROW, enabled REPLICA, for
-// the rows logical replication applies (replica_rows.hpp).
+// STATEMENT with transition tables, created by attach_activities.
 PG_FUNCTION_INFO_V1(leadscore_activity_trigger);
 Datum leadscore_activity_trigger(PG_FUNCTION_ARGS) {
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 		                errmsg("leadscore.activity_trigger() must be called as a trigger")));
 	TriggerData *trigger = reinterpret_cast<TriggerData *>(fcinfo->context);
-	if (!TRIGGER_FIRED_AFTER(trigger->tg_event) || TRIGGER_FIRED_BY_TRUNCATE(trigger->tg_event) ||
-	    (TRIGGER_FIRED_FOR_STATEMENT(trigger->tg_event) && trigger->tg_newtable == nullptr &&
-	     trigger->tg_oldtable == nullptr))
+	if (!TRIGGER_FIRED_FOR_STATEMENT(trigger->tg_event) || !TRIGGER_FIRED_AFTER(trigger->tg_event) ||
+	    TRIGGER_FIRED_BY_TRUNCATE(trigger->tg_event))
 		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-		                errmsg("leadscore.activity_trigger() must fire AFTER INSERT, UPDATE or DELETE, FOR EACH "
-		                       "STATEMENT with transition tables or FOR EACH ROW")));
+		                errmsg("leadscore.activity_trigger() must fire AFTER INSERT, UPDATE or DELETE FOR EACH STATEMENT")));
 	return leadscore::pg::Guarded([&] {
-		leadscore::pg::ScoreFiring(trigger);
+		leadscore::pg::ScoreStatement(trigger);
+		return PointerGetDatum(nullptr);
+	});
+}
+
+// leadscore.replica_trigger(): AFTER INSERT OR UPDATE OR DELETE ... FOR
+// EACH ROW, enabled REPLICA, for the rows logical replication applies
+// (replica_rows.hpp).  Not SECURITY DEFINER: it fires once per row, and
+// the user and search_path switch around each call cost more than the
+// row's scoring; the rows are scored with the function owner's rights.
+PG_FUNCTION_INFO_V1(leadscore_replica_trigger);
+Datum leadscore_replica_trigger(PG_FUNCTION_ARGS) {
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+		                errmsg("leadscore.replica_trigger() must be called as a trigger")));
+	TriggerData *trigger = reinterpret_cast<TriggerData *>(fcinfo->context);
+	if (!TRIGGER_FIRED_FOR_ROW(trigger->tg_event) || !TRIGGER_FIRED_AFTER(trigger->tg_event) ||
+	    TRIGGER_FIRED_BY_TRUNCATE(trigger->tg_event))
+		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+		                errmsg("leadscore.replica_trigger() must fire AFTER INSERT, UPDATE or DELETE FOR EACH ROW")));
+	Oid function = fcinfo->flinfo->fn_oid;
+	return leadscore::pg::Guarded([&] {
+		leadscore::pg::TakeReplicatedRow(trigger, function);
 		return PointerGetDatum(nullptr);
 	});
 }

@@ -24,7 +24,7 @@ namespace {
 struct Level {
 	bool scoring = false;  // its rows are being scored: no more join it
 	SubTransactionId subxact = InvalidSubTransactionId;
-	Oid user = InvalidOid; // who its firings ran as: the extension's owner
+	Oid user = InvalidOid; // the extension's owner, who scores it
 	std::vector<StatementScratch *> pending; // by table, in order of first firing
 };
 
@@ -166,7 +166,7 @@ void ScoreStale(Level *level, std::size_t k) {
 
 } // namespace
 
-StatementScratch *LevelScratch(TablePlan *tp) {
+StatementScratch *LevelScratch(TablePlan *tp, Oid owner) {
 	if (levels == nullptr || levels->empty())
 		return nullptr;
 	const Level &top = levels->back();
@@ -183,7 +183,7 @@ StatementScratch *LevelScratch(TablePlan *tp) {
 		break;
 	}
 	StatementScratch *st = BeginStatement(tp, static_cast<int>(levels->size()));
-	levels->back().user = GetUserId();
+	levels->back().user = owner;
 	levels->back().pending.push_back(st);
 	NotePendingLevel();
 	return st;

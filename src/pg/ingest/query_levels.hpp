@@ -31,8 +31,9 @@ namespace leadscore::pg {
 // The scratch that collects the rows of tp's table for the query or
 // command whose triggers are firing, begun on its first firing; nullptr
 // when the firing is scored at once (then score it in a scratch of
-// CurrentSlot()).  PostgreSQL side.
-StatementScratch *LevelScratch(TablePlan *tp);
+// CurrentSlot()).  `owner`: the extension's owner, who scores the level.
+// PostgreSQL side.
+StatementScratch *LevelScratch(TablePlan *tp, Oid owner);
 
 // Scores every level's rows now, under the plans they were read with:
 // before rescore(), which recomputes every lead from a history that holds

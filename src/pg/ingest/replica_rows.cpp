@@ -12,18 +12,30 @@
 #include "pg/spi/spi_query.hpp"
 
 extern "C" {
+#include "access/htup_details.h"
 #include "access/xact.h"
-#include "miscadmin.h"
+#include "catalog/pg_proc.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 }
+
+#include <unordered_map>
 
 namespace leadscore::pg {
 namespace {
 
 // Rows per pass: a streamed transaction may apply millions.
 constexpr std::int64_t kFlushRows = 100000;
+
+// The plan and layout of a table rows came for, and the plan generation
+// they were looked up at (table_plan.hpp).
+struct Known {
+	std::uint64_t generation;
+	TablePlan *tp;
+	const MemberRows *layout;
+};
 
 struct Buffer {
 	StatementScratch *st = nullptr; // nullptr: empty
@@ -36,6 +48,41 @@ struct Buffer {
 // Created on first use: a static object's constructor would run at
 // dlopen, outside any Guarded().
 Buffer *buffer = nullptr;
+std::unordered_map<Oid, Known> *known = nullptr;
+
+Oid OwnerOf(Oid function) {
+	return CallPg([function] {
+		HeapTuple tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(function));
+		if (!HeapTupleIsValid(tuple))
+			elog(ERROR, "leadscore: cache lookup failed for function %u", function);
+		Oid owner = reinterpret_cast<Form_pg_proc>(GETSTRUCT(tuple))->proowner;
+		ReleaseSysCache(tuple);
+		return owner;
+	});
+}
+
+// The plan that scores rel's rows (partition_members.hpp).  Looked up again,
+// as `owner` and with SPI (it may have to be built), only when plans were
+// dropped since the last row: most rows need neither.
+TablePlan *PlanOf(Relation rel, Oid owner, const MemberRows **layout) {
+	RefreshPlans();
+	if (known == nullptr)
+		known = new std::unordered_map<Oid, Known>();
+	Oid relid = RelationGetRelid(rel);
+	auto it = known->find(relid);
+	if (it != known->end() && it->second.generation == PlanGeneration()) {
+		*layout = it->second.layout;
+		return it->second.tp;
+	}
+	TablePlan *tp = nullptr;
+	RunAsDefiner(owner, [&] {
+		ConnectSpi();
+		tp = ActivityPlanOf(rel, layout);
+		FinishSpi();
+	});
+	(*known)[relid] = Known{PlanGeneration(), tp, *layout};
+	return tp;
+}
 
 void Score(StatementScratch *st) {
 	WriterReads reads;
@@ -97,7 +144,7 @@ void Flush() {
 // table's rows (scored in the order they came, as statements would be), rows
 // read under another plan, or rows of another subtransaction (the apply
 // worker has none; a session that sets session_replication_role may).
-StatementScratch *BufferFor(TablePlan *tp) {
+StatementScratch *BufferFor(TablePlan *tp, Oid owner) {
 	if (buffer == nullptr)
 		buffer = new Buffer();
 	StatementScratch *st = buffer->st;
@@ -107,7 +154,7 @@ StatementScratch *BufferFor(TablePlan *tp) {
 	if (buffer->st == nullptr) {
 		buffer->st = BeginStatement(tp, static_cast<int>(ScratchSlot::Replicated));
 		buffer->subxact = GetCurrentSubTransactionId();
-		buffer->user = GetUserId();
+		buffer->user = owner;
 	}
 	return buffer->st;
 }
@@ -152,14 +199,15 @@ void OnSubTransactionEvent(SubXactEvent event, SubTransactionId mine, SubTransac
 
 // Inside Guarded, like the statement trigger's reading: no C++ object with
 // a destructor on the stack.
-void TakeReplicatedRow(TriggerData *trigger) {
+void TakeReplicatedRow(TriggerData *trigger, Oid function) {
+	Oid owner = OwnerOf(function);
 	// The row trigger of a partitioned table fires on the partition a row
 	// is routed to (partition_members.hpp).
 	const MemberRows *layout;
-	TablePlan *tp = ActivityPlanOf(trigger->tg_relation, &layout);
+	TablePlan *tp = PlanOf(trigger->tg_relation, owner, &layout);
 	if (tp == nullptr || tp->key_type.oid == InvalidOid)
 		return;
-	if (StatementScratch *st = LevelScratch(tp)) {
+	if (StatementScratch *st = LevelScratch(tp, owner)) {
 		ReadFiring(trigger, st, *layout);
 		return;
 	}
@@ -167,10 +215,10 @@ void TakeReplicatedRow(TriggerData *trigger) {
 		// A trigger of the user's, run by the flush, wrote the table.
 		StatementScratch *st = BeginStatement(tp, CurrentSlot());
 		ReadFiring(trigger, st, *layout);
-		ScoreScratch(st);
+		RunAsDefiner(owner, [st] { Score(st); });
 		return;
 	}
-	ReadFiring(trigger, BufferFor(tp), *layout);
+	ReadFiring(trigger, BufferFor(tp, owner), *layout);
 	if (++buffer->rows >= kFlushRows)
 		Flush();
 }

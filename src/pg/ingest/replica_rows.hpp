@@ -30,9 +30,10 @@ extern "C" {
 
 namespace leadscore::pg {
 
-// Takes the row of an AFTER ROW firing of leadscore.activity_trigger(),
-// SPI connected, as the trigger's definer; may ERROR.
-void TakeReplicatedRow(TriggerData *trigger);
+// Takes the row of a firing of leadscore.replica_trigger(), whose OID is
+// `function`: the rows are scored with its owner's rights.  Inside
+// Guarded; may ERROR.
+void TakeReplicatedRow(TriggerData *trigger, Oid function);
 
 // Scores the buffered rows now: before anything that reads every lead's
 // history (rescore()), or before a lead table's row is graded.  PostgreSQL

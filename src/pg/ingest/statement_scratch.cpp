@@ -24,6 +24,11 @@ void StatementScratch::Reset() {
 	first_account_at.clear();
 	skipped = 0;
 	finished = false;
+	// The rows' contexts are memory's children, gone with the reset.
+	for (PendingRow &r : rows) {
+		r.context = nullptr;
+		r.slot = nullptr;
+	}
 	MemoryContextReset(memory);
 }
 

@@ -150,9 +150,13 @@ void ReadTransitionRows(StatementScratch *st, const KeyType &kt, Tuplestorestate
 void ReadSlotRow(StatementScratch *st, TupleTableSlot *slot, const MemberRows &layout, core::RowChange change) {
 	const ActivityTable &t = st->tp->table;
 	MemoryContext outer = MemoryContextSwitchTo(st->memory);
+	// Kept for the statement's next rows (a replicated transaction's come
+	// one per call).
 	PendingRow &row = st->rows[0];
-	row.context = AllocSetContextCreate(st->memory, "leadscore row", ALLOCSET_SMALL_SIZES);
-	row.values.assign(t.schema.size(), core::Value::Null());
+	if (row.context == nullptr) {
+		row.context = AllocSetContextCreate(st->memory, "leadscore row", ALLOCSET_SMALL_SIZES);
+		row.values.assign(t.schema.size(), core::Value::Null());
+	}
 	row.slot = slot;
 	TupleTableSlot *converted = MakeConvertedSlot(layout);
 	if (DecodeRow(st, InRootLayout(layout, slot, converted), LastAttnum(st), &row)) {
@@ -163,8 +167,6 @@ void ReadSlotRow(StatementScratch *st, TupleTableSlot *slot, const MemberRows &l
 	}
 	if (converted != nullptr)
 		ExecDropSingleTupleTableSlot(converted);
-	MemoryContextDelete(row.context);
-	row.context = nullptr;
 	row.slot = nullptr;
 	MemoryContextSwitchTo(outer);
 }

@@ -523,6 +523,13 @@ BEGIN
 	END IF;
 END $$;
 
+-- The rows logical replication applies (src/pg/ingest/replica_rows.hpp),
+-- one call per row: not SECURITY DEFINER, whose user and search_path
+-- switch around every call would cost more than the row's scoring.  The C
+-- code scores the rows with this function's owner's rights.
+CREATE FUNCTION leadscore.replica_trigger() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'leadscore_replica_trigger' LANGUAGE C;
+
 -- Logical replication applies rows with session_replication_role =
 -- replica, where the statement triggers never fire: an AFTER ROW trigger
 -- enabled REPLICA takes those rows (src/pg/ingest/replica_rows.hpp), and
@@ -534,7 +541,7 @@ CREATE FUNCTION leadscore._add_replica_triggers(tbl regclass, kind text) RETURNS
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	prefix text := CASE kind WHEN 'activities' THEN 'leadscore_activity' ELSE 'leadscore_lead' END;
-	fn text := CASE kind WHEN 'activities' THEN 'leadscore.activity_trigger()' ELSE 'leadscore.lead_trigger()' END;
+	fn text := CASE kind WHEN 'activities' THEN 'leadscore.replica_trigger()' ELSE 'leadscore.lead_trigger()' END;
 BEGIN
 	EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW EXECUTE FUNCTION %s',
 		prefix || '_replica', tbl, fn);
