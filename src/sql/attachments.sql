@@ -195,8 +195,9 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	t record;
 BEGIN
+	-- Row triggers PostgreSQL cloned from a parent's go with the parent's.
 	FOR t IN SELECT x.name FROM leadscore._triggers() x JOIN pg_trigger g ON g.tgname = x.name AND g.tgrelid = tbl
-		WHERE x.kind = _drop_triggers.kind
+		WHERE x.kind = _drop_triggers.kind AND g.tgparentid = 0
 	LOOP
 		EXECUTE format('DROP TRIGGER %I ON %s', t.name, tbl);
 	END LOOP;
@@ -221,7 +222,7 @@ LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
 	FROM pg_trigger g
 		JOIN leadscore._triggers() x ON x.name = g.tgname
 		JOIN pg_proc p ON p.oid = g.tgfoid AND p.pronamespace = 'leadscore'::regnamespace
-	WHERE NOT g.tgisinternal
+	WHERE NOT g.tgisinternal AND g.tgparentid = 0
 	GROUP BY g.tgrelid, x.kind
 $$;
 

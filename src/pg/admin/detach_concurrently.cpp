@@ -48,9 +48,12 @@ void RefuseIfAttached(const RangeVar *parent) {
 	Oid relid = CallPg([&] { return RangeVarGetRelid(const_cast<RangeVar *>(parent), NoLock, true); });
 	if (relid == InvalidOid)
 		return;
+	// As the caller (this trigger is no SECURITY DEFINER): the attachments
+	// are readable by anyone, leadscore._attached_members() is not.
 	ConnectSpi();
-	bool attached = *QueryText("SELECT EXISTS (SELECT FROM leadscore._attached_members() m"
-	                           " WHERE m.member = $1::pg_catalog.oid)",
+	bool attached = *QueryText("SELECT EXISTS (SELECT FROM leadscore.attachments a"
+	                           " JOIN pg_catalog.pg_partition_ancestors($1::pg_catalog.oid::pg_catalog.regclass) t"
+	                           " ON t.relid = a.tbl WHERE a.kind IN ('activities', 'leads'))",
 	                           {std::to_string(relid)})[0][0] == "t";
 	FinishSpi();
 	if (attached)

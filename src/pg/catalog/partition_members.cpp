@@ -5,14 +5,18 @@
 #include "pg/catalog/plan_invalidation.hpp"
 
 extern "C" {
-#include "access/relation.h"
+#include "access/htup_details.h"
 #include "access/tupdesc.h"
 #include "catalog/partition.h"
+#include "catalog/pg_attribute.h"
+#include "catalog/pg_class.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 }
 
+#include <cstring>
 #include <map>
 #include <utility>
 
@@ -50,15 +54,38 @@ void Forget(MemberRows *rows) {
 	*rows = MemberRows{};
 }
 
+// PostgreSQL side: the ancestor's row type, read from the catalog without
+// locking the ancestor.  A writer of a partition need not hold a lock on it
+// (PostgreSQL takes one only while it builds the partition's constraint),
+// and DDL that holds it (DETACH, DROP, ALTER of the parent) waits for that
+// writer: locking it here could deadlock the two.
+TupleDesc AncestorDesc(Oid ancestor) {
+	HeapTuple rel = SearchSysCache1(RELOID, ObjectIdGetDatum(ancestor));
+	if (!HeapTupleIsValid(rel))
+		elog(ERROR, "leadscore: relation %u not found", ancestor);
+	int natts = reinterpret_cast<Form_pg_class>(GETSTRUCT(rel))->relnatts;
+	ReleaseSysCache(rel);
+	TupleDesc desc = CreateTemplateTupleDesc(natts);
+	for (int i = 1; i <= natts; i++) {
+		HeapTuple tuple = SearchSysCache2(ATTNUM, ObjectIdGetDatum(ancestor), Int16GetDatum(i));
+		if (!HeapTupleIsValid(tuple))
+			elog(ERROR, "leadscore: attribute %d of relation %u not found", i, ancestor);
+		memcpy(TupleDescAttr(desc, i - 1), GETSTRUCT(tuple), ATTRIBUTE_FIXED_PART_SIZE);
+		ReleaseSysCache(tuple);
+	}
+	return desc;
+}
+
 // PostgreSQL side: the layout map, in TopMemoryContext with the cache.
 void MapLayout(Oid root, TupleDesc member_desc, MemberRows *rows) {
-	Relation rel = relation_open(root, AccessShareLock);
 	MemoryContext outer = MemoryContextSwitchTo(TopMemoryContext);
-	rows->to_root = build_attrmap_by_name_if_req(member_desc, RelationGetDescr(rel));
+	TupleDesc root_desc = AncestorDesc(root);
+	rows->to_root = build_attrmap_by_name_if_req(member_desc, root_desc);
 	if (rows->to_root != nullptr)
-		rows->root_desc = CreateTupleDescCopy(RelationGetDescr(rel));
+		rows->root_desc = root_desc;
+	else
+		FreeTupleDesc(root_desc);
 	MemoryContextSwitchTo(outer);
-	relation_close(rel, AccessShareLock);
 	rows->root = root;
 }
 
