@@ -21,12 +21,15 @@
 # UPDATE (rows moved to another lead, their type changed), DELETE as
 # single statements (the events then equal the publisher's) and in
 # transactions of several changes to both tables (savepoints rolled back,
-# transactions rolled back); capped rules whose window changes; PREPARE /
-# COMMIT PREPARED / ROLLBACK PREPARED; local writes on the subscriber; bad
-# rows (counted in leadscore.stats as on the publisher, the apply goes on);
-# TRUNCATE; a transaction of more than 100,000 changes, streamed.  At the
-# end the apply workers still run and the subscriber's log has no worker
-# error.
+# transactions rolled back); a row changed twice in one transaction (one
+# buffer on the subscriber, two statements on the publisher); capped rules
+# whose window changes; PREPARE / COMMIT PREPARED / ROLLBACK PREPARED;
+# local writes on the subscriber; bad rows (counted in leadscore.stats as
+# on the publisher, the apply goes on); TRUNCATE; a transaction of more
+# than 100,000 changes, streamed.  Every handoff is sent once.  The apply
+# workers never restart and the subscriber's log has no worker error; last,
+# a scoring fault (a lock timeout) leaves the apply running, with a
+# WARNING, and rescore() repairs what it left.
 
 use strict;
 use warnings FATAL => 'all';
