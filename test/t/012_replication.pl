@@ -506,6 +506,13 @@ notified_once($_, 'transactions') for qw(plain tpc);
 		'COMMIT;', 'BEGIN;',
 		"UPDATE crm.activities SET lead_id = 'L904', kind = 'page_view' WHERE id = $moved->{id};",
 		"DELETE FROM crm.activities WHERE id = $moved->{id};", 'COMMIT;');
+	# Two rows moved to a lead that had none scored, the newer one then
+	# deleted (how test/t/013_replication_crash.pl's first workload met it).
+	my @pair = map { rand_row(lead => 907, kind => 'download', time => ts_text($T0 - $_ * HOUR)) } 1, 900;
+	push @sql, join("\n", insert_sql(@pair, rand_row(lead => 906, kind => 'download', time => ts_text($T0 - DAY))),
+		'BEGIN;',
+		"UPDATE crm.activities SET lead_id = 'L906', kind = 'page_view' WHERE id IN ($pair[0]{id}, $pair[1]{id});",
+		"DELETE FROM crm.activities WHERE id = $pair[0]{id};", 'COMMIT;');
 	$pub->safe_psql('crm', join("\n", @sql));
 }
 catch_up('a row changed twice');
@@ -516,7 +523,10 @@ is($sub->safe_psql('plain', q{SELECT last_activity_at FROM leadscore.lead_scores
 is($sub->safe_psql('plain', q{SELECT last_activity_at FROM leadscore.lead_scores WHERE model = 'core' AND lead_id = 'L904'}),
 	$pub->safe_psql('crm', q{SELECT last_activity_at FROM leadscore.lead_scores WHERE model = 'core' AND lead_id = 'L904'}),
 	'plain: L904, a row moved to it and deleted in one transaction, has the publisher\'s last_activity_at');
-$pub->safe_psql('crm', q{DELETE FROM crm.activities WHERE lead_id IN ('L903', 'L904', 'L905')});
+is($sub->safe_psql('plain', q{SELECT last_activity_at FROM leadscore.lead_scores WHERE model = 'core' AND lead_id = 'L906'}),
+	$pub->safe_psql('crm', q{SELECT last_activity_at FROM leadscore.lead_scores WHERE model = 'core' AND lead_id = 'L906'}),
+	'plain: L906, two rows moved to it and the newer deleted in one transaction, has the publisher\'s last_activity_at');
+$pub->safe_psql('crm', q{DELETE FROM crm.activities WHERE lead_id IN ('L903', 'L904', 'L905', 'L906', 'L907')});
 catch_up('a row changed twice, cleaned');
 
 # ---------------------------------------------------------------------------
