@@ -24,7 +24,7 @@ use Test::More;
 use Time::HiRes qw(time usleep);
 
 our @EXPORT = qw(sql_quote crm_tables_sql scoring_setup_sql attach_sql expected_view_sql
-  check_consistency event_problems wait_until);
+  check_consistency wait_until);
 
 my @models = (
 	{
@@ -261,8 +261,7 @@ sub acceptable_statuses
 # activity, mismatch descriptions).
 sub compare_scores
 {
-	my ($node, $db) = @_;
-	my $out = $node->safe_psql($db, $compare_sql);
+	my ($out) = @_;
 	my @bad;
 	my ($rows, $active) = (0, 0);
 	for my $line (split /\n/, $out)
@@ -367,29 +366,29 @@ sub lines { return grep { $_ ne '' } split /\n/, $_[0]; }
 
 sub first20 { my @l = @_; return join("\n", @l[ 0 .. ($#l < 19 ? $#l : 19) ]); }
 
-# The lifecycle problems of a database (the chain above), as lines.
-sub event_problems
-{
-	my ($node, $db) = @_;
-	return lines($node->safe_psql($db, $chain_sql));
-}
+my $verify_sql = "SELECT coalesce(model, '-') || ' ' || coalesce(left(lead_id::text, 40), '-') || ': ' || difference"
+  . ' FROM leadscore.verify() ORDER BY 1';
 
-# Every check after a step; returns true when all passed.
+# Every check after a step (one psql run: the machine is small); returns
+# true when all passed.
 sub check_consistency
 {
 	my ($node, $db, $label) = @_;
-	my @diff = lines($node->safe_psql($db,
-		"SELECT coalesce(model, '-') || ' ' || coalesce(left(lead_id::text, 40), '-') || ': ' || difference"
-		. ' FROM leadscore.verify() ORDER BY 1'));
+	my $sep = '--- next check ---';
+	my ($verify, $compare, $grades, $chain) = split /^\Q$sep\E\n?/m,
+	  $node->safe_psql($db, join("\n", map { s/;?\s*$/;/r } $verify_sql, "SELECT '$sep';", $compare_sql,
+		"SELECT '$sep';", $grade_sql, "SELECT '$sep';", $chain_sql)), -1;
+	die "check_consistency: unexpected output" unless defined $chain;
+	my @diff = lines($verify);
 	my $ok = is(scalar(@diff), 0, "$label: verify() is empty");
 	diag(first20(@diff)) unless $ok;
-	my ($rows, $active, $bad) = compare_scores($node, $db);
+	my ($rows, $active, $bad) = compare_scores($compare);
 	ok(@$bad == 0, "$label: lead_scores equals the plain-SQL recompute ($rows rows, $active with activity)")
 	  or do { diag(first20(@$bad)); $ok = 0; };
-	my @grades = lines($node->safe_psql($db, $grade_sql));
+	my @grades = lines($grades);
 	ok(@grades == 0, "$label: grades equal leadscore.grade() of the contact rows")
 	  or do { diag(first20(@grades)); $ok = 0; };
-	my @events = event_problems($node, $db);
+	my @events = lines($chain);
 	ok(@events == 0, "$label: lifecycle events chain, once per transition, to the recorded lifecycle")
 	  or do { diag(first20(@events)); $ok = 0; };
 	return $ok;
