@@ -69,6 +69,17 @@ COMMIT;
 SELECT * FROM pass_test.scores;
 SELECT * FROM leadscore.verify();
 
+-- A query that writes two attached tables: each table's rows are scored
+-- in a pass of their own, but first every lead state of both is locked in
+-- one pass in key order (an empty state inserted for a new lead), so two
+-- such queries in mirror image do not deadlock either.
+CREATE TABLE pass_test.web (id bigint PRIMARY KEY, lead_id bigint, kind text, at timestamptz);
+SELECT leadscore.attach_activities('pass_test.web', 'lead_id', 'kind', 'at');
+WITH d AS (DELETE FROM pass_test.activities WHERE id = 11 RETURNING id)
+INSERT INTO pass_test.web VALUES (1, 1, 'download', '2026-01-04 04:00'), (2, 8, 'visit', '2026-01-04 05:00');
+SELECT * FROM pass_test.scores;
+SELECT * FROM leadscore.verify();
+
 -- A user's trigger that writes the attached table again: its INSERT is a
 -- level of its own, scored before the outer query's rows, whose capped
 -- lead then needs its history — which holds the outer rows already.

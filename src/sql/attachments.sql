@@ -137,6 +137,133 @@ COMMENT ON FUNCTION leadscore._read_as_owner(regclass, text) IS
 	'the rows of query, a query of tbl alone, read as tbl''s owner in a security-restricted operation';
 
 ------------------------------------------------------------------------
+-- leadscore's triggers on attached tables.
+--
+-- A statement fires the statement triggers of the table it names alone:
+-- an INSERT into a partition fires none of its parent's, an UPDATE of the
+-- parent that moves a row between partitions fires the parent's only, and
+-- PostgreSQL never copies statement triggers to partitions.  So every
+-- member of an attached partition tree (the attached table, partitioned
+-- partitions, leaves) carries leadscore's triggers, and each row is seen
+-- once, by the trigger of the table its statement named
+-- (src/pg/catalog/partition_members.hpp reads it in the attached table's
+-- layout).
+------------------------------------------------------------------------
+
+-- The triggers of each kind of attachment, the one list of them.  Statement
+-- triggers with transition tables: PG 15 allows one event per trigger when
+-- transition tables are used.  leadscore_activity_load loads the library
+-- before the statement ends (src/pg/ingest/deferred_reloads.hpp).
+CREATE FUNCTION leadscore._triggers() RETURNS TABLE (kind text, name name, definition text)
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+	VALUES
+	('activities', 'leadscore_activity_insert', 'AFTER INSERT ON %s REFERENCING NEW TABLE AS leadscore_new'
+		' FOR EACH STATEMENT EXECUTE FUNCTION leadscore.activity_trigger()'),
+	('activities', 'leadscore_activity_update', 'AFTER UPDATE ON %s'
+		' REFERENCING OLD TABLE AS leadscore_old NEW TABLE AS leadscore_new'
+		' FOR EACH STATEMENT EXECUTE FUNCTION leadscore.activity_trigger()'),
+	('activities', 'leadscore_activity_delete', 'AFTER DELETE ON %s REFERENCING OLD TABLE AS leadscore_old'
+		' FOR EACH STATEMENT EXECUTE FUNCTION leadscore.activity_trigger()'),
+	('activities', 'leadscore_activity_truncate', 'AFTER TRUNCATE ON %s'
+		' FOR EACH STATEMENT EXECUTE FUNCTION leadscore.truncate_trigger()'),
+	('activities', 'leadscore_activity_load', 'BEFORE INSERT OR UPDATE OR DELETE ON %s'
+		' FOR EACH STATEMENT EXECUTE FUNCTION leadscore.load_trigger()'),
+	('leads', 'leadscore_lead_insert', 'AFTER INSERT ON %s REFERENCING NEW TABLE AS leadscore_new'
+		' FOR EACH STATEMENT EXECUTE FUNCTION leadscore.lead_trigger()'),
+	('leads', 'leadscore_lead_update', 'AFTER UPDATE ON %s'
+		' REFERENCING OLD TABLE AS leadscore_old NEW TABLE AS leadscore_new'
+		' FOR EACH STATEMENT EXECUTE FUNCTION leadscore.lead_trigger()'),
+	('leads', 'leadscore_lead_delete', 'AFTER DELETE ON %s REFERENCING OLD TABLE AS leadscore_old'
+		' FOR EACH STATEMENT EXECUTE FUNCTION leadscore.lead_trigger()'),
+	('leads', 'leadscore_lead_truncate', 'AFTER TRUNCATE ON %s'
+		' FOR EACH STATEMENT EXECUTE FUNCTION leadscore.truncate_trigger()')
+$$;
+
+-- Puts leadscore's triggers of `kind` on one table.
+CREATE FUNCTION leadscore._add_triggers(tbl regclass, kind text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	t record;
+BEGIN
+	FOR t IN SELECT x.name, x.definition FROM leadscore._triggers() x WHERE x.kind = _add_triggers.kind LOOP
+		EXECUTE format('CREATE TRIGGER %I ' || t.definition, t.name, tbl);
+	END LOOP;
+END $$;
+
+CREATE FUNCTION leadscore._drop_triggers(tbl regclass, kind text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	t record;
+BEGIN
+	FOR t IN SELECT x.name FROM leadscore._triggers() x JOIN pg_trigger g ON g.tgname = x.name AND g.tgrelid = tbl
+		WHERE x.kind = _drop_triggers.kind
+	LOOP
+		EXECUTE format('DROP TRIGGER %I ON %s', t.name, tbl);
+	END LOOP;
+END $$;
+
+-- The tables whose rows an activity or lead attachment reads: the attached
+-- table and every partition under it.
+CREATE FUNCTION leadscore._attached_members() RETURNS TABLE (tbl oid, member oid, kind text, relkind "char")
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+	SELECT a.tbl::oid, c.oid, a.kind, c.relkind
+	FROM leadscore.attachments a
+		CROSS JOIN LATERAL (SELECT a.tbl::oid AS relid UNION SELECT t.relid::oid FROM pg_partition_tree(a.tbl) t) m
+		JOIN pg_class c ON c.oid = m.relid
+	WHERE a.kind IN ('activities', 'leads')
+$$;
+
+-- The tables that carry leadscore's triggers of a kind, and whether all of
+-- them.
+CREATE FUNCTION leadscore._trigger_footprint() RETURNS TABLE (member oid, kind text, complete boolean)
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+	SELECT g.tgrelid, x.kind, count(*) = (SELECT count(*) FROM leadscore._triggers() y WHERE y.kind = x.kind)
+	FROM pg_trigger g
+		JOIN leadscore._triggers() x ON x.name = g.tgname
+		JOIN pg_proc p ON p.oid = g.tgfoid AND p.pronamespace = 'leadscore'::regnamespace
+	WHERE NOT g.tgisinternal
+	GROUP BY g.tgrelid, x.kind
+$$;
+
+-- Whether a table (not its partitions) holds rows, read as its owner.
+CREATE FUNCTION leadscore._holds_rows(tbl regclass) RETURNS boolean
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+	SELECT r.found FROM leadscore._read_as_owner(tbl, format('SELECT EXISTS (SELECT FROM ONLY %s)', tbl))
+		AS r(found boolean)
+$$;
+
+-- Puts leadscore's triggers on every member of an attached tree that lacks
+-- them (a partition created or attached since) and takes them off every
+-- table that is no longer one (detached, or its attachment gone).  True
+-- when such a table holds rows: they join or leave the scores, and the
+-- caller rescores.  Foreign partitions cannot carry them
+-- (_attachment_problems).
+CREATE FUNCTION leadscore._follow_members() RETURNS boolean
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	r record;
+	moved boolean := false;
+BEGIN
+	FOR r IN
+		SELECT coalesce(m.member, f.member) AS member, coalesce(m.kind, f.kind) AS kind,
+			m.member IS NOT NULL AS wanted, f.member IS NOT NULL AS carries
+		FROM (SELECT * FROM leadscore._attached_members() x WHERE x.relkind <> 'f') m
+			FULL JOIN leadscore._trigger_footprint() f ON f.member = m.member AND f.kind = m.kind
+		WHERE m.member IS NULL OR f.complete IS NOT TRUE
+		ORDER BY 1, 2
+	LOOP
+		IF r.carries THEN
+			PERFORM leadscore._drop_triggers(r.member::regclass, r.kind);
+		END IF;
+		IF r.wanted THEN
+			PERFORM leadscore._add_triggers(r.member::regclass, r.kind);
+		END IF;
+		moved := moved OR leadscore._holds_rows(r.member::regclass);
+	END LOOP;
+	RETURN moved;
+END $$;
+
+------------------------------------------------------------------------
 -- What may be attached.
 ------------------------------------------------------------------------
 
@@ -156,6 +283,14 @@ COMMENT ON FUNCTION leadscore._read_as_owner(regclass, text) IS
 --                 one key where leadscore's state keeps them apart
 --   column        an attached column (lead, type, time, account, amount)
 --                 was dropped or renamed: every write of the table would fail
+--   foreign       a foreign partition cannot carry leadscore's triggers:
+--                 rows written straight into it would not be scored
+--   untriggered   a member of an attached tree lacks leadscore's triggers
+--                 (it joined while event triggers were off): rows written
+--                 straight into it are not scored
+--   stray         a table that is no member carries them (it left while
+--                 event triggers were off): its rows are scored as written
+--                 and left out of a recompute
 CREATE FUNCTION leadscore._attachment_problems()
 	RETURNS TABLE (tbl oid, other oid, sqlstate text, exact boolean, problem text, hint text)
 LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
@@ -212,6 +347,27 @@ LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
 	WHERE a.relpersistence IS NOT NULL AND c.col IS NOT NULL
 		AND NOT EXISTS (SELECT 1 FROM pg_attribute t WHERE t.attrelid = a.relid AND t.attname = c.col
 			AND t.attnum > 0 AND NOT t.attisdropped)
+	UNION ALL
+	SELECT m.tbl, m.member, '0A000', true,
+		format('table %s is a foreign partition of attached table %s: rows written straight into it would not be scored',
+			m.member::regclass, m.tbl::regclass),
+		format('Detach the partition, or detach %s.', m.tbl::regclass)
+	FROM leadscore._attached_members() m WHERE m.relkind = 'f'
+	UNION ALL
+	SELECT m.tbl, m.member, '55000', true,
+		format('table %s lacks leadscore''s triggers: rows written straight into it are not scored', m.member::regclass)
+			|| CASE WHEN m.member <> m.tbl THEN format(' (it is part of attached table %s)', m.tbl::regclass) ELSE '' END,
+		'SELECT leadscore.rescore() puts them back and rescores.'
+	FROM leadscore._attached_members() m
+		LEFT JOIN leadscore._trigger_footprint() f ON f.member = m.member AND f.kind = m.kind
+	WHERE m.relkind <> 'f' AND f.complete IS NOT TRUE
+	UNION ALL
+	SELECT f.member, NULL, '55000', true,
+		format('table %s carries leadscore''s triggers but is not attached: its rows are scored as they are written'
+			' and left out of a recompute', f.member::regclass),
+		'SELECT leadscore.rescore() takes them off and rescores.'
+	FROM leadscore._trigger_footprint() f
+	WHERE NOT EXISTS (SELECT 1 FROM leadscore._attached_members() m WHERE m.member = f.member AND m.kind = f.kind)
 $$;
 
 -- Raises the first problem that concerns one of `rels`, attached or
@@ -229,13 +385,17 @@ BEGIN
 END $$;
 
 -- rescore(): an attachment whose table is gone is forgotten (nothing is
--- left to read of it); one that would make the recompute wrong stops it.
+-- left to read of it), leadscore's triggers are where they belong, and a
+-- problem that would make the recompute wrong stops it.
 CREATE FUNCTION leadscore._attachments_for_rescore() RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	gone oid[];
 	p record;
 BEGIN
+	-- Triggers that an event trigger turned off failed to put on or take
+	-- off: the recompute that follows makes the scores right.
+	PERFORM leadscore._follow_members();
 	gone := ARRAY(SELECT x.tbl FROM leadscore._attachment_problems() x WHERE x.sqlstate = '42P01');
 	IF cardinality(gone) > 0 THEN
 		RAISE NOTICE 'attachments of tables that no longer exist forgotten: %', array_to_string(gone, ', ');
@@ -338,23 +498,10 @@ BEGIN
 	PERFORM leadscore._use_account_key_type(tbl, account_column);
 	INSERT INTO leadscore.attachments (tbl, kind, lead_column, type_column, time_column, account_column)
 	VALUES (tbl, 'activities', lead_column, type_column, time_column, account_column);
+	PERFORM leadscore._follow_members();
 	PERFORM leadscore._refuse_attachment_problems(ARRAY[tbl::oid]);
 	PERFORM leadscore._invalidate();
 	PERFORM leadscore._check_tables();
-	-- Statement-level triggers with transition tables; PG 15
-	-- allows one event per trigger when transition tables are used.
-	EXECUTE format('CREATE TRIGGER leadscore_activity_insert AFTER INSERT ON %s'
-		' REFERENCING NEW TABLE AS leadscore_new FOR EACH STATEMENT EXECUTE FUNCTION leadscore.activity_trigger()', tbl);
-	EXECUTE format('CREATE TRIGGER leadscore_activity_update AFTER UPDATE ON %s'
-		' REFERENCING OLD TABLE AS leadscore_old NEW TABLE AS leadscore_new'
-		' FOR EACH STATEMENT EXECUTE FUNCTION leadscore.activity_trigger()', tbl);
-	EXECUTE format('CREATE TRIGGER leadscore_activity_delete AFTER DELETE ON %s'
-		' REFERENCING OLD TABLE AS leadscore_old FOR EACH STATEMENT EXECUTE FUNCTION leadscore.activity_trigger()', tbl);
-	EXECUTE format('CREATE TRIGGER leadscore_activity_truncate AFTER TRUNCATE ON %s'
-		' FOR EACH STATEMENT EXECUTE FUNCTION leadscore.truncate_trigger()', tbl);
-	-- Loads the library before the statement ends (src/pg/ingest/deferred_reloads.hpp).
-	EXECUTE format('CREATE TRIGGER leadscore_activity_load BEFORE INSERT OR UPDATE OR DELETE ON %s'
-		' FOR EACH STATEMENT EXECUTE FUNCTION leadscore.load_trigger()', tbl);
 	PERFORM leadscore._add_replica_triggers(tbl, 'activities');
 	-- The history already in the table is scored now.
 	scored := leadscore.rescore();
@@ -375,18 +522,10 @@ BEGIN
 	PERFORM leadscore._use_account_key_type(tbl, account_column);
 	INSERT INTO leadscore.attachments (tbl, kind, lead_column, account_column)
 	VALUES (tbl, 'leads', lead_column, account_column);
+	PERFORM leadscore._follow_members();
 	PERFORM leadscore._refuse_attachment_problems(ARRAY[tbl::oid]);
 	PERFORM leadscore._invalidate();
 	PERFORM leadscore._check_lead_tables();
-	EXECUTE format('CREATE TRIGGER leadscore_lead_insert AFTER INSERT ON %s'
-		' REFERENCING NEW TABLE AS leadscore_new FOR EACH STATEMENT EXECUTE FUNCTION leadscore.lead_trigger()', tbl);
-	EXECUTE format('CREATE TRIGGER leadscore_lead_update AFTER UPDATE ON %s'
-		' REFERENCING OLD TABLE AS leadscore_old NEW TABLE AS leadscore_new'
-		' FOR EACH STATEMENT EXECUTE FUNCTION leadscore.lead_trigger()', tbl);
-	EXECUTE format('CREATE TRIGGER leadscore_lead_delete AFTER DELETE ON %s'
-		' REFERENCING OLD TABLE AS leadscore_old FOR EACH STATEMENT EXECUTE FUNCTION leadscore.lead_trigger()', tbl);
-	EXECUTE format('CREATE TRIGGER leadscore_lead_truncate AFTER TRUNCATE ON %s'
-		' FOR EACH STATEMENT EXECUTE FUNCTION leadscore.truncate_trigger()', tbl);
 	PERFORM leadscore._add_replica_triggers(tbl, 'leads');
 	-- The leads already in the table are graded now.
 	PERFORM leadscore.rescore();
@@ -457,22 +596,11 @@ BEGIN
 	IF kind = 'outcomes' THEN
 		RETURN;
 	END IF;
-	IF NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = tbl) THEN
-		NULL;  -- gone, and its triggers with it
-	ELSIF kind = 'activities' THEN
-		EXECUTE format('DROP TRIGGER IF EXISTS leadscore_activity_insert ON %s', tbl);
-		EXECUTE format('DROP TRIGGER IF EXISTS leadscore_activity_update ON %s', tbl);
-		EXECUTE format('DROP TRIGGER IF EXISTS leadscore_activity_delete ON %s', tbl);
-		EXECUTE format('DROP TRIGGER IF EXISTS leadscore_activity_truncate ON %s', tbl);
-		EXECUTE format('DROP TRIGGER IF EXISTS leadscore_activity_load ON %s', tbl);
-		PERFORM leadscore._drop_replica_triggers(tbl, 'activities');
-	ELSIF kind = 'leads' THEN
-		EXECUTE format('DROP TRIGGER IF EXISTS leadscore_lead_insert ON %s', tbl);
-		EXECUTE format('DROP TRIGGER IF EXISTS leadscore_lead_update ON %s', tbl);
-		EXECUTE format('DROP TRIGGER IF EXISTS leadscore_lead_delete ON %s', tbl);
-		EXECUTE format('DROP TRIGGER IF EXISTS leadscore_lead_truncate ON %s', tbl);
-		PERFORM leadscore._drop_replica_triggers(tbl, 'leads');
+	IF EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = tbl) THEN
+		PERFORM leadscore._drop_replica_triggers(tbl, kind);
 	END IF;
+	-- Off the table and its partitions (a table that is gone took its own).
+	PERFORM leadscore._follow_members();
 	PERFORM leadscore._invalidate();
 	-- What remains is the history of the other attached tables.
 	PERFORM leadscore.rescore();
@@ -494,7 +622,17 @@ BEGIN
 	SELECT array_agg(d.objid) INTO dropped
 	FROM pg_event_trigger_dropped_objects() d
 	WHERE d.classid = 'pg_class'::regclass AND d.objsubid = 0;
-	IF dropped IS NULL OR NOT EXISTS (SELECT 1 FROM leadscore.attachments a WHERE a.tbl::oid = ANY (dropped)) THEN
+	IF dropped IS NULL THEN
+		RETURN;
+	ELSIF NOT EXISTS (SELECT 1 FROM leadscore.attachments a WHERE a.tbl::oid = ANY (dropped)) THEN
+		-- A dropped partition of an attached table took its rows and its
+		-- triggers (named table.trigger in address_names): its rows leave
+		-- the scores.
+		IF EXISTS (SELECT 1 FROM pg_event_trigger_dropped_objects() d JOIN leadscore._triggers() x
+				ON x.name = d.address_names[cardinality(d.address_names)]
+			WHERE d.object_type = 'trigger') THEN
+			PERFORM leadscore.rescore();
+		END IF;
 		RETURN;
 	END IF;
 	DELETE FROM leadscore.attachments a WHERE a.tbl::oid = ANY (dropped);
@@ -509,8 +647,8 @@ CREATE EVENT TRIGGER leadscore_detach_dropped ON sql_drop
 
 -- The DDL that would give an attached table a problem is refused: ALTER
 -- TABLE ... ATTACH PARTITION or INHERIT between two attached tables, SET
--- UNLOGGED, a nondeterministic collation on a key column, an UNLOGGED
--- partition of an attached table, an attached column dropped or renamed
+-- UNLOGGED, a nondeterministic collation on a key column, an UNLOGGED or
+-- foreign partition of an attached table, an attached column dropped or renamed
 -- (other columns may come and go: scans read columns by name,
 -- src/pg/catalog/model_catalog.hpp).
 CREATE FUNCTION leadscore._refuse_altered_attachments() RETURNS event_trigger
@@ -538,6 +676,41 @@ BEGIN
 	END IF;
 END $$;
 
+-- Partitions come and go: CREATE TABLE ... PARTITION OF, ATTACH PARTITION
+-- and DETACH PARTITION of an attached tree give the new member leadscore's
+-- triggers and its rows (ATTACH of a loaded table) to the scores, or take
+-- them off the one that left.  ATTACH and DETACH report the parent alone
+-- (pg_event_trigger_ddl_commands), so the members are compared with the
+-- triggers' footprint.  Only DDL of partitioned tables and partitions pays.
+-- Named to run before leadscore_refuse_altered: a new member is triggered
+-- before the attachment's problems are checked.
+CREATE FUNCTION leadscore._follow_partitions() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM pg_event_trigger_ddl_commands() d JOIN pg_class c ON c.oid = d.objid
+			WHERE d.classid = 'pg_class'::regclass AND (c.relkind = 'p' OR c.relispartition))
+		OR NOT EXISTS (SELECT 1 FROM leadscore.attachments) THEN
+		RETURN;
+	END IF;
+	IF leadscore._follow_members() THEN
+		PERFORM leadscore.rescore();
+	END IF;
+END $$;
+
+CREATE EVENT TRIGGER leadscore_follow_partitions ON ddl_command_end
+	WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE')
+	EXECUTE FUNCTION leadscore._follow_partitions();
+
+-- DETACH PARTITION ... CONCURRENTLY would take the rows out of an attached
+-- tree in one transaction and out of the scores in another: refused
+-- (src/pg/admin/detach_concurrently.cpp).
+CREATE FUNCTION leadscore._refuse_detach_concurrently() RETURNS event_trigger
+	AS 'MODULE_PATHNAME', 'leadscore_refuse_detach_concurrently' LANGUAGE C;
+CREATE EVENT TRIGGER leadscore_refuse_detach_concurrently ON ddl_command_start
+	WHEN TAG IN ('ALTER TABLE')
+	EXECUTE FUNCTION leadscore._refuse_detach_concurrently();
+
 CREATE EVENT TRIGGER leadscore_refuse_altered ON ddl_command_end
-	WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE', 'ALTER VIEW', 'ALTER MATERIALIZED VIEW', 'ALTER FOREIGN TABLE')
+	WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE', 'CREATE FOREIGN TABLE', 'ALTER VIEW', 'ALTER MATERIALIZED VIEW',
+		'ALTER FOREIGN TABLE')
 	EXECUTE FUNCTION leadscore._refuse_altered_attachments();

@@ -20,13 +20,12 @@ CREATE FUNCTION leadscore.lead_trigger() RETURNS trigger
 CREATE FUNCTION leadscore.load_trigger() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'leadscore_load_trigger' LANGUAGE C;
 
--- TRUNCATE has no transition table: rebuild from what is left.
+-- TRUNCATE has no transition table: rebuild from what is left, once per
+-- statement however many partitions it empties
+-- (src/pg/ingest/truncate_trigger.cpp).
 CREATE FUNCTION leadscore.truncate_trigger() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-	PERFORM leadscore.rescore();
-	RETURN NULL;
-END $$;
+	AS 'MODULE_PATHNAME', 'leadscore_truncate_trigger' LANGUAGE C
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
 CREATE FUNCTION leadscore.rescore(model text DEFAULT NULL) RETURNS bigint
 	AS 'MODULE_PATHNAME', 'leadscore_rescore' LANGUAGE C

@@ -320,8 +320,8 @@ TEST_F(ApplyTest, InsertsDeletesAndLastActivity) {
 	EXPECT_EQ(state_.last_activity_at, k2024 + kDay);
 
 	// A late row does not move the last activity; deleting an older one
-	// neither.
-	EXPECT_FALSE(Statement({{k2024 - kDay, C::Inserted}, {k2024, C::Deleted}}, "unsubscribe").needs_reload);
+	// neither.  (A statement's deletions come before its insertions.)
+	EXPECT_FALSE(Statement({{k2024, C::Deleted}, {k2024 - kDay, C::Inserted}}, "unsubscribe").needs_reload);
 	EXPECT_EQ(state_.last_activity_at, k2024 + kDay);
 	EXPECT_EQ(state_.activity_count, 2);
 
@@ -333,6 +333,24 @@ TEST_F(ApplyTest, InsertsDeletesAndLastActivity) {
 	ApplyOutcome out = Statement({{k2024 + 2 * kDay, C::Deleted}}, "unsubscribe");
 	EXPECT_TRUE(out.needs_reload);
 	EXPECT_EQ(out.cause, ReloadCause::NewestDeleted);
+}
+
+// A replicated transaction's rows are one batch: it may insert a row and
+// then update its time back (or delete it).  The newest row it inserted is
+// gone, and which one is newest now only the history knows.
+TEST_F(ApplyTest, ARowInsertedAndDeletedInOneBatchLeavesTheNewestUnknown) {
+	using C = RowChange;
+	EXPECT_FALSE(Statement({{k2024, C::Inserted}}, "unsubscribe").needs_reload);
+	ApplyOutcome out = Statement(
+	    {{k2024 + 2 * kDay, C::Inserted}, {k2024 + 2 * kDay, C::Deleted}, {k2024 - kDay, C::Inserted}}, "unsubscribe");
+	EXPECT_TRUE(out.needs_reload);
+	EXPECT_EQ(out.cause, ReloadCause::NewestDeleted);
+	// Within one statement deletions come first: an UPDATE that keeps the
+	// newest row's time needs no history.
+	state_.Clear(plan_.model(0));
+	Statement({{k2024, C::Inserted}}, "unsubscribe");
+	EXPECT_FALSE(Statement({{k2024, C::Deleted}, {k2024, C::Inserted}}, "unsubscribe").needs_reload);
+	EXPECT_EQ(state_.last_activity_at, k2024);
 }
 
 TEST_F(ApplyTest, DeletingEverythingLeavesExactZeros) {

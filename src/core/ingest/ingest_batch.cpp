@@ -191,6 +191,8 @@ void IngestBatch::Add(std::uint32_t lead, std::string_view type, std::int64_t oc
 			delta->activity_count += sign_count;
 			std::int64_t &newest = inserted ? delta->max_inserted_at : delta->max_deleted_at;
 			newest = std::max(newest, occurred_at);
+			if (!inserted && delta->max_inserted_at != kNoTime && occurred_at >= delta->max_inserted_at)
+				delta->max_inserted_at = kNewestUnknown;
 		}
 		if (t->cap >= 0) {
 			mb->raw_hits_.push_back(
@@ -220,6 +222,8 @@ namespace {
 // known without the history: the newest activity was deleted and nothing as
 // new came in.
 bool NewLastActivity(std::int64_t old_last, const LeadDelta &d, std::int64_t *result) {
+	if (d.max_inserted_at == kNewestUnknown)
+		return false;
 	if (d.max_inserted_at != kNoTime && d.max_inserted_at >= old_last) {
 		*result = d.max_inserted_at; // newer than everything that was there
 		return true;

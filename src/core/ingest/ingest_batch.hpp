@@ -64,6 +64,7 @@
 #include <cstddef>
 #include <climits>
 #include <cstdint>
+#include <limits>
 #include <string_view>
 #include <vector>
 
@@ -84,6 +85,8 @@ struct CapRun {
 	std::uint32_t hits_end;
 };
 
+constexpr std::int64_t kNewestUnknown = std::numeric_limits<std::int64_t>::max();
+
 // What one statement changes for one lead in one model.
 struct LeadDelta {
 	std::uint32_t lead = 0;
@@ -93,6 +96,10 @@ struct LeadDelta {
 	// matches; capped rules' changes come from their windows.
 	double stored = 0;
 	// Newest occurred_at of a matching inserted / deleted row; kNoTime: none.
+	// kNewestUnknown: a row as new as the newest inserted one was deleted
+	// after it, maybe that very row (a replicated transaction's batch may
+	// insert a row and then update or delete it): the newest left is known
+	// only from the history.
 	std::int64_t max_inserted_at = kNoTime;
 	std::int64_t max_deleted_at = kNoTime;
 	// This lead's cap runs: ModelBatch::cap_runs()[caps_begin, caps_end).

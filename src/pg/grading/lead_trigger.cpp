@@ -12,6 +12,7 @@
 #include "pg/boundary/pg_arrays.hpp"
 #include "pg/catalog/key_types.hpp"
 #include "pg/catalog/lead_plan.hpp"
+#include "pg/catalog/partition_members.hpp"
 #include "pg/ingest/replica_rows.hpp"
 #include "pg/spi/consistent_reads.hpp"
 #include "pg/spi/spi_query.hpp"
@@ -55,8 +56,8 @@ struct ConvertedLead {
 	core::Value *values; // schema order; unread columns NULL
 };
 
-// PostgreSQL side: the row in `slot` converted in `row_context` (reset
-// first), its key copied into the caller's context.
+// PostgreSQL side: the row in `slot` (in the lead table's layout) converted
+// in `row_context` (reset first), its key copied into the caller's context.
 ConvertedLead *ConvertLead(const LeadPlan &plan, TupleTableSlot *slot, MemoryContext row_context) {
 	const LeadTable &t = plan.table;
 	MemoryContextReset(row_context);
@@ -110,29 +111,42 @@ MemoryContext NewRowContext() {
 	return CallPg([] { return AllocSetContextCreate(CurrentMemoryContext, "leadscore lead row", ALLOCSET_SMALL_SIZES); });
 }
 
-void ReadLeads(const LeadPlan &plan, Tuplestorestate *store, TupleDesc desc, bool present,
+// The rows of `store` (of the lead table or of a partition of it, read
+// through `layout`: partition_members.hpp).
+void ReadLeads(const LeadPlan &plan, Tuplestorestate *store, TupleDesc desc, const MemberRows &layout, bool present,
                std::map<std::string, LeadChange> *changes, std::int64_t *skipped) {
 	TupleTableSlot *slot = CallPg([&] {
 		tuplestore_rescan(store);
 		return MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
 	});
+	TupleTableSlot *converted = CallPg([&] { return MakeConvertedSlot(layout); });
 	MemoryContext row_context = NewRowContext();
 	while (ConvertedLead *row = CallPg([&] {
-		       return tuplestore_gettupleslot(store, true, false, slot) ? ConvertLead(plan, slot, row_context) : nullptr;
+		       if (!tuplestore_gettupleslot(store, true, false, slot))
+			       return static_cast<ConvertedLead *>(nullptr);
+		       return ConvertLead(plan, InRootLayout(layout, slot, converted), row_context);
 	       }))
 		NoteLead(plan, row, present, changes, skipped);
 	CallPg([&] {
 		ExecDropSingleTupleTableSlot(slot);
+		if (converted != nullptr)
+			ExecDropSingleTupleTableSlot(converted);
 		MemoryContextDelete(row_context);
 	});
 }
 
 // One row of a FOR EACH ROW firing (replicated: replica_rows.hpp).
-void ReadLeadRow(const LeadPlan &plan, TupleTableSlot *slot, bool present, std::map<std::string, LeadChange> *changes,
-                 std::int64_t *skipped) {
+void ReadLeadRow(const LeadPlan &plan, TupleTableSlot *slot, const MemberRows &layout, bool present,
+                 std::map<std::string, LeadChange> *changes, std::int64_t *skipped) {
+	TupleTableSlot *converted = CallPg([&] { return MakeConvertedSlot(layout); });
 	MemoryContext row_context = NewRowContext();
-	NoteLead(plan, CallPg([&] { return ConvertLead(plan, slot, row_context); }), present, changes, skipped);
-	CallPg([&] { MemoryContextDelete(row_context); });
+	NoteLead(plan, CallPg([&] { return ConvertLead(plan, InRootLayout(layout, slot, converted), row_context); }),
+	         present, changes, skipped);
+	CallPg([&] {
+		if (converted != nullptr)
+			ExecDropSingleTupleTableSlot(converted);
+		MemoryContextDelete(row_context);
+	});
 }
 
 void DeleteEmptyStates(const KeyType &kt, std::int32_t model_id, const std::vector<Datum> &gone) {
@@ -267,9 +281,9 @@ void LogSkipped(Oid relid, std::int64_t skipped) {
 
 void GradeStatement(TriggerData *trigger) {
 	WriterReads reads;
-	Oid relid = RelationGetRelid(trigger->tg_relation);
 	ConnectSpi();
-	LeadPlan *plan = GetLeadPlan(relid);
+	const MemberRows *layout;
+	LeadPlan *plan = LeadPlanOf(trigger->tg_relation, &layout);
 	if (plan != nullptr && plan->key_type.oid != InvalidOid) {
 		TupleDesc desc = RelationGetDescr(trigger->tg_relation);
 		TriggerEvent event = trigger->tg_event;
@@ -280,14 +294,14 @@ void GradeStatement(TriggerData *trigger) {
 			// statements before a local one are.
 			CallPg([] { FlushReplicatedRows(); });
 			bool inserted = TRIGGER_FIRED_BY_INSERT(event);
-			ReadLeadRow(*plan, trigger->tg_trigslot, inserted, &changes, &skipped);
+			ReadLeadRow(*plan, trigger->tg_trigslot, *layout, inserted, &changes, &skipped);
 			if (TRIGGER_FIRED_BY_UPDATE(event))
-				ReadLeadRow(*plan, trigger->tg_newslot, true, &changes, &skipped);
+				ReadLeadRow(*plan, trigger->tg_newslot, *layout, true, &changes, &skipped);
 		} else {
 			if (TRIGGER_FIRED_BY_DELETE(event) || TRIGGER_FIRED_BY_UPDATE(event))
-				ReadLeads(*plan, trigger->tg_oldtable, desc, false, &changes, &skipped);
+				ReadLeads(*plan, trigger->tg_oldtable, desc, *layout, false, &changes, &skipped);
 			if (TRIGGER_FIRED_BY_INSERT(event) || TRIGGER_FIRED_BY_UPDATE(event))
-				ReadLeads(*plan, trigger->tg_newtable, desc, true, &changes, &skipped);
+				ReadLeads(*plan, trigger->tg_newtable, desc, *layout, true, &changes, &skipped);
 		}
 		std::int64_t now = TimestampToUnixUs(GetCurrentTransactionStartTimestamp());
 		if (!changes.empty()) {
@@ -295,7 +309,7 @@ void GradeStatement(TriggerData *trigger) {
 				RegradeModel(*plan, gm, changes, now);
 			MoveAccounts(*plan, changes, now);
 		}
-		LogSkipped(relid, skipped);
+		LogSkipped(plan->table.relid, skipped);
 	}
 	FinishSpi();
 }

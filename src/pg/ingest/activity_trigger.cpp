@@ -9,6 +9,7 @@
 // while rows are read no C++ object with a destructor lives on the stack
 // and a PostgreSQL ERROR may longjmp out of the reading loop.
 #include "pg/boundary/guard.hpp"
+#include "pg/catalog/partition_members.hpp"
 #include "pg/catalog/table_plan.hpp"
 #include "pg/ingest/query_levels.hpp"
 #include "pg/ingest/replica_rows.hpp"
@@ -24,14 +25,14 @@ extern "C" {
 namespace leadscore::pg {
 namespace {
 
-void ReadStatement(TriggerData *trigger, StatementScratch *st) {
+void ReadStatement(TriggerData *trigger, StatementScratch *st, const MemberRows &layout) {
 	const KeyType &kt = st->tp->key_type;
 	TupleDesc desc = RelationGetDescr(trigger->tg_relation);
 	TriggerEvent event = trigger->tg_event;
 	if (TRIGGER_FIRED_BY_DELETE(event) || TRIGGER_FIRED_BY_UPDATE(event))
-		ReadTransitionRows(st, kt, trigger->tg_oldtable, desc, core::RowChange::Deleted);
+		ReadTransitionRows(st, kt, trigger->tg_oldtable, desc, layout, core::RowChange::Deleted);
 	if (TRIGGER_FIRED_BY_INSERT(event) || TRIGGER_FIRED_BY_UPDATE(event))
-		ReadTransitionRows(st, kt, trigger->tg_newtable, desc, core::RowChange::Inserted);
+		ReadTransitionRows(st, kt, trigger->tg_newtable, desc, layout, core::RowChange::Inserted);
 }
 
 void ScoreFiring(TriggerData *trigger) {
@@ -43,14 +44,18 @@ void ScoreFiring(TriggerData *trigger) {
 		FinishSpi();
 		return;
 	}
-	TablePlan *tp = GetTablePlan(RelationGetRelid(trigger->tg_relation));
+	// A partition's rows are its attached ancestor's (partition_members.hpp):
+	// the scratch is the ancestor's, so one query's rows of several
+	// partitions are scored in one pass.
+	const MemberRows *layout;
+	TablePlan *tp = ActivityPlanOf(trigger->tg_relation, &layout);
 	if (tp != nullptr && tp->key_type.oid != InvalidOid) {
 		StatementScratch *st = LevelScratch(tp);
 		if (st != nullptr) {
-			ReadStatement(trigger, st);
+			ReadStatement(trigger, st, *layout);
 		} else {
 			st = BeginStatement(tp, CurrentSlot());
-			ReadStatement(trigger, st);
+			ReadStatement(trigger, st, *layout);
 			ScoreScratch(st);
 		}
 	}

@@ -60,6 +60,12 @@ std::uint32_t LeadMap::Find(const KeyType &kt, Datum key) {
 	return bytes_.Find(std::string_view(data, size));
 }
 
+bool LeadMap::KeyLess(const KeyType &kt, Datum a, Datum b) {
+	if (IntegerKeys(kt.oid))
+		return IntegerKey(a, kt.oid) < IntegerKey(b, kt.oid);
+	return ByteKeyView(a, kt.oid) < ByteKeyView(b, kt.oid);
+}
+
 void LeadMap::Clear() noexcept {
 	ints_.Clear();
 	bytes_.Clear();

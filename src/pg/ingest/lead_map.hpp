@@ -56,6 +56,11 @@ public:
 		});
 	}
 
+	// The same order between two keys of type kt from different maps (the
+	// leads of two tables' statements in one query).  Keys as Intern
+	// copies them: detoasted.
+	static bool KeyLess(const KeyType &kt, Datum a, Datum b);
+
 	// The keys by index.
 	const std::vector<Datum> &keys() const noexcept {
 		return keys_;

@@ -72,6 +72,8 @@ void ScoreLevel(int depth) {
 	RefreshPlans();
 	auto level = [depth]() -> Level & { return (*levels)[static_cast<std::size_t>(depth) - 1]; };
 	level().scoring = true;
+	if (level().pending.size() > 1)
+		LockLeadsOf(level().pending);
 	while (!level().pending.empty()) {
 		StatementScratch *st = level().pending.front();
 		level().pending.erase(level().pending.begin());
@@ -196,7 +198,7 @@ void ScorePendingLevels() {
 }
 
 int CurrentSlot() {
-	return levels == nullptr ? 0 : static_cast<int>(levels->size());
+	return AtOnceSlot(levels == nullptr ? 0 : static_cast<int>(levels->size()));
 }
 
 void RegisterQueryLevels() {

@@ -2,6 +2,7 @@
 #include "pg/ingest/replica_rows.hpp"
 
 #include "pg/boundary/guard.hpp"
+#include "pg/catalog/partition_members.hpp"
 #include "pg/catalog/table_plan.hpp"
 #include "pg/ingest/query_levels.hpp"
 #include "pg/ingest/score_scratch.hpp"
@@ -26,6 +27,7 @@ constexpr std::int64_t kFlushRows = 100000;
 
 struct Buffer {
 	StatementScratch *st = nullptr; // nullptr: empty
+	bool flushing = false;          // its rows are being scored
 	SubTransactionId subxact = InvalidSubTransactionId;
 	Oid user = InvalidOid; // the trigger's definer, who scores the rows
 	std::int64_t rows = 0;
@@ -59,16 +61,19 @@ void Flush() {
 	ResourceOwner owner = CurrentResourceOwner;
 	BeginInternalSubTransaction(nullptr);
 	MemoryContextSwitchTo(context);
+	buffer->flushing = true;
 	PG_TRY();
 	{
 		Guarded([st, user] {
 			RunAsDefiner(user, [st] { Score(st); });
 			return Datum(0);
 		});
+		buffer->flushing = false;
 		ReleaseCurrentSubTransaction();
 	}
 	PG_CATCH();
 	{
+		buffer->flushing = false;
 		MemoryContextSwitchTo(context);
 		ErrorData *error = CopyErrorData();
 		FlushErrorState();
@@ -107,15 +112,15 @@ StatementScratch *BufferFor(TablePlan *tp) {
 	return buffer->st;
 }
 
-void ReadFiring(TriggerData *trigger, StatementScratch *st) {
+void ReadFiring(TriggerData *trigger, StatementScratch *st, const MemberRows &layout) {
 	TriggerEvent event = trigger->tg_event;
 	if (TRIGGER_FIRED_BY_INSERT(event)) {
-		ReadSlotRow(st, trigger->tg_trigslot, core::RowChange::Inserted);
+		ReadSlotRow(st, trigger->tg_trigslot, layout, core::RowChange::Inserted);
 		return;
 	}
-	ReadSlotRow(st, trigger->tg_trigslot, core::RowChange::Deleted);
+	ReadSlotRow(st, trigger->tg_trigslot, layout, core::RowChange::Deleted);
 	if (TRIGGER_FIRED_BY_UPDATE(event))
-		ReadSlotRow(st, trigger->tg_newslot, core::RowChange::Inserted);
+		ReadSlotRow(st, trigger->tg_newslot, layout, core::RowChange::Inserted);
 }
 
 void Discard() {
@@ -148,14 +153,24 @@ void OnSubTransactionEvent(SubXactEvent event, SubTransactionId mine, SubTransac
 // Inside Guarded, like the statement trigger's reading: no C++ object with
 // a destructor on the stack.
 void TakeReplicatedRow(TriggerData *trigger) {
-	TablePlan *tp = GetTablePlan(RelationGetRelid(trigger->tg_relation));
+	// The row trigger of a partitioned table fires on the partition a row
+	// is routed to (partition_members.hpp).
+	const MemberRows *layout;
+	TablePlan *tp = ActivityPlanOf(trigger->tg_relation, &layout);
 	if (tp == nullptr || tp->key_type.oid == InvalidOid)
 		return;
 	if (StatementScratch *st = LevelScratch(tp)) {
-		ReadFiring(trigger, st);
+		ReadFiring(trigger, st, *layout);
 		return;
 	}
-	ReadFiring(trigger, BufferFor(tp));
+	if (buffer != nullptr && buffer->flushing) {
+		// A trigger of the user's, run by the flush, wrote the table.
+		StatementScratch *st = BeginStatement(tp, CurrentSlot());
+		ReadFiring(trigger, st, *layout);
+		ScoreScratch(st);
+		return;
+	}
+	ReadFiring(trigger, BufferFor(tp), *layout);
 	if (++buffer->rows >= kFlushRows)
 		Flush();
 }

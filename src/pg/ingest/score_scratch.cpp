@@ -5,11 +5,14 @@
 #include "pg/boundary/guard.hpp"
 #include "pg/ingest/apply_deltas.hpp"
 #include "pg/state/ingest_log.hpp"
+#include "pg/state/state_buffers.hpp"
+#include "pg/state/state_store.hpp"
 
 extern "C" {
 #include "access/xact.h"
 }
 
+#include <algorithm>
 #include <vector>
 
 namespace leadscore::pg {
@@ -27,12 +30,70 @@ FirstAccounts FirstAccountsOf(const StatementScratch *st) {
 	return first;
 }
 
+void Finish(StatementScratch *st) {
+	if (!st->finished)
+		st->batch->Finish();
+	st->finished = true;
+}
+
+// The model with id `model_id` in st's plan, or nullptr.
+const core::CompiledModel *ModelIn(const StatementScratch *st, std::int32_t model_id, std::size_t *m) {
+	for (*m = 0; *m < st->tp->plan->model_count(); (*m)++)
+		if (st->tp->plan->model(*m).spec().id == model_id)
+			return &st->tp->plan->model(*m);
+	return nullptr;
+}
+
+// The keys of the leads the scratches will write in model `model_id`, in
+// the one key order, each once.
+std::vector<Datum> LeadsToWrite(const std::vector<StatementScratch *> &scratches, std::int32_t model_id,
+                                const KeyType &kt) {
+	std::vector<Datum> keys;
+	for (StatementScratch *st : scratches) {
+		std::size_t m;
+		if (ModelIn(st, model_id, &m) == nullptr)
+			continue;
+		for (const core::LeadDelta &d : st->batch->model(m).leads())
+			if (!d.noop)
+				keys.push_back(st->leads.keys()[d.lead]);
+	}
+	auto less = [&](Datum a, Datum b) { return LeadMap::KeyLess(kt, a, b); };
+	std::sort(keys.begin(), keys.end(), less);
+	keys.erase(std::unique(keys.begin(), keys.end(), [&](Datum a, Datum b) { return !less(a, b) && !less(b, a); }),
+	           keys.end());
+	return keys;
+}
+
 } // namespace
+
+void LockLeadsOf(const std::vector<StatementScratch *> &scratches) {
+	for (StatementScratch *st : scratches)
+		Finish(st);
+	const TablePlan *tp = scratches.front()->tp;
+	const KeyType &kt = tp->key_type;
+	for (std::size_t m = 0; m < tp->plan->model_count(); m++) {
+		const core::CompiledModel &model = tp->plan->model(m);
+		std::vector<Datum> keys = LeadsToWrite(scratches, model.spec().id, kt);
+		if (keys.empty())
+			continue;
+		ColumnBuffers b;
+		core::LeadState empty;
+		empty.Clear(model);
+		core::LifecycleRecord record;
+		for (Datum key : keys) {
+			PushState(&b, key, empty);
+			PushRecord(&b, model.spec(), record);
+		}
+		StateColumns columns = b.View(static_cast<int>(model.stage_count()));
+		std::vector<Datum> inserted;
+		InsertStates(kt, model.spec().id, columns, &inserted);
+	}
+}
 
 void ScoreScratch(StatementScratch *st) {
 	TablePlan *tp = st->tp;
 	const KeyType &kt = tp->key_type;
-	st->batch->Finish();
+	Finish(st);
 	std::int64_t now = TimestampToUnixUs(GetCurrentTransactionStartTimestamp());
 	bool accounts = tp->account_key_type.oid != InvalidOid;
 	std::vector<ModelEffects> effects;

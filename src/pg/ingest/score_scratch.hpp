@@ -6,10 +6,19 @@
 
 #include "pg/ingest/statement_scratch.hpp"
 
+#include <vector>
+
 namespace leadscore::pg {
 
 // Finishes st's batch and writes it.  C++ side; SPI connected, as the
 // extension's owner.
 void ScoreScratch(StatementScratch *st);
+
+// Before the scratches of several tables filled by one query are scored
+// one after the other: locks every lead state they will write, model by
+// model, in the one key order (inserting an empty state for a lead that
+// has none), so that the query waits for other writers in one pass.
+// Same conditions.
+void LockLeadsOf(const std::vector<StatementScratch *> &scratches);
 
 } // namespace leadscore::pg

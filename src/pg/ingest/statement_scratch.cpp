@@ -23,6 +23,7 @@ void StatementScratch::Reset() {
 	first_account.clear();
 	first_account_at.clear();
 	skipped = 0;
+	finished = false;
 	MemoryContextReset(memory);
 }
 

@@ -54,6 +54,7 @@ struct StatementScratch {
 	// trigger call that read them when the rows are scored later.
 	MemoryContext memory = nullptr;
 	std::int64_t skipped = 0; // rows without a lead, type or time, or with too long a key
+	bool finished = false;    // batch->Finish() ran
 	std::unique_ptr<core::IngestBatch> batch;
 	LeadMap leads; // the leads' dense indexes and keys
 	// By lead index, when the table has an account column: the account of
@@ -67,13 +68,18 @@ struct StatementScratch {
 	~StatementScratch();
 };
 
-// Scratches of statements in progress at once on one table: a query's, a
-// statement nested in its triggers', the replicated transaction's.
+// Scratches of statements in progress at once on one table: each query
+// level's (slots 1, 2, ...: query_levels.hpp), the replicated
+// transaction's, and those scored at once, one per level they fire in
+// (their scoring may run a user's trigger that writes the table again).
 enum class ScratchSlot : int { Replicated = -1 };
+inline int AtOnceSlot(int depth) {
+	return -2 - depth;
+}
 
-// The scratch of tp's table for `slot` (a query level, 0 outside any:
-// query_levels.hpp), emptied, for a statement that uses `tp`, a current
-// plan (GetTablePlan), which the scratch holds.  PostgreSQL side.
+// The scratch of tp's table for `slot`, emptied, for a statement that uses
+// `tp`, a current plan (GetTablePlan), which the scratch holds.
+// PostgreSQL side.
 StatementScratch *BeginStatement(TablePlan *tp, int slot);
 
 } // namespace leadscore::pg

@@ -14,18 +14,19 @@ extern "C" {
 namespace leadscore::pg {
 namespace {
 
-// Reads the scored columns of the tuple in row->slot (deformed up to
-// `last_attnum`) into `row`; false for a row that is not scored (counted).
-bool DecodeRow(StatementScratch *st, int last_attnum, PendingRow *row) {
+// Reads the scored columns of `slot` (row->slot, or it in the attached
+// table's layout; deformed up to `last_attnum`) into `row`; false for a row
+// that is not scored (counted).
+bool DecodeRow(StatementScratch *st, TupleTableSlot *slot, int last_attnum, PendingRow *row) {
 	const ActivityTable &t = st->tp->table;
 	// One deforming pass over the columns read below, not one per column.
-	slot_getsomeattrs(row->slot, last_attnum);
+	slot_getsomeattrs(slot, last_attnum);
 	MemoryContextReset(row->context);
 	MemoryContext outer = MemoryContextSwitchTo(row->context);
 	bool lead_null, type_null, time_null;
-	Datum lead = slot_getattr(row->slot, t.attnums[t.lead], &lead_null);
-	Datum type = slot_getattr(row->slot, t.attnums[t.type], &type_null);
-	Datum time = slot_getattr(row->slot, t.attnums[t.time], &time_null);
+	Datum lead = slot_getattr(slot, t.attnums[t.lead], &lead_null);
+	Datum type = slot_getattr(slot, t.attnums[t.type], &type_null);
+	Datum time = slot_getattr(slot, t.attnums[t.time], &time_null);
 	if (lead_null || type_null || time_null || !TimeDatumToUnixUs(time, t.types[t.time], &row->at) ||
 	    KeyTooLong(lead, t.types[t.lead])) {
 		st->skipped++;
@@ -34,7 +35,7 @@ bool DecodeRow(StatementScratch *st, int last_attnum, PendingRow *row) {
 	}
 	for (std::size_t c : st->tp->plan->columns_used()) {
 		bool isnull;
-		Datum v = slot_getattr(row->slot, t.attnums[c], &isnull);
+		Datum v = slot_getattr(slot, t.attnums[c], &isnull);
 		row->values[c] = isnull ? core::Value::Null() : DatumToValue(v, t.types[c]);
 	}
 	row->type = DatumToValue(type, t.types[t.type]);
@@ -42,7 +43,7 @@ bool DecodeRow(StatementScratch *st, int last_attnum, PendingRow *row) {
 	row->has_account = false;
 	if (t.account >= 0) {
 		bool account_null;
-		row->account = slot_getattr(row->slot, t.attnums[t.account], &account_null);
+		row->account = slot_getattr(slot, t.attnums[t.account], &account_null);
 		row->has_account = !account_null && !KeyTooLong(row->account, t.types[t.account]);
 	}
 	st->leads.Prefetch(lead, t.types[t.lead]); // a detoasted key: in the row's context
@@ -59,19 +60,22 @@ int LastAttnum(const StatementScratch *st) {
 	return last;
 }
 
-// Step 1: the next tuple of `store` into `row`.  False at the end of the
-// store; otherwise row->valid tells whether the row is scored.
-bool ReadRow(StatementScratch *st, Tuplestorestate *store, TupleDesc desc, int last_attnum, PendingRow *row) {
+// Step 1: the next tuple of `store` into `row` (and, read in the attached
+// table's layout, into *converted).  False at the end of the store;
+// otherwise row->valid tells whether the row is scored.
+bool ReadRow(StatementScratch *st, Tuplestorestate *store, TupleDesc desc, const MemberRows &layout,
+             int last_attnum, PendingRow *row, TupleTableSlot **converted) {
 	row->valid = false;
 	// Made on first use: a single-row statement needs one.
 	if (row->slot == nullptr) {
 		row->slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+		*converted = MakeConvertedSlot(layout);
 		row->context = AllocSetContextCreate(CurrentMemoryContext, "leadscore row", ALLOCSET_SMALL_SIZES);
 		row->values.assign(st->tp->table.schema.size(), core::Value::Null());
 	}
 	if (!tuplestore_gettupleslot(store, true, false, row->slot))
 		return false;
-	row->valid = DecodeRow(st, last_attnum, row);
+	row->valid = DecodeRow(st, InRootLayout(layout, row->slot, *converted), last_attnum, row);
 	return true;
 }
 
@@ -92,9 +96,10 @@ void NoteAccount(StatementScratch *st, std::uint32_t lead, Datum account, std::i
 } // namespace
 
 void ReadTransitionRows(StatementScratch *st, const KeyType &kt, Tuplestorestate *store, TupleDesc desc,
-                        core::RowChange change) {
+                        const MemberRows &layout, core::RowChange change) {
 	const ActivityTable &t = st->tp->table;
 	std::array<PendingRow, 3> &rows = st->rows;
+	std::array<TupleTableSlot *, 3> converted{};
 	for (PendingRow &r : rows) {
 		r.slot = nullptr;
 		r.context = nullptr;
@@ -118,7 +123,7 @@ void ReadTransitionRows(StatementScratch *st, const KeyType &kt, Tuplestorestate
 		PendingRow &middle = rows[(i + 2) % 3];
 		newest.valid = false;
 		if (reading)
-			reading = ReadRow(st, store, desc, last_attnum, &newest);
+			reading = ReadRow(st, store, desc, layout, last_attnum, &newest, &converted[i % 3]);
 		if (oldest.valid)
 			st->batch->Add(oldest.lead_index, oldest.type.text, oldest.at, oldest.values.data(), change);
 		if (middle.valid) {
@@ -128,6 +133,9 @@ void ReadTransitionRows(StatementScratch *st, const KeyType &kt, Tuplestorestate
 				NoteAccount(st, middle.lead_index, middle.account, middle.at);
 		}
 	}
+	for (TupleTableSlot *slot : converted)
+		if (slot != nullptr)
+			ExecDropSingleTupleTableSlot(slot);
 	for (PendingRow &r : rows) {
 		if (r.slot == nullptr)
 			continue;
@@ -139,19 +147,22 @@ void ReadTransitionRows(StatementScratch *st, const KeyType &kt, Tuplestorestate
 	MemoryContextSwitchTo(outer);
 }
 
-void ReadSlotRow(StatementScratch *st, TupleTableSlot *slot, core::RowChange change) {
+void ReadSlotRow(StatementScratch *st, TupleTableSlot *slot, const MemberRows &layout, core::RowChange change) {
 	const ActivityTable &t = st->tp->table;
 	MemoryContext outer = MemoryContextSwitchTo(st->memory);
 	PendingRow &row = st->rows[0];
 	row.context = AllocSetContextCreate(st->memory, "leadscore row", ALLOCSET_SMALL_SIZES);
 	row.values.assign(t.schema.size(), core::Value::Null());
 	row.slot = slot;
-	if (DecodeRow(st, LastAttnum(st), &row)) {
+	TupleTableSlot *converted = MakeConvertedSlot(layout);
+	if (DecodeRow(st, InRootLayout(layout, slot, converted), LastAttnum(st), &row)) {
 		std::uint32_t lead = st->leads.Intern(st->tp->key_type, row.lead, t.types[t.lead]);
 		if (row.has_account && change == core::RowChange::Inserted)
 			NoteAccount(st, lead, row.account, row.at);
 		st->batch->Add(lead, row.type.text, row.at, row.values.data(), change);
 	}
+	if (converted != nullptr)
+		ExecDropSingleTupleTableSlot(converted);
 	MemoryContextDelete(row.context);
 	row.context = nullptr;
 	row.slot = nullptr;

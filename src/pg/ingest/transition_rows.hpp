@@ -10,6 +10,7 @@
 #pragma once
 
 #include "pg/boundary/postgres_headers.hpp"
+#include "pg/catalog/partition_members.hpp"
 #include "pg/ingest/statement_scratch.hpp"
 
 extern "C" {
@@ -20,17 +21,18 @@ extern "C" {
 
 namespace leadscore::pg {
 
-// Adds every row of `store` (rows of st's table, descriptor `desc`) to
+// Adds every row of `store` (rows of st's table or of a partition of it,
+// descriptor `desc`, read through `layout`: partition_members.hpp) to
 // st->batch as `change`; rows with a NULL lead, type or time (or an infinite
 // time, or a key over kMaxKeyBytes) are counted in st->skipped.  Inserted rows
 // that name an account note it for their lead (StatementScratch::first_account).
 // PostgreSQL side: may ERROR.
 void ReadTransitionRows(StatementScratch *st, const KeyType &kt, Tuplestorestate *store, TupleDesc desc,
-                        core::RowChange change);
+                        const MemberRows &layout, core::RowChange change);
 
-// Adds the one row in `slot` (a tuple of st's table, as a row trigger
-// sees it) to st->batch as `change`, skipping and counting it as above.
-// PostgreSQL side: may ERROR.
-void ReadSlotRow(StatementScratch *st, TupleTableSlot *slot, core::RowChange change);
+// Adds the one row in `slot` (a tuple of st's table or of a partition of
+// it, as a row trigger sees it) to st->batch as `change`, skipping and
+// counting it as above.  PostgreSQL side: may ERROR.
+void ReadSlotRow(StatementScratch *st, TupleTableSlot *slot, const MemberRows &layout, core::RowChange change);
 
 } // namespace leadscore::pg
