@@ -1,5 +1,7 @@
-# Shared by bench/ingest.sh and bench/sync_batch.sh, after scripts/lib.sh and
-# start_throwaway_cluster (they use $cluster and $port).  Source it.
+# Shared by bench/ingest.sh, bench/sync_batch.sh and bench/replication.sh,
+# after scripts/lib.sh and start_throwaway_cluster (they use $cluster and
+# $port; bench/replication.sh sets them per call for each of its two
+# clusters).  Source it.
 
 # psql as postgres into the cluster's postgres database, stopping at the
 # first error.
