@@ -72,8 +72,9 @@ void ScoreLevel(int depth) {
 	RefreshPlans();
 	auto level = [depth]() -> Level & { return (*levels)[static_cast<std::size_t>(depth) - 1]; };
 	level().scoring = true;
-	if (level().pending.size() > 1)
-		LockLeadsOf(level().pending);
+	// A copy: its SPI opens levels above, which may move `levels`.
+	if (std::vector<StatementScratch *> tables = level().pending; tables.size() > 1)
+		LockLeadsOf(tables);
 	while (!level().pending.empty()) {
 		StatementScratch *st = level().pending.front();
 		level().pending.erase(level().pending.begin());
