@@ -238,19 +238,32 @@ $$;
 -- table that is no longer one (detached, or its attachment gone).  True
 -- when such a table holds rows: they join or leave the scores, and the
 -- caller rescores.  Foreign partitions cannot carry them
--- (_attachment_problems).
-CREATE FUNCTION leadscore._follow_members() RETURNS boolean
+-- (_attachment_problems).  After DDL (whole false) only the trees whose
+-- attached table carries all its triggers are followed: one that does not
+-- is being restored (pg_restore creates the triggers after the tables'
+-- constraints, one by one) or lost them while event triggers were off,
+-- and rescore() repairs it.
+CREATE FUNCTION leadscore._follow_members(whole boolean DEFAULT true) RETURNS boolean
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	r record;
 	moved boolean := false;
 BEGIN
 	FOR r IN
+		WITH members AS (
+			SELECT * FROM leadscore._attached_members() x WHERE x.relkind <> 'f'
+		), footprint AS (
+			SELECT * FROM leadscore._trigger_footprint()
+		), unfollowed AS (
+			SELECT m.member FROM members m
+			WHERE NOT whole AND NOT EXISTS (SELECT 1 FROM footprint t
+				WHERE t.member = m.tbl AND t.kind = m.kind AND t.complete)
+		)
 		SELECT coalesce(m.member, f.member) AS member, coalesce(m.kind, f.kind) AS kind,
 			m.member IS NOT NULL AS wanted, f.member IS NOT NULL AS carries
-		FROM (SELECT * FROM leadscore._attached_members() x WHERE x.relkind <> 'f') m
-			FULL JOIN leadscore._trigger_footprint() f ON f.member = m.member AND f.kind = m.kind
-		WHERE m.member IS NULL OR f.complete IS NOT TRUE
+		FROM members m FULL JOIN footprint f ON f.member = m.member AND f.kind = m.kind
+		WHERE (m.member IS NULL OR f.complete IS NOT TRUE)
+			AND coalesce(m.member, f.member) NOT IN (SELECT u.member FROM unfollowed u)
 		ORDER BY 1, 2
 	LOOP
 		IF r.carries THEN
@@ -373,13 +386,18 @@ $$;
 
 -- Raises the first problem that concerns one of `rels`, attached or
 -- related.
+-- A member without leadscore's triggers, or a table that keeps them
+-- (55000, exact), is not the DDL's doing and is not refused:
+-- _follow_members() follows the DDL that makes one, and rescore()
+-- repairs the rest (a restore creates the triggers after DDL that meets
+-- them missing).
 CREATE FUNCTION leadscore._refuse_attachment_problems(rels oid[]) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	p record;
 BEGIN
 	SELECT * INTO p FROM leadscore._attachment_problems() x
-	WHERE x.tbl = ANY (rels) OR x.other = ANY (rels) ORDER BY x.sqlstate LIMIT 1;
+	WHERE (x.tbl = ANY (rels) OR x.other = ANY (rels)) AND NOT (x.sqlstate = '55000' AND x.exact) ORDER BY x.sqlstate LIMIT 1;
 	IF FOUND THEN
 		RAISE EXCEPTION '%', p.problem USING ERRCODE = p.sqlstate, HINT = p.hint;
 	END IF;
@@ -693,7 +711,7 @@ BEGIN
 		OR NOT EXISTS (SELECT 1 FROM leadscore.attachments) THEN
 		RETURN;
 	END IF;
-	IF leadscore._follow_members() THEN
+	IF leadscore._follow_members(false) THEN
 		PERFORM leadscore.rescore();
 	END IF;
 END $$;
