@@ -46,7 +46,7 @@ struct Buffer {
 	StatementScratch *st = nullptr; // nullptr: empty
 	bool flushing = false;          // its rows are being scored
 	SubTransactionId subxact = InvalidSubTransactionId;
-	Oid user = InvalidOid; // the trigger's definer, who scores the rows
+	Oid user = InvalidOid; // the extension's owner, who scores the rows
 	std::int64_t rows = 0;
 };
 
