@@ -8,19 +8,12 @@
 #include "pg/catalog/table_plan.hpp"
 #include "pg/ingest/lead_effects.hpp"
 #include "pg/ingest/lead_history.hpp"
-#include "pg/spi/consistent_reads.hpp"
-#include "pg/spi/owner_rights.hpp"
-#include "pg/spi/spi_query.hpp"
 #include "pg/state/account_store.hpp"
 #include "pg/state/lifecycle_store.hpp"
 #include "pg/state/state_buffers.hpp"
 
 extern "C" {
 #include "access/xact.h"
-#include "executor/executor.h"
-#include "miscadmin.h"
-#include "utils/datum.h"
-#include "utils/guc.h"
 }
 
 #include <vector>

@@ -36,12 +36,12 @@ void Finish(StatementScratch *st) {
 	st->finished = true;
 }
 
-// The model with id `model_id` in st's plan, or nullptr.
-const core::CompiledModel *ModelIn(const StatementScratch *st, std::int32_t model_id, std::size_t *m) {
+// Whether st's plan scores model `model_id`, and at which index *m.
+bool FindModel(const StatementScratch *st, std::int32_t model_id, std::size_t *m) {
 	for (*m = 0; *m < st->tp->plan->model_count(); (*m)++)
 		if (st->tp->plan->model(*m).spec().id == model_id)
-			return &st->tp->plan->model(*m);
-	return nullptr;
+			return true;
+	return false;
 }
 
 // The keys of the leads the scratches will write in model `model_id`, in
@@ -51,7 +51,7 @@ std::vector<Datum> LeadsToWrite(const std::vector<StatementScratch *> &scratches
 	std::vector<Datum> keys;
 	for (StatementScratch *st : scratches) {
 		std::size_t m;
-		if (ModelIn(st, model_id, &m) == nullptr)
+		if (!FindModel(st, model_id, &m))
 			continue;
 		for (const core::LeadDelta &d : st->batch->model(m).leads())
 			if (!d.noop)
