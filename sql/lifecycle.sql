@@ -35,7 +35,7 @@ FROM leadscore.lead_scores WHERE model = 'm' ORDER BY lead_id;
 SELECT lead_id, status, stage, round(extract(epoch FROM due_at - checked_at)::numeric / 86400, 3) AS due_in_days
 FROM leadscore.lead_state WHERE model_id = 1 ORDER BY lead_id;
 SET enable_seqscan = off;
-EXPLAIN (COSTS OFF) SELECT lead_id FROM leadscore.lead_state WHERE due_at <= now() + interval '3 days';
+EXPLAIN (COSTS OFF) SELECT lead_id FROM leadscore.lead_state WHERE due_hint <= now() + interval '3 days';
 RESET enable_seqscan;
 
 -- Nothing is due yet: tick() reports nothing, as often as it runs.
@@ -81,7 +81,7 @@ FROM leadscore.stale_leads('relay', '30 days');
 SELECT lead_id FROM leadscore.stale_leads('relay', '85 days');
 SELECT lead_id FROM leadscore.stale_leads('m', '1 day');
 EXPLAIN (COSTS OFF) SELECT lead_id FROM leadscore.lead_state
-WHERE model_id = 1 AND status = 'nurture' AND mql_at IS NOT NULL AND last_activity_at < now();
+WHERE model_id = 1 AND status = 'nurture' AND mql_at IS NOT NULL;
 
 ------------------------------------------------------------------------
 -- Re-basing: with a two-hour half-life the epoch is moved once now is 512

@@ -26,13 +26,30 @@ CREATE TABLE leadscore.lead_state (
 	sql_at timestamptz,
 	checked_at timestamptz,
 	due_at timestamptz,
+	-- What the indexes read: columns that a lead's next activity leaves
+	-- alone, so that its update can be HOT (a new row version on the same
+	-- page, no index entry; see "The state's layout" in docs/design.md).
+	-- A lower bound of due_at: an activity that moves due_at later keeps
+	-- it, one that moves it earlier lowers it; tick() sets it to due_at.
+	due_hint timestamptz,
+	-- The stored sum on a log scale, in half-doublings: monotone in stored
+	-- (negative sums below zero below positive ones; LEAST keeps a sum that
+	-- is not finite, which verify() reports, from failing the write), so
+	-- ordering by (score_rank, stored) is ordering by stored, and it
+	-- changes when the score grows by a factor of sqrt(2), not every point.
+	score_rank integer NOT NULL GENERATED ALWAYS AS (
+		CASE WHEN stored > 0 THEN 2200 + LEAST(pg_catalog.floor(pg_catalog.ln(stored) * 2.885390081777927), 2100)::integer
+			WHEN stored < 0 THEN -2200 - LEAST(pg_catalog.floor(pg_catalog.ln(-stored) * 2.885390081777927), 2100)::integer
+			ELSE 0 END) STORED,
 	PRIMARY KEY (model_id, lead_id)
-);
-CREATE INDEX lead_state_model_stored ON leadscore.lead_state (model_id, stored);
--- tick(): the leads whose status or stage decay changes by now.
-CREATE INDEX lead_state_due ON leadscore.lead_state (due_at) WHERE due_at IS NOT NULL;
+) WITH (fillfactor = 50); -- a sync batch updates every lead of a page: room for each row's next version
+-- top_leads(): a model's leads by score_rank, the few of the top ranks
+-- sorted by stored.
+CREATE INDEX lead_state_rank ON leadscore.lead_state (model_id, score_rank);
+-- tick(): the leads whose status or stage decay may change by now.
+CREATE INDEX lead_state_due ON leadscore.lead_state (due_hint) WHERE due_hint IS NOT NULL;
 -- stale_leads(): leads that reached MQL once and have cooled down since.
-CREATE INDEX lead_state_cooled ON leadscore.lead_state (model_id, last_activity_at)
+CREATE INDEX lead_state_cooled ON leadscore.lead_state (model_id, mql_at)
 	WHERE status = 'nurture' AND mql_at IS NOT NULL;
 
 -- Every status, stage and grade transition of a lead in a model.  Written

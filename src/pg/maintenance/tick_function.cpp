@@ -5,8 +5,10 @@
 //
 // Decay only ever moves a lead down, and each lead's record says when that
 // next happens (lead_state.due_at, core/lead/lead_lifecycle.hpp): tick() reads
-// the due leads from a partial index on due_at, so its cost follows the
-// crossings, not the leads.  Ticks run one at a time (a row lock on
+// the due leads from a partial index on due_hint, a lower bound of due_at
+// that activity only lowers, so its cost follows the crossings (and the
+// leads whose due_at activity moved later since, visited once), not the
+// leads.  Ticks run one at a time (a row lock on
 // leadscore.tick_state); writers are never waited for: a lead a writer holds
 // is skipped (SKIP LOCKED) and the writer reports its decay itself, or the
 // next tick does.
@@ -22,6 +24,7 @@
 #include "pg/state/account_store.hpp"
 #include "pg/state/lifecycle_store.hpp"
 #include "pg/state/pending_notifies.hpp"
+#include "pg/state/state_layout.hpp"
 
 extern "C" {
 #include "access/xact.h"
@@ -104,12 +107,18 @@ void RebaseModels(std::int64_t tick_now) {
 	}
 }
 
+// tick()'s index key: due_hint, or due_at itself in 0.2's layout
+// (state_layout.hpp).
+const char *DueKey() {
+	return StateHasDueHint() ? "due_hint" : "due_at";
+}
+
 // The models with leads due by `now`, by id.
 std::vector<std::int32_t> ModelsDue(std::int64_t now) {
 	std::vector<std::int32_t> ids;
-	for (const TextRow &r : QueryText("SELECT DISTINCT model_id FROM leadscore.lead_state"
-	                                  " WHERE due_at <= $1::pg_catalog.timestamptz ORDER BY model_id",
-	                                  {TimestampText(now)}))
+	std::string sql = std::string("SELECT DISTINCT model_id FROM leadscore.lead_state WHERE ") + DueKey() +
+	                  " <= $1::pg_catalog.timestamptz ORDER BY model_id";
+	for (const TextRow &r : QueryText(sql.c_str(), {TimestampText(now)}))
 		ids.push_back(static_cast<std::int32_t>(std::stol(*r[0])));
 	return ids;
 }
@@ -118,22 +127,29 @@ std::vector<std::int32_t> ModelsDue(std::int64_t now) {
 #define LEADSCORE_TOSTRING(x) LEADSCORE_STRINGIFY(x)
 #define LEADSCORE_TICK_BATCH 1000
 
-// One batch of a model's due leads, locked, in due_at order from `from` on
-// (the partial index on due_at: a batch reads its own leads and the entries
-// its predecessors updated, never the model's other leads); leads a writer
-// holds are skipped (the writer reports their decay, or the next tick
-// does).  SKIP LOCKED never waits, so no lock order is needed.
-std::vector<LifecycleLead> LockDue(const core::ModelSpec &model, std::int64_t now, TimestampTz from) {
+// One batch of a model's leads that may be due, locked, in due_hint order
+// from `*from` on (the partial index on due_hint, a lower bound of due_at:
+// a batch reads its own leads and the entries its predecessors updated,
+// never the model's other leads); `*from` moves to the batch's last hint.
+// Leads a writer holds are skipped (the writer reports their decay, or the
+// next tick does).  SKIP LOCKED never waits, so no lock order is needed.
+std::vector<LifecycleLead> LockDue(const core::ModelSpec &model, std::int64_t now, TimestampTz *from) {
 	std::int32_t id = model.id;
 	TimestampTz at = UnixUsToTimestamp(now);
 	Oid types[] = {INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID};
-	SPIPlanPtr plan = KeptPlan("SELECT " LEADSCORE_LIFECYCLE_SELECT " FROM leadscore.lead_state WHERE model_id = $1 AND due_at <= $2 AND due_at >= $3"
-	                           " ORDER BY due_at LIMIT " LEADSCORE_TOSTRING(LEADSCORE_TICK_BATCH)
-	                           " FOR UPDATE SKIP LOCKED",
-	                           3, types, CURSOR_OPT_CUSTOM_PLAN);
+	std::string key = DueKey();
+	std::string sql = "SELECT " LEADSCORE_LIFECYCLE_SELECT ", " + key + " FROM leadscore.lead_state WHERE model_id = $1 AND " +
+	                  key + " <= $2 AND " + key + " >= $3 ORDER BY " + key +
+	                  " LIMIT " LEADSCORE_TOSTRING(LEADSCORE_TICK_BATCH) " FOR UPDATE SKIP LOCKED";
+	SPIPlanPtr plan = KeptPlan(sql.c_str(), 3, types, CURSOR_OPT_CUSTOM_PLAN);
 	std::uint64_t rows = CallPg([&] {
-		Datum values[] = {Int32GetDatum(id), TimestampTzGetDatum(at), TimestampTzGetDatum(from)};
+		Datum values[] = {Int32GetDatum(id), TimestampTzGetDatum(at), TimestampTzGetDatum(*from)};
 		RunKeptPlan(plan, values, nullptr, SPI_OK_SELECT, "reading due leads");
+		if (SPI_processed > 0) {
+			bool isnull;
+			*from = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[SPI_processed - 1], SPI_tuptable->tupdesc,
+			                                          SPI_tuptable->tupdesc->natts, &isnull));
+		}
 		return SPI_processed;
 	});
 	return ReadLifecycleRows(SPI_tuptable, rows, StateSelect::Lifecycle, model);
@@ -145,12 +161,10 @@ std::int64_t TickModel(const KeyType &kt, const core::ModelSpec &model, std::int
 	TimestampTz from;
 	TIMESTAMP_NOBEGIN(from);
 	for (;;) {
-		std::vector<LifecycleLead> leads = LockDue(model, now, from);
+		std::vector<LifecycleLead> leads = LockDue(model, now, &from);
 		std::vector<LeadEvent> events;
 		std::vector<core::Transition> transitions;
 		for (LifecycleLead &lead : leads) {
-			// The batch came in due_at order: the next starts at its last.
-			from = UnixUsToTimestamp(lead.record.due_at);
 			transitions.clear();
 			core::Advance(model, lead.Input(), now, core::TransitionCause::Decay, &lead.record, &transitions);
 			for (const core::Transition &t : transitions)
@@ -159,8 +173,9 @@ std::int64_t TickModel(const KeyType &kt, const core::ModelSpec &model, std::int
 		WriteLifecycle(kt, model.id, leads);
 		InsertEvents(kt, model, events, true);
 		reported += static_cast<std::int64_t>(events.size());
-		// Advance moved every due_at past `now`, so the next batch holds
-		// other leads; a short batch was the last.
+		// Advance moved every due_at past `now` and WriteLifecycle the
+		// hints with them, so the next batch holds other leads; a short
+		// batch was the last.
 		if (leads.size() < LEADSCORE_TICK_BATCH)
 			return reported;
 	}

@@ -8,6 +8,7 @@
 #include "pg/spi/consistent_reads.hpp"
 #include "pg/spi/kept_plans.hpp"
 #include "pg/state/pending_notifies.hpp"
+#include "pg/state/state_layout.hpp"
 
 extern "C" {
 #include "catalog/pg_type.h"
@@ -62,18 +63,11 @@ std::vector<LifecycleLead> LockLifecycle(const KeyType &kt, const core::ModelSpe
 	return ReadLifecycleRows(SPI_tuptable, rows, StateSelect::Lifecycle, model);
 }
 
-#define LEADSCORE_LIFECYCLE_UPSERT                                                                                    \
-	"INSERT INTO leadscore.lead_state AS s (model_id, lead_id, stored, stage_stored, activity_count, "               \
-	LEADSCORE_RECORD_COLUMNS ")"
 #define LEADSCORE_EMPTY_STATE "0, pg_catalog.array_fill(0::pg_catalog.float8, ARRAY[pg_catalog.cardinality(m.stages)]), 0"
 #define LEADSCORE_LIFECYCLE_ROWS                                                                                      \
 	"ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5),"          \
 	" pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8), pg_catalog.unnest($9))"                    \
 	" AS u(k, g, st, sg, mq, sq, ch, du)"
-#define LEADSCORE_LIFECYCLE_SET                                                                                       \
-	" ON CONFLICT (model_id, lead_id) DO UPDATE SET (" LEADSCORE_RECORD_COLUMNS ") ="                                  \
-	" ROW(excluded.grade, excluded.status, excluded.stage, excluded.mql_at, excluded.sql_at, excluded.checked_at,"    \
-	" excluded.due_at)"
 
 namespace {
 
@@ -81,28 +75,37 @@ namespace {
 // SERIALIZABLE writer an upsert of rows that exist (state_store.cpp says
 // why; the empty state it would insert for a row that does not is
 // EnsureLifecycleRows').  One lead (most statements) reads the first
-// elements.
-SPIPlanPtr LifecyclePlan(int n, Oid *types, bool overwrite) {
-	if (overwrite)
-		return n == 1 ? KeptPlan(LEADSCORE_LIFECYCLE_UPSERT " SELECT $1, ($2)[1], " LEADSCORE_EMPTY_STATE ","
-		                         " ($3)[1]::leadscore.grade, ($4)[1], m.stages[NULLIF(($5)[1], 0)], ($6)[1], ($7)[1],"
-		                         " ($8)[1], ($9)[1] FROM leadscore.models m WHERE m.id = $1" LEADSCORE_LIFECYCLE_SET,
-		                         9, types, CURSOR_OPT_GENERIC_PLAN)
-		              : KeptPlan(LEADSCORE_LIFECYCLE_UPSERT " SELECT $1, u.k, " LEADSCORE_EMPTY_STATE ","
-		                         " u.g::leadscore.grade, u.st, m.stages[NULLIF(u.sg, 0)], u.mq, u.sq, u.ch, u.du"
-		                         " FROM " LEADSCORE_LIFECYCLE_ROWS ", leadscore.models m"
-		                         " WHERE m.id = $1" LEADSCORE_LIFECYCLE_SET,
-		                         9, types, CURSOR_OPT_GENERIC_PLAN);
-	return n == 1 ? KeptPlan("UPDATE leadscore.lead_state s SET grade = ($3)[1]::leadscore.grade, status = ($4)[1],"
-	                         " stage = m.stages[NULLIF(($5)[1], 0)], mql_at = ($6)[1], sql_at = ($7)[1],"
-	                         " checked_at = ($8)[1], due_at = ($9)[1] FROM leadscore.models m"
-	                         " WHERE m.id = $1 AND s.model_id = $1 AND s.lead_id = ($2)[1]",
-	                         9, types, 0)
-	              : KeptPlan("UPDATE leadscore.lead_state s SET grade = u.g::leadscore.grade, status = u.st,"
-	                         " stage = m.stages[NULLIF(u.sg, 0)], mql_at = u.mq, sql_at = u.sq, checked_at = u.ch,"
-	                         " due_at = u.du FROM " LEADSCORE_LIFECYCLE_ROWS ", leadscore.models m"
-	                         " WHERE m.id = $1 AND s.model_id = $1 AND s.lead_id = u.k",
-	                         9, types, CURSOR_OPT_CUSTOM_PLAN);
+// elements.  due_hint gets due_at, in the layout that has it
+// (state_layout.hpp).
+SPIPlanPtr LifecyclePlan(int n, Oid *types, bool overwrite, bool hint) {
+	bool one = n == 1;
+	std::string due = one ? "($9)[1]" : "u.du";
+	std::string sql;
+	if (overwrite) {
+		sql = std::string("INSERT INTO leadscore.lead_state AS s (model_id, lead_id, stored, stage_stored,"
+		                  " activity_count, " LEADSCORE_RECORD_COLUMNS) +
+		      (hint ? ", due_hint" : "") + ")";
+		sql += one ? " SELECT $1, ($2)[1], " LEADSCORE_EMPTY_STATE ", ($3)[1]::leadscore.grade, ($4)[1],"
+		             " m.stages[NULLIF(($5)[1], 0)], ($6)[1], ($7)[1], ($8)[1], ($9)[1]"
+		           : " SELECT $1, u.k, " LEADSCORE_EMPTY_STATE ", u.g::leadscore.grade, u.st,"
+		             " m.stages[NULLIF(u.sg, 0)], u.mq, u.sq, u.ch, u.du";
+		sql += (hint ? ", " + due : "") + " FROM " + (one ? "" : LEADSCORE_LIFECYCLE_ROWS ", ") +
+		       "leadscore.models m WHERE m.id = $1 ON CONFLICT (model_id, lead_id) DO UPDATE SET (" +
+		       LEADSCORE_RECORD_COLUMNS + (hint ? ", due_hint" : "") +
+		       ") = ROW(excluded.grade, excluded.status, excluded.stage, excluded.mql_at, excluded.sql_at,"
+		       " excluded.checked_at, excluded.due_at" +
+		       (hint ? ", excluded.due_at" : "") + ")";
+		return KeptPlan(sql.c_str(), 9, types, CURSOR_OPT_GENERIC_PLAN);
+	}
+	sql = one ? "UPDATE leadscore.lead_state s SET grade = ($3)[1]::leadscore.grade, status = ($4)[1],"
+	            " stage = m.stages[NULLIF(($5)[1], 0)], mql_at = ($6)[1], sql_at = ($7)[1],"
+	            " checked_at = ($8)[1], due_at = ($9)[1]"
+	          : "UPDATE leadscore.lead_state s SET grade = u.g::leadscore.grade, status = u.st,"
+	            " stage = m.stages[NULLIF(u.sg, 0)], mql_at = u.mq, sql_at = u.sq, checked_at = u.ch,"
+	            " due_at = u.du";
+	sql += (hint ? ", due_hint = " + due : "") + " FROM " + (one ? "" : LEADSCORE_LIFECYCLE_ROWS ", ") +
+	       "leadscore.models m WHERE m.id = $1 AND s.model_id = $1 AND s.lead_id = " + (one ? "($2)[1]" : "u.k");
+	return KeptPlan(sql.c_str(), 9, types, one ? 0 : CURSOR_OPT_CUSTOM_PLAN);
 }
 
 } // namespace
@@ -130,7 +133,7 @@ void WriteLifecycle(const KeyType &kt, std::int32_t model_id, const std::vector<
 	// Stages go as 1-based indexes into the model's stage names (0: none),
 	// so no name is copied per lead.
 	bool overwrite = WriterSnapshot() != InvalidSnapshot;
-	SPIPlanPtr plan = LifecyclePlan(n, types, overwrite);
+	SPIPlanPtr plan = LifecyclePlan(n, types, overwrite, StateHasDueHint());
 	CallPg([&] {
 		Datum values[] = {Int32GetDatum(model_id),
 		                  KeyArrayDatum(kt, keys.data(), n),

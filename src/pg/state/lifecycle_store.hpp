@@ -23,7 +23,9 @@ void EnsureLifecycleRows(const KeyType &kt, const core::ModelSpec &model, const 
 std::vector<LifecycleLead> LockLifecycle(const KeyType &kt, const core::ModelSpec &model,
                                          const std::vector<Datum> &keys);
 
-// Writes grade and record of each lead (rows locked by the caller).
+// Writes grade and record of each lead (rows locked by the caller), and
+// sets tick()'s due_hint to due_at: the writer that has just looked at the
+// lead's decay (tick(), a lead row, rescore()) knows when it is due.
 void WriteLifecycle(const KeyType &kt, std::int32_t model_id, const std::vector<LifecycleLead> &leads);
 
 struct LeadEvent {

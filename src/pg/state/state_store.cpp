@@ -6,6 +6,7 @@
 #include "pg/boundary/pg_arrays.hpp"
 #include "pg/spi/consistent_reads.hpp"
 #include "pg/spi/kept_plans.hpp"
+#include "pg/state/state_layout.hpp"
 
 #include <cstring>
 #include <string>
@@ -60,6 +61,21 @@ constexpr const char *kBatchLifeRows =
     " pg_catalog.generate_series(1, pg_catalog.cardinality($2)) AS i) AS u";
 constexpr const char *kBatchLifeValues = "u.g::leadscore.grade, u.st, u.sg, u.mq, u.sq, u.ch, u.du";
 constexpr const char *kOneLifeValues = "$8::leadscore.grade, $9, $10, $11, $12, $13, $14";
+// due_hint, tick()'s index key (state_tables.sql): a new row's is its
+// due_at; an activity only ever lowers it, so that a due_at that moves
+// later leaves the index alone and the update can be HOT.  Not in 0.2's
+// layout (state_layout.hpp): then the hint's parts of statements are "".
+constexpr const char *kHintColumn = ", due_hint";
+constexpr const char *kBatchHint = ", u.du";
+constexpr const char *kOneHint = ", $14";
+constexpr const char *kBatchLowerHint = ", due_hint = LEAST(s.due_hint, u.du)";
+constexpr const char *kOneLowerHint = ", due_hint = LEAST(s.due_hint, $14)";
+constexpr const char *kUpsertLowerHint = ", due_hint = LEAST(s.due_hint, excluded.due_hint)";
+
+// The hint's part of a statement, or nothing in 0.2's layout.
+const char *Hint(bool hint, const char *part) {
+	return hint ? part : "";
+}
 // What a blind add returns: the row as it is now (see AddToStates).
 constexpr const char *kAddReturning = " RETURNING " LEADSCORE_LIFECYCLE_SELECT;
 
@@ -89,6 +105,7 @@ std::string Excluded(const char *list) {
 // once per key type rather than by their text on every statement.
 struct Plans {
 	Oid key_type = InvalidOid;
+	bool hint = false;
 	SPIPlanPtr add = nullptr;
 	SPIPlanPtr insert = nullptr;
 	SPIPlanPtr lock = nullptr;
@@ -127,14 +144,19 @@ SPIPlanPtr Prepare(const std::string &sql, int nargs, const Oid *types, int opti
 // if the order is lost.)
 SPIPlanPtr PrepareInsert(bool one, bool life, const Oid *types, const std::string &on_conflict,
                          const char *tail = "") {
-	std::string sql = life ? "INSERT INTO leadscore.lead_state AS s (model_id, lead_id, " LEADSCORE_STATE_COLUMNS
-	                         ", " LEADSCORE_RECORD_COLUMNS ")"
+	bool hint = life && plans.hint;
+	std::string sql = life ? std::string("INSERT INTO leadscore.lead_state AS s (model_id, lead_id, " LEADSCORE_STATE_COLUMNS
+	                                     ", " LEADSCORE_RECORD_COLUMNS) +
+	                             Hint(hint, kHintColumn) + ")"
 	                       : "INSERT INTO leadscore.lead_state AS s (model_id, lead_id, " LEADSCORE_STATE_COLUMNS ")";
+	std::string life_values = life ? std::string(", ") + (one ? kOneLifeValues : kBatchLifeValues) +
+	                                     Hint(hint, one ? kOneHint : kBatchHint)
+	                               : "";
 	if (one)
-		sql += std::string(" VALUES ($1, $2, ") + kOneValues + (life ? ", " : "") + (life ? kOneLifeValues : "") + ")";
+		sql += std::string(" VALUES ($1, $2, ") + kOneValues + life_values + ")";
 	else
-		sql += std::string(" SELECT $1, u.k, ") + kBatchValues + (life ? ", " : "") + (life ? kBatchLifeValues : "") +
-		       " FROM " + (life ? kBatchLifeRows : kBatchRows);
+		sql += std::string(" SELECT $1, u.k, ") + kBatchValues + life_values + " FROM " +
+		       (life ? kBatchLifeRows : kBatchRows);
 	sql += " ON CONFLICT (model_id, lead_id) DO UPDATE SET " + on_conflict + tail;
 	int nargs = (one ? kOneParams : kBatchParams) + (life ? kLifeParams : 0);
 	return one ? Prepare(sql, nargs, types) : Prepare(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
@@ -143,8 +165,10 @@ SPIPlanPtr PrepareInsert(bool one, bool life, const Oid *types, const std::strin
 // `$2::<key type>[]` in SQL text is the parameter's declared type, so the
 // plans are per key type.
 void PreparePlans(const KeyType &kt) {
-	if (plans.key_type == kt.oid)
+	bool hint = StateHasDueHint();
+	if (plans.key_type == kt.oid && plans.hint == hint)
 		return;
+	plans.hint = hint;
 	const Oid batch[kBatchParams + kLifeParams] = {
 	    INT4OID,      kt.array_oid, FLOAT8ARRAYOID, INT8ARRAYOID,        TIMESTAMPTZARRAYOID, FLOAT8ARRAYOID,
 	    INT4OID,      INT8ARRAYOID, INT4ARRAYOID,   INT4ARRAYOID,        TEXTARRAYOID,        TEXTARRAYOID,
@@ -171,12 +195,13 @@ void PreparePlans(const KeyType &kt) {
 	                         2, one);
 	plans.write = Prepare(std::string("UPDATE leadscore.lead_state AS s SET (" LEADSCORE_STATE_COLUMNS
 	                                  ", " LEADSCORE_RECORD_COLUMNS ") = ROW(") +
-	                          kBatchValues + ", " + kBatchLifeValues + ") FROM " + kBatchLifeRows +
-	                          " WHERE s.model_id = $1 AND s.lead_id = u.k",
+	                          kBatchValues + ", " + kBatchLifeValues + ")" + Hint(hint, kBatchLowerHint) + " FROM " +
+	                          kBatchLifeRows + " WHERE s.model_id = $1 AND s.lead_id = u.k",
 	                      kBatchParams + kLifeParams, batch, CURSOR_OPT_CUSTOM_PLAN);
-	plans.write_one = Prepare(std::string("UPDATE leadscore.lead_state SET (" LEADSCORE_STATE_COLUMNS
+	plans.write_one = Prepare(std::string("UPDATE leadscore.lead_state AS s SET (" LEADSCORE_STATE_COLUMNS
 	                                      ", " LEADSCORE_RECORD_COLUMNS ") = ROW(") +
-	                              kOneValues + ", " + kOneLifeValues + ") WHERE model_id = $1 AND lead_id = $2",
+	                              kOneValues + ", " + kOneLifeValues + ")" + Hint(hint, kOneLowerHint) +
+	                              " WHERE model_id = $1 AND lead_id = $2",
 	                          kOneParams + kLifeParams, one);
 	// A writer's rows under SERIALIZABLE: an UPDATE scans for its rows, and
 	// with the writer's SnapshotSelf (consistent_reads.hpp) may meet the row
@@ -184,8 +209,8 @@ void PreparePlans(const KeyType &kt) {
 	// primary key's conflict check instead.
 	std::string overwrite_set = "(" LEADSCORE_STATE_COLUMNS ", " LEADSCORE_RECORD_COLUMNS ") = ROW(" +
 	                            Excluded(LEADSCORE_STATE_COLUMNS) + ", " + Excluded(LEADSCORE_RECORD_COLUMNS) + ")";
-	plans.overwrite = PrepareInsert(false, true, batch, overwrite_set, "");
-	plans.overwrite_one = PrepareInsert(true, true, one, overwrite_set, "");
+	plans.overwrite = PrepareInsert(false, true, batch, overwrite_set, Hint(hint, kUpsertLowerHint));
+	plans.overwrite_one = PrepareInsert(true, true, one, overwrite_set, Hint(hint, kUpsertLowerHint));
 	plans.key_type = kt.oid;
 }
 

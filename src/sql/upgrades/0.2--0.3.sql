@@ -966,6 +966,27 @@ BEGIN
 	RETURN n;
 END $$;
 
+------------------------------------------------------------------------
+-- The state's layout: updates that can be HOT.  What the indexes read
+-- changes only when it must (state_tables.sql says how), and every page
+-- keeps room for its rows' next versions.  Before the
+-- functions below that read it (top_leads() reads score_rank).
+------------------------------------------------------------------------
+ALTER TABLE leadscore.lead_state SET (fillfactor = 50),
+	ADD COLUMN due_hint timestamptz,
+	ADD COLUMN score_rank integer NOT NULL GENERATED ALWAYS AS (
+		CASE WHEN stored > 0 THEN 2200 + LEAST(pg_catalog.floor(pg_catalog.ln(stored) * 2.885390081777927), 2100)::integer
+			WHEN stored < 0 THEN -2200 - LEAST(pg_catalog.floor(pg_catalog.ln(-stored) * 2.885390081777927), 2100)::integer
+			ELSE 0 END) STORED;
+UPDATE leadscore.lead_state SET due_hint = due_at WHERE due_at IS NOT NULL;
+DROP INDEX leadscore.lead_state_model_stored;
+DROP INDEX leadscore.lead_state_due;
+DROP INDEX leadscore.lead_state_cooled;
+CREATE INDEX lead_state_rank ON leadscore.lead_state (model_id, score_rank);
+CREATE INDEX lead_state_due ON leadscore.lead_state (due_hint) WHERE due_hint IS NOT NULL;
+CREATE INDEX lead_state_cooled ON leadscore.lead_state (model_id, mql_at)
+	WHERE status = 'nurture' AND mql_at IS NOT NULL;
+
 CREATE OR REPLACE FUNCTION leadscore._create_views(as_member boolean) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $f$
 BEGIN
@@ -993,19 +1014,23 @@ BEGIN
 	LEFT JOIN leadscore.lead_accounts la ON la.lead_id = s.lead_id
 	CROSS JOIN LATERAL (SELECT leadscore.stored_weight(m.half_life, m.epoch) AS weight) w;
 	COMMENT ON VIEW leadscore.lead_scores IS
-		'every lead''s current score, stage and status per model; ORDER BY score_key within one model_id follows the (model_id, stored) index';
+		'every lead''s current score, stage and status per model; ORDER BY score_key orders by score within one model_id; top_leads() reads the top from an index';
 	GRANT SELECT ON leadscore.lead_scores TO PUBLIC;
-	-- The hottest leads of a model from the (model_id, stored) index: the
-	-- planner cannot know that ORDER BY score follows the stored sum.
-	-- jit off: a generic plan of the view looks costly enough to JIT, which
-	-- would take a hundred times longer than the 50-row index scan.
+	-- The hottest leads of a model from the (model_id, score_rank) index:
+	-- the planner cannot know that ORDER BY score follows the stored sum.
+	-- The index scan yields whole ranks, the few leads of the top ones are
+	-- sorted by stored (an incremental sort).  jit off: a generic plan of
+	-- the view looks costly enough to JIT, which would take a hundred times
+	-- longer than the index scan.
 	CREATE FUNCTION leadscore.top_leads(model text, n integer DEFAULT 50)
 		RETURNS SETOF leadscore.lead_scores
 	LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
-		SELECT ls.* FROM leadscore.lead_scores ls
-		WHERE ls.model_id = leadscore._model_id(top_leads.model)
-		ORDER BY ls.score_key DESC
-		LIMIT leadscore._row_limit(top_leads.n)
+		SELECT ls.* FROM (SELECT s.model_id, s.lead_id, s.stored FROM leadscore.lead_state s
+			WHERE s.model_id = leadscore._model_id(top_leads.model)
+			ORDER BY s.score_rank DESC, s.stored DESC
+			LIMIT leadscore._row_limit(top_leads.n)) top
+		JOIN leadscore.lead_scores ls ON ls.model_id = top.model_id AND ls.lead_id = top.lead_id
+		ORDER BY top.stored DESC
 	$$;
 	-- Reactivation candidates: leads that reached MQL once, cooled down
 	-- below it and have done nothing for `idle`, from a partial index of
@@ -1064,11 +1089,15 @@ END $f$;
 CREATE OR REPLACE FUNCTION leadscore.top_leads(model text, n integer DEFAULT 50)
 	RETURNS SETOF leadscore.lead_scores
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
-		SELECT ls.* FROM leadscore.lead_scores ls
-		WHERE ls.model_id = leadscore._model_id(top_leads.model)
-		ORDER BY ls.score_key DESC
-		LIMIT leadscore._row_limit(top_leads.n)
+		SELECT ls.* FROM (SELECT s.model_id, s.lead_id, s.stored FROM leadscore.lead_state s
+			WHERE s.model_id = leadscore._model_id(top_leads.model)
+			ORDER BY s.score_rank DESC, s.stored DESC
+			LIMIT leadscore._row_limit(top_leads.n)) top
+		JOIN leadscore.lead_scores ls ON ls.model_id = top.model_id AND ls.lead_id = top.lead_id
+		ORDER BY top.stored DESC
 	$$;
+COMMENT ON VIEW leadscore.lead_scores IS
+	'every lead''s current score, stage and status per model; ORDER BY score_key orders by score within one model_id; top_leads() reads the top from an index';
 CREATE OR REPLACE FUNCTION leadscore.stale_leads(model text, idle interval DEFAULT '60 days')
 	RETURNS SETOF leadscore.lead_scores
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
@@ -1156,3 +1185,4 @@ SELECT leadscore._add_replica_triggers(a.tbl, a.kind)
 FROM leadscore.attachments a JOIN pg_catalog.pg_class c ON c.oid = a.tbl::oid
 WHERE a.kind IN ('activities', 'leads')
 ORDER BY a.tbl::oid;
+
