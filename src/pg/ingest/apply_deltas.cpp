@@ -63,15 +63,26 @@ void AddBlind(StatementScratch *st, const KeyType &kt, std::size_t m, const std:
 	WriteLifecycle(kt, spec.id, changed);
 }
 
-// Locks the rows of `leads` (delta indexes) that exist and reads them, in
-// key order.
-LockedStates LockRows(StatementScratch *st, const KeyType &kt, std::size_t m, const std::vector<std::size_t> &leads) {
+// The keys of `leads` (delta indexes), in their order.
+std::vector<Datum> KeysOf(StatementScratch *st, std::size_t m, const std::vector<std::size_t> &leads) {
 	const core::ModelBatch &mb = st->batch->model(m);
 	std::vector<Datum> keys;
 	keys.reserve(leads.size());
 	for (std::size_t i : leads)
 		keys.push_back(KeyOf(st, mb, i));
-	return LockStates(kt, st->tp->plan->model(m).spec(), keys);
+	return keys;
+}
+
+// Locks the rows of `leads` (delta indexes) that exist and reads them, in
+// key order.
+LockedStates LockRows(StatementScratch *st, const KeyType &kt, std::size_t m, const std::vector<std::size_t> &leads) {
+	return LockStates(kt, st->tp->plan->model(m).spec(), KeysOf(st, m, leads));
+}
+
+// LockAllStates of `leads` (delta indexes, in key order).
+bool LockAllRows(StatementScratch *st, const KeyType &kt, std::size_t m, const std::vector<std::size_t> &leads,
+                 LockedStates *rows) {
+	return LockAllStates(kt, st->tp->plan->model(m).spec(), KeysOf(st, m, leads), rows);
 }
 
 // Inserts the rows of the leads of `fresh` that have none, with their final
@@ -182,8 +193,9 @@ void ApplyRows(StatementScratch *st, const KeyType &kt, std::size_t m, LockedSta
 }
 
 // The locked path (state_store.hpp): one lead waits for its row first and
-// is inserted only if it has none; several go through InsertFresh, whose
-// key-ordered pass is the only place they wait for other writers.
+// is inserted only if it has none; several (not all with a row: see
+// ApplyModel) go through InsertFresh, whose key-ordered pass is the only
+// place they wait for other writers.
 void ApplyLocked(StatementScratch *st, const KeyType &kt, std::size_t m, const std::vector<std::size_t> &locked,
                  ModelEffects *fx) {
 	LockedStates rows;
@@ -222,7 +234,14 @@ void ApplyModel(StatementScratch *st, const KeyType &kt, std::size_t m, ModelEff
 	if (!locked.empty())
 		locked.insert(locked.end(), blind.begin(), blind.end());
 	st->leads.SortByKey(&leads, [&](std::size_t i) { return mb.leads()[i].lead; });
-	if (!locked.empty())
+	// Several leads that all have a row (a sync batch): read and written
+	// once each, whatever their deltas.  Else LockAllRows holds the rows
+	// of the leads before the first without one, which the key-ordered
+	// pass of either path takes again without waiting.
+	LockedStates rows;
+	if (leads.size() > 1 && LockAllRows(st, kt, m, leads, &rows))
+		ApplyRows(st, kt, m, rows, fx);
+	else if (!locked.empty())
 		ApplyLocked(st, kt, m, locked, fx);
 	else if (!blind.empty())
 		AddBlind(st, kt, m, blind, fx);

@@ -16,7 +16,9 @@ extern "C" {
 #include "executor/spi.h"
 #include "nodes/params.h"
 #include "utils/array.h"
+#include "jit/jit.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 }
@@ -109,6 +111,7 @@ struct Plans {
 	SPIPlanPtr add = nullptr;
 	SPIPlanPtr insert = nullptr;
 	SPIPlanPtr lock = nullptr;
+	SPIPlanPtr lock_all = nullptr;
 	SPIPlanPtr write = nullptr;
 	SPIPlanPtr overwrite = nullptr;
 	SPIPlanPtr put = nullptr;
@@ -190,6 +193,16 @@ void PreparePlans(const KeyType &kt) {
 	plans.lock = Prepare("SELECT " LEADSCORE_STATE_SELECT " FROM (SELECT pg_catalog.unnest($2) AS k) AS u"
 	                     " JOIN leadscore.lead_state AS s ON s.model_id = $1 AND s.lead_id = u.k FOR UPDATE OF s",
 	                     2, batch, CURSOR_OPT_CUSTOM_PLAN);
+	// Locks key after key in the order of the array and stops at the first
+	// key without a row: a recursive walk, whose step (a primary key lookup
+	// with its own FOR UPDATE) yields nothing there, which ends it.
+	plans.lock_all = Prepare(
+	    "WITH RECURSIVE w AS (SELECT 1 AS i, s.* FROM (SELECT " LEADSCORE_STATE_SELECT " FROM leadscore.lead_state"
+	    " WHERE model_id = $1 AND lead_id = $2[1] FOR UPDATE) AS s"
+	    " UNION ALL SELECT w.i + 1, s.* FROM w, LATERAL (SELECT " LEADSCORE_STATE_SELECT " FROM leadscore.lead_state"
+	    " WHERE model_id = $1 AND lead_id = $2[w.i + 1] FOR UPDATE) AS s WHERE w.i < pg_catalog.cardinality($2))"
+	    " SELECT lead_id, " LEADSCORE_STATE_COLUMNS ", " LEADSCORE_RECORD_COLUMNS " FROM w",
+	    2, batch, CURSOR_OPT_CUSTOM_PLAN);
 	plans.lock_one = Prepare("SELECT " LEADSCORE_STATE_SELECT " FROM leadscore.lead_state"
 	                         " WHERE model_id = $1 AND lead_id = $2 FOR UPDATE",
 	                         2, one);
@@ -301,7 +314,7 @@ void Execute(SPIPlanPtr plan, Datum *values, const char *nulls, int expected) {
 // custom plan (see Prepare), except with a writer's snapshot
 // (consistent_reads.hpp), which only SPI_execute_snapshot takes, with every
 // parameter a constant.
-void ExecuteBatch(SPIPlanPtr plan, int nargs, Datum *values, int expected) {
+void RunBatch(SPIPlanPtr plan, int nargs, Datum *values, int expected) {
 	if (WriterSnapshot() != InvalidSnapshot) {
 		Execute(plan, values, nullptr, expected);
 		return;
@@ -318,6 +331,18 @@ void ExecuteBatch(SPIPlanPtr plan, int nargs, Datum *values, int expected) {
 	memset(&options, 0, sizeof options);
 	options.params = params;
 	Check(SPI_execute_plan_extended(plan, &options), expected);
+}
+
+// RunBatch without JIT: a batch of many leads looks costly
+// (so many primary key lookups) though it runs in microseconds per lead,
+// and compiling it took longer than running it.  The setting's nest level
+// ends with the statement, or with the (sub)transaction an error aborts.
+void ExecuteBatch(SPIPlanPtr plan, int nargs, Datum *values, int expected) {
+	int nest = NewGUCNestLevel();
+	if (jit_enabled)
+		set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	RunBatch(plan, nargs, values, expected);
+	AtEOXact_GUC(true, nest);
 }
 
 // Runs the one-lead or the batch form of a statement over `s`, with the
@@ -370,6 +395,19 @@ std::uint64_t InsertStates(const KeyType &kt, std::int32_t model_id, const State
 	return rows;
 }
 
+// The rows of the last SELECT, decoded.
+LockedStates ReadLocked(const core::ModelSpec &model, std::uint64_t rows) {
+	SPITupleTable *table = SPI_tuptable;
+	LockedStates locked;
+	locked.rows.resize(rows);
+	CallPg([&] {
+		for (std::uint64_t r = 0; r < rows; r++)
+			locked.rows[r] = ReadStateRow(table, r);
+	});
+	locked.records = ReadLifecycleRows(table, rows, StateSelect::State, model);
+	return locked;
+}
+
 LockedStates LockStates(const KeyType &kt, const core::ModelSpec &model, const std::vector<Datum> &keys) {
 	PreparePlans(kt);
 	std::uint64_t rows = CallPg([&] {
@@ -382,15 +420,21 @@ LockedStates LockStates(const KeyType &kt, const core::ModelSpec &model, const s
 		}
 		return SPI_processed;
 	});
-	SPITupleTable *table = SPI_tuptable;
-	LockedStates locked;
-	locked.rows.resize(rows);
-	CallPg([&] {
-		for (std::uint64_t r = 0; r < rows; r++)
-			locked.rows[r] = ReadStateRow(table, r);
+	return ReadLocked(model, rows);
+}
+
+bool LockAllStates(const KeyType &kt, const core::ModelSpec &model, const std::vector<Datum> &keys,
+                   LockedStates *locked) {
+	PreparePlans(kt);
+	std::uint64_t rows = CallPg([&] {
+		Datum values[] = {Int32GetDatum(model.id), KeyArrayDatum(kt, keys.data(), static_cast<int>(keys.size()))};
+		ExecuteBatch(plans.lock_all, 2, values, SPI_OK_SELECT);
+		return SPI_processed;
 	});
-	locked.records = ReadLifecycleRows(table, rows, StateSelect::State, model);
-	return locked;
+	if (rows != keys.size())
+		return false;
+	*locked = ReadLocked(model, rows);
+	return true;
 }
 
 void WriteStates(const KeyType &kt, std::int32_t model_id, const StateColumns &s) {

@@ -51,17 +51,22 @@ struct StateColumns {
 //             capped rule: nothing to read)
 //   locked    n = 1: LockStates (waits for the one row), then for a lead
 //             without a row InsertStates; n > 1: InsertStates over every
-//             lead (inserts the missing rows, locks the others, in key order:
-//             one pass), then LockStates of the rows it did not insert (held
-//             already, no wait) to read them; then WriteStates of those
+//             lead (inserts the missing rows, locks the others, in key
+//             order: one pass), then LockStates of the rows it did not
+//             insert (held already, no wait) to read them; then WriteStates
 //
-// so a lead that is new is written once, with its final state.  One lead is
+// and, before either, when n > 1: LockAllStates, which locks and reads the
+// rows in key order up to the first lead without one; when every lead has
+// a row (a sync batch) that is all, and WriteStates follows.
+//
+// So a lead that is new is written once, with its final state.  One lead is
 // looked for first because most single-row inserts are for leads that have
-// a row (two statements, not three); several cannot be: a writer holding
-// the lock of one existing lead while it waits for another writer's
-// insertion of a new one, and that writer doing the reverse, deadlock.  A
-// writer that finds no row but loses the race to insert it (the other
-// writer commits first) locks the winner's row and applies its delta to it
+// a row (two statements, not three).  Several are locked only up to the
+// first lead without a row: a writer holding the lock of an existing lead
+// while it waits for another writer's insertion of a new one with a lower
+// key, and that writer doing the reverse, would deadlock.  A writer that
+// finds no row but loses the race to insert it (the other writer commits
+// first) locks the winner's row and applies its delta to it
 // (test/isolation/specs/new_lead_writers.spec).
 
 // stored += ..., stage_stored += ..., activity_count += ...,
@@ -90,7 +95,17 @@ struct LockedStates {
 // already: it waits for nobody, so takes them in no particular order.
 LockedStates LockStates(const KeyType &kt, const core::ModelSpec &model, const std::vector<Datum> &keys);
 
-// Overwrites the states of rows locked by LockStates or InsertStates.
+// When every lead of `keys` (several, in key order) has a row, locks and
+// reads them all in that order, in one pass, and returns true.  Else it
+// stops at the first lead without a row (none yet, or deleted since) and
+// returns false, holding the locks of the leads before it only: the
+// caller's InsertStates pass over every lead then waits for nothing it
+// holds, and for the others in key order.
+bool LockAllStates(const KeyType &kt, const core::ModelSpec &model, const std::vector<Datum> &keys,
+                   LockedStates *locked);
+
+// Overwrites the states of rows locked by LockStates, LockAllStates or
+// InsertStates.
 void WriteStates(const KeyType &kt, std::int32_t model_id, const StateColumns &states);
 
 // Inserts or overwrites whole states, in key order (rescore, deferred
