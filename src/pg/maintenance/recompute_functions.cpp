@@ -206,7 +206,11 @@ public:
 	    : context_(CallPg([] {
 		      return AllocSetContextCreate(CurrentMemoryContext, "leadscore rescore batch", ALLOCSET_DEFAULT_SIZES);
 	      })) {}
+	// Also on the way out of an ERROR in `write`, which left the context
+	// current: the error report must not allocate in a deleted one.
 	~BatchMemory() {
+		if (CurrentMemoryContext == context_)
+			MemoryContextSwitchTo(MemoryContextGetParent(context_));
 		MemoryContextDelete(context_);
 	}
 	BatchMemory(const BatchMemory &) = delete;
