@@ -57,7 +57,7 @@ void RescoreProgress::Batch(std::int64_t leads_done) {
 	double share = Share(leads_done);
 	std::string detail;
 	if (share <= 0) {
-		detail = "the total is not known (the attached tables were never analyzed); " + Seconds(elapsed) + " so far";
+		detail = "the total is not known (ANALYZE the attached tables for an estimate); " + Seconds(elapsed) + " so far";
 	} else {
 		char buf[128];
 		std::snprintf(buf, sizeof buf, "%.0f%% of about %.0f %s; about %s left", share * 100,
@@ -66,7 +66,7 @@ void RescoreProgress::Batch(std::int64_t leads_done) {
 		detail = buf;
 	}
 	std::string rows = total_leads_ >= 0 ? "" : ", " + std::to_string(rows_) + " rows";
-	Report("rescore(): model \"" + model_ + "\": " + std::to_string(leads_done) + " leads" + rows + " read",
+	Report("leadscore.rescore(): model \"" + model_ + "\": " + std::to_string(leads_done) + " leads" + rows + " read",
 	       detail);
 }
 
@@ -75,7 +75,7 @@ void RescoreProgress::Done(std::int64_t leads_done) {
 		return;
 	double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
 	std::string rows = total_leads_ >= 0 ? "" : ", " + std::to_string(rows_) + " rows";
-	Report("rescore(): model \"" + model_ + "\" done: " + std::to_string(leads_done) + " leads" + rows,
+	Report("leadscore.rescore(): model \"" + model_ + "\" done: " + std::to_string(leads_done) + " leads" + rows,
 	       "in " + Seconds(elapsed));
 }
 
