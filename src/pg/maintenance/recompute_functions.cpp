@@ -258,6 +258,7 @@ std::int64_t RescoreModel(const KeyType &kt, const core::ModelSpec &spec, std::i
 		    },
 		    scan);
 		flush();
+		progress.Read(leads);
 	}
 	RescoreLifecycle(kt, spec, now);
 	progress.Done(leads);

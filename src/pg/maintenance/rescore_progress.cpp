@@ -60,7 +60,7 @@ void RescoreProgress::Batch(std::int64_t leads_done) {
 		detail = "the total is not known (ANALYZE the attached tables for an estimate); " + Seconds(elapsed) + " so far";
 	} else {
 		char buf[128];
-		std::snprintf(buf, sizeof buf, "%.0f%% of about %.0f %s; about %s left", share * 100,
+		std::snprintf(buf, sizeof buf, "%.0f%% of about %.0f %s; about %s of reading left", share * 100,
 		              total_leads_ >= 0 ? static_cast<double>(total_leads_) : estimated_rows_,
 		              total_leads_ >= 0 ? "leads" : "rows", Seconds(elapsed * (1 - share) / share).c_str());
 		detail = buf;
@@ -70,12 +70,22 @@ void RescoreProgress::Batch(std::int64_t leads_done) {
 	       detail);
 }
 
+void RescoreProgress::Read(std::int64_t leads_done) {
+	Final(leads_done, " read; grades and lifecycle next");
+}
+
 void RescoreProgress::Done(std::int64_t leads_done) {
+	Final(leads_done, " done");
+}
+
+// Only after a NOTICE of Batch(): a rescore quicker than the interval says
+// nothing.
+void RescoreProgress::Final(std::int64_t leads_done, const char *what) {
 	if (progress_interval < 0 || (!reported_ && progress_interval > 0))
 		return;
 	double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
 	std::string rows = total_leads_ >= 0 ? "" : ", " + std::to_string(rows_) + " rows";
-	Report("leadscore.rescore(): model \"" + model_ + "\" done: " + std::to_string(leads_done) + " leads" + rows,
+	Report("leadscore.rescore(): model \"" + model_ + "\": " + std::to_string(leads_done) + " leads" + rows + what,
 	       "in " + Seconds(elapsed));
 }
 

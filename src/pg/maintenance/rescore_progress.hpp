@@ -1,8 +1,9 @@
 // What rescore() tells whoever runs it while it reads the history: NOTICEs,
 // at most every leadscore.progress_interval, with the leads and rows done,
-// the share of the estimated total and the time left, and one at the end
-// when any came before.  The figures that vary from run to run (share, time)
-// go in the DETAIL, so a test with VERBOSITY terse sees fixed lines.
+// the share of the estimated total and the time left to read, and two at
+// the end (read, done) when any came before.  The figures that vary from
+// run to run (share, time) go in the DETAIL, so a test with VERBOSITY terse
+// sees fixed lines.
 #pragma once
 
 #include "pg/boundary/postgres_headers.hpp"
@@ -33,11 +34,14 @@ public:
 	}
 	// After each written batch of leads.
 	void Batch(std::int64_t leads_done);
-	// After the model's lifecycle too.
+	// After the last batch, and after the model's grades and lifecycle,
+	// which take another third or so of the time.
+	void Read(std::int64_t leads_done);
 	void Done(std::int64_t leads_done);
 
 private:
 	double Share(std::int64_t leads_done) const;
+	void Final(std::int64_t leads_done, const char *what);
 	void Report(const std::string &message, const std::string &detail);
 
 	std::string model_;
