@@ -35,7 +35,7 @@ public:
 	// After each written batch of leads.
 	void Batch(std::int64_t leads_done);
 	// After the last batch, and after the model's grades and lifecycle,
-	// which take another third or so of the time.
+	// which take up to about half as long again (3M rows: 23 s, then 11 s).
 	void Read(std::int64_t leads_done);
 	void Done(std::int64_t leads_done);
 
