@@ -3,6 +3,7 @@
 #include "pg/catalog/plan_invalidation.hpp"
 #include "pg/ingest/query_levels.hpp"
 #include "pg/ingest/replica_rows.hpp"
+#include "pg/maintenance/rescore_progress.hpp"
 #include "pg/state/pending_notifies.hpp"
 
 extern "C" {
@@ -16,6 +17,7 @@ void _PG_init(void);
 // Loaded on first use; no shared memory, no background worker, so no
 // shared_preload_libraries entry is needed.
 void _PG_init(void) {
+	leadscore::pg::RegisterRescoreProgress();
 	MarkGUCPrefixReserved("leadscore");
 	leadscore::pg::RegisterPlanInvalidation();
 	leadscore::pg::RegisterQueryLevels();

@@ -70,15 +70,33 @@ void ForEachRowBatch(const core::ModelSpec &model, const std::function<void(std:
 		return OpenScanCursor("SELECT " LEADSCORE_LIFECYCLE_SELECT " FROM leadscore.lead_state WHERE model_id = $1 ORDER BY lead_id",
 		                      1, types, values);
 	});
+	// Each batch's rows (the keys point into them) and what `visit` writes
+	// with them are freed before the next: SPI leaves both in the
+	// procedure's context, which lives until the caller returns.
+	MemoryContext batch_memory = CallPg([] {
+		return AllocSetContextCreate(CurrentMemoryContext, "leadscore lifecycle batch", ALLOCSET_DEFAULT_SIZES);
+	});
 	for (;;) {
-		CallPg([&] { SPI_cursor_fetch(portal, true, static_cast<long>(kBatch)); });
+		SPITupleTable *rows = CallPg([&] {
+			SPI_cursor_fetch(portal, true, static_cast<long>(kBatch));
+			return SPI_tuptable;
+		});
 		std::uint64_t n = SPI_processed;
 		if (n == 0)
 			break;
-		std::vector<LifecycleLead> leads = ReadLifecycleRows(SPI_tuptable, n, StateSelect::Lifecycle, model);
+		MemoryContext outer = CallPg([&] { return MemoryContextSwitchTo(batch_memory); });
+		std::vector<LifecycleLead> leads = ReadLifecycleRows(rows, n, StateSelect::Lifecycle, model);
 		visit(leads);
+		CallPg([&] {
+			MemoryContextSwitchTo(outer);
+			SPI_freetuptable(rows);
+			MemoryContextReset(batch_memory);
+		});
 	}
-	CallPg([&] { SPI_cursor_close(portal); });
+	CallPg([&] {
+		SPI_cursor_close(portal);
+		MemoryContextDelete(batch_memory);
+	});
 }
 
 void DeleteEmptyRows(std::int32_t model_id) {

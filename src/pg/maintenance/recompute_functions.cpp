@@ -15,6 +15,7 @@
 #include "pg/ingest/lead_history.hpp"
 #include "pg/ingest/query_levels.hpp"
 #include "pg/ingest/replica_rows.hpp"
+#include "pg/maintenance/rescore_progress.hpp"
 #include "pg/maintenance/verify_ranges.hpp"
 #include "pg/spi/consistent_reads.hpp"
 #include "pg/spi/spi_query.hpp"
@@ -61,7 +62,25 @@ const core::CompiledModel *ModelOf(TablePlan *tp, std::int32_t model_id) {
 	return nullptr;
 }
 
-void StreamOneTable(TablePlan *tp, const KeyType &kt, const core::CompiledModel &model, const LeadDone &done) {
+// The attached tables that feed model `model_id`.
+std::vector<TablePlan *> ModelTables(std::int32_t model_id) {
+	std::vector<TablePlan *> tables;
+	for (const ActivityTable &t : LoadActivityTables())
+		if (TablePlan *tp = GetTablePlan(t.relid); tp != nullptr && ModelOf(tp, model_id) != nullptr)
+			tables.push_back(tp);
+	return tables;
+}
+
+// How a pass over the leads reports and where it keeps their keys.
+struct LeadScan {
+	// By-reference keys are copied here: they must live until `done` has
+	// used them (rescore(): until the batch that holds them is written).
+	MemoryContext keys = CurrentMemoryContext;
+	RescoreProgress *progress = nullptr;
+};
+
+void StreamOneTable(TablePlan *tp, const KeyType &kt, const core::CompiledModel &model, const LeadDone &done,
+                    const LeadScan &scan) {
 	core::LeadRecompute recompute(model, [] { return InterruptPending != 0; });
 	core::Recomputed result;
 	std::string current, bytes;
@@ -77,25 +96,29 @@ void StreamOneTable(TablePlan *tp, const KeyType &kt, const core::CompiledModel 
 			if (any)
 				finish();
 			current = bytes;
-			current_key = CallPg([&] { return CopyKey(row.key, kt); });
+			current_key = CallPg([&] {
+				MemoryContext outer = MemoryContextSwitchTo(scan.keys);
+				Datum copy = CopyKey(row.key, kt);
+				MemoryContextSwitchTo(outer);
+				return copy;
+			});
 			recompute.Reset();
 			any = true;
 		}
+		if (scan.progress != nullptr)
+			scan.progress->Row();
 		recompute.Add(row.type, row.at, row.values);
 	});
 	if (any)
 		finish();
 }
 
-void ForEachLead(const KeyType &kt, std::int32_t model_id, const LeadDone &done) {
-	std::vector<TablePlan *> tables;
-	for (const ActivityTable &t : LoadActivityTables())
-		if (TablePlan *tp = GetTablePlan(t.relid); tp != nullptr && ModelOf(tp, model_id) != nullptr)
-			tables.push_back(tp);
+void ForEachLead(const KeyType &kt, std::int32_t model_id, const LeadDone &done, const LeadScan &scan = {}) {
+	std::vector<TablePlan *> tables = ModelTables(model_id);
 	if (tables.empty())
 		return;
 	if (tables.size() == 1) {
-		StreamOneTable(tables[0], kt, *ModelOf(tables[0], model_id), done);
+		StreamOneTable(tables[0], kt, *ModelOf(tables[0], model_id), done, scan);
 		return;
 	}
 	// Several tables: the distinct leads of all of them, then one
@@ -104,12 +127,29 @@ void ForEachLead(const KeyType &kt, std::int32_t model_id, const LeadDone &done)
 	for (TablePlan *tp : tables)
 		listed.push_back(&tp->table);
 	std::map<std::string, Datum> leads = DistinctLeads(listed, kt);
+	if (scan.progress != nullptr)
+		scan.progress->KnowLeads(static_cast<std::int64_t>(leads.size()));
 	const core::CompiledModel &model = *ModelOf(tables[0], model_id);
 	core::Recomputed result;
 	for (const auto &[bytes, key] : leads) {
 		RecomputeLead(kt, key, model, &result);
 		done(key, bytes, result);
 	}
+}
+
+// The rows of the model's tables as the catalog last counted them (VACUUM,
+// ANALYZE); < 0: some table was never counted.
+double EstimatedRows(std::int32_t model_id) {
+	double rows = 0;
+	for (TablePlan *tp : ModelTables(model_id)) {
+		auto r = QueryText("SELECT reltuples FROM pg_catalog.pg_class WHERE oid = $1::pg_catalog.oid",
+		                   {std::to_string(tp->table.relid)});
+		double n = r.empty() || !r[0][0] ? -1 : std::stod(*r[0][0]);
+		if (n < 0)
+			return -1;
+		rows += n;
+	}
+	return rows;
 }
 
 std::int32_t ModelId(const std::string &name) {
@@ -156,23 +196,72 @@ const core::CompiledModel *CompiledModelOf(std::int32_t model_id) {
 	return nullptr;
 }
 
+// A memory context for what one batch of leads needs until it is written,
+// emptied after each: SPI leaves its caller in the procedure's context,
+// which lives until rescore() returns, so a batch's arrays allocated there
+// would add up over the whole history.
+class BatchMemory {
+public:
+	BatchMemory()
+	    : context_(CallPg([] {
+		      return AllocSetContextCreate(CurrentMemoryContext, "leadscore rescore batch", ALLOCSET_DEFAULT_SIZES);
+	      })) {}
+	// Also on the way out of an ERROR in `write`, which left the context
+	// current: the error report must not allocate in a deleted one.
+	~BatchMemory() {
+		if (CurrentMemoryContext == context_)
+			MemoryContextSwitchTo(MemoryContextGetParent(context_));
+		MemoryContextDelete(context_);
+	}
+	BatchMemory(const BatchMemory &) = delete;
+	BatchMemory &operator=(const BatchMemory &) = delete;
+
+	MemoryContext context() const {
+		return context_;
+	}
+	// Runs `write` in the context, then empties it.
+	template <typename Write>
+	void Flush(Write &&write) {
+		MemoryContext outer = CallPg([&] { return MemoryContextSwitchTo(context_); });
+		write();
+		CallPg([&] {
+			MemoryContextSwitchTo(outer);
+			MemoryContextReset(context_);
+		});
+	}
+
+private:
+	MemoryContext context_;
+};
+
 // Rebuilds the scores of one model from history (grades and lifecycle
 // stay), then its grades and lifecycle; returns the leads with history.
 std::int64_t RescoreModel(const KeyType &kt, const core::ModelSpec &spec, std::int64_t now) {
 	ZeroScores(spec.id, spec.stages.size());
+	RescoreProgress progress(spec.name, EstimatedRows(spec.id));
 	std::int64_t leads = 0;
 	if (const core::CompiledModel *model = CompiledModelOf(spec.id)) {
 		int stage_count = static_cast<int>(model->stage_count());
 		ColumnBuffers b;
-		ForEachLead(kt, spec.id, [&](Datum key, const std::string &, const core::Recomputed &r) {
-			PushState(&b, key, r.state);
-			leads++;
-			if (b.keys.size() >= kWriteBatch)
-				FlushStates(kt, spec.id, stage_count, &b);
-		});
-		FlushStates(kt, spec.id, stage_count, &b);
+		BatchMemory batch;
+		auto flush = [&] { batch.Flush([&] { FlushStates(kt, spec.id, stage_count, &b); }); };
+		LeadScan scan{batch.context(), &progress};
+		ForEachLead(
+		    kt, spec.id,
+		    [&](Datum key, const std::string &, const core::Recomputed &r) {
+			    PushState(&b, key, r.state);
+			    leads++;
+			    if (b.keys.size() >= kWriteBatch) {
+				    flush();
+				    progress.Batch(leads);
+			    }
+		    },
+		    scan);
+		flush();
+		progress.Read(leads);
 	}
 	RescoreLifecycle(kt, spec, now);
+	progress.Done(leads);
 	return leads;
 }
 
