@@ -5,6 +5,18 @@
 
 \echo Use "CREATE EXTENSION leadscore" to load this file. \quit
 
+-- The stored sum on a log scale, in half-doublings: monotone in stored
+-- (negative sums below zero below positive ones), so ordering by
+-- (score_rank, stored) is ordering by stored, and it changes when the score
+-- grows by a factor of sqrt(2), not with every point.  LEAST keeps a sum
+-- that is not finite (verify() reports it) from failing the write.  A
+-- standard SQL body: inlined into the statements that write states.
+CREATE FUNCTION leadscore.score_rank(stored float8) RETURNS integer
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+	RETURN CASE WHEN stored > 0 THEN 2200 + LEAST(pg_catalog.floor(pg_catalog.ln(stored) * 2.885390081777927), 2100)::integer
+		WHEN stored < 0 THEN -2200 - LEAST(pg_catalog.floor(pg_catalog.ln(-stored) * 2.885390081777927), 2100)::integer
+		ELSE 0 END;
+
 -- One row per (model, lead).  lead_id is retyped by the first attachment.
 CREATE TABLE leadscore.lead_state (
 	model_id integer NOT NULL,
@@ -32,15 +44,8 @@ CREATE TABLE leadscore.lead_state (
 	-- A lower bound of due_at: an activity that moves due_at later keeps
 	-- it, one that moves it earlier lowers it; tick() sets it to due_at.
 	due_hint timestamptz,
-	-- The stored sum on a log scale, in half-doublings: monotone in stored
-	-- (negative sums below zero below positive ones; LEAST keeps a sum that
-	-- is not finite, which verify() reports, from failing the write), so
-	-- ordering by (score_rank, stored) is ordering by stored, and it
-	-- changes when the score grows by a factor of sqrt(2), not every point.
-	score_rank integer NOT NULL GENERATED ALWAYS AS (
-		CASE WHEN stored > 0 THEN 2200 + LEAST(pg_catalog.floor(pg_catalog.ln(stored) * 2.885390081777927), 2100)::integer
-			WHEN stored < 0 THEN -2200 - LEAST(pg_catalog.floor(pg_catalog.ln(-stored) * 2.885390081777927), 2100)::integer
-			ELSE 0 END) STORED,
+	-- leadscore.score_rank(stored), written with it.
+	score_rank integer NOT NULL DEFAULT 0,
 	PRIMARY KEY (model_id, lead_id)
 ) WITH (fillfactor = 50); -- a sync batch updates every lead of a page: room for each row's next version
 -- top_leads(): a model's leads by score_rank, the few of the top ranks

@@ -8,6 +8,7 @@
 #include "pg/spi/consistent_reads.hpp"
 #include "pg/spi/spi_query.hpp"
 #include "pg/state/lifecycle_store.hpp"
+#include "pg/state/state_layout.hpp"
 
 extern "C" {
 #include "access/xact.h"
@@ -140,9 +141,12 @@ void CheckRecord(const core::ModelSpec &model, const LifecycleLead &lead, std::i
 } // namespace
 
 void ZeroScores(std::int32_t model_id, std::size_t stage_count) {
-	ExecuteText("UPDATE leadscore.lead_state SET stored = 0,"
-	            " stage_stored = pg_catalog.array_fill(0::pg_catalog.float8, ARRAY[$2::pg_catalog.int4]),"
-	            " activity_count = 0, last_activity_at = NULL, caps = NULL WHERE model_id = $1::pg_catalog.int4",
+	std::string rank = HotStateLayout() ? ", score_rank = 0" : "";
+	ExecuteText(("UPDATE leadscore.lead_state SET stored = 0,"
+	             " stage_stored = pg_catalog.array_fill(0::pg_catalog.float8, ARRAY[$2::pg_catalog.int4]),"
+	             " activity_count = 0, last_activity_at = NULL, caps = NULL" +
+	             rank + " WHERE model_id = $1::pg_catalog.int4")
+	                .c_str(),
 	            {std::to_string(model_id), std::to_string(stage_count)});
 }
 

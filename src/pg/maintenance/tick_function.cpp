@@ -89,10 +89,12 @@ void RebaseModels(std::int64_t tick_now) {
 		for (const ActivityTable &t : LoadActivityTables())
 			ExecuteText(("LOCK TABLE " + t.name + " IN SHARE MODE").c_str());
 		std::string id = std::to_string(m.id);
-		ExecuteText("UPDATE leadscore.lead_state SET stored = stored * $2::pg_catalog.float8,"
-		            " stage_stored = ARRAY(SELECT x * $2::pg_catalog.float8"
-		            " FROM pg_catalog.unnest(stage_stored) WITH ORDINALITY u(x, i) ORDER BY i)"
-		            " WHERE model_id = $1::pg_catalog.int4",
+		std::string rank = HotStateLayout() ? ", score_rank = leadscore.score_rank(stored * $2::pg_catalog.float8)" : "";
+		ExecuteText(("UPDATE leadscore.lead_state SET stored = stored * $2::pg_catalog.float8,"
+		             " stage_stored = ARRAY(SELECT x * $2::pg_catalog.float8"
+		             " FROM pg_catalog.unnest(stage_stored) WITH ORDINALITY u(x, i) ORDER BY i)" +
+		             rank + " WHERE model_id = $1::pg_catalog.int4")
+		                .c_str(),
 		            {id, std::string(factor)});
 		// Account sums are sums of square roots: they scale by sqrt(factor).
 		ExecuteText("UPDATE leadscore.account_state SET stored = stored * pg_catalog.sqrt($2::pg_catalog.float8),"
@@ -110,7 +112,7 @@ void RebaseModels(std::int64_t tick_now) {
 // tick()'s index key: due_hint, or due_at itself in 0.2's layout
 // (state_layout.hpp).
 const char *DueKey() {
-	return StateHasDueHint() ? "due_hint" : "due_at";
+	return HotStateLayout() ? "due_hint" : "due_at";
 }
 
 // The models with leads due by `now`, by id.

@@ -27,12 +27,14 @@ constexpr const char *kLeadChecks =
     " ('due_at is out of range', NOT s.due_at BETWEEN $2::pg_catalog.timestamptz AND $3::pg_catalog.timestamptz)) c(what, bad)"
     " WHERE s.model_id = $1::pg_catalog.int4 AND c.bad ORDER BY 1, 2";
 
-// tick() finds a due lead only from a hint no later than its due_at
-// (state_tables.sql; 0.3's layout, state_layout.hpp).
-constexpr const char *kHintChecks =
-    "SELECT s.lead_id::pg_catalog.text, 'due_hint is later than due_at' FROM leadscore.lead_state s"
-    " WHERE s.model_id = $1::pg_catalog.int4 AND s.due_at IS NOT NULL AND (s.due_hint IS NULL OR s.due_hint > s.due_at)"
-    " ORDER BY 1";
+// What the indexes read (state_tables.sql; 0.3's layout, state_layout.hpp):
+// top_leads() orders by score_rank first, and tick() finds a due lead only
+// from a hint no later than its due_at.
+constexpr const char *kLayoutChecks =
+    "SELECT s.lead_id::pg_catalog.text, c.what FROM leadscore.lead_state s, LATERAL (VALUES"
+    " ('score_rank is not the stored sum''s', s.score_rank <> leadscore.score_rank(s.stored)),"
+    " ('due_hint is later than due_at', s.due_at IS NOT NULL AND (s.due_hint IS NULL OR s.due_hint > s.due_at))) c(what, bad)"
+    " WHERE s.model_id = $1::pg_catalog.int4 AND c.bad ORDER BY 1, 2";
 
 constexpr const char *kAccountChecks =
     "SELECT 'account ' OPERATOR(pg_catalog.||) a.account_id::pg_catalog.text, c.what"
@@ -50,8 +52,11 @@ std::vector<std::pair<std::string, std::string>> VerifyRanges(const core::ModelS
 	std::vector<std::pair<std::string, std::string>> out;
 	std::vector<std::optional<std::string>> args = {std::to_string(model.id), TimestampText(core::kEarliestTime),
 	                                                TimestampText(core::kLatestTime)};
-	for (const char *sql : {kLeadChecks, StateHasDueHint() ? kHintChecks : nullptr, kAccountChecks})
-		for (const TextRow &r : sql == nullptr ? std::vector<TextRow>{} : QueryText(sql, args))
+	std::vector<const char *> checks = {kLeadChecks, kAccountChecks};
+	if (HotStateLayout())
+		checks.insert(checks.begin() + 1, kLayoutChecks);
+	for (const char *sql : checks)
+		for (const TextRow &r : QueryText(sql, args))
 			out.emplace_back(*r[0], *r[1]);
 	return out;
 }

@@ -133,7 +133,7 @@ void WriteLifecycle(const KeyType &kt, std::int32_t model_id, const std::vector<
 	// Stages go as 1-based indexes into the model's stage names (0: none),
 	// so no name is copied per lead.
 	bool overwrite = WriterSnapshot() != InvalidSnapshot;
-	SPIPlanPtr plan = LifecyclePlan(n, types, overwrite, StateHasDueHint());
+	SPIPlanPtr plan = LifecyclePlan(n, types, overwrite, HotStateLayout());
 	CallPg([&] {
 		Datum values[] = {Int32GetDatum(model_id),
 		                  KeyArrayDatum(kt, keys.data(), n),

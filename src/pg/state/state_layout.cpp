@@ -12,7 +12,7 @@ extern "C" {
 namespace leadscore::pg {
 namespace {
 
-enum class Known { No, WithHint, WithoutHint };
+enum class Known { No, Hot, Old };
 Known known = Known::No;
 Oid state_relid = InvalidOid;
 
@@ -25,16 +25,16 @@ void OnStale(Oid relid) {
 
 } // namespace
 
-bool StateHasDueHint() {
+bool HotStateLayout() {
 	if (known == Known::No) {
 		ListenForStalePlans(OnStale);
-		bool hint = CallPg([] {
+		bool hot = CallPg([] {
 			state_relid = get_relname_relid("lead_state", get_namespace_oid("leadscore", false));
-			return get_attnum(state_relid, "due_hint") != InvalidAttrNumber;
+			return get_attnum(state_relid, "score_rank") != InvalidAttrNumber;
 		});
-		known = hint ? Known::WithHint : Known::WithoutHint;
+		known = hot ? Known::Hot : Known::Old;
 	}
-	return known == Known::WithHint;
+	return known == Known::Hot;
 }
 
 } // namespace leadscore::pg

@@ -63,21 +63,25 @@ constexpr const char *kBatchLifeRows =
     " pg_catalog.generate_series(1, pg_catalog.cardinality($2)) AS i) AS u";
 constexpr const char *kBatchLifeValues = "u.g::leadscore.grade, u.st, u.sg, u.mq, u.sq, u.ch, u.du";
 constexpr const char *kOneLifeValues = "$8::leadscore.grade, $9, $10, $11, $12, $13, $14";
-// due_hint, tick()'s index key (state_tables.sql): a new row's is its
-// due_at; an activity only ever lowers it, so that a due_at that moves
-// later leaves the index alone and the update can be HOT.  Not in 0.2's
-// layout (state_layout.hpp): then the hint's parts of statements are "".
+// What the indexes read (state_tables.sql), written with every state in
+// 0.3's layout (state_layout.hpp; in 0.2's these parts are ""):
+// score_rank, top_leads()'s key, from the stored sum it is written with;
+// due_hint, tick()'s key: a new row's is its due_at, and an activity only
+// ever lowers it, so that a due_at that moves later leaves the index alone
+// and the update can be HOT.
+constexpr const char *kRankColumn = ", score_rank";
+constexpr const char *kBatchRank = ", leadscore.score_rank(u.d)";
+constexpr const char *kOneRank = ", leadscore.score_rank($3)";
+constexpr const char *kSetBatchRank = ", score_rank = leadscore.score_rank(u.d)";
+constexpr const char *kSetOneRank = ", score_rank = leadscore.score_rank($3)";
+constexpr const char *kSetAddedRank = ", score_rank = leadscore.score_rank(s.stored + excluded.stored)";
+constexpr const char *kSetExcludedRank = ", score_rank = excluded.score_rank";
 constexpr const char *kHintColumn = ", due_hint";
 constexpr const char *kBatchHint = ", u.du";
 constexpr const char *kOneHint = ", $14";
 constexpr const char *kBatchLowerHint = ", due_hint = LEAST(s.due_hint, u.du)";
 constexpr const char *kOneLowerHint = ", due_hint = LEAST(s.due_hint, $14)";
 constexpr const char *kUpsertLowerHint = ", due_hint = LEAST(s.due_hint, excluded.due_hint)";
-
-// The hint's part of a statement, or nothing in 0.2's layout.
-const char *Hint(bool hint, const char *part) {
-	return hint ? part : "";
-}
 // What a blind add returns: the row as it is now (see AddToStates).
 constexpr const char *kAddReturning = " RETURNING " LEADSCORE_LIFECYCLE_SELECT;
 
@@ -107,7 +111,8 @@ std::string Excluded(const char *list) {
 // once per key type rather than by their text on every statement.
 struct Plans {
 	Oid key_type = InvalidOid;
-	bool hint = false;
+	bool hot = false; // 0.3's layout
+
 	SPIPlanPtr add = nullptr;
 	SPIPlanPtr insert = nullptr;
 	SPIPlanPtr lock = nullptr;
@@ -124,6 +129,11 @@ struct Plans {
 	SPIPlanPtr overwrite_one = nullptr;
 };
 Plans plans;
+
+// A part of a statement that only 0.3's layout has, or nothing.
+const char *Hot(const char *part) {
+	return plans.hot ? part : "";
+}
 
 // Plans and parameters of batch statements.  Those that look rows up in
 // lead_state (lock, write) are planned for each call (CURSOR_OPT_CUSTOM_PLAN):
@@ -147,19 +157,17 @@ SPIPlanPtr Prepare(const std::string &sql, int nargs, const Oid *types, int opti
 // if the order is lost.)
 SPIPlanPtr PrepareInsert(bool one, bool life, const Oid *types, const std::string &on_conflict,
                          const char *tail = "") {
-	bool hint = life && plans.hint;
-	std::string sql = life ? std::string("INSERT INTO leadscore.lead_state AS s (model_id, lead_id, " LEADSCORE_STATE_COLUMNS
-	                                     ", " LEADSCORE_RECORD_COLUMNS) +
-	                             Hint(hint, kHintColumn) + ")"
-	                       : "INSERT INTO leadscore.lead_state AS s (model_id, lead_id, " LEADSCORE_STATE_COLUMNS ")";
-	std::string life_values = life ? std::string(", ") + (one ? kOneLifeValues : kBatchLifeValues) +
-	                                     Hint(hint, one ? kOneHint : kBatchHint)
-	                               : "";
+	std::string columns = std::string(LEADSCORE_STATE_COLUMNS) + Hot(kRankColumn);
+	std::string values = std::string(one ? kOneValues : kBatchValues) + Hot(one ? kOneRank : kBatchRank);
+	if (life) {
+		columns += std::string(", " LEADSCORE_RECORD_COLUMNS) + Hot(kHintColumn);
+		values += std::string(", ") + (one ? kOneLifeValues : kBatchLifeValues) + Hot(one ? kOneHint : kBatchHint);
+	}
+	std::string sql = "INSERT INTO leadscore.lead_state AS s (model_id, lead_id, " + columns + ")";
 	if (one)
-		sql += std::string(" VALUES ($1, $2, ") + kOneValues + life_values + ")";
+		sql += " VALUES ($1, $2, " + values + ")";
 	else
-		sql += std::string(" SELECT $1, u.k, ") + kBatchValues + life_values + " FROM " +
-		       (life ? kBatchLifeRows : kBatchRows);
+		sql += " SELECT $1, u.k, " + values + " FROM " + (life ? kBatchLifeRows : kBatchRows);
 	sql += " ON CONFLICT (model_id, lead_id) DO UPDATE SET " + on_conflict + tail;
 	int nargs = (one ? kOneParams : kBatchParams) + (life ? kLifeParams : 0);
 	return one ? Prepare(sql, nargs, types) : Prepare(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
@@ -168,10 +176,10 @@ SPIPlanPtr PrepareInsert(bool one, bool life, const Oid *types, const std::strin
 // `$2::<key type>[]` in SQL text is the parameter's declared type, so the
 // plans are per key type.
 void PreparePlans(const KeyType &kt) {
-	bool hint = StateHasDueHint();
-	if (plans.key_type == kt.oid && plans.hint == hint)
+	bool hot = HotStateLayout();
+	if (plans.key_type == kt.oid && plans.hot == hot)
 		return;
-	plans.hint = hint;
+	plans.hot = hot;
 	const Oid batch[kBatchParams + kLifeParams] = {
 	    INT4OID,      kt.array_oid, FLOAT8ARRAYOID, INT8ARRAYOID,        TIMESTAMPTZARRAYOID, FLOAT8ARRAYOID,
 	    INT4OID,      INT8ARRAYOID, INT4ARRAYOID,   INT4ARRAYOID,        TEXTARRAYOID,        TEXTARRAYOID,
@@ -180,10 +188,12 @@ void PreparePlans(const KeyType &kt) {
 	                                           INT8OID,        TIMESTAMPTZOID, INT8ARRAYOID,   TEXTOID,
 	                                           TEXTOID,        TEXTOID,        TIMESTAMPTZOID, TIMESTAMPTZOID,
 	                                           TIMESTAMPTZOID, TIMESTAMPTZOID};
-	std::string put_set = "(" LEADSCORE_STATE_COLUMNS ") = ROW(" + Excluded(LEADSCORE_STATE_COLUMNS) + ")";
+	std::string put_set = "(" LEADSCORE_STATE_COLUMNS ") = ROW(" + Excluded(LEADSCORE_STATE_COLUMNS) + ")" +
+	                      Hot(kSetExcludedRank);
+	std::string add_set = std::string(kAddSet) + Hot(kSetAddedRank);
 
-	plans.add = PrepareInsert(false, false, batch, kAddSet, kAddReturning);
-	plans.add_one = PrepareInsert(true, false, one, kAddSet, kAddReturning);
+	plans.add = PrepareInsert(false, false, batch, add_set, kAddReturning);
+	plans.add_one = PrepareInsert(true, false, one, add_set, kAddReturning);
 	plans.insert = PrepareInsert(false, true, batch, kLockOnly, " RETURNING lead_id");
 	plans.insert_one = PrepareInsert(true, true, one, kLockOnly, " RETURNING lead_id");
 	plans.put = PrepareInsert(false, false, batch, put_set);
@@ -208,12 +218,12 @@ void PreparePlans(const KeyType &kt) {
 	                         2, one);
 	plans.write = Prepare(std::string("UPDATE leadscore.lead_state AS s SET (" LEADSCORE_STATE_COLUMNS
 	                                  ", " LEADSCORE_RECORD_COLUMNS ") = ROW(") +
-	                          kBatchValues + ", " + kBatchLifeValues + ")" + Hint(hint, kBatchLowerHint) + " FROM " +
-	                          kBatchLifeRows + " WHERE s.model_id = $1 AND s.lead_id = u.k",
+	                          kBatchValues + ", " + kBatchLifeValues + ")" + Hot(kSetBatchRank) + Hot(kBatchLowerHint) +
+	                          " FROM " + kBatchLifeRows + " WHERE s.model_id = $1 AND s.lead_id = u.k",
 	                      kBatchParams + kLifeParams, batch, CURSOR_OPT_CUSTOM_PLAN);
 	plans.write_one = Prepare(std::string("UPDATE leadscore.lead_state AS s SET (" LEADSCORE_STATE_COLUMNS
 	                                      ", " LEADSCORE_RECORD_COLUMNS ") = ROW(") +
-	                              kOneValues + ", " + kOneLifeValues + ")" + Hint(hint, kOneLowerHint) +
+	                              kOneValues + ", " + kOneLifeValues + ")" + Hot(kSetOneRank) + Hot(kOneLowerHint) +
 	                              " WHERE model_id = $1 AND lead_id = $2",
 	                          kOneParams + kLifeParams, one);
 	// A writer's rows under SERIALIZABLE: an UPDATE scans for its rows, and
@@ -221,9 +231,10 @@ void PreparePlans(const KeyType &kt) {
 	// versions it has just written; this upsert finds them through the
 	// primary key's conflict check instead.
 	std::string overwrite_set = "(" LEADSCORE_STATE_COLUMNS ", " LEADSCORE_RECORD_COLUMNS ") = ROW(" +
-	                            Excluded(LEADSCORE_STATE_COLUMNS) + ", " + Excluded(LEADSCORE_RECORD_COLUMNS) + ")";
-	plans.overwrite = PrepareInsert(false, true, batch, overwrite_set, Hint(hint, kUpsertLowerHint));
-	plans.overwrite_one = PrepareInsert(true, true, one, overwrite_set, Hint(hint, kUpsertLowerHint));
+	                            Excluded(LEADSCORE_STATE_COLUMNS) + ", " + Excluded(LEADSCORE_RECORD_COLUMNS) + ")" +
+	                            Hot(kSetExcludedRank) + Hot(kUpsertLowerHint);
+	plans.overwrite = PrepareInsert(false, true, batch, overwrite_set);
+	plans.overwrite_one = PrepareInsert(true, true, one, overwrite_set);
 	plans.key_type = kt.oid;
 }
 

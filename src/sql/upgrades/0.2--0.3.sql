@@ -972,13 +972,22 @@ END $$;
 -- keeps room for its rows' next versions.  Before the
 -- functions below that read it (top_leads() reads score_rank).
 ------------------------------------------------------------------------
+-- The stored sum on a log scale, in half-doublings: monotone in stored
+-- (negative sums below zero below positive ones), so ordering by
+-- (score_rank, stored) is ordering by stored, and it changes when the score
+-- grows by a factor of sqrt(2), not with every point.  LEAST keeps a sum
+-- that is not finite (verify() reports it) from failing the write.  A
+-- standard SQL body: inlined into the statements that write states.
+CREATE FUNCTION leadscore.score_rank(stored float8) RETURNS integer
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+	RETURN CASE WHEN stored > 0 THEN 2200 + LEAST(pg_catalog.floor(pg_catalog.ln(stored) * 2.885390081777927), 2100)::integer
+		WHEN stored < 0 THEN -2200 - LEAST(pg_catalog.floor(pg_catalog.ln(-stored) * 2.885390081777927), 2100)::integer
+		ELSE 0 END;
+
 ALTER TABLE leadscore.lead_state SET (fillfactor = 50),
 	ADD COLUMN due_hint timestamptz,
-	ADD COLUMN score_rank integer NOT NULL GENERATED ALWAYS AS (
-		CASE WHEN stored > 0 THEN 2200 + LEAST(pg_catalog.floor(pg_catalog.ln(stored) * 2.885390081777927), 2100)::integer
-			WHEN stored < 0 THEN -2200 - LEAST(pg_catalog.floor(pg_catalog.ln(-stored) * 2.885390081777927), 2100)::integer
-			ELSE 0 END) STORED;
-UPDATE leadscore.lead_state SET due_hint = due_at WHERE due_at IS NOT NULL;
+	ADD COLUMN score_rank integer NOT NULL DEFAULT 0;
+UPDATE leadscore.lead_state SET due_hint = due_at, score_rank = leadscore.score_rank(stored);
 DROP INDEX leadscore.lead_state_model_stored;
 DROP INDEX leadscore.lead_state_due;
 DROP INDEX leadscore.lead_state_cooled;
