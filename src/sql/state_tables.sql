@@ -10,9 +10,11 @@
 -- (score_rank, stored) is ordering by stored, and it changes when the score
 -- grows by a factor of sqrt(2), not with every point.  LEAST keeps a sum
 -- that is not finite (verify() reports it) from failing the write.  A
--- standard SQL body: inlined into the statements that write states.
+-- standard SQL body, not STRICT (a CASE is not): inlined into the
+-- statements that write states, which a function call would plan again at
+-- every execution.
 CREATE FUNCTION leadscore.score_rank(stored float8) RETURNS integer
-	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
 	RETURN CASE WHEN stored > 0 THEN 2200 + LEAST(pg_catalog.floor(pg_catalog.ln(stored) * 2.885390081777927), 2100)::integer
 		WHEN stored < 0 THEN -2200 - LEAST(pg_catalog.floor(pg_catalog.ln(-stored) * 2.885390081777927), 2100)::integer
 		ELSE 0 END;
