@@ -496,4 +496,5 @@ if [ "$bad" = 1 ]; then
 	echo "FAILED: a state differs from its recompute (see the checks above)" >&2
 	exit 1
 fi
-log "done; the cluster is stopped and removed"
+elapsed=$(($(date +%s) - started))
+log "done in $((elapsed / 60)) min $((elapsed % 60)) s; the cluster is stopped and removed"
