@@ -314,10 +314,10 @@ median() { # key variant
 peak_mb() { # key variant
 	awk -v k="$1" -v v="$2" '$1 == k && $2 == v && $5 != "-" && $5 > m { m = $5 } END { if (m) printf "%.0f", m / 1024 }' "$results"
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-# One line of a table: each variant's median and its ratio to plain's
-# (the first variant's, for part features) median of the same key; then the
-# peak RSS of (a) and (b).
+# "-" where the base took no measurable time (tiny sizes).
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'; }
+# One line of a table: each variant's median and its ratio to the base
+# variant's median of the same key; nothing when the key was not measured.
 table_row() { # title key base variant...
 	local title=$1 key=$2 base=$3 v m b
 	shift 3
@@ -413,6 +413,7 @@ target() { # title key limit
 	s=$(median "$2" leadscore)
 	[ -n "$b" ] && [ -n "$s" ] || return 0
 	r=$(ratio "$s" "$b")
+	[ "$r" != - ] || return 0
 	# Missed: how far the scoring overhead (ratio - 1) is over its allowance (limit - 1).
 	verdict=$(awk -v r="$r" -v l="$3" 'BEGIN { if (r <= l) print "met";
 		else printf "missed: overhead %.0f%% of plain against %.0f%% allowed (%.1fx over)\n", (r - 1) * 100, (l - 1) * 100, (r - 1) / (l - 1) }')
