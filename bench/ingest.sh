@@ -23,7 +23,7 @@
 #   features  (b) with variants of the model (bench/ingest/model.sql): full
 #             (caps and stages), no caps, no stages, and full with a grade
 #             profile over an attached lead table: a bulk INSERT ... SELECT,
-#             then the sync batch of every lead (cold and warm), then
+#             then the sync batch of every lead (cold), then
 #             single-row transactions with synchronous_commit = off
 # Beside the times: the peak resident set (VmHWM) of the backends that ran
 # the timed statements.  Every state is checked: leadscore.verify() and,
@@ -173,8 +173,9 @@ sync_batch() { # table every
 SELECT l, 'page_view', now(), '/pricing', 45 FROM pg_catalog.generate_series($2, $LEADS, $2) l"
 }
 
-# Prints "seconds hwm" of one measurement (hwm "-" where no one backend
-# ran it).
+# Prints "seconds hwm own" of one measurement: the backend's peak resident
+# set and about the peak of its own memory, kB (timed_session; "-" where no
+# one backend ran it).
 measure() { # method table
 	local method=$1 t=$2 out
 	case $method in
@@ -182,12 +183,13 @@ measure() { # method table
 	insert3) out=$(timed_session "INSERT INTO bench.act_$t ($columns) SELECT $columns FROM bench.staging3;") ;;
 	copy) out=$(timed_session "COPY bench.act_$t ($columns) FROM '$copy_file';") ;;
 	copy3) out=$(timed_session "COPY bench.act_$t ($columns) FROM '$copy3_file';") ;;
+	sync) out=$(timed_session "$(sync_batch "$t" 1)") ;;
 	pgbench) out="$(timed_pgbench "$t")
-hwm -" ;;
+hwm - -" ;;
 	pgbench_async) out="$(timed_pgbench "$t" async)
-hwm -" ;;
+hwm - -" ;;
 	esac
-	awk 'NR == 1 { s = $1 } /^hwm / { h = $2 } END { print s, h }' <<<"$out"
+	awk 'NR == 1 { s = $1 } /^hwm / { h = $2 " " $3 } END { print s, h }' <<<"$out"
 }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -195,7 +197,7 @@ results=$cluster/results.txt
 checks=$cluster/checks.txt
 : >"$results"
 : >"$checks"
-record() { # key variant rep seconds hwm
+record() { # key variant rep seconds hwm own
 	if [ -z "${4:-}" ]; then
 		echo "no time measured for $1 into ${label[$2]}" >&2
 		exit 1
@@ -215,7 +217,7 @@ check_states() { # what
 # rotates from one repetition to the next, so none always runs first (cold)
 # or last (with the others' rows in memory).
 run_method() { # method variant...
-	local method=$1 rep i n v s h out
+	local method=$1 rep i n v s h o out
 	shift
 	n=$#
 	local variants=("$@")
@@ -224,8 +226,8 @@ run_method() { # method variant...
 		for i in $(seq 0 $((n - 1))); do
 			v=${variants[$(((i + rep - 1) % n))]}
 			out=$(measure "$method" "$v")
-			read -r s h <<<"$out"
-			record "$method" "$v" "$rep" "$s" "$h"
+			read -r s h o <<<"$out"
+			record "$method" "$v" "$rep" "$s" "$h" "$o"
 		done
 	done
 	# The tables now hold the last repetition's rows: check every state.
@@ -247,12 +249,12 @@ if want single; then
 fi
 
 # The batches of part sync, each as one session: cold, then warm.
-sync_session() { # key table every rep [variant]
-	local out cold warm hwm
+sync_session() { # key table every rep
+	local out cold warm hwm own
 	out=$(timed_session "$(sync_batch "$2" "$3")" "$(sync_batch "$2" "$3")")
-	read -r cold warm hwm <<<"$(awk '/^hwm / { h = $2; next } { a[++n] = $1 } END { print a[1], a[2], h }' <<<"$out")"
-	record "$1_cold" "${5:-$2}" "$4" "$cold" "$hwm"
-	record "$1_warm" "${5:-$2}" "$4" "$warm" "$hwm"
+	read -r cold warm hwm own <<<"$(awk '/^hwm / { h = $2 " " $3; next } { a[++n] = $1 } END { print a[1], a[2], h }' <<<"$out")"
+	record "$1_cold" "$2" "$4" "$cold" "$hwm" "$own"
+	record "$1_warm" "$2" "$4" "$warm" "$hwm" "$own"
 }
 
 if want sync; then
@@ -289,13 +291,15 @@ if want features; then
 			reset_tables
 			[ "$v" = plain ] || apply_feature "$v"
 			out=$(measure insert "$t")
-			read -r s h <<<"$out"
-			record f_insert "$v" "$rep" "$s" "$h"
+			read -r s h o <<<"$out"
+			record f_insert "$v" "$rep" "$s" "$h" "$o"
 			pg -c "VACUUM ANALYZE bench.act_$t, leadscore.lead_state" >/dev/null
-			sync_session f_sync "$t" 1 "$rep" "$v"
+			out=$(measure sync "$t")
+			read -r s h o <<<"$out"
+			record f_sync "$v" "$rep" "$s" "$h" "$o"
 			out=$(measure pgbench_async "$t")
-			read -r s h <<<"$out"
-			record f_async "$v" "$rep" "$s" "$h"
+			read -r s h o <<<"$out"
+			record f_async "$v" "$rep" "$s" "$h" "$o"
 			if [ "$v" != plain ] && [ "$rep" = "$REPS" ]; then
 				echo "features check verify_$v $(pg -At -c 'SELECT count(*) FROM leadscore.verify()')" >>"$checks"
 			fi
@@ -310,9 +314,10 @@ median() { # key variant
 	awk -v k="$1" -v v="$2" '$1 == k && $2 == v { print $4 }' "$results" | sort -g |
 		awk '{ a[NR] = $1 } END { if (NR == 0) exit; if (NR % 2) print a[(NR + 1) / 2]; else printf "%.3f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
-# The largest peak resident set of a key's runs, MB.
-peak_mb() { # key variant
-	awk -v k="$1" -v v="$2" '$1 == k && $2 == v && $5 != "-" && $5 > m { m = $5 } END { if (m) printf "%.0f", m / 1024 }' "$results"
+# The largest peak of a key's runs, MB: column 5 the resident set, 6 the
+# backend's own memory.
+peak_mb() { # key variant [column]
+	awk -v k="$1" -v v="$2" -v c="${3:-5}" '$1 == k && $2 == v && $c != "-" && $c + 0 > m { m = $c } END { if (m) printf "%.0f", m / 1024 }' "$results"
 }
 # "-" where the base took no measurable time (tiny sizes).
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'; }
@@ -344,9 +349,9 @@ rss_line() { # key variant...
 	local v out="" m
 	for v in "${@:2}"; do
 		m=$(peak_mb "$1" "$v")
-		[ -z "$m" ] || out+="${out:+, }${label[$v]} $m MB"
+		[ -z "$m" ] || out+="${out:+, }${label[$v]} $m MB ($(peak_mb "$1" "$v" 6) own)"
 	done
-	[ -z "$out" ] || echo "  peak RSS (VmHWM, shared buffers touched included): $out"
+	[ -z "$out" ] || echo "  peak RSS (VmHWM; own: less the shared buffers touched): $out"
 }
 
 elapsed=$(($(date +%s) - started))
@@ -393,15 +398,15 @@ if want sync; then
 fi
 if want features; then
 	echo
-	echo "features: (b) with each model variant against (a) plain; $ROWS rows over $LEADS leads, then a sync of every lead, then $TXNS single rows (synchronous_commit = off)"
-	printf '%-30s %18s %18s %18s %18s %9s\n' variant "INSERT...SELECT" "sync cold" "sync warm" "single rows async" "peak RSS"
+	echo "features: (b) with each model variant against (a) plain; $ROWS rows over $LEADS leads, then a sync of every lead (cold), then $TXNS single rows (synchronous_commit = off)"
+	printf '%-30s %18s %18s %18s %18s\n' variant "INSERT...SELECT" "sync, cold" "single rows async" "peak RSS (own)"
 	for v in plain full nocaps nostages grade; do
 		printf '%-30s' "${label[$v]}"
-		for key in f_insert f_sync_cold f_sync_warm f_async; do
+		for key in f_insert f_sync f_async; do
 			m=$(median "$key" "$v")
 			printf ' %9.3f (%5sx)' "$m" "$(ratio "$m" "$(median "$key" plain)")"
 		done
-		printf ' %6s MB\n' "$(peak_mb f_insert "$v")"
+		printf ' %7s MB (%4s)\n' "$(peak_mb f_insert "$v")" "$(peak_mb f_insert "$v" 6)"
 	done
 	echo "  peak RSS: of the INSERT...SELECT's backend; + grade profile: the leads' state rows exist (graded) before their activity arrives"
 fi

@@ -30,8 +30,10 @@ SQL
 # the first statement pays the new backend's warm-up (catalog reads, plan
 # preparation, first touches of memory), the later ones run warm, as on a
 # pooled connection.  Prints one line of seconds per statement, then
-# "hwm KB": the backend's peak resident set (VmHWM of /proc/PID/status,
-# which counts the shared buffers it touched), read by the same backend.
+# "hwm KB KB": the backend's peak resident set (VmHWM of /proc/PID/status,
+# read by the same backend), which counts the shared buffers it touched,
+# and that peak less the shared memory it holds at the end (RssShmem, which
+# only grows): about the peak of its own memory.
 timed_session() {
 	local script="" s out
 	for s in "$@"; do
@@ -43,8 +45,9 @@ ${s%;};
 	done
 	out=$(pg -At <<SQL
 $script
-SELECT 'hwm ' || (pg_catalog.regexp_match(pg_catalog.pg_read_file('/proc/' || pg_catalog.pg_backend_pid() || '/status'),
-	'VmHWM:\s*(\d+)'))[1];
+SELECT 'hwm ' || m[1] || ' ' || (m[1]::bigint - m[2]::bigint)
+FROM pg_catalog.regexp_match(pg_catalog.pg_read_file('/proc/' || pg_catalog.pg_backend_pid() || '/status'),
+	'VmHWM:\s*(\d+).*RssShmem:\s*(\d+)') m;
 SQL
 )
 	awk -v n=$# '/^Time:/ { printf "%.3f\n", $2 / 1000; t++ } /^hwm / { h = $0 }
