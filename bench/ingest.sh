@@ -468,7 +468,7 @@ SELECT calls, round(total_exec_time::numeric, 1) AS total_ms,
 	round((total_exec_time / calls)::numeric, 4) AS ms_per_call, rows,
 	left(regexp_replace(query, '\s+', ' ', 'g'), 150) AS query
 FROM pg_stat_statements
-WHERE query !~* 'pg_stat_statements|^CHECKPOINT'
+WHERE query !~* 'pg_stat_statements|^CHECKPOINT|pg_read_file'
 ORDER BY total_exec_time DESC LIMIT 10;
 SQL
 	done
