@@ -25,15 +25,36 @@ SQL
 	restart_cluster "$cluster"
 }
 
-# Seconds one statement takes, commit included (psql's \timing around an
-# autocommitted statement), after a checkpoint.
-timed_sql() {
-	local out
-	out=$(pg <<SQL
-CHECKPOINT;
+# Seconds each statement takes, commit included (psql's \timing around an
+# autocommitted statement), each after a CHECKPOINT, all in one new session:
+# the first statement pays the new backend's warm-up (catalog reads, plan
+# preparation, first touches of memory), the later ones run warm, as on a
+# pooled connection.  Prints one line of seconds per statement, then
+# "hwm KB KB": the backend's peak resident set (VmHWM of /proc/PID/status,
+# read by the same backend), which counts the shared buffers it touched,
+# and that peak less the shared memory it holds at the end (RssShmem, which
+# only grows): about the peak of its own memory.
+timed_session() {
+	local script="" s out
+	for s in "$@"; do
+		script+="CHECKPOINT;
 \\timing on
-$1
+${s%;};
+\\timing off
+"
+	done
+	out=$(pg -At <<SQL
+$script
+SELECT 'hwm ' || m[1] || ' ' || (m[1]::bigint - m[2]::bigint)
+FROM pg_catalog.regexp_match(pg_catalog.pg_read_file('/proc/' || pg_catalog.pg_backend_pid() || '/status'),
+	'VmHWM:\s*(\d+).*RssShmem:\s*(\d+)') m;
 SQL
 )
-	awk '/^Time:/ { t = $2 } END { if (t == "") exit 1; printf "%.3f\n", t / 1000 }' <<<"$out"
+	awk -v n=$# '/^Time:/ { printf "%.3f\n", $2 / 1000; t++ } /^hwm / { h = $0 }
+		END { if (t != n || h == "") exit 1; print h }' <<<"$out"
+}
+
+# Seconds one statement takes in a new session (timed_session).
+timed_sql() {
+	timed_session "$1" | sed -n 1p
 }
