@@ -39,6 +39,8 @@
 #   ROWS=1000000 LEADS=100000 TXNS=20000 REPS=3
 #   ROWS3=3*LEADS           rows of the 3-rows-a-lead bulk load
 #   PARTS="bulk single sync features"   the parts to run
+#   HANDWRITTEN=1           0: leave out (c) and (d), which do not change
+#                           with leadscore (a before/after run of it: ~5 min less)
 #   PGBENCH_MODE=prepared   pgbench -M: prepared (what drivers do) or simple
 #   LEAD_INDEX=0            1: also index (lead_id, occurred_at) on every table
 #   PROFILE=1               then restart with pg_stat_statements (track = all)
@@ -61,6 +63,9 @@ ROWS3=${ROWS3:-$((3 * LEADS))}
 TXNS=${TXNS:-20000}
 REPS=${REPS:-3}
 PARTS=${PARTS:-bulk single sync features}
+HANDWRITTEN=${HANDWRITTEN:-1}
+handwritten=(row stmt)
+[ "$HANDWRITTEN" = 1 ] || handwritten=()
 PGBENCH_MODE=${PGBENCH_MODE:-prepared}
 LEAD_INDEX=${LEAD_INDEX:-0}
 PROFILE=${PROFILE:-1}
@@ -236,15 +241,15 @@ run_method() { # method variant...
 
 if want bulk; then
 	log "part bulk: new leads, $ROWS rows (10 a lead) and $ROWS3 rows (3 a lead) over $LEADS leads"
-	run_method insert plain leadscore row stmt
-	run_method copy plain leadscore row stmt
+	run_method insert plain leadscore "${handwritten[@]}"
+	run_method copy plain leadscore "${handwritten[@]}"
 	run_method insert3 plain leadscore
 	run_method copy3 plain leadscore
 fi
 
 if want single; then
 	log "part single: $TXNS single-row transactions, with the commit's flush and with synchronous_commit = off"
-	run_method pgbench plain leadscore row stmt
+	run_method pgbench plain leadscore "${handwritten[@]}"
 	run_method pgbench_async plain leadscore
 fi
 
