@@ -2,7 +2,7 @@
 # top_leads(model, 50) at 1,000 leads vs at LEADS (default 1,000,000) leads,
 # in one cluster and one state table: two models over the same activity
 # table, the small one scoring only leads 1..1000.  top_leads reads the
-# (model_id, score_rank) index and sorts the leads of the top ranks only,
+# (score_rank, model_id) index and sorts the leads of the top ranks only,
 # so both should take about as long unless very many leads share the top
 # ranks (here every lead has one visit in the last 1,000 hours: the
 # worst case, a third of the leads within a factor sqrt(2) of the best);

@@ -113,7 +113,7 @@ SELECT rule, activity_type, points, stage, activities, counted, raw_points, roun
 FROM leadscore.explain('crm_software', 6);
 SELECT rule, activities, counted, raw_points FROM leadscore.explain('crm_software', 1::bigint) WHERE activities > 0;
 
--- top_leads reads the (model_id, score_rank) index: no sort of every lead,
+-- top_leads reads the (score_rank, model_id) index: no sort of every lead,
 -- only of the top ranks' leads, and the same leads in the same order as a
 -- sort of every lead by score.
 INSERT INTO crm.activities (lead_id, kind, occurred_at)
@@ -121,7 +121,7 @@ SELECT 1000 + i, 'webinar', '2026-03-01'::timestamptz + (i % 50) * interval '1 m
 ANALYZE leadscore.lead_state;
 SELECT lead_id, score, status FROM leadscore.top_leads('crm_software', 3);
 EXPLAIN (COSTS OFF)
-SELECT lead_id FROM leadscore.lead_state WHERE model_id = 1 ORDER BY score_rank DESC, stored DESC LIMIT 50;
+SELECT lead_id FROM leadscore.lead_scores WHERE model_id = 1 ORDER BY score_rank DESC, score_key DESC LIMIT 50;
 SELECT array_agg(t.score_key) = (SELECT array_agg(score_key ORDER BY score_key DESC) FROM
 		(SELECT score_key FROM leadscore.lead_scores WHERE model_id = 1 ORDER BY score_key DESC LIMIT 50) x)
 	AS same_top, count(*) AS n

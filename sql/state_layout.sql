@@ -70,6 +70,15 @@ SELECT array_agg(t.lead_id) = (SELECT array_agg(lead_id ORDER BY score DESC, lea
 	AS same_top
 FROM leadscore.top_leads('flat', 3) t;
 
+-- A lookup of one lead, what the writers' walk does lead after lead, has
+-- only the primary key to use, even when the statistics have never seen
+-- the model (here: they know model 1 only).
+ANALYZE leadscore.lead_state;
+INSERT INTO leadscore.lead_state (model_id, lead_id, stored, stage_stored, activity_count)
+SELECT 99, l, 1, '{}', 1 FROM generate_series(1, 1000) l;
+EXPLAIN (COSTS OFF) SELECT stored FROM leadscore.lead_state WHERE model_id = 99 AND lead_id = 5;
+DELETE FROM leadscore.lead_state WHERE model_id = 99;
+
 -- Decay: a 60-point lead (MQL at 50) of a 1-day half-life is due when it
 -- decays below 50, 6.3 hours later.  A visit an hour later moves that to
 -- 7.2 hours from now; the hint stays.

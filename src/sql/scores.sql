@@ -60,15 +60,16 @@ BEGIN
 		s.mql_at,
 		s.sql_at,
 		m.id AS model_id,
-		s.stored AS score_key
+		s.stored AS score_key,
+		s.score_rank
 	FROM leadscore.lead_state s
 	JOIN leadscore.models m ON m.id = s.model_id
 	LEFT JOIN leadscore.lead_accounts la ON la.lead_id = s.lead_id
 	CROSS JOIN LATERAL (SELECT leadscore.stored_weight(m.half_life, m.epoch) AS weight) w;
 	COMMENT ON VIEW leadscore.lead_scores IS
-		'every lead''s current score, stage and status per model; ORDER BY score_key orders by score within one model_id; top_leads() reads the top from an index';
+		'every lead''s current score, stage and status per model; ORDER BY score_rank DESC, score_key DESC within one model_id is the order of the score, from an index';
 	GRANT SELECT ON leadscore.lead_scores TO PUBLIC;
-	-- The hottest leads of a model from the (model_id, score_rank) index:
+	-- The hottest leads of a model from the (score_rank, model_id) index:
 	-- the planner cannot know that ORDER BY score follows the stored sum.
 	-- The index scan yields whole ranks, the few leads of the top ones are
 	-- sorted by stored (an incremental sort).  jit off: a generic plan of
@@ -77,12 +78,10 @@ BEGIN
 	CREATE FUNCTION leadscore.top_leads(model text, n integer DEFAULT 50)
 		RETURNS SETOF leadscore.lead_scores
 	LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
-		SELECT ls.* FROM (SELECT s.model_id, s.lead_id, s.stored FROM leadscore.lead_state s
-			WHERE s.model_id = leadscore._model_id(top_leads.model)
-			ORDER BY s.score_rank DESC, s.stored DESC
-			LIMIT leadscore._row_limit(top_leads.n)) top
-		JOIN leadscore.lead_scores ls ON ls.model_id = top.model_id AND ls.lead_id = top.lead_id
-		ORDER BY top.stored DESC
+		SELECT ls.* FROM leadscore.lead_scores ls
+		WHERE ls.model_id = leadscore._model_id(top_leads.model)
+		ORDER BY ls.score_rank DESC, ls.score_key DESC
+		LIMIT leadscore._row_limit(top_leads.n)
 	$$;
 	-- Reactivation candidates: leads that reached MQL once, cooled down
 	-- below it and have done nothing for `idle`, from a partial index of

@@ -51,8 +51,13 @@ CREATE TABLE leadscore.lead_state (
 	PRIMARY KEY (model_id, lead_id)
 ) WITH (fillfactor = 50); -- a sync batch updates every lead of a page: room for each row's next version
 -- top_leads(): a model's leads by score_rank, the few of the top ranks
--- sorted by stored.
-CREATE INDEX lead_state_rank ON leadscore.lead_state (model_id, score_rank);
+-- sorted by stored; model_id an index condition after it.  score_rank
+-- first, so that a lookup of one lead by (model_id, lead_id) has only the
+-- primary key to use, whatever the statistics say: led by model_id, this
+-- index looked as good as the primary key to a planner whose statistics
+-- had not seen the model yet, and the writers' walk over a batch's leads
+-- (src/pg/state/state_store.hpp) read every row of the model for each lead.
+CREATE INDEX lead_state_rank ON leadscore.lead_state (score_rank, model_id);
 -- tick(): the leads whose status or stage decay may change by now.
 CREATE INDEX lead_state_due ON leadscore.lead_state (due_hint) WHERE due_hint IS NOT NULL;
 -- stale_leads(): leads that reached MQL once and have cooled down since.

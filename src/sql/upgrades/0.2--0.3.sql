@@ -993,10 +993,38 @@ UPDATE leadscore.lead_state SET due_hint = due_at, score_rank = leadscore.score_
 DROP INDEX leadscore.lead_state_model_stored;
 DROP INDEX leadscore.lead_state_due;
 DROP INDEX leadscore.lead_state_cooled;
-CREATE INDEX lead_state_rank ON leadscore.lead_state (model_id, score_rank);
+CREATE INDEX lead_state_rank ON leadscore.lead_state (score_rank, model_id);
 CREATE INDEX lead_state_due ON leadscore.lead_state (due_hint) WHERE due_hint IS NOT NULL;
 CREATE INDEX lead_state_cooled ON leadscore.lead_state (model_id, mql_at)
 	WHERE status = 'nurture' AND mql_at IS NOT NULL;
+
+-- lead_scores gains score_rank: ORDER BY score_rank DESC, score_key DESC is
+-- the order of the score, from the index.  (top_leads() and the other
+-- functions that return its rows are made again below.)
+CREATE OR REPLACE VIEW leadscore.lead_scores AS
+SELECT m.name AS model,
+	s.lead_id,
+	la.account_id,
+	LEAST(s.stored / w.weight, coalesce(m.max_score, 'Infinity'::float8)) AS score,
+	leadscore.stage_of(s.stage_stored, m.stages, w.weight, m.stage_min_points) AS stage,
+	s.grade,
+	-- Computed at read time: exact now, whenever tick() last ran.
+	CASE WHEN s.stored >= m.sql_threshold * w.weight
+			AND (m.grade_profile IS NULL OR m.sql_min_grade IS NULL OR s.grade >= m.sql_min_grade) THEN 'sql'
+		WHEN s.stored >= m.mql_threshold * w.weight THEN 'mql'
+		ELSE 'nurture' END AS status,
+	coalesce(s.grade >= m.fit_min_grade, false) AND s.stored < m.mql_threshold * w.weight AS fit_priority,
+	s.activity_count,
+	s.last_activity_at,
+	s.mql_at,
+	s.sql_at,
+	m.id AS model_id,
+	s.stored AS score_key,
+	s.score_rank
+FROM leadscore.lead_state s
+JOIN leadscore.models m ON m.id = s.model_id
+LEFT JOIN leadscore.lead_accounts la ON la.lead_id = s.lead_id
+CROSS JOIN LATERAL (SELECT leadscore.stored_weight(m.half_life, m.epoch) AS weight) w;
 
 CREATE OR REPLACE FUNCTION leadscore._create_views(as_member boolean) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $f$
@@ -1019,15 +1047,16 @@ BEGIN
 		s.mql_at,
 		s.sql_at,
 		m.id AS model_id,
-		s.stored AS score_key
+		s.stored AS score_key,
+		s.score_rank
 	FROM leadscore.lead_state s
 	JOIN leadscore.models m ON m.id = s.model_id
 	LEFT JOIN leadscore.lead_accounts la ON la.lead_id = s.lead_id
 	CROSS JOIN LATERAL (SELECT leadscore.stored_weight(m.half_life, m.epoch) AS weight) w;
 	COMMENT ON VIEW leadscore.lead_scores IS
-		'every lead''s current score, stage and status per model; ORDER BY score_key orders by score within one model_id; top_leads() reads the top from an index';
+		'every lead''s current score, stage and status per model; ORDER BY score_rank DESC, score_key DESC within one model_id is the order of the score, from an index';
 	GRANT SELECT ON leadscore.lead_scores TO PUBLIC;
-	-- The hottest leads of a model from the (model_id, score_rank) index:
+	-- The hottest leads of a model from the (score_rank, model_id) index:
 	-- the planner cannot know that ORDER BY score follows the stored sum.
 	-- The index scan yields whole ranks, the few leads of the top ones are
 	-- sorted by stored (an incremental sort).  jit off: a generic plan of
@@ -1036,12 +1065,10 @@ BEGIN
 	CREATE FUNCTION leadscore.top_leads(model text, n integer DEFAULT 50)
 		RETURNS SETOF leadscore.lead_scores
 	LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
-		SELECT ls.* FROM (SELECT s.model_id, s.lead_id, s.stored FROM leadscore.lead_state s
-			WHERE s.model_id = leadscore._model_id(top_leads.model)
-			ORDER BY s.score_rank DESC, s.stored DESC
-			LIMIT leadscore._row_limit(top_leads.n)) top
-		JOIN leadscore.lead_scores ls ON ls.model_id = top.model_id AND ls.lead_id = top.lead_id
-		ORDER BY top.stored DESC
+		SELECT ls.* FROM leadscore.lead_scores ls
+		WHERE ls.model_id = leadscore._model_id(top_leads.model)
+		ORDER BY ls.score_rank DESC, ls.score_key DESC
+		LIMIT leadscore._row_limit(top_leads.n)
 	$$;
 	-- Reactivation candidates: leads that reached MQL once, cooled down
 	-- below it and have done nothing for `idle`, from a partial index of
@@ -1100,15 +1127,13 @@ END $f$;
 CREATE OR REPLACE FUNCTION leadscore.top_leads(model text, n integer DEFAULT 50)
 	RETURNS SETOF leadscore.lead_scores
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
-		SELECT ls.* FROM (SELECT s.model_id, s.lead_id, s.stored FROM leadscore.lead_state s
-			WHERE s.model_id = leadscore._model_id(top_leads.model)
-			ORDER BY s.score_rank DESC, s.stored DESC
-			LIMIT leadscore._row_limit(top_leads.n)) top
-		JOIN leadscore.lead_scores ls ON ls.model_id = top.model_id AND ls.lead_id = top.lead_id
-		ORDER BY top.stored DESC
+		SELECT ls.* FROM leadscore.lead_scores ls
+		WHERE ls.model_id = leadscore._model_id(top_leads.model)
+		ORDER BY ls.score_rank DESC, ls.score_key DESC
+		LIMIT leadscore._row_limit(top_leads.n)
 	$$;
 COMMENT ON VIEW leadscore.lead_scores IS
-	'every lead''s current score, stage and status per model; ORDER BY score_key orders by score within one model_id; top_leads() reads the top from an index';
+	'every lead''s current score, stage and status per model; ORDER BY score_rank DESC, score_key DESC within one model_id is the order of the score, from an index';
 CREATE OR REPLACE FUNCTION leadscore.stale_leads(model text, idle interval DEFAULT '60 days')
 	RETURNS SETOF leadscore.lead_scores
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
