@@ -14,9 +14,9 @@
 extern "C" {
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "jit/jit.h"
 #include "nodes/params.h"
 #include "utils/array.h"
-#include "jit/jit.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
@@ -112,7 +112,6 @@ std::string Excluded(const char *list) {
 struct Plans {
 	Oid key_type = InvalidOid;
 	bool hot = false; // 0.3's layout
-
 	SPIPlanPtr add = nullptr;
 	SPIPlanPtr insert = nullptr;
 	SPIPlanPtr lock = nullptr;
@@ -344,10 +343,10 @@ void RunBatch(SPIPlanPtr plan, int nargs, Datum *values, int expected) {
 	Check(SPI_execute_plan_extended(plan, &options), expected);
 }
 
-// RunBatch without JIT: a batch of many leads looks costly
-// (so many primary key lookups) though it runs in microseconds per lead,
-// and compiling it took longer than running it.  The setting's nest level
-// ends with the statement, or with the (sub)transaction an error aborts.
+// RunBatch without JIT: a batch of many leads looks costly (so many primary
+// key lookups) though it runs in microseconds per lead, and compiling it
+// took longer than running it.  The setting's nest level ends with the
+// statement, or with the (sub)transaction an error aborts.
 void ExecuteBatch(SPIPlanPtr plan, int nargs, Datum *values, int expected) {
 	int nest = NewGUCNestLevel();
 	if (jit_enabled)
