@@ -17,7 +17,7 @@ extern "C" {
 namespace leadscore::pg {
 namespace {
 
-std::array<StaleListener, 4> listeners{};
+std::array<StaleListener, 8> listeners{};
 // leadscore.models as last looked up; the callback itself must not fail,
 // so it cannot look it up.
 Oid models_relid = InvalidOid;

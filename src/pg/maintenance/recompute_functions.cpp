@@ -37,6 +37,7 @@ extern "C" {
 #include "core/lead/scoring_recompute.hpp"
 
 #include <algorithm>
+#include <exception>
 #include <map>
 #include <optional>
 #include <string>
@@ -207,11 +208,14 @@ public:
 		      return AllocSetContextCreate(CurrentMemoryContext, "leadscore rescore batch", ALLOCSET_DEFAULT_SIZES);
 	      })) {}
 	// Also on the way out of an ERROR in `write`, which left the context
-	// current: the error report must not allocate in a deleted one.
+	// current and copied its report into it (CallPg): the context stays,
+	// freed with its parent when the error has aborted the call, so the
+	// report is still there when Guarded raises it.
 	~BatchMemory() {
 		if (CurrentMemoryContext == context_)
 			MemoryContextSwitchTo(MemoryContextGetParent(context_));
-		MemoryContextDelete(context_);
+		if (std::uncaught_exceptions() == 0)
+			MemoryContextDelete(context_);
 	}
 	BatchMemory(const BatchMemory &) = delete;
 	BatchMemory &operator=(const BatchMemory &) = delete;

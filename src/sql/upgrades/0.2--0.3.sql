@@ -989,10 +989,11 @@ CREATE FUNCTION leadscore.score_rank(stored float8) RETURNS integer
 ALTER TABLE leadscore.lead_state SET (fillfactor = 50),
 	ADD COLUMN due_hint timestamptz,
 	ADD COLUMN score_rank integer NOT NULL DEFAULT 0;
-UPDATE leadscore.lead_state SET due_hint = due_at, score_rank = leadscore.score_rank(stored);
 DROP INDEX leadscore.lead_state_model_stored;
 DROP INDEX leadscore.lead_state_due;
 DROP INDEX leadscore.lead_state_cooled;
+-- Before the new indexes, so the rewrite maintains only the primary key.
+UPDATE leadscore.lead_state SET due_hint = due_at, score_rank = leadscore.score_rank(stored);
 CREATE INDEX lead_state_rank ON leadscore.lead_state (score_rank, model_id);
 CREATE INDEX lead_state_due ON leadscore.lead_state (due_hint) WHERE due_hint IS NOT NULL;
 CREATE INDEX lead_state_cooled ON leadscore.lead_state (model_id, mql_at)
