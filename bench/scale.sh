@@ -14,7 +14,7 @@
 # A benchmark, not a test: it asserts no timing and exits non-zero only
 # when a state is wrong.
 #
-# Run as root:  bash bench/scale.sh        (~15 minutes here)
+# Run as root:  bash bench/scale.sh        (~7 minutes here)
 # Environment: ROWS=10000000 LEADS=1000000 REPEAT=20; SKIP_BUILD=1 uses the
 # installed leadscore; LEADSCORE_PG_BIN (scripts/lib.sh).
 set -euo pipefail
