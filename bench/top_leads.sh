@@ -8,7 +8,7 @@
 # worst case, a third of the leads within a factor sqrt(2) of the best);
 # the plain view query ORDER BY score (a sort of every lead) is printed
 # beside it.
-# Run as root:  bash bench/top_leads.sh      (LEADS=100000 for a quick run)
+# Run as root:  bash bench/top_leads.sh      (LEADS=100000 for a quick run; ~12 minutes here)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 source "$top/scripts/lib.sh"
@@ -57,7 +57,7 @@ log "mean milliseconds per query ($REPEAT runs each)"
 psql -c "SELECT m.name AS model, count(*) AS leads FROM leadscore.lead_state s JOIN leadscore.models m ON m.id = s.model_id GROUP BY 1 ORDER BY 1"
 for model in small big; do
 	time_query "top_leads('$model', 50)" "SELECT * FROM leadscore.top_leads('$model', 50)"
-	time_query "view, ORDER BY score_key, model_id ($model)" "SELECT * FROM leadscore.lead_scores WHERE model_id = (SELECT id FROM leadscore.models WHERE name = '$model') ORDER BY score_key DESC LIMIT 50"
+	time_query "view, ORDER BY score_rank, score_key ($model)" "SELECT * FROM leadscore.lead_scores WHERE model_id = (SELECT id FROM leadscore.models WHERE name = '$model') ORDER BY score_rank DESC, score_key DESC LIMIT 50"
 	time_query "view, ORDER BY score: sorts every lead ($model)" "SELECT * FROM leadscore.lead_scores WHERE model = '$model' ORDER BY score DESC LIMIT 50"
 done
-psql -c "EXPLAIN (COSTS OFF) SELECT lead_id FROM leadscore.lead_scores WHERE model_id = 1 ORDER BY score_key DESC LIMIT 50"
+psql -c "EXPLAIN (COSTS OFF) SELECT lead_id FROM leadscore.lead_scores WHERE model_id = 1 ORDER BY score_rank DESC, score_key DESC LIMIT 50"
