@@ -7,9 +7,10 @@
 
 -- 2^((t - E)/h): the stored sum that equals one point at time t.  1 for a
 -- model without decay.  Scores now = stored / weight; thresholds compare as
--- stored >= threshold * weight, the comparison the (model_id, stored) index
--- answers.  Weights saturate at 2^600 (src/core/model/decay.hpp: with points up
--- to 1e12 every stored sum, and every score read from one, stays finite).
+-- stored >= threshold * weight, which orders as the (score_rank, model_id)
+-- index does (state_tables.sql).  Weights saturate at 2^600
+-- (src/core/model/decay.hpp: with points up to 1e12 every stored sum, and
+-- every score read from one, stays finite).
 -- The view's thresholds and scores use this function, the triggers the C++
 -- one: the two clamp at the same exponent.
 CREATE FUNCTION leadscore.stored_weight(half_life interval, epoch timestamptz, at timestamptz DEFAULT now())

@@ -21,9 +21,9 @@
 //
 // Statuses compare the stored sum with the stored threshold at `now`
 // (Decay::StoredThreshold) rather than decaying the sum: the form of the
-// lead_scores view's CASE (stored >= threshold * stored_weight), which the
-// (model_id, stored) index answers, and the inequality NextDue solves for a
-// lead's due_at (core/lead/lead_lifecycle.cpp).
+// lead_scores view's CASE (stored >= threshold * stored_weight), in the
+// order of the state's (score_rank, model_id) index, and the inequality
+// NextDue solves for a lead's due_at (core/lead/lead_lifecycle.cpp).
 #pragma once
 
 #include "core/model/grade.hpp"
