@@ -1,6 +1,7 @@
 // Lifecycle rebuild and checks.  See lifecycle_rescore.hpp.
 #include "pg/grading/lifecycle_rescore.hpp"
 
+#include "pg/boundary/batch_memory.hpp"
 #include "pg/boundary/datum_value.hpp"
 #include "pg/boundary/guard.hpp"
 #include "pg/boundary/lead_key.hpp"
@@ -72,11 +73,8 @@ void ForEachRowBatch(const core::ModelSpec &model, const std::function<void(std:
 		                      1, types, values);
 	});
 	// Each batch's rows (the keys point into them) and what `visit` writes
-	// with them are freed before the next: SPI leaves both in the
-	// procedure's context, which lives until the caller returns.
-	MemoryContext batch_memory = CallPg([] {
-		return AllocSetContextCreate(CurrentMemoryContext, "leadscore lifecycle batch", ALLOCSET_DEFAULT_SIZES);
-	});
+	// with them are freed before the next.
+	BatchMemory batch("leadscore lifecycle batch");
 	for (;;) {
 		SPITupleTable *rows = CallPg([&] {
 			SPI_cursor_fetch(portal, true, static_cast<long>(kBatch));
@@ -85,19 +83,13 @@ void ForEachRowBatch(const core::ModelSpec &model, const std::function<void(std:
 		std::uint64_t n = SPI_processed;
 		if (n == 0)
 			break;
-		MemoryContext outer = CallPg([&] { return MemoryContextSwitchTo(batch_memory); });
-		std::vector<LifecycleLead> leads = ReadLifecycleRows(rows, n, StateSelect::Lifecycle, model);
-		visit(leads);
-		CallPg([&] {
-			MemoryContextSwitchTo(outer);
-			SPI_freetuptable(rows);
-			MemoryContextReset(batch_memory);
+		batch.Run([&] {
+			std::vector<LifecycleLead> leads = ReadLifecycleRows(rows, n, StateSelect::Lifecycle, model);
+			visit(leads);
 		});
+		CallPg([&] { SPI_freetuptable(rows); });
 	}
-	CallPg([&] {
-		SPI_cursor_close(portal);
-		MemoryContextDelete(batch_memory);
-	});
+	CallPg([&] { SPI_cursor_close(portal); });
 }
 
 void DeleteEmptyRows(std::int32_t model_id) {

@@ -4,6 +4,7 @@
 // ordered by lead, and each lead is recomputed as its rows go by.  With
 // several, every lead of the union is recomputed from per-lead queries of
 // each table (an index on each table's lead column keeps that fast).
+#include "pg/boundary/batch_memory.hpp"
 #include "pg/boundary/fmgr_args.hpp"
 #include "pg/boundary/guard.hpp"
 #include "pg/boundary/lead_key.hpp"
@@ -37,7 +38,6 @@ extern "C" {
 #include "core/lead/scoring_recompute.hpp"
 
 #include <algorithm>
-#include <exception>
 #include <map>
 #include <optional>
 #include <string>
@@ -197,47 +197,6 @@ const core::CompiledModel *CompiledModelOf(std::int32_t model_id) {
 	return nullptr;
 }
 
-// A memory context for what one batch of leads needs until it is written,
-// emptied after each: SPI leaves its caller in the procedure's context,
-// which lives until rescore() returns, so a batch's arrays allocated there
-// would add up over the whole history.
-class BatchMemory {
-public:
-	BatchMemory()
-	    : context_(CallPg([] {
-		      return AllocSetContextCreate(CurrentMemoryContext, "leadscore rescore batch", ALLOCSET_DEFAULT_SIZES);
-	      })) {}
-	// Also on the way out of an ERROR in `write`, which left the context
-	// current and copied its report into it (CallPg): the context stays,
-	// freed with its parent when the error has aborted the call, so the
-	// report is still there when Guarded raises it.
-	~BatchMemory() {
-		if (CurrentMemoryContext == context_)
-			MemoryContextSwitchTo(MemoryContextGetParent(context_));
-		if (std::uncaught_exceptions() == 0)
-			MemoryContextDelete(context_);
-	}
-	BatchMemory(const BatchMemory &) = delete;
-	BatchMemory &operator=(const BatchMemory &) = delete;
-
-	MemoryContext context() const {
-		return context_;
-	}
-	// Runs `write` in the context, then empties it.
-	template <typename Write>
-	void Flush(Write &&write) {
-		MemoryContext outer = CallPg([&] { return MemoryContextSwitchTo(context_); });
-		write();
-		CallPg([&] {
-			MemoryContextSwitchTo(outer);
-			MemoryContextReset(context_);
-		});
-	}
-
-private:
-	MemoryContext context_;
-};
-
 // Rebuilds the scores of one model from history (grades and lifecycle
 // stay), then its grades and lifecycle; returns the leads with history.
 std::int64_t RescoreModel(const KeyType &kt, const core::ModelSpec &spec, std::int64_t now) {
@@ -247,8 +206,8 @@ std::int64_t RescoreModel(const KeyType &kt, const core::ModelSpec &spec, std::i
 	if (const core::CompiledModel *model = CompiledModelOf(spec.id)) {
 		int stage_count = static_cast<int>(model->stage_count());
 		ColumnBuffers b;
-		BatchMemory batch;
-		auto flush = [&] { batch.Flush([&] { FlushStates(kt, spec.id, stage_count, &b); }); };
+		BatchMemory batch("leadscore rescore batch");
+		auto flush = [&] { batch.Run([&] { FlushStates(kt, spec.id, stage_count, &b); }); };
 		LeadScan scan{batch.context(), &progress};
 		ForEachLead(
 		    kt, spec.id,
