@@ -200,8 +200,6 @@ SELECT leadscore.create_model(NULL);
 \echo :LAST_ERROR_SQLSTATE
 SELECT leadscore.add_rule(NULL, 'visit', 1);
 \echo :LAST_ERROR_SQLSTATE
-SELECT leadscore.add_rule('m', NULL, 1);
-\echo :LAST_ERROR_SQLSTATE
 SELECT leadscore.add_rule('m', 'visit', NULL);
 \echo :LAST_ERROR_SQLSTATE
 SELECT leadscore.create_model('x', sql_threshold => NULL);

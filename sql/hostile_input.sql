@@ -141,8 +141,6 @@ SELECT leadscore.add_rule('m', 'x', 1e308);
 \echo :LAST_ERROR_SQLSTATE
 SELECT leadscore.add_rule('m', 'x', NULL);
 \echo :LAST_ERROR_SQLSTATE
-SELECT leadscore.add_rule('m', NULL, 1);
-\echo :LAST_ERROR_SQLSTATE
 SELECT leadscore.create_model('bad', mql_threshold => 'NaN');
 \echo :LAST_ERROR_SQLSTATE
 SELECT leadscore.create_model('bad', sql_threshold => 'Infinity');

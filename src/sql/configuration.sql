@@ -48,12 +48,19 @@ CREATE TABLE leadscore.rules (
 	id serial PRIMARY KEY,
 	model_id integer NOT NULL REFERENCES leadscore.models (id) ON DELETE CASCADE,
 	name text NOT NULL,
-	activity_type text NOT NULL,
+	activity_type text,                      -- NULL: every type
 	points float8 NOT NULL,
 	stage text,
 	condition text,                          -- normalised; NULL: every row of the type
 	max_count integer,                       -- NULL: no cap
-	UNIQUE (model_id, name)
+	UNIQUE (model_id, name),
+	-- A frequency window (src/core/model/frequency_window.hpp): scores when
+	-- min_count matching activities fall within `within`, at most once per
+	-- cooldown; NULL min_count: every matching activity scores.  Last
+	-- columns: 0.3 added them (an upgraded install has them here).
+	min_count integer,
+	within interval,
+	cooldown interval
 );
 
 CREATE TABLE leadscore.attachments (

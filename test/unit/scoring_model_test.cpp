@@ -99,10 +99,32 @@ TEST(ScoringModel, RejectsBadPoints) {
 	EXPECT_NO_THROW(ValidateRule(m, Rule(9, "x", "t", 0)));
 }
 
+TEST(ScoringModel, RejectsBadFrequencyWindows) {
+	auto window = [](std::int32_t n, std::int64_t within, std::int64_t cooldown, std::int32_t cap = 0) {
+		RuleSpec r = Rule(9, "x", "t", 1, kNoStage, {}, cap);
+		r.window = FrequencyWindow{n, within, cooldown};
+		return r;
+	};
+	const std::int64_t day = 86'400'000'000;
+	ModelSpec m = CrmSoftware();
+	EXPECT_NO_THROW(ValidateRule(m, window(2, day, day)));
+	EXPECT_NO_THROW(ValidateRule(m, window(1, kMaxWindowUs, kMaxWindowUs)));
+	EXPECT_EQ(RuleError(window(0, day, 0), ErrorKind::InvalidValue),
+	          "within and cooldown of rule \"x\" need min_count |  | Give min_count => N to score N activities "
+	          "within that time.");
+	EXPECT_NE(RuleError(window(-1, day, day), ErrorKind::InvalidValue).find("min_count of rule"), std::string::npos);
+	for (std::int64_t bad : {std::int64_t{0}, -day, kMaxWindowUs + 1}) {
+		EXPECT_NE(RuleError(window(2, bad, day), ErrorKind::InvalidValue).find("within of rule"), std::string::npos);
+		EXPECT_NE(RuleError(window(2, day, bad), ErrorKind::InvalidValue).find("cooldown of rule"), std::string::npos);
+	}
+	EXPECT_NE(RuleError(window(2, day, day, 3), ErrorKind::InvalidValue).find("both max_count and min_count"),
+	          std::string::npos);
+}
+
 TEST(ScoringModel, RejectsBadRuleFields) {
 	EXPECT_EQ(RuleError(Rule(9, "", "t", 1), ErrorKind::InvalidValue), "rule name must not be empty |  | ");
-	EXPECT_EQ(RuleError(Rule(9, "x", "", 1), ErrorKind::InvalidValue),
-	          "activity type of rule \"x\" must not be empty |  | ");
+	// An empty type is a rule of every type.
+	EXPECT_NO_THROW(ValidateRule(CrmSoftware(), Rule(9, "x", "", 1)));
 	EXPECT_EQ(RuleError(Rule(9, "x", "t", 1, kNoStage, {}, -1), ErrorKind::InvalidValue),
 	          "max_count of rule \"x\" must not be negative: -1 |  | Use NULL or 0 for no cap.");
 	EXPECT_NE(RuleError(Rule(9, "x", "t", 1, kNoStage, {}, kMaxCountLimit + 1), ErrorKind::OutOfRange)

@@ -32,6 +32,7 @@ void ModelBatch::Clear() {
 	}
 	touched_.clear();
 	raw_hits_.clear();
+	window_hits_.clear();
 	leads_.clear();
 	stages_.clear();
 	runs_.clear();
@@ -77,11 +78,12 @@ void ModelBatch::Finish() {
 		stages_.insert(stages_.end(), first, first + stage_count_);
 	}
 	FinishHits();
+	FinishWindows();
 
 	for (std::size_t i = 0; i < leads_.size(); i++) {
 		LeadDelta &d = leads_[i];
 		const double *stages = stage_deltas(i);
-		d.noop = d.activity_count == 0 && d.stored == 0 && d.caps_begin == d.caps_end &&
+		d.noop = d.activity_count == 0 && d.stored == 0 && d.caps_begin == d.caps_end && !d.window &&
 		         d.max_inserted_at == d.max_deleted_at &&
 		         std::all_of(stages, stages + stage_count_, [](double x) { return x == 0; });
 	}
@@ -123,6 +125,29 @@ void ModelBatch::FinishHits() {
 		while (r < runs_.size() && run_lead[r] == d.lead)
 			r++;
 		d.caps_end = static_cast<std::uint32_t>(r);
+	}
+}
+
+// Marks the leads whose window rules' matching times changed: their hits,
+// sorted by (lead, time), net to something at some time.
+void ModelBatch::FinishWindows() {
+	if (window_hits_.empty())
+		return;
+	std::sort(window_hits_.begin(), window_hits_.end(),
+	          [](const RawHit &a, const RawHit &b) { return std::tie(a.lead, a.at) < std::tie(b.lead, b.at); });
+	std::size_t d = 0;
+	for (std::size_t k = 0; k < window_hits_.size();) {
+		const RawHit &h = window_hits_[k];
+		std::int64_t net = 0;
+		std::size_t j = k;
+		for (; j < window_hits_.size() && window_hits_[j].lead == h.lead && window_hits_[j].at == h.at; j++)
+			net += window_hits_[j].sign;
+		k = j;
+		if (net == 0)
+			continue;
+		while (leads_[d].lead != h.lead)
+			d++;
+		leads_[d].window = true;
 	}
 }
 
@@ -199,6 +224,10 @@ void IngestBatch::Add(std::uint32_t lead, std::string_view type, std::int64_t oc
 			    ModelBatch::RawHit{lead, static_cast<std::uint32_t>(t->cap), occurred_at, sign_count});
 			continue;
 		}
+		if (t->window) {
+			mb->window_hits_.push_back(ModelBatch::RawHit{lead, 0, occurred_at, sign_count});
+			continue;
+		}
 		double x = sign * t->points * weight;
 		delta->stored += x;
 		if (t->stage >= 0)
@@ -246,6 +275,10 @@ void Reload(ApplyOutcome *out, ReloadCause cause) {
 ApplyOutcome ApplyLeadDelta(const CompiledModel &model, const ModelBatch &batch, std::size_t i, LeadState *state) {
 	ApplyOutcome out;
 	const LeadDelta &d = batch.leads()[i];
+	if (d.window) {
+		Reload(&out, ReloadCause::WindowRule);
+		return out;
+	}
 	if (state->stage_stored.size() != model.stage_count() || state->caps.size() != model.capped_rules().size()) {
 		Reload(&out, ReloadCause::ModelChanged);
 		return out;

@@ -35,9 +35,9 @@
 //   4. write the state back (one sorted multi-row upsert per model); compare
 //      StatusAt / StageAt before and after for events
 //
-// A delta with no cap hits and no deleted rows (d.caps_begin == d.caps_end,
-// d.max_deleted_at == kNoTime: every lead of a plain INSERT into uncapped
-// rules) needs no read: the glue may upsert it blind, in SQL,
+// A delta with no cap hits, no window rule's rows and no deleted rows
+// (d.caps_begin == d.caps_end, !d.window, d.max_deleted_at == kNoTime: every
+// lead of a plain INSERT into uncapped rules) needs no read: the glue may upsert it blind, in SQL,
 //   stored += d.stored, stage_stored[s] += stage_deltas(i)[s],
 //   activity_count += d.activity_count,
 //   last_activity_at = greatest(last_activity_at, d.max_inserted_at)
@@ -105,6 +105,9 @@ struct LeadDelta {
 	// This lead's cap runs: ModelBatch::cap_runs()[caps_begin, caps_end).
 	std::uint32_t caps_begin = 0;
 	std::uint32_t caps_end = 0;
+	// A frequency window rule's matching times changed (net of the rows
+	// that cancel out): only the lead's history tells what it scores now.
+	bool window = false;
 	// Nothing to write: every change cancelled out.
 	bool noop = false;
 };
@@ -166,6 +169,7 @@ private:
 	void Prefetch(std::uint32_t lead) const noexcept;
 	void Finish();
 	void FinishHits();
+	void FinishWindows();
 
 	std::size_t stage_count_ = 0;
 	// Accumulating: per lead index, its accumulator (stage deltas in
@@ -175,6 +179,7 @@ private:
 	std::vector<double> extra_stages_;
 	std::vector<std::uint32_t> touched_;
 	std::vector<RawHit> raw_hits_;
+	std::vector<RawHit> window_hits_;     // cap: unused
 	std::vector<std::uint32_t> run_lead_; // FinishHits(): lead of each run
 	// Finished.
 	std::vector<LeadDelta> leads_;
@@ -240,6 +245,7 @@ enum class ReloadCause : std::uint8_t {
 	None,
 	NewestDeleted,  // the newest matching activity went, nothing as new came
 	CapWindowShort, // more than the reserve of a cap window's times went
+	WindowRule,     // a frequency window rule's matching times changed
 	ModelChanged,   // the state has another number of stages or capped rules
 	OutOfStep,      // negative count, a window that disagrees with the hits
 };

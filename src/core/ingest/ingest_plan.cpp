@@ -36,14 +36,15 @@ IngestPlan::IngestPlan(std::vector<CompiledModel> models) : models_(std::move(mo
 	columns_used_.erase(std::unique(columns_used_.begin(), columns_used_.end()), columns_used_.end());
 
 	// Number the distinct conditions and the types; collect the targets in
-	// model order, then group them by type with a stable sort.
+	// model order, then give each type its own and those of every type.
 	std::unordered_map<std::string, std::int32_t> condition_number;
+	const std::uint32_t any = UINT32_MAX;
 	std::vector<std::pair<std::uint32_t, Target>> typed;
 	for (std::uint32_t m = 0; m < models_.size(); m++) {
 		const CompiledModel &model = models_[m];
 		for (std::uint32_t r = 0; r < model.rule_count(); r++) {
 			const CompiledRule &rule = model.rule(r);
-			Target t{m, r, -1, rule.cap, rule.spec.stage, rule.spec.points};
+			Target t{m, r, -1, rule.cap, rule.spec.stage, rule.spec.points, rule.window >= 0};
 			if (rule.condition) {
 				auto [it, added] =
 				    condition_number.emplace(rule.condition_key, static_cast<std::int32_t>(conditions_.size()));
@@ -51,19 +52,18 @@ IngestPlan::IngestPlan(std::vector<CompiledModel> models) : models_(std::move(mo
 					conditions_.push_back(&*rule.condition);
 				t.condition = it->second;
 			}
-			typed.emplace_back(types_.Add(rule.spec.activity_type), t);
+			const std::string &type = rule.spec.activity_type;
+			typed.emplace_back(type.empty() ? any : types_.Add(type), t);
+			any_type_ = any_type_ || type.empty();
 		}
 	}
-	std::stable_sort(typed.begin(), typed.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
-
-	target_first_.assign(types_.size() + 1, 0);
-	targets_.reserve(typed.size());
-	for (const auto &[type, target] : typed) {
-		target_first_[type + 1]++;
-		targets_.push_back(target);
+	target_first_.assign(1, 0);
+	for (std::uint32_t k = 0; k <= types_.size(); k++) {
+		for (const auto &[type, target] : typed)
+			if (type == k || type == any)
+				targets_.push_back(target);
+		target_first_.push_back(static_cast<std::uint32_t>(targets_.size()));
 	}
-	for (std::size_t k = 0; k < types_.size(); k++)
-		target_first_[k + 1] += target_first_[k];
 }
 
 } // namespace leadscore::core

@@ -29,6 +29,9 @@ public:
 		std::int32_t cap;       // the rule's cap index; -1: not capped
 		std::int32_t stage;     // kNoStage: none
 		double points;
+		// A frequency window rule: the lead's matching times decide, so the
+		// row only marks the lead for a recompute (ingest_batch.hpp).
+		bool window;
 	};
 
 	// `models` must all be compiled against the same activity table; throws
@@ -55,7 +58,8 @@ public:
 	// The type id of `type`, or TypeIndex::kNotFound: no rule of any model
 	// scores this type.  Never allocates.
 	std::uint32_t FindType(std::string_view type) const noexcept {
-		return types_.Find(type);
+		std::uint32_t t = types_.Find(type);
+		return t != TypeIndex::kNotFound || !any_type_ ? t : static_cast<std::uint32_t>(types_.size());
 	}
 	const Target *targets_begin(std::uint32_t type) const noexcept {
 		return targets_.data() + target_first_[type];
@@ -76,6 +80,9 @@ private:
 	std::size_t column_count_ = 0;
 	std::vector<std::size_t> columns_used_;
 	TypeIndex types_;
+	// Some rule scores every type: types no rule names get id types_.size(),
+	// whose targets are those rules'.
+	bool any_type_ = false;
 	// Targets of type id k: targets_[target_first_[k] .. target_first_[k + 1]).
 	std::vector<std::uint32_t> target_first_;
 	std::vector<Target> targets_;

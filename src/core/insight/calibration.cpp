@@ -185,7 +185,8 @@ std::vector<CalibrationRow> CalibrationReport(const CalibrationTally &tally,
 	for (std::uint32_t t = 0; t < tally.type_count(); t++)
 		types[tally.type_name(t)] = tally.type(t);
 	for (const CalibrationRuleInfo &r : rules)
-		types.emplace(r.activity_type, ConversionCount{});
+		if (!r.activity_type.empty()) // empty: a rule of every type
+			types.emplace(r.activity_type, ConversionCount{});
 	for (const auto &[name, count] : types)
 		out.push_back(Row(CalibrationKind::ActivityType, name, name, kNaN, count, pop, min_leads));
 

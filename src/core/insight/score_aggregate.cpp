@@ -132,8 +132,16 @@ bool HasConditions(const ModelSpec &model) noexcept {
 
 std::size_t ScoreAggState::Size(const ModelSpec &model) {
 	std::size_t slots = 0;
-	for (const RuleSpec &rule : model.rules)
+	for (const RuleSpec &rule : model.rules) {
+		// A window's scorings need every matching time of the lead: no
+		// fixed-size state holds them.
+		if (rule.window.min_count > 0)
+			throw Error(ErrorKind::NotSupported,
+			            "score_agg cannot score model \"" + model.name + "\": rule \"" + rule.name +
+			                "\" is a frequency window",
+			            {}, "leadscore.explain() and evaluate() score it; score_agg takes models without windows.");
 		slots += static_cast<std::size_t>(std::max(rule.max_count, 0));
+	}
 	std::size_t size = kHeader + kRuleBytes * model.rules.size() + 8 * slots + NamesBytes(model);
 	if (size > kMaxStateBytes)
 		throw Error(ErrorKind::TooComplex, "model \"" + model.name + "\" is too large for score_agg",

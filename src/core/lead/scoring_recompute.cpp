@@ -10,13 +10,15 @@ namespace leadscore::core {
 
 LeadRecompute::LeadRecompute(const CompiledModel &model, CancelCheck cancel)
     : model_(model), cancel_(std::move(cancel)), weights_(model.rule_count()), matched_(model.rule_count(), 0),
-      times_(model.capped_rules().size()) {
+      times_(model.capped_rules().size()), window_times_(model.window_rules().size()) {
 }
 
 void LeadRecompute::Reset() {
 	std::fill(weights_.begin(), weights_.end(), CompensatedSum());
 	std::fill(matched_.begin(), matched_.end(), 0);
 	for (std::vector<std::int64_t> &t : times_)
+		t.clear();
+	for (std::vector<std::int64_t> &t : window_times_)
 		t.clear();
 	activity_count_ = 0;
 	last_activity_at_ = kNoTime;
@@ -44,6 +46,8 @@ void LeadRecompute::Add(const CompiledModel &table_model, std::string_view type,
 		const CompiledRule &rule = model_.rule(r);
 		if (rule.cap >= 0)
 			times_[static_cast<std::size_t>(rule.cap)].push_back(occurred_at);
+		else if (rule.window >= 0)
+			window_times_[static_cast<std::size_t>(rule.window)].push_back(occurred_at);
 		else
 			weights_[r].Add(model_.decay().Weight(occurred_at));
 	}
@@ -71,6 +75,15 @@ void LeadRecompute::Finish(Recomputed *out) {
 			CapRule cap(rule.spec.max_count, rule.spec.points, model_.decay());
 			tally.stored = cap.Rebuild(&state.caps[c], &times_[c]);
 			tally.counted = std::min<std::int64_t>(tally.matched, rule.spec.max_count);
+		} else if (rule.window >= 0) {
+			std::vector<std::int64_t> &times = window_times_[static_cast<std::size_t>(rule.window)];
+			std::sort(times.begin(), times.end());
+			FrequencyScorings(rule.spec.window, times, &scorings_);
+			CompensatedSum weights;
+			for (std::int64_t at : scorings_)
+				weights.Add(model_.decay().Weight(at));
+			tally.stored = rule.spec.points * weights.Value();
+			tally.counted = static_cast<std::int64_t>(scorings_.size());
 		} else {
 			tally.stored = rule.spec.points * weights_[r].Value();
 			tally.counted = tally.matched;

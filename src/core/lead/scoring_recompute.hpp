@@ -37,7 +37,9 @@ constexpr double kVerifyTolerance = 1e-9;
 
 struct RuleTally {
 	std::int64_t matched = 0; // the lead's activities matching the rule
-	std::int64_t counted = 0; // of those, the ones that count (capped: the N most recent)
+	// Of those, the ones that count (capped: the N most recent); for a
+	// frequency window, the times it scored.
+	std::int64_t counted = 0;
 	double stored = 0;        // their stored (epoch-relative) points
 };
 
@@ -71,6 +73,8 @@ private:
 	std::vector<CompensatedSum> weights_;           // per uncapped rule: sum of Weight(t)
 	std::vector<std::int64_t> matched_;             // per rule
 	std::vector<std::vector<std::int64_t>> times_;  // per capped rule: every matching time
+	std::vector<std::vector<std::int64_t>> window_times_; // per window rule: every matching time
+	std::vector<std::int64_t> scorings_;            // Finish(): one window rule's scoring times
 	std::int64_t activity_count_ = 0;
 	std::int64_t last_activity_at_ = kNoTime;
 };

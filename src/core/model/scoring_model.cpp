@@ -109,14 +109,37 @@ void ValidateHalfLife(const ModelSpec &model) {
 		     "The half-life given is " + Number(h / 1e6) + " s.");
 }
 
+// A window of zero length never holds two activities, and one of more than
+// ten years is a typo; a cap on a window rule's scorings is not offered.
+void ValidateWindow(const RuleSpec &rule) {
+	const std::string of = " of rule " + Quoted(rule.name);
+	const FrequencyWindow &w = rule.window;
+	if (w.min_count == 0) {
+		if (w.within_us != 0 || w.cooldown_us != 0)
+			Fail(ErrorKind::InvalidValue, "within and cooldown" + of + " need min_count", {},
+			     "Give min_count => N to score N activities within that time.");
+		return;
+	}
+	if (w.min_count < 1 || w.min_count > kMaxMinCount)
+		Fail(ErrorKind::InvalidValue, "min_count" + of + " must be between 1 and " + std::to_string(kMaxMinCount) +
+		                                  ", not " + std::to_string(w.min_count));
+	const char *names[] = {"within", "cooldown"};
+	const std::int64_t values[] = {w.within_us, w.cooldown_us};
+	for (int k = 0; k < 2; k++)
+		if (values[k] <= 0 || values[k] > kMaxWindowUs)
+			Fail(ErrorKind::InvalidValue, std::string(names[k]) + of + " must be positive and at most 10 years", {},
+			     "A frequency window needs min_count, within and (by default within) cooldown.");
+	if (rule.max_count != 0)
+		Fail(ErrorKind::InvalidValue, "rule " + Quoted(rule.name) + " has both max_count and min_count", {},
+		     "A frequency window scores at most once per cooldown; it takes no cap.");
+}
+
 } // namespace
 
 void ValidateRule(const ModelSpec &model, const RuleSpec &rule) {
 	if (rule.name.empty())
 		Fail(ErrorKind::InvalidValue, "rule name must not be empty");
 	const std::string of = " of rule " + Quoted(rule.name);
-	if (rule.activity_type.empty())
-		Fail(ErrorKind::InvalidValue, "activity type" + of + " must not be empty");
 	if (!std::isfinite(rule.points))
 		Fail(ErrorKind::InvalidValue, "points" + of + " must be a finite number, not " + Number(rule.points));
 	if (std::fabs(rule.points) > kMaxRulePoints)
@@ -132,6 +155,7 @@ void ValidateRule(const ModelSpec &model, const RuleSpec &rule) {
 	if (rule.stage != kNoStage && (rule.stage < 0 || static_cast<std::size_t>(rule.stage) >= model.stages.size()))
 		Fail(ErrorKind::InvalidValue, "stage index " + std::to_string(rule.stage) + of + " is out of range",
 		     StageList(model));
+	ValidateWindow(rule);
 	for (const RuleSpec &other : model.rules)
 		if (&other != &rule && other.name == rule.name)
 			Fail(ErrorKind::DuplicateObject, "rule " + Quoted(rule.name) + " already exists in model " +
@@ -207,33 +231,44 @@ CompiledModel CompiledModel::Compile(const ModelSpec &spec, const Schema &activi
 			rule.cap = static_cast<int>(model.capped_rules_.size());
 			model.capped_rules_.push_back(static_cast<std::uint32_t>(model.rules_.size()));
 		}
+		if (rs.window.min_count > 0) {
+			rule.window = static_cast<int>(model.window_rules_.size());
+			model.window_rules_.push_back(static_cast<std::uint32_t>(model.rules_.size()));
+		}
 		model.rules_.push_back(std::move(rule));
 	}
 	std::sort(model.columns_used_.begin(), model.columns_used_.end());
 	model.columns_used_.erase(std::unique(model.columns_used_.begin(), model.columns_used_.end()),
 	                          model.columns_used_.end());
 
-	// Group rule indexes by type id: counting sort keeps model order within
-	// a type.
-	std::vector<std::uint32_t> type_of(model.rules_.size());
-	for (std::size_t i = 0; i < model.rules_.size(); i++)
-		type_of[i] = model.types_.Add(model.rules_[i].spec.activity_type);
-	model.type_first_.assign(model.types_.size() + 1, 0);
-	for (std::uint32_t t : type_of)
-		model.type_first_[t + 1]++;
-	for (std::size_t t = 0; t < model.types_.size(); t++)
-		model.type_first_[t + 1] += model.type_first_[t];
-	model.type_rules_.resize(model.rules_.size());
-	std::vector<std::uint32_t> next(model.type_first_.begin(), model.type_first_.end() - 1);
-	for (std::size_t i = 0; i < model.rules_.size(); i++)
-		model.type_rules_[next[type_of[i]]++] = static_cast<std::uint32_t>(i);
+	model.GroupByType();
 	return model;
+}
+
+// Each type's rules are its own and those of every type, merged in model
+// order; the last group (id types_.size()) has only the latter, for types
+// no rule names.
+void CompiledModel::GroupByType() {
+	const std::uint32_t any = UINT32_MAX;
+	std::vector<std::uint32_t> type_of(rules_.size());
+	for (std::size_t i = 0; i < rules_.size(); i++) {
+		const std::string &type = rules_[i].spec.activity_type;
+		type_of[i] = type.empty() ? any : types_.Add(type);
+	}
+	type_first_.assign(1, 0);
+	type_rules_.clear();
+	for (std::uint32_t t = 0; t <= types_.size(); t++) {
+		for (std::uint32_t i = 0; i < rules_.size(); i++)
+			if (type_of[i] == t || type_of[i] == any)
+				type_rules_.push_back(i);
+		type_first_.push_back(static_cast<std::uint32_t>(type_rules_.size()));
+	}
 }
 
 IndexSpan CompiledModel::RulesFor(std::string_view type) const noexcept {
 	std::uint32_t t = types_.Find(type);
 	if (t == TypeIndex::kNotFound)
-		return IndexSpan{};
+		t = static_cast<std::uint32_t>(types_.size());
 	const std::uint32_t *base = type_rules_.data();
 	return IndexSpan{base + type_first_[t], base + type_first_[t + 1]};
 }

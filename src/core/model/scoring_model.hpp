@@ -18,6 +18,7 @@
 
 #include "core/condition/condition.hpp"
 #include "core/model/decay.hpp"
+#include "core/model/frequency_window.hpp"
 #include "core/model/grade.hpp"
 #include "core/model/scoring_type_index.hpp"
 
@@ -61,12 +62,20 @@ constexpr int kNoStage = -1;
 struct RuleSpec {
 	std::int32_t id = 0;
 	std::string name;            // unique within the model
-	std::string activity_type;   // matched exactly against the type column
+	// Matched exactly against the type column; empty: every type (the
+	// condition may read the type column to pick a family of types).
+	std::string activity_type;
 	double points = 0;           // may be negative
 	int stage = kNoStage;        // index into ModelSpec::stages
 	std::string condition;       // empty: every row of the type
 	std::int32_t max_count = 0;  // 0: no cap
+	// min_count > 0: scores bursts of matching activities, not each one
+	// (frequency_window.hpp).
+	FrequencyWindow window;
 };
+
+// The largest min_count of a frequency window.
+constexpr std::int32_t kMaxMinCount = 1000000;
 
 // Defaults here are neutral (no decay, no stages); leadscore.create_model
 // applies the SQL defaults (30 days, three stages) before it gets here.
@@ -115,8 +124,9 @@ void ValidateThresholdRange(const ModelSpec &model);
 // model.rules (ValidateModel) or not yet (add_rule); either way its name
 // must differ from every other rule's.  Parses the condition (its columns
 // are checked by CompiledModel::Compile, once a table is attached).
-//   InvalidValue    empty name or activity type, NaN or infinite points,
-//                   negative max_count, stage index out of range
+//   InvalidValue    empty name, NaN or infinite points, negative
+//                   max_count, stage index out of range, a frequency
+//                   window out of range or with a cap
 //   OutOfRange      |points| above kMaxRulePoints, max_count above
 //                   kMaxCountLimit
 //   DuplicateObject another rule of the model has this name
@@ -153,6 +163,7 @@ struct CompiledRule {
 	std::optional<CompiledCondition> condition;
 	std::string condition_key; // Normalize() of the condition; empty: none
 	int cap = -1;              // index among the model's capped rules
+	int window = -1;           // index among the model's frequency window rules
 };
 
 // A validated model whose conditions are bound to one activity table.
@@ -189,7 +200,12 @@ public:
 	const std::vector<std::uint32_t> &capped_rules() const noexcept {
 		return capped_rules_;
 	}
-	// The rules of activity type `type`, in model order; empty if none.
+	// Rule indexes of the frequency window rules, by window index.
+	const std::vector<std::uint32_t> &window_rules() const noexcept {
+		return window_rules_;
+	}
+	// The rules that score rows of activity type `type` (its own and those
+	// of every type), in model order; empty if none.
 	IndexSpan RulesFor(std::string_view type) const noexcept;
 	// True when rule `i`'s condition is true for `row` (or it has none).
 	// `row` has schema().size() values; only columns_used() are read.
@@ -202,14 +218,17 @@ public:
 
 private:
 	CompiledModel(const ModelSpec &spec, const Schema &schema);
+	void GroupByType();
 
 	ModelSpec spec_;
 	Decay decay_;
 	Schema schema_;
 	std::vector<CompiledRule> rules_;
 	std::vector<std::uint32_t> capped_rules_;
+	std::vector<std::uint32_t> window_rules_;
 	TypeIndex types_;
-	// Rules of type id k: type_rules_[type_first_[k] .. type_first_[k + 1]).
+	// Rules of type id k: type_rules_[type_first_[k] .. type_first_[k + 1]);
+	// id types_.size() stands for every other type (the rules of every type).
 	std::vector<std::uint32_t> type_first_;
 	std::vector<std::uint32_t> type_rules_;
 	std::vector<std::size_t> columns_used_;

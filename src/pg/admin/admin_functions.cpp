@@ -19,6 +19,7 @@ extern "C" {
 #include "core/condition/condition.hpp"
 #include "core/model/scoring_model.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <string>
@@ -101,8 +102,24 @@ Datum leadscore_check_model(PG_FUNCTION_ARGS) {
 	});
 }
 
+namespace {
+
+// An interval argument given in microseconds as float8 (SQL's extract()),
+// as the core's int64: anything past the core's bound stays past it.
+std::int64_t WindowMicros(std::optional<double> us) {
+	if (!us)
+		return 0;
+	double bound = static_cast<double>(leadscore::core::kMaxWindowUs) + 1;
+	if (std::isnan(*us))
+		return -1;
+	return static_cast<std::int64_t>(std::clamp(*us, -bound, bound));
+}
+
+} // namespace
+
 // _check_rule(model, stages, rule_names, name, activity_type, points,
-// stage, condition, max_count) -> the normalised condition (NULL: none).
+// stage, condition, max_count, min_count, within_us, cooldown_us) -> the
+// normalised condition (NULL: none).  A NULL activity_type is every type.
 PG_FUNCTION_INFO_V1(leadscore_check_rule);
 Datum leadscore_check_rule(PG_FUNCTION_ARGS) {
 	return Guarded([&] {
@@ -110,9 +127,9 @@ Datum leadscore_check_rule(PG_FUNCTION_ARGS) {
 		model.name = TextArg(fcinfo, 0);
 		model.stages = TextArrayArg(fcinfo, 1);
 		std::vector<std::string> names = TextArrayArg(fcinfo, 2);
-		RequireArg(fcinfo, 4, "activity_type of a rule");
 		RequireArg(fcinfo, 5, "points of a rule");
-		std::string name = TextArg(fcinfo, 3), type = TextArg(fcinfo, 4);
+		std::string name = TextArg(fcinfo, 3);
+		std::optional<std::string> type = OptionalTextArg(fcinfo, 4);
 		double points = PG_GETARG_FLOAT8(5);
 		std::optional<std::string> stage = OptionalTextArg(fcinfo, 6), condition = OptionalTextArg(fcinfo, 7);
 		std::optional<std::int32_t> cap = OptionalInt32Arg(fcinfo, 8);
@@ -127,13 +144,25 @@ Datum leadscore_check_rule(PG_FUNCTION_ARGS) {
 		if (zero_cap)
 			throw Error(ErrorKind::InvalidValue, "max_count must be at least 1, not " + std::to_string(max_count),
 			            "Use NULL for a rule without a cap.");
+		if (type && type->empty())
+			throw Error(ErrorKind::InvalidValue, "activity_type of rule \"" + name + "\" must not be empty", {},
+			            "Use NULL for a rule over every type.");
 		leadscore::core::RuleSpec rule;
 		rule.name = name;
-		rule.activity_type = type;
+		rule.activity_type = type.value_or(std::string());
 		rule.points = points;
 		rule.stage = stage ? leadscore::core::FindStage(model, *stage) : leadscore::core::kNoStage;
 		rule.condition = condition.value_or(std::string());
 		rule.max_count = max_count;
+		// 0.2's add_rule (before ALTER EXTENSION UPDATE) passes 9 arguments.
+		bool windows = PG_NARGS() >= 12;
+		std::optional<std::int32_t> min_count = windows ? OptionalInt32Arg(fcinfo, 9) : std::nullopt;
+		if (min_count && *min_count == 0)
+			throw Error(ErrorKind::InvalidValue, "min_count of rule \"" + name + "\" must be at least 1, not 0", {},
+			            "Use NULL for a rule that scores every activity.");
+		rule.window.min_count = min_count.value_or(0);
+		rule.window.within_us = windows ? WindowMicros(OptionalFloat8Arg(fcinfo, 10)) : 0;
+		rule.window.cooldown_us = windows ? WindowMicros(OptionalFloat8Arg(fcinfo, 11)) : 0;
 		leadscore::core::ValidateRule(model, rule);
 		if (!condition)
 			PG_RETURN_NULL();

@@ -61,6 +61,33 @@ core::ModelSpec *FindModel(std::vector<core::ModelSpec> &models, std::int64_t id
 
 } // namespace
 
+// Intervals as microseconds: a month is 30 days, as everywhere in SQL.
+// The columns 0.3 added are read through to_jsonb(r), which a 0.2 table
+// (a new library before ALTER EXTENSION UPDATE) answers with NULLs.
+const char *const kRuleColumns =
+    "r.id, r.name, r.activity_type, r.points, r.stage, r.condition, r.max_count,"
+    " (pg_catalog.to_jsonb(r) OPERATOR(pg_catalog.->>) 'min_count')::pg_catalog.int4,"
+    " (pg_catalog.date_part('epoch', (pg_catalog.to_jsonb(r) OPERATOR(pg_catalog.->>) 'within')::pg_catalog.interval)"
+    " * 1000000)::pg_catalog.int8,"
+    " (pg_catalog.date_part('epoch', (pg_catalog.to_jsonb(r) OPERATOR(pg_catalog.->>) 'cooldown')::pg_catalog.interval)"
+    " * 1000000)::pg_catalog.int8";
+
+core::RuleSpec RuleFromRow(const core::ModelSpec &model, const TextRow &row, std::size_t first) {
+	const TextRow::value_type *r = row.data() + first;
+	core::RuleSpec rule;
+	rule.id = static_cast<std::int32_t>(ToInt(r[0]));
+	rule.name = *r[1];
+	rule.activity_type = r[2].value_or("");
+	rule.points = ToDouble(r[3], 0);
+	rule.stage = r[4] ? core::FindStage(model, *r[4]) : core::kNoStage;
+	rule.condition = r[5].value_or("");
+	rule.max_count = static_cast<std::int32_t>(ToInt(r[6]));
+	rule.window.min_count = static_cast<std::int32_t>(ToInt(r[7]));
+	rule.window.within_us = ToInt(r[8]);
+	rule.window.cooldown_us = ToInt(r[9]);
+	return rule;
+}
+
 std::vector<core::ModelSpec> LoadModels() {
 	std::vector<core::ModelSpec> models;
 	for (const TextRow &r : QueryText(
@@ -75,20 +102,11 @@ std::vector<core::ModelSpec> LoadModels() {
 		if (core::ModelSpec *m = FindModel(models, ToInt(r[0])))
 			m->stages.push_back(*r[1]);
 	}
-	for (const TextRow &r : QueryText("SELECT model_id, id, name, activity_type, points, stage, condition,"
-	                                  " max_count FROM leadscore.rules ORDER BY model_id, id")) {
-		core::ModelSpec *m = FindModel(models, ToInt(r[0]));
-		if (m == nullptr)
-			continue;
-		core::RuleSpec rule;
-		rule.id = static_cast<std::int32_t>(ToInt(r[1]));
-		rule.name = *r[2];
-		rule.activity_type = *r[3];
-		rule.points = ToDouble(r[4], 0);
-		rule.stage = r[5] ? core::FindStage(*m, *r[5]) : core::kNoStage;
-		rule.condition = r[6].value_or("");
-		rule.max_count = static_cast<std::int32_t>(ToInt(r[7]));
-		m->rules.push_back(std::move(rule));
+	std::string rules = std::string("SELECT r.model_id, ") + kRuleColumns +
+	                    " FROM leadscore.rules r ORDER BY r.model_id, r.id";
+	for (const TextRow &r : QueryText(rules.c_str())) {
+		if (core::ModelSpec *m = FindModel(models, ToInt(r[0])))
+			m->rules.push_back(RuleFromRow(*m, r, 1));
 	}
 	return models;
 }

@@ -9,11 +9,20 @@
 #include "core/condition/condition.hpp"
 #include "core/model/grade_profile.hpp"
 #include "core/model/scoring_model.hpp"
+#include "pg/spi/spi_query.hpp"
 
 #include <string>
 #include <vector>
 
 namespace leadscore::pg {
+
+// The columns of leadscore.rules (alias r) that RuleFromRow reads, in its
+// order: the one list of what a rule is, for every reader of the table.
+extern const char *const kRuleColumns;
+
+// A rule of `model` from the columns kRuleColumns names, starting at row
+// column `first`.
+core::RuleSpec RuleFromRow(const core::ModelSpec &model, const TextRow &row, std::size_t first);
 
 // Every model with its rules, by id.
 std::vector<core::ModelSpec> LoadModels();

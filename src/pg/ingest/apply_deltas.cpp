@@ -224,7 +224,7 @@ void ApplyModel(StatementScratch *st, const KeyType &kt, std::size_t m, ModelEff
 		const core::LeadDelta &d = mb.leads()[i];
 		if (d.noop)
 			continue;
-		bool simple = d.caps_begin == d.caps_end && d.max_deleted_at == core::kNoTime;
+		bool simple = d.caps_begin == d.caps_end && !d.window && d.max_deleted_at == core::kNoTime;
 		(simple ? blind : locked).push_back(i);
 	}
 	// Locks must be taken in one key-ordered pass per model, or two

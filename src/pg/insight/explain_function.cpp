@@ -107,7 +107,7 @@ Datum leadscore_explain(PG_FUNCTION_ARGS) {
 				Datum values[9] = {TextDatum(r.rule), TextDatum(r.type), Float8GetDatum(r.points), TextDatum(r.stage),
 				                   Int64GetDatum(r.matched), Int64GetDatum(r.counted), Float8GetDatum(r.raw),
 				                   Float8GetDatum(r.now), Float8GetDatum(r.share)};
-				bool nulls[9] = {false, false, false, r.stage.empty(), false, false, false, false, false};
+				bool nulls[9] = {false, r.type.empty(), false, r.stage.empty(), false, false, false, false, false};
 				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 			});
 		return Datum(0);

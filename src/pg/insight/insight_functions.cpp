@@ -108,7 +108,7 @@ std::vector<core::CalibrationRow> Calibrate(const std::string &name, const core:
 
 void PutCalibrationRow(FunctionCallInfo fcinfo, const core::CalibrationRow &r) {
 	bool population = r.kind == core::CalibrationKind::Population;
-	bool no_type = population || r.kind == core::CalibrationKind::Criterion;
+	bool no_type = population || r.kind == core::CalibrationKind::Criterion || r.activity_type.empty();
 	Datum v[17] = {};
 	bool n[17] = {};
 	n[1] = population;

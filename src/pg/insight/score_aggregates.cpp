@@ -16,6 +16,7 @@
 #include "pg/boundary/fmgr_args.hpp"
 #include "pg/boundary/guard.hpp"
 #include "pg/boundary/text_datum.hpp"
+#include "pg/catalog/model_catalog.hpp"
 #include "pg/spi/spi_query.hpp"
 
 extern "C" {
@@ -92,20 +93,11 @@ core::ModelSpec LoadModel(const std::string &name) {
 	                                      " WHERE m.name OPERATOR(pg_catalog.=) $1 ORDER BY s.i",
 	                                      name))
 		m.stages.push_back(*s[0]);
-	for (const TextRow &x : ReadOnlyQuery("SELECT r.id, r.name, r.activity_type, r.points, r.stage, r.condition,"
-	                                      " r.max_count FROM leadscore.rules r"
-	                                      " WHERE r.model_id OPERATOR(pg_catalog.=) $1::pg_catalog.int4 ORDER BY r.id",
-	                                      *r[0])) {
-		core::RuleSpec rule;
-		rule.id = static_cast<std::int32_t>(std::strtol(x[0]->c_str(), nullptr, 10));
-		rule.name = *x[1];
-		rule.activity_type = *x[2];
-		rule.points = ToDouble(x[3], 0);
-		rule.stage = x[4] ? core::FindStage(m, *x[4]) : core::kNoStage;
-		rule.condition = x[5].value_or("");
-		rule.max_count = x[6] ? static_cast<std::int32_t>(std::strtol(x[6]->c_str(), nullptr, 10)) : 0;
-		m.rules.push_back(std::move(rule));
-	}
+	std::string rules = std::string("SELECT ") + kRuleColumns +
+	                    " FROM leadscore.rules r"
+	                    " WHERE r.model_id OPERATOR(pg_catalog.=) $1::pg_catalog.int4 ORDER BY r.id";
+	for (const TextRow &x : ReadOnlyQuery(rules.c_str(), *r[0]))
+		m.rules.push_back(RuleFromRow(m, x, 0));
 	FinishSpi();
 	return m;
 }

@@ -1223,3 +1223,145 @@ FROM leadscore.attachments a JOIN pg_catalog.pg_class c ON c.oid = a.tbl::oid
 WHERE a.kind IN ('activities', 'leads')
 ORDER BY a.tbl::oid;
 
+
+------------------------------------------------------------------------
+-- Rules that know time: frequency windows, rules over every type, rules
+-- changed in place (issue 13).
+------------------------------------------------------------------------
+
+ALTER TABLE leadscore.rules ALTER COLUMN activity_type DROP NOT NULL,
+	ADD COLUMN min_count integer, ADD COLUMN within interval, ADD COLUMN cooldown interval;
+
+DROP FUNCTION leadscore._check_rule(text, text[], text[], text, text, float8, text, text, integer);
+DROP FUNCTION leadscore.add_rule(text, text, float8, text, text, integer, text);
+CREATE FUNCTION leadscore._check_rule(model text, stages text[], rule_names text[], name text, activity_type text,
+		points float8, stage text, condition text, max_count integer, min_count integer, within_us float8,
+		cooldown_us float8) RETURNS text
+	AS 'MODULE_PATHNAME', 'leadscore_check_rule' LANGUAGE C;
+-- After a rule of `mid` changed: a new model version, every backend's
+-- plans rebuilt, the tables checked, the user told.
+CREATE FUNCTION leadscore._rules_changed(model text, mid integer) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	UPDATE leadscore.models SET version = version + 1 WHERE id = mid;
+	PERFORM leadscore._check_tables();
+	PERFORM leadscore._invalidate();
+	PERFORM leadscore._rule_change_notice(model);
+END $$;
+
+CREATE FUNCTION leadscore.add_rule(
+	model text,
+	activity_type text,
+	points float8,
+	stage text DEFAULT NULL,
+	condition text DEFAULT NULL,
+	max_count integer DEFAULT NULL,
+	name text DEFAULT NULL,
+	min_count integer DEFAULT NULL,
+	within interval DEFAULT NULL,
+	cooldown interval DEFAULT NULL
+) RETURNS integer
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	mid integer := leadscore._model_id(model);
+	names text[];
+	stages text[];
+	base text := coalesce(activity_type, 'any_type');
+	r leadscore.rules;
+BEGIN
+	IF activity_type = '' THEN
+		RAISE EXCEPTION 'activity_type must not be empty' USING ERRCODE = '22023',
+			HINT = 'Use NULL for a rule over every type.';
+	END IF;
+	-- One rule change at a time per model: names and versions stay unique.
+	SELECT m.stages INTO stages FROM leadscore.models m WHERE m.id = mid FOR UPDATE;
+	SELECT coalesce(array_agg(x.name), '{}') INTO names FROM leadscore.rules x WHERE x.model_id = mid;
+	r.name := name;
+	IF r.name IS NULL THEN
+		r.name := base;
+		WHILE r.name = ANY (names) LOOP
+			r.name := base || '_' || (SELECT count(*) + 1 FROM unnest(names) n
+				WHERE n = base OR n LIKE base || '\_%');
+		END LOOP;
+	END IF;
+	r.model_id := mid;
+	r.activity_type := activity_type;
+	r.points := points;
+	r.stage := stage;
+	r.condition := condition;
+	r.max_count := max_count;
+	r.min_count := min_count;
+	r.within := within;
+	r.cooldown := coalesce(cooldown, within);
+	r.condition := leadscore._check_rule(model, stages, names, r.name, r.activity_type, r.points, r.stage,
+		r.condition, r.max_count, r.min_count, extract(epoch FROM r.within) * 1000000,
+		extract(epoch FROM r.cooldown) * 1000000);
+	INSERT INTO leadscore.rules (model_id, name, activity_type, points, stage, condition, max_count,
+		min_count, within, cooldown)
+	VALUES (mid, r.name, r.activity_type, r.points, r.stage, r.condition, r.max_count,
+		r.min_count, r.within, r.cooldown)
+	RETURNING id INTO r.id;
+	PERFORM leadscore._rules_changed(model, mid);
+	RETURN r.id;
+END $$;
+
+-- Changes a rule in place; an argument left NULL keeps its value.  To
+-- remove a setting: condition => '' (every row of the type), stage => ''
+-- (no stage), max_count => 0 (no cap), min_count => 0 (no window; within
+-- and cooldown go with it).
+CREATE FUNCTION leadscore.update_rule(
+	id integer,
+	points float8 DEFAULT NULL,
+	condition text DEFAULT NULL,
+	max_count integer DEFAULT NULL,
+	stage text DEFAULT NULL,
+	name text DEFAULT NULL,
+	min_count integer DEFAULT NULL,
+	within interval DEFAULT NULL,
+	cooldown interval DEFAULT NULL
+) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	r leadscore.rules;
+	model text;
+	names text[];
+	stages text[];
+BEGIN
+	IF id IS NULL THEN
+		RAISE EXCEPTION 'a rule id is needed, not NULL' USING ERRCODE = '22004';
+	END IF;
+	SELECT x.* INTO r FROM leadscore.rules x WHERE x.id = update_rule.id;
+	IF r.id IS NULL THEN
+		RAISE EXCEPTION 'rule % does not exist', id USING ERRCODE = '42704';
+	END IF;
+	SELECT m.name, m.stages INTO model, stages FROM leadscore.models m WHERE m.id = r.model_id FOR UPDATE;
+	SELECT x.* INTO r FROM leadscore.rules x WHERE x.id = update_rule.id;
+	SELECT coalesce(array_agg(x.name), '{}') INTO names FROM leadscore.rules x
+		WHERE x.model_id = r.model_id AND x.id <> r.id;
+	r.points := coalesce(points, r.points);
+	r.condition := CASE WHEN condition = '' THEN NULL ELSE coalesce(condition, r.condition) END;
+	r.max_count := CASE WHEN max_count = 0 THEN NULL ELSE coalesce(max_count, r.max_count) END;
+	r.stage := CASE WHEN stage = '' THEN NULL ELSE coalesce(stage, r.stage) END;
+	r.name := coalesce(name, r.name);
+	IF min_count = 0 THEN
+		IF within IS NOT NULL OR cooldown IS NOT NULL THEN
+			RAISE EXCEPTION 'min_count => 0 removes the window: within and cooldown must be NULL'
+				USING ERRCODE = '22023';
+		END IF;
+		r.min_count := NULL;
+		r.within := NULL;
+		r.cooldown := NULL;
+	ELSE
+		r.min_count := coalesce(min_count, r.min_count);
+		r.cooldown := coalesce(cooldown, CASE WHEN r.within IS NULL THEN within END, r.cooldown);
+		r.within := coalesce(within, r.within);
+	END IF;
+	r.condition := leadscore._check_rule(model, stages, names, r.name, r.activity_type, r.points, r.stage,
+		r.condition, r.max_count, r.min_count, extract(epoch FROM r.within) * 1000000,
+		extract(epoch FROM r.cooldown) * 1000000);
+	UPDATE leadscore.rules x SET points = r.points, condition = r.condition, max_count = r.max_count,
+		stage = r.stage, name = r.name, min_count = r.min_count, within = r.within, cooldown = r.cooldown
+	WHERE x.id = r.id;
+	PERFORM leadscore._rules_changed(model, r.model_id);
+END $$;
+
