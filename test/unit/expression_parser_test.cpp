@@ -221,6 +221,9 @@ TEST(ExpressionNormalize, CanonicalText) {
 	EXPECT_EQ(Norm("-(a + b)"), "-(a + b)");
 	EXPECT_EQ(Norm("- - a"), "-(-a)");
 	EXPECT_EQ(Norm("-(-2)"), "-(-2)");
+	EXPECT_EQ(Norm("-(0)"), "-(0)");
+	EXPECT_EQ(Norm("-(NULL)"), "-(NULL)");
+	EXPECT_EQ(Norm("-0"), "0");
 	EXPECT_EQ(Norm("1 - -2"), "1 - -2");
 	EXPECT_EQ(Norm("100.0 + 1e3 + null"), "100.0 + 1000.0 + NULL");
 	EXPECT_EQ(Norm("\"Deal Size\" * 2"), "\"Deal Size\" * 2");

@@ -9,7 +9,6 @@
 #include "core/condition/lexer.hpp"
 
 #include <charconv>
-#include <cmath>
 
 namespace leadscore::core {
 
@@ -148,9 +147,10 @@ public:
 			PrintArith(n);
 			break;
 		case NodeKind::Negate:
-			// "--x" would read as an SQL comment to anyone pasting it.
+			// "--x" would read as an SQL comment to anyone pasting it, and
+			// "-2" as a literal, not this node: "-(0)" must not become "0".
 			out += '-';
-			PrintChild(n, 0, [&](NodeKind c) { return c == NodeKind::Arith || c == NodeKind::Negate || IsNegative(n); });
+			PrintChild(n, 0, [](NodeKind c) { return c != NodeKind::Column && c != NodeKind::Call; });
 			break;
 		case NodeKind::Call:
 			out += FunctionName(n.function);
@@ -216,15 +216,6 @@ private:
 
 	static bool IsArith(const Node &n, std::size_t k) {
 		return k < n.children.size() && n.children[k] && n.children[k]->kind == NodeKind::Arith;
-	}
-
-	// A negative number literal under a unary minus.
-	static bool IsNegative(const Node &negate) {
-		if (negate.children.empty() || !negate.children[0] || negate.children[0]->kind != NodeKind::Literal)
-			return false;
-		const Literal &lit = negate.children[0]->literal;
-		return (lit.kind == LiteralKind::Int && lit.i < 0) ||
-		       (lit.kind == LiteralKind::Float && std::signbit(lit.f));
 	}
 
 	void PrintIn(const Node &n) {
