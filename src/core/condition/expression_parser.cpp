@@ -3,7 +3,7 @@
 //
 // Two bounds keep every later recursion (normalizer, compiler, evaluator,
 // the tree's destructor) safe: the parser's own recursion is checked before
-// each '(' , call and unary minus, and the height of every node it builds is
+// each '(', call and unary minus, and the height of every node it builds is
 // checked too, because `1 + 1 + ... + 1` builds a deep tree without
 // recursing.
 #include "core/base/error.hpp"
