@@ -1,5 +1,6 @@
-// The syntax tree of a condition.  Plain data: the parser builds it, the
-// normalizer prints it, the compiler turns it into an evaluable form.
+// The syntax tree of a condition or of a numeric expression (expression.hpp).
+// Plain data: the parsers build it, the normalizer prints it, the compilers
+// turn it into an evaluable form.
 #pragma once
 
 #include <cstddef>
@@ -21,9 +22,17 @@ enum class NodeKind : std::uint8_t {
 	IsNull,    // negated, children: operand
 	Column,    // name
 	Literal,   // literal
+	// Only in numeric expressions:
+	Arith,     // arith, children: left, right
+	Negate,    // children: 1
+	Call,      // function, children: 1+ arguments
 };
 
 enum class CompareOp : std::uint8_t { Eq, Ne, Lt, Le, Gt, Ge };
+
+enum class ArithOp : std::uint8_t { Add, Sub, Mul, Div };
+
+enum class Function : std::uint8_t { Least, Greatest, Abs, Coalesce };
 
 enum class LiteralKind : std::uint8_t { Null, Bool, Int, Float, String };
 
@@ -39,6 +48,8 @@ struct Node {
 	NodeKind kind;
 	std::size_t position = 0;  // 1-based character offset in the source text
 	CompareOp op = CompareOp::Eq;
+	ArithOp arith = ArithOp::Add;
+	Function function = Function::Least;
 	bool negated = false;
 	bool case_insensitive = false;
 	std::string escape = "\\";  // LIKE escape character; empty: none

@@ -1,6 +1,9 @@
 // The columns a condition reads, without a schema: what a jsonb lead must
-// offer for a grade profile.
+// offer for a grade profile; and the error for a column a schema lacks.
+#include "core/base/error.hpp"
 #include "core/condition/condition.hpp"
+#include "core/condition/lexer.hpp"
+#include "core/condition/program.hpp"
 
 #include <algorithm>
 
@@ -38,6 +41,19 @@ Schema JsonSchema(const std::vector<std::string> &conditions) {
 	for (std::string &name : names)
 		schema.push_back(Column{std::move(name), ValueType::Any});
 	return schema;
+}
+
+[[noreturn]] void ThrowUndefinedColumn(const Node &column, const Schema &schema, const char *source) {
+	std::string hint;
+	if (!schema.empty() && schema.size() <= 20) {
+		hint = "Available columns: ";
+		for (std::size_t k = 0; k < schema.size(); k++)
+			hint += (k > 0 ? ", " : "") + QuoteIdentifier(schema[k].name);
+		hint += ".";
+	}
+	throw Error(ErrorKind::UndefinedColumn, "column \"" + column.name + "\" does not exist",
+	            "The " + std::string(source) + " names it at position " + std::to_string(column.position) + ".",
+	            hint);
 }
 
 } // namespace leadscore::core

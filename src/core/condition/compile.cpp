@@ -129,6 +129,10 @@ public:
 			in.a = AddOperand(n);
 			CheckBoolean(n);
 			break;
+		case NodeKind::Arith:  // numeric expressions only (expression.hpp)
+		case NodeKind::Negate:
+		case NodeKind::Call:
+			ThrowMalformed();
 		}
 		return Emit(in);
 	}
@@ -177,15 +181,7 @@ private:
 				return k;
 			}
 		}
-		std::string hint;
-		if (!schema_.empty() && schema_.size() <= 20) {
-			hint = "Available columns: ";
-			for (std::size_t k = 0; k < schema_.size(); k++)
-				hint += (k > 0 ? ", " : "") + QuoteIdentifier(schema_[k].name);
-			hint += ".";
-		}
-		throw Error(ErrorKind::UndefinedColumn, "column \"" + n.name + "\" does not exist",
-		            "The condition names it at position " + std::to_string(n.position) + ".", hint);
+		ThrowUndefinedColumn(n, schema_, "condition");
 	}
 
 	std::string_view Keep(std::string s) {

@@ -52,10 +52,12 @@ std::unique_ptr<Node> ParseCondition(std::string_view text, const ConditionLimit
 
 // The canonical text of a parsed condition: keywords upper case, identifiers
 // lower case (quoted where needed), minimal parentheses, literals in a fixed
-// spelling.  ParseCondition(Normalize(n)) normalizes to the same text.
+// spelling; for a numeric expression (expression.hpp) function names lower
+// case.  ParseCondition(Normalize(n)) normalizes to the same text, as does
+// ParseExpression(Normalize(n)) for an expression.
 std::string Normalize(const Node &node);
 
-// The column names `node` reads, sorted, unique (as the parser folded them).
+// The column names `node` (a condition or an expression) reads, sorted, unique (as the parser folded them).
 std::vector<std::string> ColumnNames(const Node &node);
 
 // The schema of JSON rows for `conditions` (condition texts; empty ones are

@@ -6,6 +6,9 @@
 
 #include "core/base/error.hpp"
 
+#include <charconv>
+#include <system_error>
+
 namespace leadscore::core {
 
 namespace {
@@ -101,6 +104,31 @@ std::size_t FindInvalidUtf8(std::string_view text) noexcept {
 	return n;
 }
 
+Literal NumberLiteral(const Token &number, bool negative, std::size_t position) {
+	Literal lit;
+	const std::string &digits = number.text;
+	if (number.is_integer) {
+		// Parse with the sign so that -9223372036854775808 fits.
+		const std::string text = negative ? "-" + digits : digits;
+		std::int64_t i = 0;
+		auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), i);
+		if (ec == std::errc() && end == text.data() + text.size()) {
+			lit.kind = LiteralKind::Int;
+			lit.i = i;
+			return lit;
+		}
+	}
+	double f = 0;
+	auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), f);
+	if (ec != std::errc() || end != digits.data() + digits.size())
+		throw Error(ErrorKind::OutOfRange, "number out of range at position " + std::to_string(position) + ": " +
+		                                       Abbreviate(negative ? "-" + digits : digits),
+		            "Numbers must lie within the range of double precision (about 1e-308 to 1e308).");
+	lit.kind = LiteralKind::Float;
+	lit.f = negative ? -f : f;
+	return lit;
+}
+
 TokenKind KeywordKind(std::string_view w) noexcept {
 	struct Keyword {
 		std::string_view word;
@@ -158,7 +186,7 @@ std::string Abbreviate(std::string_view text, std::size_t max_chars) {
 	return std::string(text);
 }
 
-Lexer::Lexer(std::string_view text) : text_(text) {
+Lexer::Lexer(std::string_view text, bool arithmetic) : text_(text), arithmetic_(arithmetic) {
 	const std::size_t bad = FindInvalidUtf8(text);
 	if (bad < text.size())
 		ThrowSyntaxError(CountCharacters(text.substr(0, bad)) + 1, "invalid UTF-8 byte sequence");
@@ -245,6 +273,14 @@ Token Lexer::LexOperator() {
 			ThrowSyntaxError(position, "unexpected '!'");
 		}
 		break;
+	case '+':
+	case '*':
+	case '/':
+		if (arithmetic_) {
+			kind = c == '+' ? TokenKind::Plus : c == '*' ? TokenKind::Star : TokenKind::Slash;
+			break;
+		}
+		[[fallthrough]];
 	default: {
 		const auto lead = static_cast<unsigned char>(c);
 		if (lead < 0x20 || lead == 0x7F) {

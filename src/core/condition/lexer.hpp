@@ -5,6 +5,8 @@
 // because users read them against the text they typed.
 #pragma once
 
+#include "core/condition/ast.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -21,6 +23,9 @@ enum class TokenKind : std::uint8_t {
 	RParen,
 	Comma,
 	Minus,
+	Plus,        // only when lexing arithmetic
+	Star,        // likewise
+	Slash,       // likewise
 	Eq,
 	Ne,          // <> or !=
 	Lt,
@@ -55,10 +60,12 @@ struct Token {
 // Splits condition text into tokens, one at a time.  Throws Error(Syntax)
 // with "syntax error at position N: ..." for invalid UTF-8 (anywhere in the
 // text, checked up front), an unterminated string or quoted identifier, a
-// malformed number or a character the language does not use.
+// malformed number or a character the language does not use.  With
+// `arithmetic` (numeric expressions) '+', '*' and '/' are tokens; conditions
+// have no use for them, so there they stay unexpected characters.
 class Lexer {
 public:
-	explicit Lexer(std::string_view text);
+	explicit Lexer(std::string_view text, bool arithmetic = false);
 
 	Token Next();
 
@@ -73,12 +80,19 @@ private:
 	Token LexOperator();
 
 	std::string_view text_;
+	bool arithmetic_;
 	std::size_t byte_ = 0;
 	std::size_t position_ = 1;  // character position of text_[byte_]
 };
 
 // "syntax error at position N: what".
 [[noreturn]] void ThrowSyntaxError(std::size_t position, const std::string &what);
+
+// The literal a Number token reads as, negated if `negative` (the '-' at
+// `position` belongs to it).  Integers that do not fit in int64 become
+// floats, as PostgreSQL reads them as numeric rather than failing; throws
+// Error(OutOfRange) for a float past double's range.
+Literal NumberLiteral(const Token &number, bool negative, std::size_t position);
 
 // The keyword an unquoted (lower-cased) word is, or Identifier.
 TokenKind KeywordKind(std::string_view lower_word) noexcept;

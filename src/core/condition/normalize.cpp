@@ -1,4 +1,4 @@
-// Normalize: the canonical text of a condition.
+// Normalize: the canonical text of a condition or a numeric expression.
 //
 // Rules shows this text back to users and compares it to spot duplicate
 // rules, so it must be stable: normalizing the parse of a normalized text
@@ -59,6 +59,38 @@ const char *CompareOpText(CompareOp op) {
 	return "=";
 }
 
+const char *ArithOpText(ArithOp op) {
+	switch (op) {
+	case ArithOp::Add:
+		return "+";
+	case ArithOp::Sub:
+		return "-";
+	case ArithOp::Mul:
+		return "*";
+	case ArithOp::Div:
+		return "/";
+	}
+	return "+";
+}
+
+int Precedence(ArithOp op) {
+	return op == ArithOp::Add || op == ArithOp::Sub ? 1 : 2;
+}
+
+const char *FunctionName(Function f) {
+	switch (f) {
+	case Function::Least:
+		return "least";
+	case Function::Greatest:
+		return "greatest";
+	case Function::Abs:
+		return "abs";
+	case Function::Coalesce:
+		return "coalesce";
+	}
+	return "least";
+}
+
 class Printer {
 public:
 	std::string out;
@@ -111,6 +143,25 @@ public:
 		case NodeKind::Literal:
 			out += FormatLiteral(n.literal);
 			break;
+		case NodeKind::Arith:
+			PrintArith(n);
+			break;
+		case NodeKind::Negate:
+			// "--x" would read as an SQL comment to anyone pasting it, and
+			// "-2" as a literal, not this node: "-(0)" must not become "0".
+			out += '-';
+			PrintChild(n, 0, [](NodeKind c) { return c != NodeKind::Column && c != NodeKind::Call; });
+			break;
+		case NodeKind::Call:
+			out += FunctionName(n.function);
+			out += '(';
+			for (std::size_t k = 0; k < n.children.size(); k++) {
+				if (k > 0)
+					out += ", ";
+				PrintChild(n, k, [](NodeKind) { return false; });
+			}
+			out += ')';
+			break;
 		}
 	}
 
@@ -149,6 +200,22 @@ private:
 	// the text still reads back.
 	void PrintOperand(const Node &n, std::size_t k) {
 		PrintChild(n, k, [](NodeKind c) { return c != NodeKind::Column && c != NodeKind::Literal; });
+	}
+
+	// The operands of + - * / keep the tree's shape: the right one is
+	// parenthesized at equal precedence too, since floating-point a - (b - c)
+	// is not (a - b) + c.
+	void PrintArith(const Node &n) {
+		const int precedence = Precedence(n.arith);
+		PrintChild(n, 0, [&](NodeKind) { return IsArith(n, 0) && Precedence(n.children[0]->arith) < precedence; });
+		out += ' ';
+		out += ArithOpText(n.arith);
+		out += ' ';
+		PrintChild(n, 1, [&](NodeKind) { return IsArith(n, 1) && Precedence(n.children[1]->arith) <= precedence; });
+	}
+
+	static bool IsArith(const Node &n, std::size_t k) {
+		return k < n.children.size() && n.children[k] && n.children[k]->kind == NodeKind::Arith;
 	}
 
 	void PrintIn(const Node &n) {

@@ -23,9 +23,6 @@
 #include "core/condition/like_match.hpp"
 #include "core/condition/regex.hpp"
 
-#include <charconv>
-#include <system_error>
-
 namespace leadscore::core {
 
 namespace {
@@ -225,40 +222,14 @@ private:
 			Advance();
 			if (tok_.kind != TokenKind::Number)
 				ThrowSyntaxError(tok_.position, "expected a number after '-'");
-			ReadNumber(true, node->position, &lit);
+			lit = NumberLiteral(tok_, true, node->position);
 			break;
 		default:
-			ReadNumber(false, node->position, &lit);
+			lit = NumberLiteral(tok_, false, node->position);
 			break;
 		}
 		Advance();
 		return node;
-	}
-
-	// The number in tok_, negated if `negative`.  Integers that do not fit
-	// in int64 become floats, as PostgreSQL reads them as numeric rather
-	// than failing; floats past double's range are an error.
-	void ReadNumber(bool negative, std::size_t position, Literal *lit) const {
-		const std::string &digits = tok_.text;
-		if (tok_.is_integer) {
-			// Parse with the sign so that -9223372036854775808 fits.
-			const std::string text = negative ? "-" + digits : digits;
-			std::int64_t i = 0;
-			auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), i);
-			if (ec == std::errc() && end == text.data() + text.size()) {
-				lit->kind = LiteralKind::Int;
-				lit->i = i;
-				return;
-			}
-		}
-		double f = 0;
-		auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), f);
-		if (ec != std::errc() || end != digits.data() + digits.size())
-			throw Error(ErrorKind::OutOfRange, "number out of range at position " + std::to_string(position) + ": " +
-			                                       Abbreviate(negative ? "-" + digits : digits),
-			            "Numbers must lie within the range of double precision (about 1e-308 to 1e308).");
-		lit->kind = LiteralKind::Float;
-		lit->f = negative ? -f : f;
 	}
 
 	std::unique_ptr<Node> ParseStringLiteral() {

@@ -57,6 +57,10 @@ struct Instruction {
 	std::uint32_t extra = 0;
 };
 
+// Error(UndefinedColumn) for `column`, which the `source` ("condition",
+// "expression") names but `schema` lacks; the hint lists a short schema.
+[[noreturn]] void ThrowUndefinedColumn(const Node &column, const Schema &schema, const char *source);
+
 struct CompiledCondition::Impl {
 	std::vector<Instruction> code;
 	std::uint32_t root = 0;
