@@ -14,8 +14,8 @@ SELECT leadscore.add_rule('m', 'page_view', 10, condition => 'url LIKE ''/pricin
 SELECT leadscore._check_model(NULL, NULL, 1, 2, '{}', 0, NULL);
 SELECT leadscore._check_model('x', NULL, NULL, 2, '{}', 0, NULL);
 SELECT leadscore._check_model('x', NULL, 1, 2, NULL, 0, NULL);
-SELECT leadscore._check_rule('m', '{}', '{}', NULL, 't', 1, NULL, NULL, NULL, NULL, NULL, NULL);
-SELECT leadscore._check_rule('m', '{}', '{}', 'r', 't', NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+SELECT leadscore._check_rule('m', '{}', '{}', NULL, 't', 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+SELECT leadscore._check_rule('m', '{}', '{}', 'r', 't', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
 SELECT leadscore._check_criterion('p', '{}', 'c', NULL, 1);
 SELECT leadscore._check_criterion('p', '{}', 'c', 'TRUE', NULL);
 SELECT leadscore.tick(NULL);

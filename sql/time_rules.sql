@@ -7,6 +7,8 @@
 --     transaction; verify() recomputes it, explain() counts its scorings
 --   * a rule of every type (activity_type NULL) reads the type column in
 --     its condition
+--   * points from a value: points_expression gives each row its points;
+--     a row without a usable value scores nothing and is counted
 --   * update_rule() changes a rule in place
 --   * bad settings fail when the rule is added, with a SQLSTATE
 SET client_min_messages = warning;
@@ -75,6 +77,63 @@ SELECT name, activity_type IS NULL AS every_type FROM leadscore.rules WHERE id =
 -- A type no rule names is still counted as unknown only when no rule of
 -- every type takes it.
 SELECT sum(unknown_types) AS unknown FROM leadscore.stats;
+
+-- Points from a value: a deal registration is worth its size, capped
+-- (least() skips a NULL as in SQL: a NULL amount is worth the cap); a quote
+-- its amount per seat, nothing without a usable value.
+ALTER TABLE tr.acts ADD COLUMN amount numeric, ADD COLUMN seats integer;
+SELECT leadscore.create_model('v', half_life => '30 days', mql_threshold => 20, sql_threshold => 60) AS model;
+SELECT leadscore.add_rule('v', 'deal', NULL, points_expression => 'LEAST(amount / 1000, 50)',
+	name => 'deal_size') AS deal_rule \gset
+SELECT leadscore.add_rule('v', 'trial', NULL, points_expression => 'coalesce(seats, 1) * 2.5 - 1') AS trial_rule \gset
+SELECT leadscore.add_rule('v', 'quote', NULL, points_expression => 'amount / seats / 100') AS quote_rule \gset
+SELECT name, points, points_expression FROM leadscore.rules WHERE model_id = 3 ORDER BY id;
+INSERT INTO tr.acts (lead_id, kind, at, amount, seats) VALUES
+	(10, 'deal', now(), 12000, NULL),        -- 12 points
+	(10, 'deal', now(), 900000, NULL),       -- 50 (the cap)
+	(11, 'deal', now(), NULL, NULL),         -- 50
+	(11, 'trial', now(), NULL, 4),           -- 9
+	(11, 'trial', now(), NULL, NULL),        -- 1.5
+	(11, 'quote', now(), 6000, 3),           -- 20
+	(11, 'quote', now(), 6000, 0),           -- division by zero: nothing, counted
+	(11, 'quote', now(), NULL, 2),           -- NULL: nothing, counted
+	(12, 'deal', now() - interval '30 days', -20000, NULL);  -- -20, decayed by half
+SELECT lead_id, round(score::numeric, 3) AS score, status, activity_count
+FROM leadscore.lead_scores WHERE model = 'v' ORDER BY lead_id;
+SELECT rule, points, activities, counted, raw_points, round(points_now::numeric, 3) AS points_now
+FROM leadscore.explain('v', 11::bigint) ORDER BY rule;
+SELECT source, points_unscored FROM leadscore.stats WHERE source IS NOT NULL;
+-- An update to the value moves the points; a delete takes them away.
+UPDATE tr.acts SET amount = 30000 WHERE lead_id = 10 AND amount = 12000;
+SELECT round(score::numeric, 3) AS score FROM leadscore.lead_scores WHERE model = 'v' AND lead_id = 10;
+DELETE FROM tr.acts WHERE lead_id = 10 AND amount = 900000;
+SELECT round(score::numeric, 3) AS score FROM leadscore.lead_scores WHERE model = 'v' AND lead_id = 10;
+-- score_agg computes the same from the rows as jsonb.
+SELECT lead_id, round(leadscore.score_agg('v', kind, at, now(), to_jsonb(a))::numeric, 3) AS score_agg
+FROM tr.acts a WHERE lead_id IN (10, 11, 12) GROUP BY lead_id ORDER BY lead_id;
+SELECT * FROM leadscore.verify('v');
+-- update_rule() swaps points and an expression.
+SELECT leadscore.update_rule(:trial_rule, points => 3);
+SELECT points, points_expression FROM leadscore.rules WHERE id = :trial_rule;
+SELECT leadscore.update_rule(:trial_rule, points_expression => 'seats');
+SELECT points, points_expression FROM leadscore.rules WHERE id = :trial_rule;
+SELECT leadscore.rescore('v');
+SELECT * FROM leadscore.verify('v');
+\set VERBOSITY sqlstate
+-- Exactly one of points and points_expression (22004, 22023); unknown
+-- columns 42703, a text column 42804, syntax 42601, too deep 54001; no cap
+-- or window on an expression (0A000).
+SELECT leadscore.add_rule('v', 'deal', NULL);
+SELECT leadscore.add_rule('v', 'deal', 5, points_expression => 'amount');
+SELECT leadscore.add_rule('v', 'deal', NULL, points_expression => 'nope * 2');
+SELECT leadscore.add_rule('v', 'deal', NULL, points_expression => 'kind');
+SELECT leadscore.add_rule('v', 'deal', NULL, points_expression => 'amount > 5');
+SELECT leadscore.add_rule('v', 'deal', NULL, points_expression => repeat('(', 300) || 'amount' || repeat(')', 300));
+SELECT leadscore.add_rule('v', 'deal', NULL, points_expression => 'amount', max_count => 2);
+SELECT leadscore.add_rule('v', 'deal', NULL, points_expression => 'amount', min_count => 2, within => '1 day');
+SELECT leadscore.update_rule(:trial_rule, points => 1, points_expression => 'seats');
+\set VERBOSITY default
+SELECT leadscore.add_rule('v', 'deal', NULL, points_expression => 'amount / (seats - ');
 
 -- update_rule(): new points at once for new rows, the history after rescore().
 SELECT leadscore.update_rule(:rule, points => 20);

@@ -49,7 +49,7 @@ CREATE TABLE leadscore.rules (
 	model_id integer NOT NULL REFERENCES leadscore.models (id) ON DELETE CASCADE,
 	name text NOT NULL,
 	activity_type text,                      -- NULL: every type
-	points float8 NOT NULL,
+	points float8,                           -- NULL: points_expression gives each row's
 	stage text,
 	condition text,                          -- normalised; NULL: every row of the type
 	max_count integer,                       -- NULL: no cap
@@ -60,7 +60,11 @@ CREATE TABLE leadscore.rules (
 	-- columns: 0.3 added them (an upgraded install has them here).
 	min_count integer,
 	within interval,
-	cooldown interval
+	cooldown interval,
+	-- Each matching row's points, an expression over its columns
+	-- (src/core/condition/expression.hpp), normalised; NULL: `points`.
+	points_expression text,
+	CONSTRAINT rules_points_given CHECK ((points IS NULL) <> (points_expression IS NULL))
 );
 
 CREATE TABLE leadscore.attachments (

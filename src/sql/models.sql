@@ -11,7 +11,7 @@ CREATE FUNCTION leadscore._check_model(name text, half_life interval, mql_thresh
 	AS 'MODULE_PATHNAME', 'leadscore_check_model' LANGUAGE C;
 CREATE FUNCTION leadscore._check_rule(model text, stages text[], rule_names text[], name text, activity_type text,
 		points float8, stage text, condition text, max_count integer, min_count integer, within_us float8,
-		cooldown_us float8) RETURNS text
+		cooldown_us float8, points_expression text) RETURNS text[]
 	AS 'MODULE_PATHNAME', 'leadscore_check_rule' LANGUAGE C;
 CREATE FUNCTION leadscore._check_tables() RETURNS void
 	AS 'MODULE_PATHNAME', 'leadscore_check_tables' LANGUAGE C
@@ -140,7 +140,8 @@ CREATE FUNCTION leadscore.add_rule(
 	name text DEFAULT NULL,
 	min_count integer DEFAULT NULL,
 	within interval DEFAULT NULL,
-	cooldown interval DEFAULT NULL
+	cooldown interval DEFAULT NULL,
+	points_expression text DEFAULT NULL
 ) RETURNS integer
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -149,6 +150,7 @@ DECLARE
 	stages text[];
 	base text := coalesce(activity_type, 'any_type');
 	r leadscore.rules;
+	normalized text[];
 BEGIN
 	IF activity_type = '' THEN
 		RAISE EXCEPTION 'activity_type must not be empty' USING ERRCODE = '22023',
@@ -174,13 +176,14 @@ BEGIN
 	r.min_count := min_count;
 	r.within := within;
 	r.cooldown := coalesce(cooldown, within);
-	r.condition := leadscore._check_rule(model, stages, names, r.name, r.activity_type, r.points, r.stage,
+	r.points_expression := points_expression;
+	normalized := leadscore._check_rule(model, stages, names, r.name, r.activity_type, r.points, r.stage,
 		r.condition, r.max_count, r.min_count, extract(epoch FROM r.within) * 1000000,
-		extract(epoch FROM r.cooldown) * 1000000);
+		extract(epoch FROM r.cooldown) * 1000000, r.points_expression);
 	INSERT INTO leadscore.rules (model_id, name, activity_type, points, stage, condition, max_count,
-		min_count, within, cooldown)
-	VALUES (mid, r.name, r.activity_type, r.points, r.stage, r.condition, r.max_count,
-		r.min_count, r.within, r.cooldown)
+		min_count, within, cooldown, points_expression)
+	VALUES (mid, r.name, r.activity_type, r.points, r.stage, normalized[1], r.max_count,
+		r.min_count, r.within, r.cooldown, normalized[2])
 	RETURNING id INTO r.id;
 	PERFORM leadscore._rules_changed(model, mid);
 	RETURN r.id;
@@ -199,7 +202,8 @@ CREATE FUNCTION leadscore.update_rule(
 	name text DEFAULT NULL,
 	min_count integer DEFAULT NULL,
 	within interval DEFAULT NULL,
-	cooldown interval DEFAULT NULL
+	cooldown interval DEFAULT NULL,
+	points_expression text DEFAULT NULL
 ) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -207,6 +211,7 @@ DECLARE
 	model text;
 	names text[];
 	stages text[];
+	normalized text[];
 BEGIN
 	IF id IS NULL THEN
 		RAISE EXCEPTION 'a rule id is needed, not NULL' USING ERRCODE = '22004';
@@ -219,7 +224,14 @@ BEGIN
 	SELECT x.* INTO r FROM leadscore.rules x WHERE x.id = update_rule.id;
 	SELECT coalesce(array_agg(x.name), '{}') INTO names FROM leadscore.rules x
 		WHERE x.model_id = r.model_id AND x.id <> r.id;
-	r.points := coalesce(points, r.points);
+	IF points IS NOT NULL AND points_expression IS NOT NULL THEN
+		RAISE EXCEPTION 'rule % needs either points or points_expression, not both', r.name
+			USING ERRCODE = '22023';
+	END IF;
+	-- Points replace an expression and an expression replaces points.
+	r.points := CASE WHEN points_expression IS NOT NULL THEN NULL ELSE coalesce(points, r.points) END;
+	r.points_expression := CASE WHEN points IS NOT NULL THEN NULL
+		ELSE coalesce(points_expression, r.points_expression) END;
 	r.condition := CASE WHEN condition = '' THEN NULL ELSE coalesce(condition, r.condition) END;
 	r.max_count := CASE WHEN max_count = 0 THEN NULL ELSE coalesce(max_count, r.max_count) END;
 	r.stage := CASE WHEN stage = '' THEN NULL ELSE coalesce(stage, r.stage) END;
@@ -237,11 +249,12 @@ BEGIN
 		r.cooldown := coalesce(cooldown, CASE WHEN r.within IS NULL THEN within END, r.cooldown);
 		r.within := coalesce(within, r.within);
 	END IF;
-	r.condition := leadscore._check_rule(model, stages, names, r.name, r.activity_type, r.points, r.stage,
+	normalized := leadscore._check_rule(model, stages, names, r.name, r.activity_type, r.points, r.stage,
 		r.condition, r.max_count, r.min_count, extract(epoch FROM r.within) * 1000000,
-		extract(epoch FROM r.cooldown) * 1000000);
-	UPDATE leadscore.rules x SET points = r.points, condition = r.condition, max_count = r.max_count,
-		stage = r.stage, name = r.name, min_count = r.min_count, within = r.within, cooldown = r.cooldown
+		extract(epoch FROM r.cooldown) * 1000000, r.points_expression);
+	UPDATE leadscore.rules x SET points = r.points, condition = normalized[1], max_count = r.max_count,
+		stage = r.stage, name = r.name, min_count = r.min_count, within = r.within, cooldown = r.cooldown,
+		points_expression = normalized[2]
 	WHERE x.id = r.id;
 	PERFORM leadscore._rules_changed(model, r.model_id);
 END $$;

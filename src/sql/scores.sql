@@ -161,13 +161,14 @@ END $$;
 CREATE VIEW leadscore.stats AS
 SELECT a.tbl AS source, NULL::text AS model, NULL::bigint AS rows_scored,
 	coalesce(sum(l.rows_skipped), 0)::bigint AS rows_skipped,
-	coalesce(sum(l.unknown_types), 0)::bigint AS unknown_types
+	coalesce(sum(l.unknown_types), 0)::bigint AS unknown_types,
+	coalesce(sum(l.points_unscored), 0)::bigint AS points_unscored
 FROM leadscore.attachments a
 LEFT JOIN leadscore.ingest_log l ON l.tbl = a.tbl
 WHERE a.kind IN ('activities', 'leads')
 GROUP BY a.tbl
 UNION ALL
-SELECT NULL, m.name, coalesce(sum(s.activity_count), 0)::bigint, NULL, NULL
+SELECT NULL, m.name, coalesce(sum(s.activity_count), 0)::bigint, NULL, NULL, NULL
 FROM leadscore.models m
 LEFT JOIN leadscore.lead_state s ON s.model_id = m.id
 GROUP BY m.name;

@@ -105,7 +105,10 @@ CREATE TABLE leadscore.ingest_log (
 	tbl regclass NOT NULL,
 	at timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	rows_skipped bigint NOT NULL,
-	unknown_types bigint NOT NULL
+	unknown_types bigint NOT NULL,
+	-- Rows a rule matched whose points_expression gave no value (NULL, not
+	-- finite, a division by zero).  Last: 0.3 added it.
+	points_unscored bigint NOT NULL DEFAULT 0
 );
 
 -- pg_dump keeps all of it.  Events are history.  So are lead state's

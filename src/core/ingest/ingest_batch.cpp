@@ -228,7 +228,13 @@ void IngestBatch::Add(std::uint32_t lead, std::string_view type, std::int64_t oc
 			mb->window_hits_.push_back(ModelBatch::RawHit{lead, 0, occurred_at, sign_count});
 			continue;
 		}
-		double x = sign * t->points * weight;
+		double points = t->points;
+		if (t->expression != nullptr && !UsablePoints(t->expression->Evaluate(row, plan_.column_count()), &points)) {
+			if (inserted)
+				stats_.points_unscored++;
+			continue;
+		}
+		double x = sign * points * weight;
 		delta->stored += x;
 		if (t->stage >= 0)
 			stages[t->stage] += x;

@@ -75,6 +75,9 @@ enum class RowChange : std::int8_t { Deleted = -1, Inserted = 1 };
 // Per statement, for leadscore.stats (through the ingest log).
 struct IngestStats {
 	std::int64_t unknown_type = 0; // inserted rows whose type no rule of any model names
+	// Inserted rows a rule matched whose points_expression had no usable
+	// value (NULL, not finite, a division by zero): they score nothing there.
+	std::int64_t points_unscored = 0;
 };
 
 // The hits of one capped rule for one lead: cap_hits()[hits_begin, hits_end),

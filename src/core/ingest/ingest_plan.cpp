@@ -44,7 +44,14 @@ IngestPlan::IngestPlan(std::vector<CompiledModel> models) : models_(std::move(mo
 		const CompiledModel &model = models_[m];
 		for (std::uint32_t r = 0; r < model.rule_count(); r++) {
 			const CompiledRule &rule = model.rule(r);
-			Target t{m, r, -1, rule.cap, rule.spec.stage, rule.spec.points, rule.window >= 0};
+			Target t{m,
+			         r,
+			         -1,
+			         rule.cap,
+			         rule.spec.stage,
+			         rule.spec.points,
+			         rule.points ? &*rule.points : nullptr,
+			         rule.window >= 0};
 			if (rule.condition) {
 				auto [it, added] =
 				    condition_number.emplace(rule.condition_key, static_cast<std::int32_t>(conditions_.size()));

@@ -29,6 +29,8 @@ public:
 		std::int32_t cap;       // the rule's cap index; -1: not capped
 		std::int32_t stage;     // kNoStage: none
 		double points;
+		// Set: the row's points are this expression's value (rule's own).
+		const CompiledExpression *expression;
 		// A frequency window rule: the lead's matching times decide, so the
 		// row only marks the lead for a recompute (ingest_batch.hpp).
 		bool window;

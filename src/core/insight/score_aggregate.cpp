@@ -116,9 +116,12 @@ void SiftDown(unsigned char *slots, std::size_t n) noexcept {
 
 Schema ConditionAttributes(const ModelSpec &model) {
 	std::set<std::string> names;
-	for (const RuleSpec &rule : model.rules)
+	for (const RuleSpec &rule : model.rules) {
 		if (!rule.condition.empty())
 			CollectColumns(*ParseCondition(rule.condition), &names);
+		if (!rule.points_expression.empty())
+			CollectColumns(*ParseExpression(rule.points_expression), &names);
+	}
 	Schema schema;
 	for (const std::string &name : names)
 		schema.push_back(Column{name, ValueType::Any});
@@ -127,7 +130,7 @@ Schema ConditionAttributes(const ModelSpec &model) {
 
 bool HasConditions(const ModelSpec &model) noexcept {
 	return std::any_of(model.rules.begin(), model.rules.end(),
-	                   [](const RuleSpec &r) { return !r.condition.empty(); });
+	                   [](const RuleSpec &r) { return !r.condition.empty() || !r.points_expression.empty(); });
 }
 
 std::size_t ScoreAggState::Size(const ModelSpec &model) {
@@ -155,7 +158,8 @@ void ScoreAggState::Init(unsigned char *buf, const ModelSpec &model, std::int64_
 	std::size_t slots = 0;
 	unsigned char *rule = buf + kHeader;
 	for (const RuleSpec &r : model.rules) {
-		Store(rule + kPointsAt, r.points);
+		// A points expression's rows bring their points to Add().
+		Store(rule + kPointsAt, r.points_expression.empty() ? r.points : 1.0);
 		Store(rule + kStageAt, static_cast<std::int32_t>(r.stage));
 		Store(rule + kCapAt, std::max<std::int32_t>(r.max_count, 0));
 		Store(rule + kSlotAt, static_cast<std::uint32_t>(slots));
@@ -244,7 +248,7 @@ std::size_t ScoreAggState::stage_count() const noexcept {
 	return Load<std::uint32_t>(data_ + kStagesAt);
 }
 
-void ScoreAggState::Add(std::size_t rule, std::int64_t at) {
+void ScoreAggState::Add(std::size_t rule, std::int64_t at, double points) {
 	unsigned char *base = Writable();
 	if (rule >= rule_count())
 		throw Error(ErrorKind::Internal, "score_agg rule index out of range");
@@ -252,7 +256,7 @@ void ScoreAggState::Add(std::size_t rule, std::int64_t at) {
 	auto cap = static_cast<std::uint32_t>(Load<std::int32_t>(r + kCapAt));
 	if (cap == 0) {
 		double sum = Load<double>(r + kSumAt), comp = Load<double>(r + kCompAt);
-		CompensatedAdd(&sum, &comp, Decay(Load<double>(base + kHalfLifeAt), as_of()).Weight(at));
+		CompensatedAdd(&sum, &comp, points * Decay(Load<double>(base + kHalfLifeAt), as_of()).Weight(at));
 		Store(r + kSumAt, sum);
 		Store(r + kCompAt, comp);
 		return;

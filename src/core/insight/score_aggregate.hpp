@@ -37,7 +37,7 @@ namespace leadscore::core {
 // form feeds them from the keys of a jsonb row, typed per row.
 Schema ConditionAttributes(const ModelSpec &model);
 
-// True when some rule of the model has a condition.
+// True when some rule of the model has a condition or a points expression.
 bool HasConditions(const ModelSpec &model) noexcept;
 
 class ScoreAggState {
@@ -60,8 +60,11 @@ public:
 	std::size_t rule_count() const noexcept;
 	std::size_t stage_count() const noexcept;
 
-	// One row matching rule `rule` at `at` (<= as_of; the caller filters).
-	void Add(std::size_t rule, std::int64_t at);
+	// One row matching rule `rule` at `at` (<= as_of; the caller filters);
+	// `points`: the row's points of a rule with a points expression
+	// (CompiledModel::PointsOf), 1 for any other (its points are the
+	// rule's, kept in the state).
+	void Add(std::size_t rule, std::int64_t at, double points = 1);
 	// Adds in everything `other` holds.  Throws Error(InvalidValue) unless
 	// both are states of the same model (same rules) at the same as_of.
 	void Merge(const ScoreAggState &other);

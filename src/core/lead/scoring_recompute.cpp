@@ -9,13 +9,18 @@
 namespace leadscore::core {
 
 LeadRecompute::LeadRecompute(const CompiledModel &model, CancelCheck cancel)
-    : model_(model), cancel_(std::move(cancel)), weights_(model.rule_count()), matched_(model.rule_count(), 0),
+    : model_(model), cancel_(std::move(cancel)), weights_(model.rule_count()), raw_(model.rule_count()),
+      scale_(model.rule_count(), 0.0),
+      matched_(model.rule_count(), 0), unscored_(model.rule_count(), 0),
       times_(model.capped_rules().size()), window_times_(model.window_rules().size()) {
 }
 
 void LeadRecompute::Reset() {
 	std::fill(weights_.begin(), weights_.end(), CompensatedSum());
+	std::fill(raw_.begin(), raw_.end(), CompensatedSum());
+	std::fill(scale_.begin(), scale_.end(), 0.0);
 	std::fill(matched_.begin(), matched_.end(), 0);
+	std::fill(unscored_.begin(), unscored_.end(), 0);
 	for (std::vector<std::int64_t> &t : times_)
 		t.clear();
 	for (std::vector<std::int64_t> &t : window_times_)
@@ -48,6 +53,8 @@ void LeadRecompute::Add(const CompiledModel &table_model, std::string_view type,
 			times_[static_cast<std::size_t>(rule.cap)].push_back(occurred_at);
 		else if (rule.window >= 0)
 			window_times_[static_cast<std::size_t>(rule.window)].push_back(occurred_at);
+		else if (rule.points)
+			AddPoints(table_model, r, occurred_at, row);
 		else
 			weights_[r].Add(model_.decay().Weight(occurred_at));
 	}
@@ -55,6 +62,19 @@ void LeadRecompute::Add(const CompiledModel &table_model, std::string_view type,
 		activity_count_++;
 		last_activity_at_ = std::max(last_activity_at_, occurred_at);
 	}
+}
+
+void LeadRecompute::AddPoints(const CompiledModel &table_model, std::uint32_t r, std::int64_t occurred_at,
+                              const Value *row) {
+	double points = 0;
+	if (!table_model.PointsOf(r, row, &points)) {
+		unscored_[r]++;
+		return;
+	}
+	double stored = points * model_.decay().Weight(occurred_at);
+	weights_[r].Add(stored);
+	scale_[r] += std::fabs(stored);
+	raw_[r].Add(points);
 }
 
 void LeadRecompute::Finish(Recomputed *out) {
@@ -75,6 +95,7 @@ void LeadRecompute::Finish(Recomputed *out) {
 			CapRule cap(rule.spec.max_count, rule.spec.points, model_.decay());
 			tally.stored = cap.Rebuild(&state.caps[c], &times_[c]);
 			tally.counted = std::min<std::int64_t>(tally.matched, rule.spec.max_count);
+			tally.raw = rule.spec.points * static_cast<double>(tally.counted);
 		} else if (rule.window >= 0) {
 			std::vector<std::int64_t> &times = window_times_[static_cast<std::size_t>(rule.window)];
 			std::sort(times.begin(), times.end());
@@ -84,17 +105,25 @@ void LeadRecompute::Finish(Recomputed *out) {
 				weights.Add(model_.decay().Weight(at));
 			tally.stored = rule.spec.points * weights.Value();
 			tally.counted = static_cast<std::int64_t>(scorings_.size());
+			tally.raw = rule.spec.points * static_cast<double>(tally.counted);
+		} else if (rule.points) {
+			tally.stored = weights_[r].Value();
+			tally.counted = tally.matched - unscored_[r];
+			tally.raw = raw_[r].Value();
 		} else {
 			tally.stored = rule.spec.points * weights_[r].Value();
 			tally.counted = tally.matched;
+			tally.raw = rule.spec.points * static_cast<double>(tally.counted);
 		}
-		// Weights are positive: |points * sum(w)| = sum(|points * w|).
+		// Weights are positive: |points * sum(w)| = sum(|points * w|),
+		// except where each row has points of its own.
+		double scale = rule.points ? scale_[r] : std::fabs(tally.stored);
 		stored.Add(tally.stored);
-		magnitude += std::fabs(tally.stored);
+		magnitude += scale;
 		if (rule.spec.stage != kNoStage) {
 			auto s = static_cast<std::size_t>(rule.spec.stage);
 			stages[s].Add(tally.stored);
-			out->stage_magnitude[s] += std::fabs(tally.stored);
+			out->stage_magnitude[s] += scale;
 		}
 	}
 	state.stored = stored.Value();

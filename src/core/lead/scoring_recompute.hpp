@@ -41,6 +41,7 @@ struct RuleTally {
 	// frequency window, the times it scored.
 	std::int64_t counted = 0;
 	double stored = 0;        // their stored (epoch-relative) points
+	double raw = 0;           // their points, not decayed
 };
 
 struct Recomputed {
@@ -67,11 +68,18 @@ public:
 	void Finish(Recomputed *out);
 
 private:
+	void AddPoints(const CompiledModel &table_model, std::uint32_t r, std::int64_t occurred_at, const Value *row);
+
 	const CompiledModel &model_;
 	CancelCheck cancel_;
 	std::uint32_t since_check_ = 0;
-	std::vector<CompensatedSum> weights_;           // per uncapped rule: sum of Weight(t)
+	// Per uncapped rule: sum of Weight(t) (constant points) or of
+	// points * Weight(t) (a points expression), and of the raw points.
+	std::vector<CompensatedSum> weights_;
+	std::vector<CompensatedSum> raw_;
+	std::vector<double> scale_;                     // per points expression: sum |points * Weight(t)|
 	std::vector<std::int64_t> matched_;             // per rule
+	std::vector<std::int64_t> unscored_;            // per rule: matched, no usable points
 	std::vector<std::vector<std::int64_t>> times_;  // per capped rule: every matching time
 	std::vector<std::vector<std::int64_t>> window_times_; // per window rule: every matching time
 	std::vector<std::int64_t> scorings_;            // Finish(): one window rule's scoring times

@@ -134,6 +134,19 @@ void ValidateWindow(const RuleSpec &rule) {
 		     "A frequency window scores at most once per cooldown; it takes no cap.");
 }
 
+// A cap window and a frequency window hold times, not each row's points:
+// both would need the points of every row they count.
+void ValidatePointsExpression(const RuleSpec &rule) {
+	if (rule.points_expression.empty())
+		return;
+	if (rule.max_count != 0 || rule.window.min_count != 0)
+		Fail(ErrorKind::NotSupported,
+		     "rule " + Quoted(rule.name) + " has a points_expression and " +
+		         (rule.max_count != 0 ? "max_count" : "min_count"),
+		     {}, "Points from a value go with rules that score every matching row.");
+	ParseExpression(rule.points_expression);
+}
+
 } // namespace
 
 void ValidateRule(const ModelSpec &model, const RuleSpec &rule) {
@@ -156,6 +169,7 @@ void ValidateRule(const ModelSpec &model, const RuleSpec &rule) {
 		Fail(ErrorKind::InvalidValue, "stage index " + std::to_string(rule.stage) + of + " is out of range",
 		     StageList(model));
 	ValidateWindow(rule);
+	ValidatePointsExpression(rule);
 	for (const RuleSpec &other : model.rules)
 		if (&other != &rule && other.name == rule.name)
 			Fail(ErrorKind::DuplicateObject, "rule " + Quoted(rule.name) + " already exists in model " +
@@ -203,6 +217,25 @@ CompiledModel::CompiledModel(const ModelSpec &spec, const Schema &schema)
     : spec_(spec), decay_(spec.half_life_us, spec.epoch_us), schema_(schema) {
 }
 
+namespace {
+
+// Compiles a rule's condition or points expression; the compiler names the
+// column, the user needs the rule too.
+template <typename Compile>
+auto NamingRule(const ModelSpec &spec, const RuleSpec &rule, const char *what, Compile compile) {
+	try {
+		return compile();
+	} catch (const Error &e) {
+		std::string detail = e.detail();
+		detail += (detail.empty() ? "" : " ");
+		detail += std::string("The ") + what + " belongs to rule " + Quoted(rule.name) + " of model " +
+		          Quoted(spec.name) + ".";
+		throw Error(e.kind(), e.what(), detail, e.hint());
+	}
+}
+
+} // namespace
+
 CompiledModel CompiledModel::Compile(const ModelSpec &spec, const Schema &activity_columns,
                                      const ConditionLimits &limits) {
 	ValidateModel(spec);
@@ -215,16 +248,16 @@ CompiledModel CompiledModel::Compile(const ModelSpec &spec, const Schema &activi
 		if (!rs.condition.empty()) {
 			auto ast = ParseCondition(rs.condition, limits);
 			rule.condition_key = Normalize(*ast);
-			try {
-				rule.condition = CompiledCondition::Compile(*ast, activity_columns, limits);
-			} catch (const Error &e) {
-				// The compiler names the column; the user needs the rule.
-				std::string detail = e.detail();
-				detail += (detail.empty() ? "" : " ");
-				detail += "The condition belongs to rule " + Quoted(rs.name) + " of model " + Quoted(spec.name) + ".";
-				throw Error(e.kind(), e.what(), detail, e.hint());
-			}
+			rule.condition = NamingRule(spec, rs, "condition",
+			                            [&] { return CompiledCondition::Compile(*ast, activity_columns, limits); });
 			for (std::size_t c : rule.condition->columns_used())
+				model.columns_used_.push_back(c);
+		}
+		if (!rs.points_expression.empty()) {
+			auto ast = ParseExpression(rs.points_expression, limits);
+			rule.points = NamingRule(spec, rs, "points_expression",
+			                         [&] { return CompiledExpression::Compile(*ast, activity_columns, limits); });
+			for (std::size_t c : rule.points->columns_used())
 				model.columns_used_.push_back(c);
 		}
 		if (rs.max_count > 0) {
@@ -276,6 +309,22 @@ IndexSpan CompiledModel::RulesFor(std::string_view type) const noexcept {
 bool CompiledModel::Matches(std::size_t i, const Value *row) const noexcept {
 	const CompiledRule &r = rules_[i];
 	return !r.condition || r.condition->Evaluate(row, schema_.size()) == Tri::True;
+}
+
+bool CompiledModel::PointsOf(std::size_t i, const Value *row, double *points) const noexcept {
+	const CompiledRule &r = rules_[i];
+	if (!r.points) {
+		*points = r.spec.points;
+		return true;
+	}
+	return UsablePoints(r.points->Evaluate(row, schema_.size()), points);
+}
+
+bool UsablePoints(const ExpressionResult &result, double *points) noexcept {
+	if (!result.finite() || std::fabs(result.value) > kMaxRulePoints)
+		return false;
+	*points = result.value;
+	return true;
 }
 
 } // namespace leadscore::core

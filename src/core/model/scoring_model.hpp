@@ -17,6 +17,7 @@
 #pragma once
 
 #include "core/condition/condition.hpp"
+#include "core/condition/expression.hpp"
 #include "core/model/decay.hpp"
 #include "core/model/frequency_window.hpp"
 #include "core/model/grade.hpp"
@@ -65,7 +66,10 @@ struct RuleSpec {
 	// Matched exactly against the type column; empty: every type (the
 	// condition may read the type column to pick a family of types).
 	std::string activity_type;
-	double points = 0;           // may be negative
+	double points = 0;           // may be negative; 0 with a points_expression
+	// Set: each matching row scores this expression's value over its
+	// columns instead of `points` (expression.hpp).
+	std::string points_expression;
 	int stage = kNoStage;        // index into ModelSpec::stages
 	std::string condition;       // empty: every row of the type
 	std::int32_t max_count = 0;  // 0: no cap
@@ -129,9 +133,15 @@ void ValidateThresholdRange(const ModelSpec &model);
 //                   window out of range or with a cap
 //   OutOfRange      |points| above kMaxRulePoints, max_count above
 //                   kMaxCountLimit
+//   NotSupported    a points_expression with max_count or min_count
 //   DuplicateObject another rule of the model has this name
 //   Syntax, TooComplex, InvalidRegex from the condition parser
 void ValidateRule(const ModelSpec &model, const RuleSpec &rule);
+
+// A points expression's value as a row's points: false (the row scores
+// nothing) unless it is finite and within kMaxRulePoints, which keeps every
+// stored sum finite like a rule's constant points.
+bool UsablePoints(const ExpressionResult &result, double *points) noexcept;
 
 // The index of the stage named `name`; throws Error(UndefinedObject) listing
 // the model's stages.
@@ -162,6 +172,7 @@ struct CompiledRule {
 	// the same condition_key, so IngestPlan evaluates it once per row.
 	std::optional<CompiledCondition> condition;
 	std::string condition_key; // Normalize() of the condition; empty: none
+	std::optional<CompiledExpression> points; // set: the points of each row
 	int cap = -1;              // index among the model's capped rules
 	int window = -1;           // index among the model's frequency window rules
 };
@@ -210,6 +221,11 @@ public:
 	// True when rule `i`'s condition is true for `row` (or it has none).
 	// `row` has schema().size() values; only columns_used() are read.
 	bool Matches(std::size_t i, const Value *row) const noexcept;
+	// The points rule `i` gives `row`: its points, or its expression's
+	// value; false when the expression has no usable value (NULL, not
+	// finite, a division by zero, beyond kMaxRulePoints): the row scores
+	// nothing.
+	bool PointsOf(std::size_t i, const Value *row, double *points) const noexcept;
 	// Schema positions any rule reads (sorted, unique): the glue converts
 	// only these columns of each activity row.
 	const std::vector<std::size_t> &columns_used() const noexcept {

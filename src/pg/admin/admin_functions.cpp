@@ -3,6 +3,7 @@
 // invalidation.
 #include "pg/boundary/fmgr_args.hpp"
 #include "pg/boundary/guard.hpp"
+#include "pg/boundary/pg_arrays.hpp"
 #include "pg/boundary/text_datum.hpp"
 #include "pg/catalog/plan_invalidation.hpp"
 #include "pg/catalog/table_plan.hpp"
@@ -17,6 +18,7 @@ extern "C" {
 
 #include "core/base/error.hpp"
 #include "core/condition/condition.hpp"
+#include "core/condition/expression.hpp"
 #include "core/model/scoring_model.hpp"
 
 #include <algorithm>
@@ -118,8 +120,10 @@ std::int64_t WindowMicros(std::optional<double> us) {
 } // namespace
 
 // _check_rule(model, stages, rule_names, name, activity_type, points,
-// stage, condition, max_count, min_count, within_us, cooldown_us) -> the
-// normalised condition (NULL: none).  A NULL activity_type is every type.
+// stage, condition, max_count, min_count, within_us, cooldown_us,
+// points_expression) -> {the normalised condition, the normalised points
+// expression} (NULL elements: none).  A NULL activity_type is every type;
+// exactly one of points and points_expression is given.
 PG_FUNCTION_INFO_V1(leadscore_check_rule);
 Datum leadscore_check_rule(PG_FUNCTION_ARGS) {
 	return Guarded([&] {
@@ -127,10 +131,18 @@ Datum leadscore_check_rule(PG_FUNCTION_ARGS) {
 		model.name = TextArg(fcinfo, 0);
 		model.stages = TextArrayArg(fcinfo, 1);
 		std::vector<std::string> names = TextArrayArg(fcinfo, 2);
-		RequireArg(fcinfo, 5, "points of a rule");
 		std::string name = TextArg(fcinfo, 3);
 		std::optional<std::string> type = OptionalTextArg(fcinfo, 4);
-		double points = PG_GETARG_FLOAT8(5);
+		// 0.2's add_rule (before ALTER EXTENSION UPDATE) passes 9 arguments
+		// and takes the condition back as text.
+		bool windows = PG_NARGS() >= 13;
+		std::optional<double> points = OptionalFloat8Arg(fcinfo, 5);
+		std::optional<std::string> expression = windows ? OptionalTextArg(fcinfo, 12) : std::nullopt;
+		if (points.has_value() == expression.has_value())
+			throw Error(points ? ErrorKind::InvalidValue : ErrorKind::NullValue,
+			            "rule \"" + name + "\" needs " + (points ? "either" : "one of") +
+			                " points or points_expression" + (points ? ", not both" : ""),
+			            {}, "A NULL points counts as not given.");
 		std::optional<std::string> stage = OptionalTextArg(fcinfo, 6), condition = OptionalTextArg(fcinfo, 7);
 		std::optional<std::int32_t> cap = OptionalInt32Arg(fcinfo, 8);
 		std::int32_t max_count = cap.value_or(0);
@@ -150,12 +162,11 @@ Datum leadscore_check_rule(PG_FUNCTION_ARGS) {
 		leadscore::core::RuleSpec rule;
 		rule.name = name;
 		rule.activity_type = type.value_or(std::string());
-		rule.points = points;
+		rule.points = points.value_or(0);
+		rule.points_expression = expression.value_or(std::string());
 		rule.stage = stage ? leadscore::core::FindStage(model, *stage) : leadscore::core::kNoStage;
 		rule.condition = condition.value_or(std::string());
 		rule.max_count = max_count;
-		// 0.2's add_rule (before ALTER EXTENSION UPDATE) passes 9 arguments.
-		bool windows = PG_NARGS() >= 12;
 		std::optional<std::int32_t> min_count = windows ? OptionalInt32Arg(fcinfo, 9) : std::nullopt;
 		if (min_count && *min_count == 0)
 			throw Error(ErrorKind::InvalidValue, "min_count of rule \"" + name + "\" must be at least 1, not 0", {},
@@ -164,10 +175,20 @@ Datum leadscore_check_rule(PG_FUNCTION_ARGS) {
 		rule.window.within_us = windows ? WindowMicros(OptionalFloat8Arg(fcinfo, 10)) : 0;
 		rule.window.cooldown_us = windows ? WindowMicros(OptionalFloat8Arg(fcinfo, 11)) : 0;
 		leadscore::core::ValidateRule(model, rule);
-		if (!condition)
-			PG_RETURN_NULL();
-		std::string normalized = leadscore::core::Normalize(*leadscore::core::ParseCondition(*condition));
-		return CallPg([&] { return leadscore::pg::TextDatum(normalized); });
+		if (!windows) {
+			if (!condition)
+				PG_RETURN_NULL();
+			std::string text = leadscore::core::Normalize(*leadscore::core::ParseCondition(*condition));
+			return CallPg([&] { return leadscore::pg::TextDatum(text); });
+		}
+		std::optional<std::string> normalized[2];
+		if (condition)
+			normalized[0] = leadscore::core::Normalize(*leadscore::core::ParseCondition(*condition));
+		if (expression)
+			normalized[1] = leadscore::core::Normalize(*leadscore::core::ParseExpression(*expression));
+		const char *texts[2] = {normalized[0] ? normalized[0]->c_str() : nullptr,
+		                        normalized[1] ? normalized[1]->c_str() : nullptr};
+		return CallPg([&] { return leadscore::pg::TextArrayDatum(texts, 2); });
 	});
 }
 

@@ -70,7 +70,8 @@ const char *const kRuleColumns =
     " (pg_catalog.date_part('epoch', (pg_catalog.to_jsonb(r) OPERATOR(pg_catalog.->>) 'within')::pg_catalog.interval)"
     " * 1000000)::pg_catalog.int8,"
     " (pg_catalog.date_part('epoch', (pg_catalog.to_jsonb(r) OPERATOR(pg_catalog.->>) 'cooldown')::pg_catalog.interval)"
-    " * 1000000)::pg_catalog.int8";
+    " * 1000000)::pg_catalog.int8,"
+    " pg_catalog.to_jsonb(r) OPERATOR(pg_catalog.->>) 'points_expression'";
 
 core::RuleSpec RuleFromRow(const core::ModelSpec &model, const TextRow &row, std::size_t first) {
 	const TextRow::value_type *r = row.data() + first;
@@ -85,6 +86,7 @@ core::RuleSpec RuleFromRow(const core::ModelSpec &model, const TextRow &row, std
 	rule.window.min_count = static_cast<std::int32_t>(ToInt(r[7]));
 	rule.window.within_us = ToInt(r[8]);
 	rule.window.cooldown_us = ToInt(r[9]);
+	rule.points_expression = r[10].value_or("");
 	return rule;
 }
 

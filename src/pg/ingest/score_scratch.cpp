@@ -104,8 +104,8 @@ void ScoreScratch(StatementScratch *st) {
 	}
 	ReportEffects(kt, tp->account_key_type, effects, FirstAccountsOf(st), now);
 	const core::IngestStats &stats = st->batch->stats();
-	if (st->skipped != 0 || stats.unknown_type != 0)
-		AppendIngestLog(tp->table.relid, st->skipped, stats.unknown_type);
+	if (st->skipped != 0 || stats.unknown_type != 0 || stats.points_unscored != 0)
+		AppendIngestLog(tp->table.relid, st->skipped, stats.unknown_type, stats.points_unscored);
 }
 
 } // namespace leadscore::pg

@@ -17,6 +17,7 @@ extern "C" {
 #include "utils/timestamp.h"
 }
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -68,7 +69,8 @@ std::vector<ExplainRow> Explain(const KeyType &kt, Datum key, const std::string 
 		const core::RuleTally &tally = r.rules[i];
 		ExplainRow row{spec.name, spec.activity_type,
 		               spec.stage == core::kNoStage ? "" : model->spec().stages[static_cast<std::size_t>(spec.stage)],
-		               spec.points, tally.matched, tally.counted, spec.points * static_cast<double>(tally.counted),
+		               spec.points_expression.empty() ? spec.points : std::nan(""), tally.matched, tally.counted,
+		               tally.raw,
 		               model->decay().Current(tally.stored, now), 0};
 		total += row.now;
 		rows.push_back(row);
@@ -107,7 +109,8 @@ Datum leadscore_explain(PG_FUNCTION_ARGS) {
 				Datum values[9] = {TextDatum(r.rule), TextDatum(r.type), Float8GetDatum(r.points), TextDatum(r.stage),
 				                   Int64GetDatum(r.matched), Int64GetDatum(r.counted), Float8GetDatum(r.raw),
 				                   Float8GetDatum(r.now), Float8GetDatum(r.share)};
-				bool nulls[9] = {false, r.type.empty(), false, r.stage.empty(), false, false, false, false, false};
+				bool nulls[9] = {false, r.type.empty(), std::isnan(r.points), r.stage.empty(), false, false, false, false,
+				                 false};
 				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 			});
 		return Datum(0);

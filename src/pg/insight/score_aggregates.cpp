@@ -112,7 +112,7 @@ std::unique_ptr<AggModel> BuildModel(const std::string &name, bool with_attribut
 	core::ModelSpec spec = LoadModel(name);
 	if (!with_attributes && core::HasConditions(spec))
 		throw core::Error(core::ErrorKind::NotSupported,
-		                  "model \"" + name + "\" has rules with conditions, which need the activity row", {},
+		                  "model \"" + name + "\" has rules with conditions or points expressions, which need the activity row", {},
 		                  "Pass the row as jsonb: leadscore.score_agg(model, activity_type, occurred_at, as_of, "
 		                  "to_jsonb(t)); '{}' scores as if every column were NULL.");
 	core::Schema attributes = core::ConditionAttributes(spec);
@@ -276,9 +276,13 @@ Datum leadscore_score_agg_step(PG_FUNCTION_ARGS) {
 				                  {}, "Pass to_jsonb(t) of the row t.");
 			CallPg([&] { ReadAttributes(model, attrs); });
 		}
-		for (std::uint32_t r : rules)
-			if (model->compiled.Matches(r, model->row.data()))
-				s.Add(r, at);
+		const core::CompiledModel &compiled = model->compiled;
+		for (std::uint32_t r : rules) {
+			double points = 0;
+			if (!compiled.Matches(r, model->row.data()) || !compiled.PointsOf(r, model->row.data(), &points))
+				continue;
+			s.Add(r, at, compiled.rule(r).points ? points : 1.0);
+		}
 		PG_RETURN_BYTEA_P(state);
 	});
 }

@@ -10,7 +10,10 @@ namespace leadscore::pg {
 
 // Appends one row for table `relid`.  A kept plan: a CRM inserting one
 // row of an unscored type per transaction pays this on every transaction.
+// `points_unscored` (rows a points_expression gave no value) is written
+// only when not 0, so a 0.2 table without its column (a new library before
+// ALTER EXTENSION UPDATE, which has no such rules) takes the others.
 // C++ side: call outside CallPg, under an SPI connection.
-void AppendIngestLog(Oid relid, std::int64_t rows_skipped, std::int64_t unknown_types);
+void AppendIngestLog(Oid relid, std::int64_t rows_skipped, std::int64_t unknown_types, std::int64_t points_unscored);
 
 } // namespace leadscore::pg

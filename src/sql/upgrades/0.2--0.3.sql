@@ -1225,18 +1225,20 @@ ORDER BY a.tbl::oid;
 
 
 ------------------------------------------------------------------------
--- Rules that know time: frequency windows, rules over every type, rules
--- changed in place (issue 13).
+-- Rules that know time and value: frequency windows, points from a value,
+-- rules over every type, rules changed in place (issue 13).
 ------------------------------------------------------------------------
 
-ALTER TABLE leadscore.rules ALTER COLUMN activity_type DROP NOT NULL,
-	ADD COLUMN min_count integer, ADD COLUMN within interval, ADD COLUMN cooldown interval;
+ALTER TABLE leadscore.rules ALTER COLUMN activity_type DROP NOT NULL, ALTER COLUMN points DROP NOT NULL,
+	ADD COLUMN min_count integer, ADD COLUMN within interval, ADD COLUMN cooldown interval,
+	ADD COLUMN points_expression text,
+	ADD CONSTRAINT rules_points_given CHECK ((points IS NULL) <> (points_expression IS NULL));
 
 DROP FUNCTION leadscore._check_rule(text, text[], text[], text, text, float8, text, text, integer);
 DROP FUNCTION leadscore.add_rule(text, text, float8, text, text, integer, text);
 CREATE FUNCTION leadscore._check_rule(model text, stages text[], rule_names text[], name text, activity_type text,
 		points float8, stage text, condition text, max_count integer, min_count integer, within_us float8,
-		cooldown_us float8) RETURNS text
+		cooldown_us float8, points_expression text) RETURNS text[]
 	AS 'MODULE_PATHNAME', 'leadscore_check_rule' LANGUAGE C;
 -- After a rule of `mid` changed: a new model version, every backend's
 -- plans rebuilt, the tables checked, the user told.
@@ -1259,7 +1261,8 @@ CREATE FUNCTION leadscore.add_rule(
 	name text DEFAULT NULL,
 	min_count integer DEFAULT NULL,
 	within interval DEFAULT NULL,
-	cooldown interval DEFAULT NULL
+	cooldown interval DEFAULT NULL,
+	points_expression text DEFAULT NULL
 ) RETURNS integer
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -1268,6 +1271,7 @@ DECLARE
 	stages text[];
 	base text := coalesce(activity_type, 'any_type');
 	r leadscore.rules;
+	normalized text[];
 BEGIN
 	IF activity_type = '' THEN
 		RAISE EXCEPTION 'activity_type must not be empty' USING ERRCODE = '22023',
@@ -1293,13 +1297,14 @@ BEGIN
 	r.min_count := min_count;
 	r.within := within;
 	r.cooldown := coalesce(cooldown, within);
-	r.condition := leadscore._check_rule(model, stages, names, r.name, r.activity_type, r.points, r.stage,
+	r.points_expression := points_expression;
+	normalized := leadscore._check_rule(model, stages, names, r.name, r.activity_type, r.points, r.stage,
 		r.condition, r.max_count, r.min_count, extract(epoch FROM r.within) * 1000000,
-		extract(epoch FROM r.cooldown) * 1000000);
+		extract(epoch FROM r.cooldown) * 1000000, r.points_expression);
 	INSERT INTO leadscore.rules (model_id, name, activity_type, points, stage, condition, max_count,
-		min_count, within, cooldown)
-	VALUES (mid, r.name, r.activity_type, r.points, r.stage, r.condition, r.max_count,
-		r.min_count, r.within, r.cooldown)
+		min_count, within, cooldown, points_expression)
+	VALUES (mid, r.name, r.activity_type, r.points, r.stage, normalized[1], r.max_count,
+		r.min_count, r.within, r.cooldown, normalized[2])
 	RETURNING id INTO r.id;
 	PERFORM leadscore._rules_changed(model, mid);
 	RETURN r.id;
@@ -1318,7 +1323,8 @@ CREATE FUNCTION leadscore.update_rule(
 	name text DEFAULT NULL,
 	min_count integer DEFAULT NULL,
 	within interval DEFAULT NULL,
-	cooldown interval DEFAULT NULL
+	cooldown interval DEFAULT NULL,
+	points_expression text DEFAULT NULL
 ) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -1326,6 +1332,7 @@ DECLARE
 	model text;
 	names text[];
 	stages text[];
+	normalized text[];
 BEGIN
 	IF id IS NULL THEN
 		RAISE EXCEPTION 'a rule id is needed, not NULL' USING ERRCODE = '22004';
@@ -1338,7 +1345,14 @@ BEGIN
 	SELECT x.* INTO r FROM leadscore.rules x WHERE x.id = update_rule.id;
 	SELECT coalesce(array_agg(x.name), '{}') INTO names FROM leadscore.rules x
 		WHERE x.model_id = r.model_id AND x.id <> r.id;
-	r.points := coalesce(points, r.points);
+	IF points IS NOT NULL AND points_expression IS NOT NULL THEN
+		RAISE EXCEPTION 'rule % needs either points or points_expression, not both', r.name
+			USING ERRCODE = '22023';
+	END IF;
+	-- Points replace an expression and an expression replaces points.
+	r.points := CASE WHEN points_expression IS NOT NULL THEN NULL ELSE coalesce(points, r.points) END;
+	r.points_expression := CASE WHEN points IS NOT NULL THEN NULL
+		ELSE coalesce(points_expression, r.points_expression) END;
 	r.condition := CASE WHEN condition = '' THEN NULL ELSE coalesce(condition, r.condition) END;
 	r.max_count := CASE WHEN max_count = 0 THEN NULL ELSE coalesce(max_count, r.max_count) END;
 	r.stage := CASE WHEN stage = '' THEN NULL ELSE coalesce(stage, r.stage) END;
@@ -1356,12 +1370,31 @@ BEGIN
 		r.cooldown := coalesce(cooldown, CASE WHEN r.within IS NULL THEN within END, r.cooldown);
 		r.within := coalesce(within, r.within);
 	END IF;
-	r.condition := leadscore._check_rule(model, stages, names, r.name, r.activity_type, r.points, r.stage,
+	normalized := leadscore._check_rule(model, stages, names, r.name, r.activity_type, r.points, r.stage,
 		r.condition, r.max_count, r.min_count, extract(epoch FROM r.within) * 1000000,
-		extract(epoch FROM r.cooldown) * 1000000);
-	UPDATE leadscore.rules x SET points = r.points, condition = r.condition, max_count = r.max_count,
-		stage = r.stage, name = r.name, min_count = r.min_count, within = r.within, cooldown = r.cooldown
+		extract(epoch FROM r.cooldown) * 1000000, r.points_expression);
+	UPDATE leadscore.rules x SET points = r.points, condition = normalized[1], max_count = r.max_count,
+		stage = r.stage, name = r.name, min_count = r.min_count, within = r.within, cooldown = r.cooldown,
+		points_expression = normalized[2]
 	WHERE x.id = r.id;
 	PERFORM leadscore._rules_changed(model, r.model_id);
 END $$;
 
+-- Rows a points_expression gave no value, counted per table.
+ALTER TABLE leadscore.ingest_log ADD COLUMN points_unscored bigint NOT NULL DEFAULT 0;
+-- Per attached table, the rows the triggers could not score; per model,
+-- the activity rows scored.
+CREATE OR REPLACE VIEW leadscore.stats AS
+SELECT a.tbl AS source, NULL::text AS model, NULL::bigint AS rows_scored,
+	coalesce(sum(l.rows_skipped), 0)::bigint AS rows_skipped,
+	coalesce(sum(l.unknown_types), 0)::bigint AS unknown_types,
+	coalesce(sum(l.points_unscored), 0)::bigint AS points_unscored
+FROM leadscore.attachments a
+LEFT JOIN leadscore.ingest_log l ON l.tbl = a.tbl
+WHERE a.kind IN ('activities', 'leads')
+GROUP BY a.tbl
+UNION ALL
+SELECT NULL, m.name, coalesce(sum(s.activity_count), 0)::bigint, NULL, NULL, NULL
+FROM leadscore.models m
+LEFT JOIN leadscore.lead_state s ON s.model_id = m.id
+GROUP BY m.name;
