@@ -223,14 +223,14 @@ TEST(ScoreAggregate, CorruptBytesAreRejectedOrHarmless) {
 	EXPECT_GT(rejected, 0);
 }
 
-TEST(ScoreAggregate, ConditionAttributes) {
+TEST(ScoreAggregate, RuleAttributes) {
 	ModelSpec m = Model(30);
 	EXPECT_FALSE(HasConditions(m));
-	EXPECT_TRUE(ConditionAttributes(m).empty());
+	EXPECT_TRUE(RuleAttributes(m).empty());
 	m.rules[1].condition = "url LIKE '/pricing%' AND duration_s >= 30";
 	m.rules[2].condition = "\"Duration_S\" > 600 OR url IS NULL";
 	EXPECT_TRUE(HasConditions(m));
-	Schema attrs = ConditionAttributes(m);
+	Schema attrs = RuleAttributes(m);
 	ASSERT_EQ(attrs.size(), 3u);
 	EXPECT_EQ(attrs[0].name, "Duration_S");
 	EXPECT_EQ(attrs[1].name, "duration_s");

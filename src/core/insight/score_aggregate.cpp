@@ -16,7 +16,6 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
-#include <set>
 #include <vector>
 
 namespace leadscore::core {
@@ -49,13 +48,6 @@ void Store(unsigned char *p, T v) noexcept {
 
 [[noreturn]] void Invalid(const char *why) {
 	throw Error(ErrorKind::InvalidValue, "invalid score_agg state", std::string("The state ") + why + ".");
-}
-
-void CollectColumns(const Node &node, std::set<std::string> *out) {
-	if (node.kind == NodeKind::Column)
-		out->insert(node.name);
-	for (const auto &child : node.children)
-		CollectColumns(*child, out);
 }
 
 std::size_t NamesBytes(const ModelSpec &model) {
@@ -113,20 +105,6 @@ void SiftDown(unsigned char *slots, std::size_t n) noexcept {
 }
 
 } // namespace
-
-Schema ConditionAttributes(const ModelSpec &model) {
-	std::set<std::string> names;
-	for (const RuleSpec &rule : model.rules) {
-		if (!rule.condition.empty())
-			CollectColumns(*ParseCondition(rule.condition), &names);
-		if (!rule.points_expression.empty())
-			CollectColumns(*ParseExpression(rule.points_expression), &names);
-	}
-	Schema schema;
-	for (const std::string &name : names)
-		schema.push_back(Column{name, ValueType::Any});
-	return schema;
-}
 
 bool HasConditions(const ModelSpec &model) noexcept {
 	return std::any_of(model.rules.begin(), model.rules.end(),

@@ -33,10 +33,6 @@
 
 namespace leadscore::core {
 
-// The columns the model's conditions read, each typed Any: score_agg's jsonb
-// form feeds them from the keys of a jsonb row, typed per row.
-Schema ConditionAttributes(const ModelSpec &model);
-
 // True when some rule of the model has a condition or a points expression.
 bool HasConditions(const ModelSpec &model) noexcept;
 

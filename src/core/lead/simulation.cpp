@@ -25,11 +25,4 @@ Simulation Simulate(const CompiledModel &model, const std::vector<PersonaActivit
 	return s;
 }
 
-Schema PersonaSchema(const ModelSpec &model) {
-	std::vector<std::string> conditions;
-	for (const RuleSpec &r : model.rules)
-		conditions.push_back(r.condition);
-	return JsonSchema(conditions);
-}
-
 } // namespace leadscore::core

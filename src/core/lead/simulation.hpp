@@ -41,8 +41,4 @@ struct Simulation {
 Simulation Simulate(const CompiledModel &model, const std::vector<PersonaActivity> &activities,
                     std::optional<GradeRank> grade, std::int64_t now);
 
-// The schema a persona's activities are read with: every column a rule
-// condition names, typed per value (JSON).
-Schema PersonaSchema(const ModelSpec &model);
-
 } // namespace leadscore::core

@@ -320,6 +320,26 @@ bool CompiledModel::PointsOf(std::size_t i, const Value *row, double *points) co
 	return UsablePoints(r.points->Evaluate(row, schema_.size()), points);
 }
 
+Schema RuleAttributes(const ModelSpec &model) {
+	std::vector<std::string> names;
+	auto add = [&names](const Node &node) {
+		for (std::string &name : ColumnNames(node))
+			names.push_back(std::move(name));
+	};
+	for (const RuleSpec &rule : model.rules) {
+		if (!rule.condition.empty())
+			add(*ParseCondition(rule.condition));
+		if (!rule.points_expression.empty())
+			add(*ParseExpression(rule.points_expression));
+	}
+	std::sort(names.begin(), names.end());
+	names.erase(std::unique(names.begin(), names.end()), names.end());
+	Schema schema;
+	for (std::string &name : names)
+		schema.push_back(Column{std::move(name), ValueType::Any});
+	return schema;
+}
+
 bool UsablePoints(const ExpressionResult &result, double *points) noexcept {
 	if (!result.finite() || std::fabs(result.value) > kMaxRulePoints)
 		return false;

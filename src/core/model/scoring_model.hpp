@@ -143,6 +143,11 @@ void ValidateRule(const ModelSpec &model, const RuleSpec &rule);
 // stored sum finite like a rule's constant points.
 bool UsablePoints(const ExpressionResult &result, double *points) noexcept;
 
+// The columns the model's rules read (conditions and points expressions),
+// sorted, each typed Any: rows given as JSON (score_agg's jsonb form,
+// simulate()'s personas) are typed value by value.
+Schema RuleAttributes(const ModelSpec &model);
+
 // The index of the stage named `name`; throws Error(UndefinedObject) listing
 // the model's stages.
 int FindStage(const ModelSpec &model, std::string_view name);

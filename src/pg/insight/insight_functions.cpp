@@ -25,6 +25,7 @@ extern "C" {
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -101,7 +102,8 @@ std::vector<core::CalibrationRow> Calibrate(const std::string &name, const core:
 	FinishSpi();
 	std::vector<core::CalibrationRuleInfo> rules;
 	for (const core::RuleSpec &r : model.spec.rules)
-		rules.push_back({r.name, r.activity_type, r.points});
+		rules.push_back({r.name, r.activity_type,
+		                 r.points_expression.empty() ? r.points : std::numeric_limits<double>::quiet_NaN()});
 	return core::CalibrationReport(tally, rules, min_leads, model.spec.mql_threshold,
 	                               criteria.graded ? &criteria.criteria : nullptr);
 }

@@ -115,7 +115,7 @@ std::unique_ptr<AggModel> BuildModel(const std::string &name, bool with_attribut
 		                  "model \"" + name + "\" has rules with conditions or points expressions, which need the activity row", {},
 		                  "Pass the row as jsonb: leadscore.score_agg(model, activity_type, occurred_at, as_of, "
 		                  "to_jsonb(t)); '{}' scores as if every column were NULL.");
-	core::Schema attributes = core::ConditionAttributes(spec);
+	core::Schema attributes = core::RuleAttributes(spec);
 	auto m = std::make_unique<AggModel>(AggModel{name, core::CompiledModel::Compile(spec, attributes), {}});
 	m->row.resize(attributes.size());
 	return m;

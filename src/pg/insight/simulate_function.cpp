@@ -262,7 +262,7 @@ Datum Simulate(FunctionCallInfo fcinfo) {
 	ConnectSpi();
 	std::vector<core::ModelSpec> models = LoadModels();
 	const core::ModelSpec &spec = FindSpec(models, name);
-	core::CompiledModel model = core::CompiledModel::Compile(spec, core::PersonaSchema(spec));
+	core::CompiledModel model = core::CompiledModel::Compile(spec, core::RuleAttributes(spec));
 	const core::CompiledGradeProfile *profile = spec.grade_profile.empty() ? nullptr : JsonbProfile(spec.grade_profile);
 	FinishSpi();
 
