@@ -219,7 +219,22 @@ TEST(ExpressionNormalize, CanonicalText) {
 	EXPECT_EQ(Norm("a / (b * c)"), "a / (b * c)");
 	EXPECT_EQ(Norm("(a * b) / c"), "a * b / c");
 	EXPECT_EQ(Norm("-(a + b)"), "-(a + b)");
-	EXPECT_EQ(Norm("- - a"), "-(-a)");
+	EXPECT_EQ(Norm("- - a"), "- -a");
+	// Parentheses there would nest the text deeper than the tree: the
+	// deepest run of minuses the limit takes still parses normalized.
+	ConditionLimits thirty;
+	thirty.max_depth = 30;
+	std::string text = "a";
+	while (true) {
+		try {
+			ParseExpression("- " + text, thirty);
+		} catch (const Error &) {
+			break;
+		}
+		text = "- " + text;
+	}
+	EXPECT_GT(text.size(), 40u);
+	EXPECT_NO_THROW(ParseExpression(Normalize(*ParseExpression(text, thirty)), thirty));
 	EXPECT_EQ(Norm("-(-2)"), "-(-2)");
 	EXPECT_EQ(Norm("-(0)"), "-(0)");
 	EXPECT_EQ(Norm("-(NULL)"), "-(NULL)");

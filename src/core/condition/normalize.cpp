@@ -147,10 +147,17 @@ public:
 			PrintArith(n);
 			break;
 		case NodeKind::Negate:
-			// "--x" would read as an SQL comment to anyone pasting it, and
-			// "-2" as a literal, not this node: "-(0)" must not become "0".
+			// "--x" would read as an SQL comment to anyone pasting it, so a
+			// minus of a minus is "- -x" (not "-(-x)", whose parentheses
+			// would make the text nest deeper than the tree, past the
+			// depth limit); and "-2" reads as a literal, not this node:
+			// "-(0)" must not become "0".
 			out += '-';
-			PrintChild(n, 0, [](NodeKind c) { return c != NodeKind::Column && c != NodeKind::Call; });
+			if (n.children[0]->kind == NodeKind::Negate)
+				out += ' ';
+			PrintChild(n, 0, [](NodeKind c) {
+				return c != NodeKind::Column && c != NodeKind::Call && c != NodeKind::Negate;
+			});
 			break;
 		case NodeKind::Call:
 			out += FunctionName(n.function);
