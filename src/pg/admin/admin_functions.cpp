@@ -117,78 +117,98 @@ std::int64_t WindowMicros(std::optional<double> us) {
 	return static_cast<std::int64_t>(std::clamp(*us, -bound, bound));
 }
 
+// _check_rule's model: its name, stages and the names of its other rules.
+leadscore::core::ModelSpec RuleModel(FunctionCallInfo fcinfo) {
+	leadscore::core::ModelSpec model;
+	model.name = TextArg(fcinfo, 0);
+	model.stages = TextArrayArg(fcinfo, 1);
+	std::vector<std::string> names = TextArrayArg(fcinfo, 2);
+	for (std::size_t i = 0; i < names.size(); i++) {
+		leadscore::core::RuleSpec other;
+		other.id = static_cast<std::int32_t>(i + 1);
+		other.name = names[i];
+		model.rules.push_back(other);
+	}
+	return model;
+}
+
+// Exactly one of points and points_expression; NULL points is not given.
+void ReadPoints(FunctionCallInfo fcinfo, bool with_expression, leadscore::core::RuleSpec *rule) {
+	std::optional<double> points = OptionalFloat8Arg(fcinfo, 5);
+	std::optional<std::string> expression = with_expression ? OptionalTextArg(fcinfo, 12) : std::nullopt;
+	if (points.has_value() == expression.has_value())
+		throw Error(points ? ErrorKind::InvalidValue : ErrorKind::NullValue,
+		            "rule \"" + rule->name + "\" needs " + (points ? "either" : "one of") +
+		                " points or points_expression" + (points ? ", not both" : ""),
+		            {}, "A NULL points counts as not given.");
+	rule->points = points.value_or(0);
+	rule->points_expression = expression.value_or(std::string());
+}
+
+// max_count, and the window of min_count, within and cooldown.  0 is how
+// the core says "none", so an explicit 0 is refused here, where the user's
+// NULL and 0 still differ.
+void ReadCounts(FunctionCallInfo fcinfo, bool with_window, leadscore::core::RuleSpec *rule) {
+	std::optional<std::int32_t> cap = OptionalInt32Arg(fcinfo, 8);
+	if (cap && *cap <= 0)
+		throw Error(ErrorKind::InvalidValue, "max_count must be at least 1, not " + std::to_string(*cap),
+		            "Use NULL for a rule without a cap.");
+	rule->max_count = cap.value_or(0);
+	if (!with_window)
+		return;
+	std::optional<std::int32_t> min_count = OptionalInt32Arg(fcinfo, 9);
+	if (min_count && *min_count == 0)
+		throw Error(ErrorKind::InvalidValue, "min_count of rule \"" + rule->name + "\" must be at least 1, not 0", {},
+		            "Use NULL for a rule that scores every activity.");
+	rule->window.min_count = min_count.value_or(0);
+	rule->window.within_us = WindowMicros(OptionalFloat8Arg(fcinfo, 10));
+	rule->window.cooldown_us = WindowMicros(OptionalFloat8Arg(fcinfo, 11));
+}
+
+// The normalised texts as _check_rule returns them.
+Datum NormalizedTexts(const std::optional<std::string> &condition, const std::string &expression,
+                      bool as_array) {
+	std::optional<std::string> texts[2];
+	if (condition)
+		texts[0] = leadscore::core::Normalize(*leadscore::core::ParseCondition(*condition));
+	if (!expression.empty())
+		texts[1] = leadscore::core::Normalize(*leadscore::core::ParseExpression(expression));
+	if (!as_array)
+		return texts[0] ? CallPg([&] { return leadscore::pg::TextDatum(*texts[0]); }) : Datum(0);
+	const char *c_texts[2] = {texts[0] ? texts[0]->c_str() : nullptr, texts[1] ? texts[1]->c_str() : nullptr};
+	return CallPg([&] { return leadscore::pg::TextArrayDatum(c_texts, 2); });
+}
+
 } // namespace
 
 // _check_rule(model, stages, rule_names, name, activity_type, points,
 // stage, condition, max_count, min_count, within_us, cooldown_us,
 // points_expression) -> {the normalised condition, the normalised points
-// expression} (NULL elements: none).  A NULL activity_type is every type;
-// exactly one of points and points_expression is given.
+// expression} (NULL elements: none).  A NULL activity_type is every type.
+// 0.2's add_rule (before ALTER EXTENSION UPDATE) passes the first 9 and
+// takes the condition back as text.
 PG_FUNCTION_INFO_V1(leadscore_check_rule);
 Datum leadscore_check_rule(PG_FUNCTION_ARGS) {
 	return Guarded([&] {
-		leadscore::core::ModelSpec model;
-		model.name = TextArg(fcinfo, 0);
-		model.stages = TextArrayArg(fcinfo, 1);
-		std::vector<std::string> names = TextArrayArg(fcinfo, 2);
-		std::string name = TextArg(fcinfo, 3);
-		std::optional<std::string> type = OptionalTextArg(fcinfo, 4);
-		// 0.2's add_rule (before ALTER EXTENSION UPDATE) passes 9 arguments
-		// and takes the condition back as text.
-		bool windows = PG_NARGS() >= 13;
-		std::optional<double> points = OptionalFloat8Arg(fcinfo, 5);
-		std::optional<std::string> expression = windows ? OptionalTextArg(fcinfo, 12) : std::nullopt;
-		if (points.has_value() == expression.has_value())
-			throw Error(points ? ErrorKind::InvalidValue : ErrorKind::NullValue,
-			            "rule \"" + name + "\" needs " + (points ? "either" : "one of") +
-			                " points or points_expression" + (points ? ", not both" : ""),
-			            {}, "A NULL points counts as not given.");
-		std::optional<std::string> stage = OptionalTextArg(fcinfo, 6), condition = OptionalTextArg(fcinfo, 7);
-		std::optional<std::int32_t> cap = OptionalInt32Arg(fcinfo, 8);
-		std::int32_t max_count = cap.value_or(0);
-		bool zero_cap = cap && max_count <= 0;
-		for (std::size_t i = 0; i < names.size(); i++) {
-			leadscore::core::RuleSpec other;
-			other.id = static_cast<std::int32_t>(i + 1);
-			other.name = names[i];
-			model.rules.push_back(other);
-		}
-		if (zero_cap)
-			throw Error(ErrorKind::InvalidValue, "max_count must be at least 1, not " + std::to_string(max_count),
-			            "Use NULL for a rule without a cap.");
-		if (type && type->empty())
-			throw Error(ErrorKind::InvalidValue, "activity_type of rule \"" + name + "\" must not be empty", {},
-			            "Use NULL for a rule over every type.");
+		const bool current = PG_NARGS() >= 13;
+		leadscore::core::ModelSpec model = RuleModel(fcinfo);
 		leadscore::core::RuleSpec rule;
-		rule.name = name;
+		rule.name = TextArg(fcinfo, 3);
+		std::optional<std::string> type = OptionalTextArg(fcinfo, 4);
+		if (type && type->empty())
+			throw Error(ErrorKind::InvalidValue, "activity_type of rule \"" + rule.name + "\" must not be empty", {},
+			            "Use NULL for a rule over every type.");
 		rule.activity_type = type.value_or(std::string());
-		rule.points = points.value_or(0);
-		rule.points_expression = expression.value_or(std::string());
+		ReadPoints(fcinfo, current, &rule);
+		std::optional<std::string> stage = OptionalTextArg(fcinfo, 6), condition = OptionalTextArg(fcinfo, 7);
 		rule.stage = stage ? leadscore::core::FindStage(model, *stage) : leadscore::core::kNoStage;
 		rule.condition = condition.value_or(std::string());
-		rule.max_count = max_count;
-		std::optional<std::int32_t> min_count = windows ? OptionalInt32Arg(fcinfo, 9) : std::nullopt;
-		if (min_count && *min_count == 0)
-			throw Error(ErrorKind::InvalidValue, "min_count of rule \"" + name + "\" must be at least 1, not 0", {},
-			            "Use NULL for a rule that scores every activity.");
-		rule.window.min_count = min_count.value_or(0);
-		rule.window.within_us = windows ? WindowMicros(OptionalFloat8Arg(fcinfo, 10)) : 0;
-		rule.window.cooldown_us = windows ? WindowMicros(OptionalFloat8Arg(fcinfo, 11)) : 0;
+		ReadCounts(fcinfo, current, &rule);
 		leadscore::core::ValidateRule(model, rule);
-		if (!windows) {
-			if (!condition)
-				PG_RETURN_NULL();
-			std::string text = leadscore::core::Normalize(*leadscore::core::ParseCondition(*condition));
-			return CallPg([&] { return leadscore::pg::TextDatum(text); });
-		}
-		std::optional<std::string> normalized[2];
-		if (condition)
-			normalized[0] = leadscore::core::Normalize(*leadscore::core::ParseCondition(*condition));
-		if (expression)
-			normalized[1] = leadscore::core::Normalize(*leadscore::core::ParseExpression(*expression));
-		const char *texts[2] = {normalized[0] ? normalized[0]->c_str() : nullptr,
-		                        normalized[1] ? normalized[1]->c_str() : nullptr};
-		return CallPg([&] { return leadscore::pg::TextArrayDatum(texts, 2); });
+		Datum result = NormalizedTexts(condition, rule.points_expression, current);
+		if (result == Datum(0))
+			PG_RETURN_NULL();
+		return result;
 	});
 }
 
