@@ -171,7 +171,13 @@ my @rules = (
 		cond      => q{kind LIKE 'email_%' AND (channel IS NULL OR channel <> 'ads')},
 		max_count => 4
 	},
-	{ model => 'core', type => undef, points => 3, stage => 'aware', cond => q{kind IN ('chat', 'Page_View', 'download')} },
+	{
+		model  => 'core',
+		type   => undef,
+		points => 3,
+		stage  => 'aware',
+		cond   => q{kind IN ('chat', 'Page_View', 'download')}
+	},
 	{
 		model     => 'fast',
 		type      => undef,
