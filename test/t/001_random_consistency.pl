@@ -4,7 +4,8 @@
 # TRUNCATE statements, in a few hundred transactions (some rolled back, some
 # with rolled-back savepoints), runs against an attached activity table scored
 # by three models (no decay, 7-day and 30-day half-lives) with conditions,
-# negative points, stages and caps.  At checkpoints and at the end:
+# negative points, stages, caps, frequency windows and rules of every type
+# (conditions on the type column).  At checkpoints and at the end:
 #
 #   * leadscore.verify() is empty, in and between transactions: scores,
 #     grades (from a lead table written at random too, graded for 'core'),
@@ -12,8 +13,10 @@
 #     company column, else from the first activity row naming a campaign);
 #   * every lead's score, stage, status, activity_count and last_activity_at
 #     in leadscore.lead_scores equals an independent plain-SQL recompute
-#     (window functions for the caps, power(2, -(now - t)/h) for decay),
-#     evaluated in the same statement as the view so both see the same now().
+#     (window functions for the caps, a recursive walk over each lead's
+#     matching times for the frequency windows, power(2, -(now - t)/h) for
+#     decay), evaluated in the same statement as the view so both see the
+#     same now().
 #
 # Part 1 uses bigint lead keys; part 2 repeats a shorter run with text and
 # uuid keys, each in a database of its own (the first attachment fixes a
@@ -143,6 +146,47 @@ my @rules = (
 	},
 	{ model => 'slow', type => 'email_bounce', points => -6, stage => 'idea', max_count => 1 },
 	{ model => 'slow', type => 'unsubscribe', points => -25 },
+	# Frequency windows (within, cooldown: seconds; cooldown defaults to
+	# within): the fixed instants 7 hours apart and the bursts of one lead
+	# fill them, updates of time, type and url move rows in and out.
+	{
+		model     => 'fast',
+		type      => 'page_view',
+		points    => 6,
+		stage     => 'buy',
+		cond      => q{url LIKE '/p%' OR duration_s >= 60},
+		min_count => 3,
+		within    => 2 * 86400,
+		cooldown  => 86400
+	},
+	{ model => 'core', type => 'webinar', points => 18, stage => 'decide', min_count => 2, within => 10 * 86400 },
+	# Rules of every type (type undef: activity_type NULL), the condition
+	# reading the type column: one capped, one plain (types no other rule
+	# names: 'Page_View' always, 'chat' until the late rule), one a window.
+	{
+		model     => 'slow',
+		type      => undef,
+		points    => 4,
+		stage     => 'idea',
+		cond      => q{kind LIKE 'email_%' AND (channel IS NULL OR channel <> 'ads')},
+		max_count => 4
+	},
+	{
+		model  => 'core',
+		type   => undef,
+		points => 3,
+		stage  => 'aware',
+		cond   => q{kind IN ('chat', 'Page_View', 'download')}
+	},
+	{
+		model     => 'fast',
+		type      => undef,
+		points    => 9,
+		cond      => q{kind IN ('download', 'demo_request')},
+		min_count => 2,
+		within    => 3 * 86400,
+		cooldown  => 5 * 86400
+	},
 );
 
 # Added half-way through part 1 (then rescore()): 'chat' was an unknown type
@@ -205,13 +249,22 @@ sub add_rule_sql
 	push @args, 'stage => ' . sql_quote($r->{stage}) if defined $r->{stage};
 	push @args, 'condition => ' . sql_quote($r->{cond}) if defined $r->{cond};
 	push @args, "max_count => $r->{max_count}" if defined $r->{max_count};
+	push @args, "min_count => $r->{min_count}, within => '$r->{within} seconds'" if defined $r->{min_count};
+	push @args, "cooldown => '$r->{cooldown} seconds'" if defined $r->{cooldown};
 	return 'SELECT leadscore.add_rule(' . join(', ', @args) . ');';
 }
 
 # The independent recompute, as a view: one row per (model, lead) with at
 # least one activity matching a rule of the model.  Decayed points now, their
 # magnitude (sum of |points|, the scale of rounding), the decayed points per
-# stage number, the number of matching rows and the newest matching time.
+# stage number, the number of matching rows, the newest matching time and
+# the number of frequency window scorings.
+#
+# A frequency window, from its definition: walk a lead's distinct matching
+# times in order (equal times are one moment); at time t the rule scores
+# when its matching rows in (t - within, t] number at least min_count and it
+# last scored at least cooldown before t.  Each scoring is worth the rule's
+# points decayed from t; the matching rows themselves score nothing.
 sub expected_view_sql
 {
 	my ($rules) = @_;
@@ -221,9 +274,11 @@ sub expected_view_sql
 	{
 		$n++;
 		my $cond = defined $r->{cond} ? ($r->{sql} // $r->{cond}) : 'true';
+		# undef: a rule of every type (a row without a type is never scored)
+		my $type = defined $r->{type} ? 'a.kind = ' . sql_quote($r->{type}) : 'a.kind IS NOT NULL';
 		push @hits,
 		  "SELECT $n AS rule_no, a.id, a.lead_id, a.occurred_at FROM activities a"
-		  . " WHERE a.kind = " . sql_quote($r->{type}) . " AND ($cond)"
+		  . " WHERE $type AND ($cond)"
 		  . " AND a.lead_id IS NOT NULL AND a.occurred_at IS NOT NULL AND isfinite(a.occurred_at)";
 		my $m = $model_by_name{ $r->{model} };
 		my $stage_no = 'NULL::int';
@@ -233,9 +288,15 @@ sub expected_view_sql
 			die "unknown stage $r->{stage}" unless defined $i;
 			$stage_no = $i + 1;
 		}
+		my $window = 'NULL::int, NULL::interval, NULL::interval';
+		$window = "$r->{min_count}, '$r->{within} seconds'::interval, '"
+		  . ($r->{cooldown} // $r->{within})
+		  . " seconds'::interval"
+		  if defined $r->{min_count};
 		push @rule_rows,
 		  "($n, '$r->{model}', $r->{points}::float8, $stage_no, "
-		  . (defined $r->{max_count} ? $r->{max_count} : 'NULL::int') . ')';
+		  . (defined $r->{max_count} ? $r->{max_count} : 'NULL::int')
+		  . ", $window)";
 	}
 	my $model_rows = join(', ',
 		map { "('$_->{name}', " . (defined $_->{half_life} ? "$_->{half_life}::float8" : 'NULL::float8') . ')' }
@@ -245,22 +306,52 @@ sub expected_view_sql
 			  . " coalesce(sum(abs(pts)) FILTER (WHERE stage_no = $_), 0) AS m$_" } 1 .. 4);
 	return <<"EOF";
 CREATE OR REPLACE VIEW expected_scores AS
-WITH hits AS (
+WITH RECURSIVE hits AS (
 	@{[ join("\n\tUNION ALL ", @hits) ]}
-), rules (rule_no, model, points, stage_no, max_count) AS (
+), rules (rule_no, model, points, stage_no, max_count, min_count, within, cooldown) AS (
 	VALUES @{[ join(",\n\t", @rule_rows) ]}
 ), models (model, half_life_s) AS (
 	VALUES $model_rows
+), window_hits AS (
+	SELECT h.rule_no, h.lead_id, h.occurred_at, r.min_count, r.within, r.cooldown
+	FROM hits h JOIN rules r USING (rule_no)
+	WHERE r.min_count IS NOT NULL
+), moments AS (
+	-- each distinct matching time t, numbered k = 1, 2, ... per lead, with
+	-- the number n of matching rows in (t - within, t]
+	SELECT m.rule_no, m.lead_id, m.t, m.min_count, m.cooldown, count(*) AS n,
+		row_number() OVER (PARTITION BY m.rule_no, m.lead_id ORDER BY m.t) AS k
+	FROM (SELECT DISTINCT rule_no, lead_id, occurred_at AS t, min_count, within, cooldown FROM window_hits) m
+	JOIN window_hits w ON w.rule_no = m.rule_no AND w.lead_id = m.lead_id
+		AND w.occurred_at > m.t - m.within AND w.occurred_at <= m.t
+	GROUP BY m.rule_no, m.lead_id, m.t, m.min_count, m.cooldown
+), walk (rule_no, lead_id, k, t, scored, last_scored) AS (
+	-- the moments in order, carrying the time of the last scoring along
+	SELECT rule_no, lead_id, k, t, n >= min_count, CASE WHEN n >= min_count THEN t END
+	FROM moments WHERE k = 1
+	UNION ALL
+	SELECT m.rule_no, m.lead_id, m.k, m.t, s.scored, CASE WHEN s.scored THEN m.t ELSE w.last_scored END
+	FROM walk w
+	JOIN moments m ON m.rule_no = w.rule_no AND m.lead_id = w.lead_id AND m.k = w.k + 1,
+	LATERAL (SELECT m.n >= m.min_count AND (w.last_scored IS NULL OR m.t >= w.last_scored + m.cooldown)
+		AS scored) s
 ), ranked AS (
-	SELECT h.*, r.model, r.points, r.stage_no, r.max_count,
+	SELECT h.rule_no, h.id, h.lead_id, h.occurred_at, h.occurred_at AS scored_at, r.model, r.points,
+		r.stage_no, r.max_count, r.min_count IS NOT NULL AS windowed,
 		row_number() OVER (PARTITION BY h.rule_no, h.lead_id ORDER BY h.occurred_at DESC) AS rn
 	FROM hits h JOIN rules r USING (rule_no)
+	UNION ALL
+	-- a window's scorings: no activity row, the rule's points at time t
+	SELECT w.rule_no, NULL, w.lead_id, NULL, w.t, r.model, r.points, r.stage_no, NULL, false, 1
+	FROM walk w JOIN rules r USING (rule_no)
+	WHERE w.scored
 ), aged AS (
-	SELECT k.*, m.half_life_s, extract(epoch FROM now() - k.occurred_at)::float8 AS age_s
+	SELECT k.*, m.half_life_s, extract(epoch FROM now() - k.scored_at)::float8 AS age_s
 	FROM ranked k JOIN models m USING (model)
 ), weighted AS (
 	SELECT a.*,
-		CASE WHEN a.max_count IS NOT NULL AND a.rn > a.max_count THEN 0::float8
+		CASE WHEN a.windowed THEN 0::float8
+			WHEN a.max_count IS NOT NULL AND a.rn > a.max_count THEN 0::float8
 			WHEN a.half_life_s IS NULL THEN a.points
 			-- 2^-1000 is nothing next to any tolerance, and power() raises
 			-- an underflow error where the result would round to 0
@@ -270,7 +361,8 @@ WITH hits AS (
 )
 SELECT model, lead_id, sum(pts) AS score, sum(abs(pts)) AS magnitude,
 	$stage_cols,
-	count(DISTINCT id) AS activity_count, max(occurred_at) AS last_activity_at
+	count(DISTINCT id) AS activity_count, max(occurred_at) AS last_activity_at,
+	count(*) FILTER (WHERE id IS NULL) AS window_scorings
 FROM weighted
 GROUP BY model, lead_id;
 EOF
@@ -284,11 +376,11 @@ SELECT coalesce(e.model, v.model),
 	coalesce(e.s1, 0), coalesce(e.s2, 0), coalesce(e.s3, 0), coalesce(e.s4, 0),
 	coalesce(e.m1, 0), coalesce(e.m2, 0), coalesce(e.m3, 0), coalesce(e.m4, 0),
 	e.last_activity_at IS NOT DISTINCT FROM v.last_activity_at,
-	v.score, coalesce(v.stage, '-'), v.status, v.activity_count,
+	v.score, coalesce(v.stage, '-'), v.status, v.activity_count, coalesce(e.window_scorings, 0),
 	coalesce(e.lead_id, v.lead_id)::text
 FROM expected_scores e
 FULL JOIN leadscore.lead_scores v ON v.model = e.model AND v.lead_id = e.lead_id
-ORDER BY 1, 20
+ORDER BY 1, 21
 EOF
 
 # The stages (undef: none) a lead may have, given its decayed stage points:
@@ -334,12 +426,12 @@ sub compare_scores
 	my ($rows, $active) = (0, 0);
 	for my $line (split /\n/, $out)
 	{
-		my @f = split /\|/, $line, 20;
-		die "bad compare line: $line" unless @f == 20;
+		my @f = split /\|/, $line, 21;
+		die "bad compare line: $line" unless @f == 21;
 		my ($model, $e_has, $v_has, $e_score, $e_mag, $e_count, @rest) = @f;
 		my @s = @rest[0 .. 3];
 		my @sm = @rest[4 .. 7];
-		my ($last_same, $v_score, $v_stage, $v_status, $v_count, $lead) = @rest[8 .. 13];
+		my ($last_same, $v_score, $v_stage, $v_status, $v_count, $scorings, $lead) = @rest[8 .. 14];
 		my $m = $model_by_name{$model} or die "unknown model $model";
 		$rows++;
 		$active++ if $e_count > 0;
@@ -370,6 +462,8 @@ sub compare_scores
 			$cover{ 'stage ' . ($stage // 'none') }++;
 			$cover{'negative score'}++ if $e_score < 0;
 			$cover{'clamped at max_score'}++ if $want != $e_score;
+			$cover{'a window scored'}++ if $scorings > 0;
+			$cover{'two or more window scorings'}++ if $scorings > 1;
 		}
 	}
 	return ($rows, $active, \@bad, \%cover);
@@ -1015,7 +1109,8 @@ $T0 = $node->safe_psql('postgres',
 # Part 1: bigint keys, 300 transactions.
 my ($cover, $rows) = exercise_database($node, 'keys_bigint', 'bigint', 12, 25);
 for my $want ('status sql', 'status mql', 'status nurture', 'stage none', 'negative score',
-	'clamped at max_score', map { "stage $_" } qw(decide consider buy contract))
+	'clamped at max_score', 'a window scored', 'two or more window scorings',
+	map { "stage $_" } qw(decide consider buy contract))
 {
 	ok(($cover->{$want} // 0) > 0, "keys_bigint: the final state has leads with $want");
 }
