@@ -129,18 +129,22 @@ void ModelBatch::FinishHits() {
 }
 
 // Marks the leads whose window rules' matching times changed: their hits,
-// sorted by (lead, time), net to something at some time.
+// sorted by (lead, rule, time), net to something somewhere.  Per rule: a
+// row that moves from one window rule to another at its time changes both.
 void ModelBatch::FinishWindows() {
 	if (window_hits_.empty())
 		return;
-	std::sort(window_hits_.begin(), window_hits_.end(),
-	          [](const RawHit &a, const RawHit &b) { return std::tie(a.lead, a.at) < std::tie(b.lead, b.at); });
+	std::sort(window_hits_.begin(), window_hits_.end(), [](const RawHit &a, const RawHit &b) {
+		return std::tie(a.lead, a.cap, a.at) < std::tie(b.lead, b.cap, b.at);
+	});
 	std::size_t d = 0;
 	for (std::size_t k = 0; k < window_hits_.size();) {
 		const RawHit &h = window_hits_[k];
 		std::int64_t net = 0;
 		std::size_t j = k;
-		for (; j < window_hits_.size() && window_hits_[j].lead == h.lead && window_hits_[j].at == h.at; j++)
+		for (; j < window_hits_.size() && window_hits_[j].lead == h.lead && window_hits_[j].cap == h.cap &&
+		       window_hits_[j].at == h.at;
+		     j++)
 			net += window_hits_[j].sign;
 		k = j;
 		if (net == 0)
@@ -225,7 +229,7 @@ void IngestBatch::Add(std::uint32_t lead, std::string_view type, std::int64_t oc
 			continue;
 		}
 		if (t->window) {
-			mb->window_hits_.push_back(ModelBatch::RawHit{lead, 0, occurred_at, sign_count});
+			mb->window_hits_.push_back(ModelBatch::RawHit{lead, t->rule, occurred_at, sign_count});
 			continue;
 		}
 		double points = t->points;

@@ -182,7 +182,7 @@ private:
 	std::vector<double> extra_stages_;
 	std::vector<std::uint32_t> touched_;
 	std::vector<RawHit> raw_hits_;
-	std::vector<RawHit> window_hits_;     // cap: unused
+	std::vector<RawHit> window_hits_;     // cap: the window rule's index in its model
 	std::vector<std::uint32_t> run_lead_; // FinishHits(): lead of each run
 	// Finished.
 	std::vector<LeadDelta> leads_;
