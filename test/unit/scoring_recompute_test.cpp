@@ -3,8 +3,9 @@
 // against a brute force written here from the definitions, sharing no code
 // with the core: thousands of random INSERT / UPDATE / DELETE statements over
 // three models with conditions, caps, stages, frequency windows, rules of
-// every type (conditions on the type column), decay and no decay, and an
-// epoch re-base half-way.
+// every type (conditions on the type column), points expressions (rows
+// without a usable value among them), decay and no decay, and an epoch
+// re-base half-way.
 #include "core/ingest/ingest_batch.hpp"
 #include "core/ingest/ingest_plan.hpp"
 #include "core/lead/scoring_recompute.hpp"
@@ -15,6 +16,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -36,7 +38,9 @@ Schema Columns() {
 	return Schema{{"url", ValueType::Text},
 	              {"duration_s", ValueType::Int},
 	              {"country", ValueType::Text},
-	              {"kind", ValueType::Text}};
+	              {"kind", ValueType::Text},
+	              {"amount", ValueType::Float},
+	              {"seats", ValueType::Int}};
 }
 
 // One row of the CRM's activity table.
@@ -47,18 +51,27 @@ struct Activity {
 	std::optional<std::string> url;
 	std::optional<std::int64_t> duration;
 	std::optional<std::string> country;
+	std::optional<double> amount;
+	std::optional<std::int64_t> seats;
 };
 
 // The row as the glue hands it to the core.  Text values point into `a`.
 struct Converted {
-	Value values[4];
+	Value values[6];
 	explicit Converted(const Activity &a) {
 		values[0] = a.url ? Value::Text(*a.url) : Value::Null();
 		values[1] = a.duration ? Value::Int(*a.duration) : Value::Null();
 		values[2] = a.country ? Value::Text(*a.country) : Value::Null();
 		values[3] = Value::Text(a.type);
+		values[4] = a.amount ? Value::Float(*a.amount) : Value::Null();
+		values[5] = a.seats ? Value::Int(*a.seats) : Value::Null();
 	}
 };
+
+// A row's points from a points expression, as the brute force computes
+// them from the expression's definition; nullopt: no usable value (NULL, a
+// division by zero, NaN or infinite, or beyond 1e12), the row scores nothing.
+using PointsOf = std::function<std::optional<double>(const Activity &)>;
 
 // A rule as the brute force sees it: the condition is a C++ predicate that
 // mirrors the condition text under SQL's rules (NULL never matches).  An
@@ -71,6 +84,8 @@ struct TestRule {
 	const char *condition;
 	std::function<bool(const Activity &)> matches;
 	FrequencyWindow window = {}; // min_count 0: not a window rule
+	const char *expression = ""; // set: points_expression, `points_of` mirrors it
+	PointsOf points_of = nullptr;
 
 	bool Matches(const Activity &a) const {
 		return (type.empty() || type == a.type) && matches(a);
@@ -107,6 +122,36 @@ bool NewsOrLongDemo(const Activity &a) {
 bool AnyView(const Activity &a) {
 	return a.type.size() >= 4 && a.type.compare(a.type.size() - 4, 4, "view") == 0;
 }
+bool DemoOrUnsubscribe(const Activity &a) {
+	return a.type == "demo_request" || a.type == "unsubscribe";
+}
+
+std::optional<double> Usable(double v) {
+	if (!std::isfinite(v) || std::fabs(v) > 1e12)
+		return std::nullopt;
+	return v;
+}
+// A non-finite operand ends the evaluation, whatever the function.
+bool NonFinite(const std::optional<double> &x) {
+	return x && !std::isfinite(*x);
+}
+// least(amount / 1000, 50): least skips a NULL amount.
+std::optional<double> DealSize(const Activity &a) {
+	if (NonFinite(a.amount))
+		return std::nullopt;
+	return Usable(a.amount ? std::min(*a.amount / 1000, 50.0) : 50.0);
+}
+// coalesce(seats, 1) * 2.5 - 1
+std::optional<double> PerSeat(const Activity &a) {
+	return Usable(static_cast<double>(a.seats.value_or(1)) * 2.5 - 1);
+}
+// amount / seats / 1000: NULL with either NULL, nothing when dividing by
+// zero.
+std::optional<double> AmountPerSeat(const Activity &a) {
+	if (NonFinite(a.amount) || !a.amount || !a.seats || *a.seats == 0)
+		return std::nullopt;
+	return Usable(*a.amount / static_cast<double>(*a.seats) / 1000);
+}
 
 struct TestModel {
 	ModelSpec spec;
@@ -133,6 +178,7 @@ TestModel Model(std::int32_t id, std::string name, double half_life_days, std::i
 		r.max_count = t.max_count;
 		r.condition = t.condition;
 		r.window = t.window;
+		r.points_expression = t.expression;
 		m.spec.rules.push_back(r);
 	}
 	return m;
@@ -148,7 +194,8 @@ std::vector<TestModel> TestModels() {
 	                        {"page_view", 15, 1, 0, kPricingText, Pricing},
 	                        {"page_view", 3, 0, 0, "", Always},
 	                        {"unsubscribe", -40, kNoStage, 0, "", Always},
-	                        {"webinar", 25, 1, 2, "duration_s >= 20", LongWebinar}}));
+	                        {"webinar", 25, 1, 2, "duration_s >= 20", LongWebinar},
+	                        {"demo_request", 0, 2, 0, "", Always, {}, "least(amount / 1000, 50)", DealSize}}));
 	models.push_back(Model(2, "call_centre", 0, 0, {"idea", "orientation", "choice"},
 	                       {{"blog_read", 2, 0, 3, "", Always},
 	                        {"page_view", 10, 1, 0, "URL like '/pricing%' and DURATION_S >= 30", Pricing},
@@ -160,7 +207,9 @@ std::vector<TestModel> TestModels() {
 	                        {"demo_request", 12, 1, 0, "duration_s >= 45", Long,
 	                         FrequencyWindow{2, 30 * kDay, 30 * kDay}},
 	                        {"", 4, 0, 2, "kind LIKE 'news%' OR (kind = 'demo_request' AND duration_s > 20)",
-	                         NewsOrLongDemo}}));
+	                         NewsOrLongDemo},
+	                        {"webinar", 0, 1, 0, "country = 'DE'", German, {}, "coalesce(seats, 1) * 2.5 - 1",
+	                         PerSeat}}));
 	// Fast decay, its epoch in the middle of the activity: weights span
 	// 2^-26 .. 2^26 across the year.
 	models.push_back(Model(3, "fast", 7, k2024 + 180 * kDay, {},
@@ -173,7 +222,9 @@ std::vector<TestModel> TestModels() {
 	                         FrequencyWindow{3, 20 * kDay, 5 * kDay}},
 	                        {"", 9, kNoStage, 0, "kind IN ('careers_view', 'webinar') AND country = 'FR'",
 	                         FrenchCareersOrWebinar, FrequencyWindow{2, 14 * kDay, 21 * kDay}},
-	                        {"", 1, kNoStage, 0, "kind LIKE '%view'", AnyView}}));
+	                        {"", 1, kNoStage, 0, "kind LIKE '%view'", AnyView},
+	                        {"", 0, kNoStage, 0, "kind IN ('demo_request', 'unsubscribe')", DemoOrUnsubscribe, {},
+	                         "amount / seats / 1000", AmountPerSeat}}));
 	return models;
 }
 
@@ -207,6 +258,13 @@ std::vector<std::int64_t> WindowScorings(const FrequencyWindow &w, std::vector<s
 		scorings.push_back(t);
 	}
 	return scorings;
+}
+
+void Add(Expected *e, const TestRule &r, long double x) {
+	e->stored += x;
+	e->magnitude += std::fabs(x);
+	if (r.stage != kNoStage)
+		e->stages[static_cast<std::size_t>(r.stage)] += x;
 }
 
 Expected BruteForce(const TestModel &m, const std::vector<Activity> &rows, std::uint32_t lead) {
@@ -243,13 +301,17 @@ Expected BruteForce(const TestModel &m, const std::vector<Activity> &rows, std::
 			if (r.max_count > 0 && times.size() > static_cast<std::size_t>(r.max_count))
 				times.resize(static_cast<std::size_t>(r.max_count));
 		}
-		for (std::int64_t t : times) {
-			long double x = static_cast<long double>(r.points) * weight(t);
-			e.stored += x;
-			e.magnitude += std::fabs(x);
-			if (r.stage != kNoStage)
-				e.stages[static_cast<std::size_t>(r.stage)] += x;
+		if (r.points_of) {
+			// Each row its own points: the rows themselves, not their times.
+			times.clear();
+			for (const Activity *a : mine) {
+				std::optional<double> points = r.Matches(*a) ? r.points_of(*a) : std::nullopt;
+				if (points)
+					Add(&e, r, static_cast<long double>(*points) * weight(a->at));
+			}
 		}
+		for (std::int64_t t : times)
+			Add(&e, r, static_cast<long double>(r.points) * weight(t));
 	}
 	return e;
 }
@@ -287,6 +349,7 @@ public:
 		}
 		batch_->Finish();
 		unknown_ += batch_->stats().unknown_type;
+		unscored_ += batch_->stats().points_unscored;
 
 		// The table after the statement: what a reload reads.
 		std::sort(removed.begin(), removed.end(), std::greater<std::size_t>());
@@ -441,6 +504,9 @@ public:
 	long unknown() const {
 		return unknown_;
 	}
+	long unscored() const {
+		return unscored_;
+	}
 
 private:
 	// A new model version: recompile and build a new plan (the glue's cache
@@ -462,7 +528,7 @@ private:
 	std::vector<Activity> table_;
 	std::map<ReloadCause, long> causes_;
 	std::vector<std::uint32_t> reloaded_; // Statement(): the leads of one model reloaded
-	long applied_ = 0, noops_ = 0, verified_ = 0, unknown_ = 0, scorings_ = 0;
+	long applied_ = 0, noops_ = 0, verified_ = 0, unknown_ = 0, unscored_ = 0, scorings_ = 0;
 	long window_checks_ = 0, window_misses_ = 0;
 };
 
@@ -480,6 +546,8 @@ public:
 		SetUrl(&a);
 		SetDuration(&a);
 		SetCountry(&a);
+		SetAmount(&a);
+		SetSeats(&a);
 		return a;
 	}
 
@@ -488,7 +556,7 @@ public:
 	Activity Change(Activity a, const std::vector<Activity> &table) {
 		int changes = static_cast<int>(Pick(3)) + 1;
 		for (int k = 0; k < changes; k++) {
-			switch (Pick(7)) {
+			switch (Pick(9)) {
 			case 0:
 				a.lead = Pick(leads_);
 				break;
@@ -506,6 +574,12 @@ public:
 				break;
 			case 5:
 				SetCountry(&a);
+				break;
+			case 6:
+				SetAmount(&a);
+				break;
+			case 7:
+				SetSeats(&a);
 				break;
 			default:
 				break; // a column no condition reads
@@ -540,6 +614,22 @@ private:
 		static constexpr const char *kCountries[] = {"DE", "FR", "US", nullptr};
 		const char *c = kCountries[Pick(4)];
 		a->country = c ? std::optional<std::string>(c) : std::nullopt;
+	}
+
+	// Scored values stay small: a deleted row leaves a rounding residue of
+	// about 1e-16 of its stored term, which the comparisons only tolerate
+	// up to 1e-9 of one point now.  The huge ones have no usable value.
+	void SetAmount(Activity *a) {
+		constexpr double kInf = std::numeric_limits<double>::infinity();
+		static constexpr double kAmounts[] = {0,     12000.5, -2500, 900000, 37.25, 1e18,
+		                                      -1e18, kInf,    -kInf, std::numeric_limits<double>::quiet_NaN()};
+		std::uint32_t k = Pick(12);
+		a->amount = k < 10 ? std::optional<double>(kAmounts[k]) : std::nullopt;
+	}
+	void SetSeats(Activity *a) {
+		static constexpr std::int64_t kSeats[] = {0, 1, 3, -2, 20};
+		std::uint32_t k = Pick(6);
+		a->seats = k < 5 ? std::optional<std::int64_t>(kSeats[k]) : std::nullopt;
 	}
 
 	static constexpr const char *kTypes[] = {"pricing_view", "blog_read",  "page_view",       "unsubscribe",
@@ -605,15 +695,17 @@ TEST(ScoringRecompute, RandomStatementsMatchRecompute) {
 	std::printf("[          ] %ld rows inserted, %ld updated, %ld deleted; %ld unknown types; %ld deltas applied, "
 	            "%ld no-op deltas skipped; reloads: %ld newest deleted, %ld cap window short, %ld window rule; "
 	            "%ld lead states verified, with %ld window scorings; %ld changed windows not reloaded checked, "
-	            "%ld wrong\n",
+	            "%ld wrong; %ld inserted rows without a usable points value\n",
 	            inserted, updated, deleted, sim.unknown(), sim.applied(), sim.noops(),
 	            sim.reloads(ReloadCause::NewestDeleted), sim.reloads(ReloadCause::CapWindowShort),
 	            sim.reloads(ReloadCause::WindowRule), sim.verified(), sim.scorings(), sim.window_checks(),
-	            sim.window_misses());
+	            sim.window_misses(), sim.unscored());
 	EXPECT_EQ(sim.window_misses(), 0);
 	EXPECT_GT(sim.noops(), 0);
 	// Rules of every type take every type: none is unknown.
 	EXPECT_EQ(sim.unknown(), 0);
+	// Rows without a usable points value were met (and counted).
+	EXPECT_GT(sim.unscored(), 0);
 	EXPECT_GT(sim.reloads(ReloadCause::WindowRule), 0);
 	EXPECT_GT(sim.scorings(), 0);
 	// The glue drove the core correctly: nothing was ever out of step.
@@ -643,7 +735,7 @@ TEST(ScoringRecompute, TalliesForExplain) {
 
 	Recomputed out;
 	rc.Finish(&out);
-	ASSERT_EQ(out.rules.size(), 6u);
+	ASSERT_EQ(out.rules.size(), 7u);
 	EXPECT_EQ(out.rules[1].matched, 8); // blog_read
 	EXPECT_EQ(out.rules[1].counted, 5); // capped at 5
 	double five_newest = 0;
