@@ -5,6 +5,7 @@
 #include "core/base/error.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <tuple>
 
 namespace leadscore::core {
@@ -274,6 +275,26 @@ bool NewLastActivity(std::int64_t old_last, const LeadDelta &d, std::int64_t *re
 	return false;
 }
 
+// A sum that a deletion shrank by more than this factor is recomputed: the
+// deleted terms leave a rounding residue of about 1e-16 of themselves,
+// which must stay well inside verify()'s tolerance (kVerifyTolerance, 1e-9)
+// of what is left.  (A deal worth 1e10 deleted beside one worth 0.1 left
+// 0.10000038.)
+constexpr double kCancellation = 1e-6;
+
+bool Cancelled(double before, double after) {
+	return after != 0 && std::fabs(after) < kCancellation * std::fabs(before);
+}
+
+bool SumCancelled(double old_stored, const std::vector<double> &old_stages, const LeadState &state) {
+	if (Cancelled(old_stored, state.stored))
+		return true;
+	for (std::size_t s = 0; s < old_stages.size(); s++)
+		if (Cancelled(old_stages[s], state.stage_stored[s]))
+			return true;
+	return false;
+}
+
 void Reload(ApplyOutcome *out, ReloadCause cause) {
 	if (!out->needs_reload)
 		out->cause = cause;
@@ -295,6 +316,12 @@ ApplyOutcome ApplyLeadDelta(const CompiledModel &model, const ModelBatch &batch,
 	}
 
 	const std::int64_t old_last = state->last_activity_at;
+	// Only a deletion can cancel a sum: only then are the sums kept.
+	const bool deleting = d.max_deleted_at != kNoTime;
+	const double old_stored = state->stored;
+	std::vector<double> old_stages;
+	if (deleting)
+		old_stages = state->stage_stored;
 	state->activity_count += d.activity_count;
 	state->stored += d.stored;
 	const double *stage_deltas = batch.stage_deltas(i);
@@ -330,6 +357,8 @@ ApplyOutcome ApplyLeadDelta(const CompiledModel &model, const ModelBatch &batch,
 		state->last_activity_at = kNoTime;
 	} else if (!NewLastActivity(old_last, d, &state->last_activity_at)) {
 		Reload(&out, ReloadCause::NewestDeleted);
+	} else if (deleting && SumCancelled(old_stored, old_stages, *state)) {
+		Reload(&out, ReloadCause::Cancellation);
 	}
 	return out;
 }
