@@ -21,14 +21,19 @@
 #             session, as a sync tool that connects per batch) and warm (the
 #             same batch again in that session), into (a) and (b)
 #   features  (b) with variants of the model (bench/ingest/model.sql): full
-#             (caps and stages), no caps, no stages, and full with a grade
-#             profile over an attached lead table: a bulk INSERT ... SELECT,
-#             then the sync batch of every lead (cold), then
-#             single-row transactions with synchronous_commit = off
+#             (caps and stages), no caps, no stages, full with a grade
+#             profile over an attached lead table, and full plus one rule
+#             of issue 13 each (a frequency window, points from a value, a
+#             rule of every type; the window's base is full with an index
+#             on the lead column, which its history reads need): a bulk
+#             INSERT ... SELECT, then the sync batch of every lead (cold),
+#             then single-row transactions with synchronous_commit = off;
+#             each with its ratio to plain and to its base (the same load
+#             without the variant's addition)
 # Beside the times: the peak resident set (VmHWM) of the backends that ran
 # the timed statements.  Every state is checked: leadscore.verify() and,
-# for the full model, an independent SQL recompute of each state table
-# (bench/ingest/check.sql).
+# for the full model of every part but features, an independent SQL
+# recompute of each state table (bench/ingest/check.sql).
 #
 # A benchmark, not a test (CONTRIBUTING.md, "Benchmarks"): it prints
 # figures and ratios and asserts no timing.  It exits non-zero only when a
@@ -85,7 +90,8 @@ install_packages
 if [ "$PERF" = 1 ] && ! command -v perf >/dev/null; then
 	install_packages linux-perf
 fi
-[ "$SKIP_BUILD" = 1 ] || build_and_install "$top"
+# PGXS reads PROFILE as flags for the compiler and linker: not this one.
+[ "$SKIP_BUILD" = 1 ] || (unset PROFILE; build_and_install "$top")
 
 # Which build is measured: the installed module, and the tree it came from.
 so=$("$LEADSCORE_PG_BIN/pg_config" --pkglibdir)/leadscore.so
@@ -109,6 +115,20 @@ sed -i "s/half_life => '30 days')/half_life => '30 days', grade_profile => 'benc
 sed 's/, max_count => [0-9]*//' "$files/model.sql" >"$files/model_nocaps.sql"
 sed -e "s/, stage => '[a-z]*'//" -e "s/half_life => '30 days')/half_life => '30 days', stages => '{}')/" \
 	"$files/model.sql" >"$files/model_nostages.sql"
+# Issue 13's rules, each added to the full model: a window on page views (a
+# tenth of the rows, and every row of a sync batch), points from a webinar's
+# minutes (a tenth of the rows), a rule of every type (every row reaches its
+# condition; the two email types, a fifth of the rows, match).
+cp "$files/model.sql" "$files/model_index.sql"
+add_to_full() { # variant rule
+	{
+		cat "$files/model.sql"
+		echo "SELECT leadscore.add_rule('bench', $2);"
+	} >"$files/model_$1.sql"
+}
+add_to_full window "'page_view', 10, min_count => 3, within => '7 days', name => 'page_view_burst'"
+add_to_full expression "'webinar', NULL, points_expression => 'least(duration_s / 60, 30)', name => 'webinar_minutes'"
+add_to_full everytype "NULL, 1, condition => 'kind LIKE ''email_%''', name => 'any_email'"
 if ! grep -q grade_profile "$files/model_grade.sql" || grep -q max_count "$files/model_nocaps.sql" ||
 	grep -q 'stage =>' "$files/model_nostages.sql" || ! grep -q "stages => '{}'" "$files/model_nostages.sql"; then
 	echo "bench/ingest/model.sql changed shape: the feature variants no longer differ from it" >&2
@@ -132,6 +152,8 @@ pg -v rows="$ROWS" -v leads="$LEADS" -v copy_file="$copy_file" -f "$files/genera
 declare -A label=(
 	[plain]="(a) plain" [leadscore]="(b) leadscore" [row]="(c) row trigger" [stmt]="(d) stmt trigger"
 	[full]="(b) full model" [nocaps]="(b) no caps" [nostages]="(b) no stages" [grade]="(b) + grade profile"
+	[index]="(b) full + lead index" [window]="(b) full + window" [expression]="(b) full + expression"
+	[everytype]="(b) full + every type"
 	[insert]="INSERT...SELECT" [copy]="COPY" [pgbench]="pgbench 1-row txns"
 )
 columns="lead_id, kind, occurred_at, url, duration_s"
@@ -281,16 +303,22 @@ if want sync; then
 fi
 
 # Part features: the model variant in place, on empty tables and state.
+# Each variant's base is the same load without what the variant adds.
+features=(plain full nocaps nostages grade index window expression everytype)
+declare -A feature_base=([nocaps]=full [nostages]=full [grade]=full [index]=full [window]=index
+	[expression]=full [everytype]=full)
 apply_feature() { # variant
+	local index=0
+	[[ $LEAD_INDEX = 0 && ($1 = index || $1 = window) ]] && index=1
 	pg -v model_file="$files/model_$1.sql" -v grade="$([ "$1" = grade ] && echo 1 || echo 0)" \
-		-v leads="$LEADS" -f "$files/feature.sql" >/dev/null
+		-v lead_index="$index" -v leads="$LEADS" -f "$files/feature.sql" >/dev/null
 }
 if want features; then
-	log "part features: the model with and without caps, stages and a grade profile"
-	features=(plain full nocaps nostages grade)
+	log "part features: the model with and without caps, stages, a grade profile and each rule of issue 13"
+	n=${#features[@]}
 	for rep in $(seq 1 "$REPS"); do
-		for i in 0 1 2 3 4; do
-			v=${features[$(((i + rep - 1) % 5))]}
+		for i in $(seq 0 $((n - 1))); do
+			v=${features[$(((i + rep - 1) % n))]}
 			t=leadscore
 			[ "$v" = plain ] && t=plain
 			reset_tables
@@ -403,17 +431,21 @@ if want sync; then
 fi
 if want features; then
 	echo
-	echo "features: (b) with each model variant against (a) plain; $ROWS rows over $LEADS leads, then a sync of every lead (cold), then $TXNS single rows (synchronous_commit = off)"
-	printf '%-30s %18s %18s %18s %18s\n' variant "INSERT...SELECT" "sync, cold" "single rows async" "peak RSS (own)"
-	for v in plain full nocaps nostages grade; do
+	echo "features: (b) with each model variant against (a) plain and against its base; $ROWS rows over $LEADS leads, then a sync of every lead (cold), then $TXNS single rows (synchronous_commit = off)"
+	printf '%-30s %26s %26s %26s %18s\n' variant "INSERT...SELECT" "sync, cold" "single rows async" "peak RSS (own)"
+	for v in "${features[@]}"; do
 		printf '%-30s' "${label[$v]}"
 		for key in f_insert f_sync f_async; do
 			m=$(median "$key" "$v")
-			printf ' %9.3f (%5sx)' "$m" "$(ratio "$m" "$(median "$key" plain)")"
+			b=-
+			[ -z "${feature_base[$v]:-}" ] || b="$(ratio "$m" "$(median "$key" "${feature_base[$v]}")")x"
+			printf ' %9.3f (%5sx, %6s)' "$m" "$(ratio "$m" "$(median "$key" plain)")" "$b"
 		done
 		printf ' %7s MB (%4s)\n' "$(peak_mb f_insert "$v")" "$(peak_mb f_insert "$v" 6)"
 	done
+	echo "  seconds (ratio to (a) plain, ratio to the base: the same load without the variant's addition; full + window's base is full + lead index, the others' full)"
 	echo "  peak RSS: of the INSERT...SELECT's backend; + grade profile: the leads' state rows exist (graded) before their activity arrives"
+	echo "  lead index: an index on act_leadscore (lead_id), which a window rule's history reads need ($([ "$LEAD_INDEX" = 1 ] && echo 'LEAD_INDEX=1: every variant has one' || echo 'full + lead index and full + window only'))"
 fi
 
 # Issue 19's targets, for the parts that ran.

@@ -108,6 +108,12 @@ UPDATE tr.acts SET amount = 30000 WHERE lead_id = 10 AND amount = 12000;
 SELECT round(score::numeric, 3) AS score FROM leadscore.lead_scores WHERE model = 'v' AND lead_id = 10;
 DELETE FROM tr.acts WHERE lead_id = 10 AND amount = 900000;
 SELECT round(score::numeric, 3) AS score FROM leadscore.lead_scores WHERE model = 'v' AND lead_id = 10;
+-- A deleted large value leaves no rounding behind: 0.1 beside 1e9 points
+-- left 0.1000000xx once the 1e9 went (now the sum shrank a millionfold: recomputed).
+INSERT INTO tr.acts (lead_id, kind, at, amount) VALUES (13, 'quote', now(), 30), (13, 'quote', now() - interval '1 day', 3e11);
+UPDATE tr.acts SET seats = 3 WHERE lead_id = 13;
+DELETE FROM tr.acts WHERE lead_id = 13 AND amount = 3e11;
+SELECT round(score::numeric, 9) AS score FROM leadscore.lead_scores WHERE model = 'v' AND lead_id = 13;
 -- score_agg computes the same from the rows as jsonb.
 SELECT lead_id, round(leadscore.score_agg('v', kind, at, now(), to_jsonb(a))::numeric, 3) AS score_agg
 FROM tr.acts a WHERE lead_id IN (10, 11, 12) GROUP BY lead_id ORDER BY lead_id;

@@ -6,12 +6,20 @@
 -- psql variables: model_file (the variant's model.sql, written by the
 -- script), grade (0/1: give the model a grade profile and attach a lead
 -- table of leads 1..leads, graded at once, as a CRM's contacts are before
--- their activities arrive), leads.
+-- their activities arrive), lead_index (0/1: index the lead column of
+-- bench.act_leadscore, as a window rule needs: it reads each touched lead's
+-- history by the lead column, README "Index the lead column"), leads.
 \set ON_ERROR_STOP 1
 SET client_min_messages = warning;
 SELECT leadscore.drop_model('bench') FROM leadscore.models m WHERE m.name = 'bench';
 DROP TABLE IF EXISTS bench.leads;   -- detaches itself
 SELECT leadscore.drop_grade_profile('bench_icp') FROM leadscore.grade_profiles p WHERE p.name = 'bench_icp';
+
+DROP INDEX IF EXISTS bench.act_leadscore_lead;
+SELECT :lead_index = 1 AS want_lead_index \gset
+\if :want_lead_index
+CREATE INDEX act_leadscore_lead ON bench.act_leadscore (lead_id);
+\endif
 
 SELECT :grade = 1 AS want_grade \gset
 \if :want_grade

@@ -4,7 +4,10 @@
 # TRUNCATE statements, in a few hundred transactions (some rolled back, some
 # with rolled-back savepoints), runs against an attached activity table scored
 # by three models (no decay, 7-day and 30-day half-lives) with conditions,
-# negative points, stages and caps.  At checkpoints and at the end:
+# negative points, stages, caps, frequency windows, rules of every type
+# (conditions on the type column) and points expressions over a numeric and
+# an integer column (NULL, zero, negative, huge, NaN and infinite values;
+# divisions by zero).  At checkpoints and at the end:
 #
 #   * leadscore.verify() is empty, in and between transactions: scores,
 #     grades (from a lead table written at random too, graded for 'core'),
@@ -12,8 +15,14 @@
 #     company column, else from the first activity row naming a campaign);
 #   * every lead's score, stage, status, activity_count and last_activity_at
 #     in leadscore.lead_scores equals an independent plain-SQL recompute
-#     (window functions for the caps, power(2, -(now - t)/h) for decay),
-#     evaluated in the same statement as the view so both see the same now().
+#     (window functions for the caps, a recursive walk over each lead's
+#     matching times for the frequency windows, power(2, -(now - t)/h) for
+#     decay; each row's points expression value computed in SQL from its
+#     definition), evaluated in the same statement as the view so both see
+#     the same now().
+#
+# At the end: stats.points_unscored counted rows without a usable value, and
+# score_agg() over each lead's rows equals lead_scores.score.
 #
 # Part 1 uses bigint lead keys; part 2 repeats a shorter run with text and
 # uuid keys, each in a database of its own (the first attachment fixes a
@@ -143,6 +152,74 @@ my @rules = (
 	},
 	{ model => 'slow', type => 'email_bounce', points => -6, stage => 'idea', max_count => 1 },
 	{ model => 'slow', type => 'unsubscribe', points => -25 },
+	# Frequency windows (within, cooldown: seconds; cooldown defaults to
+	# within): the fixed instants 7 hours apart and the bursts of one lead
+	# fill them, updates of time, type and url move rows in and out.
+	{
+		model     => 'fast',
+		type      => 'page_view',
+		points    => 6,
+		stage     => 'buy',
+		cond      => q{url LIKE '/p%' OR duration_s >= 60},
+		min_count => 3,
+		within    => 2 * 86400,
+		cooldown  => 86400
+	},
+	{ model => 'core', type => 'webinar', points => 18, stage => 'decide', min_count => 2, within => 10 * 86400 },
+	# Rules of every type (type undef: activity_type NULL), the condition
+	# reading the type column: one capped, one plain (types no other rule
+	# names: 'Page_View' always, 'chat' until the late rule), one a window.
+	{
+		model     => 'slow',
+		type      => undef,
+		points    => 4,
+		stage     => 'idea',
+		cond      => q{kind LIKE 'email_%' AND (channel IS NULL OR channel <> 'ads')},
+		max_count => 4
+	},
+	{
+		model  => 'core',
+		type   => undef,
+		points => 3,
+		stage  => 'aware',
+		cond   => q{kind IN ('chat', 'Page_View', 'download')}
+	},
+	{
+		model     => 'fast',
+		type      => undef,
+		points    => 9,
+		cond      => q{kind IN ('download', 'demo_request')},
+		min_count => 2,
+		within    => 3 * 86400,
+		cooldown  => 5 * 86400
+	},
+	# Points from a value (expr: the points expression; expr_sql: the same
+	# per row in SQL, NULL where the engine has no value: a NaN or infinite
+	# operand, a division by zero).  amt is the row's amount as float8.
+	{
+		model    => 'core',
+		type     => 'download',
+		expr     => 'least(amount / 1000, 50)',
+		expr_sql => q{CASE WHEN amt IN ('NaN', 'Infinity', '-Infinity') THEN NULL ELSE least(amt / 1000, 50) END},
+		stage    => 'consider'
+	},
+	{
+		model    => 'fast',
+		type     => 'form_submit',
+		expr     => 'coalesce(seats, 1) * 2.5 - 1',
+		expr_sql => q{coalesce(a.seats, 1)::float8 * 2.5 - 1},
+		stage    => 'buy',
+		cond     => q{channel IS NULL OR channel <> 'ads'}
+	},
+	{
+		model    => 'slow',
+		type     => undef,
+		expr     => 'amount / seats / 500',
+		expr_sql => q{CASE WHEN a.seats = 0 OR amt IN ('NaN', 'Infinity', '-Infinity') THEN NULL}
+		  . q{ ELSE amt / a.seats / 500 END},
+		stage    => 'choice',
+		cond     => q{kind IN ('demo_request', 'webinar', 'Page_View', 'chat')}
+	},
 );
 
 # Added half-way through part 1 (then rescore()): 'chat' was an unknown type
@@ -171,7 +248,17 @@ sub setup_sql
 		"SET client_min_messages = warning;",
 		"CREATE EXTENSION leadscore;",
 		"CREATE TABLE activities (id bigint PRIMARY KEY, lead_id $keytype, kind text,"
-		  . " occurred_at timestamptz, url text, duration_s integer, channel text, campaign text, note text);",
+		  . " occurred_at timestamptz, url text, duration_s integer, channel text, campaign text, note text,"
+		  . " amount numeric, seats integer);",
+		# The recompute's float8 of an amount: what the engine reads
+		# (numeric_float8_no_overflow: past float8's range is infinite).
+		"CREATE FUNCTION amount_f8(x numeric) RETURNS float8 IMMUTABLE LANGUAGE sql AS \$\$"
+		  . " SELECT CASE WHEN x = 'NaN' THEN 'NaN'::float8 WHEN x > 1e308 THEN 'Infinity'::float8"
+		  . " WHEN x < -1e308 THEN '-Infinity'::float8 ELSE x::float8 END \$\$;",
+		# A row's points expression value as the engine scores it: NULL
+		# when NaN, infinite or past the bound of a rule's points.
+		"CREATE FUNCTION usable_points(v float8) RETURNS float8 IMMUTABLE LANGUAGE sql AS \$\$"
+		  . " SELECT CASE WHEN v = 'NaN' OR abs(v) > 1e12 THEN NULL ELSE v END \$\$;",
 		"CREATE INDEX ON activities (lead_id);",
 		"CREATE SEQUENCE activities_move_id START 1000000000000;",
 		"CREATE TABLE contacts (id $keytype PRIMARY KEY, company text, title text);",
@@ -201,17 +288,30 @@ sub setup_sql
 sub add_rule_sql
 {
 	my ($r) = @_;
-	my @args = (sql_quote($r->{model}), sql_quote($r->{type}), $r->{points});
+	my @args = (sql_quote($r->{model}), sql_quote($r->{type}), $r->{points} // 'NULL');
+	push @args, 'points_expression => ' . sql_quote($r->{expr}) if defined $r->{expr};
 	push @args, 'stage => ' . sql_quote($r->{stage}) if defined $r->{stage};
 	push @args, 'condition => ' . sql_quote($r->{cond}) if defined $r->{cond};
 	push @args, "max_count => $r->{max_count}" if defined $r->{max_count};
+	push @args, "min_count => $r->{min_count}, within => '$r->{within} seconds'" if defined $r->{min_count};
+	push @args, "cooldown => '$r->{cooldown} seconds'" if defined $r->{cooldown};
 	return 'SELECT leadscore.add_rule(' . join(', ', @args) . ');';
 }
 
 # The independent recompute, as a view: one row per (model, lead) with at
 # least one activity matching a rule of the model.  Decayed points now, their
 # magnitude (sum of |points|, the scale of rounding), the decayed points per
-# stage number, the number of matching rows and the newest matching time.
+# stage number, the number of matching rows, the newest matching time and
+# the number of frequency window scorings.
+#
+# A frequency window, from its definition: walk a lead's distinct matching
+# times in order (equal times are one moment); at time t the rule scores
+# when its matching rows in (t - within, t] number at least min_count and it
+# last scored at least cooldown before t.  Each scoring is worth the rule's
+# points decayed from t; the matching rows themselves score nothing.
+#
+# A points expression: each matching row is worth its value (expr_sql, then
+# usable_points()); a row without one scores nothing but still counts.
 sub expected_view_sql
 {
 	my ($rules) = @_;
@@ -221,9 +321,13 @@ sub expected_view_sql
 	{
 		$n++;
 		my $cond = defined $r->{cond} ? ($r->{sql} // $r->{cond}) : 'true';
+		# undef: a rule of every type (a row without a type is never scored)
+		my $type = defined $r->{type} ? 'a.kind = ' . sql_quote($r->{type}) : 'a.kind IS NOT NULL';
+		my $value = defined $r->{expr} ? "usable_points(($r->{expr_sql})::float8)" : 'NULL::float8';
 		push @hits,
-		  "SELECT $n AS rule_no, a.id, a.lead_id, a.occurred_at FROM activities a"
-		  . " WHERE a.kind = " . sql_quote($r->{type}) . " AND ($cond)"
+		  "SELECT $n AS rule_no, a.id, a.lead_id, a.occurred_at, $value AS v"
+		  . " FROM activities a, LATERAL (SELECT amount_f8(a.amount) AS amt) x"
+		  . " WHERE $type AND ($cond)"
 		  . " AND a.lead_id IS NOT NULL AND a.occurred_at IS NOT NULL AND isfinite(a.occurred_at)";
 		my $m = $model_by_name{ $r->{model} };
 		my $stage_no = 'NULL::int';
@@ -233,9 +337,15 @@ sub expected_view_sql
 			die "unknown stage $r->{stage}" unless defined $i;
 			$stage_no = $i + 1;
 		}
+		my $window = 'NULL::int, NULL::interval, NULL::interval';
+		$window = "$r->{min_count}, '$r->{within} seconds'::interval, '"
+		  . ($r->{cooldown} // $r->{within})
+		  . " seconds'::interval"
+		  if defined $r->{min_count};
 		push @rule_rows,
-		  "($n, '$r->{model}', $r->{points}::float8, $stage_no, "
-		  . (defined $r->{max_count} ? $r->{max_count} : 'NULL::int') . ')';
+		  "($n, '$r->{model}', " . ($r->{points} // 'NULL') . "::float8, $stage_no, "
+		  . (defined $r->{max_count} ? $r->{max_count} : 'NULL::int')
+		  . ", $window, " . (defined $r->{expr} ? 'true' : 'false') . ')';
 	}
 	my $model_rows = join(', ',
 		map { "('$_->{name}', " . (defined $_->{half_life} ? "$_->{half_life}::float8" : 'NULL::float8') . ')' }
@@ -245,22 +355,52 @@ sub expected_view_sql
 			  . " coalesce(sum(abs(pts)) FILTER (WHERE stage_no = $_), 0) AS m$_" } 1 .. 4);
 	return <<"EOF";
 CREATE OR REPLACE VIEW expected_scores AS
-WITH hits AS (
+WITH RECURSIVE hits AS (
 	@{[ join("\n\tUNION ALL ", @hits) ]}
-), rules (rule_no, model, points, stage_no, max_count) AS (
+), rules (rule_no, model, points, stage_no, max_count, min_count, within, cooldown, expr) AS (
 	VALUES @{[ join(",\n\t", @rule_rows) ]}
 ), models (model, half_life_s) AS (
 	VALUES $model_rows
+), window_hits AS (
+	SELECT h.rule_no, h.lead_id, h.occurred_at, r.min_count, r.within, r.cooldown
+	FROM hits h JOIN rules r USING (rule_no)
+	WHERE r.min_count IS NOT NULL
+), moments AS (
+	-- each distinct matching time t, numbered k = 1, 2, ... per lead, with
+	-- the number n of matching rows in (t - within, t]
+	SELECT m.rule_no, m.lead_id, m.t, m.min_count, m.cooldown, count(*) AS n,
+		row_number() OVER (PARTITION BY m.rule_no, m.lead_id ORDER BY m.t) AS k
+	FROM (SELECT DISTINCT rule_no, lead_id, occurred_at AS t, min_count, within, cooldown FROM window_hits) m
+	JOIN window_hits w ON w.rule_no = m.rule_no AND w.lead_id = m.lead_id
+		AND w.occurred_at > m.t - m.within AND w.occurred_at <= m.t
+	GROUP BY m.rule_no, m.lead_id, m.t, m.min_count, m.cooldown
+), walk (rule_no, lead_id, k, t, scored, last_scored) AS (
+	-- the moments in order, carrying the time of the last scoring along
+	SELECT rule_no, lead_id, k, t, n >= min_count, CASE WHEN n >= min_count THEN t END
+	FROM moments WHERE k = 1
+	UNION ALL
+	SELECT m.rule_no, m.lead_id, m.k, m.t, s.scored, CASE WHEN s.scored THEN m.t ELSE w.last_scored END
+	FROM walk w
+	JOIN moments m ON m.rule_no = w.rule_no AND m.lead_id = w.lead_id AND m.k = w.k + 1,
+	LATERAL (SELECT m.n >= m.min_count AND (w.last_scored IS NULL OR m.t >= w.last_scored + m.cooldown)
+		AS scored) s
 ), ranked AS (
-	SELECT h.*, r.model, r.points, r.stage_no, r.max_count,
+	SELECT h.rule_no, h.id, h.lead_id, h.occurred_at, h.occurred_at AS scored_at, r.model,
+		CASE WHEN r.expr THEN h.v ELSE r.points END AS points, r.stage_no, r.max_count, r.min_count IS NOT NULL AS windowed,
 		row_number() OVER (PARTITION BY h.rule_no, h.lead_id ORDER BY h.occurred_at DESC) AS rn
 	FROM hits h JOIN rules r USING (rule_no)
+	UNION ALL
+	-- a window's scorings: no activity row, the rule's points at time t
+	SELECT w.rule_no, NULL, w.lead_id, NULL, w.t, r.model, r.points, r.stage_no, NULL, false, 1
+	FROM walk w JOIN rules r USING (rule_no)
+	WHERE w.scored
 ), aged AS (
-	SELECT k.*, m.half_life_s, extract(epoch FROM now() - k.occurred_at)::float8 AS age_s
+	SELECT k.*, m.half_life_s, extract(epoch FROM now() - k.scored_at)::float8 AS age_s
 	FROM ranked k JOIN models m USING (model)
 ), weighted AS (
 	SELECT a.*,
-		CASE WHEN a.max_count IS NOT NULL AND a.rn > a.max_count THEN 0::float8
+		CASE WHEN a.windowed OR a.points IS NULL THEN 0::float8
+			WHEN a.max_count IS NOT NULL AND a.rn > a.max_count THEN 0::float8
 			WHEN a.half_life_s IS NULL THEN a.points
 			-- 2^-1000 is nothing next to any tolerance, and power() raises
 			-- an underflow error where the result would round to 0
@@ -270,7 +410,8 @@ WITH hits AS (
 )
 SELECT model, lead_id, sum(pts) AS score, sum(abs(pts)) AS magnitude,
 	$stage_cols,
-	count(DISTINCT id) AS activity_count, max(occurred_at) AS last_activity_at
+	count(DISTINCT id) AS activity_count, max(occurred_at) AS last_activity_at,
+	count(*) FILTER (WHERE id IS NULL) AS window_scorings
 FROM weighted
 GROUP BY model, lead_id;
 EOF
@@ -284,11 +425,11 @@ SELECT coalesce(e.model, v.model),
 	coalesce(e.s1, 0), coalesce(e.s2, 0), coalesce(e.s3, 0), coalesce(e.s4, 0),
 	coalesce(e.m1, 0), coalesce(e.m2, 0), coalesce(e.m3, 0), coalesce(e.m4, 0),
 	e.last_activity_at IS NOT DISTINCT FROM v.last_activity_at,
-	v.score, coalesce(v.stage, '-'), v.status, v.activity_count,
+	v.score, coalesce(v.stage, '-'), v.status, v.activity_count, coalesce(e.window_scorings, 0),
 	coalesce(e.lead_id, v.lead_id)::text
 FROM expected_scores e
 FULL JOIN leadscore.lead_scores v ON v.model = e.model AND v.lead_id = e.lead_id
-ORDER BY 1, 20
+ORDER BY 1, 21
 EOF
 
 # The stages (undef: none) a lead may have, given its decayed stage points:
@@ -334,12 +475,12 @@ sub compare_scores
 	my ($rows, $active) = (0, 0);
 	for my $line (split /\n/, $out)
 	{
-		my @f = split /\|/, $line, 20;
-		die "bad compare line: $line" unless @f == 20;
+		my @f = split /\|/, $line, 21;
+		die "bad compare line: $line" unless @f == 21;
 		my ($model, $e_has, $v_has, $e_score, $e_mag, $e_count, @rest) = @f;
 		my @s = @rest[0 .. 3];
 		my @sm = @rest[4 .. 7];
-		my ($last_same, $v_score, $v_stage, $v_status, $v_count, $lead) = @rest[8 .. 13];
+		my ($last_same, $v_score, $v_stage, $v_status, $v_count, $scorings, $lead) = @rest[8 .. 14];
 		my $m = $model_by_name{$model} or die "unknown model $model";
 		$rows++;
 		$active++ if $e_count > 0;
@@ -370,6 +511,8 @@ sub compare_scores
 			$cover{ 'stage ' . ($stage // 'none') }++;
 			$cover{'negative score'}++ if $e_score < 0;
 			$cover{'clamped at max_score'}++ if $want != $e_score;
+			$cover{'a window scored'}++ if $scorings > 0;
+			$cover{'two or more window scorings'}++ if $scorings > 1;
 		}
 	}
 	return ($rows, $active, \@bad, \%cover);
@@ -388,6 +531,38 @@ sub check_consistency
 		"$label: lead_scores equals the plain-SQL recompute ($rows rows, $active with activity)")
 	  or diag(join("\n", @$bad[ 0 .. ($#$bad < 19 ? $#$bad : 19) ]));
 	return $cover;
+}
+
+# score_agg() over each 'slow' lead's rows (the one model without a window)
+# equals lead_scores.score.  score_agg leaves out rows after as_of, which
+# lead_scores counts: the future rows are deleted first, in a transaction
+# that is rolled back.
+my $score_agg_sql = <<'EOF';
+BEGIN;
+DELETE FROM activities WHERE occurred_at > now();
+SELECT v.lead_id, v.score, coalesce(g.score, 0), coalesce(e.magnitude, 0)
+FROM leadscore.lead_scores v
+LEFT JOIN (SELECT lead_id, leadscore.score_agg('slow', kind, occurred_at, now(), to_jsonb(a)) AS score
+	FROM activities a GROUP BY lead_id) g ON g.lead_id = v.lead_id
+LEFT JOIN expected_scores e ON e.model = v.model AND e.lead_id = v.lead_id
+WHERE v.model = 'slow'
+ORDER BY 1;
+ROLLBACK;
+EOF
+
+sub check_score_agg
+{
+	my ($node, $db) = @_;
+	my (@bad, $n);
+	for my $line (split /\n/, $node->safe_psql($db, $score_agg_sql))
+	{
+		my ($lead, $score, $agg, $mag) = split /\|/, $line;
+		$n++;
+		push @bad, "slow/$lead: score_agg $agg, lead_scores $score"
+		  unless abs($agg - $score) <= 1e-9 * max(abs($score), abs($agg), $mag, 1);
+	}
+	is(scalar(@bad), 0, "$db: score_agg over each lead's rows equals lead_scores.score ($n 'slow' leads)")
+	  or diag(join("\n", @bad[ 0 .. ($#bad < 19 ? $#bad : 19) ]));
 }
 
 # ---------------------------------------------------------------------------
@@ -492,6 +667,40 @@ sub rand_campaign
 	return pick(undef, undef, 'spam', 'test', 'q3-launch', 'webinar-series', '');
 }
 
+# An amount as numeric text (undef: NULL): mostly deal sizes, some zero or
+# negative, some past the bound of a rule's points in every expression (no
+# value), a few NaN, infinite or past float8's range (no value).  Scored
+# values stay below about 1e6: a deleted row leaves a rounding residue of
+# about 1e-16 of its points in the stored sum, which verify() and the
+# recompute only tolerate up to 1e-9 of what the lead has now.
+sub rand_amount
+{
+	my $r = rand();
+	return undef if $r < 0.12;
+	return '0' if $r < 0.18;
+	return sprintf('-%.2f', rand(50000)) if $r < 0.28;
+	return pick('1e21', '-1e22', '-1e20') if $r < 0.33;
+	return pick('NaN', 'Infinity', '-Infinity', '1e400', '-1e400') if $r < 0.35;
+	return int(1e6 + rand(1e8)) if $r < 0.40;
+	return sprintf('%.2f', rand(60000));
+}
+
+sub amount_sql
+{
+	my ($amount) = @_;
+	return defined $amount ? "'$amount'::numeric" : 'NULL::numeric';
+}
+
+sub rand_seats
+{
+	my $r = rand();
+	return undef if $r < 0.2;
+	return 0 if $r < 0.3;
+	return pick(-3, -1) if $r < 0.35;
+	return 100000 if $r < 0.37;
+	return 1 + int(rand(20));
+}
+
 # Lead keys as raw text per key type: 40 ordinary keys (the first five hot),
 # then a few unusual ones.
 my %lead_pool = (
@@ -533,7 +742,7 @@ sub time_sql
 my $next_id;    # ids are handed out here, never reused (rolled back or not)
 my %count;      # operations by kind
 
-my @columns = qw(id lead_id kind occurred_at url duration_s channel campaign note);
+my @columns = qw(id lead_id kind occurred_at url duration_s channel campaign note amount seats);
 my $column_list = join(', ', @columns);
 
 sub rand_row
@@ -551,6 +760,8 @@ sub rand_row
 		channel     => rand_channel(),
 		campaign    => rand_campaign(),
 		note        => pick(undef, 'n', 'imported', 'x' x 40),
+		amount      => rand_amount(),
+		seats       => rand_seats(),
 	};
 }
 
@@ -562,7 +773,8 @@ sub row_sql
 		$row->{id}, lead_sql($row->{lead_id}), sql_quote($row->{kind}),
 		time_sql($row->{occurred_at}), sql_quote($row->{url}),
 		$row->{duration_s} // 'NULL', sql_quote($row->{channel}),
-		sql_quote($row->{campaign}), sql_quote($row->{note}))
+		sql_quote($row->{campaign}), sql_quote($row->{note}),
+		amount_sql($row->{amount}), $row->{seats} // 'NULL')
 	  . ')';
 }
 
@@ -655,7 +867,9 @@ sub gen_insert_series
 	  . " SELECT $id0 + g, $lead, $kind, $start - g * interval '$step minutes',"
 	  . " (ARRAY['/pricing/a', '/product/b', '/whitepaper/c.pdf', '/careers/d', NULL])[1 + g % 5],"
 	  . " CASE WHEN g % 6 = 0 THEN NULL ELSE (g * 7) % 90 END,"
-	  . " (ARRAY['email', 'web', NULL])[1 + g % 3], (ARRAY['q3', 'spam', NULL, 'test'])[1 + g % 4], 'series'"
+	  . " (ARRAY['email', 'web', NULL])[1 + g % 3], (ARRAY['q3', 'spam', NULL, 'test'])[1 + g % 4], 'series',"
+	  . " (ARRAY[1500, NULL, 0, -2500.5, 120000, 1e21, 'NaN'])[1 + g % 7]::numeric,"
+	  . " CASE WHEN g % 5 = 0 THEN NULL ELSE g % 4 END"
 	  . " FROM generate_series(0, $n - 1) AS g;";
 }
 
@@ -680,7 +894,7 @@ sub gen_upsert
 	  . join(', ', map { row_sql($_) } @rows)
 	  . ' ON CONFLICT (id) DO UPDATE SET lead_id = excluded.lead_id, kind = excluded.kind,'
 	  . ' occurred_at = excluded.occurred_at, url = excluded.url, duration_s = excluded.duration_s,'
-	  . " note = 'upserted';";
+	  . " amount = excluded.amount, seats = excluded.seats, note = 'upserted';";
 }
 
 sub gen_update
@@ -690,6 +904,7 @@ sub gen_update
 		kind       => 3,
 		time       => 5,
 		condition  => 5,
+		value      => 4,
 		unrelated  => 3,
 		noop       => 1,
 		several    => 3,
@@ -717,12 +932,23 @@ sub gen_update
 				'campaign = ' . sql_quote(rand_campaign()),
 				q{url = CASE WHEN url LIKE '/pricing%' THEN '/blog' ELSE '/pricing/x' END});
 		},
+		# moves the points of the points expressions
+		value => sub {
+			pick(
+				'amount = ' . amount_sql(rand_amount()),
+				'seats = ' . (rand_seats() // 'NULL'),
+				'amount = amount + 1000',
+				'amount = -amount',
+				'seats = coalesce(seats, 0) + 1',
+				'seats = seats - 1',
+				'amount = NULL, seats = 2');
+		},
 		unrelated => sub { q{note = coalesce(note, '') || '+'} },
 		noop      => sub { pick('url = url', 'occurred_at = occurred_at', 'lead_id = lead_id') },
 	);
 	if ($what eq 'several')
 	{
-		my @parts = map { $set{$_}->() } grep { rand() < 0.6 } qw(lead kind time condition unrelated);
+		my @parts = map { $set{$_}->() } grep { rand() < 0.6 } qw(lead kind time condition value unrelated);
 		@parts = ($set{time}->(), $set{lead}->()) unless @parts;
 		return 'UPDATE activities SET ' . join(', ', @parts) . ' WHERE ' . rand_target() . ';';
 	}
@@ -789,7 +1015,8 @@ sub gen_move
 		return "WITH moved AS (DELETE FROM activities WHERE id BETWEEN $a AND $b RETURNING *)"
 		  . " INSERT INTO activities ($column_list)"
 		  . " SELECT nextval('activities_move_id'), " . lead_sql(rand_lead())
-		  . ", kind, occurred_at + interval '1 hour', url, duration_s, channel, campaign, 'moved' FROM moved;";
+		  . ", kind, occurred_at + interval '1 hour', url, duration_s, channel, campaign, 'moved', amount, seats"
+		  . ' FROM moved;';
 	}
 	$count{'WITH INSERT ... UPDATE or DELETE of the same lead'}++;
 	my $lead = $lead_pool{$keytype}[ int(rand(5)) ];
@@ -993,6 +1220,9 @@ sub exercise_database
 		"BEGIN;\nTRUNCATE activities;\n" . gen_insert_multi() . "\n$midverify_sql\nROLLBACK;");
 	$count{'TRUNCATE rolled back'}++;
 	$cover = check_consistency($node, $db, "$db final");
+	my $unscored = $node->safe_psql($db, 'SELECT sum(points_unscored) FROM leadscore.stats');
+	ok($unscored > 0, "$db: rows without a usable points value were counted in stats.points_unscored ($unscored)");
+	check_score_agg($node, $db);
 	my $rows = $node->safe_psql($db, 'SELECT count(*) FROM activities');
 	note("$db: $rows activity rows at the end; coverage: "
 		  . join(', ', map { "$_ $cover->{$_}" } sort keys %$cover));
@@ -1015,7 +1245,8 @@ $T0 = $node->safe_psql('postgres',
 # Part 1: bigint keys, 300 transactions.
 my ($cover, $rows) = exercise_database($node, 'keys_bigint', 'bigint', 12, 25);
 for my $want ('status sql', 'status mql', 'status nurture', 'stage none', 'negative score',
-	'clamped at max_score', map { "stage $_" } qw(decide consider buy contract))
+	'clamped at max_score', 'a window scored', 'two or more window scorings',
+	map { "stage $_" } qw(decide consider buy contract))
 {
 	ok(($cover->{$want} // 0) > 0, "keys_bigint: the final state has leads with $want");
 }

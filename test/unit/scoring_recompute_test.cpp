@@ -2,8 +2,10 @@
 // trigger glue drives it) against the recompute (LeadRecompute), and both
 // against a brute force written here from the definitions, sharing no code
 // with the core: thousands of random INSERT / UPDATE / DELETE statements over
-// three models with conditions, caps, stages, decay and no decay, and an
-// epoch re-base half-way.
+// three models with conditions, caps, stages, frequency windows, rules of
+// every type (conditions on the type column), points expressions (rows
+// without a usable value among them), decay and no decay, and an epoch
+// re-base half-way.
 #include "core/ingest/ingest_batch.hpp"
 #include "core/ingest/ingest_plan.hpp"
 #include "core/lead/scoring_recompute.hpp"
@@ -14,6 +16,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -29,8 +32,15 @@ constexpr std::int64_t k2024 = 1'704'067'200'000'000;
 // When verify() runs: just after the year of activity.
 constexpr std::int64_t kNow = k2024 + 366 * kDay;
 
+// The type column is a column of the table too: a rule of every type reads
+// it in its condition.
 Schema Columns() {
-	return Schema{{"url", ValueType::Text}, {"duration_s", ValueType::Int}, {"country", ValueType::Text}};
+	return Schema{{"url", ValueType::Text},
+	              {"duration_s", ValueType::Int},
+	              {"country", ValueType::Text},
+	              {"kind", ValueType::Text},
+	              {"amount", ValueType::Float},
+	              {"seats", ValueType::Int}};
 }
 
 // One row of the CRM's activity table.
@@ -41,20 +51,31 @@ struct Activity {
 	std::optional<std::string> url;
 	std::optional<std::int64_t> duration;
 	std::optional<std::string> country;
+	std::optional<double> amount;
+	std::optional<std::int64_t> seats;
 };
 
 // The row as the glue hands it to the core.  Text values point into `a`.
 struct Converted {
-	Value values[3];
+	Value values[6];
 	explicit Converted(const Activity &a) {
 		values[0] = a.url ? Value::Text(*a.url) : Value::Null();
 		values[1] = a.duration ? Value::Int(*a.duration) : Value::Null();
 		values[2] = a.country ? Value::Text(*a.country) : Value::Null();
+		values[3] = Value::Text(a.type);
+		values[4] = a.amount ? Value::Float(*a.amount) : Value::Null();
+		values[5] = a.seats ? Value::Int(*a.seats) : Value::Null();
 	}
 };
 
+// A row's points from a points expression, as the brute force computes
+// them from the expression's definition; nullopt: no usable value (NULL, a
+// division by zero, NaN or infinite, or beyond 1e12), the row scores nothing.
+using PointsOf = std::function<std::optional<double>(const Activity &)>;
+
 // A rule as the brute force sees it: the condition is a C++ predicate that
-// mirrors the condition text under SQL's rules (NULL never matches).
+// mirrors the condition text under SQL's rules (NULL never matches).  An
+// empty type: every type.
 struct TestRule {
 	std::string type;
 	double points;
@@ -62,6 +83,13 @@ struct TestRule {
 	int max_count;
 	const char *condition;
 	std::function<bool(const Activity &)> matches;
+	FrequencyWindow window = {}; // min_count 0: not a window rule
+	const char *expression = ""; // set: points_expression, `points_of` mirrors it
+	PointsOf points_of = nullptr;
+
+	bool Matches(const Activity &a) const {
+		return (type.empty() || type == a.type) && matches(a);
+	}
 };
 
 bool Pricing(const Activity &a) {
@@ -78,6 +106,51 @@ bool EuropeOrLong(const Activity &a) {
 }
 bool Always(const Activity &) {
 	return true;
+}
+bool GermanOrLong(const Activity &a) {
+	return (a.country && *a.country == "DE") || (a.duration && *a.duration >= 45);
+}
+bool Long(const Activity &a) {
+	return a.duration && *a.duration >= 45;
+}
+bool FrenchCareersOrWebinar(const Activity &a) {
+	return (a.type == "careers_view" || a.type == "webinar") && a.country && *a.country == "FR";
+}
+bool NewsOrLongDemo(const Activity &a) {
+	return a.type.rfind("news", 0) == 0 || (a.type == "demo_request" && a.duration && *a.duration > 20);
+}
+bool AnyView(const Activity &a) {
+	return a.type.size() >= 4 && a.type.compare(a.type.size() - 4, 4, "view") == 0;
+}
+bool DemoOrUnsubscribe(const Activity &a) {
+	return a.type == "demo_request" || a.type == "unsubscribe";
+}
+
+std::optional<double> Usable(double v) {
+	if (!std::isfinite(v) || std::fabs(v) > 1e12)
+		return std::nullopt;
+	return v;
+}
+// A non-finite operand ends the evaluation, whatever the function.
+bool NonFinite(const std::optional<double> &x) {
+	return x && !std::isfinite(*x);
+}
+// least(amount / 1000, 50): least skips a NULL amount.
+std::optional<double> DealSize(const Activity &a) {
+	if (NonFinite(a.amount))
+		return std::nullopt;
+	return Usable(a.amount ? std::min(*a.amount / 1000, 50.0) : 50.0);
+}
+// coalesce(seats, 1) * 2.5 - 1
+std::optional<double> PerSeat(const Activity &a) {
+	return Usable(static_cast<double>(a.seats.value_or(1)) * 2.5 - 1);
+}
+// amount / seats / 1000: NULL with either NULL, nothing when dividing by
+// zero.
+std::optional<double> AmountPerSeat(const Activity &a) {
+	if (NonFinite(a.amount) || !a.amount || !a.seats || *a.seats == 0)
+		return std::nullopt;
+	return Usable(*a.amount / static_cast<double>(*a.seats) / 1000);
 }
 
 struct TestModel {
@@ -104,6 +177,8 @@ TestModel Model(std::int32_t id, std::string name, double half_life_days, std::i
 		r.stage = t.stage;
 		r.max_count = t.max_count;
 		r.condition = t.condition;
+		r.window = t.window;
+		r.points_expression = t.expression;
 		m.spec.rules.push_back(r);
 	}
 	return m;
@@ -119,18 +194,37 @@ std::vector<TestModel> TestModels() {
 	                        {"page_view", 15, 1, 0, kPricingText, Pricing},
 	                        {"page_view", 3, 0, 0, "", Always},
 	                        {"unsubscribe", -40, kNoStage, 0, "", Always},
-	                        {"webinar", 25, 1, 2, "duration_s >= 20", LongWebinar}}));
+	                        {"webinar", 25, 1, 2, "duration_s >= 20", LongWebinar},
+	                        {"demo_request", 0, 2, 0, "", Always, {}, "least(amount / 1000, 50)", DealSize}}));
 	models.push_back(Model(2, "call_centre", 0, 0, {"idea", "orientation", "choice"},
 	                       {{"blog_read", 2, 0, 3, "", Always},
 	                        {"page_view", 10, 1, 0, "URL like '/pricing%' and DURATION_S >= 30", Pricing},
 	                        {"demo_request", 50, 2, 0, "", Always},
-	                        {"newsletter_open", 1, kNoStage, 1, "country = 'DE'", German}}));
+	                        {"newsletter_open", 1, kNoStage, 1, "country = 'DE'", German},
+	                        // Two long demos within 30 days, at most once per 30
+	                        // days.  Window rules match few rows here: each change
+	                        // of one recomputes the lead from its whole history.
+	                        {"demo_request", 12, 1, 0, "duration_s >= 45", Long,
+	                         FrequencyWindow{2, 30 * kDay, 30 * kDay}},
+	                        {"", 4, 0, 2, "kind LIKE 'news%' OR (kind = 'demo_request' AND duration_s > 20)",
+	                         NewsOrLongDemo},
+	                        {"webinar", 0, 1, 0, "country = 'DE'", German, {}, "coalesce(seats, 1) * 2.5 - 1",
+	                         PerSeat}}));
 	// Fast decay, its epoch in the middle of the activity: weights span
 	// 2^-26 .. 2^26 across the year.
 	models.push_back(Model(3, "fast", 7, k2024 + 180 * kDay, {},
 	                       {{"page_view", 5, kNoStage, 0, "country IN ('DE', 'FR') OR duration_s > 100", EuropeOrLong},
 	                        {"pricing_view", 20, kNoStage, 3, "", Always},
-	                        {"webinar", -7, kNoStage, 0, "", Always}}));
+	                        {"webinar", -7, kNoStage, 0, "", Always},
+	                        // two windows whose rows a change of type or
+	                        // country moves from one to the other
+	                        {"page_view", 6, kNoStage, 0, "country = 'DE' OR duration_s >= 45", GermanOrLong,
+	                         FrequencyWindow{3, 20 * kDay, 5 * kDay}},
+	                        {"", 9, kNoStage, 0, "kind IN ('careers_view', 'webinar') AND country = 'FR'",
+	                         FrenchCareersOrWebinar, FrequencyWindow{2, 14 * kDay, 21 * kDay}},
+	                        {"", 1, kNoStage, 0, "kind LIKE '%view'", AnyView},
+	                        {"", 0, kNoStage, 0, "kind IN ('demo_request', 'unsubscribe')", DemoOrUnsubscribe, {},
+	                         "amount / seats / 1000", AmountPerSeat}}));
 	return models;
 }
 
@@ -141,7 +235,37 @@ struct Expected {
 	std::vector<long double> stages;
 	std::int64_t count = 0;
 	std::int64_t last = kNoTime;
+	std::int64_t scorings = 0; // of the frequency windows
 };
+
+// A frequency window's scoring times, from its definition: at each distinct
+// matching time t, in order, the rule scores when at least min_count
+// matching times lie in (t - within, t] and it last scored cooldown or more
+// before t.
+std::vector<std::int64_t> WindowScorings(const FrequencyWindow &w, std::vector<std::int64_t> times) {
+	std::sort(times.begin(), times.end());
+	std::vector<std::int64_t> moments = times;
+	moments.erase(std::unique(moments.begin(), moments.end()), moments.end());
+	std::vector<std::int64_t> scorings;
+	for (std::int64_t t : moments) {
+		// The times at most t, less those at most t - within.
+		auto inside = std::upper_bound(times.begin(), times.end(), t) -
+		              std::upper_bound(times.begin(), times.end(), t - w.within_us);
+		if (inside < w.min_count)
+			continue;
+		if (!scorings.empty() && t - scorings.back() < w.cooldown_us)
+			continue;
+		scorings.push_back(t);
+	}
+	return scorings;
+}
+
+void Add(Expected *e, const TestRule &r, long double x) {
+	e->stored += x;
+	e->magnitude += std::fabs(x);
+	if (r.stage != kNoStage)
+		e->stages[static_cast<std::size_t>(r.stage)] += x;
+}
 
 Expected BruteForce(const TestModel &m, const std::vector<Activity> &rows, std::uint32_t lead) {
 	Expected e;
@@ -151,32 +275,43 @@ Expected BruteForce(const TestModel &m, const std::vector<Activity> &rows, std::
 			return 1;
 		return std::exp2l(static_cast<long double>(at - m.spec.epoch_us) / static_cast<long double>(m.spec.half_life_us));
 	};
-	for (const Activity &a : rows) {
-		if (a.lead != lead)
-			continue;
+	std::vector<const Activity *> mine;
+	for (const Activity &a : rows)
+		if (a.lead == lead)
+			mine.push_back(&a);
+	for (const Activity *a : mine) {
 		bool any = false;
 		for (const TestRule &r : m.rules)
-			any = any || (r.type == a.type && r.matches(a));
+			any = any || r.Matches(*a);
 		if (any) {
 			e.count++;
-			e.last = std::max(e.last, a.at);
+			e.last = std::max(e.last, a->at);
 		}
 	}
 	for (const TestRule &r : m.rules) {
 		std::vector<std::int64_t> times;
-		for (const Activity &a : rows)
-			if (a.lead == lead && a.type == r.type && r.matches(a))
-				times.push_back(a.at);
-		std::sort(times.begin(), times.end(), std::greater<std::int64_t>());
-		if (r.max_count > 0 && times.size() > static_cast<std::size_t>(r.max_count))
-			times.resize(static_cast<std::size_t>(r.max_count));
-		for (std::int64_t t : times) {
-			long double x = static_cast<long double>(r.points) * weight(t);
-			e.stored += x;
-			e.magnitude += std::fabs(x);
-			if (r.stage != kNoStage)
-				e.stages[static_cast<std::size_t>(r.stage)] += x;
+		for (const Activity *a : mine)
+			if (r.Matches(*a))
+				times.push_back(a->at);
+		if (r.window.min_count > 0) {
+			times = WindowScorings(r.window, times);
+			e.scorings += static_cast<std::int64_t>(times.size());
+		} else {
+			std::sort(times.begin(), times.end(), std::greater<std::int64_t>());
+			if (r.max_count > 0 && times.size() > static_cast<std::size_t>(r.max_count))
+				times.resize(static_cast<std::size_t>(r.max_count));
 		}
+		if (r.points_of) {
+			// Each row its own points: the rows themselves, not their times.
+			times.clear();
+			for (const Activity *a : mine) {
+				std::optional<double> points = r.Matches(*a) ? r.points_of(*a) : std::nullopt;
+				if (points)
+					Add(&e, r, static_cast<long double>(*points) * weight(a->at));
+			}
+		}
+		for (std::int64_t t : times)
+			Add(&e, r, static_cast<long double>(r.points) * weight(t));
 	}
 	return e;
 }
@@ -197,6 +332,12 @@ public:
 	// One statement: `removed` rows (by index) go out, `added` rows come in.
 	// An UPDATE is both; its removed rows are replaced in place.
 	void Statement(std::vector<std::size_t> removed, std::vector<Activity> added) {
+		std::vector<std::vector<std::uint32_t>> windowed(models_.size());
+		for (std::size_t k : removed)
+			NoteWindowRow(table_[k], &windowed);
+		for (const Activity &a : added)
+			NoteWindowRow(a, &windowed);
+
 		batch_->Reset();
 		for (std::size_t k : removed) {
 			Converted c(table_[k]);
@@ -208,6 +349,7 @@ public:
 		}
 		batch_->Finish();
 		unknown_ += batch_->stats().unknown_type;
+		unscored_ += batch_->stats().points_unscored;
 
 		// The table after the statement: what a reload reads.
 		std::sort(removed.begin(), removed.end(), std::greater<std::size_t>());
@@ -231,9 +373,41 @@ public:
 				if (out.needs_reload) {
 					causes_[out.cause]++;
 					state = Recompute(m, d.lead).state;
+					reloaded_.push_back(d.lead);
 				}
 			}
+			CheckWindowLeads(m, &windowed[m]);
 		}
+	}
+
+	// The leads with a row of one of model m's window rules in or out (by
+	// the test's rules): a late row can change any later scoring, so their
+	// state must be exact right after the statement, not only when the
+	// next change of their windows happens to recompute them.  Those the
+	// engine reloaded are exact by construction.
+	void CheckWindowLeads(std::size_t m, std::vector<std::uint32_t> *leads) {
+		std::sort(reloaded_.begin(), reloaded_.end());
+		std::sort(leads->begin(), leads->end());
+		leads->erase(std::unique(leads->begin(), leads->end()), leads->end());
+		for (std::uint32_t lead : *leads) {
+			if (std::binary_search(reloaded_.begin(), reloaded_.end(), lead))
+				continue;
+			window_checks_++;
+			std::vector<std::string> diff = DiffLeadState(plan_->model(m), states_[m][lead], Recompute(m, lead), kNow);
+			if (!diff.empty() && window_misses_++ < 3)
+				ADD_FAILURE() << "model " << m << " lead " << lead << ": a row of a window rule changed, the state "
+				              << "was not recomputed: " << diff.front() << " differs";
+		}
+		reloaded_.clear();
+	}
+
+	void NoteWindowRow(const Activity &a, std::vector<std::vector<std::uint32_t>> *windowed) const {
+		for (std::size_t m = 0; m < models_.size(); m++)
+			for (const TestRule &r : models_[m].rules)
+				if (r.window.min_count > 0 && r.Matches(a)) {
+					(*windowed)[m].push_back(a.lead);
+					break;
+				}
 	}
 
 	Recomputed Recompute(std::size_t m, std::uint32_t lead) {
@@ -278,6 +452,13 @@ public:
 				for (const RuleTally &t : rec.rules)
 					tallied += t.stored;
 				ASSERT_LE(std::fabs(tallied - want.stored), 1e-12L * scale) << when;
+				// A window rule's tally counts its scorings.
+				std::int64_t scorings = 0;
+				for (std::size_t r = 0; r < rec.rules.size(); r++)
+					if (models_[m].rules[r].window.min_count > 0)
+						scorings += rec.rules[r].counted;
+				ASSERT_EQ(scorings, want.scorings) << when << ": model " << m << " lead " << lead;
+				scorings_ += want.scorings;
 				verified_++;
 			}
 		}
@@ -308,11 +489,23 @@ public:
 	long noops() const {
 		return noops_;
 	}
+	long window_checks() const {
+		return window_checks_;
+	}
+	long window_misses() const {
+		return window_misses_;
+	}
+	long scorings() const {
+		return scorings_;
+	}
 	long verified() const {
 		return verified_;
 	}
 	long unknown() const {
 		return unknown_;
+	}
+	long unscored() const {
+		return unscored_;
 	}
 
 private:
@@ -334,7 +527,9 @@ private:
 	std::vector<std::vector<LeadState>> states_;
 	std::vector<Activity> table_;
 	std::map<ReloadCause, long> causes_;
-	long applied_ = 0, noops_ = 0, verified_ = 0, unknown_ = 0;
+	std::vector<std::uint32_t> reloaded_; // Statement(): the leads of one model reloaded
+	long applied_ = 0, noops_ = 0, verified_ = 0, unknown_ = 0, unscored_ = 0, scorings_ = 0;
+	long window_checks_ = 0, window_misses_ = 0;
 };
 
 // Random activity, with many equal times and NULLs.
@@ -351,6 +546,8 @@ public:
 		SetUrl(&a);
 		SetDuration(&a);
 		SetCountry(&a);
+		SetAmount(&a);
+		SetSeats(&a);
 		return a;
 	}
 
@@ -359,7 +556,7 @@ public:
 	Activity Change(Activity a, const std::vector<Activity> &table) {
 		int changes = static_cast<int>(Pick(3)) + 1;
 		for (int k = 0; k < changes; k++) {
-			switch (Pick(7)) {
+			switch (Pick(9)) {
 			case 0:
 				a.lead = Pick(leads_);
 				break;
@@ -377,6 +574,12 @@ public:
 				break;
 			case 5:
 				SetCountry(&a);
+				break;
+			case 6:
+				SetAmount(&a);
+				break;
+			case 7:
+				SetSeats(&a);
 				break;
 			default:
 				break; // a column no condition reads
@@ -411,6 +614,22 @@ private:
 		static constexpr const char *kCountries[] = {"DE", "FR", "US", nullptr};
 		const char *c = kCountries[Pick(4)];
 		a->country = c ? std::optional<std::string>(c) : std::nullopt;
+	}
+
+	// Scored values stay small: a deleted row leaves a rounding residue of
+	// about 1e-16 of its stored term, which the comparisons only tolerate
+	// up to 1e-9 of one point now.  The huge ones have no usable value.
+	void SetAmount(Activity *a) {
+		constexpr double kInf = std::numeric_limits<double>::infinity();
+		static constexpr double kAmounts[] = {0,     12000.5, -2500, 900000, 37.25, 1e18,
+		                                      -1e18, kInf,    -kInf, std::numeric_limits<double>::quiet_NaN()};
+		std::uint32_t k = Pick(12);
+		a->amount = k < 10 ? std::optional<double>(kAmounts[k]) : std::nullopt;
+	}
+	void SetSeats(Activity *a) {
+		static constexpr std::int64_t kSeats[] = {0, 1, 3, -2, 20};
+		std::uint32_t k = Pick(6);
+		a->seats = k < 5 ? std::optional<std::int64_t>(kSeats[k]) : std::nullopt;
 	}
 
 	static constexpr const char *kTypes[] = {"pricing_view", "blog_read",  "page_view",       "unsubscribe",
@@ -474,12 +693,21 @@ TEST(ScoringRecompute, RandomStatementsMatchRecompute) {
 	sim.Verify("after deleting everything");
 
 	std::printf("[          ] %ld rows inserted, %ld updated, %ld deleted; %ld unknown types; %ld deltas applied, "
-	            "%ld no-op deltas skipped; reloads: %ld newest deleted, %ld cap window short; %ld lead states "
-	            "verified\n",
+	            "%ld no-op deltas skipped; reloads: %ld newest deleted, %ld cap window short, %ld window rule; "
+	            "%ld lead states verified, with %ld window scorings; %ld changed windows not reloaded checked, "
+	            "%ld wrong; %ld inserted rows without a usable points value\n",
 	            inserted, updated, deleted, sim.unknown(), sim.applied(), sim.noops(),
-	            sim.reloads(ReloadCause::NewestDeleted), sim.reloads(ReloadCause::CapWindowShort), sim.verified());
+	            sim.reloads(ReloadCause::NewestDeleted), sim.reloads(ReloadCause::CapWindowShort),
+	            sim.reloads(ReloadCause::WindowRule), sim.verified(), sim.scorings(), sim.window_checks(),
+	            sim.window_misses(), sim.unscored());
+	EXPECT_EQ(sim.window_misses(), 0);
 	EXPECT_GT(sim.noops(), 0);
-	EXPECT_GT(sim.unknown(), 0);
+	// Rules of every type take every type: none is unknown.
+	EXPECT_EQ(sim.unknown(), 0);
+	// Rows without a usable points value were met (and counted).
+	EXPECT_GT(sim.unscored(), 0);
+	EXPECT_GT(sim.reloads(ReloadCause::WindowRule), 0);
+	EXPECT_GT(sim.scorings(), 0);
 	// The glue drove the core correctly: nothing was ever out of step.
 	EXPECT_EQ(sim.reloads(ReloadCause::OutOfStep), 0);
 	EXPECT_EQ(sim.reloads(ReloadCause::ModelChanged), 0);
@@ -507,7 +735,7 @@ TEST(ScoringRecompute, TalliesForExplain) {
 
 	Recomputed out;
 	rc.Finish(&out);
-	ASSERT_EQ(out.rules.size(), 6u);
+	ASSERT_EQ(out.rules.size(), 7u);
 	EXPECT_EQ(out.rules[1].matched, 8); // blog_read
 	EXPECT_EQ(out.rules[1].counted, 5); // capped at 5
 	double five_newest = 0;

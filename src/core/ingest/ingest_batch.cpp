@@ -5,6 +5,7 @@
 #include "core/base/error.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <tuple>
 
 namespace leadscore::core {
@@ -129,18 +130,22 @@ void ModelBatch::FinishHits() {
 }
 
 // Marks the leads whose window rules' matching times changed: their hits,
-// sorted by (lead, time), net to something at some time.
+// sorted by (lead, rule, time), net to something somewhere.  Per rule: a
+// row that moves from one window rule to another at its time changes both.
 void ModelBatch::FinishWindows() {
 	if (window_hits_.empty())
 		return;
-	std::sort(window_hits_.begin(), window_hits_.end(),
-	          [](const RawHit &a, const RawHit &b) { return std::tie(a.lead, a.at) < std::tie(b.lead, b.at); });
+	std::sort(window_hits_.begin(), window_hits_.end(), [](const RawHit &a, const RawHit &b) {
+		return std::tie(a.lead, a.cap, a.at) < std::tie(b.lead, b.cap, b.at);
+	});
 	std::size_t d = 0;
 	for (std::size_t k = 0; k < window_hits_.size();) {
 		const RawHit &h = window_hits_[k];
 		std::int64_t net = 0;
 		std::size_t j = k;
-		for (; j < window_hits_.size() && window_hits_[j].lead == h.lead && window_hits_[j].at == h.at; j++)
+		for (; j < window_hits_.size() && window_hits_[j].lead == h.lead && window_hits_[j].cap == h.cap &&
+		       window_hits_[j].at == h.at;
+		     j++)
 			net += window_hits_[j].sign;
 		k = j;
 		if (net == 0)
@@ -225,7 +230,7 @@ void IngestBatch::Add(std::uint32_t lead, std::string_view type, std::int64_t oc
 			continue;
 		}
 		if (t->window) {
-			mb->window_hits_.push_back(ModelBatch::RawHit{lead, 0, occurred_at, sign_count});
+			mb->window_hits_.push_back(ModelBatch::RawHit{lead, t->rule, occurred_at, sign_count});
 			continue;
 		}
 		double points = t->points;
@@ -270,6 +275,26 @@ bool NewLastActivity(std::int64_t old_last, const LeadDelta &d, std::int64_t *re
 	return false;
 }
 
+// A sum that a deletion shrank by more than this factor is recomputed: the
+// deleted terms leave a rounding residue of about 1e-16 of themselves,
+// which must stay well inside verify()'s tolerance (kVerifyTolerance, 1e-9)
+// of what is left.  (A deal worth 1e10 deleted beside one worth 0.1 left
+// 0.10000038.)
+constexpr double kCancellation = 1e-6;
+
+bool Cancelled(double before, double after) {
+	return after != 0 && std::fabs(after) < kCancellation * std::fabs(before);
+}
+
+bool SumCancelled(double old_stored, const std::vector<double> &old_stages, const LeadState &state) {
+	if (Cancelled(old_stored, state.stored))
+		return true;
+	for (std::size_t s = 0; s < old_stages.size(); s++)
+		if (Cancelled(old_stages[s], state.stage_stored[s]))
+			return true;
+	return false;
+}
+
 void Reload(ApplyOutcome *out, ReloadCause cause) {
 	if (!out->needs_reload)
 		out->cause = cause;
@@ -291,6 +316,12 @@ ApplyOutcome ApplyLeadDelta(const CompiledModel &model, const ModelBatch &batch,
 	}
 
 	const std::int64_t old_last = state->last_activity_at;
+	// Only a deletion can cancel a sum: only then are the sums kept.
+	const bool deleting = d.max_deleted_at != kNoTime;
+	const double old_stored = state->stored;
+	std::vector<double> old_stages;
+	if (deleting)
+		old_stages = state->stage_stored;
 	state->activity_count += d.activity_count;
 	state->stored += d.stored;
 	const double *stage_deltas = batch.stage_deltas(i);
@@ -326,6 +357,8 @@ ApplyOutcome ApplyLeadDelta(const CompiledModel &model, const ModelBatch &batch,
 		state->last_activity_at = kNoTime;
 	} else if (!NewLastActivity(old_last, d, &state->last_activity_at)) {
 		Reload(&out, ReloadCause::NewestDeleted);
+	} else if (deleting && SumCancelled(old_stored, old_stages, *state)) {
+		Reload(&out, ReloadCause::Cancellation);
 	}
 	return out;
 }

@@ -182,7 +182,7 @@ private:
 	std::vector<double> extra_stages_;
 	std::vector<std::uint32_t> touched_;
 	std::vector<RawHit> raw_hits_;
-	std::vector<RawHit> window_hits_;     // cap: unused
+	std::vector<RawHit> window_hits_;     // cap: the window rule's index in its model
 	std::vector<std::uint32_t> run_lead_; // FinishHits(): lead of each run
 	// Finished.
 	std::vector<LeadDelta> leads_;
@@ -249,6 +249,7 @@ enum class ReloadCause : std::uint8_t {
 	NewestDeleted,  // the newest matching activity went, nothing as new came
 	CapWindowShort, // more than the reserve of a cap window's times went
 	WindowRule,     // a frequency window rule's matching times changed
+	Cancellation,   // a deletion took away nearly all of a sum: its rounding would show
 	ModelChanged,   // the state has another number of stages or capped rules
 	OutOfStep,      // negative count, a window that disagrees with the hits
 };

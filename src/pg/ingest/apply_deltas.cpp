@@ -145,51 +145,70 @@ std::vector<std::size_t> InsertFresh(StatementScratch *st, const KeyType &kt, st
 	return again;
 }
 
-// Applies the deltas to locked rows and writes them back with their
-// records.
-void ApplyRows(StatementScratch *st, const KeyType &kt, std::size_t m, LockedStates &locked, ModelEffects *fx) {
+// The new state of each locked row, and whether to write it: its delta
+// applied, or its history recomputed, all such leads in one read (a
+// frequency window reloads every lead it touches).  A lead whose history
+// still has rows to score is reloaded after them, not written now.
+std::vector<char> NewStates(StatementScratch *st, const KeyType &kt, std::size_t m, const LockedStates &locked,
+                            std::vector<core::LeadState> *states) {
 	const std::vector<StateRow *> &rows = locked.rows;
-	if (rows.empty())
-		return;
 	const core::ModelBatch &mb = st->batch->model(m);
 	const core::CompiledModel &model = st->tp->plan->model(m);
-	std::int32_t model_id = model.spec().id;
 	// Which delta each row belongs to, through the statement's lead map.
 	std::vector<std::int64_t> delta_of_lead(st->leads.keys().size(), -1);
 	for (std::size_t i = 0; i < mb.leads().size(); i++)
 		delta_of_lead[mb.leads()[i].lead] = static_cast<std::int64_t>(i);
 
-	ColumnBuffers b;
-	core::LeadState state;
+	states->assign(rows.size(), core::LeadState());
+	std::vector<char> write(rows.size(), 0);
+	std::vector<std::size_t> reload_rows;
+	std::vector<Datum> reload_keys;
 	for (std::size_t r = 0; r < rows.size(); r++) {
-		StateRow *row = rows[r];
-		LifecycleLead &before = locked.records[r];
-		std::uint32_t lead = st->leads.Find(kt, row->key);
+		std::uint32_t lead = st->leads.Find(kt, rows[r]->key);
 		if (lead == kNoLead || delta_of_lead[lead] < 0)
 			continue;
-		auto i = static_cast<std::size_t>(delta_of_lead[lead]);
-		bool fits = ToLeadState(model, *row, &state);
+		bool fits = ToLeadState(model, *rows[r], &(*states)[r]);
 		core::ApplyOutcome outcome;
 		if (fits)
-			outcome = core::ApplyLeadDelta(model, mb, i, &state);
+			outcome = core::ApplyLeadDelta(model, mb, static_cast<std::size_t>(delta_of_lead[lead]), &(*states)[r]);
 		if ((!fits || outcome.needs_reload) && ReloadsWait()) {
-			// Rows in its history are still to be scored: reload after them.
-			DeferReload(model_id, row->key, kt);
+			DeferReload(model.spec().id, rows[r]->key, kt);
 			continue;
 		}
+		write[r] = 1;
 		if (!fits || outcome.needs_reload) {
-			core::Recomputed recomputed;
-			RecomputeLead(kt, row->key, model, &recomputed);
-			state = recomputed.state;
+			reload_rows.push_back(r);
+			reload_keys.push_back(rows[r]->key);
 		}
-		PushState(&b, row->key, state);
-		fx->Track(row->key, LeadSide::Of(before), LeadSide::Of(state), &before.record);
+	}
+	if (!reload_keys.empty())
+		RecomputeLeads(kt, reload_keys, model, [&](std::size_t k, const core::Recomputed &recomputed) {
+			(*states)[reload_rows[k]] = recomputed.state;
+		});
+	return write;
+}
+
+// Applies the deltas to locked rows and writes them back with their
+// records, in the rows' order.
+void ApplyRows(StatementScratch *st, const KeyType &kt, std::size_t m, LockedStates &locked, ModelEffects *fx) {
+	if (locked.rows.empty())
+		return;
+	const core::CompiledModel &model = st->tp->plan->model(m);
+	std::vector<core::LeadState> states;
+	std::vector<char> write = NewStates(st, kt, m, locked, &states);
+	ColumnBuffers b;
+	for (std::size_t r = 0; r < locked.rows.size(); r++) {
+		if (!write[r])
+			continue;
+		LifecycleLead &before = locked.records[r];
+		PushState(&b, locked.rows[r]->key, states[r]);
+		fx->Track(locked.rows[r]->key, LeadSide::Of(before), LeadSide::Of(states[r]), &before.record);
 		PushRecord(&b, model.spec(), before.record);
 	}
 	if (b.keys.empty())
 		return;
 	StateColumns columns = b.View(static_cast<int>(model.stage_count()));
-	WriteStates(kt, model_id, columns);
+	WriteStates(kt, model.spec().id, columns);
 }
 
 // The locked path (state_store.hpp): one lead waits for its row first and

@@ -4,6 +4,7 @@
 #include "pg/boundary/datum_value.hpp"
 #include "pg/boundary/guard.hpp"
 #include "pg/boundary/lead_key.hpp"
+#include "pg/boundary/pg_arrays.hpp"
 #include "pg/boundary/text_datum.hpp"
 #include "pg/catalog/table_plan.hpp"
 #include "pg/spi/consistent_reads.hpp"
@@ -12,6 +13,7 @@
 extern "C" {
 #include "executor/spi.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 }
 
 namespace leadscore::pg {
@@ -27,6 +29,7 @@ struct ConvertedRow {
 	core::Value type;
 	std::int64_t at;
 	core::Value *values;
+	std::int64_t request; // RecomputeLeads: the 1-based position of the row's lead among those asked for
 };
 
 // PostgreSQL side: one SPI row to Values, in the current memory context.
@@ -82,21 +85,92 @@ void ScanHistory(const ActivityTable &t, const KeyType &kt, const Datum *key,
 	    rights);
 }
 
+namespace {
+
+// The attached tables that feed `model`, each with the model compiled for it.
+std::vector<std::pair<TablePlan *, const core::CompiledModel *>> TablesOf(const core::CompiledModel &model) {
+	std::vector<std::pair<TablePlan *, const core::CompiledModel *>> tables;
+	for (TablePlan *tp : ActivityTablePlans())
+		for (std::size_t m = 0; m < tp->plan->model_count(); m++)
+			if (tp->plan->model(m).spec().id == model.spec().id)
+				tables.emplace_back(tp, &tp->plan->model(m));
+	return tables;
+}
+
+// The rows of the leads `keys` of one table, each with the position of its
+// lead among `keys`, in that order: one query, however many leads.
+void ScanHistories(const ActivityTable &t, const KeyType &kt, const std::vector<Datum> &keys,
+                   const std::function<void(std::int64_t, const HistoryRow *)> &visit) {
+	std::string sql = SelectSchemaColumns(t);
+	std::string lead = QuoteIdent(t.schema[static_cast<std::size_t>(t.lead)].name);
+	// "SELECT cols FROM table" becomes a join with the keys asked for.
+	std::string columns = sql.substr(0, sql.rfind(" FROM "));
+	std::string type = CallPg([&] { return format_type_be(kt.oid); });
+	sql = columns + ", k.i FROM pg_catalog.unnest($1::" + type + "[]) WITH ORDINALITY AS k(key, i) JOIN " + t.name +
+	      " ON " + lead + " = k.key ORDER BY k.i";
+	Datum array = CallPg([&] { return KeyArrayDatum(kt, keys.data(), static_cast<int>(keys.size())); });
+	const int request_column = static_cast<int>(t.schema.size()) + 1;
+	OwnerRights rights(t.relid);
+	Portal portal = rights.Run([&] {
+		Oid types[1] = {CallPg([&] { return get_array_type(kt.oid); })};
+		Datum values[1] = {array};
+		return OpenScanCursor(sql.c_str(), 1, types, values);
+	});
+	ForEachCursorRow(
+	    portal,
+	    [&](HeapTuple tuple, TupleDesc desc) {
+		    ConvertedRow *row = Convert(t, tuple, desc);
+		    bool isnull;
+		    row->request = DatumGetInt64(SPI_getbinval(tuple, desc, request_column, &isnull));
+		    return row;
+	    },
+	    [&](const ConvertedRow &row) {
+		    HistoryRow history{row.key, row.type.text, row.at, row.values};
+		    visit(row.request, row.ok ? &history : nullptr);
+	    },
+	    rights);
+}
+
+} // namespace
+
 void RecomputeLead(const KeyType &kt, Datum key, const core::CompiledModel &model, core::Recomputed *out) {
 	core::LeadRecompute recompute(model, [] { return InterruptPending != 0; });
 	recompute.Reset();
-	for (TablePlan *tp : ActivityTablePlans()) {
-		const core::CompiledModel *table_model = nullptr;
-		for (std::size_t m = 0; m < tp->plan->model_count(); m++)
-			if (tp->plan->model(m).spec().id == model.spec().id)
-				table_model = &tp->plan->model(m);
-		if (table_model == nullptr)
-			continue;
+	for (const auto &[tp, table_model] : TablesOf(model))
 		ScanHistory(tp->table, kt, &key, [&](const HistoryRow &row) {
 			recompute.Add(*table_model, row.type, row.at, row.values);
 		});
-	}
 	recompute.Finish(out);
+}
+
+void RecomputeLeads(const KeyType &kt, const std::vector<Datum> &keys, const core::CompiledModel &model,
+                    const std::function<void(std::size_t, const core::Recomputed &)> &visit) {
+	auto tables = TablesOf(model);
+	core::Recomputed out;
+	if (tables.size() != 1) {
+		for (std::size_t i = 0; i < keys.size(); i++) {
+			RecomputeLead(kt, keys[i], model, &out);
+			visit(i, out);
+		}
+		return;
+	}
+	core::LeadRecompute recompute(model, [] { return InterruptPending != 0; });
+	recompute.Reset();
+	std::size_t done = 0;
+	auto finish_until = [&](std::size_t end) {
+		for (; done < end; done++) {
+			recompute.Finish(&out);
+			visit(done, out);
+			recompute.Reset();
+		}
+	};
+	const core::CompiledModel &table_model = *tables.front().second;
+	ScanHistories(tables.front().first->table, kt, keys, [&](std::int64_t request, const HistoryRow *row) {
+		finish_until(static_cast<std::size_t>(request - 1));
+		if (row != nullptr)
+			recompute.Add(table_model, row->type, row->at, row->values);
+	});
+	finish_until(keys.size());
 }
 
 std::map<std::string, Datum> DistinctLeads(const std::vector<const ActivityTable *> &tables, const KeyType &kt) {

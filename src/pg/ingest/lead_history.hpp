@@ -32,6 +32,13 @@ void ScanHistory(const ActivityTable &table, const KeyType &kt, const Datum *key
 // activity table.  `model` is that model compiled for any one of them.
 void RecomputeLead(const KeyType &kt, Datum key, const core::CompiledModel &model, core::Recomputed *out);
 
+// The same for the leads `keys`: visit(i, state of keys[i]) for each i in
+// order.  A model fed by one attached table (the usual case) reads them in
+// one query, a join of the keys with the table through its lead column;
+// with several, a lead at a time.
+void RecomputeLeads(const KeyType &kt, const std::vector<Datum> &keys, const core::CompiledModel &model,
+                    const std::function<void(std::size_t, const core::Recomputed &)> &visit);
+
 // The distinct leads of `tables` (keys over kMaxKeyBytes left out, as the
 // triggers leave them out), by key bytes, each key copied into the current
 // memory context.  One query per table: tables of different owners are read
