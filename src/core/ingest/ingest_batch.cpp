@@ -210,6 +210,12 @@ void IngestBatch::Add(std::uint32_t lead, std::string_view type, std::int64_t oc
 	for (const IngestPlan::Target *t = plan_.targets_begin(type_id); t != plan_.targets_end(type_id); ++t) {
 		if (t->condition >= 0 && !ConditionTrue(t->condition, row))
 			continue;
+		if (t->response) {
+			ModelBatch &answered = models_[t->model];
+			answered.Touch(lead);
+			answered.window_hits_.push_back(ModelBatch::RawHit{lead, t->rule, occurred_at, sign_count});
+			continue;
+		}
 		if (t->model != model) {
 			// The row's first matching rule in this model: it counts once
 			// as an activity of the lead, with the model's weight.

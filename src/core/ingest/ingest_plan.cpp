@@ -51,7 +51,8 @@ IngestPlan::IngestPlan(std::vector<CompiledModel> models) : models_(std::move(mo
 			         rule.spec.stage,
 			         rule.spec.points,
 			         rule.points ? &*rule.points : nullptr,
-			         rule.window >= 0};
+			         rule.window >= 0 || rule.silence >= 0,
+			         false};
 			if (rule.condition) {
 				auto [it, added] =
 				    condition_number.emplace(rule.condition_key, static_cast<std::int32_t>(conditions_.size()));
@@ -62,6 +63,11 @@ IngestPlan::IngestPlan(std::vector<CompiledModel> models) : models_(std::move(mo
 			const std::string &type = rule.spec.activity_type;
 			typed.emplace_back(type.empty() ? any : types_.Add(type), t);
 			any_type_ = any_type_ || type.empty();
+			for (const std::string &response : rule.spec.response_types) {
+				Target answered = t;
+				answered.response = true;
+				typed.emplace_back(types_.Add(response), answered);
+			}
 		}
 	}
 	target_first_.assign(1, 0);

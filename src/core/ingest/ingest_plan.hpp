@@ -31,9 +31,13 @@ public:
 		double points;
 		// Set: the row's points are this expression's value (rule's own).
 		const CompiledExpression *expression;
-		// A frequency window rule: the lead's matching times decide, so the
-		// row only marks the lead for a recompute (ingest_batch.hpp).
+		// A frequency window or silence rule: the lead's matching times
+		// decide, so the row only marks the lead for a recompute
+		// (ingest_batch.hpp).
 		bool window;
+		// A silence rule seen through one of its response types: the row
+		// marks the lead but is no activity of the rule.
+		bool response;
 	};
 
 	// `models` must all be compiled against the same activity table; throws

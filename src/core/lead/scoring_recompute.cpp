@@ -12,7 +12,8 @@ LeadRecompute::LeadRecompute(const CompiledModel &model, CancelCheck cancel)
     : model_(model), cancel_(std::move(cancel)), weights_(model.rule_count()), raw_(model.rule_count()),
       scale_(model.rule_count(), 0.0),
       matched_(model.rule_count(), 0), unscored_(model.rule_count(), 0),
-      times_(model.capped_rules().size()), window_times_(model.window_rules().size()) {
+      times_(model.capped_rules().size()), window_times_(model.window_rules().size()),
+      sends_(model.silence_rules().size()), responses_(model.silence_rules().size()) {
 }
 
 void LeadRecompute::Reset() {
@@ -24,6 +25,10 @@ void LeadRecompute::Reset() {
 	for (std::vector<std::int64_t> &t : times_)
 		t.clear();
 	for (std::vector<std::int64_t> &t : window_times_)
+		t.clear();
+	for (std::vector<std::int64_t> &t : sends_)
+		t.clear();
+	for (std::vector<std::int64_t> &t : responses_)
 		t.clear();
 	activity_count_ = 0;
 	last_activity_at_ = kNoTime;
@@ -46,6 +51,12 @@ void LeadRecompute::Add(const CompiledModel &table_model, std::string_view type,
 	for (std::uint32_t r : table_model.RulesFor(type)) {
 		if (!table_model.Matches(r, row))
 			continue;
+		const CompiledRule &silence = model_.rule(r);
+		if (silence.silence >= 0 && type != silence.spec.activity_type) {
+			// A response: it answers sends, it is not an activity of the rule.
+			responses_[static_cast<std::size_t>(silence.silence)].push_back(occurred_at);
+			continue;
+		}
 		matched = true;
 		matched_[r]++;
 		const CompiledRule &rule = model_.rule(r);
@@ -53,6 +64,8 @@ void LeadRecompute::Add(const CompiledModel &table_model, std::string_view type,
 			times_[static_cast<std::size_t>(rule.cap)].push_back(occurred_at);
 		else if (rule.window >= 0)
 			window_times_[static_cast<std::size_t>(rule.window)].push_back(occurred_at);
+		else if (rule.silence >= 0)
+			sends_[static_cast<std::size_t>(rule.silence)].push_back(occurred_at);
 		else if (rule.points)
 			AddPoints(table_model, r, occurred_at, row);
 		else
@@ -75,6 +88,24 @@ void LeadRecompute::AddPoints(const CompiledModel &table_model, std::uint32_t r,
 	weights_[r].Add(stored);
 	scale_[r] += std::fabs(stored);
 	raw_[r].Add(points);
+}
+
+// The rule's scorings due by now_, as a stored amount; the later ones go
+// to the state's pending list.  scorings_ holds them all afterwards.
+double LeadRecompute::SilenceStored(const CompiledRule &rule, LeadState *state) {
+	auto k = static_cast<std::size_t>(rule.silence);
+	std::sort(sends_[k].begin(), sends_[k].end());
+	std::sort(responses_[k].begin(), responses_[k].end());
+	AbsenceScorings(rule.spec.absence, sends_[k], responses_[k], &scorings_);
+	CompensatedSum due;
+	for (std::int64_t at : scorings_) {
+		double stored = rule.spec.points * model_.decay().Weight(at);
+		if (at <= now_)
+			due.Add(stored);
+		else
+			state->pending.push_back(LeadState::Pending{at, stored, rule.spec.stage});
+	}
+	return due.Value();
 }
 
 void LeadRecompute::Finish(Recomputed *out) {
@@ -106,6 +137,10 @@ void LeadRecompute::Finish(Recomputed *out) {
 			tally.stored = rule.spec.points * weights.Value();
 			tally.counted = static_cast<std::int64_t>(scorings_.size());
 			tally.raw = rule.spec.points * static_cast<double>(tally.counted);
+		} else if (rule.silence >= 0) {
+			tally.stored = SilenceStored(rule, &state);
+			tally.counted = static_cast<std::int64_t>(scorings_.size());
+			tally.raw = rule.spec.points * static_cast<double>(tally.counted);
 		} else if (rule.points) {
 			tally.stored = weights_[r].Value();
 			tally.counted = tally.matched - unscored_[r];
@@ -131,6 +166,8 @@ void LeadRecompute::Finish(Recomputed *out) {
 		state.stage_stored[s] = stages[s].Value();
 	state.activity_count = activity_count_;
 	state.last_activity_at = last_activity_at_;
+	std::sort(state.pending.begin(), state.pending.end(),
+	          [](const LeadState::Pending &x, const LeadState::Pending &y) { return x.at < y.at; });
 	out->magnitude = magnitude;
 }
 

@@ -20,6 +20,7 @@
 #include "core/model/scoring_model.hpp"
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,11 +65,18 @@ public:
 	// The same, for a model fed by several attached tables: `table_model` is
 	// the same ModelSpec compiled against the row's table.
 	void Add(const CompiledModel &table_model, std::string_view type, std::int64_t occurred_at, const Value *row);
+	// The time the state is computed for: a silence scoring later than this
+	// is pending (LeadState::pending), not in the sums.  Default: the end of
+	// time, every scoring in the sums.
+	void SetNow(std::int64_t now) noexcept {
+		now_ = now;
+	}
 	// The state of the rows added since Reset().
 	void Finish(Recomputed *out);
 
 private:
 	void AddPoints(const CompiledModel &table_model, std::uint32_t r, std::int64_t occurred_at, const Value *row);
+	double SilenceStored(const CompiledRule &rule, LeadState *state);
 
 	const CompiledModel &model_;
 	CancelCheck cancel_;
@@ -82,6 +90,9 @@ private:
 	std::vector<std::int64_t> unscored_;            // per rule: matched, no usable points
 	std::vector<std::vector<std::int64_t>> times_;  // per capped rule: every matching time
 	std::vector<std::vector<std::int64_t>> window_times_; // per window rule: every matching time
+	std::vector<std::vector<std::int64_t>> sends_;     // per silence rule: its type's times
+	std::vector<std::vector<std::int64_t>> responses_; // per silence rule: its response types' times
+	std::int64_t now_ = std::numeric_limits<std::int64_t>::max();
 	std::vector<std::int64_t> scorings_;            // Finish(): one window rule's scoring times
 	std::int64_t activity_count_ = 0;
 	std::int64_t last_activity_at_ = kNoTime;

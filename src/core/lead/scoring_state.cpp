@@ -15,6 +15,7 @@ void LeadState::Clear(const CompiledModel &model) {
 		w.times.clear();
 		w.beyond = 0;
 	}
+	pending.clear();
 }
 
 } // namespace leadscore::core

@@ -30,6 +30,14 @@ struct LeadState {
 	std::int64_t last_activity_at = kNoTime;
 	// One window per capped rule, in CompiledModel::capped_rules() order.
 	std::vector<CapWindow> caps;
+	// Silence scorings not yet due (at > the time the state was computed),
+	// by time: each adds `stored` (and to stage `stage`) from `at` on.
+	struct Pending {
+		std::int64_t at;
+		double stored;
+		int stage;
+	};
+	std::vector<Pending> pending;
 
 	// The state of a lead without activity, sized for `model`.
 	void Clear(const CompiledModel &model);

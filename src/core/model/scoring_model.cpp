@@ -147,6 +147,31 @@ void ValidatePointsExpression(const RuleSpec &rule) {
 	ParseExpression(rule.points_expression);
 }
 
+// A silence rule counts sends of one type against responses of others; it
+// takes none of the other kinds' settings.
+void ValidateSilence(const RuleSpec &rule) {
+	if (rule.response_types.empty())
+		return;
+	const std::string of = " of rule " + Quoted(rule.name);
+	if (rule.activity_type.empty())
+		Fail(ErrorKind::InvalidValue, "a silence rule needs an activity_type" + of);
+	for (const std::string &type : rule.response_types) {
+		if (type.empty())
+			Fail(ErrorKind::InvalidValue, "response_types" + of + " must not hold an empty type");
+		if (type == rule.activity_type)
+			Fail(ErrorKind::InvalidValue, "response_types" + of + " name the rule's own type " + Quoted(type), {},
+			     "An activity cannot answer itself.");
+	}
+	if (rule.absence.in_a_row < 1)
+		Fail(ErrorKind::InvalidValue, "in_a_row" + of + " must be at least 1, not " +
+		                                  std::to_string(rule.absence.in_a_row));
+	if (rule.absence.within_us <= 0 || rule.absence.within_us > kMaxWindowUs)
+		Fail(ErrorKind::InvalidValue, "within" + of + " must be positive and at most 10 years");
+	if (rule.max_count != 0 || rule.window.min_count != 0 || !rule.points_expression.empty() ||
+	    !rule.condition.empty())
+		Fail(ErrorKind::InvalidValue, "a silence rule" + of + " takes no condition, cap, window or points expression");
+}
+
 } // namespace
 
 void ValidateRule(const ModelSpec &model, const RuleSpec &rule) {
@@ -170,6 +195,7 @@ void ValidateRule(const ModelSpec &model, const RuleSpec &rule) {
 		     StageList(model));
 	ValidateWindow(rule);
 	ValidatePointsExpression(rule);
+	ValidateSilence(rule);
 	for (const RuleSpec &other : model.rules)
 		if (&other != &rule && other.name == rule.name)
 			Fail(ErrorKind::DuplicateObject, "rule " + Quoted(rule.name) + " already exists in model " +
@@ -268,6 +294,10 @@ CompiledModel CompiledModel::Compile(const ModelSpec &spec, const Schema &activi
 			rule.window = static_cast<int>(model.window_rules_.size());
 			model.window_rules_.push_back(static_cast<std::uint32_t>(model.rules_.size()));
 		}
+		if (!rs.response_types.empty()) {
+			rule.silence = static_cast<int>(model.silence_rules_.size());
+			model.silence_rules_.push_back(static_cast<std::uint32_t>(model.rules_.size()));
+		}
 		model.rules_.push_back(std::move(rule));
 	}
 	std::sort(model.columns_used_.begin(), model.columns_used_.end());
@@ -290,9 +320,15 @@ void CompiledModel::GroupByType() {
 	}
 	type_first_.assign(1, 0);
 	type_rules_.clear();
+	// A silence rule also sees its response types' rows.
+	std::vector<std::vector<std::uint32_t>> responds_to(rules_.size());
+	for (std::size_t i = 0; i < rules_.size(); i++)
+		for (const std::string &type : rules_[i].spec.response_types)
+			responds_to[i].push_back(types_.Add(type));
 	for (std::uint32_t t = 0; t <= types_.size(); t++) {
 		for (std::uint32_t i = 0; i < rules_.size(); i++)
-			if (type_of[i] == t || type_of[i] == any)
+			if (type_of[i] == t || type_of[i] == any ||
+			    std::find(responds_to[i].begin(), responds_to[i].end(), t) != responds_to[i].end())
 				type_rules_.push_back(i);
 		type_first_.push_back(static_cast<std::uint32_t>(type_rules_.size()));
 	}

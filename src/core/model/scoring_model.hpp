@@ -18,6 +18,7 @@
 
 #include "core/condition/condition.hpp"
 #include "core/condition/expression.hpp"
+#include "core/model/absence_streak.hpp"
 #include "core/model/decay.hpp"
 #include "core/model/frequency_window.hpp"
 #include "core/model/grade.hpp"
@@ -76,6 +77,11 @@ struct RuleSpec {
 	// min_count > 0: scores bursts of matching activities, not each one
 	// (frequency_window.hpp).
 	FrequencyWindow window;
+	// Not empty: a silence rule (absence_streak.hpp) that scores `points`
+	// when `absence.in_a_row` activities of its type in a row go without an
+	// activity of one of these types within `absence.within_us`.
+	std::vector<std::string> response_types;
+	AbsenceStreak absence;
 };
 
 // The largest min_count of a frequency window.
@@ -180,6 +186,7 @@ struct CompiledRule {
 	std::optional<CompiledExpression> points; // set: the points of each row
 	int cap = -1;              // index among the model's capped rules
 	int window = -1;           // index among the model's frequency window rules
+	int silence = -1;          // index among the model's silence rules
 };
 
 // A validated model whose conditions are bound to one activity table.
@@ -220,6 +227,10 @@ public:
 	const std::vector<std::uint32_t> &window_rules() const noexcept {
 		return window_rules_;
 	}
+	// Rule indexes of the silence rules, by silence index.
+	const std::vector<std::uint32_t> &silence_rules() const noexcept {
+		return silence_rules_;
+	}
 	// The rules that score rows of activity type `type` (its own and those
 	// of every type), in model order; empty if none.
 	IndexSpan RulesFor(std::string_view type) const noexcept;
@@ -247,6 +258,7 @@ private:
 	std::vector<CompiledRule> rules_;
 	std::vector<std::uint32_t> capped_rules_;
 	std::vector<std::uint32_t> window_rules_;
+	std::vector<std::uint32_t> silence_rules_;
 	TypeIndex types_;
 	// Rules of type id k: type_rules_[type_first_[k] .. type_first_[k + 1]);
 	// id types_.size() stands for every other type (the rules of every type).
