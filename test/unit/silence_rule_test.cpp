@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace leadscore::core {
@@ -38,9 +39,10 @@ ModelSpec SilenceModel() {
 	return m;
 }
 
-Recomputed Recompute(const CompiledModel &model, const std::vector<std::pair<const char *, std::int64_t>> &rows) {
+Recomputed Recompute(const CompiledModel &model, const std::vector<std::pair<const char *, std::int64_t>> &rows,
+                     std::int64_t now = kNow) {
 	LeadRecompute r(model);
-	r.SetNow(kNow);
+	r.SetNow(now);
 	r.Reset();
 	for (const auto &[type, at] : rows)
 		r.Add(type, at, nullptr);
@@ -89,6 +91,24 @@ TEST(SilenceRule, AResponseRowMarksTheLeadForARecompute) {
 	ApplyOutcome outcome = ApplyLeadDelta(plan.model(0), batch.model(0), 0, &state);
 	EXPECT_TRUE(outcome.needs_reload);
 	EXPECT_EQ(outcome.cause, ReloadCause::WindowRule);
+}
+
+TEST(SilenceRule, AStateWrittenEarlierAgreesOnceItsDueScoringsFold) {
+	CompiledModel model = CompiledModel::Compile(SilenceModel(), Schema{});
+	std::vector<std::pair<const char *, std::int64_t>> rows{{"email", kNow - 20 * kDay}, {"email", kNow - 5 * kDay}};
+	// Written 10 days ago: both scorings were pending then.
+	Recomputed then = Recompute(model, rows, kNow - 10 * kDay);
+	EXPECT_EQ(then.state.pending.size(), 2u);
+	Recomputed now = Recompute(model, rows);
+	EXPECT_TRUE(DiffLeadState(model, then.state, now, kNow).empty());
+	LeadState folded = then.state;
+	FoldPending(&folded, kNow);
+	EXPECT_DOUBLE_EQ(folded.stored, -5);
+	EXPECT_EQ(folded.pending.size(), 1u);
+	// A state that lost a pending scoring differs.
+	LeadState lost = then.state;
+	lost.pending.pop_back();
+	EXPECT_EQ(DiffLeadState(model, lost, now, kNow), std::vector<std::string>{"pending silence scorings"});
 }
 
 TEST(SilenceRule, BadSettingsAreRefused) {

@@ -195,10 +195,14 @@ std::vector<std::string> DiffLeadState(const CompiledModel &model, const LeadSta
 	std::vector<std::string> diff;
 	const LeadState &want = expected.state;
 	const double unit = model.decay().Weight(now);
-	if (!Close(actual.stored, want.stored, expected.magnitude, unit))
+	// The stored state holds the silence scorings that fell due since it
+	// was written as pending; the recompute (at `now`) has them in its sums.
+	LeadState got_state = actual;
+	FoldPending(&got_state, now);
+	if (!Close(got_state.stored, want.stored, expected.magnitude, unit))
 		diff.push_back("stored");
 	for (std::size_t s = 0; s < model.stage_count(); s++) {
-		double got = s < actual.stage_stored.size() ? actual.stage_stored[s] : 0.0;
+		double got = s < got_state.stage_stored.size() ? got_state.stage_stored[s] : 0.0;
 		if (!Close(got, want.stage_stored[s], expected.stage_magnitude[s], unit))
 			diff.push_back("stage \"" + model.spec().stages[s] + "\"");
 	}
@@ -212,6 +216,13 @@ std::vector<std::string> DiffLeadState(const CompiledModel &model, const LeadSta
 		if (c >= actual.caps.size() || !SameWindow(cap, actual.caps[c], want.caps[c]))
 			diff.push_back("cap window of rule \"" + rule.spec.name + "\"");
 	}
+	bool same_pending = got_state.pending.size() == want.pending.size();
+	for (std::size_t k = 0; same_pending && k < want.pending.size(); k++)
+		same_pending = got_state.pending[k].at == want.pending[k].at &&
+		               got_state.pending[k].stage == want.pending[k].stage &&
+		               Close(got_state.pending[k].stored, want.pending[k].stored, 0, unit);
+	if (!same_pending)
+		diff.push_back("pending silence scorings");
 	return diff;
 }
 

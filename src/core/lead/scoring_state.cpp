@@ -18,4 +18,15 @@ void LeadState::Clear(const CompiledModel &model) {
 	pending.clear();
 }
 
+void FoldPending(LeadState *state, std::int64_t now) {
+	std::size_t due = 0;
+	for (; due < state->pending.size() && state->pending[due].at <= now; due++) {
+		const LeadState::Pending &p = state->pending[due];
+		state->stored += p.stored;
+		if (p.stage >= 0 && static_cast<std::size_t>(p.stage) < state->stage_stored.size())
+			state->stage_stored[static_cast<std::size_t>(p.stage)] += p.stored;
+	}
+	state->pending.erase(state->pending.begin(), state->pending.begin() + static_cast<std::ptrdiff_t>(due));
+}
+
 } // namespace leadscore::core

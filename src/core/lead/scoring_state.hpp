@@ -43,4 +43,7 @@ struct LeadState {
 	void Clear(const CompiledModel &model);
 };
 
+// Moves the pending scorings due by `now` (at <= now) into the sums.
+void FoldPending(LeadState *state, std::int64_t now);
+
 } // namespace leadscore::core

@@ -84,6 +84,7 @@ void PushState(ColumnBuffers *b, Datum key, const core::LeadState &s) {
 	PushTime(b, s.last_activity_at);
 	std::size_t before = b->caps.size();
 	EncodeCaps(s.caps, &b->caps);
+	EncodePending(s.pending, &b->caps);
 	b->caps_from.push_back(static_cast<std::int32_t>(before) + 1);
 	b->caps_len.push_back(static_cast<std::int32_t>(b->caps.size() - before));
 }

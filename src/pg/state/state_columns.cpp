@@ -136,8 +136,10 @@ bool ToLeadState(const core::CompiledModel &model, const StateRow &row, core::Le
 	if (row.caps == nullptr)
 		return DecodeCaps(nullptr, 0, model.capped_rules().size(), &state->caps);
 	int n = ArrayGetNItems(ARR_NDIM(row.caps), ARR_DIMS(row.caps));
-	return DecodeCaps(reinterpret_cast<const std::int64_t *>(ARR_DATA_PTR(row.caps)), n,
-	                  model.capped_rules().size(), &state->caps);
+	const auto *data = reinterpret_cast<const std::int64_t *>(ARR_DATA_PTR(row.caps));
+	int tail = PendingTail(data, n);
+	DecodePending(data + n - tail, tail, &state->pending);
+	return DecodeCaps(data, n - tail, model.capped_rules().size(), &state->caps);
 }
 
 } // namespace leadscore::pg
