@@ -10,6 +10,7 @@ namespace leadscore::core {
 Simulation Simulate(const CompiledModel &model, const std::vector<PersonaActivity> &activities,
                     std::optional<GradeRank> grade, std::int64_t now) {
 	LeadRecompute recompute(model);
+	recompute.SetNow(now);
 	recompute.Reset();
 	for (const PersonaActivity &a : activities)
 		recompute.Add(a.type, a.at, a.values.data());

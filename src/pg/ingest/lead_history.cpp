@@ -133,8 +133,19 @@ void ScanHistories(const ActivityTable &t, const KeyType &kt, const std::vector<
 
 } // namespace
 
+namespace {
+
+// A state as of the transaction's now(), the time lead_scores reads with:
+// silence scorings due by then are in its sums, later ones pending.
+std::int64_t StateTime() {
+	return TimestampToUnixUs(GetCurrentTransactionStartTimestamp());
+}
+
+} // namespace
+
 void RecomputeLead(const KeyType &kt, Datum key, const core::CompiledModel &model, core::Recomputed *out) {
 	core::LeadRecompute recompute(model, [] { return InterruptPending != 0; });
+	recompute.SetNow(StateTime());
 	recompute.Reset();
 	for (const auto &[tp, table_model] : TablesOf(model))
 		ScanHistory(tp->table, kt, &key, [&](const HistoryRow &row) {
@@ -155,6 +166,7 @@ void RecomputeLeads(const KeyType &kt, const std::vector<Datum> &keys, const cor
 		return;
 	}
 	core::LeadRecompute recompute(model, [] { return InterruptPending != 0; });
+	recompute.SetNow(StateTime());
 	recompute.Reset();
 	std::size_t done = 0;
 	auto finish_until = [&](std::size_t end) {

@@ -201,6 +201,7 @@ Evaluated CollectLeads(const EvalArgs &a, bool want_keys) {
 			getTypeOutputInfo(kt.oid, &output, &varlena);
 		});
 	core::LeadRecompute recompute(model.compiled[0], [] { return InterruptPending != 0; });
+	recompute.SetNow(a.window.as_of);
 	core::Recomputed result;
 	EvalLeadRow current;
 	bool any = false;

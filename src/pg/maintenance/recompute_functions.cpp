@@ -83,6 +83,7 @@ struct LeadScan {
 void StreamOneTable(TablePlan *tp, const KeyType &kt, const core::CompiledModel &model, const LeadDone &done,
                     const LeadScan &scan) {
 	core::LeadRecompute recompute(model, [] { return InterruptPending != 0; });
+	recompute.SetNow(TimestampToUnixUsNow());
 	core::Recomputed result;
 	std::string current, bytes;
 	Datum current_key = 0;
