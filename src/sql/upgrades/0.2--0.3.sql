@@ -1002,19 +1002,26 @@ CREATE INDEX lead_state_cooled ON leadscore.lead_state (model_id, mql_at)
 -- lead_scores gains score_rank: ORDER BY score_rank DESC, score_key DESC is
 -- the order of the score, from the index.  (top_leads() and the other
 -- functions that return its rows are made again below.)
+-- A state's pending silence scorings due by `at` (src/pg/state/
+-- pending_scorings.cpp): what the view adds to the stored sums at read time.
+CREATE FUNCTION leadscore.pending_due(caps bigint[], at timestamptz) RETURNS float8
+	AS 'MODULE_PATHNAME', 'leadscore_pending_due' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION leadscore.pending_stages(stage_stored float8[], caps bigint[], at timestamptz) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'leadscore_pending_stages' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
 CREATE OR REPLACE VIEW leadscore.lead_scores AS
 SELECT m.name AS model,
 	s.lead_id,
 	la.account_id,
-	LEAST(s.stored / w.weight, coalesce(m.max_score, 'Infinity'::float8)) AS score,
-	leadscore.stage_of(s.stage_stored, m.stages, w.weight, m.stage_min_points) AS stage,
+	LEAST(e.stored / w.weight, coalesce(m.max_score, 'Infinity'::float8)) AS score,
+	leadscore.stage_of(e.stages, m.stages, w.weight, m.stage_min_points) AS stage,
 	s.grade,
 	-- Computed at read time: exact now, whenever tick() last ran.
-	CASE WHEN s.stored >= m.sql_threshold * w.weight
+	CASE WHEN e.stored >= m.sql_threshold * w.weight
 			AND (m.grade_profile IS NULL OR m.sql_min_grade IS NULL OR s.grade >= m.sql_min_grade) THEN 'sql'
-		WHEN s.stored >= m.mql_threshold * w.weight THEN 'mql'
+		WHEN e.stored >= m.mql_threshold * w.weight THEN 'mql'
 		ELSE 'nurture' END AS status,
-	coalesce(s.grade >= m.fit_min_grade, false) AND s.stored < m.mql_threshold * w.weight AS fit_priority,
+	coalesce(s.grade >= m.fit_min_grade, false) AND e.stored < m.mql_threshold * w.weight AS fit_priority,
 	s.activity_count,
 	s.last_activity_at,
 	s.mql_at,
@@ -1025,7 +1032,12 @@ SELECT m.name AS model,
 FROM leadscore.lead_state s
 JOIN leadscore.models m ON m.id = s.model_id
 LEFT JOIN leadscore.lead_accounts la ON la.lead_id = s.lead_id
-CROSS JOIN LATERAL (SELECT leadscore.stored_weight(m.half_life, m.epoch) AS weight) w;
+CROSS JOIN LATERAL (SELECT leadscore.stored_weight(m.half_life, m.epoch) AS weight) w
+-- The silence scorings that fell due since the state was written.
+CROSS JOIN LATERAL (SELECT
+	CASE WHEN s.caps IS NULL THEN s.stored ELSE s.stored + leadscore.pending_due(s.caps, now()) END AS stored,
+	CASE WHEN s.caps IS NULL THEN s.stage_stored
+		ELSE leadscore.pending_stages(s.stage_stored, s.caps, now()) END AS stages) e;
 
 CREATE OR REPLACE FUNCTION leadscore._create_views(as_member boolean) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $f$
@@ -1034,15 +1046,15 @@ BEGIN
 	SELECT m.name AS model,
 		s.lead_id,
 		la.account_id,
-		LEAST(s.stored / w.weight, coalesce(m.max_score, 'Infinity'::float8)) AS score,
-		leadscore.stage_of(s.stage_stored, m.stages, w.weight, m.stage_min_points) AS stage,
+		LEAST(e.stored / w.weight, coalesce(m.max_score, 'Infinity'::float8)) AS score,
+		leadscore.stage_of(e.stages, m.stages, w.weight, m.stage_min_points) AS stage,
 		s.grade,
 		-- Computed at read time: exact now, whenever tick() last ran.
-		CASE WHEN s.stored >= m.sql_threshold * w.weight
+		CASE WHEN e.stored >= m.sql_threshold * w.weight
 				AND (m.grade_profile IS NULL OR m.sql_min_grade IS NULL OR s.grade >= m.sql_min_grade) THEN 'sql'
-			WHEN s.stored >= m.mql_threshold * w.weight THEN 'mql'
+			WHEN e.stored >= m.mql_threshold * w.weight THEN 'mql'
 			ELSE 'nurture' END AS status,
-		coalesce(s.grade >= m.fit_min_grade, false) AND s.stored < m.mql_threshold * w.weight AS fit_priority,
+		coalesce(s.grade >= m.fit_min_grade, false) AND e.stored < m.mql_threshold * w.weight AS fit_priority,
 		s.activity_count,
 		s.last_activity_at,
 		s.mql_at,
@@ -1053,7 +1065,13 @@ BEGIN
 	FROM leadscore.lead_state s
 	JOIN leadscore.models m ON m.id = s.model_id
 	LEFT JOIN leadscore.lead_accounts la ON la.lead_id = s.lead_id
-	CROSS JOIN LATERAL (SELECT leadscore.stored_weight(m.half_life, m.epoch) AS weight) w;
+	CROSS JOIN LATERAL (SELECT leadscore.stored_weight(m.half_life, m.epoch) AS weight) w
+	-- The silence scorings that fell due since the state was written
+	-- (caps holds them, when any: src/pg/state/state_codec.hpp).
+	CROSS JOIN LATERAL (SELECT
+		CASE WHEN s.caps IS NULL THEN s.stored ELSE s.stored + leadscore.pending_due(s.caps, now()) END AS stored,
+		CASE WHEN s.caps IS NULL THEN s.stage_stored
+			ELSE leadscore.pending_stages(s.stage_stored, s.caps, now()) END AS stages) e;
 	COMMENT ON VIEW leadscore.lead_scores IS
 		'every lead''s current score, stage and status per model; ORDER BY score_rank DESC, score_key DESC within one model_id is the order of the score, from an index';
 	GRANT SELECT ON leadscore.lead_scores TO PUBLIC;
