@@ -27,7 +27,7 @@ CREATE TABLE leadscore.lead_state (
 	stage_stored float8[] NOT NULL,          -- the same per stage of the model
 	activity_count bigint NOT NULL,
 	last_activity_at timestamptz,
-	caps bigint[],                           -- cap windows of capped rules (src/pg/state/state_codec.cpp)
+	caps bigint[],                           -- cap windows of capped rules, then pending silence scorings (src/pg/state/state_codec.hpp)
 	-- The grade from the attached lead table (models with a grade profile).
 	grade leadscore.grade,
 	-- The lifecycle as last reported in leadscore.events
