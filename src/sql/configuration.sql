@@ -64,7 +64,12 @@ CREATE TABLE leadscore.rules (
 	-- Each matching row's points, an expression over its columns
 	-- (src/core/condition/expression.hpp), normalised; NULL: `points`.
 	points_expression text,
-	CONSTRAINT rules_points_given CHECK ((points IS NULL) <> (points_expression IS NULL))
+	CONSTRAINT rules_points_given CHECK ((points IS NULL) <> (points_expression IS NULL)),
+	-- A silence rule (src/core/model/absence_streak.hpp): scores `points`
+	-- when in_a_row activities of its type in a row get no activity of
+	-- these types within `within`; NULL: not one.
+	response_types text[],
+	in_a_row integer
 );
 
 CREATE TABLE leadscore.attachments (

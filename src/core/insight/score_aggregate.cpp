@@ -116,10 +116,10 @@ std::size_t ScoreAggState::Size(const ModelSpec &model) {
 	for (const RuleSpec &rule : model.rules) {
 		// A window's scorings need every matching time of the lead: no
 		// fixed-size state holds them.
-		if (rule.window.min_count > 0)
+		if (rule.window.min_count > 0 || !rule.response_types.empty())
 			throw Error(ErrorKind::NotSupported,
-			            "score_agg cannot score model \"" + model.name + "\": rule \"" + rule.name +
-			                "\" is a frequency window",
+			            "score_agg cannot score model \"" + model.name + "\": rule \"" + rule.name + "\" is a " +
+			                (rule.response_types.empty() ? "frequency window" : "silence rule"),
 			            {}, "leadscore.explain() and evaluate() score it; score_agg takes models without windows.");
 		slots += static_cast<std::size_t>(std::max(rule.max_count, 0));
 	}

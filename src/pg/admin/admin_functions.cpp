@@ -212,6 +212,35 @@ Datum leadscore_check_rule(PG_FUNCTION_ARGS) {
 	});
 }
 
+// _check_absence_rule(model, stages, rule_names, name, activity_type,
+// response_types, within_us, points, in_a_row, stage): raises the core's
+// error for a bad silence rule.
+PG_FUNCTION_INFO_V1(leadscore_check_absence_rule);
+Datum leadscore_check_absence_rule(PG_FUNCTION_ARGS) {
+	return Guarded([&] {
+		leadscore::core::ModelSpec model = RuleModel(fcinfo);
+		leadscore::core::RuleSpec rule;
+		rule.name = TextArg(fcinfo, 3);
+		RequireArg(fcinfo, 4, "activity_type of silence rule \"" + rule.name + "\"");
+		RequireArg(fcinfo, 5, "response_types of silence rule \"" + rule.name + "\"");
+		RequireArg(fcinfo, 6, "within of silence rule \"" + rule.name + "\"");
+		RequireArg(fcinfo, 7, "points of silence rule \"" + rule.name + "\"");
+		RequireArg(fcinfo, 8, "in_a_row of silence rule \"" + rule.name + "\"");
+		rule.activity_type = TextArg(fcinfo, 4);
+		rule.response_types = TextArrayArg(fcinfo, 5);
+		if (rule.response_types.empty())
+			throw Error(ErrorKind::InvalidValue, "response_types of silence rule \"" + rule.name + "\" are empty",
+			            {}, "Name the activity types that answer, e.g. '{email_open,email_click}'.");
+		rule.absence.within_us = WindowMicros(OptionalFloat8Arg(fcinfo, 6));
+		rule.points = PG_GETARG_FLOAT8(7);
+		rule.absence.in_a_row = PG_GETARG_INT32(8);
+		std::optional<std::string> stage = OptionalTextArg(fcinfo, 9);
+		rule.stage = stage ? leadscore::core::FindStage(model, *stage) : leadscore::core::kNoStage;
+		leadscore::core::ValidateRule(model, rule);
+		PG_RETURN_VOID();
+	});
+}
+
 // _check_tables(): compiles every model against every attached activity
 // table, so a rule naming a column a table lacks fails now, not on insert.
 PG_FUNCTION_INFO_V1(leadscore_check_tables);

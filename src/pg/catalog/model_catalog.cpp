@@ -59,6 +59,21 @@ core::ModelSpec *FindModel(std::vector<core::ModelSpec> &models, std::int64_t id
 	return nullptr;
 }
 
+// "4:open5:click" -> {"open", "click"}.
+std::vector<std::string> LengthPrefixed(const std::string &s) {
+	std::vector<std::string> out;
+	std::size_t pos = 0;
+	while (pos < s.size()) {
+		std::size_t colon = s.find(':', pos);
+		if (colon == std::string::npos)
+			break;
+		std::size_t len = std::strtoull(s.c_str() + pos, nullptr, 10);
+		out.push_back(s.substr(colon + 1, len));
+		pos = colon + 1 + len;
+	}
+	return out;
+}
+
 } // namespace
 
 // Intervals as microseconds: a month is 30 days, as everywhere in SQL.
@@ -71,7 +86,15 @@ const char *const kRuleColumns =
     " * 1000000)::pg_catalog.int8,"
     " (pg_catalog.date_part('epoch', (pg_catalog.to_jsonb(r) OPERATOR(pg_catalog.->>) 'cooldown')::pg_catalog.interval)"
     " * 1000000)::pg_catalog.int8,"
-    " pg_catalog.to_jsonb(r) OPERATOR(pg_catalog.->>) 'points_expression'";
+    " pg_catalog.to_jsonb(r) OPERATOR(pg_catalog.->>) 'points_expression',"
+    " (pg_catalog.to_jsonb(r) OPERATOR(pg_catalog.->>) 'in_a_row')::pg_catalog.int4,"
+    // Response types as length-prefixed bytes ("4:open5:click"): no name
+    // can break the list apart.
+    " (SELECT pg_catalog.string_agg(pg_catalog.octet_length(x.t)::pg_catalog.text OPERATOR(pg_catalog.||) ':'"
+    " OPERATOR(pg_catalog.||) x.t, '' ORDER BY x.i)"
+    " FROM pg_catalog.jsonb_array_elements_text(pg_catalog.jsonb_path_query_array(pg_catalog.to_jsonb(r),"
+    " '$.response_types[*]'))"
+    " WITH ORDINALITY AS x(t, i))";
 
 core::RuleSpec RuleFromRow(const core::ModelSpec &model, const TextRow &row, std::size_t first) {
 	const TextRow::value_type *r = row.data() + first;
@@ -87,6 +110,12 @@ core::RuleSpec RuleFromRow(const core::ModelSpec &model, const TextRow &row, std
 	rule.window.within_us = ToInt(r[8]);
 	rule.window.cooldown_us = ToInt(r[9]);
 	rule.points_expression = r[10].value_or("");
+	rule.response_types = LengthPrefixed(r[12].value_or(""));
+	if (!rule.response_types.empty()) {
+		// A silence rule's `within` is its answer window, not a burst's.
+		rule.absence = core::AbsenceStreak{static_cast<std::int32_t>(ToInt(r[11])), rule.window.within_us};
+		rule.window = core::FrequencyWindow{};
+	}
 	return rule;
 }
 

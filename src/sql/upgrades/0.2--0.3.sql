@@ -1250,7 +1250,8 @@ ORDER BY a.tbl::oid;
 ALTER TABLE leadscore.rules ALTER COLUMN activity_type DROP NOT NULL, ALTER COLUMN points DROP NOT NULL,
 	ADD COLUMN min_count integer, ADD COLUMN within interval, ADD COLUMN cooldown interval,
 	ADD COLUMN points_expression text,
-	ADD CONSTRAINT rules_points_given CHECK ((points IS NULL) <> (points_expression IS NULL));
+	ADD CONSTRAINT rules_points_given CHECK ((points IS NULL) <> (points_expression IS NULL)),
+	ADD COLUMN response_types text[], ADD COLUMN in_a_row integer;
 
 DROP FUNCTION leadscore._check_rule(text, text[], text[], text, text, float8, text, text, integer);
 DROP FUNCTION leadscore.add_rule(text, text, float8, text, text, integer, text);
@@ -1394,6 +1395,86 @@ BEGIN
 	UPDATE leadscore.rules x SET points = r.points, condition = normalized[1], max_count = r.max_count,
 		stage = r.stage, name = r.name, min_count = r.min_count, within = r.within, cooldown = r.cooldown,
 		points_expression = normalized[2]
+	WHERE x.id = r.id;
+	PERFORM leadscore._rules_changed(model, r.model_id);
+END $$;
+
+-- Silence rules: checks in C (src/core/model/scoring_model.cpp,
+-- ValidateSilence), like _check_rule's.
+CREATE FUNCTION leadscore._check_absence_rule(model text, stages text[], rule_names text[], name text,
+		activity_type text, response_types text[], within_us float8, points float8, in_a_row integer, stage text)
+	RETURNS void AS 'MODULE_PATHNAME', 'leadscore_check_absence_rule' LANGUAGE C;
+
+-- A rule that scores silence: each time in_a_row activities of
+-- activity_type in a row get no activity of a response type within
+-- `within`, at the moment the last one's window closes.
+CREATE FUNCTION leadscore.add_absence_rule(
+	model text,
+	activity_type text,
+	response_types text[],
+	within interval,
+	points float8,
+	in_a_row integer DEFAULT 1,
+	name text DEFAULT NULL,
+	stage text DEFAULT NULL
+) RETURNS integer
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	mid integer := leadscore._model_id(model);
+	names text[];
+	stages text[];
+	rule_name text := coalesce(name, 'no_' || array_to_string(response_types, '_or_') || '_after_' || activity_type);
+	new_id integer;
+BEGIN
+	SELECT m.stages INTO stages FROM leadscore.models m WHERE m.id = mid FOR UPDATE;
+	SELECT coalesce(array_agg(x.name), '{}') INTO names FROM leadscore.rules x WHERE x.model_id = mid;
+	PERFORM leadscore._check_absence_rule(model, stages, names, rule_name, activity_type, response_types,
+		extract(epoch FROM within) * 1000000, points, in_a_row, stage);
+	INSERT INTO leadscore.rules (model_id, name, activity_type, points, stage, within, response_types, in_a_row)
+	VALUES (mid, rule_name, activity_type, points, stage, within, response_types, in_a_row)
+	RETURNING id INTO new_id;
+	PERFORM leadscore._rules_changed(model, mid);
+	RETURN new_id;
+END $$;
+
+-- Changes a silence rule in place; an argument left NULL keeps its value.
+CREATE FUNCTION leadscore.update_absence_rule(
+	id integer,
+	response_types text[] DEFAULT NULL,
+	within interval DEFAULT NULL,
+	points float8 DEFAULT NULL,
+	in_a_row integer DEFAULT NULL,
+	name text DEFAULT NULL,
+	stage text DEFAULT NULL
+) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	r leadscore.rules;
+	model text;
+	names text[];
+	stages text[];
+BEGIN
+	IF id IS NULL THEN
+		RAISE EXCEPTION 'a rule id is needed, not NULL' USING ERRCODE = '22004';
+	END IF;
+	SELECT x.* INTO r FROM leadscore.rules x WHERE x.id = update_absence_rule.id;
+	IF r.id IS NULL OR r.response_types IS NULL THEN
+		RAISE EXCEPTION 'silence rule % does not exist', id USING ERRCODE = '42704',
+			HINT = 'update_rule() changes the other rules.';
+	END IF;
+	SELECT m.name, m.stages INTO model, stages FROM leadscore.models m WHERE m.id = r.model_id FOR UPDATE;
+	SELECT coalesce(array_agg(x.name), '{}') INTO names FROM leadscore.rules x
+		WHERE x.model_id = r.model_id AND x.id <> r.id;
+	r.response_types := coalesce(response_types, r.response_types);
+	r.within := coalesce(within, r.within);
+	r.points := coalesce(points, r.points);
+	r.in_a_row := coalesce(in_a_row, r.in_a_row);
+	r.name := coalesce(name, r.name);
+	r.stage := CASE WHEN stage = '' THEN NULL ELSE coalesce(stage, r.stage) END;
+	PERFORM leadscore._check_absence_rule(model, stages, names, r.name, r.activity_type, r.response_types,
+		extract(epoch FROM r.within) * 1000000, r.points, r.in_a_row, r.stage);
+	UPDATE leadscore.rules x SET response_types = r.response_types, within = r.within, points = r.points,
+		in_a_row = r.in_a_row, name = r.name, stage = r.stage
 	WHERE x.id = r.id;
 	PERFORM leadscore._rules_changed(model, r.model_id);
 END $$;
