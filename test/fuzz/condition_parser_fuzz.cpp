@@ -27,24 +27,8 @@ using namespace leadscore::core::fuzz;
 
 namespace {
 
-[[noreturn]] void Fail(const char *what, std::string_view a, std::string_view b = {}) {
-	std::fprintf(stderr, "PROPERTY FAILED: %s\n  [%.*s]\n  [%.*s]\n", what, static_cast<int>(a.size()), a.data(),
-	             static_cast<int>(b.size()), b.data());
-	std::abort();
-}
-
 Tri Negated(Tri t) {
 	return t == Tri::Unknown ? t : (t == Tri::True ? Tri::False : Tri::True);
-}
-
-// Compiles, or returns nullptr and the error message.
-std::unique_ptr<CompiledCondition> TryCompile(const Node &node, const ConditionLimits &limits, std::string *error) {
-	try {
-		return std::make_unique<CompiledCondition>(CompiledCondition::Compile(node, FuzzSchema(), limits));
-	} catch (const Error &e) {
-		*error = e.what();
-		return nullptr;
-	}
 }
 
 } // namespace
@@ -79,8 +63,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
 		Fail("Normalize is not a fixed point", normalized, Normalize(*again));
 
 	std::string error1, error2;
-	std::unique_ptr<CompiledCondition> c1 = TryCompile(*tree, limits, &error1);
-	std::unique_ptr<CompiledCondition> c2 = TryCompile(*again, limits, &error2);
+	std::unique_ptr<CompiledCondition> c1 = TryCompile<CompiledCondition>(*tree, limits, &error1);
+	std::unique_ptr<CompiledCondition> c2 = TryCompile<CompiledCondition>(*again, limits, &error2);
 	if (!c1 || !c2) {
 		if (c1 || c2 || error1 != error2)
 			Fail("the normalized text compiles differently", error1, error2);
@@ -91,7 +75,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
 	negated->kind = NodeKind::Not;
 	negated->children.push_back(std::move(again));
 	std::string error3;
-	std::unique_ptr<CompiledCondition> c3 = TryCompile(*negated, limits, &error3);
+	std::unique_ptr<CompiledCondition> c3 = TryCompile<CompiledCondition>(*negated, limits, &error3);
 	if (!c3)
 		Fail("NOT (condition) does not compile", normalized, error3);
 

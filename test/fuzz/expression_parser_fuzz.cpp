@@ -27,21 +27,6 @@ using namespace leadscore::core::fuzz;
 
 namespace {
 
-[[noreturn]] void Fail(const char *what, std::string_view a, std::string_view b = {}) {
-	std::fprintf(stderr, "PROPERTY FAILED: %s\n  [%.*s]\n  [%.*s]\n", what, static_cast<int>(a.size()), a.data(),
-	             static_cast<int>(b.size()), b.data());
-	std::abort();
-}
-
-std::unique_ptr<CompiledExpression> TryCompile(const Node &node, const ConditionLimits &limits, std::string *error) {
-	try {
-		return std::make_unique<CompiledExpression>(CompiledExpression::Compile(node, FuzzSchema(), limits));
-	} catch (const Error &e) {
-		*error = e.what();
-		return nullptr;
-	}
-}
-
 bool Same(const ExpressionResult &a, const ExpressionResult &b) {
 	return a.status == b.status && std::memcmp(&a.value, &b.value, sizeof a.value) == 0;
 }
@@ -76,8 +61,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
 		Fail("Normalize is not a fixed point", normalized, Normalize(*again));
 
 	std::string error1, error2;
-	std::unique_ptr<CompiledExpression> c1 = TryCompile(*tree, limits, &error1);
-	std::unique_ptr<CompiledExpression> c2 = TryCompile(*again, limits, &error2);
+	std::unique_ptr<CompiledExpression> c1 = TryCompile<CompiledExpression>(*tree, limits, &error1);
+	std::unique_ptr<CompiledExpression> c2 = TryCompile<CompiledExpression>(*again, limits, &error2);
 	if (!c1 || !c2) {
 		if (c1 || c2 || error1 != error2)
 			Fail("the normalized text compiles differently", error1, error2);
@@ -87,7 +72,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
 	negated->kind = NodeKind::Negate;
 	negated->children.push_back(std::move(again));
 	std::string error3;
-	std::unique_ptr<CompiledExpression> c3 = TryCompile(*negated, relaxed, &error3);
+	std::unique_ptr<CompiledExpression> c3 = TryCompile<CompiledExpression>(*negated, relaxed, &error3);
 	if (!c3)
 		Fail("-(expression) does not compile", normalized, error3);
 

@@ -1,16 +1,28 @@
 // What the fuzz targets share: a schema with one column of every type, a
 // generator seeded by the input (a crash reproduces from its input alone),
-// and rows of values built from it and from pieces of the input.
+// rows of values built from it and from pieces of the input, compiling
+// against that schema, and how a failed property is reported.
 #pragma once
 
+#include "core/base/error.hpp"
 #include "core/condition/condition.hpp"
 
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
+#include <memory>
+#include <string>
 #include <string_view>
 
 namespace leadscore::core::fuzz {
+
+[[noreturn]] inline void Fail(const char *what, std::string_view a, std::string_view b = {}) {
+	std::fprintf(stderr, "PROPERTY FAILED: %s\n  [%.*s]\n  [%.*s]\n", what, static_cast<int>(a.size()), a.data(),
+	             static_cast<int>(b.size()), b.data());
+	std::abort();
+}
 
 // One column of every type; the corpus names them.
 inline const Schema &FuzzSchema() {
@@ -85,6 +97,18 @@ inline Value MakeValue(ValueType type, Rng &rng, std::string_view input) {
 	}
 	default:
 		return Value::Null();
+	}
+}
+
+// Compiles `node` against FuzzSchema() as a Compiled (CompiledCondition or
+// CompiledExpression), or returns nullptr and the error message.
+template <typename Compiled>
+std::unique_ptr<Compiled> TryCompile(const Node &node, const ConditionLimits &limits, std::string *error) {
+	try {
+		return std::make_unique<Compiled>(Compiled::Compile(node, FuzzSchema(), limits));
+	} catch (const Error &e) {
+		*error = e.what();
+		return nullptr;
 	}
 }
 

@@ -35,6 +35,10 @@ Schema JsonSchema(const std::vector<std::string> &conditions) {
 		if (!c.empty())
 			for (std::string &name : ColumnNames(*ParseCondition(c)))
 				names.push_back(std::move(name));
+	return AnySchema(std::move(names));
+}
+
+Schema AnySchema(std::vector<std::string> names) {
 	std::sort(names.begin(), names.end());
 	names.erase(std::unique(names.begin(), names.end()), names.end());
 	Schema schema;

@@ -64,6 +64,10 @@ std::vector<std::string> ColumnNames(const Node &node);
 // skipped): every column any of them reads, sorted, typed per value (Any).
 Schema JsonSchema(const std::vector<std::string> &conditions);
 
+// The schema of JSON rows with columns `names` (in any order, repeats
+// allowed): sorted, unique, each typed per value (Any).
+Schema AnySchema(std::vector<std::string> names);
+
 // A condition bound to a schema, ready to evaluate many rows.
 class CompiledCondition {
 public:

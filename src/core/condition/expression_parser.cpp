@@ -207,10 +207,7 @@ private:
 } // namespace
 
 std::unique_ptr<Node> ParseExpression(std::string_view text, const ConditionLimits &limits) {
-	if (text.size() > limits.max_length)
-		throw Error(ErrorKind::TooComplex, "expression is too long",
-		            "The expression has " + std::to_string(text.size()) + " bytes; the limit is " +
-		                std::to_string(limits.max_length) + ".");
+	ThrowIfTooLong(text, limits.max_length, "expression");
 	ExpressionParser parser(text, limits);
 	return parser.ParseAll();
 }

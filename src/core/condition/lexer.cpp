@@ -104,6 +104,14 @@ std::size_t FindInvalidUtf8(std::string_view text) noexcept {
 	return n;
 }
 
+void ThrowIfTooLong(std::string_view text, std::size_t max_length, const char *what) {
+	if (text.size() <= max_length)
+		return;
+	throw Error(ErrorKind::TooComplex, std::string(what) + " is too long",
+	            "The " + std::string(what) + " has " + std::to_string(text.size()) + " bytes; the limit is " +
+	                std::to_string(max_length) + ".");
+}
+
 Literal NumberLiteral(const Token &number, bool negative, std::size_t position) {
 	Literal lit;
 	const std::string &digits = number.text;

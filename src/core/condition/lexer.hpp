@@ -88,6 +88,10 @@ private:
 // "syntax error at position N: what".
 [[noreturn]] void ThrowSyntaxError(std::size_t position, const std::string &what);
 
+// Error(TooComplex) "<what> is too long" when `text` has more than
+// `max_length` bytes: checked before lexing, for conditions and expressions.
+void ThrowIfTooLong(std::string_view text, std::size_t max_length, const char *what);
+
 // The literal a Number token reads as, negated if `negative` (the '-' at
 // `position` belongs to it).  Integers that do not fit in int64 become
 // floats, as PostgreSQL reads them as numeric rather than failing; throws

@@ -325,10 +325,7 @@ private:
 } // namespace
 
 std::unique_ptr<Node> ParseCondition(std::string_view text, const ConditionLimits &limits) {
-	if (text.size() > limits.max_length)
-		throw Error(ErrorKind::TooComplex, "condition is too long",
-		            "The condition has " + std::to_string(text.size()) + " bytes; the limit is " +
-		                std::to_string(limits.max_length) + ".");
+	ThrowIfTooLong(text, limits.max_length, "condition");
 	Parser parser(text, limits);
 	return parser.ParseAll();
 }

@@ -90,35 +90,42 @@ void ModelBatch::Finish() {
 	}
 }
 
-// Sorts the raw hits by (lead, cap, time), nets equal times, and hands each
-// lead its runs.  Both leads_ and the runs are ordered by lead, so one merge
-// assigns them.
-void ModelBatch::FinishHits() {
-	std::sort(raw_hits_.begin(), raw_hits_.end(), [](const RawHit &a, const RawHit &b) {
+// Sorts `hits` by (lead, cap, time) and calls visit(hit, net) for each
+// (lead, cap, time) whose signs do not cancel, in that order: an UPDATE that
+// keeps a row's time and match changes nothing.
+template <typename Visit>
+void ModelBatch::ForEachNetHit(std::vector<RawHit> *hits, Visit visit) {
+	std::sort(hits->begin(), hits->end(), [](const RawHit &a, const RawHit &b) {
 		return std::tie(a.lead, a.cap, a.at) < std::tie(b.lead, b.cap, b.at);
 	});
-	std::vector<std::uint32_t> &run_lead = run_lead_;
-	run_lead.clear();
-	for (std::size_t k = 0; k < raw_hits_.size();) {
-		const RawHit &h = raw_hits_[k];
+	for (std::size_t k = 0; k < hits->size();) {
+		const RawHit &h = (*hits)[k];
 		std::int64_t net = 0;
 		std::size_t j = k;
-		for (; j < raw_hits_.size() && raw_hits_[j].lead == h.lead && raw_hits_[j].cap == h.cap &&
-		       raw_hits_[j].at == h.at;
+		for (; j < hits->size() && (*hits)[j].lead == h.lead && (*hits)[j].cap == h.cap && (*hits)[j].at == h.at;
 		     j++)
-			net += raw_hits_[j].sign;
-		if (net != 0) {
-			bool new_run = runs_.empty() || run_lead.back() != h.lead || runs_.back().cap != h.cap;
-			if (new_run) {
-				auto at = static_cast<std::uint32_t>(hits_.size());
-				runs_.push_back(CapRun{h.cap, at, at});
-				run_lead.push_back(h.lead);
-			}
-			hits_.push_back(CapHit{h.at, static_cast<std::int32_t>(net)});
-			runs_.back().hits_end = static_cast<std::uint32_t>(hits_.size());
-		}
+			net += (*hits)[j].sign;
+		if (net != 0)
+			visit(h, net);
 		k = j;
 	}
+}
+
+// Nets the cap hits and hands each lead its runs.  Both leads_ and the runs
+// are ordered by lead, so one merge assigns them.
+void ModelBatch::FinishHits() {
+	std::vector<std::uint32_t> &run_lead = run_lead_;
+	run_lead.clear();
+	ForEachNetHit(&raw_hits_, [&](const RawHit &h, std::int64_t net) {
+		bool new_run = runs_.empty() || run_lead.back() != h.lead || runs_.back().cap != h.cap;
+		if (new_run) {
+			auto at = static_cast<std::uint32_t>(hits_.size());
+			runs_.push_back(CapRun{h.cap, at, at});
+			run_lead.push_back(h.lead);
+		}
+		hits_.push_back(CapHit{h.at, static_cast<std::int32_t>(net)});
+		runs_.back().hits_end = static_cast<std::uint32_t>(hits_.size());
+	});
 
 	std::size_t r = 0;
 	for (LeadDelta &d : leads_) {
@@ -129,31 +136,16 @@ void ModelBatch::FinishHits() {
 	}
 }
 
-// Marks the leads whose window rules' matching times changed: their hits,
-// sorted by (lead, rule, time), net to something somewhere.  Per rule: a
-// row that moves from one window rule to another at its time changes both.
+// Marks the leads whose window rules' matching times changed: hits per rule
+// (cap holds the rule), so a row that moves from one window rule to
+// another at its time changes both.
 void ModelBatch::FinishWindows() {
-	if (window_hits_.empty())
-		return;
-	std::sort(window_hits_.begin(), window_hits_.end(), [](const RawHit &a, const RawHit &b) {
-		return std::tie(a.lead, a.cap, a.at) < std::tie(b.lead, b.cap, b.at);
-	});
 	std::size_t d = 0;
-	for (std::size_t k = 0; k < window_hits_.size();) {
-		const RawHit &h = window_hits_[k];
-		std::int64_t net = 0;
-		std::size_t j = k;
-		for (; j < window_hits_.size() && window_hits_[j].lead == h.lead && window_hits_[j].cap == h.cap &&
-		       window_hits_[j].at == h.at;
-		     j++)
-			net += window_hits_[j].sign;
-		k = j;
-		if (net == 0)
-			continue;
+	ForEachNetHit(&window_hits_, [&](const RawHit &h, std::int64_t) {
 		while (leads_[d].lead != h.lead)
 			d++;
 		leads_[d].window = true;
-	}
+	});
 }
 
 IngestBatch::IngestBatch(const IngestPlan &plan, CancelCheck cancel)

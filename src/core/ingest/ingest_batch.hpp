@@ -171,6 +171,8 @@ private:
 	}
 	void Prefetch(std::uint32_t lead) const noexcept;
 	void Finish();
+	template <typename Visit>
+	static void ForEachNetHit(std::vector<RawHit> *hits, Visit visit);
 	void FinishHits();
 	void FinishWindows();
 

@@ -368,12 +368,7 @@ Schema RuleAttributes(const ModelSpec &model) {
 		if (!rule.points_expression.empty())
 			add(*ParseExpression(rule.points_expression));
 	}
-	std::sort(names.begin(), names.end());
-	names.erase(std::unique(names.begin(), names.end()), names.end());
-	Schema schema;
-	for (std::string &name : names)
-		schema.push_back(Column{std::move(name), ValueType::Any});
-	return schema;
+	return AnySchema(std::move(names));
 }
 
 bool UsablePoints(const ExpressionResult &result, double *points) noexcept {
