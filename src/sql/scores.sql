@@ -30,6 +30,15 @@ CREATE FUNCTION leadscore.pending_due(caps bigint[], at timestamptz) RETURNS flo
 	AS 'MODULE_PATHNAME', 'leadscore_pending_due' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION leadscore.pending_stages(stage_stored float8[], caps bigint[], at timestamptz) RETURNS float8[]
 	AS 'MODULE_PATHNAME', 'leadscore_pending_stages' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+-- When a state's first pending scoring falls due (NULL: none): tick()'s
+-- wake-up time, kept in due_at and due_hint; the pending values re-based
+-- with a model's decay epoch; what is left once tick() folded the due ones.
+CREATE FUNCTION leadscore.pending_first(caps bigint[]) RETURNS timestamptz
+	AS 'MODULE_PATHNAME', 'leadscore_pending_first' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION leadscore.pending_scaled(caps bigint[], factor float8) RETURNS bigint[]
+	AS 'MODULE_PATHNAME', 'leadscore_pending_scaled' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION leadscore.pending_after(caps bigint[], at timestamptz) RETURNS bigint[]
+	AS 'MODULE_PATHNAME', 'leadscore_pending_after' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 -- The n of top_leads() and top_accounts(): NULL is 22004 like every NULL
 -- argument, not LIMIT NULL's "every row".  IMMUTABLE: a reader's helper,

@@ -133,4 +133,12 @@ void Advance(const ModelSpec &model, const LifecycleInput &lead, std::int64_t no
 		record->due_at = at + 1;
 }
 
+void WakeForPending(const std::vector<LeadState::Pending> &pending, LifecycleRecord *record) noexcept {
+	if (pending.empty())
+		return;
+	std::int64_t wake = std::max(pending.front().at, record->checked_at + 1);
+	if (record->due_at == kNoTime || wake < record->due_at)
+		record->due_at = wake;
+}
+
 } // namespace leadscore::core

@@ -75,6 +75,14 @@ struct Transition {
 void Advance(const ModelSpec &model, const LifecycleInput &lead, std::int64_t now, TransitionCause cause,
              LifecycleRecord *record, std::vector<Transition> *out);
 
+// Brings record->due_at forward to the first of `pending` (a state's
+// pending silence scorings, by time): tick() visits the lead then, folds
+// the scoring in and reports what it changes.  Never to checked_at or
+// before: a tick() with a `now` ahead of the clock moves records there but
+// folds only what the clock has reached (scores are read at the clock), and
+// must not find the same leads due again.
+void WakeForPending(const std::vector<LeadState::Pending> &pending, LifecycleRecord *record) noexcept;
+
 // The first time after the record's status and stage stop holding by decay
 // alone (one microsecond past the crossing); kNoTime without decay or when
 // the lead is in nurture with no stage.

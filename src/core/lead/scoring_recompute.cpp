@@ -90,22 +90,27 @@ void LeadRecompute::AddPoints(const CompiledModel &table_model, std::uint32_t r,
 	raw_[r].Add(points);
 }
 
-// The rule's scorings due by now_, as a stored amount; the later ones go
-// to the state's pending list.  scorings_ holds them all afterwards.
-double LeadRecompute::SilenceStored(const CompiledRule &rule, LeadState *state) {
+// The rule's scorings due by now_ as its tally (explain() counts what the
+// score holds); the later ones go to the state's pending list.
+void LeadRecompute::SilenceTally(const CompiledRule &rule, RuleTally *tally, LeadState *state) {
 	auto k = static_cast<std::size_t>(rule.silence);
 	std::sort(sends_[k].begin(), sends_[k].end());
 	std::sort(responses_[k].begin(), responses_[k].end());
 	AbsenceScorings(rule.spec.absence, sends_[k], responses_[k], &scorings_);
 	CompensatedSum due;
+	std::int64_t counted = 0;
 	for (std::int64_t at : scorings_) {
 		double stored = rule.spec.points * model_.decay().Weight(at);
-		if (at <= now_)
+		if (at <= now_) {
 			due.Add(stored);
-		else
+			counted++;
+		} else {
 			state->pending.push_back(LeadState::Pending{at, stored, rule.spec.stage});
+		}
 	}
-	return due.Value();
+	tally->stored = due.Value();
+	tally->counted = counted;
+	tally->raw = rule.spec.points * static_cast<double>(counted);
 }
 
 void LeadRecompute::Finish(Recomputed *out) {
@@ -138,9 +143,7 @@ void LeadRecompute::Finish(Recomputed *out) {
 			tally.counted = static_cast<std::int64_t>(scorings_.size());
 			tally.raw = rule.spec.points * static_cast<double>(tally.counted);
 		} else if (rule.silence >= 0) {
-			tally.stored = SilenceStored(rule, &state);
-			tally.counted = static_cast<std::int64_t>(scorings_.size());
-			tally.raw = rule.spec.points * static_cast<double>(tally.counted);
+			SilenceTally(rule, &tally, &state);
 		} else if (rule.points) {
 			tally.stored = weights_[r].Value();
 			tally.counted = tally.matched - unscored_[r];

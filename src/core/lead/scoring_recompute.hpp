@@ -76,7 +76,7 @@ public:
 
 private:
 	void AddPoints(const CompiledModel &table_model, std::uint32_t r, std::int64_t occurred_at, const Value *row);
-	double SilenceStored(const CompiledRule &rule, LeadState *state);
+	void SilenceTally(const CompiledRule &rule, RuleTally *tally, LeadState *state);
 
 	const CompiledModel &model_;
 	CancelCheck cancel_;

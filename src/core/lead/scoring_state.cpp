@@ -20,13 +20,15 @@ void LeadState::Clear(const CompiledModel &model) {
 
 void FoldPending(LeadState *state, std::int64_t now) {
 	std::size_t due = 0;
-	for (; due < state->pending.size() && state->pending[due].at <= now; due++) {
-		const LeadState::Pending &p = state->pending[due];
-		state->stored += p.stored;
-		if (p.stage >= 0 && static_cast<std::size_t>(p.stage) < state->stage_stored.size())
-			state->stage_stored[static_cast<std::size_t>(p.stage)] += p.stored;
-	}
+	for (; due < state->pending.size() && state->pending[due].at <= now; due++)
+		AddScoring(state->pending[due], &state->stored, &state->stage_stored);
 	state->pending.erase(state->pending.begin(), state->pending.begin() + static_cast<std::ptrdiff_t>(due));
+}
+
+void AddScoring(const LeadState::Pending &p, double *stored, std::vector<double> *stage_stored) noexcept {
+	*stored += p.stored;
+	if (p.stage >= 0 && static_cast<std::size_t>(p.stage) < stage_stored->size())
+		(*stage_stored)[static_cast<std::size_t>(p.stage)] += p.stored;
 }
 
 } // namespace leadscore::core

@@ -46,4 +46,7 @@ struct LeadState {
 // Moves the pending scorings due by `now` (at <= now) into the sums.
 void FoldPending(LeadState *state, std::int64_t now);
 
+// Adds one pending scoring to a state's sums: `stored` and the stage sums.
+void AddScoring(const LeadState::Pending &p, double *stored, std::vector<double> *stage_stored) noexcept;
+
 } // namespace leadscore::core

@@ -371,6 +371,13 @@ Schema RuleAttributes(const ModelSpec &model) {
 	return AnySchema(std::move(names));
 }
 
+bool HasSilenceRules(const ModelSpec &model) noexcept {
+	for (const RuleSpec &rule : model.rules)
+		if (!rule.response_types.empty())
+			return true;
+	return false;
+}
+
 bool UsablePoints(const ExpressionResult &result, double *points) noexcept {
 	if (!result.finite() || std::fabs(result.value) > kMaxRulePoints)
 		return false;

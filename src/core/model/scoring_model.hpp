@@ -144,6 +144,10 @@ void ValidateThresholdRange(const ModelSpec &model);
 //   Syntax, TooComplex, InvalidRegex from the condition parser
 void ValidateRule(const ModelSpec &model, const RuleSpec &rule);
 
+// Whether some rule of `model` is a silence rule: its states may hold
+// pending scorings, which tick() folds in when they fall due.
+bool HasSilenceRules(const ModelSpec &model) noexcept;
+
 // A points expression's value as a row's points: false (the row scores
 // nothing) unless it is finite and within kMaxRulePoints, which keeps every
 // stored sum finite like a rule's constant points.

@@ -186,7 +186,7 @@ void RegradeModel(const LeadPlan &plan, const GradedModel &gm, const std::map<st
 		for (const core::Transition &t : transitions)
 			events.push_back(LeadEvent{lead.key, t});
 	}
-	WriteLifecycle(kt, gm.model.id, leads);
+	WriteLifecycle(kt, gm.model, leads);
 	InsertEvents(kt, gm.model, events, true);
 	DeleteEmptyStates(kt, gm.model.id, gone);
 }

@@ -156,7 +156,7 @@ void RescoreLifecycle(const KeyType &kt, const core::ModelSpec &model, std::int6
 			for (const core::Transition &t : transitions)
 				events.push_back(LeadEvent{lead.key, t});
 		}
-		WriteLifecycle(kt, model.id, leads);
+		WriteLifecycle(kt, model, leads);
 		InsertEvents(kt, model, events, false);
 	});
 	DeleteEmptyRows(model.id);

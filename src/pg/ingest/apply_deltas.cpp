@@ -12,6 +12,7 @@ extern "C" {
 #include "executor/spi.h"
 }
 
+#include <algorithm>
 #include <vector>
 
 namespace leadscore::pg {
@@ -60,7 +61,7 @@ void AddBlind(StatementScratch *st, const KeyType &kt, std::size_t m, const std:
 		if (fx->events().size() != reported || earlier)
 			changed.push_back(after);
 	}
-	WriteLifecycle(kt, spec.id, changed);
+	WriteLifecycle(kt, spec, changed);
 }
 
 // The keys of `leads` (delta indexes), in their order.
@@ -148,9 +149,12 @@ std::vector<std::size_t> InsertFresh(StatementScratch *st, const KeyType &kt, st
 // The new state of each locked row, and whether to write it: its delta
 // applied, or its history recomputed, all such leads in one read (a
 // frequency window reloads every lead it touches).  A lead whose history
-// still has rows to score is reloaded after them, not written now.
-std::vector<char> NewStates(StatementScratch *st, const KeyType &kt, std::size_t m, const LockedStates &locked,
-                            std::vector<core::LeadState> *states) {
+// still has rows to score is reloaded after them, not written now.  The
+// silence scorings that fell due since the row was written are reported
+// and folded into the row's side first (FoldDue), so the statement's
+// change starts from the score lead_scores shows.
+std::vector<char> NewStates(StatementScratch *st, const KeyType &kt, std::size_t m, LockedStates &locked,
+                            std::vector<core::LeadState> *states, ModelEffects *fx) {
 	const std::vector<StateRow *> &rows = locked.rows;
 	const core::ModelBatch &mb = st->batch->model(m);
 	const core::CompiledModel &model = st->tp->plan->model(m);
@@ -176,6 +180,13 @@ std::vector<char> NewStates(StatementScratch *st, const KeyType &kt, std::size_t
 			continue;
 		}
 		write[r] = 1;
+		std::vector<core::LeadState::Pending> &pending = (*states)[r].pending;
+		auto due = std::find_if(pending.begin(), pending.end(),
+		                        [&](const core::LeadState::Pending &p) { return p.at > fx->now(); });
+		if (due != pending.begin()) {
+			fx->FoldDue(&locked.records[r], {pending.begin(), due});
+			core::FoldPending(&(*states)[r], fx->now());
+		}
 		if (!fits || outcome.needs_reload) {
 			reload_rows.push_back(r);
 			reload_keys.push_back(rows[r]->key);
@@ -195,7 +206,7 @@ void ApplyRows(StatementScratch *st, const KeyType &kt, std::size_t m, LockedSta
 		return;
 	const core::CompiledModel &model = st->tp->plan->model(m);
 	std::vector<core::LeadState> states;
-	std::vector<char> write = NewStates(st, kt, m, locked, &states);
+	std::vector<char> write = NewStates(st, kt, m, locked, &states, fx);
 	ColumnBuffers b;
 	for (std::size_t r = 0; r < locked.rows.size(); r++) {
 		if (!write[r])
@@ -203,6 +214,7 @@ void ApplyRows(StatementScratch *st, const KeyType &kt, std::size_t m, LockedSta
 		LifecycleLead &before = locked.records[r];
 		PushState(&b, locked.rows[r]->key, states[r]);
 		fx->Track(locked.rows[r]->key, LeadSide::Of(before), LeadSide::Of(states[r]), &before.record);
+		core::WakeForPending(states[r].pending, &before.record);
 		PushRecord(&b, model.spec(), before.record);
 	}
 	if (b.keys.empty())
@@ -238,12 +250,15 @@ void ApplyLocked(StatementScratch *st, const KeyType &kt, std::size_t m, const s
 
 void ApplyModel(StatementScratch *st, const KeyType &kt, std::size_t m, ModelEffects *fx) {
 	const core::ModelBatch &mb = st->batch->model(m);
+	// A model with silence rules reads every row it writes: a state may
+	// hold scorings that fell due since, to fold in (NewStates).
+	bool silence = !st->tp->plan->model(m).silence_rules().empty();
 	std::vector<std::size_t> blind, locked;
 	for (std::size_t i = 0; i < mb.leads().size(); i++) {
 		const core::LeadDelta &d = mb.leads()[i];
 		if (d.noop)
 			continue;
-		bool simple = d.caps_begin == d.caps_end && !d.window && d.max_deleted_at == core::kNoTime;
+		bool simple = d.caps_begin == d.caps_end && !d.window && d.max_deleted_at == core::kNoTime && !silence;
 		(simple ? blind : locked).push_back(i);
 	}
 	// Locks must be taken in one key-ordered pass per model, or two

@@ -59,7 +59,7 @@ void Reload(const Deferred &d, const KeyType &akt, std::int64_t now) {
 	effects.emplace_back(model->spec(), now, akt.oid != InvalidOid);
 	LeadSide from = before.empty() ? LeadSide{} : LeadSide::Of(before[0]);
 	effects[0].Track(d.key, from, LeadSide::Of(recomputed.state), &after.record);
-	WriteLifecycle(d.kt, d.model_id, {after});
+	WriteLifecycle(d.kt, model->spec(), {after});
 	ReportEffects(d.kt, akt, effects, FirstAccounts{}, now);
 }
 

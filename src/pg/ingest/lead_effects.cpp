@@ -55,18 +55,40 @@ std::set<std::string> MapFirstAccounts(const KeyType &kt, const KeyType &akt, co
 
 } // namespace
 
-ModelEffects::ModelEffects(const core::ModelSpec &model, std::int64_t now, bool accounts)
-    : model_(model), now_(now), accounts_(accounts) {
+ModelEffects::ModelEffects(const core::ModelSpec &model, std::int64_t now, bool accounts,
+                           core::TransitionCause cause)
+    : model_(model), now_(now), accounts_(accounts), cause_(cause) {
 }
 
 void ModelEffects::Track(Datum key, const LeadSide &before, const LeadSide &after, core::LifecycleRecord *record) {
 	scratch_.clear();
 	core::Advance(model_, Input(before, record->grade), now_, core::TransitionCause::Decay, record, &scratch_);
-	core::Advance(model_, Input(after, record->grade), now_, core::TransitionCause::Activity, record, &scratch_);
+	core::Advance(model_, Input(after, record->grade), now_, cause_, record, &scratch_);
 	for (const core::Transition &t : scratch_)
 		events_.push_back(LeadEvent{key, t});
 	if (accounts_)
 		shares_.push_back(ShareChange{key, Share(model_, before), Share(model_, after)});
+}
+
+void ModelEffects::FoldDue(LifecycleLead *lead, const std::vector<core::LeadState::Pending> &due) {
+	if (due.empty())
+		return;
+	LeadSide before = LeadSide::Of(*lead);
+	std::vector<double> before_stages = lead->stages;
+	before.stages = before_stages.data();
+	scratch_.clear();
+	for (std::size_t k = 0; k < due.size();) {
+		// Scorings at one time land together.
+		std::int64_t at = due[k].at;
+		core::Advance(model_, lead->Input(), at, core::TransitionCause::Decay, &lead->record, &scratch_);
+		for (; k < due.size() && due[k].at == at; k++)
+			core::AddScoring(due[k], &lead->stored, &lead->stages);
+		core::Advance(model_, lead->Input(), at, core::TransitionCause::Decay, &lead->record, &scratch_);
+	}
+	for (const core::Transition &t : scratch_)
+		events_.push_back(LeadEvent{lead->key, t});
+	if (accounts_)
+		shares_.push_back(ShareChange{lead->key, Share(model_, before), Share(model_, LeadSide::Of(*lead))});
 }
 
 void ModelEffects::Forget(const std::vector<Datum> &leads, const KeyType &kt) {
@@ -154,7 +176,7 @@ void ReportEffects(const KeyType &kt, const KeyType &akt, const std::vector<Mode
 		for (const auto &c : extra[m])
 			add(c);
 		MergeAccountDeltas(akt, &deltas);
-		ApplyAccountDeltas(akt, effects[m].model(), deltas, now, core::TransitionCause::Activity);
+		ApplyAccountDeltas(akt, effects[m].model(), deltas, now, effects[m].cause());
 	}
 }
 

@@ -39,13 +39,21 @@ struct LeadSide {
 class ModelEffects {
 public:
 	// `model` must outlive this object; `accounts`: the database has
-	// account keys, so shares are tracked.
-	ModelEffects(const core::ModelSpec &model, std::int64_t now, bool accounts);
+	// account keys, so shares are tracked; `cause`: what the changes Track
+	// reports come from (tick()'s are Decay: time alone).
+	ModelEffects(const core::ModelSpec &model, std::int64_t now, bool accounts,
+	             core::TransitionCause cause = core::TransitionCause::Activity);
 
 	// Advances `record` from `before` to `after`: first what decay did since
 	// the last report (cause decay), then what the statement did (cause
 	// activity); keeps the transitions and the share change of `key`.
 	void Track(Datum key, const LeadSide &before, const LeadSide &after, core::LifecycleRecord *record);
+
+	// Reports the pending silence scorings `due` (by time, due by now),
+	// each at the time it fell due (cause decay, like the decay around it),
+	// and adds them to `lead`'s sums and record: the side a change of the
+	// lead's state starts from.
+	void FoldDue(LifecycleLead *lead, const std::vector<core::LeadState::Pending> &due);
 
 	// Drops what Track kept for `leads`: their insert did not happen
 	// (another writer created their row first), so they are tracked again
@@ -54,6 +62,12 @@ public:
 
 	const core::ModelSpec &model() const noexcept {
 		return model_;
+	}
+	std::int64_t now() const noexcept {
+		return now_;
+	}
+	core::TransitionCause cause() const noexcept {
+		return cause_;
 	}
 	const std::vector<LeadEvent> &events() const noexcept {
 		return events_;
@@ -71,6 +85,7 @@ private:
 	const core::ModelSpec &model_;
 	std::int64_t now_;
 	bool accounts_;
+	core::TransitionCause cause_;
 	std::vector<core::Transition> scratch_;
 	std::vector<LeadEvent> events_;
 	std::vector<ShareChange> shares_;

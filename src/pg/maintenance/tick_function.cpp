@@ -23,7 +23,9 @@
 #include "pg/spi/spi_query.hpp"
 #include "pg/state/account_store.hpp"
 #include "pg/state/lifecycle_store.hpp"
+#include "pg/ingest/lead_effects.hpp"
 #include "pg/state/pending_notifies.hpp"
+#include "pg/state/pending_scorings.hpp"
 #include "pg/state/state_layout.hpp"
 
 extern "C" {
@@ -37,6 +39,7 @@ extern "C" {
 #include "core/base/error.hpp"
 #include "core/model/decay.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -89,11 +92,15 @@ void RebaseModels(std::int64_t tick_now) {
 		for (const ActivityTable &t : LoadActivityTables())
 			ExecuteText(("LOCK TABLE " + t.name + " IN SHARE MODE").c_str());
 		std::string id = std::to_string(m.id);
-		std::string rank = HotStateLayout() ? ", score_rank = leadscore.score_rank(stored * $2::pg_catalog.float8)" : "";
+		// Pending silence scorings are stored values too (only 0.3's layout
+		// has them, and the function).
+		std::string hot = HotStateLayout() ? ", score_rank = leadscore.score_rank(stored * $2::pg_catalog.float8),"
+		                                      " caps = leadscore.pending_scaled(caps, $2::pg_catalog.float8)"
+		                                    : "";
 		ExecuteText(("UPDATE leadscore.lead_state SET stored = stored * $2::pg_catalog.float8,"
 		             " stage_stored = ARRAY(SELECT x * $2::pg_catalog.float8"
 		             " FROM pg_catalog.unnest(stage_stored) WITH ORDINALITY u(x, i) ORDER BY i)" +
-		             rank + " WHERE model_id = $1::pg_catalog.int4")
+		             hot + " WHERE model_id = $1::pg_catalog.int4")
 		                .c_str(),
 		            {id, std::string(factor)});
 		// Account sums are sums of square roots: they scale by sqrt(factor).
@@ -135,26 +142,69 @@ std::vector<std::int32_t> ModelsDue(std::int64_t now) {
 // never the model's other leads); `*from` moves to the batch's last hint.
 // Leads a writer holds are skipped (the writer reports their decay, or the
 // next tick does).  SKIP LOCKED never waits, so no lock order is needed.
-std::vector<LifecycleLead> LockDue(const core::ModelSpec &model, std::int64_t now, TimestampTz *from) {
+// In a model with silence rules (0.3's layout only) each lead's pending
+// scorings due by `fold_by` go to `due`, one list per lead.
+std::vector<LifecycleLead> LockDue(const core::ModelSpec &model, std::int64_t now, std::int64_t fold_by,
+                                   TimestampTz *from, std::vector<std::vector<core::LeadState::Pending>> *due) {
 	std::int32_t id = model.id;
 	TimestampTz at = UnixUsToTimestamp(now);
 	Oid types[] = {INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID};
 	std::string key = DueKey();
-	std::string sql = "SELECT " LEADSCORE_LIFECYCLE_SELECT ", " + key + " FROM leadscore.lead_state WHERE model_id = $1 AND " +
-	                  key + " <= $2 AND " + key + " >= $3 ORDER BY " + key +
-	                  " LIMIT " LEADSCORE_TOSTRING(LEADSCORE_TICK_BATCH) " FOR UPDATE SKIP LOCKED";
+	bool silence = HotStateLayout() && core::HasSilenceRules(model);
+	std::string sql = "SELECT " LEADSCORE_LIFECYCLE_SELECT ", " + std::string(silence ? "caps, " : "") + key +
+	                  " FROM leadscore.lead_state WHERE model_id = $1 AND " + key + " <= $2 AND " + key +
+	                  " >= $3 ORDER BY " + key + " LIMIT " LEADSCORE_TOSTRING(LEADSCORE_TICK_BATCH) " FOR UPDATE SKIP LOCKED";
 	SPIPlanPtr plan = KeptPlan(sql.c_str(), 3, types, CURSOR_OPT_CUSTOM_PLAN);
 	std::uint64_t rows = CallPg([&] {
 		Datum values[] = {Int32GetDatum(id), TimestampTzGetDatum(at), TimestampTzGetDatum(*from)};
 		RunKeptPlan(plan, values, nullptr, SPI_OK_SELECT, "reading due leads");
 		if (SPI_processed > 0) {
 			bool isnull;
-			*from = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[SPI_processed - 1], SPI_tuptable->tupdesc,
-			                                          SPI_tuptable->tupdesc->natts, &isnull));
+			TupleDesc desc = SPI_tuptable->tupdesc;
+			*from = DatumGetTimestampTz(
+			    SPI_getbinval(SPI_tuptable->vals[SPI_processed - 1], desc, desc->natts, &isnull));
 		}
 		return SPI_processed;
 	});
-	return ReadLifecycleRows(SPI_tuptable, rows, StateSelect::Lifecycle, model);
+	SPITupleTable *table = SPI_tuptable;
+	due->assign(silence ? rows : 0, {});
+	if (silence) {
+		std::vector<ArrayType *> caps(rows, nullptr);
+		CallPg([&] {
+			for (std::uint64_t r = 0; r < rows; r++) {
+				bool isnull;
+				Datum d = SPI_getbinval(table->vals[r], table->tupdesc, table->tupdesc->natts - 1, &isnull);
+				caps[r] = isnull ? nullptr : DatumGetArrayTypeP(d);
+			}
+		});
+		for (std::uint64_t r = 0; r < rows; r++)
+			DuePending(caps[r], fold_by, &(*due)[r]);
+	}
+	return ReadLifecycleRows(table, rows, StateSelect::Lifecycle, model);
+}
+
+// Folds the pending silence scorings due by `fold_by` into the states of
+// `leads` (due[i] for leads[i]): their transitions, each at its own time
+// (cause decay), their account shares, and their sums, rank and pending
+// lists in lead_state.  Leaves the records advanced to the last of them;
+// returns the transitions reported.
+std::int64_t FoldDueScorings(const KeyType &kt, const core::ModelSpec &model, std::int64_t now, std::int64_t fold_by,
+                             std::vector<LifecycleLead> *leads,
+                             const std::vector<std::vector<core::LeadState::Pending>> &due) {
+	KeyType akt = AccountKeyType();
+	std::vector<ModelEffects> effects;
+	effects.emplace_back(model, now, akt.oid != InvalidOid, core::TransitionCause::Decay);
+	std::vector<Datum> keys;
+	for (std::size_t i = 0; i < due.size(); i++)
+		if (!due[i].empty()) {
+			effects[0].FoldDue(&(*leads)[i], due[i]);
+			keys.push_back((*leads)[i].key);
+		}
+	if (keys.empty())
+		return 0;
+	FoldPendingStates(kt, model.id, keys, fold_by);
+	ReportEffects(kt, akt, effects, FirstAccounts{}, now);
+	return static_cast<std::int64_t>(effects[0].events().size());
 }
 
 // Reports the decay of one model's due leads; returns the transitions.
@@ -162,8 +212,14 @@ std::int64_t TickModel(const KeyType &kt, const core::ModelSpec &model, std::int
 	std::int64_t reported = 0;
 	TimestampTz from;
 	TIMESTAMP_NOBEGIN(from);
+	// Scores are read at the clock: a tick() ahead of it (tests, demos)
+	// folds no scoring the clock has not reached (core::WakeForPending).
+	std::int64_t clock = TimestampToUnixUs(GetCurrentTransactionStartTimestamp());
+	std::int64_t fold_by = std::min(now, clock);
+	std::vector<std::vector<core::LeadState::Pending>> due;
 	for (;;) {
-		std::vector<LifecycleLead> leads = LockDue(model, now, &from);
+		std::vector<LifecycleLead> leads = LockDue(model, now, fold_by, &from, &due);
+		reported += FoldDueScorings(kt, model, now, fold_by, &leads, due);
 		std::vector<LeadEvent> events;
 		std::vector<core::Transition> transitions;
 		for (LifecycleLead &lead : leads) {
@@ -172,7 +228,7 @@ std::int64_t TickModel(const KeyType &kt, const core::ModelSpec &model, std::int
 			for (const core::Transition &t : transitions)
 				events.push_back(LeadEvent{lead.key, t});
 		}
-		WriteLifecycle(kt, model.id, leads);
+		WriteLifecycle(kt, model, leads);
 		InsertEvents(kt, model, events, true);
 		reported += static_cast<std::int64_t>(events.size());
 		// Advance moved every due_at past `now` and WriteLifecycle the

@@ -76,10 +76,19 @@ namespace {
 // why; the empty state it would insert for a row that does not is
 // EnsureLifecycleRows').  One lead (most statements) reads the first
 // elements.  due_hint gets due_at, in the layout that has it
-// (state_layout.hpp).
-SPIPlanPtr LifecyclePlan(int n, Oid *types, bool overwrite, bool hint) {
+// (state_layout.hpp).  With `pending` (a model with silence rules, only in
+// that layout) due_at is no later than the row's first pending scoring
+// (core::WakeForPending, here in SQL): the record says when tick() must
+// fold it in.
+SPIPlanPtr LifecyclePlan(int n, Oid *types, bool overwrite, bool hint, bool pending) {
 	bool one = n == 1;
-	std::string due = one ? "($9)[1]" : "u.du";
+	// core::WakeForPending, in SQL.
+	auto wake = [pending](const std::string &due, const std::string &checked) {
+		return pending ? "LEAST(" + due + ", GREATEST(leadscore.pending_first(s.caps), " + checked +
+		                     " + interval '1 microsecond'))"
+		               : due;
+	};
+	std::string due = one ? wake("($9)[1]", "($8)[1]") : wake("u.du", "u.ch");
 	std::string sql;
 	if (overwrite) {
 		sql = std::string("INSERT INTO leadscore.lead_state AS s (model_id, lead_id, stored, stage_stored,"
@@ -93,24 +102,24 @@ SPIPlanPtr LifecyclePlan(int n, Oid *types, bool overwrite, bool hint) {
 		       "leadscore.models m WHERE m.id = $1 ON CONFLICT (model_id, lead_id) DO UPDATE SET (" +
 		       LEADSCORE_RECORD_COLUMNS + (hint ? ", due_hint" : "") +
 		       ") = ROW(excluded.grade, excluded.status, excluded.stage, excluded.mql_at, excluded.sql_at,"
-		       " excluded.checked_at, excluded.due_at" +
-		       (hint ? ", excluded.due_at" : "") + ")";
+		       " excluded.checked_at, " +
+		       wake("excluded.due_at", "excluded.checked_at") +
+		       (hint ? ", " + wake("excluded.due_at", "excluded.checked_at") : "") + ")";
 		return KeptPlan(sql.c_str(), 9, types, CURSOR_OPT_GENERIC_PLAN);
 	}
 	sql = one ? "UPDATE leadscore.lead_state s SET grade = ($3)[1]::leadscore.grade, status = ($4)[1],"
 	            " stage = m.stages[NULLIF(($5)[1], 0)], mql_at = ($6)[1], sql_at = ($7)[1],"
-	            " checked_at = ($8)[1], due_at = ($9)[1]"
+	            " checked_at = ($8)[1]"
 	          : "UPDATE leadscore.lead_state s SET grade = u.g::leadscore.grade, status = u.st,"
-	            " stage = m.stages[NULLIF(u.sg, 0)], mql_at = u.mq, sql_at = u.sq, checked_at = u.ch,"
-	            " due_at = u.du";
-	sql += (hint ? ", due_hint = " + due : "") + " FROM " + (one ? "" : LEADSCORE_LIFECYCLE_ROWS ", ") +
+	            " stage = m.stages[NULLIF(u.sg, 0)], mql_at = u.mq, sql_at = u.sq, checked_at = u.ch";
+	sql += ", due_at = " + due + (hint ? ", due_hint = " + due : "") + " FROM " + (one ? "" : LEADSCORE_LIFECYCLE_ROWS ", ") +
 	       "leadscore.models m WHERE m.id = $1 AND s.model_id = $1 AND s.lead_id = " + (one ? "($2)[1]" : "u.k");
 	return KeptPlan(sql.c_str(), 9, types, one ? 0 : CURSOR_OPT_CUSTOM_PLAN);
 }
 
 } // namespace
 
-void WriteLifecycle(const KeyType &kt, std::int32_t model_id, const std::vector<LifecycleLead> &leads) {
+void WriteLifecycle(const KeyType &kt, const core::ModelSpec &model, const std::vector<LifecycleLead> &leads) {
 	int n = static_cast<int>(leads.size());
 	if (n == 0)
 		return;
@@ -133,9 +142,10 @@ void WriteLifecycle(const KeyType &kt, std::int32_t model_id, const std::vector<
 	// Stages go as 1-based indexes into the model's stage names (0: none),
 	// so no name is copied per lead.
 	bool overwrite = WriterSnapshot() != InvalidSnapshot;
-	SPIPlanPtr plan = LifecyclePlan(n, types, overwrite, HotStateLayout());
+	bool hot = HotStateLayout();
+	SPIPlanPtr plan = LifecyclePlan(n, types, overwrite, hot, hot && core::HasSilenceRules(model));
 	CallPg([&] {
-		Datum values[] = {Int32GetDatum(model_id),
+		Datum values[] = {Int32GetDatum(model.id),
 		                  KeyArrayDatum(kt, keys.data(), n),
 		                  TextArrayDatum(grades.data(), n),
 		                  TextArrayDatum(statuses.data(), n),

@@ -25,8 +25,10 @@ std::vector<LifecycleLead> LockLifecycle(const KeyType &kt, const core::ModelSpe
 
 // Writes grade and record of each lead (rows locked by the caller), and
 // sets tick()'s due_hint to due_at: the writer that has just looked at the
-// lead's decay (tick(), a lead row, rescore()) knows when it is due.
-void WriteLifecycle(const KeyType &kt, std::int32_t model_id, const std::vector<LifecycleLead> &leads);
+// lead's decay (tick(), a lead row, rescore()) knows when it is due.  In a
+// model with silence rules due_at is no later than the row's first pending
+// scoring.
+void WriteLifecycle(const KeyType &kt, const core::ModelSpec &model, const std::vector<LifecycleLead> &leads);
 
 struct LeadEvent {
 	Datum key;
