@@ -4,10 +4,10 @@
 # TRUNCATE statements, in a few hundred transactions (some rolled back, some
 # with rolled-back savepoints), runs against an attached activity table scored
 # by three models (no decay, 7-day and 30-day half-lives) with conditions,
-# negative points, stages, caps, frequency windows, rules of every type
-# (conditions on the type column) and points expressions over a numeric and
-# an integer column (NULL, zero, negative, huge, NaN and infinite values;
-# divisions by zero).  At checkpoints and at the end:
+# negative points, stages, caps, frequency windows, silence and streak
+# rules, rules of every type (conditions on the type column) and points
+# expressions over a numeric and an integer column (NULL, zero, negative,
+# huge, NaN and infinite values; divisions by zero).  At checkpoints and at the end:
 #
 #   * leadscore.verify() is empty, in and between transactions: scores,
 #     grades (from a lead table written at random too, graded for 'core'),
@@ -16,7 +16,8 @@
 #   * every lead's score, stage, status, activity_count and last_activity_at
 #     in leadscore.lead_scores equals an independent plain-SQL recompute
 #     (window functions for the caps, a recursive walk over each lead's
-#     matching times for the frequency windows, power(2, -(now - t)/h) for
+#     matching times for the frequency windows, runs of unanswered sends
+#     for the silence rules, power(2, -(now - t)/h) for
 #     decay; each row's points expression value computed in SQL from its
 #     definition), evaluated in the same statement as the view so both see
 #     the same now().
@@ -193,6 +194,27 @@ my @rules = (
 		within    => 3 * 86400,
 		cooldown  => 5 * 86400
 	},
+	# Silence and streaks (responses: the response types; silence: the
+	# window in seconds; in_a_row): sends near the fixed instants and the
+	# near future leave scorings due and pending; 'core' carries them into
+	# accounts.  Not in 'slow', which score_agg() recomputes below.
+	{
+		model    => 'core',
+		type     => 'webinar',
+		points   => -9,
+		stage    => 'decide',
+		responses => [qw(demo_request download)],
+		silence  => 3 * 86400,
+		in_a_row => 1
+	},
+	{
+		model    => 'fast',
+		type     => 'email_open',
+		points   => -3,
+		responses => [qw(download form_submit)],
+		silence  => 6 * 3600,
+		in_a_row => 2
+	},
 	# Points from a value (expr: the points expression; expr_sql: the same
 	# per row in SQL, NULL where the engine has no value: a NaN or infinite
 	# operand, a division by zero).  amt is the row's amount as float8.
@@ -288,6 +310,13 @@ sub setup_sql
 sub add_rule_sql
 {
 	my ($r) = @_;
+	if (defined $r->{responses})
+	{
+		my $responses = 'ARRAY[' . join(', ', map { sql_quote($_) } @{ $r->{responses} }) . ']';
+		return "SELECT leadscore.add_absence_rule('$r->{model}', " . sql_quote($r->{type})
+		  . ", $responses, '$r->{silence} seconds', $r->{points}, in_a_row => $r->{in_a_row}"
+		  . (defined $r->{stage} ? ', stage => ' . sql_quote($r->{stage}) : '') . ');';
+	}
 	my @args = (sql_quote($r->{model}), sql_quote($r->{type}), $r->{points} // 'NULL');
 	push @args, 'points_expression => ' . sql_quote($r->{expr}) if defined $r->{expr};
 	push @args, 'stage => ' . sql_quote($r->{stage}) if defined $r->{stage};
@@ -342,10 +371,15 @@ sub expected_view_sql
 		  . ($r->{cooldown} // $r->{within})
 		  . " seconds'::interval"
 		  if defined $r->{min_count};
+		my $silence = 'NULL::text[], NULL::interval, NULL::int';
+		$silence =
+		    'ARRAY[' . join(', ', map { sql_quote($_) } @{ $r->{responses} })
+		  . "], '$r->{silence} seconds'::interval, $r->{in_a_row}"
+		  if defined $r->{responses};
 		push @rule_rows,
 		  "($n, '$r->{model}', " . ($r->{points} // 'NULL') . "::float8, $stage_no, "
 		  . (defined $r->{max_count} ? $r->{max_count} : 'NULL::int')
-		  . ", $window, " . (defined $r->{expr} ? 'true' : 'false') . ')';
+		  . ", $window, " . (defined $r->{expr} ? 'true' : 'false') . ", $silence)";
 	}
 	my $model_rows = join(', ',
 		map { "('$_->{name}', " . (defined $_->{half_life} ? "$_->{half_life}::float8" : 'NULL::float8') . ')' }
@@ -357,7 +391,8 @@ sub expected_view_sql
 CREATE OR REPLACE VIEW expected_scores AS
 WITH RECURSIVE hits AS (
 	@{[ join("\n\tUNION ALL ", @hits) ]}
-), rules (rule_no, model, points, stage_no, max_count, min_count, within, cooldown, expr) AS (
+), rules (rule_no, model, points, stage_no, max_count, min_count, within, cooldown, expr,
+		responses, silence, in_a_row) AS (
 	VALUES @{[ join(",\n\t", @rule_rows) ]}
 ), models (model, half_life_s) AS (
 	VALUES $model_rows
@@ -384,9 +419,30 @@ WITH RECURSIVE hits AS (
 	JOIN moments m ON m.rule_no = w.rule_no AND m.lead_id = w.lead_id AND m.k = w.k + 1,
 	LATERAL (SELECT m.n >= m.min_count AND (w.last_scored IS NULL OR m.t >= w.last_scored + m.cooldown)
 		AS scored) s
+), sends AS (
+	-- a silence rule's activity is answered by a response of the lead in
+	-- (t, t + silence]
+	SELECT h.rule_no, h.lead_id, h.occurred_at AS t, r.silence, r.in_a_row,
+		EXISTS (SELECT 1 FROM activities x WHERE x.lead_id = h.lead_id AND x.kind = ANY (r.responses)
+			AND x.occurred_at > h.occurred_at AND x.occurred_at <= h.occurred_at + r.silence) AS answered
+	FROM hits h JOIN rules r USING (rule_no)
+	WHERE r.in_a_row IS NOT NULL
+), runs AS (
+	-- the unanswered sends between two answered ones, numbered j = 1, 2, ...
+	-- in time order; sends at one time are answered or not together
+	SELECT rule_no, lead_id, t, silence, in_a_row,
+		row_number() OVER (PARTITION BY rule_no, lead_id, run ORDER BY t) AS j
+	FROM (SELECT s.*, count(*) FILTER (WHERE answered) OVER (PARTITION BY rule_no, lead_id ORDER BY t) AS run
+		FROM sends s) q
+	WHERE NOT answered
+), silences AS (
+	-- every in_a_row-th of a run scores when its window closes: due by now
+	-- it is in the score, later it is still pending
+	SELECT rule_no, lead_id, t + silence AS t FROM runs WHERE j % in_a_row = 0 AND t + silence <= now()
 ), ranked AS (
 	SELECT h.rule_no, h.id, h.lead_id, h.occurred_at, h.occurred_at AS scored_at, r.model,
-		CASE WHEN r.expr THEN h.v ELSE r.points END AS points, r.stage_no, r.max_count, r.min_count IS NOT NULL AS windowed,
+		CASE WHEN r.expr THEN h.v ELSE r.points END AS points, r.stage_no, r.max_count,
+		r.min_count IS NOT NULL OR r.in_a_row IS NOT NULL AS windowed,
 		row_number() OVER (PARTITION BY h.rule_no, h.lead_id ORDER BY h.occurred_at DESC) AS rn
 	FROM hits h JOIN rules r USING (rule_no)
 	UNION ALL
@@ -394,6 +450,9 @@ WITH RECURSIVE hits AS (
 	SELECT w.rule_no, NULL, w.lead_id, NULL, w.t, r.model, r.points, r.stage_no, NULL, false, 1
 	FROM walk w JOIN rules r USING (rule_no)
 	WHERE w.scored
+	UNION ALL
+	SELECT s.rule_no, NULL, s.lead_id, NULL, s.t, r.model, r.points, r.stage_no, NULL, false, 1
+	FROM silences s JOIN rules r USING (rule_no)
 ), aged AS (
 	SELECT k.*, m.half_life_s, extract(epoch FROM now() - k.scored_at)::float8 AS age_s
 	FROM ranked k JOIN models m USING (model)
@@ -411,8 +470,9 @@ WITH RECURSIVE hits AS (
 SELECT model, lead_id, sum(pts) AS score, sum(abs(pts)) AS magnitude,
 	$stage_cols,
 	count(DISTINCT id) AS activity_count, max(occurred_at) AS last_activity_at,
-	count(*) FILTER (WHERE id IS NULL) AS window_scorings
-FROM weighted
+	count(*) FILTER (WHERE id IS NULL AND NOT silence) AS window_scorings,
+	count(*) FILTER (WHERE silence) AS silence_scorings
+FROM (SELECT w.*, w.id IS NULL AND r.in_a_row IS NOT NULL AS silence FROM weighted w JOIN rules r USING (rule_no)) s
 GROUP BY model, lead_id;
 EOF
 }
@@ -426,10 +486,10 @@ SELECT coalesce(e.model, v.model),
 	coalesce(e.m1, 0), coalesce(e.m2, 0), coalesce(e.m3, 0), coalesce(e.m4, 0),
 	e.last_activity_at IS NOT DISTINCT FROM v.last_activity_at,
 	v.score, coalesce(v.stage, '-'), v.status, v.activity_count, coalesce(e.window_scorings, 0),
-	coalesce(e.lead_id, v.lead_id)::text
+	coalesce(e.silence_scorings, 0), coalesce(e.lead_id, v.lead_id)::text
 FROM expected_scores e
 FULL JOIN leadscore.lead_scores v ON v.model = e.model AND v.lead_id = e.lead_id
-ORDER BY 1, 21
+ORDER BY 1, 22
 EOF
 
 # The stages (undef: none) a lead may have, given its decayed stage points:
@@ -475,12 +535,12 @@ sub compare_scores
 	my ($rows, $active) = (0, 0);
 	for my $line (split /\n/, $out)
 	{
-		my @f = split /\|/, $line, 21;
-		die "bad compare line: $line" unless @f == 21;
+		my @f = split /\|/, $line, 22;
+		die "bad compare line: $line" unless @f == 22;
 		my ($model, $e_has, $v_has, $e_score, $e_mag, $e_count, @rest) = @f;
 		my @s = @rest[0 .. 3];
 		my @sm = @rest[4 .. 7];
-		my ($last_same, $v_score, $v_stage, $v_status, $v_count, $scorings, $lead) = @rest[8 .. 14];
+		my ($last_same, $v_score, $v_stage, $v_status, $v_count, $scorings, $silences, $lead) = @rest[8 .. 15];
 		my $m = $model_by_name{$model} or die "unknown model $model";
 		$rows++;
 		$active++ if $e_count > 0;
@@ -513,6 +573,7 @@ sub compare_scores
 			$cover{'clamped at max_score'}++ if $want != $e_score;
 			$cover{'a window scored'}++ if $scorings > 0;
 			$cover{'two or more window scorings'}++ if $scorings > 1;
+			$cover{'a silence rule scored'}++ if $silences > 0;
 		}
 	}
 	return ($rows, $active, \@bad, \%cover);
@@ -1245,7 +1306,7 @@ $T0 = $node->safe_psql('postgres',
 # Part 1: bigint keys, 300 transactions.
 my ($cover, $rows) = exercise_database($node, 'keys_bigint', 'bigint', 12, 25);
 for my $want ('status sql', 'status mql', 'status nurture', 'stage none', 'negative score',
-	'clamped at max_score', 'a window scored', 'two or more window scorings',
+	'clamped at max_score', 'a window scored', 'two or more window scorings', 'a silence rule scored',
 	map { "stage $_" } qw(decide consider buy contract))
 {
 	ok(($cover->{$want} // 0) > 0, "keys_bigint: the final state has leads with $want");
