@@ -24,8 +24,9 @@
 #             (caps and stages), no caps, no stages, full with a grade
 #             profile over an attached lead table, and full plus one rule
 #             of issue 13 each (a frequency window, points from a value, a
-#             rule of every type; the window's base is full with an index
-#             on the lead column, which its history reads need): a bulk
+#             rule of every type, a silence rule; the window's and the
+#             silence rule's base is full with an index on the lead
+#             column, which their history reads need): a bulk
 #             INSERT ... SELECT, then the sync batch of every lead (cold),
 #             then single-row transactions with synchronous_commit = off;
 #             each with its ratio to plain and to its base (the same load
@@ -118,17 +119,20 @@ sed -e "s/, stage => '[a-z]*'//" -e "s/half_life => '30 days')/half_life => '30 
 # Issue 13's rules, each added to the full model: a window on page views (a
 # tenth of the rows, and every row of a sync batch), points from a webinar's
 # minutes (a tenth of the rows), a rule of every type (every row reaches its
-# condition; the two email types, a fifth of the rows, match).
+# condition; the two email types, a fifth of the rows, match), a silence
+# rule (email opens without a pricing view or demo request within three
+# days: three tenths of the rows are sends or responses).
 cp "$files/model.sql" "$files/model_index.sql"
-add_to_full() { # variant rule
+add_to_full() { # variant call
 	{
 		cat "$files/model.sql"
-		echo "SELECT leadscore.add_rule('bench', $2);"
+		echo "SELECT leadscore.$2;"
 	} >"$files/model_$1.sql"
 }
-add_to_full window "'page_view', 10, min_count => 3, within => '7 days', name => 'page_view_burst'"
-add_to_full expression "'webinar', NULL, points_expression => 'least(duration_s / 60, 30)', name => 'webinar_minutes'"
-add_to_full everytype "NULL, 1, condition => 'kind LIKE ''email_%''', name => 'any_email'"
+add_to_full window "add_rule('bench', 'page_view', 10, min_count => 3, within => '7 days', name => 'page_view_burst')"
+add_to_full expression "add_rule('bench', 'webinar', NULL, points_expression => 'least(duration_s / 60, 30)', name => 'webinar_minutes')"
+add_to_full everytype "add_rule('bench', NULL, 1, condition => 'kind LIKE ''email_%''', name => 'any_email')"
+add_to_full silence "add_absence_rule('bench', 'email_open', ARRAY['pricing_view', 'demo_request'], '3 days', -5)"
 if ! grep -q grade_profile "$files/model_grade.sql" || grep -q max_count "$files/model_nocaps.sql" ||
 	grep -q 'stage =>' "$files/model_nostages.sql" || ! grep -q "stages => '{}'" "$files/model_nostages.sql"; then
 	echo "bench/ingest/model.sql changed shape: the feature variants no longer differ from it" >&2
@@ -153,7 +157,7 @@ declare -A label=(
 	[plain]="(a) plain" [leadscore]="(b) leadscore" [row]="(c) row trigger" [stmt]="(d) stmt trigger"
 	[full]="(b) full model" [nocaps]="(b) no caps" [nostages]="(b) no stages" [grade]="(b) + grade profile"
 	[index]="(b) full + lead index" [window]="(b) full + window" [expression]="(b) full + expression"
-	[everytype]="(b) full + every type"
+	[everytype]="(b) full + every type" [silence]="(b) full + silence"
 	[insert]="INSERT...SELECT" [copy]="COPY" [pgbench]="pgbench 1-row txns"
 )
 columns="lead_id, kind, occurred_at, url, duration_s"
@@ -304,12 +308,12 @@ fi
 
 # Part features: the model variant in place, on empty tables and state.
 # Each variant's base is the same load without what the variant adds.
-features=(plain full nocaps nostages grade index window expression everytype)
+features=(plain full nocaps nostages grade index window expression everytype silence)
 declare -A feature_base=([nocaps]=full [nostages]=full [grade]=full [index]=full [window]=index
-	[expression]=full [everytype]=full)
+	[expression]=full [everytype]=full [silence]=index)
 apply_feature() { # variant
 	local index=0
-	[[ $LEAD_INDEX = 0 && ($1 = index || $1 = window) ]] && index=1
+	[[ $LEAD_INDEX = 0 && ($1 = index || $1 = window || $1 = silence) ]] && index=1
 	pg -v model_file="$files/model_$1.sql" -v grade="$([ "$1" = grade ] && echo 1 || echo 0)" \
 		-v lead_index="$index" -v leads="$LEADS" -f "$files/feature.sql" >/dev/null
 }
@@ -443,9 +447,9 @@ if want features; then
 		done
 		printf ' %7s MB (%4s)\n' "$(peak_mb f_insert "$v")" "$(peak_mb f_insert "$v" 6)"
 	done
-	echo "  seconds (ratio to (a) plain, ratio to the base: the same load without the variant's addition; full + window's base is full + lead index, the others' full)"
+	echo "  seconds (ratio to (a) plain, ratio to the base: the same load without the variant's addition; full + window's and full + silence's base is full + lead index, the others' full)"
 	echo "  peak RSS: of the INSERT...SELECT's backend; + grade profile: the leads' state rows exist (graded) before their activity arrives"
-	echo "  lead index: an index on act_leadscore (lead_id), which a window rule's history reads need ($([ "$LEAD_INDEX" = 1 ] && echo 'LEAD_INDEX=1: every variant has one' || echo 'full + lead index and full + window only'))"
+	echo "  lead index: an index on act_leadscore (lead_id), which a window rule's history reads need ($([ "$LEAD_INDEX" = 1 ] && echo 'LEAD_INDEX=1: every variant has one' || echo 'full + lead index, full + window and full + silence only'))"
 fi
 
 # Issue 19's targets, for the parts that ran.
