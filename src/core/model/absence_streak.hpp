@@ -1,5 +1,5 @@
-// Silence and streaks (issue 13, not wired yet): a rule that scores when
-// activities of one type go unanswered.
+// Silence and streaks: a rule that scores when activities of one type go
+// unanswered (docs/design.md §3.9 says how its scorings reach the state).
 //
 // An activity of the rule's type at time s is *unanswered* when the lead
 // has no activity of a response type in (s, s + within].  Walking the sends
