@@ -108,6 +108,29 @@ SELECT lead_id, score, status FROM leadscore.lead_scores ORDER BY lead_id;
 SELECT rule, counted, raw_points FROM leadscore.explain('s', 2::bigint) WHERE rule = 'three_calls_unanswered';
 SELECT * FROM leadscore.verify();
 
+-- simulate() plays the same rule: an email 10 days ago unanswered scored,
+-- one 3 days ago is still open; the open of the first, 2 days later,
+-- answers it.
+SELECT s -> 'score' AS score, s -> 'status' AS status,
+	(SELECT r -> 'counted' FROM jsonb_array_elements(s -> 'rules') r
+	 WHERE r ->> 'rule' = 'no_open_or_click_after_email') AS silences
+FROM (VALUES
+	('{"activities": [{"type": "demo", "days_ago": 20}, {"type": "email", "days_ago": 10},
+		{"type": "email", "days_ago": 3}]}'::jsonb),
+	('{"activities": [{"type": "demo", "days_ago": 20}, {"type": "email", "days_ago": 10},
+		{"type": "open", "days_ago": 8}, {"type": "email", "days_ago": 3}]}')) p(persona),
+	LATERAL (SELECT leadscore.simulate('s', p.persona) AS s) x;
+
+-- evaluate_leads() at a past as_of scores the scorings due by then: lead
+-- 1's first email window closed 13 days ago, so 15 days ago it had not
+-- scored yet, 9 days ago it had.
+CREATE TABLE sr.won (lead_id bigint, won_at timestamptz, amount numeric);
+SELECT leadscore.attach_outcomes('sr.won', 'lead_id', 'won_at', 'amount') >= 0 AS attached;
+SELECT d AS days_ago, e.score, e.status
+FROM unnest(ARRAY[15, 9]) d,
+	LATERAL leadscore.evaluate_leads('s', now() - d * interval '1 day', '30 days') e
+WHERE e.lead_id = '1';
+
 -- Bad settings.
 \set VERBOSITY sqlstate
 SELECT leadscore.add_absence_rule('s', 'email', ARRAY[]::text[], '7 days', -5);
