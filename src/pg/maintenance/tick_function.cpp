@@ -1,7 +1,8 @@
 // leadscore.tick(now): the periodic job (pg_cron).  It reports what decay
-// did since the last tick, relays the handoff notifications the triggers
-// did not send, and re-bases a model's decay epoch long before float8
-// could overflow.
+// did since the last tick, folds in the silence scorings that fell due
+// (docs/design.md §3.9), relays the handoff notifications the triggers did
+// not send, and re-bases a model's decay epoch long before float8 could
+// overflow.
 //
 // Decay only ever moves a lead down, and each lead's record says when that
 // next happens (lead_state.due_at, core/lead/lead_lifecycle.hpp): tick() reads
@@ -18,12 +19,12 @@
 #include "pg/catalog/key_types.hpp"
 #include "pg/catalog/plan_invalidation.hpp"
 #include "pg/catalog/table_plan.hpp"
+#include "pg/ingest/lead_effects.hpp"
 #include "pg/spi/consistent_reads.hpp"
 #include "pg/spi/kept_plans.hpp"
 #include "pg/spi/spi_query.hpp"
 #include "pg/state/account_store.hpp"
 #include "pg/state/lifecycle_store.hpp"
-#include "pg/ingest/lead_effects.hpp"
 #include "pg/state/pending_notifies.hpp"
 #include "pg/state/pending_scorings.hpp"
 #include "pg/state/state_layout.hpp"
