@@ -29,7 +29,7 @@ installed=no
 cleanup() {
 	stop_cluster "$work/cluster"
 	if [ "$installed" = yes ]; then
-		dpkg --purge "$pkg" >/dev/null
+		dpkg --purge "$pkg" >/dev/null 2>&1 || echo "dpkg --purge $pkg failed" >&2
 		[ -s "$work/before.tar" ] && tar -C / -xpf "$work/before.tar"
 	fi
 	rm -rf "$work"
