@@ -8,6 +8,7 @@ LEADSCORE_PACKAGES=(
 	build-essential cmake pkg-config clang libclang-rt-14-dev
 	libgtest-dev libgmock-dev libbenchmark-dev libipc-run-perl python3-sklearn
 	pgloader python3-psycopg2
+	debhelper postgresql-server-dev-all git
 )
 
 log() { printf '\n=== %s\n' "$*"; }
@@ -23,6 +24,9 @@ require_root() {
 # works without the network.
 install_packages() {
 	local missing=()
+	# Left behind by earlier versions of this function (or a run stopped
+	# during apt-get).
+	rm -f /etc/postgresql-common/createcluster.d/leadscore.conf
 	for p in "${LEADSCORE_PACKAGES[@]}" "$@"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 	done
@@ -30,11 +34,23 @@ install_packages() {
 	log "installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
-	# Debian's postgresql-common would create and start a default cluster;
-	# ours are throw-away ones, so skip it.
-	mkdir -p /etc/postgresql-common/createcluster.d
-	echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.d/leadscore.conf
+	# Installing postgresql-15 would create and start Debian's default
+	# cluster 15/main on port 5432; ours are throw-away ones, so the setting
+	# that skips it exists only while apt-get runs (README, "Two commands").
+	local conf=/etc/postgresql-common/createcluster.d/leadscore.conf status
+	mkdir -p "${conf%/*}"
+	echo "create_main_cluster = false" >"$conf"
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	status=$?
+	rm -f "$conf"
+	return $status
+}
+
+# as_postgres CMD...: CMD as the postgres user, from a directory it may
+# enter (PostgreSQL's programs complain when they cannot return to the
+# caller's directory, e.g. root's home).
+as_postgres() {
+	(cd / && runuser -u postgres -- "$@")
 }
 
 # Against LEADSCORE_PG_BIN's pg_config (or PG_CONFIG), so the extension goes
@@ -75,7 +91,7 @@ start_cluster() {
 	local dir=$1 port=$2
 	mkdir -p "$dir"
 	chown postgres:postgres "$dir"
-	runuser -u postgres -- "$LEADSCORE_PG_BIN/initdb" -D "$dir/data" -U postgres \
+	as_postgres "$LEADSCORE_PG_BIN/initdb" -D "$dir/data" -U postgres \
 		--auth=trust --no-instructions >"$dir/initdb.log" 2>&1 || {
 		cat "$dir/initdb.log"
 		return 1
@@ -89,7 +105,7 @@ cron.database_name = 'postgres'
 cron.use_background_workers = on
 max_worker_processes = 16
 CONF
-	runuser -u postgres -- "$LEADSCORE_PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null
+	as_postgres "$LEADSCORE_PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null
 }
 
 # start_throwaway_cluster NAME: start_cluster in a new directory
@@ -106,13 +122,13 @@ start_throwaway_cluster() {
 
 # restart_cluster DIR: after an ALTER SYSTEM that needs a restart.
 restart_cluster() {
-	runuser -u postgres -- "$LEADSCORE_PG_BIN/pg_ctl" -D "$1/data" -l "$1/server.log" -w restart >/dev/null
+	as_postgres "$LEADSCORE_PG_BIN/pg_ctl" -D "$1/data" -l "$1/server.log" -w restart >/dev/null
 }
 
 stop_cluster() {
 	local dir=$1
 	if [ -f "$dir/data/postmaster.pid" ]; then
-		runuser -u postgres -- "$LEADSCORE_PG_BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+		as_postgres "$LEADSCORE_PG_BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
 	fi
 	rm -rf "$dir"
 }

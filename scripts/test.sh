@@ -141,6 +141,42 @@ else
 	record "build and install" 0 1
 fi
 
+# The Debian package (built from a clean clone, installed, pg_regress
+# against it, purged; the files of the `make install` above are put back)
+# and the README's quick start (its ```sql blocks, parsed from README.md,
+# on a throw-away cluster with the extension installed above).
+run_package() {
+	log "package"
+	local logfile=$work/package.log ok bad
+	bash "$top/test/package/check.sh" >"$logfile" 2>&1
+	local status=$?
+	grep -E '\.\.\. |tests? (passed|failed)|^ (Package|Version):' "$logfile"
+	ok=$(grep -cE '\.\.\. ok' "$logfile")
+	bad=$(grep -cE '\.\.\. (FAILED|failed)' "$logfile")
+	if [ $status -ne 0 ] || [ "$ok" -eq 0 ]; then
+		[ "$bad" -eq 0 ] && bad=1
+		tail -80 "$logfile"
+	fi
+	record package "$ok" "$bad"
+}
+
+run_readme() {
+	log "readme quick start"
+	local logfile=$work/readme.log ok
+	bash "$top/test/readme/check.sh" >"$logfile" 2>&1
+	local status=$?
+	ok=$(grep -cE '^quickstart block [0-9]+ ok$' "$logfile")
+	if [ $status -eq 0 ] && [ "$ok" -gt 0 ]; then
+		record "readme quick start" "$ok" 0
+	else
+		cat "$logfile"
+		record "readme quick start" "$ok" 1
+	fi
+}
+
+run_package
+run_readme
+
 echo
 for f in "${failures[@]}"; do echo "FAILED: $f"; done
 echo "$passed passed, $failed failed"

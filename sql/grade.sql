@@ -80,10 +80,13 @@ INSERT INTO leads_by_grade SELECT grade FROM leads WHERE grade IS NOT NULL;
 SELECT (SELECT count(*) FROM leads_by_grade_0) + (SELECT count(*) FROM leads_by_grade_1) AS partitioned_rows;
 
 -- Binary send/receive: one byte per grade, round trip through binary COPY.
+-- The file goes into the server's data directory (COPY TO wants an absolute
+-- path), so two runs never share it; the end of the test removes it.
+SELECT current_setting('data_directory') || '/leadscore_grade_test.bin' AS binfile \gset
 SELECT leadscore.grade_send('A+'), leadscore.grade_send('F'), leadscore.grade_send('B-');
 CREATE TABLE leads_copy (LIKE leads);
-COPY (SELECT * FROM leads WHERE id < 30 ORDER BY id) TO '/tmp/leadscore_grade_test.bin' WITH (FORMAT binary);
-COPY leads_copy FROM '/tmp/leadscore_grade_test.bin' WITH (FORMAT binary);
+COPY (SELECT * FROM leads WHERE id < 30 ORDER BY id) TO :'binfile' WITH (FORMAT binary);
+COPY leads_copy FROM :'binfile' WITH (FORMAT binary);
 SELECT count(*) AS copied, bool_and(c.grade IS NOT DISTINCT FROM l.grade) AS identical
 FROM leads_copy c JOIN leads l USING (id);
 
@@ -109,10 +112,13 @@ INSERT INTO leads VALUES (9999, 'excellent');
 -- A binary value outside 0..12 is refused: "char" sends the same one byte.
 CREATE TABLE bad_bytes (b "char");
 INSERT INTO bad_bytes VALUES (chr(13)::"char");
-COPY bad_bytes TO '/tmp/leadscore_grade_test.bin' WITH (FORMAT binary);
+COPY bad_bytes TO :'binfile' WITH (FORMAT binary);
 CREATE TABLE grades_in (g leadscore.grade);
-COPY grades_in FROM '/tmp/leadscore_grade_test.bin' WITH (FORMAT binary);
+COPY grades_in FROM :'binfile' WITH (FORMAT binary);
 \echo :LAST_ERROR_SQLSTATE
+-- No file left behind: the server removes it (no rows go to rm's stdin).
+SELECT format('rm -f %s', quote_literal(:'binfile')) AS remove_binfile \gset
+COPY (SELECT 1 WHERE false) TO PROGRAM :'remove_binfile';
 \set VERBOSITY terse
 SELECT 'C'::leadscore.grade + 'B'::leadscore.grade;
 \echo :LAST_ERROR_SQLSTATE
