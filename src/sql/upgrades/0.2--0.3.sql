@@ -1462,12 +1462,12 @@ BEGIN
 			CASE WHEN (m ->> 'fit_priority')::boolean
 				THEN '<text x="478" y="24" font-size="11" fill="#15803d" text-anchor="end">fit priority</text>' ELSE '' END);
 		-- Score and grade.  A band, once models define them, goes beside
-		-- the grade (x = 150 .. 210).
+		-- the grade (x = 170 .. 220).
 		svg := svg || format('<text class="score" x="14" y="66" font-size="28" font-weight="bold">%s</text>'
-			'<text x="14" y="82" font-size="11" fill="#64748b">score &#183; %s activities</text>'
-			'<text class="grade" x="110" y="66" font-size="24" font-weight="bold">%s</text>'
-			'<text x="110" y="82" font-size="11" fill="#64748b">grade</text>',
-			round((m ->> 'score')::numeric, 1), m ->> 'activities', coalesce(m ->> 'grade', '-'));
+			'<text x="14" y="82" font-size="11" fill="#64748b">score</text>'
+			'<text class="grade" x="130" y="66" font-size="24" font-weight="bold">%s</text>'
+			'<text x="130" y="82" font-size="11" fill="#64748b">grade</text>',
+			round((m ->> 'score')::numeric, 1), coalesce(m ->> 'grade', '&#8211;'));
 		-- The buyer stage on the model's stage line: every stage in order, the
 		-- lead's filled.
 		n := coalesce(cardinality(model.stages), 0);
@@ -1491,7 +1491,11 @@ BEGIN
 		-- The top reasons: rule, points now, and a bar of the share of the
 		-- score (negative rules in red; a share above 1 when negative rules
 		-- pull the score down is drawn full).
-		svg := svg || '<g class="reasons"><text x="14" y="106" font-size="11" fill="#64748b">top reasons: points now, share of the score</text>';
+		svg := svg || format('<g class="reasons"><text x="14" y="106" font-size="11" fill="#64748b">top reasons: points now, share of the score</text>'
+			'<text class="activities" x="562" y="106" font-size="11" fill="#64748b" text-anchor="end">%s activit%s%s</text>',
+			m ->> 'activities', CASE WHEN m ->> 'activities' = '1' THEN 'y' ELSE 'ies' END,
+			CASE WHEN m ->> 'last_activity_at' IS NOT NULL
+				THEN ', the last on ' || left(m ->> 'last_activity_at', 10) ELSE '' END);
 		i := 0;
 		FOR r IN SELECT e FROM jsonb_array_elements(m -> 'top_reasons') e LOOP
 			share := coalesce((r ->> 'share')::float8, 0);
@@ -1509,9 +1513,9 @@ BEGIN
 			svg := svg || '<text x="14" y="124" font-size="12" fill="#64748b">no activity counts</text>';
 		END IF;
 		svg := svg || '</g>';
-		svg := svg || format('<text class="account" x="14" y="%s" font-size="12">%s</text></g>', card_height - 14,
+		svg := svg || format('<text class="account" x="14" y="%s" font-size="11">%s</text></g>', card_height - 14,
 			CASE WHEN m -> 'account' IS NULL OR jsonb_typeof(m -> 'account') = 'null' THEN 'no account'
-			ELSE format('account %s: score %s from %s engaged lead%s%s', leadscore._svg_text(m -> 'account' ->> 'account_id', 40),
+			ELSE format('account %s: score %s from %s engaged lead%s%s', leadscore._svg_text(m -> 'account' ->> 'account_id', 16),
 				round((m -> 'account' ->> 'score')::numeric, 1), m -> 'account' ->> 'engaged_leads',
 				CASE WHEN m -> 'account' ->> 'engaged_leads' = '1' THEN '' ELSE 's' END,
 				CASE WHEN model.account_threshold IS NOT NULL
