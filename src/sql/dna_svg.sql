@@ -75,23 +75,23 @@ BEGIN
 		-- The buyer stage on the model's stage line: every stage in order, the
 		-- lead's filled.
 		n := coalesce(cardinality(model.stages), 0);
-		svg := svg || '<g class="stages"><text x="230" y="44" font-size="11" fill="#64748b">buyer stage</text>';
+		svg := svg || '<g class="stages"><text x="242" y="44" font-size="11" fill="#64748b">buyer stage</text>';
 		IF n > 0 THEN
 			svg := svg || format('<line x1="%s" y1="58" x2="%s" y2="58" stroke="#94a3b8" stroke-width="2"/>',
-				CASE WHEN n = 1 THEN 390 ELSE 250 END, CASE WHEN n = 1 THEN 390 ELSE 540 END);
+				CASE WHEN n = 1 THEN 390 ELSE 262 END, CASE WHEN n = 1 THEN 390 ELSE 520 END);
 		END IF;
 		FOR i IN 1 .. n LOOP
-			x := CASE WHEN n = 1 THEN 390 ELSE 250 + (290 * (i - 1)) / (n - 1) END;
+			x := CASE WHEN n = 1 THEN 390 ELSE 262 + (258 * (i - 1)) / (n - 1) END;
 			svg := svg || CASE WHEN model.stages[i] = m ->> 'stage'
 				THEN format('<circle class="current" cx="%s" cy="58" r="8" fill="#1d4ed8"/>'
 					'<text x="%s" y="82" font-size="11" font-weight="bold" fill="#1d4ed8" text-anchor="middle">%s</text>',
-					x, x, leadscore._svg_text(model.stages[i], greatest(6, 44 / n)))
+					x, x, leadscore._svg_text(model.stages[i], greatest(6, 40 / n)))
 				ELSE format('<circle cx="%s" cy="58" r="6" fill="#ffffff" stroke="#94a3b8" stroke-width="2"/>'
 					'<text x="%s" y="82" font-size="11" fill="#475569" text-anchor="middle">%s</text>',
-					x, x, leadscore._svg_text(model.stages[i], greatest(6, 44 / n))) END;
+					x, x, leadscore._svg_text(model.stages[i], greatest(6, 40 / n))) END;
 		END LOOP;
 		svg := svg || CASE WHEN m ->> 'stage' IS NULL
-			THEN '<text x="300" y="44" font-size="11" fill="#64748b">none reached yet</text>' ELSE '' END || '</g>';
+			THEN '<text x="312" y="44" font-size="11" fill="#64748b">none reached yet</text>' ELSE '' END || '</g>';
 		-- The top reasons: rule, points now, and a bar of the share of the
 		-- score (negative rules in red; a share above 1 when negative rules
 		-- pull the score down is drawn full).
