@@ -141,6 +141,23 @@ else
 	record "build and install" 0 1
 fi
 
+# The report page and a lead DNA card in headless Chromium, and xmllint on
+# dna_svg() (test/report/check.sh): each of its checks is one pass or fail.
+run_report() {
+	log "report"
+	local logfile=$work/report.log ok bad
+	bash "$top/test/report/check.sh" "$work/report" >"$logfile" 2>&1
+	grep -E '^(ok|not ok) - ' "$logfile"
+	ok=$(grep -cE '^ok - ' "$logfile")
+	bad=$(grep -cE '^not ok - ' "$logfile")
+	if ! grep -qE '^[0-9]+ passed, 0 failed$' "$logfile"; then
+		tail -40 "$logfile"
+		[ "$bad" -eq 0 ] && bad=1
+	fi
+	record report "$ok" "$bad"
+}
+run_report
+
 echo
 for f in "${failures[@]}"; do echo "FAILED: $f"; done
 echo "$passed passed, $failed failed"
