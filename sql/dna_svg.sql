@@ -108,4 +108,5 @@ FROM pg_proc p WHERE p.oid = 'leadscore.dna_svg(anyelement)'::regprocedure;
 
 SET client_min_messages = warning;
 DROP SCHEMA svg_test CASCADE;
-RESET client_min_messages;
+DROP EXTENSION leadscore CASCADE;
+CREATE EXTENSION leadscore;

@@ -1,6 +1,7 @@
 -- Lead DNA as a picture: dna_svg() lays out what dna() returns (insight.sql)
--- as a self-contained SVG card per model (README "dna_svg: the lead DNA as a picture").  After
--- insight.sql, whose dna() it reads; nothing depends on it.
+-- as a self-contained SVG card per model (README "dna_svg: the lead DNA as
+-- a picture").  After insight.sql, whose dna() it reads; nothing depends on
+-- it.
 
 \echo Use "CREATE EXTENSION leadscore" to load this file. \quit
 
