@@ -9,6 +9,7 @@ LEADSCORE_PACKAGES=(
 	libgtest-dev libgmock-dev libbenchmark-dev libipc-run-perl python3-sklearn
 	pgloader python3-psycopg2
 	debhelper postgresql-server-dev-all git
+	gnuplot-nox libxml2-utils fonts-dejavu-core
 )
 
 log() { printf '\n=== %s\n' "$*"; }

@@ -11,7 +11,8 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 source "$top/scripts/lib.sh"
 require_root
-install_packages || { echo "0 passed, 1 failed"; exit 1; }
+# Chromium only for the report's browser test (test/report/check.sh).
+install_packages chromium || { echo "0 passed, 1 failed"; exit 1; }
 
 work=$(mktemp -d /tmp/leadscore-test.XXXXXX)
 chmod 755 "$work"
@@ -176,6 +177,23 @@ run_readme() {
 
 run_package
 run_readme
+
+# The report page and a lead DNA card in headless Chromium, and xmllint on
+# dna_svg() (test/report/check.sh): each of its checks is one pass or fail.
+run_report() {
+	log "report"
+	local logfile=$work/report.log ok bad
+	bash "$top/test/report/check.sh" "$work/report" >"$logfile" 2>&1
+	grep -E '^(ok|not ok) - ' "$logfile"
+	ok=$(grep -cE '^ok - ' "$logfile")
+	bad=$(grep -cE '^not ok - ' "$logfile")
+	if ! grep -qE '^[0-9]+ passed, 0 failed$' "$logfile"; then
+		tail -40 "$logfile"
+		[ "$bad" -eq 0 ] && bad=1
+	fi
+	record report "$ok" "$bad"
+}
+run_report
 
 echo
 for f in "${failures[@]}"; do echo "FAILED: $f"; done
