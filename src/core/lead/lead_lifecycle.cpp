@@ -51,6 +51,8 @@ const char *TransitionKindName(TransitionKind kind) noexcept {
 		return "stage";
 	case TransitionKind::Grade:
 		return "grade";
+	case TransitionKind::Band:
+		return "band";
 	}
 	return "status";
 }
@@ -80,6 +82,9 @@ const char *TransitionValueName(const ModelSpec &model, TransitionKind kind, int
 		                                                             : nullptr;
 	case TransitionKind::Grade:
 		return GradeName(static_cast<GradeRank>(value));
+	case TransitionKind::Band:
+		return static_cast<std::size_t>(value) < model.bands.size() ? model.bands[static_cast<std::size_t>(value)].name.c_str()
+		                                                            : nullptr;
 	}
 	return nullptr;
 }
@@ -95,6 +100,10 @@ std::int64_t NextDue(const ModelSpec &model, const LifecycleInput &lead, const L
 		due = FallsBelowAfter(decay, lead.stored, model.mql_threshold);
 	if (record.stage != kNoStage && static_cast<std::size_t>(record.stage) < lead.stage_count)
 		due = Earliest(due, FallsBelowAfter(decay, lead.stage_stored[record.stage], model.stage_min_points));
+	// The floor is never left, a minimum of 0 never reached from above
+	// (FallsBelowAfter: never).
+	if (record.band != kNoBand && static_cast<std::size_t>(record.band) < model.bands.size())
+		due = Earliest(due, FallsBelowAfter(decay, lead.stored, model.bands[static_cast<std::size_t>(record.band)].min_score));
 	return due;
 }
 
@@ -123,6 +132,11 @@ void Advance(const ModelSpec &model, const LifecycleInput &lead, std::int64_t no
 	if (stage != record->stage) {
 		report(TransitionKind::Stage, record->stage, stage);
 		record->stage = stage;
+	}
+	int band = BandAt(model, lead.stored, at);
+	if (band != record->band) {
+		report(TransitionKind::Band, record->band, band);
+		record->band = band;
 	}
 	record->checked_at = at;
 	record->due_at = NextDue(model, lead, *record);

@@ -32,16 +32,17 @@
 
 namespace leadscore::core {
 
-enum class TransitionKind : std::uint8_t { Status, Stage, Grade };
+enum class TransitionKind : std::uint8_t { Status, Stage, Grade, Band };
 enum class TransitionCause : std::uint8_t { Activity, Lead, Decay, Rescore };
 
-// "status", "stage", "grade" / "activity", "lead", "decay", "rescore".
+// "status", "stage", "grade", "band" / "activity", "lead", "decay", "rescore".
 const char *TransitionKindName(TransitionKind kind) noexcept;
 const char *TransitionCauseName(TransitionCause cause) noexcept;
 
 struct LifecycleRecord {
 	LeadStatus status = LeadStatus::Nurture;
 	int stage = kNoStage;
+	int band = kNoBand; // an index into the model's bands
 	std::optional<GradeRank> grade;
 	std::int64_t mql_at = kNoTime;     // last move from nurture to mql or sql
 	std::int64_t sql_at = kNoTime;     // last move to sql
@@ -57,8 +58,8 @@ struct LifecycleInput {
 	std::optional<GradeRank> grade;
 };
 
-// From / to: a LeadStatus, a stage index or a grade rank; -1 for none (no
-// stage, no grade).
+// From / to: a LeadStatus, a stage index, a grade rank or a band index; -1
+// for none (no stage, no grade, no band).
 struct Transition {
 	TransitionKind kind;
 	TransitionCause cause;

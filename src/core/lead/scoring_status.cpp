@@ -45,4 +45,34 @@ LeadStatus StatusAt(const ModelSpec &model, double stored, std::int64_t now,
 	return LeadStatus::Sql;
 }
 
+namespace {
+
+// Whether a band with minimum `min` holds a lead with stored sum `stored`
+// (weight: the decay weight at the time).  A band above max_score is out
+// of reach of the clamped score.
+bool InBand(double min, double max_score, double stored, double weight) noexcept {
+	if (min == kFloorMinScore)
+		return true;
+	if (!std::isnan(max_score) && max_score < min)
+		return false;
+	return stored >= min * weight;
+}
+
+} // namespace
+
+int BandOf(const double *min_scores, std::size_t n, double max_score, double stored, double weight) noexcept {
+	for (std::size_t i = n; i-- > 0;)
+		if (InBand(min_scores[i], max_score, stored, weight))
+			return static_cast<int>(i);
+	return kNoBand;
+}
+
+int BandAt(const ModelSpec &model, double stored, std::int64_t now) noexcept {
+	double weight = Decay(model.half_life_us, model.epoch_us).Weight(now);
+	for (std::size_t i = model.bands.size(); i-- > 0;)
+		if (InBand(model.bands[i].min_score, model.max_score, stored, weight))
+			return static_cast<int>(i);
+	return kNoBand;
+}
+
 } // namespace leadscore::core

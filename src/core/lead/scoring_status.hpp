@@ -55,4 +55,15 @@ double CurrentScore(const ModelSpec &model, double stored, std::int64_t now) noe
 LeadStatus StatusAt(const ModelSpec &model, double stored, std::int64_t now,
                     std::optional<GradeRank> grade = std::nullopt) noexcept;
 
+// The band at `now` of a lead with stored sum `stored`: the index into
+// model.bands of the highest band whose min_score the current score
+// (clamped at max_score) reaches, compared as StatusAt compares; kNoBand
+// when none.
+int BandAt(const ModelSpec &model, double stored, std::int64_t now) noexcept;
+
+// The same over the bands' minimums alone (ascending; kFloorMinScore for
+// the floor), `weight` the decay weight at the time (Decay::Weight) and
+// max_score NaN for none: what lead_scores computes at read time.
+int BandOf(const double *min_scores, std::size_t n, double max_score, double stored, double weight) noexcept;
+
 } // namespace leadscore::core

@@ -22,6 +22,7 @@
 #include "core/model/decay.hpp"
 #include "core/model/frequency_window.hpp"
 #include "core/model/grade.hpp"
+#include "core/model/score_band.hpp"
 #include "core/model/scoring_type_index.hpp"
 
 #include <cstddef>
@@ -114,6 +115,8 @@ struct ModelSpec {
 	bool active = true;
 	// Accounts at or above it are hot (account_score.hpp); NaN: no status.
 	double account_threshold = std::numeric_limits<double>::quiet_NaN();
+	// Ascending by min_score, the floor (if any) first (score_band.hpp).
+	std::vector<ScoreBand> bands;
 };
 
 // Checks the model's own settings, then every rule; throws Error:
