@@ -69,7 +69,7 @@ src/core/%.o: override CXXFLAGS += -Wpedantic -Wshadow -Wconversion
 # where it does), ending with the privilege rule.  An upgrade script is
 # its own changes, then the privilege rule again.
 SQL_INSTALL = $(addprefix src/sql/, grade_type.sql conditions.sql \
-	configuration.sql state_tables.sql accounts.sql models.sql \
+	configuration.sql state_tables.sql accounts.sql models.sql bands.sql \
 	grade_profiles.sql attachments.sql integrity.sql scores.sql \
 	lifecycle.sql insight.sql dna_svg.sql roles.sql privileges.sql)
 define join_sql

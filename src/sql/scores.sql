@@ -78,7 +78,12 @@ BEGIN
 		s.sql_at,
 		m.id AS model_id,
 		s.stored AS score_key,
-		s.score_rank
+		s.score_rank,
+		-- The band the score reaches now, its channel, and the fit x engagement
+		-- label: the grade's letter and the band's rank from the top.
+		bb.names[bi.i] AS band,
+		bb.channels[bi.i] AS channel,
+		left(s.grade::text, 1) || (pg_catalog.cardinality(bb.names) - bi.i + 1) AS label
 	FROM leadscore.lead_state s
 	JOIN leadscore.models m ON m.id = s.model_id
 	LEFT JOIN leadscore.lead_accounts la ON la.lead_id = s.lead_id
@@ -88,7 +93,15 @@ BEGIN
 	CROSS JOIN LATERAL (SELECT
 		CASE WHEN s.caps IS NULL THEN s.stored ELSE s.stored + leadscore.pending_due(s.caps, now()) END AS stored,
 		CASE WHEN s.caps IS NULL THEN s.stage_stored
-			ELSE leadscore.pending_stages(s.stage_stored, s.caps, now()) END AS stages) e;
+			ELSE leadscore.pending_stages(s.stage_stored, s.caps, now()) END AS stages) e
+	-- A model's bands, ascending (the floor first: src/sql/bands.sql).
+	LEFT JOIN (SELECT b.model_id,
+			pg_catalog.array_agg(b.name ORDER BY b.min_score NULLS FIRST) AS names,
+			pg_catalog.array_agg(b.channel ORDER BY b.min_score NULLS FIRST) AS channels,
+			pg_catalog.array_agg(coalesce(b.min_score, '-Infinity') ORDER BY b.min_score NULLS FIRST) AS mins
+		FROM leadscore.bands b GROUP BY b.model_id) bb ON bb.model_id = m.id
+	CROSS JOIN LATERAL (SELECT leadscore.band_of(e.stored, w.weight, bb.mins,
+		coalesce(m.max_score, 'NaN')) AS i) bi;
 	COMMENT ON VIEW leadscore.lead_scores IS
 		'every lead''s current score, stage and status per model; ORDER BY score_rank DESC, score_key DESC within one model_id is the order of the score, from an index';
 	GRANT SELECT ON leadscore.lead_scores TO PUBLIC;

@@ -19,6 +19,7 @@ extern "C" {
 #include "core/base/error.hpp"
 #include "core/condition/condition.hpp"
 #include "core/condition/expression.hpp"
+#include "core/lead/scoring_status.hpp"
 #include "core/model/scoring_model.hpp"
 
 #include <algorithm>
@@ -304,6 +305,23 @@ Datum leadscore_stage_of(PG_FUNCTION_ARGS) {
 		if (!nulls[i] && x[i] / weight >= min_points)
 			PG_RETURN_DATUM(stage_names[i]);
 	PG_RETURN_NULL();
+}
+
+// band_of(stored, weight, min_scores, max_score): the 1-based index of the
+// lead's band among a model's bands (core::BandOf), NULL for none.  Per row
+// of lead_scores, like stage_of: no allocation.
+PG_FUNCTION_INFO_V1(leadscore_band_of);
+Datum leadscore_band_of(PG_FUNCTION_ARGS) {
+	ArrayType *mins = PG_GETARG_ARRAYTYPE_P(2);
+	if (ARR_HASNULL(mins))
+		PG_RETURN_NULL();
+	int n = ArrayGetNItems(ARR_NDIM(mins), ARR_DIMS(mins));
+	int band = leadscore::core::BandOf(reinterpret_cast<const double *>(ARR_DATA_PTR(mins)),
+	                                   static_cast<std::size_t>(n), PG_GETARG_FLOAT8(3), PG_GETARG_FLOAT8(0),
+	                                   PG_GETARG_FLOAT8(1));
+	if (band == leadscore::core::kNoBand)
+		PG_RETURN_NULL();
+	PG_RETURN_INT32(band + 1);
 }
 
 } // extern "C"

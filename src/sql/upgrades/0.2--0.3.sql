@@ -999,6 +999,84 @@ CREATE INDEX lead_state_due ON leadscore.lead_state (due_hint) WHERE due_hint IS
 CREATE INDEX lead_state_cooled ON leadscore.lead_state (model_id, mql_at)
 	WHERE status = 'nurture' AND mql_at IS NOT NULL;
 
+-- Score bands (src/sql/bands.sql), which lead_scores reads.
+-- A lead is in the highest band whose min_score its current score reaches;
+-- the band without one is the floor.  Minimums are finite and not
+-- negative: decay only ever moves a score toward 0, so a lead then only
+-- ever falls out of a band by decay (tick() reports it), never into one.
+CREATE TABLE leadscore.bands (
+	model_id integer NOT NULL REFERENCES leadscore.models (id) ON DELETE CASCADE,
+	name text NOT NULL,
+	min_score float8 CHECK (min_score >= 0 AND min_score < 'Infinity'),  -- NULL: the floor
+	channel text,
+	PRIMARY KEY (model_id, name),
+	UNIQUE NULLS NOT DISTINCT (model_id, min_score)
+);
+
+-- The index of a lead's band among `min_scores` (a model's, ascending,
+-- -Infinity for the floor; 1-based; NULL for none), from its stored sum as
+-- lead_scores reads it: core::BandOf (src/pg/admin/admin_functions.cpp).
+-- max_score NaN: none.
+CREATE FUNCTION leadscore.band_of(stored float8, weight float8, min_scores float8[], max_score float8)
+	RETURNS integer AS 'MODULE_PATHNAME', 'leadscore_band_of' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION leadscore._bands_changed(model text, mid integer) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	UPDATE leadscore.models SET version = version + 1 WHERE id = mid;
+	PERFORM leadscore._invalidate();
+END $$;
+
+CREATE FUNCTION leadscore.add_band(model text, name text, min_score float8, channel text DEFAULT NULL)
+	RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	mid integer := leadscore._model_id(model);
+	other text;
+BEGIN
+	IF name IS NULL THEN
+		RAISE EXCEPTION 'a band needs a name, not NULL' USING ERRCODE = '22004';
+	END IF;
+	IF name = '' THEN
+		RAISE EXCEPTION 'a band name must not be empty' USING ERRCODE = '22023';
+	END IF;
+	IF min_score = 'NaN' OR min_score IN ('Infinity', '-Infinity') THEN
+		RAISE EXCEPTION 'min_score of band "%" must be finite, not %', name, min_score USING ERRCODE = '22023';
+	END IF;
+	IF min_score < 0 THEN
+		RAISE EXCEPTION 'min_score of band "%" must not be negative, not %', name, min_score
+			USING ERRCODE = '22023',
+			HINT = 'Decay moves a negative score up toward 0; the floor (min_score NULL) holds those leads.';
+	END IF;
+	PERFORM 1 FROM leadscore.models m WHERE m.id = mid FOR UPDATE;
+	IF EXISTS (SELECT 1 FROM leadscore.bands b WHERE b.model_id = mid AND b.name = add_band.name) THEN
+		RAISE EXCEPTION 'band "%" already exists in model "%"', name, model USING ERRCODE = '42710';
+	END IF;
+	SELECT b.name INTO other FROM leadscore.bands b
+	WHERE b.model_id = mid AND b.min_score IS NOT DISTINCT FROM add_band.min_score;
+	IF other IS NOT NULL THEN
+		RAISE EXCEPTION 'band "%" of model "%" already has min_score %', other, model,
+			coalesce(min_score::text, 'NULL (the floor)') USING ERRCODE = '42710';
+	END IF;
+	INSERT INTO leadscore.bands (model_id, name, min_score, channel) VALUES (mid, name, min_score, channel);
+	PERFORM leadscore._bands_changed(model, mid);
+END $$;
+
+CREATE FUNCTION leadscore.remove_band(model text, name text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	mid integer := leadscore._model_id(model);
+BEGIN
+	IF name IS NULL THEN
+		RAISE EXCEPTION 'a band name is needed, not NULL' USING ERRCODE = '22004';
+	END IF;
+	DELETE FROM leadscore.bands b WHERE b.model_id = mid AND b.name = remove_band.name;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'band "%" does not exist in model "%"', name, model USING ERRCODE = '42704';
+	END IF;
+	PERFORM leadscore._bands_changed(model, mid);
+END $$;
+
 -- lead_scores gains score_rank: ORDER BY score_rank DESC, score_key DESC is
 -- the order of the score, from the index.  (top_leads() and the other
 -- functions that return its rows are made again below.)
@@ -1037,7 +1115,12 @@ SELECT m.name AS model,
 	s.sql_at,
 	m.id AS model_id,
 	s.stored AS score_key,
-	s.score_rank
+	s.score_rank,
+	-- The band the score reaches now, its channel, and the fit x engagement
+	-- label: the grade's letter and the band's rank from the top.
+	bb.names[bi.i] AS band,
+	bb.channels[bi.i] AS channel,
+	left(s.grade::text, 1) || (pg_catalog.cardinality(bb.names) - bi.i + 1) AS label
 FROM leadscore.lead_state s
 JOIN leadscore.models m ON m.id = s.model_id
 LEFT JOIN leadscore.lead_accounts la ON la.lead_id = s.lead_id
@@ -1046,7 +1129,15 @@ CROSS JOIN LATERAL (SELECT leadscore.stored_weight(m.half_life, m.epoch) AS weig
 CROSS JOIN LATERAL (SELECT
 	CASE WHEN s.caps IS NULL THEN s.stored ELSE s.stored + leadscore.pending_due(s.caps, now()) END AS stored,
 	CASE WHEN s.caps IS NULL THEN s.stage_stored
-		ELSE leadscore.pending_stages(s.stage_stored, s.caps, now()) END AS stages) e;
+		ELSE leadscore.pending_stages(s.stage_stored, s.caps, now()) END AS stages) e
+-- A model's bands, ascending (the floor first: src/sql/bands.sql).
+LEFT JOIN (SELECT b.model_id,
+		pg_catalog.array_agg(b.name ORDER BY b.min_score NULLS FIRST) AS names,
+		pg_catalog.array_agg(b.channel ORDER BY b.min_score NULLS FIRST) AS channels,
+		pg_catalog.array_agg(coalesce(b.min_score, '-Infinity') ORDER BY b.min_score NULLS FIRST) AS mins
+	FROM leadscore.bands b GROUP BY b.model_id) bb ON bb.model_id = m.id
+CROSS JOIN LATERAL (SELECT leadscore.band_of(e.stored, w.weight, bb.mins,
+	coalesce(m.max_score, 'NaN')) AS i) bi;
 
 CREATE OR REPLACE FUNCTION leadscore._create_views(as_member boolean) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $f$
@@ -1070,7 +1161,12 @@ BEGIN
 		s.sql_at,
 		m.id AS model_id,
 		s.stored AS score_key,
-		s.score_rank
+		s.score_rank,
+		-- The band the score reaches now, its channel, and the fit x engagement
+		-- label: the grade's letter and the band's rank from the top.
+		bb.names[bi.i] AS band,
+		bb.channels[bi.i] AS channel,
+		left(s.grade::text, 1) || (pg_catalog.cardinality(bb.names) - bi.i + 1) AS label
 	FROM leadscore.lead_state s
 	JOIN leadscore.models m ON m.id = s.model_id
 	LEFT JOIN leadscore.lead_accounts la ON la.lead_id = s.lead_id
@@ -1080,7 +1176,15 @@ BEGIN
 	CROSS JOIN LATERAL (SELECT
 		CASE WHEN s.caps IS NULL THEN s.stored ELSE s.stored + leadscore.pending_due(s.caps, now()) END AS stored,
 		CASE WHEN s.caps IS NULL THEN s.stage_stored
-			ELSE leadscore.pending_stages(s.stage_stored, s.caps, now()) END AS stages) e;
+			ELSE leadscore.pending_stages(s.stage_stored, s.caps, now()) END AS stages) e
+	-- A model's bands, ascending (the floor first: src/sql/bands.sql).
+	LEFT JOIN (SELECT b.model_id,
+			pg_catalog.array_agg(b.name ORDER BY b.min_score NULLS FIRST) AS names,
+			pg_catalog.array_agg(b.channel ORDER BY b.min_score NULLS FIRST) AS channels,
+			pg_catalog.array_agg(coalesce(b.min_score, '-Infinity') ORDER BY b.min_score NULLS FIRST) AS mins
+		FROM leadscore.bands b GROUP BY b.model_id) bb ON bb.model_id = m.id
+	CROSS JOIN LATERAL (SELECT leadscore.band_of(e.stored, w.weight, bb.mins,
+		coalesce(m.max_score, 'NaN')) AS i) bi;
 	COMMENT ON VIEW leadscore.lead_scores IS
 		'every lead''s current score, stage and status per model; ORDER BY score_rank DESC, score_key DESC within one model_id is the order of the score, from an index';
 	GRANT SELECT ON leadscore.lead_scores TO PUBLIC;
