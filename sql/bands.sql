@@ -51,6 +51,21 @@ SELECT leadscore.add_band('b', 'unreachable', 151);
 SELECT lead_id, band, label FROM leadscore.lead_scores ORDER BY lead_id;
 SELECT leadscore.remove_band('b', 'unreachable');
 
+-- Band changes are events.  Adding bands recorded every lead's (cause
+-- rescore, as rescore() reports: not news); a write that moves a lead up
+-- reports it in its transaction (activity); decay moving it down, tick()
+-- (decay): lead 1's 90 is below 80 after log2(90/80) half-lives, 1.7 days.
+SELECT lead_id, from_value, to_value, cause FROM leadscore.events WHERE kind = 'band' ORDER BY id;
+INSERT INTO bd.acts (lead_id, kind, at) VALUES (2, 'demo', now());  -- 30 + 90
+SELECT lead_id, from_value, to_value, cause FROM leadscore.events
+WHERE kind = 'band' AND cause = 'activity' ORDER BY id;
+SELECT band FROM leadscore.lead_state WHERE lead_id = 2;
+SELECT * FROM leadscore.verify();
+SELECT leadscore.tick(now() + interval '1 day') AS reported_in_a_day;
+SELECT leadscore.tick(now() + interval '2 days') > 0 AS reported_in_two_days;
+SELECT lead_id, from_value, to_value, cause FROM leadscore.events
+WHERE kind = 'band' AND cause = 'decay' ORDER BY id;
+
 -- Errors.
 \set VERBOSITY sqlstate
 SELECT leadscore.add_band('b', 'hot', 90);            -- the name is taken

@@ -25,11 +25,18 @@ CREATE TABLE leadscore.bands (
 CREATE FUNCTION leadscore.band_of(stored float8, weight float8, min_scores float8[], max_score float8)
 	RETURNS integer AS 'MODULE_PATHNAME', 'leadscore_band_of' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-CREATE FUNCTION leadscore._bands_changed(model text, mid integer) RETURNS void
+-- Every record of the model advanced to its state now (events with cause
+-- rescore): the bands it holds and when decay next moves it down one.
+CREATE FUNCTION leadscore._refresh_lifecycle(model_id integer) RETURNS void
+	AS 'MODULE_PATHNAME', 'leadscore_refresh_lifecycle' LANGUAGE C;
+
+-- Writers load the new bands; every record learns its band.
+CREATE FUNCTION leadscore._bands_changed(mid integer) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
 	UPDATE leadscore.models SET version = version + 1 WHERE id = mid;
 	PERFORM leadscore._invalidate();
+	PERFORM leadscore._refresh_lifecycle(mid);
 END $$;
 
 CREATE FUNCTION leadscore.add_band(model text, name text, min_score float8, channel text DEFAULT NULL)
@@ -64,7 +71,7 @@ BEGIN
 			coalesce(min_score::text, 'NULL (the floor)') USING ERRCODE = '42710';
 	END IF;
 	INSERT INTO leadscore.bands (model_id, name, min_score, channel) VALUES (mid, name, min_score, channel);
-	PERFORM leadscore._bands_changed(model, mid);
+	PERFORM leadscore._bands_changed(mid);
 END $$;
 
 CREATE FUNCTION leadscore.remove_band(model text, name text) RETURNS void
@@ -79,5 +86,5 @@ BEGIN
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'band "%" does not exist in model "%"', name, model USING ERRCODE = '42704';
 	END IF;
-	PERFORM leadscore._bands_changed(model, mid);
+	PERFORM leadscore._bands_changed(mid);
 END $$;

@@ -48,6 +48,9 @@ CREATE TABLE leadscore.lead_state (
 	due_hint timestamptz,
 	-- leadscore.score_rank(stored), written with it.
 	score_rank integer NOT NULL DEFAULT 0,
+	-- The band last reported (src/sql/bands.sql); NULL: none.  Last: 0.3
+	-- added it after the two above (an upgraded install has it here).
+	band text,
 	PRIMARY KEY (model_id, lead_id)
 ) WITH (fillfactor = 50); -- a sync batch updates every lead of a page: room for each row's next version
 -- top_leads(): a model's leads by score_rank, the few of the top ranks
@@ -64,15 +67,15 @@ CREATE INDEX lead_state_due ON leadscore.lead_state (due_hint) WHERE due_hint IS
 CREATE INDEX lead_state_cooled ON leadscore.lead_state (model_id, mql_at)
 	WHERE status = 'nurture' AND mql_at IS NOT NULL;
 
--- Every status, stage and grade transition of a lead in a model.  Written
+-- Every status, stage, grade and band transition of a lead in a model.  Written
 -- in the transaction that caused it (an activity or lead row, tick() for
 -- decay, rescore()); lead_id is retyped with lead_state's.
 CREATE TABLE leadscore.events (
 	id bigserial PRIMARY KEY,
 	model text NOT NULL,
 	lead_id bigint NOT NULL,
-	kind text NOT NULL CHECK (kind IN ('status', 'stage', 'grade')),
-	from_value text,                         -- NULL: no stage / no grade
+	kind text NOT NULL CHECK (kind IN ('status', 'stage', 'grade', 'band')),
+	from_value text,                         -- NULL: no stage / no grade / no band
 	to_value text,
 	score float8 NOT NULL,                   -- at `at`
 	grade leadscore.grade,

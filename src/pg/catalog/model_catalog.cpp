@@ -133,6 +133,13 @@ std::vector<core::ModelSpec> LoadModels() {
 		if (core::ModelSpec *m = FindModel(models, ToInt(r[0])))
 			m->stages.push_back(*r[1]);
 	}
+	// Bands came with 0.3's tables, which a 0.3 library meets only after
+	// ALTER EXTENSION UPDATE (until then writers keep scoring with 0.2's).
+	if (*QueryText("SELECT pg_catalog.to_regclass('leadscore.bands') IS NOT NULL")[0][0] == "t")
+		for (const TextRow &r : QueryText("SELECT model_id, name, min_score, channel FROM leadscore.bands"
+		                                  " ORDER BY model_id, min_score NULLS FIRST"))
+			if (core::ModelSpec *m = FindModel(models, ToInt(r[0])))
+				m->bands.push_back(core::ScoreBand{*r[1], ToDouble(r[2], core::kFloorMinScore), r[3].value_or("")});
 	std::string rules = std::string("SELECT r.model_id, ") + kRuleColumns +
 	                    " FROM leadscore.rules r ORDER BY r.model_id, r.id";
 	for (const TextRow &r : QueryText(rules.c_str())) {

@@ -66,11 +66,12 @@ std::optional<core::GradeRank> GradeOf(const GradeMap &grades, const KeyType &kt
 // (verify() reads with its statement's snapshot: consistent_reads.hpp).
 void ForEachRowBatch(const core::ModelSpec &model, const std::function<void(std::vector<LifecycleLead> &)> &visit) {
 	std::int32_t model_id = model.id;
+	std::string sql = std::string("SELECT " LEADSCORE_LIFECYCLE_SELECT) + BandColumn() +
+	                  " FROM leadscore.lead_state WHERE model_id = $1 ORDER BY lead_id";
 	Portal portal = CallPg([&] {
 		Oid types[] = {INT4OID};
 		Datum values[] = {Int32GetDatum(model_id)};
-		return OpenScanCursor("SELECT " LEADSCORE_LIFECYCLE_SELECT " FROM leadscore.lead_state WHERE model_id = $1 ORDER BY lead_id",
-		                      1, types, values);
+		return OpenScanCursor(sql.c_str(), 1, types, values);
 	});
 	// Each batch's rows (the keys point into them) and what `visit` writes
 	// with them are freed before the next.
@@ -104,8 +105,8 @@ std::string Named(const core::ModelSpec &model, core::TransitionKind kind, int v
 }
 
 // What a record must be, whatever wrote it last: nothing reported is missing.
-// Every upward move is reported by the write that causes it, so the status
-// and stage now (at the record's time, if later) are the recorded ones, or
+// Every upward move is reported by the write that causes it, so the status,
+// stage and band now (at the record's time, if later) are the recorded ones, or
 // lower only while decay's report is due (tick() has yet to run); and the
 // record is due no later than decay can change it.  A due time earlier than
 // that is harmless (tick() looks and finds nothing yet).
@@ -125,6 +126,10 @@ void CheckRecord(const core::ModelSpec &model, const LifecycleLead &lead, std::i
 	if (stage != r.stage && !(stage < r.stage && pending))
 		report("stage " + Named(model, core::TransitionKind::Stage, r.stage) + " recorded, state says " +
 		       Named(model, core::TransitionKind::Stage, stage));
+	int band = core::BandAt(model, input.stored, at);
+	if (band != r.band && !(band < r.band && pending))
+		report("band " + Named(model, core::TransitionKind::Band, r.band) + " recorded, state says " +
+		       Named(model, core::TransitionKind::Band, band));
 	std::int64_t due = core::NextDue(model, input, r);
 	if (due != core::kNoTime && (r.due_at == core::kNoTime || r.due_at > due + 1000))
 		report("due_at later than decay changes the lead");

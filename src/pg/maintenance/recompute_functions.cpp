@@ -242,11 +242,12 @@ struct StoredLead {
 
 std::map<std::string, StoredLead> LoadStored(const KeyType &kt, const core::CompiledModel &model) {
 	std::int32_t model_id = model.spec().id;
+	std::string sql =
+	    std::string("SELECT " LEADSCORE_STATE_SELECT) + BandColumn() + " FROM leadscore.lead_state WHERE model_id = $1";
 	std::uint64_t n = CallPg([&] {
 		Datum args[1] = {Int32GetDatum(model_id)};
 		Oid types[1] = {INT4OID};
-		if (SPI_execute_with_args("SELECT " LEADSCORE_STATE_SELECT " FROM leadscore.lead_state WHERE model_id = $1",
-		                          1, types, args, nullptr, true, 0) != SPI_OK_SELECT)
+		if (SPI_execute_with_args(sql.c_str(), 1, types, args, nullptr, true, 0) != SPI_OK_SELECT)
 			elog(ERROR, "leadscore: reading lead state failed");
 		return SPI_processed;
 	});
@@ -340,6 +341,28 @@ Datum leadscore_rescore(PG_FUNCTION_ARGS) {
 		}
 		FinishSpi();
 		PG_RETURN_INT64(total);
+	});
+}
+
+// _refresh_lifecycle(model_id): advances every record of one model to its
+// state now (events with cause rescore, as rescore()'s): after its bands
+// change, so that every record holds its band and is due when decay next
+// moves the lead down one.  Writers wait meanwhile, as for rescore().
+PG_FUNCTION_INFO_V1(leadscore_refresh_lifecycle);
+Datum leadscore_refresh_lifecycle(PG_FUNCTION_ARGS) {
+	return Guarded([&] {
+		RequireArg(fcinfo, 0, "model_id");
+		std::int32_t id = PG_GETARG_INT32(0);
+		KeyType kt = BeginEngineCall();
+		if (kt.oid != InvalidOid) {
+			LockAttachedTables();
+			std::int64_t now = TimestampToUnixUsNow();
+			for (const leadscore::core::ModelSpec &spec : LoadModels())
+				if (spec.id == id)
+					RescoreLifecycle(kt, spec, now);
+		}
+		FinishSpi();
+		PG_RETURN_VOID();
 	});
 }
 

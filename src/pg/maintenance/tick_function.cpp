@@ -152,7 +152,8 @@ std::vector<LifecycleLead> LockDue(const core::ModelSpec &model, std::int64_t no
 	Oid types[] = {INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID};
 	std::string key = DueKey();
 	bool silence = HotStateLayout() && core::HasSilenceRules(model);
-	std::string sql = "SELECT " LEADSCORE_LIFECYCLE_SELECT ", " + std::string(silence ? "caps, " : "") + key +
+	std::string sql = std::string("SELECT " LEADSCORE_LIFECYCLE_SELECT) + BandColumn() + ", " +
+	                  (silence ? "caps, " : "") + key +
 	                  " FROM leadscore.lead_state WHERE model_id = $1 AND " + key + " <= $2 AND " + key +
 	                  " >= $3 ORDER BY " + key + " LIMIT " LEADSCORE_TOSTRING(LEADSCORE_TICK_BATCH) " FOR UPDATE SKIP LOCKED";
 	SPIPlanPtr plan = KeptPlan(sql.c_str(), 3, types, CURSOR_OPT_CUSTOM_PLAN);

@@ -50,10 +50,14 @@ std::vector<LifecycleLead> LockLifecycle(const KeyType &kt, const core::ModelSpe
 	// One lead (a lead row written, a reload): its first element, a kept
 	// primary-key lookup (see KeptPlan).
 	SPIPlanPtr plan =
-	    n == 1 ? KeptPlan("SELECT " LEADSCORE_LIFECYCLE_SELECT " FROM leadscore.lead_state WHERE model_id = $1 AND lead_id = ($2)[1] FOR UPDATE",
+	    n == 1 ? KeptPlan((std::string("SELECT " LEADSCORE_LIFECYCLE_SELECT) + BandColumn() +
+	                       " FROM leadscore.lead_state WHERE model_id = $1 AND lead_id = ($2)[1] FOR UPDATE")
+	                          .c_str(),
 	                      2, types, 0)
-	           : KeptPlan("SELECT " LEADSCORE_LIFECYCLE_SELECT " FROM leadscore.lead_state WHERE model_id = $1 AND lead_id = ANY ($2)"
-	                      " ORDER BY lead_id FOR UPDATE",
+	           : KeptPlan((std::string("SELECT " LEADSCORE_LIFECYCLE_SELECT) + BandColumn() +
+	                       " FROM leadscore.lead_state WHERE model_id = $1 AND lead_id = ANY ($2)"
+	                       " ORDER BY lead_id FOR UPDATE")
+	                          .c_str(),
 	                      2, types, CURSOR_OPT_CUSTOM_PLAN);
 	std::uint64_t rows = CallPg([&] {
 		Datum values[] = {Int32GetDatum(model_id), KeyArrayDatum(kt, keys.data(), n)};
@@ -66,8 +70,8 @@ std::vector<LifecycleLead> LockLifecycle(const KeyType &kt, const core::ModelSpe
 #define LEADSCORE_EMPTY_STATE "0, pg_catalog.array_fill(0::pg_catalog.float8, ARRAY[pg_catalog.cardinality(m.stages)]), 0"
 #define LEADSCORE_LIFECYCLE_ROWS                                                                                      \
 	"ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5),"          \
-	" pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8), pg_catalog.unnest($9))"                    \
-	" AS u(k, g, st, sg, mq, sq, ch, du)"
+	" pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8), pg_catalog.unnest($9),"                    \
+	" pg_catalog.unnest($10)) AS u(k, g, st, sg, mq, sq, ch, du, b)"
 
 namespace {
 
@@ -75,12 +79,12 @@ namespace {
 // SERIALIZABLE writer an upsert of rows that exist (state_store.cpp says
 // why; the empty state it would insert for a row that does not is
 // EnsureLifecycleRows').  One lead (most statements) reads the first
-// elements.  due_hint gets due_at, in the layout that has it
-// (state_layout.hpp).  With `pending` (a model with silence rules, only in
+// elements.  due_hint gets due_at, and band the band, in the layout that
+// has them (`hot`: state_layout.hpp).  With `pending` (a model with silence rules, only in
 // that layout) due_at is no later than the row's first pending scoring
 // (core::WakeForPending, here in SQL): the record says when tick() must
 // fold it in.
-SPIPlanPtr LifecyclePlan(int n, Oid *types, bool overwrite, bool hint, bool pending) {
+SPIPlanPtr LifecyclePlan(int n, Oid *types, bool overwrite, bool hot, bool pending) {
 	bool one = n == 1;
 	// core::WakeForPending, in SQL.
 	auto wake = [pending](const std::string &due, const std::string &checked) {
@@ -89,32 +93,34 @@ SPIPlanPtr LifecyclePlan(int n, Oid *types, bool overwrite, bool hint, bool pend
 		               : due;
 	};
 	std::string due = one ? wake("($9)[1]", "($8)[1]") : wake("u.du", "u.ch");
+	std::string band = one ? "($10)[1]" : "u.b";
 	std::string sql;
 	if (overwrite) {
 		sql = std::string("INSERT INTO leadscore.lead_state AS s (model_id, lead_id, stored, stage_stored,"
 		                  " activity_count, " LEADSCORE_RECORD_COLUMNS) +
-		      (hint ? ", due_hint" : "") + ")";
+		      (hot ? ", due_hint, band" : "") + ")";
 		sql += one ? " SELECT $1, ($2)[1], " LEADSCORE_EMPTY_STATE ", ($3)[1]::leadscore.grade, ($4)[1],"
 		             " m.stages[NULLIF(($5)[1], 0)], ($6)[1], ($7)[1], ($8)[1], ($9)[1]"
 		           : " SELECT $1, u.k, " LEADSCORE_EMPTY_STATE ", u.g::leadscore.grade, u.st,"
 		             " m.stages[NULLIF(u.sg, 0)], u.mq, u.sq, u.ch, u.du";
-		sql += (hint ? ", " + due : "") + " FROM " + (one ? "" : LEADSCORE_LIFECYCLE_ROWS ", ") +
+		sql += (hot ? ", " + due + ", " + band : "") + " FROM " + (one ? "" : LEADSCORE_LIFECYCLE_ROWS ", ") +
 		       "leadscore.models m WHERE m.id = $1 ON CONFLICT (model_id, lead_id) DO UPDATE SET (" +
-		       LEADSCORE_RECORD_COLUMNS + (hint ? ", due_hint" : "") +
+		       LEADSCORE_RECORD_COLUMNS + (hot ? ", due_hint, band" : "") +
 		       ") = ROW(excluded.grade, excluded.status, excluded.stage, excluded.mql_at, excluded.sql_at,"
 		       " excluded.checked_at, " +
 		       wake("excluded.due_at", "excluded.checked_at") +
-		       (hint ? ", " + wake("excluded.due_at", "excluded.checked_at") : "") + ")";
-		return KeptPlan(sql.c_str(), 9, types, CURSOR_OPT_GENERIC_PLAN);
+		       (hot ? ", " + wake("excluded.due_at", "excluded.checked_at") + ", excluded.band" : "") + ")";
+		return KeptPlan(sql.c_str(), 10, types, CURSOR_OPT_GENERIC_PLAN);
 	}
 	sql = one ? "UPDATE leadscore.lead_state s SET grade = ($3)[1]::leadscore.grade, status = ($4)[1],"
 	            " stage = m.stages[NULLIF(($5)[1], 0)], mql_at = ($6)[1], sql_at = ($7)[1],"
 	            " checked_at = ($8)[1]"
 	          : "UPDATE leadscore.lead_state s SET grade = u.g::leadscore.grade, status = u.st,"
 	            " stage = m.stages[NULLIF(u.sg, 0)], mql_at = u.mq, sql_at = u.sq, checked_at = u.ch";
-	sql += ", due_at = " + due + (hint ? ", due_hint = " + due : "") + " FROM " + (one ? "" : LEADSCORE_LIFECYCLE_ROWS ", ") +
+	sql += ", due_at = " + due + (hot ? ", due_hint = " + due + ", band = " + band : "") + " FROM " +
+	       (one ? "" : LEADSCORE_LIFECYCLE_ROWS ", ") +
 	       "leadscore.models m WHERE m.id = $1 AND s.model_id = $1 AND s.lead_id = " + (one ? "($2)[1]" : "u.k");
-	return KeptPlan(sql.c_str(), 9, types, one ? 0 : CURSOR_OPT_CUSTOM_PLAN);
+	return KeptPlan(sql.c_str(), 10, types, one ? 0 : CURSOR_OPT_CUSTOM_PLAN);
 }
 
 } // namespace
@@ -124,7 +130,7 @@ void WriteLifecycle(const KeyType &kt, const core::ModelSpec &model, const std::
 	if (n == 0)
 		return;
 	std::vector<Datum> keys;
-	std::vector<const char *> grades, statuses;
+	std::vector<const char *> grades, statuses, bands;
 	std::vector<std::int32_t> stage_number; // 1-based; 0: none
 	std::vector<std::int64_t> mql_at, sql_at, checked_at, due_at;
 	for (const LifecycleLead &l : leads) {
@@ -136,9 +142,11 @@ void WriteLifecycle(const KeyType &kt, const core::ModelSpec &model, const std::
 		checked_at.push_back(l.record.checked_at);
 		due_at.push_back(l.record.due_at);
 		stage_number.push_back(l.record.stage + 1);
+		bands.push_back(core::TransitionValueName(model, core::TransitionKind::Band, l.record.band));
 	}
 	Oid types[] = {INT4OID,          kt.array_oid,       TEXTARRAYOID,        TEXTARRAYOID,       INT4ARRAYOID,
-	               TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID};
+	               TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID,
+	               TEXTARRAYOID};
 	// Stages go as 1-based indexes into the model's stage names (0: none),
 	// so no name is copied per lead.
 	bool overwrite = WriterSnapshot() != InvalidSnapshot;
@@ -153,7 +161,8 @@ void WriteLifecycle(const KeyType &kt, const core::ModelSpec &model, const std::
 		                  TimestampArrayDatum(mql_at.data(), n),
 		                  TimestampArrayDatum(sql_at.data(), n),
 		                  TimestampArrayDatum(checked_at.data(), n),
-		                  TimestampArrayDatum(due_at.data(), n)};
+		                  TimestampArrayDatum(due_at.data(), n),
+		                  TextArrayDatum(bands.data(), n)};
 		RunKeptPlan(plan, values, nullptr, overwrite ? SPI_OK_INSERT : SPI_OK_UPDATE, "writing the lifecycle");
 	});
 }

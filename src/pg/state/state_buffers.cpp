@@ -27,6 +27,7 @@ StateColumns ColumnBuffers::View(int stage_count) {
 	s.grade = grade.data();
 	s.status = status.data();
 	s.stage = stage.data();
+	s.band = band.data();
 	s.mql_at = mql_at.data();
 	s.sql_at = sql_at.data();
 	s.checked_at = checked_at.data();
@@ -44,7 +45,7 @@ void ColumnBuffers::Clear() {
 	last_at_null.clear();
 	caps_from.clear();
 	caps_len.clear();
-	for (auto *v : {&grade, &status, &stage})
+	for (auto *v : {&grade, &status, &stage, &band})
 		v->clear();
 	for (auto *v : {&mql_at, &sql_at, &checked_at, &due_at})
 		v->clear();
@@ -54,6 +55,7 @@ void PushRecord(ColumnBuffers *b, const core::ModelSpec &model, const core::Life
 	b->grade.push_back(r.grade ? core::GradeName(*r.grade) : nullptr);
 	b->status.push_back(core::LeadStatusName(r.status));
 	b->stage.push_back(core::TransitionValueName(model, core::TransitionKind::Stage, r.stage));
+	b->band.push_back(core::TransitionValueName(model, core::TransitionKind::Band, r.band));
 	b->mql_at.push_back(r.mql_at);
 	b->sql_at.push_back(r.sql_at);
 	b->checked_at.push_back(r.checked_at);

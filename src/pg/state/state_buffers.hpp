@@ -21,7 +21,7 @@ struct ColumnBuffers {
 	std::vector<std::int32_t> caps_from, caps_len;
 	// Lifecycle records (PushRecord), one per state for InsertStates and
 	// WriteStates.
-	std::vector<const char *> grade, status, stage;
+	std::vector<const char *> grade, status, stage, band;
 	std::vector<std::int64_t> mql_at, sql_at, checked_at, due_at;
 
 	// The buffers as StateColumns; call once, after the last Push.

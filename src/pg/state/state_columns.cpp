@@ -4,6 +4,7 @@
 #include "pg/boundary/datum_value.hpp"
 #include "pg/boundary/guard.hpp"
 #include "pg/state/state_codec.hpp"
+#include "pg/state/state_layout.hpp"
 
 extern "C" {
 #include "utils/timestamp.h"
@@ -25,6 +26,7 @@ struct LifecycleRow {
 	char *grade;  // NULL: none
 	char *status;
 	char *stage;  // NULL: none
+	char *band;   // NULL: none
 	std::int64_t times[4]; // mql_at, sql_at, checked_at, due_at; kNoTime for NULL
 };
 
@@ -52,6 +54,7 @@ LifecycleRow *ReadRow(SPITupleTable *table, std::uint64_t i, int first) {
 		Datum d = SPI_getbinval(tuple, desc, first + 3 + t, &isnull);
 		row->times[t] = isnull ? core::kNoTime : StateTimeToUnixUs(DatumGetTimestampTz(d));
 	}
+	row->band = SPI_getvalue(tuple, desc, first + 7);
 	return row;
 }
 
@@ -73,6 +76,16 @@ int StageNamed(const core::ModelSpec &model, const char *name) {
 	return core::kNoStage;
 }
 
+// A band removed since the record was written reads as none.
+int BandNamed(const core::ModelSpec &model, const char *name) {
+	if (name == nullptr)
+		return core::kNoBand;
+	for (std::size_t k = 0; k < model.bands.size(); k++)
+		if (model.bands[k].name == name)
+			return static_cast<int>(k);
+	return core::kNoBand;
+}
+
 LifecycleLead ToLead(const core::ModelSpec &model, const LifecycleRow &row) {
 	LifecycleLead lead;
 	lead.key = row.key;
@@ -87,6 +100,7 @@ LifecycleLead ToLead(const core::ModelSpec &model, const LifecycleRow &row) {
 		r.grade = grade;
 	r.status = StatusNamed(row.status);
 	r.stage = StageNamed(model, row.stage);
+	r.band = BandNamed(model, row.band);
 	r.mql_at = row.times[0];
 	r.sql_at = row.times[1];
 	r.checked_at = row.times[2];
@@ -95,6 +109,10 @@ LifecycleLead ToLead(const core::ModelSpec &model, const LifecycleRow &row) {
 }
 
 } // namespace
+
+const char *BandColumn() {
+	return HotStateLayout() ? ", band" : ", NULL::pg_catalog.text AS band";
+}
 
 std::vector<LifecycleLead> ReadLifecycleRows(SPITupleTable *table, std::uint64_t rows, StateSelect select,
                                              const core::ModelSpec &model) {

@@ -33,7 +33,7 @@ extern "C" {
 #define LEADSCORE_RECORD_READ "grade::pg_catalog.text, status, stage, mql_at, sql_at, checked_at, due_at"
 
 // What the lifecycle reads (tick(), the lead trigger, rescore()): the record
-// from column 5 on.
+// from column 5 on.  Both select lists are followed by BandColumn().
 #define LEADSCORE_LIFECYCLE_SELECT "lead_id, stored, stage_stored, activity_count, " LEADSCORE_RECORD_READ
 // A whole row (the activity trigger's locked path, verify()): the record
 // from column 7 on.
@@ -41,6 +41,10 @@ extern "C" {
 	"lead_id, stored, stage_stored, activity_count, last_activity_at, caps, " LEADSCORE_RECORD_READ
 
 namespace leadscore::pg {
+
+// The record's band, read after the select list: the column in 0.3's
+// layout, NULL in 0.2's (state_layout.hpp), where no model has bands yet.
+const char *BandColumn();
 
 // Which select list a result holds.
 enum class StateSelect { Lifecycle, State };

@@ -50,19 +50,28 @@ constexpr const char *kBatchValues = "u.d, $6[(u.i - 1) * $7 + 1 : u.i * $7], u.
 constexpr int kOneParams = 7;
 constexpr const char *kOneValues = "$3, $4, $5, $6, $7";
 
-// The lifecycle record (LEADSCORE_RECORD_COLUMNS), written with whole states
-// by InsertStates and WriteStates: batch arrays $11 .. $17, one lead's
-// scalars $8 .. $14.
-constexpr int kLifeParams = 7;
+// The lifecycle record (LEADSCORE_RECORD_COLUMNS, then the band, which only
+// 0.3's layout stores: see kBandColumn), written with whole states by
+// InsertStates and WriteStates: batch arrays $11 .. $18, one lead's scalars
+// $8 .. $15.
+constexpr int kLifeParams = 8;
 constexpr const char *kBatchLifeRows =
     "(SELECT pg_catalog.unnest($2) AS k, pg_catalog.unnest($3) AS d, pg_catalog.unnest($4) AS c,"
     " pg_catalog.unnest($5) AS t, pg_catalog.unnest($9) AS cf, pg_catalog.unnest($10) AS cl,"
     " pg_catalog.unnest($11) AS g, pg_catalog.unnest($12) AS st, pg_catalog.unnest($13) AS sg,"
     " pg_catalog.unnest($14) AS mq, pg_catalog.unnest($15) AS sq, pg_catalog.unnest($16) AS ch,"
-    " pg_catalog.unnest($17) AS du,"
+    " pg_catalog.unnest($17) AS du, pg_catalog.unnest($18) AS b,"
     " pg_catalog.generate_series(1, pg_catalog.cardinality($2)) AS i) AS u";
 constexpr const char *kBatchLifeValues = "u.g::leadscore.grade, u.st, u.sg, u.mq, u.sq, u.ch, u.du";
 constexpr const char *kOneLifeValues = "$8::leadscore.grade, $9, $10, $11, $12, $13, $14";
+// The record's band: a column of 0.3's layout only (state_layout.hpp), so
+// written only there, its parameter ($15 / $18) passed in both.
+constexpr const char *kBandColumn = ", band";
+constexpr const char *kBatchBand = ", u.b";
+constexpr const char *kOneBand = ", $15";
+constexpr const char *kSetBatchBand = ", band = u.b";
+constexpr const char *kSetOneBand = ", band = $15";
+constexpr const char *kSetExcludedBand = ", band = excluded.band";
 // What the indexes read (state_tables.sql), written with every state in
 // 0.3's layout (state_layout.hpp; in 0.2's these parts are ""):
 // score_rank, top_leads()'s key, from the stored sum it is written with;
@@ -82,8 +91,6 @@ constexpr const char *kOneHint = ", $14";
 constexpr const char *kBatchLowerHint = ", due_hint = LEAST(s.due_hint, u.du)";
 constexpr const char *kOneLowerHint = ", due_hint = LEAST(s.due_hint, $14)";
 constexpr const char *kUpsertLowerHint = ", due_hint = LEAST(s.due_hint, excluded.due_hint)";
-// What a blind add returns: the row as it is now (see AddToStates).
-constexpr const char *kAddReturning = " RETURNING " LEADSCORE_LIFECYCLE_SELECT;
 
 // Adding a blind delta to a row that exists.
 constexpr const char *kAddSet = "stored = s.stored + excluded.stored,"
@@ -159,8 +166,9 @@ SPIPlanPtr PrepareInsert(bool one, bool life, const Oid *types, const std::strin
 	std::string columns = std::string(LEADSCORE_STATE_COLUMNS) + Hot(kRankColumn);
 	std::string values = std::string(one ? kOneValues : kBatchValues) + Hot(one ? kOneRank : kBatchRank);
 	if (life) {
-		columns += std::string(", " LEADSCORE_RECORD_COLUMNS) + Hot(kHintColumn);
-		values += std::string(", ") + (one ? kOneLifeValues : kBatchLifeValues) + Hot(one ? kOneHint : kBatchHint);
+		columns += std::string(", " LEADSCORE_RECORD_COLUMNS) + Hot(kHintColumn) + Hot(kBandColumn);
+		values += std::string(", ") + (one ? kOneLifeValues : kBatchLifeValues) + Hot(one ? kOneHint : kBatchHint) +
+		          Hot(one ? kOneBand : kBatchBand);
 	}
 	std::string sql = "INSERT INTO leadscore.lead_state AS s (model_id, lead_id, " + columns + ")";
 	if (one)
@@ -182,47 +190,55 @@ void PreparePlans(const KeyType &kt) {
 	const Oid batch[kBatchParams + kLifeParams] = {
 	    INT4OID,      kt.array_oid, FLOAT8ARRAYOID, INT8ARRAYOID,        TIMESTAMPTZARRAYOID, FLOAT8ARRAYOID,
 	    INT4OID,      INT8ARRAYOID, INT4ARRAYOID,   INT4ARRAYOID,        TEXTARRAYOID,        TEXTARRAYOID,
-	    TEXTARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID};
+	    TEXTARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID,
+	    TEXTARRAYOID};
 	const Oid one[kOneParams + kLifeParams] = {INT4OID,        kt.oid,         FLOAT8OID,      FLOAT8ARRAYOID,
 	                                           INT8OID,        TIMESTAMPTZOID, INT8ARRAYOID,   TEXTOID,
 	                                           TEXTOID,        TEXTOID,        TIMESTAMPTZOID, TIMESTAMPTZOID,
-	                                           TIMESTAMPTZOID, TIMESTAMPTZOID};
+	                                           TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID};
 	std::string put_set = "(" LEADSCORE_STATE_COLUMNS ") = ROW(" + Excluded(LEADSCORE_STATE_COLUMNS) + ")" +
 	                      Hot(kSetExcludedRank);
 	std::string add_set = std::string(kAddSet) + Hot(kSetAddedRank);
 
-	plans.add = PrepareInsert(false, false, batch, add_set, kAddReturning);
-	plans.add_one = PrepareInsert(true, false, one, add_set, kAddReturning);
+	// What a blind add returns: the row as it is now (see AddToStates).
+	std::string returning = std::string(" RETURNING " LEADSCORE_LIFECYCLE_SELECT) + BandColumn();
+	plans.add = PrepareInsert(false, false, batch, add_set, returning.c_str());
+	plans.add_one = PrepareInsert(true, false, one, add_set, returning.c_str());
 	plans.insert = PrepareInsert(false, true, batch, kLockOnly, " RETURNING lead_id");
 	plans.insert_one = PrepareInsert(true, true, one, kLockOnly, " RETURNING lead_id");
 	plans.put = PrepareInsert(false, false, batch, put_set);
 	// Only for rows InsertStates locked already: no order to keep.  A join
 	// with the keys, not lead_id = ANY ($2): with the array a parameter, a
 	// bitmap scan's recheck of ANY would search it linearly for every row.
-	plans.lock = Prepare("SELECT " LEADSCORE_STATE_SELECT " FROM (SELECT pg_catalog.unnest($2) AS k) AS u"
-	                     " JOIN leadscore.lead_state AS s ON s.model_id = $1 AND s.lead_id = u.k FOR UPDATE OF s",
+	std::string band = BandColumn();
+	plans.lock = Prepare("SELECT " LEADSCORE_STATE_SELECT + band +
+	                         " FROM (SELECT pg_catalog.unnest($2) AS k) AS u"
+	                         " JOIN leadscore.lead_state AS s ON s.model_id = $1 AND s.lead_id = u.k FOR UPDATE OF s",
 	                     2, batch, CURSOR_OPT_CUSTOM_PLAN);
 	// Locks key after key in the order of the array and stops at the first
 	// key without a row: a recursive walk, whose step (a primary key lookup
 	// with its own FOR UPDATE) yields nothing there, which ends it.
 	plans.lock_all = Prepare(
-	    "WITH RECURSIVE w AS (SELECT 1 AS i, s.* FROM (SELECT " LEADSCORE_STATE_SELECT " FROM leadscore.lead_state"
-	    " WHERE model_id = $1 AND lead_id = $2[1] FOR UPDATE) AS s"
-	    " UNION ALL SELECT w.i + 1, s.* FROM w, LATERAL (SELECT " LEADSCORE_STATE_SELECT " FROM leadscore.lead_state"
-	    " WHERE model_id = $1 AND lead_id = $2[w.i + 1] FOR UPDATE) AS s WHERE w.i < pg_catalog.cardinality($2))"
-	    " SELECT lead_id, " LEADSCORE_STATE_COLUMNS ", " LEADSCORE_RECORD_COLUMNS " FROM w",
+	    "WITH RECURSIVE w AS (SELECT 1 AS i, s.* FROM (SELECT " LEADSCORE_STATE_SELECT + band +
+	        " FROM leadscore.lead_state"
+	        " WHERE model_id = $1 AND lead_id = $2[1] FOR UPDATE) AS s"
+	        " UNION ALL SELECT w.i + 1, s.* FROM w, LATERAL (SELECT " LEADSCORE_STATE_SELECT +
+	        band +
+	        " FROM leadscore.lead_state"
+	        " WHERE model_id = $1 AND lead_id = $2[w.i + 1] FOR UPDATE) AS s WHERE w.i < pg_catalog.cardinality($2))"
+	        " SELECT lead_id, " LEADSCORE_STATE_COLUMNS ", " LEADSCORE_RECORD_COLUMNS ", band FROM w",
 	    2, batch, CURSOR_OPT_CUSTOM_PLAN);
-	plans.lock_one = Prepare("SELECT " LEADSCORE_STATE_SELECT " FROM leadscore.lead_state"
+	plans.lock_one = Prepare("SELECT " LEADSCORE_STATE_SELECT + band + " FROM leadscore.lead_state"
 	                         " WHERE model_id = $1 AND lead_id = $2 FOR UPDATE",
 	                         2, one);
 	plans.write = Prepare(std::string("UPDATE leadscore.lead_state AS s SET (" LEADSCORE_STATE_COLUMNS
 	                                  ", " LEADSCORE_RECORD_COLUMNS ") = ROW(") +
-	                          kBatchValues + ", " + kBatchLifeValues + ")" + Hot(kSetBatchRank) + Hot(kBatchLowerHint) +
+	                          kBatchValues + ", " + kBatchLifeValues + ")" + Hot(kSetBatchRank) + Hot(kBatchLowerHint) + Hot(kSetBatchBand) +
 	                          " FROM " + kBatchLifeRows + " WHERE s.model_id = $1 AND s.lead_id = u.k",
 	                      kBatchParams + kLifeParams, batch, CURSOR_OPT_CUSTOM_PLAN);
 	plans.write_one = Prepare(std::string("UPDATE leadscore.lead_state AS s SET (" LEADSCORE_STATE_COLUMNS
 	                                      ", " LEADSCORE_RECORD_COLUMNS ") = ROW(") +
-	                              kOneValues + ", " + kOneLifeValues + ")" + Hot(kSetOneRank) + Hot(kOneLowerHint) +
+	                              kOneValues + ", " + kOneLifeValues + ")" + Hot(kSetOneRank) + Hot(kOneLowerHint) + Hot(kSetOneBand) +
 	                              " WHERE model_id = $1 AND lead_id = $2",
 	                          kOneParams + kLifeParams, one);
 	// A writer's rows under SERIALIZABLE: an UPDATE scans for its rows, and
@@ -231,7 +247,7 @@ void PreparePlans(const KeyType &kt) {
 	// primary key's conflict check instead.
 	std::string overwrite_set = "(" LEADSCORE_STATE_COLUMNS ", " LEADSCORE_RECORD_COLUMNS ") = ROW(" +
 	                            Excluded(LEADSCORE_STATE_COLUMNS) + ", " + Excluded(LEADSCORE_RECORD_COLUMNS) + ")" +
-	                            Hot(kSetExcludedRank) + Hot(kUpsertLowerHint);
+	                            Hot(kSetExcludedRank) + Hot(kUpsertLowerHint) + Hot(kSetExcludedBand);
 	plans.overwrite = PrepareInsert(false, true, batch, overwrite_set);
 	plans.overwrite_one = PrepareInsert(true, true, one, overwrite_set);
 	plans.key_type = kt.oid;
@@ -299,6 +315,7 @@ void BatchLifeParams(const StateColumns &s, int first, Datum *values) {
 	values[first + 4] = TimestampArrayDatum(s.sql_at, s.n);
 	values[first + 5] = TimestampArrayDatum(s.checked_at, s.n);
 	values[first + 6] = TimestampArrayDatum(s.due_at, s.n);
+	values[first + 7] = TextArrayDatum(s.band, s.n);
 }
 
 void OneLifeParams(const StateColumns &s, int first, Datum *values, char *nulls) {
@@ -309,6 +326,7 @@ void OneLifeParams(const StateColumns &s, int first, Datum *values, char *nulls)
 	values[first + 4] = TimeOrNull(s.sql_at[0], &nulls[first + 4]);
 	values[first + 5] = TimeOrNull(s.checked_at[0], &nulls[first + 5]);
 	values[first + 6] = TimeOrNull(s.due_at[0], &nulls[first + 6]);
+	values[first + 7] = TextOrNull(s.band[0], &nulls[first + 7]);
 }
 
 void Check(int rc, int expected) {

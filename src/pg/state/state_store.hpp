@@ -31,10 +31,11 @@ struct StateColumns {
 	std::int32_t *caps_len = nullptr;  // its length; 0 for NULL
 	// The lifecycle record (InsertStates and WriteStates write it; the
 	// other statements leave it alone): grade, status and stage names
-	// (nullptr: NULL), record times (core::kNoTime: NULL).
+	// and band names (nullptr: NULL), record times (core::kNoTime: NULL).
 	const char **grade = nullptr;
 	const char **status = nullptr;
 	const char **stage = nullptr;
+	const char **band = nullptr;
 	std::int64_t *mql_at = nullptr;
 	std::int64_t *sql_at = nullptr;
 	std::int64_t *checked_at = nullptr;

@@ -999,7 +999,11 @@ CREATE INDEX lead_state_due ON leadscore.lead_state (due_hint) WHERE due_hint IS
 CREATE INDEX lead_state_cooled ON leadscore.lead_state (model_id, mql_at)
 	WHERE status = 'nurture' AND mql_at IS NOT NULL;
 
--- Score bands (src/sql/bands.sql), which lead_scores reads.
+-- Score bands (src/sql/bands.sql), which lead_scores reads; the band a
+-- record last reported, and band events.
+ALTER TABLE leadscore.lead_state ADD COLUMN band text;
+ALTER TABLE leadscore.events DROP CONSTRAINT events_kind_check,
+	ADD CONSTRAINT events_kind_check CHECK (kind IN ('status', 'stage', 'grade', 'band'));
 -- A lead is in the highest band whose min_score its current score reaches;
 -- the band without one is the floor.  Minimums are finite and not
 -- negative: decay only ever moves a score toward 0, so a lead then only
@@ -1020,11 +1024,18 @@ CREATE TABLE leadscore.bands (
 CREATE FUNCTION leadscore.band_of(stored float8, weight float8, min_scores float8[], max_score float8)
 	RETURNS integer AS 'MODULE_PATHNAME', 'leadscore_band_of' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-CREATE FUNCTION leadscore._bands_changed(model text, mid integer) RETURNS void
+-- Every record of the model advanced to its state now (events with cause
+-- rescore): the bands it holds and when decay next moves it down one.
+CREATE FUNCTION leadscore._refresh_lifecycle(model_id integer) RETURNS void
+	AS 'MODULE_PATHNAME', 'leadscore_refresh_lifecycle' LANGUAGE C;
+
+-- Writers load the new bands; every record learns its band.
+CREATE FUNCTION leadscore._bands_changed(mid integer) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
 	UPDATE leadscore.models SET version = version + 1 WHERE id = mid;
 	PERFORM leadscore._invalidate();
+	PERFORM leadscore._refresh_lifecycle(mid);
 END $$;
 
 CREATE FUNCTION leadscore.add_band(model text, name text, min_score float8, channel text DEFAULT NULL)
@@ -1059,7 +1070,7 @@ BEGIN
 			coalesce(min_score::text, 'NULL (the floor)') USING ERRCODE = '42710';
 	END IF;
 	INSERT INTO leadscore.bands (model_id, name, min_score, channel) VALUES (mid, name, min_score, channel);
-	PERFORM leadscore._bands_changed(model, mid);
+	PERFORM leadscore._bands_changed(mid);
 END $$;
 
 CREATE FUNCTION leadscore.remove_band(model text, name text) RETURNS void
@@ -1074,7 +1085,7 @@ BEGIN
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'band "%" does not exist in model "%"', name, model USING ERRCODE = '42704';
 	END IF;
-	PERFORM leadscore._bands_changed(model, mid);
+	PERFORM leadscore._bands_changed(mid);
 END $$;
 
 -- lead_scores gains score_rank: ORDER BY score_rank DESC, score_key DESC is
