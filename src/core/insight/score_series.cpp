@@ -2,6 +2,7 @@
 #include "core/insight/score_series.hpp"
 
 #include "core/lead/scoring_recompute.hpp"
+#include "core/lead/scoring_state.hpp"
 #include "core/model/decay.hpp"
 
 #include <algorithm>
@@ -69,14 +70,25 @@ std::vector<ScorePoint> ScoreSeries(const ModelSpec &model, const std::vector<Sc
 		LeadRecompute recompute(compiled[0], cancel);
 		recompute.Reset();
 		std::size_t next = 0;
+		bool finished = false;
 		for (std::size_t k = first; k < end; k++) {
 			ThrowIfCancelled(cancel);
+			bool added = false;
 			for (; next < order.size() && order[next]->at <= times[k]; next++) {
 				const LeadTimeline::Row &row = *order[next];
 				recompute.Add(compiled[row.table], row.type, row.at, timeline.values(row));
+				added = true;
 			}
-			recompute.SetNow(times[k]);
-			recompute.Finish(&result);
+			// Without new rows the last state holds: only its silence
+			// scorings that fell due since are added.  So a long series
+			// recomputes once per step that brings rows, not once per step.
+			if (added || !finished) {
+				recompute.SetNow(times[k]);
+				recompute.Finish(&result);
+				finished = true;
+			} else {
+				FoldPending(&result.state, times[k]);
+			}
 			double stored = result.state.stored;
 			// "+ 0.0": the -0 of no activity times negative points reads 0.
 			out.push_back(ScorePoint{times[k], CurrentScore(spec, stored, times[k]) + 0.0,

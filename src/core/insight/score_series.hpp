@@ -5,8 +5,11 @@
 // windows score as of t, silence scorings count once due by t.
 //
 // One pass: the rows are sorted by time once and added to one LeadRecompute
-// as the steps pass them; its Finish() is taken at every step.  (Finish()
-// leaves the added rows in place, so later rows can be added after it.)
+// as the steps pass them; its Finish() is taken at each step that brought
+// rows (Finish() leaves the added rows in place, so later rows can be added
+// after it), and a step without new rows only folds the silence scorings
+// that fell due since.  Steps cost O(rules) each plus one Finish() per
+// distinct row time at most.
 #pragma once
 
 #include "core/base/scoring_cancel.hpp"
