@@ -169,3 +169,26 @@ CREATE FUNCTION leadscore.simulate(model text, persona jsonb) RETURNS jsonb
 	SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION leadscore.simulate(text, jsonb) IS
 	'plays a hypothetical lead (attrs, activities with ages) through a model: score, grade, stage, status and the rules that fired; writes nothing';
+
+------------------------------------------------------------------------
+-- Score history (README "Score history"): a lead's score at past times,
+-- recomputed from its rows up to each time, as evaluate() scores a
+-- backtest.  Readers (STABLE): they read the lead's CRM rows with the
+-- rights explain() reads them with.
+------------------------------------------------------------------------
+
+CREATE FUNCTION leadscore.score_at(model text, lead_id anyelement, at timestamptz) RETURNS float8
+	AS 'MODULE_PATHNAME', 'leadscore_score_at' LANGUAGE C STABLE
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION leadscore.score_at(text, anyelement, timestamptz) IS
+	'the lead''s score at `at`: its activity up to then, decayed to then, with caps, windows and silence scorings due by then; clamped at max_score';
+
+-- band: NULL until the model has bands.  status: the SQL gate uses the
+-- lead's grade today (grades are not historised), as evaluate() does.
+CREATE FUNCTION leadscore.score_history(model text, lead_id anyelement, since timestamptz, until timestamptz,
+		step interval)
+	RETURNS TABLE (at timestamptz, score float8, band text, status text)
+	AS 'MODULE_PATHNAME', 'leadscore_score_history' LANGUAGE C STABLE
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION leadscore.score_history(text, anyelement, timestamptz, timestamptz, interval) IS
+	'the lead''s score and status at since, since + step, ... up to until (at most 100000 points), as score_at() computes each';

@@ -22,8 +22,9 @@
 #     definition), evaluated in the same statement as the view so both see
 #     the same now().
 #
-# At the end: stats.points_unscored counted rows without a usable value, and
-# score_agg() over each lead's rows equals lead_scores.score.
+# At the end: stats.points_unscored counted rows without a usable value,
+# score_agg() over each lead's rows equals lead_scores.score, and so does
+# score_at(model, lead, now()) for a sample of 20 leads in every model.
 #
 # Part 1 uses bigint lead keys; part 2 repeats a shorter run with text and
 # uuid keys, each in a database of its own (the first attachment fixes a
@@ -623,6 +624,37 @@ sub check_score_agg
 		  unless abs($agg - $score) <= 1e-9 * max(abs($score), abs($agg), $mag, 1);
 	}
 	is(scalar(@bad), 0, "$db: score_agg over each lead's rows equals lead_scores.score ($n 'slow' leads)")
+	  or diag(join("\n", @bad[ 0 .. ($#bad < 19 ? $#bad : 19) ]));
+}
+
+# score_at(model, lead, now()) for a sample of 20 leads equals
+# lead_scores.score in every model.  Like score_agg, score_at counts no rows
+# after `at`: the future rows are deleted first, in a transaction that is
+# rolled back.
+my $score_at_sql = <<'EOF';
+BEGIN;
+DELETE FROM activities WHERE occurred_at > now();
+SELECT v.model, v.lead_id, v.score, leadscore.score_at(v.model, v.lead_id, now()), coalesce(e.magnitude, 0)
+FROM leadscore.lead_scores v
+LEFT JOIN expected_scores e ON e.model = v.model AND e.lead_id = v.lead_id
+WHERE v.lead_id IN (SELECT s.lead_id FROM leadscore.lead_scores s GROUP BY s.lead_id
+	ORDER BY md5(s.lead_id::text) LIMIT 20)
+ORDER BY 1, 2;
+ROLLBACK;
+EOF
+
+sub check_score_at
+{
+	my ($node, $db) = @_;
+	my (@bad, $n);
+	for my $line (split /\n/, $node->safe_psql($db, $score_at_sql))
+	{
+		my ($model, $lead, $score, $at, $mag) = split /\|/, $line;
+		$n++;
+		push @bad, "$model/$lead: score_at $at, lead_scores $score"
+		  unless abs($at - $score) <= 1e-9 * max(abs($score), abs($at), $mag, 1);
+	}
+	is(scalar(@bad), 0, "$db: score_at(now()) equals lead_scores.score ($n rows of 20 leads)")
 	  or diag(join("\n", @bad[ 0 .. ($#bad < 19 ? $#bad : 19) ]));
 }
 
@@ -1284,6 +1316,7 @@ sub exercise_database
 	my $unscored = $node->safe_psql($db, 'SELECT sum(points_unscored) FROM leadscore.stats');
 	ok($unscored > 0, "$db: rows without a usable points value were counted in stats.points_unscored ($unscored)");
 	check_score_agg($node, $db);
+	check_score_at($node, $db);
 	my $rows = $node->safe_psql($db, 'SELECT count(*) FROM activities');
 	note("$db: $rows activity rows at the end; coverage: "
 		  . join(', ', map { "$_ $cover->{$_}" } sort keys %$cover));

@@ -1759,3 +1759,26 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION leadscore.dna_svg(anyelement) IS
 	'dna() as a self-contained SVG, 600 px wide: per model score, grade, buyer stage on the stage line, status, top reasons with their share, the account''s score';
+
+------------------------------------------------------------------------
+-- Score history (README "Score history"): a lead's score at past times,
+-- recomputed from its rows up to each time, as evaluate() scores a
+-- backtest.  Readers (STABLE): they read the lead's CRM rows with the
+-- rights explain() reads them with.
+------------------------------------------------------------------------
+
+CREATE FUNCTION leadscore.score_at(model text, lead_id anyelement, at timestamptz) RETURNS float8
+	AS 'MODULE_PATHNAME', 'leadscore_score_at' LANGUAGE C STABLE
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION leadscore.score_at(text, anyelement, timestamptz) IS
+	'the lead''s score at `at`: its activity up to then, decayed to then, with caps, windows and silence scorings due by then; clamped at max_score';
+
+-- band: NULL until the model has bands.  status: the SQL gate uses the
+-- lead's grade today (grades are not historised), as evaluate() does.
+CREATE FUNCTION leadscore.score_history(model text, lead_id anyelement, since timestamptz, until timestamptz,
+		step interval)
+	RETURNS TABLE (at timestamptz, score float8, band text, status text)
+	AS 'MODULE_PATHNAME', 'leadscore_score_history' LANGUAGE C STABLE
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION leadscore.score_history(text, anyelement, timestamptz, timestamptz, interval) IS
+	'the lead''s score and status at since, since + step, ... up to until (at most 100000 points), as score_at() computes each';
