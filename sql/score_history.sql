@@ -62,6 +62,11 @@ SELECT at, score FROM leadscore.score_history('flat', 1, '2025-01-19', '2025-01-
 INSERT INTO hist.acts (lead_id, kind, at, url) VALUES (2, 'demo', '2025-02-01', '/demo');
 SELECT at, round(score::numeric, 6) AS score, band, status
 FROM leadscore.score_history('decay', 2, '2025-01-31 12:00', '2025-02-03', '12 hours');
+-- With bands, each step's band is the one its score reaches (the bands of
+-- today).
+SELECT leadscore.add_band('decay', 'hot', 20), leadscore.add_band('decay', 'warm', 5);
+SELECT at, round(score::numeric, 6) AS score, band
+FROM leadscore.score_history('decay', 2, '2025-02-01', '2025-02-04', '1 day');
 -- Lead 1 decayed: each part from its own time.
 SELECT round(leadscore.score_at('decay', 1::bigint, '2025-01-12')::numeric, 6) AS jan_12,
 	round((10 * 2 ^ -9 + 10 * 2 ^ -10 + 30 * 2 ^ -7 + 25)::numeric, 6) AS by_hand;

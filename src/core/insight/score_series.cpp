@@ -49,7 +49,7 @@ std::vector<ScorePoint> ScoreSeries(const ModelSpec &model, const std::vector<Sc
 	if (schemas.empty()) {
 		// No attached activity table: no history, every score 0.
 		for (std::int64_t at : times)
-			out.push_back(ScorePoint{at, 0, StatusAt(model, 0, at, grade)});
+			out.push_back(ScorePoint{at, 0, StatusAt(model, 0, at, grade), BandAt(model, 0, at)});
 		return out;
 	}
 	std::vector<const LeadTimeline::Row *> order;
@@ -92,7 +92,7 @@ std::vector<ScorePoint> ScoreSeries(const ModelSpec &model, const std::vector<Sc
 			double stored = result.state.stored;
 			// "+ 0.0": the -0 of no activity times negative points reads 0.
 			out.push_back(ScorePoint{times[k], CurrentScore(spec, stored, times[k]) + 0.0,
-			                         StatusAt(spec, stored, times[k], grade)});
+			                         StatusAt(spec, stored, times[k], grade), BandAt(spec, stored, times[k])});
 		}
 		first = end;
 	}

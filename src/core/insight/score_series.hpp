@@ -60,9 +60,10 @@ struct ScorePoint {
 	std::int64_t at;
 	double score; // decayed to `at`, clamped at max_score
 	LeadStatus status;
+	int band; // an index into the model's bands, kNoBand for none
 };
 
-// The score and status at each of `times` (ascending) of the lead whose rows
+// The score, status and band at each of `times` (ascending) of the lead whose rows
 // `timeline` holds.  `schemas[i]` is the columns of table i of the timeline.
 // `grade`: the lead's grade for the SQL gate (nullopt: none).  Each run of
 // steps within kRebaseExponent half-lives is computed with the decay epoch

@@ -92,8 +92,10 @@ std::optional<core::GradeRank> TodaysGrade(const KeyType &kt, Datum key, std::in
 	return std::nullopt;
 }
 
-// The scores of lead argument 1 in model argument 0 at `times` (ascending).
-std::vector<core::ScorePoint> Scores(FunctionCallInfo fcinfo, const std::vector<std::int64_t> &times) {
+// The scores of lead argument 1 in model argument 0 at `times` (ascending);
+// `bands`, when given, gets the names of the model's bands by index.
+std::vector<core::ScorePoint> Scores(FunctionCallInfo fcinfo, const std::vector<std::int64_t> &times,
+                                     std::vector<std::string> *bands = nullptr) {
 	std::string name = TextArg(fcinfo, 0, "model");
 	RequireArg(fcinfo, 1, "lead_id");
 	KeyType kt = BeginEngineCall();
@@ -118,6 +120,9 @@ std::vector<core::ScorePoint> Scores(FunctionCallInfo fcinfo, const std::vector<
 			grade = TodaysGrade(kt, key, model.spec.id);
 	}
 	FinishSpi();
+	if (bands != nullptr)
+		for (const core::ScoreBand &b : model.spec.bands)
+			bands->push_back(b.name);
 	return core::ScoreSeries(model.spec, schemas, timeline, times, grade, [] { return InterruptPending != 0; });
 }
 
@@ -171,13 +176,14 @@ Datum leadscore_score_history(PG_FUNCTION_ARGS) {
 	auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
 	return Guarded([&] {
 		std::vector<std::int64_t> times = Steps(fcinfo);
-		for (const leadscore::core::ScorePoint &p : Scores(fcinfo, times))
+		std::vector<std::string> bands;
+		for (const leadscore::core::ScorePoint &p : Scores(fcinfo, times, &bands))
 			CallPg([&] {
-				// band: NULL until bands exist (issue 17); the band of p.score
-				// goes here.
-				Datum values[4] = {TimestampTzGetDatum(UnixUsToTimestamp(p.at)), Float8GetDatum(p.score), Datum(0),
+				bool no_band = p.band == leadscore::core::kNoBand;
+				Datum values[4] = {TimestampTzGetDatum(UnixUsToTimestamp(p.at)), Float8GetDatum(p.score),
+				                   no_band ? Datum(0) : TextDatum(bands[static_cast<std::size_t>(p.band)].c_str()),
 				                   TextDatum(leadscore::core::LeadStatusName(p.status))};
-				bool nulls[4] = {false, false, true, false};
+				bool nulls[4] = {false, false, no_band, false};
 				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 			});
 		return Datum(0);
