@@ -13,7 +13,7 @@
 #     grades (from a lead table written at random too, graded for 'core'),
 #     lifecycle records and account sums (accounts from the lead table's
 #     company column, else from the first activity row naming a campaign);
-#   * every lead's score, stage, status, activity_count and last_activity_at
+#   * every lead's score, stage, status, band, activity_count and last_activity_at
 #     in leadscore.lead_scores equals an independent plain-SQL recompute
 #     (window functions for the caps, a recursive walk over each lead's
 #     matching times for the frequency windows, runs of unanswered sends
@@ -60,6 +60,8 @@ my @models = (
 		stages    => [qw(aware consider decide)],
 		stage_min => 10,                 # the default
 		max_score => 150,
+		# name, min_score (undef: the floor); 'elite' lies above max_score
+		bands     => [ [ 'cold', undef ], [ 'warm', 30 ], [ 'hot', 80 ], [ 'elite', 200 ] ],
 	},
 	{
 		name      => 'fast',
@@ -69,6 +71,7 @@ my @models = (
 		stages    => [qw(learn evaluate buy)],
 		stage_min => 15,
 		max_score => undef,
+		bands     => [ [ 'engaged', 10 ], [ 'burning', 45 ] ],    # no floor
 	},
 	{
 		name      => 'slow',
@@ -304,6 +307,11 @@ sub setup_sql
 		  . " sql_threshold => $m->{sql}, sql_min_grade => NULL, stages => '$stages',"
 		  . " max_score => $max$min);";
 	}
+	for my $m (@models)
+	{
+		push @sql, "SELECT leadscore.add_band('$m->{name}', '$_->[0]', " . ($_->[1] // 'NULL') . ');'
+		  for @{ $m->{bands} // [] };
+	}
 	push @sql, add_rule_sql($_) for @rules;
 	return join("\n", @sql);
 }
@@ -487,10 +495,10 @@ SELECT coalesce(e.model, v.model),
 	coalesce(e.m1, 0), coalesce(e.m2, 0), coalesce(e.m3, 0), coalesce(e.m4, 0),
 	e.last_activity_at IS NOT DISTINCT FROM v.last_activity_at,
 	v.score, coalesce(v.stage, '-'), v.status, v.activity_count, coalesce(e.window_scorings, 0),
-	coalesce(e.silence_scorings, 0), coalesce(e.lead_id, v.lead_id)::text
+	coalesce(e.silence_scorings, 0), coalesce(v.band, '-'), coalesce(e.lead_id, v.lead_id)::text
 FROM expected_scores e
 FULL JOIN leadscore.lead_scores v ON v.model = e.model AND v.lead_id = e.lead_id
-ORDER BY 1, 22
+ORDER BY 1, 23
 EOF
 
 # The stages (undef: none) a lead may have, given its decayed stage points:
@@ -526,6 +534,26 @@ sub acceptable_statuses
 	return keys %ok;
 }
 
+# The bands ('-': none) a lead may be in, given its clamped score: the
+# highest whose minimum it reaches (the floor always); a score within
+# rounding of a minimum may go either way.
+sub acceptable_bands
+{
+	my ($m, $score, $mag) = @_;
+	my $eps = 1e-9 * max(abs($score), $mag, 1);
+	my %ok;
+	for my $s ($score - $eps, $score + $eps)
+	{
+		my $band = '-';
+		for my $b (@{ $m->{bands} // [] })
+		{
+			$band = $b->[0] if !defined $b->[1] || $s >= $b->[1];
+		}
+		$ok{$band} = 1;
+	}
+	return keys %ok;
+}
+
 # Compares lead_scores with the recompute; returns (rows, leads with
 # activity, mismatch descriptions, coverage counters).
 sub compare_scores
@@ -536,12 +564,13 @@ sub compare_scores
 	my ($rows, $active) = (0, 0);
 	for my $line (split /\n/, $out)
 	{
-		my @f = split /\|/, $line, 22;
-		die "bad compare line: $line" unless @f == 22;
+		my @f = split /\|/, $line, 23;
+		die "bad compare line: $line" unless @f == 23;
 		my ($model, $e_has, $v_has, $e_score, $e_mag, $e_count, @rest) = @f;
 		my @s = @rest[0 .. 3];
 		my @sm = @rest[4 .. 7];
-		my ($last_same, $v_score, $v_stage, $v_status, $v_count, $scorings, $silences, $lead) = @rest[8 .. 15];
+		my ($last_same, $v_score, $v_stage, $v_status, $v_count, $scorings, $silences, $v_band, $lead) =
+		  @rest[8 .. 16];
 		my $m = $model_by_name{$model} or die "unknown model $model";
 		$rows++;
 		$active++ if $e_count > 0;
@@ -565,6 +594,8 @@ sub compare_scores
 		my @statuses = acceptable_statuses($m, $e_score, $e_mag);
 		push @why, "status $v_status, expected " . join(' or ', @statuses)
 		  unless grep { $_ eq $v_status } @statuses;
+		my @bands = acceptable_bands($m, $want, $e_mag);
+		push @why, "band $v_band, expected " . join(' or ', @bands) unless grep { $_ eq $v_band } @bands;
 		push @bad, "$who: " . join('; ', @why) if @why;
 		if ($e_count > 0)
 		{
@@ -575,6 +606,7 @@ sub compare_scores
 			$cover{'a window scored'}++ if $scorings > 0;
 			$cover{'two or more window scorings'}++ if $scorings > 1;
 			$cover{'a silence rule scored'}++ if $silences > 0;
+			$cover{"band $v_band"}++;
 		}
 	}
 	return ($rows, $active, \@bad, \%cover);
@@ -1340,6 +1372,7 @@ $T0 = $node->safe_psql('postgres',
 my ($cover, $rows) = exercise_database($node, 'keys_bigint', 'bigint', 12, 25);
 for my $want ('status sql', 'status mql', 'status nurture', 'stage none', 'negative score',
 	'clamped at max_score', 'a window scored', 'two or more window scorings', 'a silence rule scored',
+	'band cold', 'band hot', 'band burning', 'band -',
 	map { "stage $_" } qw(decide consider buy contract))
 {
 	ok(($cover->{$want} // 0) > 0, "keys_bigint: the final state has leads with $want");
