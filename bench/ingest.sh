@@ -121,18 +121,23 @@ sed -e "s/, stage => '[a-z]*'//" -e "s/half_life => '30 days')/half_life => '30 
 # minutes (a tenth of the rows), a rule of every type (every row reaches its
 # condition; the two email types, a fifth of the rows, match), a silence
 # rule (email opens without a pricing view or demo request within three
-# days: three tenths of the rows are sends or responses).
+# days: three tenths of the rows are sends or responses); and issue 17's
+# bands (three, a floor among them: every lead has one, its record too).
 cp "$files/model.sql" "$files/model_index.sql"
-add_to_full() { # variant call
+add_to_full() { # variant call...
+	local variant=$1 call
+	shift
 	{
 		cat "$files/model.sql"
-		echo "SELECT leadscore.$2;"
-	} >"$files/model_$1.sql"
+		for call in "$@"; do echo "SELECT leadscore.$call;"; done
+	} >"$files/model_$variant.sql"
 }
 add_to_full window "add_rule('bench', 'page_view', 10, min_count => 3, within => '7 days', name => 'page_view_burst')"
 add_to_full expression "add_rule('bench', 'webinar', NULL, points_expression => 'least(duration_s / 60, 30)', name => 'webinar_minutes')"
 add_to_full everytype "add_rule('bench', NULL, 1, condition => 'kind LIKE ''email_%''', name => 'any_email')"
 add_to_full silence "add_absence_rule('bench', 'email_open', ARRAY['pricing_view', 'demo_request'], '3 days', -5)"
+add_to_full bands "add_band('bench', 'hot', 80, 'call')" "add_band('bench', 'warm', 20, 'sdr')" \
+	"add_band('bench', 'cold', NULL, 'newsletter')"
 if ! grep -q grade_profile "$files/model_grade.sql" || grep -q max_count "$files/model_nocaps.sql" ||
 	grep -q 'stage =>' "$files/model_nostages.sql" || ! grep -q "stages => '{}'" "$files/model_nostages.sql"; then
 	echo "bench/ingest/model.sql changed shape: the feature variants no longer differ from it" >&2
@@ -157,7 +162,7 @@ declare -A label=(
 	[plain]="(a) plain" [leadscore]="(b) leadscore" [row]="(c) row trigger" [stmt]="(d) stmt trigger"
 	[full]="(b) full model" [nocaps]="(b) no caps" [nostages]="(b) no stages" [grade]="(b) + grade profile"
 	[index]="(b) full + lead index" [window]="(b) full + window" [expression]="(b) full + expression"
-	[everytype]="(b) full + every type" [silence]="(b) full + silence"
+	[everytype]="(b) full + every type" [silence]="(b) full + silence" [bands]="(b) full + bands"
 	[insert]="INSERT...SELECT" [copy]="COPY" [pgbench]="pgbench 1-row txns"
 )
 columns="lead_id, kind, occurred_at, url, duration_s"
@@ -308,9 +313,9 @@ fi
 
 # Part features: the model variant in place, on empty tables and state.
 # Each variant's base is the same load without what the variant adds.
-features=(plain full nocaps nostages grade index window expression everytype silence)
+features=(plain full nocaps nostages grade index window expression everytype silence bands)
 declare -A feature_base=([nocaps]=full [nostages]=full [grade]=full [index]=full [window]=index
-	[expression]=full [everytype]=full [silence]=index)
+	[expression]=full [everytype]=full [silence]=index [bands]=full)
 apply_feature() { # variant
 	local index=0
 	[[ $LEAD_INDEX = 0 && ($1 = index || $1 = window || $1 = silence) ]] && index=1
