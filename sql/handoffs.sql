@@ -9,6 +9,7 @@ CREATE EXTENSION leadscore;
 CREATE SCHEMA hq;
 RESET client_min_messages;
 SET timezone = 'UTC';
+\set VERBOSITY terse
 
 CREATE TABLE hq.contacts (id bigint PRIMARY KEY, rep integer);
 CREATE TABLE hq.activities (lead_id bigint, kind text, at timestamptz);
