@@ -130,6 +130,12 @@ INSERT INTO hq.contacts VALUES (10);
 INSERT INTO hq.activities VALUES (10, 'demo', now());
 SELECT lead_id, owner, status FROM leadscore.handoffs WHERE lead_id = 10;
 
+-- pg_restore loads events before lead_state: a restored move to sql (its
+-- lead not sales-qualified as far as lead_state knows) opens nothing.
+INSERT INTO leadscore.events (model, lead_id, kind, from_value, to_value, score, at, cause)
+VALUES ('m', 77, 'status', 'mql', 'sql', 120, now(), 'activity');
+SELECT count(*) AS handoffs_of_77 FROM leadscore.handoffs WHERE lead_id = 77;
+
 -- Privileges: the queue's admin functions are leadscore_admin's, the
 -- tables and the review everyone's.
 CREATE ROLE hq_reader;
