@@ -92,6 +92,18 @@ SELECT lead_id, owner, due_by FROM leadscore.handoffs WHERE lead_id = 8;
 SELECT leadscore.set_handoff_sla('m', '1 hour');
 SELECT handoff_sla FROM leadscore.models;
 
+-- A SERIALIZABLE writer reads nothing of the queue: its handoff opens
+-- unassigned, and the next tick() gives it its lead row's owner.  tick()
+-- also gives a waiting handoff the pool's rep with room (lead 12 has no
+-- owner: ann and bob hold none open, ann's last assignment is older).
+INSERT INTO hq.contacts VALUES (11, 5), (12, NULL);
+BEGIN ISOLATION LEVEL SERIALIZABLE;
+INSERT INTO hq.activities VALUES (11, 'demo', now()), (12, 'demo', now());
+COMMIT;
+SELECT lead_id, owner, due_by - created_at AS sla FROM leadscore.handoffs WHERE lead_id IN (11, 12) ORDER BY lead_id;
+SELECT leadscore.tick() >= 0 AS ticked;
+SELECT lead_id, owner, status FROM leadscore.handoffs WHERE lead_id IN (11, 12) ORDER BY lead_id;
+
 -- The lead row's owner is read whatever its type; a shadow model hands
 -- nothing off.
 SELECT leadscore.create_model('shadow', half_life => NULL, active => false);
@@ -143,7 +155,7 @@ SET ROLE hq_reader;
 SELECT leadscore.add_owner('m', 'eve', 1);
 SELECT leadscore.accept_handoff(4);
 SELECT leadscore.reject_handoff(4, 'x');
-SELECT leadscore._expire_handoffs(now());
+SELECT leadscore._tick_handoffs(now());
 SELECT count(*) > 0 AS readable FROM leadscore.handoffs;
 SELECT count(*) > 0 AS readable FROM leadscore.owners;
 SELECT count(*) > 0 AS readable FROM leadscore.handoff_stats('m', '-infinity');

@@ -262,13 +262,13 @@ void RelayNotifications() {
 	QueueReturnedHandoffs(SPI_tuptable, SPI_processed, core::HandoffKind::Account);
 }
 
-// Expires the open handoffs past their SLA by `now` and sends their
-// escalations (src/sql/handoffs.sql); not before ALTER EXTENSION leadscore
-// UPDATE has installed the queue.
-void ExpireHandoffs(std::int64_t now) {
-	if (*QueryText("SELECT pg_catalog.to_regprocedure('leadscore._expire_handoffs(pg_catalog.timestamptz)')"
+// Expires the open handoffs past their SLA by `now`, sends their
+// escalations and assigns the waiting ones (src/sql/handoffs.sql); not
+// before ALTER EXTENSION leadscore UPDATE has installed the queue.
+void TickHandoffs(std::int64_t now) {
+	if (*QueryText("SELECT pg_catalog.to_regprocedure('leadscore._tick_handoffs(pg_catalog.timestamptz)')"
 	               " IS NOT NULL")[0][0] == "t")
-		ExecuteText("SELECT leadscore._expire_handoffs($1::pg_catalog.timestamptz)", {TimestampText(now)});
+		ExecuteText("SELECT leadscore._tick_handoffs($1::pg_catalog.timestamptz)", {TimestampText(now)});
 }
 
 std::int64_t Tick(std::int64_t now) {
@@ -290,7 +290,7 @@ std::int64_t Tick(std::int64_t now) {
 		RebaseModels(now);
 		EndTick(now);
 	}
-	ExpireHandoffs(now);
+	TickHandoffs(now);
 	// Whatever `now` says: a handoff waits for no clock.
 	RelayNotifications();
 	FinishSpi();

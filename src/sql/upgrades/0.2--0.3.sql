@@ -1892,75 +1892,93 @@ BEGIN
 	END IF;
 END $$;
 
--- Opens the handoff of a lead that has just become sales-qualified, in
--- the writer's transaction.  Its owner: the lead row's (the owner_column
--- of an attached lead table, read as the table's owner like every read of
--- a CRM table), else the pool's rep with the fewest open handoffs below
--- capacity (then the oldest last assignment, then the name), else nobody.
--- It never fails the CRM's write: a lead row that cannot be read leaves
--- the handoff to the pool, and whatever else goes wrong leaves it
--- unassigned (or, failing that too, not opened, with a WARNING).
+-- Who gets a handoff of `lead`: the lead row's owner (the owner_column of
+-- an attached lead table, read as the table's owner like every read of a
+-- CRM table), else the pool's rep with the fewest open handoffs below
+-- capacity (then the oldest last assignment, then the name), else nobody
+-- (NULL).  A lead row that cannot be read (its owner column dropped or
+-- renamed since) leaves the choice to the pool.
 --
 -- The pool's rows are locked in name order before the count, so two
 -- writers cannot both give a rep its last free place.  A writer waits at
--- most lock_timeout for another's pool lock (held to its commit) and then
--- leaves the handoff unassigned: a writer that holds a lead the other one
--- needs next would otherwise deadlock with it, and the deadlock detector
--- would fail one of the CRM's transactions.
---
--- No handoff when the lead is not sales-qualified any more (a batch of
--- history that crossed SQL and decayed since; a pg_restore, which loads
--- events before lead_state) or already has an open one.  A rejected lead
--- gets a new one only after an event that moves it back to sql, which
--- needs a move below sql first.
-CREATE FUNCTION leadscore._handoff_on_sql() RETURNS trigger
+-- most lock_timeout for another's pool lock (held to its commit), then
+-- fails here and its caller leaves the handoff unassigned: a writer that
+-- holds a lead the other one needs next would otherwise deadlock with it,
+-- and the deadlock detector would fail one of the CRM's transactions.
+CREATE FUNCTION leadscore._handoff_owner(handoff_model text, lead anyelement) RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET lock_timeout = '500ms' AS $$
 DECLARE
 	a record;
 	who text;
-	sla interval;
 BEGIN
-	IF NOT EXISTS (SELECT 1 FROM leadscore.lead_state s JOIN leadscore.models m ON m.id = s.model_id
-			WHERE m.name = NEW.model AND s.lead_id = NEW.lead_id AND s.status = 'sql')
-		OR EXISTS (SELECT 1 FROM leadscore.handoffs h
-			WHERE h.model = NEW.model AND h.lead_id = NEW.lead_id AND h.status = 'open') THEN
-		RETURN NULL;
-	END IF;
-	SELECT m.handoff_sla INTO sla FROM leadscore.models m WHERE m.name = NEW.model;
 	FOR a IN SELECT t.tbl, t.lead_column, t.owner_column FROM leadscore.attachments t
 			WHERE t.kind = 'leads' AND t.owner_column IS NOT NULL ORDER BY t.tbl::oid LOOP
 		BEGIN
 			SELECT r.o INTO who FROM leadscore._read_as_owner(a.tbl,
 				format('SELECT %I::text FROM %s WHERE %I = %L AND %I IS NOT NULL LIMIT 1',
-					a.owner_column, a.tbl, a.lead_column, NEW.lead_id, a.owner_column)) AS r(o text);
+					a.owner_column, a.tbl, a.lead_column, lead, a.owner_column)) AS r(o text);
 		EXCEPTION WHEN OTHERS THEN
-			who := NULL;  -- the column dropped or renamed since: the pool's
+			who := NULL;
 		END;
 		EXIT WHEN who IS NOT NULL;
 	END LOOP;
-	BEGIN
-		IF who IS NULL THEN
-			PERFORM 1 FROM leadscore.owners o WHERE o.model = NEW.model ORDER BY o.owner FOR UPDATE;
-			SELECT o.owner INTO who FROM leadscore.owners o
-				CROSS JOIN LATERAL (SELECT count(*) AS n FROM leadscore.handoffs h
-					WHERE h.model = o.model AND h.owner = o.owner AND h.status = 'open') l
-			WHERE o.model = NEW.model AND l.n < o.capacity
-			ORDER BY l.n, o.last_assigned_at NULLS FIRST, o.owner
-			LIMIT 1;
+	IF who IS NULL THEN
+		PERFORM 1 FROM leadscore.owners o WHERE o.model = handoff_model ORDER BY o.owner FOR UPDATE;
+		SELECT o.owner INTO who FROM leadscore.owners o
+			CROSS JOIN LATERAL (SELECT count(*) AS n FROM leadscore.handoffs h
+				WHERE h.model = o.model AND h.owner = o.owner AND h.status = 'open') l
+		WHERE o.model = handoff_model AND l.n < o.capacity
+		ORDER BY l.n, o.last_assigned_at NULLS FIRST, o.owner
+		LIMIT 1;
+	END IF;
+	UPDATE leadscore.owners o SET last_assigned_at = clock_timestamp()
+	WHERE o.model = handoff_model AND o.owner = who;
+	RETURN who;
+END $$;
+
+-- Opens the handoff of a lead that has just become sales-qualified, in
+-- the writer's transaction, with its owner (_handoff_owner).  It never
+-- fails the CRM's write: whatever goes wrong leaves the handoff unassigned
+-- (or, failing that too, not opened, with a WARNING).
+--
+-- No handoff when the lead is not sales-qualified any more (a batch of
+-- history that crossed SQL and decayed since; a pg_restore, which loads
+-- events before lead_state) or already has an open one (the unique index
+-- handoffs_open).  A rejected lead gets a new one only after an event
+-- that moves it back to sql, which needs a move below sql first.
+--
+-- A SERIALIZABLE writer reads nothing of the queue's: its reads of lead
+-- state, handoffs and the pool took predicate locks that writers of other
+-- leads conflict with, and one of two writers qualifying leads at once
+-- failed at commit.  Its handoff opens unassigned (only the unique index
+-- keeps it single, and ON CONFLICT takes no predicate lock); tick()
+-- assigns it.
+CREATE FUNCTION leadscore._handoff_on_sql() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	who text;
+	sla interval;
+BEGIN
+	SELECT m.handoff_sla INTO sla FROM leadscore.models m WHERE m.name = NEW.model;
+	IF current_setting('transaction_isolation') <> 'serializable' THEN
+		IF NOT EXISTS (SELECT 1 FROM leadscore.lead_state s JOIN leadscore.models m ON m.id = s.model_id
+				WHERE m.name = NEW.model AND s.lead_id = NEW.lead_id AND s.status = 'sql')
+			OR EXISTS (SELECT 1 FROM leadscore.handoffs h
+				WHERE h.model = NEW.model AND h.lead_id = NEW.lead_id AND h.status = 'open') THEN
+			RETURN NULL;
 		END IF;
-		UPDATE leadscore.owners o SET last_assigned_at = clock_timestamp()
-		WHERE o.model = NEW.model AND o.owner = who;
+		BEGIN
+			who := leadscore._handoff_owner(NEW.model, NEW.lead_id);
+		EXCEPTION WHEN OTHERS THEN
+			who := NULL;
+		END;
+	END IF;
+	BEGIN
 		INSERT INTO leadscore.handoffs (model, lead_id, owner, created_at, due_by)
 		VALUES (NEW.model, NEW.lead_id, who, now(), now() + sla)
 		ON CONFLICT (model, lead_id) WHERE status = 'open' DO NOTHING;
 	EXCEPTION WHEN OTHERS THEN
-		BEGIN
-			INSERT INTO leadscore.handoffs (model, lead_id, owner, created_at, due_by)
-			VALUES (NEW.model, NEW.lead_id, NULL, now(), now() + sla)
-			ON CONFLICT (model, lead_id) WHERE status = 'open' DO NOTHING;
-		EXCEPTION WHEN OTHERS THEN
-			RAISE WARNING 'leadscore: no handoff for lead % of model "%": %', NEW.lead_id, NEW.model, SQLERRM;
-		END;
+		RAISE WARNING 'leadscore: no handoff for lead % of model "%": %', NEW.lead_id, NEW.model, SQLERRM;
 	END;
 	RETURN NULL;
 END $$;
@@ -2027,7 +2045,10 @@ END $$;
 -- only the handoff's id with notify_payload 'id' or when the full payload
 -- would be too long).  A handoff that sales hold (accepting or rejecting
 -- it) is skipped: the next tick() expires it if they did not close it.
-CREATE FUNCTION leadscore._expire_handoffs(now timestamptz) RETURNS bigint
+-- Then the open handoffs without an owner (SERIALIZABLE writers', those
+-- that found every rep full) get one if there is one now, the oldest
+-- first, at most 100 a tick; returns the handoffs expired.
+CREATE FUNCTION leadscore._tick_handoffs(now timestamptz) RETURNS bigint
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	h leadscore.handoffs;
@@ -2037,9 +2058,9 @@ DECLARE
 BEGIN
 	SELECT s.notify, s.notify_payload INTO mode, payload FROM leadscore.settings s;
 	FOR h IN
-		UPDATE leadscore.handoffs x SET status = 'expired', closed_at = _expire_handoffs.now
+		UPDATE leadscore.handoffs x SET status = 'expired', closed_at = _tick_handoffs.now
 		WHERE x.id IN (SELECT y.id FROM leadscore.handoffs y
-			WHERE y.status = 'open' AND y.due_by <= _expire_handoffs.now ORDER BY y.id FOR UPDATE SKIP LOCKED)
+			WHERE y.status = 'open' AND y.due_by <= _tick_handoffs.now ORDER BY y.id FOR UPDATE SKIP LOCKED)
 		RETURNING x.*
 	LOOP
 		PERFORM leadscore._handoff_event(h, 'sla');
@@ -2052,6 +2073,14 @@ BEGIN
 			PERFORM pg_notify('leadscore', CASE
 				WHEN payload IS DISTINCT FROM 'id' AND octet_length(full_payload) < 8000 THEN full_payload
 				ELSE json_build_object('kind', 'escalation', 'handoff_id', h.id)::text END);
+		END;
+	END LOOP;
+	FOR h IN SELECT x.* FROM leadscore.handoffs x WHERE x.status = 'open' AND x.owner IS NULL
+			ORDER BY x.id LIMIT 100 FOR UPDATE SKIP LOCKED LOOP
+		BEGIN
+			UPDATE leadscore.handoffs x SET owner = leadscore._handoff_owner(h.model, h.lead_id) WHERE x.id = h.id;
+		EXCEPTION WHEN OTHERS THEN
+			NULL;  -- a pool another transaction holds: the next tick()
 		END;
 	END LOOP;
 	RETURN expired;
