@@ -33,10 +33,16 @@ CREATE TABLE leadscore.handoffs (
 	closed_at timestamptz,
 	CONSTRAINT handoffs_closed CHECK ((status = 'open') = (closed_at IS NULL))
 );
--- At most one open handoff per lead and model, whatever races.
-CREATE UNIQUE INDEX handoffs_open ON leadscore.handoffs (model, lead_id) WHERE status = 'open';
--- A rep's load (the pool's choice counts it).
-CREATE INDEX handoffs_owner_open ON leadscore.handoffs (model, owner) WHERE status = 'open';
+-- At most one open handoff per lead and model, whatever races.  Led by
+-- lead_id: led by model, it looked as good to a planner without
+-- statistics for counting a rep's load, and a bulk load that qualified
+-- thousands of leads counted every open handoff of the model per rep
+-- and lead (quadratic).
+CREATE UNIQUE INDEX handoffs_open ON leadscore.handoffs (lead_id, model) WHERE status = 'open';
+-- A rep's load (and the handoffs waiting for one: owner NULL), and a
+-- rep's latest handoff: the pool's choice.
+CREATE INDEX handoffs_owner_open ON leadscore.handoffs (owner, model) WHERE status = 'open';
+CREATE INDEX handoffs_owner ON leadscore.handoffs (model, owner, id);
 -- tick(): the open handoffs past their SLA.
 CREATE INDEX handoffs_due ON leadscore.handoffs (due_by) WHERE status = 'open';
 -- handoff_stats(): a model's handoffs since a time.
@@ -111,6 +117,13 @@ END $$;
 -- (NULL).  A lead row that cannot be read (its owner column dropped or
 -- renamed since) leaves the choice to the pool.
 --
+-- Cost: a bulk load that qualifies thousands of leads in one transaction
+-- must stay linear, and every version of a row it updates stays until it
+-- commits: so a rep's load is counted up to capacity only, and a rep's
+-- row is updated once a transaction (last_assigned_at, the transaction's
+-- time); within a transaction the rep whose latest handoff is older goes
+-- first.
+--
 -- The pool's rows are locked in name order before the count, so two
 -- writers cannot both give a rep its last free place.  A writer waits at
 -- most lock_timeout for another's pool lock (held to its commit), then
@@ -137,14 +150,16 @@ BEGIN
 	IF who IS NULL THEN
 		PERFORM 1 FROM leadscore.owners o WHERE o.model = handoff_model ORDER BY o.owner FOR UPDATE;
 		SELECT o.owner INTO who FROM leadscore.owners o
-			CROSS JOIN LATERAL (SELECT count(*) AS n FROM leadscore.handoffs h
-				WHERE h.model = o.model AND h.owner = o.owner AND h.status = 'open') l
+			CROSS JOIN LATERAL (SELECT count(*) AS n FROM (SELECT FROM leadscore.handoffs h
+				WHERE h.model = o.model AND h.owner = o.owner AND h.status = 'open' LIMIT o.capacity) c) l
+			CROSS JOIN LATERAL (SELECT max(h.id) AS id FROM leadscore.handoffs h
+				WHERE h.model = o.model AND h.owner = o.owner) last
 		WHERE o.model = handoff_model AND l.n < o.capacity
-		ORDER BY l.n, o.last_assigned_at NULLS FIRST, o.owner
+		ORDER BY l.n, o.last_assigned_at NULLS FIRST, last.id NULLS FIRST, o.owner
 		LIMIT 1;
 	END IF;
-	UPDATE leadscore.owners o SET last_assigned_at = clock_timestamp()
-	WHERE o.model = handoff_model AND o.owner = who;
+	UPDATE leadscore.owners o SET last_assigned_at = now()
+	WHERE o.model = handoff_model AND o.owner = who AND o.last_assigned_at IS DISTINCT FROM now();
 	RETURN who;
 END $$;
 
@@ -188,7 +203,7 @@ BEGIN
 	BEGIN
 		INSERT INTO leadscore.handoffs (model, lead_id, owner, created_at, due_by)
 		VALUES (NEW.model, NEW.lead_id, who, now(), now() + sla)
-		ON CONFLICT (model, lead_id) WHERE status = 'open' DO NOTHING;
+		ON CONFLICT (lead_id, model) WHERE status = 'open' DO NOTHING;
 	EXCEPTION WHEN OTHERS THEN
 		RAISE WARNING 'leadscore: no handoff for lead % of model "%": %', NEW.lead_id, NEW.model, SQLERRM;
 	END;
