@@ -34,7 +34,7 @@ DECLARE
 	current regtype;
 	wanted regtype := CASE WHEN key_type = 'character varying'::regtype THEN 'text'::regtype ELSE key_type END;
 	columns text[] := CASE kind
-		WHEN 'lead' THEN '{lead_state.lead_id,events.lead_id,lead_accounts.lead_id}'::text[]
+		WHEN 'lead' THEN '{lead_state.lead_id,events.lead_id,lead_accounts.lead_id,handoffs.lead_id}'::text[]
 		ELSE '{lead_accounts.account_id,account_state.account_id,account_events.account_id}'::text[] END;
 	c text;
 BEGIN
@@ -527,10 +527,13 @@ BEGIN
 	RETURN scored;
 END $$;
 
+-- owner_column: the lead's sales rep, the owner of its handoffs
+-- (handoffs.sql), whatever its type (read as text).
 CREATE FUNCTION leadscore.attach_leads(
 	tbl regclass,
 	lead_column name,
-	account_column name DEFAULT NULL
+	account_column name DEFAULT NULL,
+	owner_column name DEFAULT NULL
 ) RETURNS bigint
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -539,8 +542,9 @@ BEGIN
 	PERFORM leadscore._check_attachable('attach_leads', tbl, '{r,p}', 'a table', ARRAY[lead_column], '{lead}');
 	PERFORM leadscore._use_key_type(tbl, lead_column, leadscore._column_type(tbl, lead_column));
 	PERFORM leadscore._use_account_key_type(tbl, account_column);
-	INSERT INTO leadscore.attachments (tbl, kind, lead_column, account_column)
-	VALUES (tbl, 'leads', lead_column, account_column);
+	PERFORM leadscore._column_type(tbl, owner_column);
+	INSERT INTO leadscore.attachments (tbl, kind, lead_column, account_column, owner_column)
+	VALUES (tbl, 'leads', lead_column, account_column, owner_column);
 	PERFORM leadscore._follow_members();
 	PERFORM leadscore._refuse_attachment_problems(ARRAY[tbl::oid]);
 	PERFORM leadscore._invalidate();

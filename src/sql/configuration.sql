@@ -41,7 +41,10 @@ CREATE TABLE leadscore.models (
 	account_threshold float8,                -- accounts at or above it are hot; NULL: no account status
 	epoch timestamptz NOT NULL,              -- the decay epoch E (src/core/model/decay.hpp): creation time, moved by tick()'s re-base
 	version integer NOT NULL DEFAULT 1,      -- bumped by every rule change
-	created_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+	created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	-- A handoff to sales is due this long after it opens (handoffs.sql);
+	-- NULL: no due time, never expires.  Last: 0.3 added it.
+	handoff_sla interval
 );
 
 CREATE TABLE leadscore.rules (
@@ -80,7 +83,10 @@ CREATE TABLE leadscore.attachments (
 	time_column name,
 	account_column name,
 	amount_column name,
-	attached_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+	attached_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	-- A lead table's column naming the lead's sales rep, who gets its
+	-- handoffs (handoffs.sql).  Last: 0.3 added it.
+	owner_column name
 );
 
 -- One row: the lead key type of this database, fixed by the first attachment.

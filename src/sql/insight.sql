@@ -183,7 +183,7 @@ CREATE FUNCTION leadscore.score_at(model text, lead_id anyelement, at timestampt
 COMMENT ON FUNCTION leadscore.score_at(text, anyelement, timestamptz) IS
 	'the lead''s score at `at`: its activity up to then, decayed to then, with caps, windows and silence scorings due by then; clamped at max_score';
 
--- band: NULL until the model has bands.  status: the SQL gate uses the
+-- band: the one the score reaches (the bands of today).  status: the SQL gate uses the
 -- lead's grade today (grades are not historised), as evaluate() does.
 CREATE FUNCTION leadscore.score_history(model text, lead_id anyelement, since timestamptz, until timestamptz,
 		step interval)

@@ -63,7 +63,8 @@ CREATE FUNCTION leadscore.create_model(
 	stage_min_points float8 DEFAULT 10,
 	fit_min_grade leadscore.grade DEFAULT 'A-',
 	active boolean DEFAULT true,
-	account_threshold float8 DEFAULT NULL
+	account_threshold float8 DEFAULT NULL,
+	handoff_sla interval DEFAULT NULL
 ) RETURNS integer
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -98,11 +99,13 @@ BEGIN
 		RAISE EXCEPTION 'account_threshold must be a positive number%, not %', CASE WHEN account_threshold > 1e15 AND account_threshold < 'Infinity' THEN ' up to 1e+15' ELSE '' END, account_threshold USING ERRCODE = '22023',
 			HINT = 'Use NULL for a model whose accounts have no status.';
 	END IF;
+	PERFORM leadscore._check_handoff_sla(handoff_sla);
 	INSERT INTO leadscore.models (name, half_life, mql_threshold, sql_threshold, sql_min_grade, stages,
-		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, active, account_threshold, epoch)
+		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, active, account_threshold, epoch,
+		handoff_sla)
 	VALUES (name, half_life, mql_threshold, sql_threshold, sql_min_grade, coalesce(stages, '{}'),
 		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, active,
-		account_threshold, date_trunc('second', now()))
+		account_threshold, date_trunc('second', now()), handoff_sla)
 	RETURNING id INTO new_id;
 	PERFORM leadscore._invalidate();
 	RETURN new_id;

@@ -74,13 +74,15 @@ CREATE TABLE leadscore.events (
 	id bigserial PRIMARY KEY,
 	model text NOT NULL,
 	lead_id bigint NOT NULL,
-	kind text NOT NULL CHECK (kind IN ('status', 'stage', 'grade', 'band')),
+	-- 'handoff': a handoff to sales closed (handoffs.sql), from 'open' to
+	-- its new status, by sales (cause 'sales') or past its SLA ('sla').
+	kind text NOT NULL CHECK (kind IN ('status', 'stage', 'grade', 'band', 'handoff')),
 	from_value text,                         -- NULL: no stage / no grade / no band
 	to_value text,
 	score float8 NOT NULL,                   -- at `at`
 	grade leadscore.grade,
 	at timestamptz NOT NULL,
-	cause text NOT NULL CHECK (cause IN ('activity', 'lead', 'decay', 'rescore')),
+	cause text NOT NULL CHECK (cause IN ('activity', 'lead', 'decay', 'rescore', 'sales', 'sla')),
 	-- Handoffs to sales (status -> sql): when NOTIFY leadscore was sent;
 	-- NULL while tick() has yet to relay it (settings.notify = 'tick').
 	notified_at timestamptz

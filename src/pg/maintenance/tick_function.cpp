@@ -263,6 +263,15 @@ void RelayNotifications() {
 	QueueReturnedHandoffs(SPI_tuptable, SPI_processed, core::HandoffKind::Account);
 }
 
+// Expires the open handoffs past their SLA by `now`, sends their
+// escalations and assigns the waiting ones (src/sql/handoffs.sql); not
+// before ALTER EXTENSION leadscore UPDATE has installed the queue.
+void TickHandoffs(std::int64_t now) {
+	if (*QueryText("SELECT pg_catalog.to_regprocedure('leadscore._tick_handoffs(pg_catalog.timestamptz)')"
+	               " IS NOT NULL")[0][0] == "t")
+		ExecuteText("SELECT leadscore._tick_handoffs($1::pg_catalog.timestamptz)", {TimestampText(now)});
+}
+
 std::int64_t Tick(std::int64_t now) {
 	// Under SERIALIZABLE its reads of due leads and hot accounts would
 	// otherwise fail writers of other leads (consistent_reads.hpp).
@@ -282,6 +291,7 @@ std::int64_t Tick(std::int64_t now) {
 		RebaseModels(now);
 		EndTick(now);
 	}
+	TickHandoffs(now);
 	// Whatever `now` says: a handoff waits for no clock.
 	RelayNotifications();
 	FinishSpi();

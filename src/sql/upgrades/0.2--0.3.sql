@@ -1773,7 +1773,7 @@ CREATE FUNCTION leadscore.score_at(model text, lead_id anyelement, at timestampt
 COMMENT ON FUNCTION leadscore.score_at(text, anyelement, timestamptz) IS
 	'the lead''s score at `at`: its activity up to then, decayed to then, with caps, windows and silence scorings due by then; clamped at max_score';
 
--- band: NULL until the model has bands.  status: the SQL gate uses the
+-- band: the one the score reaches (the bands of today).  status: the SQL gate uses the
 -- lead's grade today (grades are not historised), as evaluate() does.
 CREATE FUNCTION leadscore.score_history(model text, lead_id anyelement, since timestamptz, until timestamptz,
 		step interval)
@@ -1782,3 +1782,498 @@ CREATE FUNCTION leadscore.score_history(model text, lead_id anyelement, since ti
 	SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION leadscore.score_history(text, anyelement, timestamptz, timestamptz, interval) IS
 	'the lead''s score and status at since, since + step, ... up to until (at most 100000 points), as score_at() computes each';
+
+------------------------------------------------------------------------
+-- The handoff queue (src/sql/handoffs.sql): a lead that becomes SQL is
+-- handed to its lead row's owner (attach_leads' owner_column) or to the
+-- pool's rep with room, with the model's handoff_sla; sales accept or
+-- reject it, tick() expires it.  Closes are events of kind 'handoff'.
+------------------------------------------------------------------------
+ALTER TABLE leadscore.models ADD COLUMN handoff_sla interval;
+ALTER TABLE leadscore.attachments ADD COLUMN owner_column name;
+ALTER TABLE leadscore.events DROP CONSTRAINT events_kind_check, DROP CONSTRAINT events_cause_check,
+	ADD CONSTRAINT events_kind_check CHECK (kind IN ('status', 'stage', 'grade', 'band', 'handoff')),
+	ADD CONSTRAINT events_cause_check CHECK (cause IN ('activity', 'lead', 'decay', 'rescore', 'sales', 'sla'));
+
+CREATE OR REPLACE FUNCTION leadscore._fix_key_type(kind text, tbl regclass, col name, key_type regtype) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	current regtype;
+	wanted regtype := CASE WHEN key_type = 'character varying'::regtype THEN 'text'::regtype ELSE key_type END;
+	columns text[] := CASE kind
+		WHEN 'lead' THEN '{lead_state.lead_id,events.lead_id,lead_accounts.lead_id,handoffs.lead_id}'::text[]
+		ELSE '{lead_accounts.account_id,account_state.account_id,account_events.account_id}'::text[] END;
+	c text;
+BEGIN
+	IF wanted NOT IN ('bigint'::regtype, 'integer'::regtype, 'uuid'::regtype, 'text'::regtype) THEN
+		RAISE EXCEPTION '% column "%" of table % has type %', kind, col, tbl, key_type USING ERRCODE = '42804',
+			HINT = format('%s keys may be bigint, integer, uuid or text.', initcap(kind));
+	END IF;
+	EXECUTE format('SELECT s.%I FROM leadscore.settings s FOR UPDATE', kind || '_key_type') INTO current;
+	IF current IS NULL THEN
+		EXECUTE format('UPDATE leadscore.settings SET %I = $1', kind || '_key_type') USING wanted;
+		PERFORM leadscore._drop_views();
+		-- Rows are already there only when pg_restore loaded them before
+		-- the key type was fixed again (as text): they convert.
+		FOREACH c IN ARRAY columns LOOP
+			EXECUTE format('ALTER TABLE leadscore.%I ALTER COLUMN %I TYPE %s USING %I::text::%s',
+				split_part(c, '.', 1), split_part(c, '.', 2), wanted, split_part(c, '.', 2), wanted);
+		END LOOP;
+		PERFORM leadscore._create_views(true);
+	ELSIF current <> wanted THEN
+		RAISE EXCEPTION '% column "%" of table % has type %, but this database''s % keys are %',
+			kind, col, tbl, key_type, kind, current USING ERRCODE = '42804',
+			DETAIL = format('The first attached %s column fixed the %s key type; state tables and views use it.',
+				kind, kind);
+	END IF;
+END $$;
+
+DROP FUNCTION leadscore.attach_leads(regclass, name, name);
+-- owner_column: the lead's sales rep, the owner of its handoffs
+-- (handoffs.sql), whatever its type (read as text).
+CREATE FUNCTION leadscore.attach_leads(
+	tbl regclass,
+	lead_column name,
+	account_column name DEFAULT NULL,
+	owner_column name DEFAULT NULL
+) RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	graded bigint;
+BEGIN
+	PERFORM leadscore._check_attachable('attach_leads', tbl, '{r,p}', 'a table', ARRAY[lead_column], '{lead}');
+	PERFORM leadscore._use_key_type(tbl, lead_column, leadscore._column_type(tbl, lead_column));
+	PERFORM leadscore._use_account_key_type(tbl, account_column);
+	PERFORM leadscore._column_type(tbl, owner_column);
+	INSERT INTO leadscore.attachments (tbl, kind, lead_column, account_column, owner_column)
+	VALUES (tbl, 'leads', lead_column, account_column, owner_column);
+	PERFORM leadscore._follow_members();
+	PERFORM leadscore._refuse_attachment_problems(ARRAY[tbl::oid]);
+	PERFORM leadscore._invalidate();
+	PERFORM leadscore._check_lead_tables();
+	PERFORM leadscore._add_replica_triggers(tbl, 'leads');
+	-- The leads already in the table are graded now.
+	PERFORM leadscore.rescore();
+	SELECT r.n INTO graded FROM leadscore._read_as_owner(tbl,
+		format('SELECT count(*) FROM %s WHERE %I IS NOT NULL', tbl, lead_column)) AS r(n bigint);
+	RETURN graded;
+END $$;
+
+DROP FUNCTION leadscore.create_model(text, interval, float8, float8, leadscore.grade, text[], text, text, float8,
+	float8, leadscore.grade, boolean, float8);
+CREATE FUNCTION leadscore.create_model(
+	name text,
+	half_life interval DEFAULT '30 days',
+	mql_threshold float8 DEFAULT 50,
+	sql_threshold float8 DEFAULT 100,
+	sql_min_grade leadscore.grade DEFAULT 'B',
+	stages text[] DEFAULT '{awareness,consideration,decision}',
+	proposition text DEFAULT NULL,
+	grade_profile text DEFAULT NULL,
+	max_score float8 DEFAULT NULL,
+	stage_min_points float8 DEFAULT 10,
+	fit_min_grade leadscore.grade DEFAULT 'A-',
+	active boolean DEFAULT true,
+	account_threshold float8 DEFAULT NULL,
+	handoff_sla interval DEFAULT NULL
+) RETURNS integer
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	new_id integer;
+	stage text;
+BEGIN
+	PERFORM leadscore._check_name('model name', name);
+	IF btrim(name) = '' THEN
+		RAISE EXCEPTION 'model name must not be empty' USING ERRCODE = '22023';
+	END IF;
+	FOREACH stage IN ARRAY coalesce(stages, '{}') LOOP
+		PERFORM leadscore._check_name('stage name', coalesce(stage, ''));
+	END LOOP;
+	IF EXISTS (SELECT 1 FROM leadscore.models m WHERE m.name = create_model.name) THEN
+		RAISE EXCEPTION 'model "%" already exists', name USING ERRCODE = '42710';
+	END IF;
+	PERFORM leadscore._check_model(name, half_life, mql_threshold, sql_threshold, coalesce(stages, '{}'),
+		stage_min_points, max_score);
+	IF grade_profile IS NOT NULL THEN
+		PERFORM leadscore._profile_id(grade_profile);
+	END IF;
+	IF fit_min_grade IS NULL THEN
+		RAISE EXCEPTION 'fit_min_grade must not be NULL' USING ERRCODE = '22004';
+	END IF;
+	IF active IS NULL THEN
+		RAISE EXCEPTION 'active must be true or false, not NULL' USING ERRCODE = '22004';
+	END IF;
+	-- At most 1e15: times an account weight (up to 2^600) it must stay
+	-- finite where account_scores compares it (the other thresholds:
+	-- _check_model).
+	IF account_threshold IS NOT NULL AND NOT (account_threshold > 0 AND account_threshold <= 1e15) THEN
+		RAISE EXCEPTION 'account_threshold must be a positive number%, not %', CASE WHEN account_threshold > 1e15 AND account_threshold < 'Infinity' THEN ' up to 1e+15' ELSE '' END, account_threshold USING ERRCODE = '22023',
+			HINT = 'Use NULL for a model whose accounts have no status.';
+	END IF;
+	PERFORM leadscore._check_handoff_sla(handoff_sla);
+	INSERT INTO leadscore.models (name, half_life, mql_threshold, sql_threshold, sql_min_grade, stages,
+		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, active, account_threshold, epoch,
+		handoff_sla)
+	VALUES (name, half_life, mql_threshold, sql_threshold, sql_min_grade, coalesce(stages, '{}'),
+		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, active,
+		account_threshold, date_trunc('second', now()), handoff_sla)
+	RETURNING id INTO new_id;
+	PERFORM leadscore._invalidate();
+	RETURN new_id;
+END $$;
+
+-- The pool of a model's reps: capacity is the most open handoffs a rep
+-- may hold.  last_assigned_at breaks ties between equally loaded reps.
+CREATE TABLE leadscore.owners (
+	model text NOT NULL REFERENCES leadscore.models (name) ON UPDATE CASCADE ON DELETE CASCADE,
+	owner text NOT NULL,
+	capacity integer NOT NULL CHECK (capacity >= 0),
+	last_assigned_at timestamptz,
+	PRIMARY KEY (model, owner)
+);
+
+-- One row per handoff; history, like leadscore.events (no foreign key: it
+-- outlives its model and its rep).  lead_id is retyped with lead_state's.
+-- owner NULL: nobody could take it (no owner on the lead row, every rep
+-- at capacity).  due_by NULL: the model has no handoff_sla.
+CREATE TABLE leadscore.handoffs (
+	id bigserial PRIMARY KEY,
+	model text NOT NULL,
+	lead_id bigint NOT NULL,
+	owner text,
+	created_at timestamptz NOT NULL,
+	due_by timestamptz,
+	status text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'accepted', 'rejected', 'expired')),
+	reason text,                             -- reject_handoff()'s
+	closed_at timestamptz,
+	CONSTRAINT handoffs_closed CHECK ((status = 'open') = (closed_at IS NULL))
+);
+-- At most one open handoff per lead and model, whatever races.  Led by
+-- lead_id: led by model, it looked as good to a planner without
+-- statistics for counting a rep's load, and a bulk load that qualified
+-- thousands of leads counted every open handoff of the model per rep
+-- and lead (quadratic).
+CREATE UNIQUE INDEX handoffs_open ON leadscore.handoffs (lead_id, model) WHERE status = 'open';
+-- A rep's load (and the handoffs waiting for one: owner NULL), and a
+-- rep's latest handoff: the pool's choice.
+CREATE INDEX handoffs_owner_open ON leadscore.handoffs (owner, model) WHERE status = 'open';
+CREATE INDEX handoffs_owner ON leadscore.handoffs (model, owner, id);
+-- tick(): the open handoffs past their SLA.
+CREATE INDEX handoffs_due ON leadscore.handoffs (due_by) WHERE status = 'open';
+-- handoff_stats(): a model's handoffs since a time.
+CREATE INDEX handoffs_created ON leadscore.handoffs (model, created_at);
+
+-- lead_id has the database's lead key type, as events' (an upgraded
+-- database may have fixed it already).
+DO $$
+DECLARE
+	key_type regtype := (SELECT s.lead_key_type FROM leadscore.settings s);
+BEGIN
+	IF key_type IS NOT NULL THEN
+		EXECUTE format('ALTER TABLE leadscore.handoffs ALTER COLUMN lead_id TYPE %s', key_type);
+	END IF;
+END $$;
+
+SELECT pg_catalog.pg_extension_config_dump('leadscore.owners', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.handoffs', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.handoffs_id_seq', '');
+
+-- A handoff SLA is a positive time or NULL (no SLA).
+CREATE FUNCTION leadscore._check_handoff_sla(sla interval) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF sla IS NOT NULL AND NOT (sla > interval '0' AND isfinite(now() + sla)) THEN
+		RAISE EXCEPTION 'handoff_sla must be a positive interval, not %', sla USING ERRCODE = '22023',
+			HINT = 'Use NULL for handoffs without a due time.';
+	END IF;
+END $$;
+
+-- New handoffs are due sla after they open; open ones keep their due_by.
+CREATE FUNCTION leadscore.set_handoff_sla(model text, sla interval) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	mid integer := leadscore._model_id(model);
+BEGIN
+	PERFORM leadscore._check_handoff_sla(sla);
+	UPDATE leadscore.models m SET handoff_sla = sla WHERE m.id = mid;
+END $$;
+
+-- Adds a rep to a model's pool, or changes a rep's capacity.
+CREATE FUNCTION leadscore.add_owner(model text, owner text, capacity integer) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	mid integer := leadscore._model_id(model);
+BEGIN
+	IF owner IS NULL OR capacity IS NULL THEN
+		RAISE EXCEPTION 'add_owner needs an owner and a capacity, not NULL' USING ERRCODE = '22004';
+	END IF;
+	IF btrim(owner) = '' THEN
+		RAISE EXCEPTION 'owner must not be empty' USING ERRCODE = '22023';
+	END IF;
+	IF capacity < 0 THEN
+		RAISE EXCEPTION 'capacity must not be negative, not %', capacity USING ERRCODE = '22023',
+			HINT = 'Capacity is the most open handoffs the rep may hold; 0 takes the rep out of the rotation.';
+	END IF;
+	INSERT INTO leadscore.owners AS o (model, owner, capacity)
+	VALUES ((SELECT m.name FROM leadscore.models m WHERE m.id = mid), owner, capacity)
+	ON CONFLICT ON CONSTRAINT owners_pkey DO UPDATE SET capacity = excluded.capacity;
+END $$;
+
+-- Takes a rep out of the pool; the handoffs they hold stay theirs.
+CREATE FUNCTION leadscore.remove_owner(model text, owner text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	mid integer := leadscore._model_id(model);
+BEGIN
+	IF owner IS NULL THEN
+		RAISE EXCEPTION 'remove_owner needs an owner, not NULL' USING ERRCODE = '22004';
+	END IF;
+	DELETE FROM leadscore.owners o USING leadscore.models m
+	WHERE m.id = mid AND o.model = m.name AND o.owner = remove_owner.owner;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'owner "%" is not in the pool of model "%"', owner, model USING ERRCODE = '42704',
+			HINT = 'leadscore.owners lists the pool.';
+	END IF;
+END $$;
+
+-- Who gets a handoff of `lead`: the lead row's owner (the owner_column of
+-- an attached lead table, read as the table's owner like every read of a
+-- CRM table), else the pool's rep with the fewest open handoffs below
+-- capacity (then the oldest last assignment, then the name), else nobody
+-- (NULL).  A lead row that cannot be read (its owner column dropped or
+-- renamed since) leaves the choice to the pool.
+--
+-- Cost: a bulk load that qualifies thousands of leads in one transaction
+-- must stay linear, and every version of a row it updates stays until it
+-- commits: so a rep's load is counted up to capacity only, and a rep's
+-- row is updated once a transaction (last_assigned_at, the transaction's
+-- time); within a transaction the rep whose latest handoff is older goes
+-- first.
+--
+-- The pool's rows are locked in name order before the count, so two
+-- writers cannot both give a rep its last free place.  A writer waits at
+-- most lock_timeout for another's pool lock (held to its commit), then
+-- fails here and its caller leaves the handoff unassigned: a writer that
+-- holds a lead the other one needs next would otherwise deadlock with it,
+-- and the deadlock detector would fail one of the CRM's transactions.
+CREATE FUNCTION leadscore._handoff_owner(handoff_model text, lead anyelement) RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET lock_timeout = '500ms' AS $$
+DECLARE
+	a record;
+	who text;
+BEGIN
+	FOR a IN SELECT t.tbl, t.lead_column, t.owner_column FROM leadscore.attachments t
+			WHERE t.kind = 'leads' AND t.owner_column IS NOT NULL ORDER BY t.tbl::oid LOOP
+		BEGIN
+			SELECT r.o INTO who FROM leadscore._read_as_owner(a.tbl,
+				format('SELECT %I::text FROM %s WHERE %I = %L AND %I IS NOT NULL LIMIT 1',
+					a.owner_column, a.tbl, a.lead_column, lead, a.owner_column)) AS r(o text);
+		EXCEPTION WHEN OTHERS THEN
+			who := NULL;
+		END;
+		EXIT WHEN who IS NOT NULL;
+	END LOOP;
+	IF who IS NULL THEN
+		PERFORM 1 FROM leadscore.owners o WHERE o.model = handoff_model ORDER BY o.owner FOR UPDATE;
+		SELECT o.owner INTO who FROM leadscore.owners o
+			CROSS JOIN LATERAL (SELECT count(*) AS n FROM (SELECT FROM leadscore.handoffs h
+				WHERE h.model = o.model AND h.owner = o.owner AND h.status = 'open' LIMIT o.capacity) c) l
+			CROSS JOIN LATERAL (SELECT max(h.id) AS id FROM leadscore.handoffs h
+				WHERE h.model = o.model AND h.owner = o.owner) last
+		WHERE o.model = handoff_model AND l.n < o.capacity
+		ORDER BY l.n, o.last_assigned_at NULLS FIRST, last.id NULLS FIRST, o.owner
+		LIMIT 1;
+	END IF;
+	UPDATE leadscore.owners o SET last_assigned_at = now()
+	WHERE o.model = handoff_model AND o.owner = who AND o.last_assigned_at IS DISTINCT FROM now();
+	RETURN who;
+END $$;
+
+-- Opens the handoff of a lead that has just become sales-qualified, in
+-- the writer's transaction, with its owner (_handoff_owner).  It never
+-- fails the CRM's write: whatever goes wrong leaves the handoff unassigned
+-- (or, failing that too, not opened, with a WARNING).
+--
+-- No handoff when the lead is not sales-qualified any more (a batch of
+-- history that crossed SQL and decayed since; a pg_restore, which loads
+-- events before lead_state) or already has an open one (the unique index
+-- handoffs_open).  A rejected lead gets a new one only after an event
+-- that moves it back to sql, which needs a move below sql first.
+--
+-- A SERIALIZABLE writer reads nothing of the queue's: its reads of lead
+-- state, handoffs and the pool took predicate locks that writers of other
+-- leads conflict with, and one of two writers qualifying leads at once
+-- failed at commit.  Its handoff opens unassigned (only the unique index
+-- keeps it single, and ON CONFLICT takes no predicate lock); tick()
+-- assigns it.
+CREATE FUNCTION leadscore._handoff_on_sql() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	who text;
+	sla interval;
+BEGIN
+	SELECT m.handoff_sla INTO sla FROM leadscore.models m WHERE m.name = NEW.model;
+	IF current_setting('transaction_isolation') <> 'serializable' THEN
+		IF NOT EXISTS (SELECT 1 FROM leadscore.lead_state s JOIN leadscore.models m ON m.id = s.model_id
+				WHERE m.name = NEW.model AND s.lead_id = NEW.lead_id AND s.status = 'sql')
+			OR EXISTS (SELECT 1 FROM leadscore.handoffs h
+				WHERE h.model = NEW.model AND h.lead_id = NEW.lead_id AND h.status = 'open') THEN
+			RETURN NULL;
+		END IF;
+		BEGIN
+			who := leadscore._handoff_owner(NEW.model, NEW.lead_id);
+		EXCEPTION WHEN OTHERS THEN
+			who := NULL;
+		END;
+	END IF;
+	BEGIN
+		INSERT INTO leadscore.handoffs (model, lead_id, owner, created_at, due_by)
+		VALUES (NEW.model, NEW.lead_id, who, now(), now() + sla)
+		ON CONFLICT (lead_id, model) WHERE status = 'open' DO NOTHING;
+	EXCEPTION WHEN OTHERS THEN
+		RAISE WARNING 'leadscore: no handoff for lead % of model "%": %', NEW.lead_id, NEW.model, SQLERRM;
+	END;
+	RETURN NULL;
+END $$;
+
+-- Logical replication applies rows with session_replication_role =
+-- replica; its handoffs to sales are handoffs too.
+CREATE TRIGGER handoff_on_sql AFTER INSERT ON leadscore.events
+	FOR EACH ROW WHEN (NEW.kind = 'status' AND NEW.to_value = 'sql' AND NEW.cause <> 'rescore')
+	EXECUTE FUNCTION leadscore._handoff_on_sql();
+ALTER TABLE leadscore.events ENABLE ALWAYS TRIGGER handoff_on_sql;
+
+-- The event of a handoff's close (kind 'handoff', from 'open' to its new
+-- status), with the lead's score and grade then.
+CREATE FUNCTION leadscore._handoff_event(h leadscore.handoffs, cause text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	INSERT INTO leadscore.events (model, lead_id, kind, from_value, to_value, score, grade, at, cause)
+	SELECT h.model, h.lead_id, 'handoff', 'open', h.status, coalesce(s.score, 0), s.grade, h.closed_at, _handoff_event.cause
+	FROM (SELECT) AS one
+	LEFT JOIN LATERAL (SELECT ls.score, ls.grade FROM leadscore.lead_scores ls
+		WHERE ls.model = h.model AND ls.lead_id = h.lead_id LIMIT 1) s ON true;
+END $$;
+
+CREATE FUNCTION leadscore._close_handoff(handoff bigint, status text, reason text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	h leadscore.handoffs;
+BEGIN
+	IF handoff IS NULL THEN
+		RAISE EXCEPTION 'a handoff id is needed, not NULL' USING ERRCODE = '22004';
+	END IF;
+	SELECT x.* INTO h FROM leadscore.handoffs x WHERE x.id = handoff FOR UPDATE;
+	IF h.id IS NULL THEN
+		RAISE EXCEPTION 'handoff % does not exist', handoff USING ERRCODE = '42704',
+			HINT = 'leadscore.handoffs lists the handoffs.';
+	END IF;
+	IF h.status <> 'open' THEN
+		RAISE EXCEPTION 'handoff % is % already', handoff, h.status USING ERRCODE = '55000',
+			DETAIL = format('It was closed at %s.', h.closed_at);
+	END IF;
+	UPDATE leadscore.handoffs x SET status = _close_handoff.status, reason = _close_handoff.reason,
+		closed_at = now()
+	WHERE x.id = handoff
+	RETURNING x.* INTO h;
+	PERFORM leadscore._handoff_event(h, 'sales');
+END $$;
+
+CREATE FUNCTION leadscore.accept_handoff(id bigint) RETURNS void
+LANGUAGE sql SET search_path = pg_catalog, pg_temp
+AS $$ SELECT leadscore._close_handoff(id, 'accepted', NULL) $$;
+
+CREATE FUNCTION leadscore.reject_handoff(id bigint, reason text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF reason IS NULL THEN
+		RAISE EXCEPTION 'a reason is needed, not NULL' USING ERRCODE = '22004',
+			HINT = 'The monthly review counts rejections by reason (handoff_stats()).';
+	END IF;
+	PERFORM leadscore._close_handoff(id, 'rejected', reason);
+END $$;
+
+-- tick(): the open handoffs past due_by by `now` expire, each an event and
+-- an escalation NOTIFY (sent at commit; none with settings.notify 'off';
+-- only the handoff's id with notify_payload 'id' or when the full payload
+-- would be too long).  A handoff that sales hold (accepting or rejecting
+-- it) is skipped: the next tick() expires it if they did not close it.
+-- Then the open handoffs without an owner (SERIALIZABLE writers', those
+-- that found every rep full) get one if there is one now, the oldest
+-- first, at most 100 a tick; returns the handoffs expired.
+CREATE FUNCTION leadscore._tick_handoffs(now timestamptz) RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	h leadscore.handoffs;
+	mode text;
+	payload text;
+	expired bigint := 0;
+BEGIN
+	SELECT s.notify, s.notify_payload INTO mode, payload FROM leadscore.settings s;
+	FOR h IN
+		UPDATE leadscore.handoffs x SET status = 'expired', closed_at = _tick_handoffs.now
+		WHERE x.id IN (SELECT y.id FROM leadscore.handoffs y
+			WHERE y.status = 'open' AND y.due_by <= _tick_handoffs.now ORDER BY y.id FOR UPDATE SKIP LOCKED)
+		RETURNING x.*
+	LOOP
+		PERFORM leadscore._handoff_event(h, 'sla');
+		expired := expired + 1;
+		CONTINUE WHEN mode = 'off';
+		DECLARE
+			full_payload text := json_build_object('kind', 'escalation', 'handoff_id', h.id, 'model', h.model,
+				'lead_id', h.lead_id, 'owner', h.owner, 'due_by', h.due_by)::text;
+		BEGIN
+			PERFORM pg_notify('leadscore', CASE
+				WHEN payload IS DISTINCT FROM 'id' AND octet_length(full_payload) < 8000 THEN full_payload
+				ELSE json_build_object('kind', 'escalation', 'handoff_id', h.id)::text END);
+		END;
+	END LOOP;
+	FOR h IN SELECT x.* FROM leadscore.handoffs x WHERE x.status = 'open' AND x.owner IS NULL
+			ORDER BY x.id LIMIT 100 FOR UPDATE SKIP LOCKED LOOP
+		BEGIN
+			UPDATE leadscore.handoffs x SET owner = leadscore._handoff_owner(h.model, h.lead_id) WHERE x.id = h.id;
+		EXCEPTION WHEN OTHERS THEN
+			NULL;  -- a pool another transaction holds: the next tick()
+		END;
+	END LOOP;
+	RETURN expired;
+END $$;
+
+-- The monthly review: per rep (owner NULL, overall false: the unassigned
+-- handoffs) and overall (owner NULL, overall true, last), the handoffs
+-- opened since `since`: how many, how they ended, the rejections by
+-- reason, and the median time from handoff to acceptance.
+CREATE FUNCTION leadscore.handoff_stats(model text, since timestamptz)
+RETURNS TABLE (owner text, overall boolean, handed_off bigint, open bigint, accepted bigint, rejected bigint,
+	rejected_by_reason jsonb, expired bigint, median_time_to_accept interval)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+#variable_conflict use_column
+DECLARE
+	name text;
+BEGIN
+	SELECT m.name INTO name FROM leadscore.models m WHERE m.id = leadscore._model_id(handoff_stats.model);
+	IF since IS NULL THEN
+		RAISE EXCEPTION 'since is needed, not NULL' USING ERRCODE = '22004',
+			HINT = 'Use ''-infinity'' for every handoff.';
+	END IF;
+	RETURN QUERY
+	WITH h AS (SELECT x.* FROM leadscore.handoffs x WHERE x.model = name AND x.created_at >= since),
+	g AS (
+		SELECT h.owner, GROUPING(h.owner) = 1 AS overall, count(*) AS handed_off,
+			count(*) FILTER (WHERE h.status = 'open') AS open,
+			count(*) FILTER (WHERE h.status = 'accepted') AS accepted,
+			count(*) FILTER (WHERE h.status = 'rejected') AS rejected,
+			count(*) FILTER (WHERE h.status = 'expired') AS expired,
+			percentile_cont(0.5) WITHIN GROUP (ORDER BY h.closed_at - h.created_at)
+				FILTER (WHERE h.status = 'accepted') AS median_time_to_accept
+		FROM h GROUP BY GROUPING SETS ((h.owner), ())
+	)
+	SELECT g.owner, g.overall, g.handed_off, g.open, g.accepted, g.rejected,
+		(SELECT coalesce(jsonb_object_agg(r.reason, r.n), '{}') FROM (SELECT h.reason, count(*) AS n FROM h
+			WHERE h.status = 'rejected' AND (g.overall OR h.owner IS NOT DISTINCT FROM g.owner)
+			GROUP BY h.reason) r),
+		g.expired, g.median_time_to_accept
+	FROM g ORDER BY g.overall, g.owner NULLS LAST;
+END $$;
+COMMENT ON FUNCTION leadscore.handoff_stats(text, timestamptz) IS
+	'the handoffs of a model opened since a time, per rep and overall: handed off, open, accepted, rejected (by reason), expired, median time to accept';
