@@ -84,6 +84,12 @@ SELECT svg_test.x('//*[local-name() = "script" or local-name() = "i" or local-na
 SELECT position('<script' IN leadscore.dna_svg(2::bigint)) AS raw_script_tag,
 	leadscore.dna_svg(2::bigint) ~ '(href|@import|url\()' AS external_reference;
 
+-- Bands: the lead's band and its channel on the account's line, escaped.
+SELECT leadscore.add_band('software', 'hot <b>', 10, 'call & "chat"'),
+	leadscore.add_band('software', 'cold', NULL);
+SELECT svg_test.x('//s:g[@data-model="software"]//s:text[@class="band"]/text()', 1) AS band,
+	svg_test.x('count(//*[local-name() = "b"])', 1) AS injected;
+
 -- Long names are cut with an ellipsis, so a card stays 600 px wide.
 UPDATE svg_test.contacts SET note = repeat('x', 500) WHERE id = 3;
 SELECT svg_test.x('//s:text[@class="attributes"]/s:tspan/text()', 3) AS cut;

@@ -1330,6 +1330,9 @@ BEGIN
 			'proposition', r.proposition,
 			'score', round(r.score::numeric, 2),
 			'grade', r.grade,
+			'band', r.band,
+			'channel', r.channel,
+			'label', r.label,
 			'stage', r.stage,
 			'status', r.status,
 			'fit_priority', r.fit_priority,
@@ -1684,13 +1687,19 @@ BEGIN
 			status_colour, upper(m ->> 'status'),
 			CASE WHEN (m ->> 'fit_priority')::boolean
 				THEN '<text x="478" y="24" font-size="11" fill="#15803d" text-anchor="end">fit priority</text>' ELSE '' END);
-		-- Score and grade.  A band, once models define them, goes beside
-		-- the grade (x = 170 .. 220).
+		-- Score, grade and band (with its channel, where the model has
+		-- bands: src/sql/bands.sql).
 		svg := svg || format('<text class="score" x="14" y="66" font-size="28" font-weight="bold">%s</text>'
 			'<text x="14" y="82" font-size="11" fill="#64748b">score</text>'
 			'<text class="grade" x="130" y="66" font-size="24" font-weight="bold">%s</text>'
-			'<text x="130" y="82" font-size="11" fill="#64748b">grade</text>',
-			round((m ->> 'score')::numeric, 1), coalesce(m ->> 'grade', '&#8211;'));
+			'<text x="130" y="82" font-size="11" fill="#64748b">grade</text>%s',
+			round((m ->> 'score')::numeric, 1), coalesce(m ->> 'grade', '&#8211;'),
+			-- On the account's line, right-aligned: short enough not to meet it.
+			CASE WHEN m ->> 'band' IS NOT NULL THEN format(
+				'<text class="band" x="562" y="%s" font-size="11" fill="#1d4ed8" text-anchor="end">band %s%s</text>',
+				card_height - 14, leadscore._svg_text(m ->> 'band', 12),
+				CASE WHEN m ->> 'channel' IS NOT NULL
+					THEN ' &#183; ' || leadscore._svg_text(m ->> 'channel', 16) ELSE '' END) ELSE '' END);
 		-- The buyer stage on the model's stage line: every stage in order, the
 		-- lead's filled.
 		n := coalesce(cardinality(model.stages), 0);
@@ -1758,7 +1767,7 @@ BEGIN
 		coalesce(attrs, '<tspan x="12" y="50">no lead row</tspan>'), svg);
 END $$;
 COMMENT ON FUNCTION leadscore.dna_svg(anyelement) IS
-	'dna() as a self-contained SVG, 600 px wide: per model score, grade, buyer stage on the stage line, status, top reasons with their share, the account''s score';
+	'dna() as a self-contained SVG, 600 px wide: per model score, grade, band and channel, buyer stage on the stage line, status, top reasons with their share, the account''s score';
 
 ------------------------------------------------------------------------
 -- Score history (README "Score history"): a lead's score at past times,
