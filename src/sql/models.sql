@@ -192,6 +192,36 @@ BEGIN
 	RETURN r.id;
 END $$;
 
+-- The opening update_rule() and update_absence_rule() share: the rule,
+-- re-read once its model is locked (a concurrent change of the model's rules
+-- waits for that lock, and the rule read before it may be stale), with its
+-- model's name and stages and the names of the model's other rules.
+CREATE FUNCTION leadscore._rule_to_update(id integer, silence boolean, OUT r leadscore.rules, OUT model text,
+		OUT stages text[], OUT names text[])
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF id IS NULL THEN
+		RAISE EXCEPTION 'a rule id is needed, not NULL' USING ERRCODE = '22004';
+	END IF;
+	SELECT x.* INTO r FROM leadscore.rules x WHERE x.id = _rule_to_update.id;
+	IF r.id IS NULL THEN
+		RAISE EXCEPTION '% % does not exist', CASE WHEN silence THEN 'silence rule' ELSE 'rule' END, id
+			USING ERRCODE = '42704';
+	END IF;
+	IF silence AND r.response_types IS NULL THEN
+		RAISE EXCEPTION 'rule % is not a silence rule', r.name USING ERRCODE = '42704',
+			HINT = 'update_rule() changes it.';
+	END IF;
+	IF NOT silence AND r.response_types IS NOT NULL THEN
+		RAISE EXCEPTION 'rule % is a silence rule', r.name USING ERRCODE = '22023',
+			HINT = 'update_absence_rule() changes it.';
+	END IF;
+	SELECT m.name, m.stages INTO model, stages FROM leadscore.models m WHERE m.id = r.model_id FOR UPDATE;
+	SELECT x.* INTO r FROM leadscore.rules x WHERE x.id = _rule_to_update.id;
+	SELECT coalesce(array_agg(x.name), '{}') INTO names FROM leadscore.rules x
+		WHERE x.model_id = r.model_id AND x.id <> r.id;
+END $$;
+
 -- Changes a rule in place; an argument left NULL keeps its value.  To
 -- remove a setting: condition => '' (every row of the type), stage => ''
 -- (no stage), max_count => 0 (no cap), min_count => 0 (no window; within
@@ -210,23 +240,13 @@ CREATE FUNCTION leadscore.update_rule(
 ) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-	r leadscore.rules;
-	model text;
-	names text[];
-	stages text[];
+	opened record := leadscore._rule_to_update(id, false);
+	r leadscore.rules := opened.r;
+	model text := opened.model;
+	names text[] := opened.names;
+	stages text[] := opened.stages;
 	normalized text[];
 BEGIN
-	IF id IS NULL THEN
-		RAISE EXCEPTION 'a rule id is needed, not NULL' USING ERRCODE = '22004';
-	END IF;
-	SELECT x.* INTO r FROM leadscore.rules x WHERE x.id = update_rule.id;
-	IF r.id IS NULL THEN
-		RAISE EXCEPTION 'rule % does not exist', id USING ERRCODE = '42704';
-	END IF;
-	SELECT m.name, m.stages INTO model, stages FROM leadscore.models m WHERE m.id = r.model_id FOR UPDATE;
-	SELECT x.* INTO r FROM leadscore.rules x WHERE x.id = update_rule.id;
-	SELECT coalesce(array_agg(x.name), '{}') INTO names FROM leadscore.rules x
-		WHERE x.model_id = r.model_id AND x.id <> r.id;
 	IF points IS NOT NULL AND points_expression IS NOT NULL THEN
 		RAISE EXCEPTION 'rule % needs either points or points_expression, not both', r.name
 			USING ERRCODE = '22023';
@@ -312,22 +332,12 @@ CREATE FUNCTION leadscore.update_absence_rule(
 ) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-	r leadscore.rules;
-	model text;
-	names text[];
-	stages text[];
+	opened record := leadscore._rule_to_update(id, true);
+	r leadscore.rules := opened.r;
+	model text := opened.model;
+	names text[] := opened.names;
+	stages text[] := opened.stages;
 BEGIN
-	IF id IS NULL THEN
-		RAISE EXCEPTION 'a rule id is needed, not NULL' USING ERRCODE = '22004';
-	END IF;
-	SELECT x.* INTO r FROM leadscore.rules x WHERE x.id = update_absence_rule.id;
-	IF r.id IS NULL OR r.response_types IS NULL THEN
-		RAISE EXCEPTION 'silence rule % does not exist', id USING ERRCODE = '42704',
-			HINT = 'update_rule() changes the other rules.';
-	END IF;
-	SELECT m.name, m.stages INTO model, stages FROM leadscore.models m WHERE m.id = r.model_id FOR UPDATE;
-	SELECT coalesce(array_agg(x.name), '{}') INTO names FROM leadscore.rules x
-		WHERE x.model_id = r.model_id AND x.id <> r.id;
 	r.response_types := coalesce(response_types, r.response_types);
 	r.within := coalesce(within, r.within);
 	r.points := coalesce(points, r.points);
