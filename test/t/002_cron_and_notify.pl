@@ -1,6 +1,7 @@
 # The lifecycle with real peers: a LISTEN client receives the handoff
 # payload when a lead becomes sales-qualified (only when the writer
-# commits), and pg_cron runs leadscore.tick(), which reports a decay
+# commits) and the escalation when tick() expires a handoff (only when the
+# tick commits), and pg_cron runs leadscore.tick(), which reports a decay
 # crossing that happened while nobody wrote.
 
 use strict;
@@ -73,6 +74,22 @@ is($node->safe_psql('postgres',
 $node->safe_psql('postgres', q{UPDATE contacts SET job_title = 'Head of Sales' WHERE id = 2});
 $out = $listener->query_safe('SELECT 1');
 like($out, qr/"lead_id" : 2, .*"to" : "sql".*"cause" : "lead"/, 'a better grade hands the lead over (cause lead)');
+
+# An escalation: tick() expires lead 1's handoff, past the SLA it is given
+# here, and NOTIFYs once, when the tick commits.
+$node->safe_psql('postgres', q{
+	UPDATE leadscore.handoffs SET due_by = now() - interval '1 minute' WHERE lead_id = 1 AND status = 'open'});
+$node->safe_psql('postgres', q{BEGIN; SELECT leadscore.tick(); ROLLBACK;});
+$out = $listener->query_safe('SELECT 1');
+unlike($out, qr/Asynchronous notification/, 'no escalation from a rolled-back tick()');
+$node->safe_psql('postgres', q{SELECT leadscore.tick()});
+$out = $listener->query_safe('SELECT 1');
+@payloads = $out =~ /Asynchronous notification "leadscore" with payload "(.*)" received/g;
+is(scalar @payloads, 1, 'one escalation, for the one handoff past its SLA');
+like($payloads[0] // '', qr/"kind" : "escalation", "handoff_id" : \d+, "model" : "quick", "lead_id" : 1,/,
+	'the escalation names the handoff, the model and the lead');
+is($node->safe_psql('postgres', q{SELECT status FROM leadscore.handoffs WHERE lead_id = 1}), 'expired',
+	'the handoff is expired');
 $listener->quit;
 
 # ---------------------------------------------------------------------------
