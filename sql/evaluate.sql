@@ -311,4 +311,31 @@ SELECT * FROM leadscore.evaluate_leads('crm', '2026-02-01', '30 days');
 SET client_min_messages = warning;
 DROP EXTENSION leadscore CASCADE;
 CREATE EXTENSION leadscore;
+RESET client_min_messages;
+
+-- The same through the queue itself, with text lead keys: leads a-d reach
+-- SQL and open handoffs, sales accept a and b and reject c and d; a, b and
+-- c convert.  5 leads, 3 converted (0.6): accepted 2 of 2, rejected 1 of 2.
+CREATE TABLE evaluate_test.touches (lead text, kind text, at timestamptz);
+CREATE TABLE evaluate_test.wins (lead text, at timestamptz);
+SELECT leadscore.create_model('queue', half_life => '30 days', mql_threshold => 20, sql_threshold => 50) > 0 AS created;
+SELECT leadscore.add_rule('queue', 'demo', 60) > 0 AS added;
+SELECT leadscore.add_rule('queue', 'visit', 10) > 0 AS added;
+SELECT leadscore.attach_activities('evaluate_test.touches', 'lead', 'kind', 'at');
+INSERT INTO evaluate_test.touches SELECT l, 'demo', now() - interval '1 hour' FROM unnest(ARRAY['a', 'b', 'c', 'd']) l;
+INSERT INTO evaluate_test.touches VALUES ('e', 'visit', now() - interval '1 hour');
+SELECT count(*) AS accepted FROM (SELECT leadscore.accept_handoff(id) FROM leadscore.handoffs
+	WHERE lead_id IN ('a', 'b')) x;
+SELECT count(*) AS rejected FROM (SELECT leadscore.reject_handoff(id, 'too small') FROM leadscore.handoffs
+	WHERE lead_id IN ('c', 'd')) x;
+SELECT lead_id, status, reason FROM leadscore.handoffs ORDER BY lead_id;
+INSERT INTO evaluate_test.wins VALUES ('a', now() + interval '1 day'), ('b', now() + interval '2 days'),
+	('c', now() + interval '3 days');
+SELECT leadscore.attach_outcomes('evaluate_test.wins', 'lead', 'at') AS usable_rows;
+SELECT segment, leads, converted, round(conversion_rate::numeric, 4) AS rate, round(lift::numeric, 4) AS lift
+FROM leadscore.evaluate('queue', now(), '30 days') WHERE scope = 'handoff';
+
+SET client_min_messages = warning;
+DROP EXTENSION leadscore CASCADE;
+CREATE EXTENSION leadscore;
 DROP SCHEMA evaluate_test CASCADE;
