@@ -22,11 +22,12 @@
 #             same batch again in that session), into (a) and (b)
 #   features  (b) with variants of the model (bench/ingest/model.sql): full
 #             (caps and stages), no caps, no stages, full with a grade
-#             profile over an attached lead table, and full plus one rule
+#             profile over an attached lead table, full plus one rule
 #             of issue 13 each (a frequency window, points from a value, a
 #             rule of every type, a silence rule; the window's and the
 #             silence rule's base is full with an index on the lead
-#             column, which their history reads need): a bulk
+#             column, which their history reads need), and full plus
+#             issue 17's bands or its handoff queue: a bulk
 #             INSERT ... SELECT, then the sync batch of every lead (cold),
 #             then single-row transactions with synchronous_commit = off;
 #             each with its ratio to plain and to its base (the same load
@@ -122,7 +123,12 @@ sed -e "s/, stage => '[a-z]*'//" -e "s/half_life => '30 days')/half_life => '30 
 # condition; the two email types, a fifth of the rows, match), a silence
 # rule (email opens without a pricing view or demo request within three
 # days: three tenths of the rows are sends or responses); and issue 17's
-# bands (three, a floor among them: every lead has one, its record too).
+# bands (three, a floor among them: every lead has one, its record too)
+# and handoff queue (an SLA, five reps in the pool who can hold a 500th of
+# the leads each, a lead table whose even leads name their owner, and SQL
+# at 60 instead of 100 so that a share of the leads qualify, about 2.5 % in
+# the bulk load: each opens a handoff, owned by its row's owner, a pool rep
+# or, once the pool is full, nobody).
 cp "$files/model.sql" "$files/model_index.sql"
 add_to_full() { # variant call...
 	local variant=$1 call
@@ -138,7 +144,13 @@ add_to_full everytype "add_rule('bench', NULL, 1, condition => 'kind LIKE ''emai
 add_to_full silence "add_absence_rule('bench', 'email_open', ARRAY['pricing_view', 'demo_request'], '3 days', -5)"
 add_to_full bands "add_band('bench', 'hot', 80, 'call')" "add_band('bench', 'warm', 20, 'sdr')" \
 	"add_band('bench', 'cold', NULL, 'newsletter')"
-if ! grep -q grade_profile "$files/model_grade.sql" || grep -q max_count "$files/model_nocaps.sql" ||
+{
+	sed "s/half_life => '30 days')/half_life => '30 days', sql_threshold => 60, handoff_sla => '2 days')/" \
+		"$files/model.sql"
+	for r in 1 2 3 4 5; do echo "SELECT leadscore.add_owner('bench', 'rep$r', $((LEADS / 500)));"; done
+} >"$files/model_queue.sql"
+if ! grep -q handoff_sla "$files/model_queue.sql" || ! grep -q grade_profile "$files/model_grade.sql" ||
+	grep -q max_count "$files/model_nocaps.sql" ||
 	grep -q 'stage =>' "$files/model_nostages.sql" || ! grep -q "stages => '{}'" "$files/model_nostages.sql"; then
 	echo "bench/ingest/model.sql changed shape: the feature variants no longer differ from it" >&2
 	exit 1
@@ -163,6 +175,7 @@ declare -A label=(
 	[full]="(b) full model" [nocaps]="(b) no caps" [nostages]="(b) no stages" [grade]="(b) + grade profile"
 	[index]="(b) full + lead index" [window]="(b) full + window" [expression]="(b) full + expression"
 	[everytype]="(b) full + every type" [silence]="(b) full + silence" [bands]="(b) full + bands"
+	[queue]="(b) full + queue"
 	[insert]="INSERT...SELECT" [copy]="COPY" [pgbench]="pgbench 1-row txns"
 )
 columns="lead_id, kind, occurred_at, url, duration_s"
@@ -313,14 +326,15 @@ fi
 
 # Part features: the model variant in place, on empty tables and state.
 # Each variant's base is the same load without what the variant adds.
-features=(plain full nocaps nostages grade index window expression everytype silence bands)
+features=(plain full nocaps nostages grade index window expression everytype silence bands queue)
 declare -A feature_base=([nocaps]=full [nostages]=full [grade]=full [index]=full [window]=index
-	[expression]=full [everytype]=full [silence]=index [bands]=full)
+	[expression]=full [everytype]=full [silence]=index [bands]=full [queue]=full)
 apply_feature() { # variant
 	local index=0
 	[[ $LEAD_INDEX = 0 && ($1 = index || $1 = window || $1 = silence) ]] && index=1
 	pg -v model_file="$files/model_$1.sql" -v grade="$([ "$1" = grade ] && echo 1 || echo 0)" \
-		-v lead_index="$index" -v leads="$LEADS" -f "$files/feature.sql" >/dev/null
+		-v lead_index="$index" -v queue="$([ "$1" = queue ] && echo 1 || echo 0)" -v leads="$LEADS" \
+		-f "$files/feature.sql" >/dev/null
 }
 if want features; then
 	log "part features: the model with and without caps, stages, a grade profile and each rule of issue 13"
@@ -335,6 +349,10 @@ if want features; then
 			out=$(measure insert "$t")
 			read -r s h o <<<"$out"
 			record f_insert "$v" "$rep" "$s" "$h" "$o"
+			# What the bulk load handed off (the same every repetition).
+			[ "$v" != queue ] || queue_handoffs=$(pg -At -F' ' -c "SELECT count(*),
+				count(*) FILTER (WHERE owner LIKE 'ae%'), count(*) FILTER (WHERE owner LIKE 'rep%'),
+				count(*) FILTER (WHERE owner IS NULL) FROM leadscore.handoffs")
 			pg -c "VACUUM ANALYZE bench.act_$t, leadscore.lead_state" >/dev/null
 			out=$(measure sync "$t")
 			read -r s h o <<<"$out"
@@ -454,6 +472,8 @@ if want features; then
 	done
 	echo "  seconds (ratio to (a) plain, ratio to the base: the same load without the variant's addition; full + window's and full + silence's base is full + lead index, the others' full)"
 	echo "  peak RSS: of the INSERT...SELECT's backend; + grade profile: the leads' state rows exist (graded) before their activity arrives"
+	read -r qn qrow qpool qnone <<<"$queue_handoffs"
+	echo "  + queue: SQL at 60, not 100 (so its base, full, has fewer status events too); the INSERT...SELECT brought $qn of $LEADS leads to SQL ($(awk -v a="$qn" -v b="$LEADS" 'BEGIN { printf "%.1f", 100 * a / b }') %), each an open handoff: $qrow to the lead row's owner, $qpool to a pool rep, $qnone to nobody (the pool full)"
 	echo "  lead index: an index on act_leadscore (lead_id), which a window rule's history reads need ($([ "$LEAD_INDEX" = 1 ] && echo 'LEAD_INDEX=1: every variant has one' || echo 'full + lead index, full + window and full + silence only'))"
 fi
 

@@ -2,8 +2,8 @@
 -- decay, caps, max_score, only rows at or before as_of) against conversions
 -- in (as_of, as_of + horizon]; the population; segments above and below the
 -- MQL and SQL thresholds; lift, precision, recall, ROC AUC, deal value and
--- days to convert; lead sources; checked against hand values and plain SQL;
--- every error.
+-- days to convert; lead sources; sales' handoff verdicts; checked against
+-- hand values and plain SQL; every error.
 SET client_min_messages = warning;
 DROP EXTENSION leadscore CASCADE;
 CREATE EXTENSION leadscore;
@@ -97,6 +97,39 @@ SELECT count(*) AS same_rows FROM (
 	SELECT * FROM leadscore.evaluate('crm', '2026-02-01', '30 days', 'channel')
 	INTERSECT
 	SELECT * FROM leadscore.evaluate('crm', '2026-02-01', '30 days', 'channel', 'evaluate_test.activities')) x;
+
+-- Sales' verdicts (scope 'handoff'): each lead's latest handoff of the
+-- model created up to as_of, as it stands now.  Accepted: leads 1, 2, 4
+-- (converted) and 3; rejected: 8 (converted) and 11 'wrong contact', 5 and
+-- 9 'no budget' (5's earlier accepted handoff is not its latest); expired:
+-- 10 (its handoff of 02-10 came after as_of).  Lead 7 is not evaluated, the
+-- other model's handoff is not this model's; nobody is open.  4 of 9 leads
+-- converted: accepted 3 of 4 (lift 0.75 / (4/9) = 1.6875), rejected 1 of 4.
+INSERT INTO leadscore.handoffs (model, lead_id, owner, created_at, status, reason, closed_at) VALUES
+	('crm', 1, 'ann', '2026-01-22', 'accepted', NULL, '2026-01-23'),
+	('crm', 2, 'ann', '2026-02-01', 'accepted', NULL, '2026-02-02'),
+	('crm', 3, 'bob', '2026-01-22', 'accepted', NULL, '2026-02-03'),
+	('crm', 4, 'bob', '2026-02-01', 'accepted', NULL, '2026-02-01'),
+	('crm', 5, 'ann', '2026-01-10', 'accepted', NULL, '2026-01-11'),
+	('crm', 5, 'ann', '2026-01-25', 'rejected', 'no budget', '2026-01-26'),
+	('crm', 9, 'bob', '2026-01-22', 'rejected', 'no budget', '2026-01-23'),
+	('crm', 8, 'bob', '2026-01-22', 'rejected', 'wrong contact', '2026-01-24'),
+	('crm', 11, NULL, '2026-02-01', 'rejected', 'wrong contact', '2026-02-04'),
+	('crm', 10, 'ann', '2026-01-28', 'expired', NULL, '2026-01-31'),
+	('crm', 10, 'ann', '2026-02-10', 'accepted', NULL, '2026-02-11'),
+	('crm', 7, 'ann', '2026-01-20', 'rejected', 'spam', '2026-01-21'),
+	('other', 9, 'ann', '2026-01-20', 'accepted', NULL, '2026-01-21');
+SELECT scope, source, segment, threshold, leads, converted, round(conversion_rate::numeric, 4) AS rate,
+       round(lift::numeric, 4) AS lift, precision, recall, roc_auc, round(avg_deal_value::numeric, 2) AS avg_deal_value,
+       median_days_to_convert
+FROM leadscore.evaluate('crm', '2026-02-01', '30 days') WHERE scope = 'handoff';
+-- Each lead's handoff in evaluate_leads(), to list the rejected leads that
+-- converted (lead 8).
+SELECT lead_id, handoff, converted FROM leadscore.evaluate_leads('crm', '2026-02-01', '30 days')
+ORDER BY lead_id::bigint;
+-- Before any handoff was created there are no handoff rows.
+SELECT count(*) AS handoff_rows FROM leadscore.evaluate('crm', '2026-01-05', '30 days') WHERE scope = 'handoff';
+DELETE FROM leadscore.handoffs;
 
 -- A source from an attached lead table: the lead's row.
 CREATE TABLE evaluate_test.contacts (id bigint, origin text, employees integer, title text);
@@ -274,6 +307,33 @@ SELECT * FROM leadscore.evaluate('crm', '2026-02-01', '30 days');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM leadscore.evaluate_leads('crm', '2026-02-01', '30 days');
 \echo :LAST_ERROR_SQLSTATE
+
+SET client_min_messages = warning;
+DROP EXTENSION leadscore CASCADE;
+CREATE EXTENSION leadscore;
+RESET client_min_messages;
+
+-- The same through the queue itself, with text lead keys: leads a-d reach
+-- SQL and open handoffs, sales accept a and b and reject c and d; a, b and
+-- c convert.  5 leads, 3 converted (0.6): accepted 2 of 2, rejected 1 of 2.
+CREATE TABLE evaluate_test.touches (lead text, kind text, at timestamptz);
+CREATE TABLE evaluate_test.wins (lead text, at timestamptz);
+SELECT leadscore.create_model('queue', half_life => '30 days', mql_threshold => 20, sql_threshold => 50) > 0 AS created;
+SELECT leadscore.add_rule('queue', 'demo', 60) > 0 AS added;
+SELECT leadscore.add_rule('queue', 'visit', 10) > 0 AS added;
+SELECT leadscore.attach_activities('evaluate_test.touches', 'lead', 'kind', 'at');
+INSERT INTO evaluate_test.touches SELECT l, 'demo', now() - interval '1 hour' FROM unnest(ARRAY['a', 'b', 'c', 'd']) l;
+INSERT INTO evaluate_test.touches VALUES ('e', 'visit', now() - interval '1 hour');
+SELECT count(*) AS accepted FROM (SELECT leadscore.accept_handoff(id) FROM leadscore.handoffs
+	WHERE lead_id IN ('a', 'b')) x;
+SELECT count(*) AS rejected FROM (SELECT leadscore.reject_handoff(id, 'too small') FROM leadscore.handoffs
+	WHERE lead_id IN ('c', 'd')) x;
+SELECT lead_id, status, reason FROM leadscore.handoffs ORDER BY lead_id;
+INSERT INTO evaluate_test.wins VALUES ('a', now() + interval '1 day'), ('b', now() + interval '2 days'),
+	('c', now() + interval '3 days');
+SELECT leadscore.attach_outcomes('evaluate_test.wins', 'lead', 'at') AS usable_rows;
+SELECT segment, leads, converted, round(conversion_rate::numeric, 4) AS rate, round(lift::numeric, 4) AS lift
+FROM leadscore.evaluate('queue', now(), '30 days') WHERE scope = 'handoff';
 
 SET client_min_messages = warning;
 DROP EXTENSION leadscore CASCADE;

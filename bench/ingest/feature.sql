@@ -8,11 +8,16 @@
 -- table of leads 1..leads, graded at once, as a CRM's contacts are before
 -- their activities arrive), lead_index (0/1: index the lead column of
 -- bench.act_leadscore, as a window rule needs: it reads each touched lead's
--- history by the lead column, README "Index the lead column"), leads.
+-- history by the lead column, README "Index the lead column"), queue
+-- (0/1: attach a lead table of leads 1..leads whose even leads have an
+-- owner, for the handoff queue: the odd ones go to the model's pool), leads.
 \set ON_ERROR_STOP 1
 SET client_min_messages = warning;
 SELECT leadscore.drop_model('bench') FROM leadscore.models m WHERE m.name = 'bench';
 DROP TABLE IF EXISTS bench.leads;   -- detaches itself
+-- Handoffs outlive their model: an open one would keep the next variant's
+-- lead from being handed off.
+TRUNCATE leadscore.handoffs;
 SELECT leadscore.drop_grade_profile('bench_icp') FROM leadscore.grade_profiles p WHERE p.name = 'bench_icp';
 
 DROP INDEX IF EXISTS bench.act_leadscore_lead;
@@ -40,4 +45,13 @@ SELECT l AS id, floor(random() * 1000)::int AS employees,
 FROM pg_catalog.generate_series(1::bigint, :leads) l;
 ALTER TABLE bench.leads ADD PRIMARY KEY (id);
 SELECT leadscore.attach_leads('bench.leads', 'id');
+\endif
+
+SELECT :queue = 1 AS want_queue \gset
+\if :want_queue
+CREATE TABLE bench.leads AS
+SELECT l AS id, CASE WHEN l % 2 = 0 THEN 'ae' || l % 4 END AS owner_id
+FROM pg_catalog.generate_series(1::bigint, :leads) l;
+ALTER TABLE bench.leads ADD PRIMARY KEY (id);
+SELECT leadscore.attach_leads('bench.leads', 'id', owner_column => 'owner_id');
 \endif

@@ -100,16 +100,16 @@ CREATE FUNCTION leadscore.evaluate(model text, as_of timestamptz, horizon interv
 	AS 'MODULE_PATHNAME', 'leadscore_evaluate' LANGUAGE C STABLE
 	SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION leadscore.evaluate(text, timestamptz, interval, name, regclass) IS
-	'scores as they stood at as_of against conversions in (as_of, as_of + horizon]: rates above/below MQL and SQL (with today''s grade against sql_min_grade), lift, precision, recall, ROC AUC, deal value, days; per lead source too';
+	'scores as they stood at as_of against conversions in (as_of, as_of + horizon]: rates above/below MQL and SQL (with today''s grade against sql_min_grade), lift, precision, recall, ROC AUC, deal value, days; per lead source too; per handoff outcome and rejection reason';
 
 CREATE FUNCTION leadscore.evaluate_leads(model text, as_of timestamptz, horizon interval,
 		source_column name DEFAULT NULL, source_table regclass DEFAULT NULL)
 	RETURNS TABLE (lead_id text, source text, score float8, status text, converted boolean,
-		converted_at timestamptz, days_to_convert float8, deal_value float8, grade leadscore.grade)
+		converted_at timestamptz, days_to_convert float8, deal_value float8, grade leadscore.grade, handoff text)
 	AS 'MODULE_PATHNAME', 'leadscore_evaluate_leads' LANGUAGE C STABLE
 	SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION leadscore.evaluate_leads(text, timestamptz, interval, name, regclass) IS
-	'the per-lead rows behind evaluate(): score and status at as_of (sql also needs today''s grade), converted in the horizon or not';
+	'the per-lead rows behind evaluate(): score and status at as_of (sql also needs today''s grade), converted in the horizon or not, the latest handoff up to as_of as it stands now';
 
 -- score_agg / stage_agg.  The state is a bytea that carries what the
 -- combine and final steps need (src/core/insight/score_aggregate.hpp): a parallel

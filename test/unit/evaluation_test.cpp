@@ -153,5 +153,53 @@ TEST(EvaluationReport, EmptyAndOneClass) {
 	EXPECT_STREQ(EvalSegmentName(EvalSegment::BelowSql), "below_sql");
 }
 
+EvalLead Handed(bool converted, HandoffOutcome outcome, std::uint32_t reason = 0) {
+	EvalLead l = Lead(0, converted, 0, converted ? 10 : 0);
+	l.handoff = outcome;
+	l.reason = reason;
+	return l;
+}
+
+TEST(HandoffReport, OutcomesThenReasonsWithLiftAgainstEveryLead) {
+	// 8 leads, 4 converted (base rate 0.5): accepted 2 of 2, rejected 1 of 3
+	// (reason 0: 0 of 2, reason 1: 1 of 1), expired 0 of 1, no handoff 1 of 2.
+	std::vector<EvalLead> leads = {
+	    Handed(true, HandoffOutcome::Accepted),      Handed(true, HandoffOutcome::Accepted),
+	    Handed(false, HandoffOutcome::Rejected, 0), Handed(false, HandoffOutcome::Rejected, 0),
+	    Handed(true, HandoffOutcome::Rejected, 1),  Handed(false, HandoffOutcome::Expired),
+	    Handed(true, HandoffOutcome::None),          Handed(false, HandoffOutcome::None)};
+	auto rows = HandoffReport(leads, 2);
+	ASSERT_EQ(rows.size(), 6u);
+	EXPECT_EQ(rows[0].handoff, HandoffOutcome::Accepted);
+	EXPECT_EQ(rows[0].leads, 2);
+	EXPECT_DOUBLE_EQ(rows[0].lift, 2);
+	EXPECT_DOUBLE_EQ(rows[0].median_days_to_convert, 10);
+	EXPECT_EQ(rows[1].handoff, HandoffOutcome::Rejected);
+	EXPECT_FALSE(rows[1].by_reason);
+	EXPECT_EQ(rows[1].leads, 3);
+	EXPECT_DOUBLE_EQ(rows[1].conversion_rate, 1.0 / 3);
+	EXPECT_TRUE(rows[2].by_reason);
+	EXPECT_EQ(rows[2].reason, 0u);
+	EXPECT_EQ(rows[2].converted, 0);
+	EXPECT_EQ(rows[3].reason, 1u);
+	EXPECT_DOUBLE_EQ(rows[3].lift, 2);
+	EXPECT_EQ(rows[4].handoff, HandoffOutcome::Expired);
+	EXPECT_EQ(rows[4].leads, 1);
+	EXPECT_EQ(rows[5].handoff, HandoffOutcome::Open);
+	EXPECT_EQ(rows[5].leads, 0);
+	EXPECT_TRUE(std::isnan(rows[5].conversion_rate));
+	EXPECT_TRUE(std::isnan(rows[0].precision));
+}
+
+TEST(HandoffReport, NoRowsWithoutHandoffs) {
+	EXPECT_TRUE(HandoffReport({Lead(80, true), Lead(10, false)}, 0).empty());
+	EXPECT_TRUE(HandoffReport({}, 0).empty());
+	HandoffOutcome o = HandoffOutcome::None;
+	EXPECT_TRUE(ParseHandoffOutcome("expired", &o));
+	EXPECT_EQ(o, HandoffOutcome::Expired);
+	EXPECT_FALSE(ParseHandoffOutcome("closed", &o));
+	EXPECT_STREQ(HandoffOutcomeName(HandoffOutcome::Accepted), "accepted");
+}
+
 } // namespace
 } // namespace leadscore::core

@@ -4,6 +4,7 @@
 #include "core/insight/insight_stats.hpp"
 #include "core/lead/scoring_status.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -48,36 +49,62 @@ double Threshold(EvalSegment segment, double mql, double sql) noexcept {
 	return kNaN;
 }
 
-EvalRow SegmentRow(const std::vector<EvalLead> &leads, Scope scope, EvalSegment segment, double threshold,
-                   double base_rate, std::int64_t scope_converted) {
-	EvalRow row{scope.by_source, scope.source, segment, threshold, 0, 0, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN};
+EvalRow EmptyRow() noexcept {
+	return EvalRow{false, 0, EvalSegment::All, kNaN, 0, 0, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN,
+	               HandoffOutcome::None, false, 0};
+}
+
+// Leads, converted, rate, lift, deal value and days of the leads `pick`
+// takes; their scores and labels into `labelled` unless it is null.
+template <typename Pick>
+void CountLeads(const std::vector<EvalLead> &leads, const Pick &pick, double base_rate, EvalRow *row,
+                std::vector<ScoredLabel> *labelled) {
 	std::vector<double> days;
-	std::vector<ScoredLabel> labelled;
 	double value_sum = 0;
 	std::int64_t value_count = 0;
 	for (const EvalLead &lead : leads) {
-		if (!InSegment(segment, lead))
+		if (!pick(lead))
 			continue;
-		row.leads++;
-		if (segment == EvalSegment::All)
-			labelled.push_back(ScoredLabel{lead.score, lead.converted});
+		row->leads++;
+		if (labelled != nullptr)
+			labelled->push_back(ScoredLabel{lead.score, lead.converted});
 		if (!lead.converted)
 			continue;
-		row.converted++;
+		row->converted++;
 		days.push_back(lead.days_to_convert);
 		value_sum += lead.deal_value_sum;
 		value_count += lead.deal_count;
 	}
-	row.conversion_rate = Ratio(static_cast<double>(row.converted), static_cast<double>(row.leads));
-	row.lift = Ratio(row.conversion_rate, base_rate);
+	row->conversion_rate = Ratio(static_cast<double>(row->converted), static_cast<double>(row->leads));
+	row->lift = Ratio(row->conversion_rate, base_rate);
+	row->avg_deal_value = Ratio(value_sum, static_cast<double>(value_count));
+	row->median_days_to_convert = Median(&days);
+}
+
+double BaseRate(const std::vector<EvalLead> &leads) noexcept {
+	std::int64_t converted = 0;
+	for (const EvalLead &lead : leads)
+		converted += lead.converted ? 1 : 0;
+	return Ratio(static_cast<double>(converted), static_cast<double>(leads.size()));
+}
+
+EvalRow SegmentRow(const std::vector<EvalLead> &leads, Scope scope, EvalSegment segment, double threshold,
+                   double base_rate, std::int64_t scope_converted) {
+	EvalRow row = EmptyRow();
+	row.by_source = scope.by_source;
+	row.source = scope.source;
+	row.segment = segment;
+	row.threshold = threshold;
+	std::vector<ScoredLabel> labelled;
+	CountLeads(
+	    leads, [segment](const EvalLead &lead) { return InSegment(segment, lead); }, base_rate, &row,
+	    segment == EvalSegment::All ? &labelled : nullptr);
 	if (segment == EvalSegment::AboveMql || segment == EvalSegment::AboveSql) {
 		row.precision = row.conversion_rate;
 		row.recall = Ratio(static_cast<double>(row.converted), static_cast<double>(scope_converted));
 	}
 	if (segment == EvalSegment::All)
 		row.roc_auc = RocAuc(&labelled);
-	row.avg_deal_value = Ratio(value_sum, static_cast<double>(value_count));
-	row.median_days_to_convert = Median(&days);
 	return row;
 }
 
@@ -118,12 +145,35 @@ const char *EvalSegmentName(EvalSegment segment) noexcept {
 	return "all";
 }
 
+const char *HandoffOutcomeName(HandoffOutcome outcome) noexcept {
+	switch (outcome) {
+	case HandoffOutcome::None:
+		return "";
+	case HandoffOutcome::Accepted:
+		return "accepted";
+	case HandoffOutcome::Rejected:
+		return "rejected";
+	case HandoffOutcome::Expired:
+		return "expired";
+	case HandoffOutcome::Open:
+		return "open";
+	}
+	return "";
+}
+
+bool ParseHandoffOutcome(const std::string &status, HandoffOutcome *outcome) noexcept {
+	for (HandoffOutcome o :
+	     {HandoffOutcome::Accepted, HandoffOutcome::Rejected, HandoffOutcome::Expired, HandoffOutcome::Open})
+		if (status == HandoffOutcomeName(o)) {
+			*outcome = o;
+			return true;
+		}
+	return false;
+}
+
 std::vector<EvalRow> EvaluationReport(const std::vector<EvalLead> &leads, std::uint32_t source_count,
                                       double mql_threshold, double sql_threshold) {
-	std::int64_t converted = 0;
-	for (const EvalLead &lead : leads)
-		converted += lead.converted ? 1 : 0;
-	double base_rate = Ratio(static_cast<double>(converted), static_cast<double>(leads.size()));
+	double base_rate = BaseRate(leads);
 	std::vector<EvalRow> out;
 	ScopeRows(leads, Scope{false, 0}, mql_threshold, sql_threshold, base_rate, &out);
 	// One pass to split the leads by source, then each source on its own.
@@ -133,6 +183,35 @@ std::vector<EvalRow> EvaluationReport(const std::vector<EvalLead> &leads, std::u
 			by_source[lead.source].push_back(lead);
 	for (std::uint32_t s = 0; s < source_count; s++)
 		ScopeRows(by_source[s], Scope{true, s}, mql_threshold, sql_threshold, base_rate, &out);
+	return out;
+}
+
+std::vector<EvalRow> HandoffReport(const std::vector<EvalLead> &leads, std::uint32_t reason_count) {
+	std::vector<EvalRow> out;
+	if (std::none_of(leads.begin(), leads.end(),
+	                 [](const EvalLead &lead) { return lead.handoff != HandoffOutcome::None; }))
+		return out;
+	double base_rate = BaseRate(leads);
+	for (HandoffOutcome o :
+	     {HandoffOutcome::Accepted, HandoffOutcome::Rejected, HandoffOutcome::Expired, HandoffOutcome::Open}) {
+		EvalRow row = EmptyRow();
+		row.handoff = o;
+		CountLeads(
+		    leads, [o](const EvalLead &lead) { return lead.handoff == o; }, base_rate, &row, nullptr);
+		out.push_back(row);
+		if (o != HandoffOutcome::Rejected)
+			continue;
+		for (std::uint32_t r = 0; r < reason_count; r++) {
+			row = EmptyRow();
+			row.handoff = o;
+			row.by_reason = true;
+			row.reason = r;
+			CountLeads(
+			    leads, [r](const EvalLead &lead) { return lead.handoff == HandoffOutcome::Rejected && lead.reason == r; },
+			    base_rate, &row, nullptr);
+			out.push_back(row);
+		}
+	}
 	return out;
 }
 

@@ -27,6 +27,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace leadscore::core {
@@ -49,6 +50,15 @@ struct EvaluationWindow {
 	}
 };
 
+// The lead's latest handoff of the model created up to as_of, as it stands
+// now: sales' verdict, given after as_of or not, is what the review weighs.
+enum class HandoffOutcome : std::uint8_t { None, Accepted, Rejected, Expired, Open };
+
+// "accepted", "rejected", "expired", "open" as leadscore.handoffs.status
+// spells them ("" for None); false for any other status.
+const char *HandoffOutcomeName(HandoffOutcome outcome) noexcept;
+bool ParseHandoffOutcome(const std::string &status, HandoffOutcome *outcome) noexcept;
+
 struct EvalLead {
 	double score = 0;        // at as_of, decayed, clamped
 	bool above_mql = false;
@@ -58,6 +68,8 @@ struct EvalLead {
 	double deal_value_sum = 0;  // amounts of outcomes in the window
 	std::int64_t deal_count = 0; // ... and how many there were
 	std::uint32_t source = 0;   // index into the caller's sources
+	HandoffOutcome handoff = HandoffOutcome::None;
+	std::uint32_t reason = 0;   // Rejected: index into the caller's reasons
 };
 
 // A lead's score and threshold flags at as_of from its recomputed stored sum
@@ -87,6 +99,9 @@ struct EvalRow {
 	double roc_auc;        // All rows: scores against conversions
 	double avg_deal_value;
 	double median_days_to_convert;
+	HandoffOutcome handoff; // None, or a row of HandoffReport
+	bool by_reason;         // handoff rows: the rejections of one reason
+	std::uint32_t reason;   // by_reason only
 };
 
 // The rows for every lead, then, when source_count > 0, for each source in
@@ -94,5 +109,11 @@ struct EvalRow {
 // values are NaN.
 std::vector<EvalRow> EvaluationReport(const std::vector<EvalLead> &leads, std::uint32_t source_count,
                                       double mql_threshold, double sql_threshold);
+
+// Sales' verdicts against conversions: a row for each outcome (Accepted,
+// Rejected, then each reason in index order, Expired, Open) with leads,
+// converted, rate, lift against every lead, deal value and days; no rows
+// when no lead has a handoff.
+std::vector<EvalRow> HandoffReport(const std::vector<EvalLead> &leads, std::uint32_t reason_count);
 
 } // namespace leadscore::core

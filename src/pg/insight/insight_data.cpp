@@ -254,6 +254,27 @@ std::unordered_map<std::string, core::GradeRank> LoadGrades(const KeyType &kt, s
 	return grades;
 }
 
+std::unordered_map<std::string, LeadHandoff> LoadHandoffs(const KeyType &kt, const std::string &model,
+                                                           std::int64_t as_of) {
+	std::unordered_map<std::string, LeadHandoff> handoffs;
+	if (kt.oid == InvalidOid)
+		return handoffs;
+	// Oldest first, so a lead's later handoff replaces its earlier one; the
+	// status never holds the ':' that parts it from the reason.
+	std::string sql = "SELECT lead_id, created_at, pg_catalog.concat(status, ':', reason) FROM leadscore.handoffs"
+	                  " WHERE model OPERATOR(pg_catalog.=) " +
+	                  std::string(CallPg([&] { return quote_literal_cstr(model.c_str()); })) +
+	                  " ORDER BY created_at, id";
+	ScanRows(OwnerRights::Current(), sql, RowShape{kt.oid, TIMESTAMPTZOID, true, 3}, [&](const PlainRow &row) {
+		if (!row.has_time || row.at > as_of || row.text == nullptr)
+			return;
+		std::string text = row.text;
+		std::size_t colon = text.find(':');
+		handoffs[Bytes(row.key)] = LeadHandoff{text.substr(0, colon), text.substr(colon + 1)};
+	});
+	return handoffs;
+}
+
 void WalkLeads(const KeyType &kt, const InsightModel &model, const LeadVisitor &visit) {
 	if (model.tables.empty() || kt.oid == InvalidOid)
 		return;

@@ -65,6 +65,15 @@ std::unordered_map<std::string, std::string> LoadSources(const KeyType &kt, cons
 // evaluate() uses today's grade for its SQL segment.
 std::unordered_map<std::string, core::GradeRank> LoadGrades(const KeyType &kt, std::int32_t model_id);
 
+// Each lead's latest handoff of `model` created up to as_of, with its
+// status and rejection reason ("" if none) as they stand now.
+struct LeadHandoff {
+	std::string status;
+	std::string reason;
+};
+std::unordered_map<std::string, LeadHandoff> LoadHandoffs(const KeyType &kt, const std::string &model,
+                                                           std::int64_t as_of);
+
 // (The maps above are keyed by KeyBytes, lead_key.hpp.)
 
 // Visits every lead with history in an attached activity table, with all of

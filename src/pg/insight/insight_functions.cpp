@@ -168,6 +168,7 @@ struct EvalLeadRow {
 	std::string key;                    // the lead key as text
 	std::optional<std::string> source;
 	std::optional<core::GradeRank> grade; // today's (models with a grade profile)
+	std::string reason;                   // of a rejected handoff
 	core::EvalLead lead;
 	std::int64_t converted_at = 0;
 };
@@ -190,6 +191,7 @@ Evaluated CollectLeads(const EvalArgs &a, bool want_keys) {
 	std::unordered_map<std::string, core::GradeRank> grades;
 	if (!out.spec.grade_profile.empty())
 		grades = LoadGrades(kt, out.spec.id);
+	std::unordered_map<std::string, LeadHandoff> handoffs = LoadHandoffs(kt, out.spec.name, a.window.as_of);
 	if (model.compiled.empty()) {
 		FinishSpi();
 		return out;
@@ -241,6 +243,12 @@ Evaluated CollectLeads(const EvalArgs &a, bool want_keys) {
 			                      lead.deal_count = o.value_count;
 			                      current.converted_at = o.first;
 		                      }
+		                      auto handoff = handoffs.find(bytes);
+		                      current.reason.clear();
+		                      if (handoff != handoffs.end() &&
+		                          core::ParseHandoffOutcome(handoff->second.status, &lead.handoff) &&
+		                          lead.handoff == core::HandoffOutcome::Rejected)
+			                      current.reason = handoff->second.reason;
 		                      auto source = sources.find(bytes);
 		                      current.source.reset();
 		                      if (source != sources.end())
@@ -275,6 +283,49 @@ std::vector<std::optional<std::string>> NumberSources(std::vector<EvalLeadRow> *
 	return names;
 }
 
+// The rejected leads' reasons sorted, each such lead's EvalLead::reason set
+// to its index.
+std::vector<std::string> NumberReasons(std::vector<EvalLeadRow> *leads) {
+	std::map<std::string, std::uint32_t> ids;
+	for (const EvalLeadRow &l : *leads)
+		if (l.lead.handoff == core::HandoffOutcome::Rejected)
+			ids.emplace(l.reason, 0);
+	std::vector<std::string> names;
+	for (auto &[name, id] : ids) {
+		id = static_cast<std::uint32_t>(names.size());
+		names.push_back(name);
+	}
+	for (EvalLeadRow &l : *leads)
+		if (l.lead.handoff == core::HandoffOutcome::Rejected)
+			l.lead.reason = ids[l.reason];
+	return names;
+}
+
+// The outcome, or 'rejected: <reason>'.
+std::string HandoffSegment(core::HandoffOutcome outcome, const std::string &reason) {
+	std::string segment = core::HandoffOutcomeName(outcome);
+	return outcome == core::HandoffOutcome::Rejected ? segment + ": " + reason : segment;
+}
+
+void PutHandoffRow(FunctionCallInfo fcinfo, const core::EvalRow &r, const std::vector<std::string> &reasons) {
+	Datum v[13] = {};
+	bool n[13] = {};
+	n[1] = true;
+	CallPg([&] {
+		v[0] = TextDatum("handoff");
+		v[2] = TextDatum(r.by_reason ? HandoffSegment(r.handoff, reasons[r.reason]) : core::HandoffOutcomeName(r.handoff));
+	});
+	n[3] = true;
+	v[4] = Int64GetDatum(r.leads);
+	v[5] = Int64GetDatum(r.converted);
+	PutFloat(r.conversion_rate, &v[6], &n[6]);
+	PutFloat(r.lift, &v[7], &n[7]);
+	n[8] = n[9] = n[10] = true;
+	PutFloat(r.avg_deal_value, &v[11], &n[11]);
+	PutFloat(r.median_days_to_convert, &v[12], &n[12]);
+	PutRow(fcinfo, v, n);
+}
+
 void PutEvalRow(FunctionCallInfo fcinfo, const core::EvalRow &r, const std::vector<std::optional<std::string>> &sources) {
 	Datum v[13] = {};
 	bool n[13] = {};
@@ -303,14 +354,17 @@ const char *StatusOf(const core::EvalLead &lead) {
 }
 
 void PutLeadRow(FunctionCallInfo fcinfo, const EvalLeadRow &l) {
-	Datum v[9] = {};
-	bool n[9] = {};
+	Datum v[10] = {};
+	bool n[10] = {};
 	n[1] = !l.source;
+	n[9] = l.lead.handoff == core::HandoffOutcome::None;
 	CallPg([&] {
 		v[0] = TextDatum(l.key);
 		if (l.source)
 			v[1] = TextDatum(*l.source);
 		v[3] = TextDatum(StatusOf(l.lead));
+		if (!n[9])
+			v[9] = TextDatum(HandoffSegment(l.lead.handoff, l.reason));
 	});
 	v[2] = Float8GetDatum(l.lead.score);
 	v[4] = BoolGetDatum(l.lead.converted);
@@ -360,6 +414,7 @@ Datum leadscore_evaluate(PG_FUNCTION_ARGS) {
 		std::vector<std::optional<std::string>> sources;
 		if (args.source_column)
 			sources = NumberSources(&e.leads);
+		std::vector<std::string> reasons = NumberReasons(&e.leads);
 		std::vector<leadscore::core::EvalLead> leads;
 		leads.reserve(e.leads.size());
 		for (const EvalLeadRow &l : e.leads)
@@ -367,6 +422,9 @@ Datum leadscore_evaluate(PG_FUNCTION_ARGS) {
 		for (const leadscore::core::EvalRow &r : leadscore::core::EvaluationReport(
 		         leads, static_cast<std::uint32_t>(sources.size()), e.spec.mql_threshold, e.spec.sql_threshold))
 			PutEvalRow(fcinfo, r, sources);
+		for (const leadscore::core::EvalRow &r :
+		     leadscore::core::HandoffReport(leads, static_cast<std::uint32_t>(reasons.size())))
+			PutHandoffRow(fcinfo, r, reasons);
 		return Datum(0);
 	});
 }
