@@ -243,7 +243,7 @@ struct StoredLead {
 std::map<std::string, StoredLead> LoadStored(const KeyType &kt, const core::CompiledModel &model) {
 	std::int32_t model_id = model.spec().id;
 	std::string sql =
-	    std::string("SELECT " LEADSCORE_STATE_SELECT) + BandColumn() + " FROM leadscore.lead_state WHERE model_id = $1";
+	    std::string("SELECT " LEADSCORE_STATE_SELECT) + BandColumn() + MomentumColumn() + " FROM leadscore.lead_state WHERE model_id = $1";
 	std::uint64_t n = CallPg([&] {
 		Datum args[1] = {Int32GetDatum(model_id)};
 		Oid types[1] = {INT4OID};
