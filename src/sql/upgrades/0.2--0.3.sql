@@ -2384,6 +2384,10 @@ BEGIN
 	DROP VIEW leadscore.account_scores;
 END $$;
 
--- The leads scored so far have momentum 0: rescore() computes it (and
--- recomputes the rest, which it leaves as it was) from their history.
-SELECT leadscore.rescore() WHERE EXISTS (SELECT FROM leadscore.lead_state);
+CREATE FUNCTION leadscore._recompute_momentum() RETURNS bigint
+	AS 'MODULE_PATHNAME', 'leadscore_recompute_momentum' LANGUAGE C
+	SET search_path = pg_catalog, pg_temp;
+-- The leads scored so far have momentum 0: computed from their history,
+-- their scores and records left exactly as they are.
+SELECT leadscore._invalidate();
+SELECT leadscore._recompute_momentum();
