@@ -1,7 +1,8 @@
 -- The state's layout (src/sql/state_tables.sql): a lead's next activity
 -- updates its state row in place (a HOT update: no new index entry) unless
 -- what an index reads changes, its score_rank (a half-doubling of the
--- stored sum) or tick()'s due_hint (lowered only, never raised by an
+-- stored sum; momentum_rank the same of momentum) or tick()'s due_hint
+-- (lowered only, never raised by an
 -- activity); tick() visits a lead whose due_at an activity moved later once,
 -- reports nothing and raises the hint to due_at; top_leads() reads the
 -- top ranks and sorts them.
@@ -13,7 +14,9 @@ RESET client_min_messages;
 SET timezone = 'UTC';
 
 CREATE TABLE layout.activities (lead_id bigint, kind text, at timestamptz);
-SELECT leadscore.create_model('flat', half_life => NULL, mql_threshold => 50, sql_threshold => 100) AS model_id;
+-- Momentum hardly decays here, so momentum_rank moves as score_rank does.
+SELECT leadscore.create_model('flat', half_life => NULL, mql_threshold => 50, sql_threshold => 100,
+	momentum_half_life => '1000 years') AS model_id;
 SELECT leadscore.add_rule('flat', 'visit', 1);
 SELECT leadscore.add_rule('flat', 'demo', 20);
 SELECT leadscore.attach_activities('layout.activities', 'lead_id', 'kind', 'at');

@@ -150,6 +150,8 @@ FROM leadscore.lead_scores;
 SELECT count(*) AS events_changed FROM (
 	(SELECT * FROM leadscore.events EXCEPT SELECT * FROM upgrade_test.events_before)
 	UNION ALL (SELECT * FROM upgrade_test.events_before EXCEPT SELECT * FROM leadscore.events)) e;
+-- Momentum, new in 0.3, is computed from the history (verify() checks it).
+SELECT count(*) FILTER (WHERE momentum <> 0) > 0 AS has_momentum FROM leadscore.lead_scores;
 SELECT * FROM leadscore.verify();
 
 -- The attached triggers still score and grade, and so does rescore().
@@ -163,7 +165,7 @@ SELECT * FROM leadscore.verify();
 -- What 0.2 adds works on the upgraded install: the admin role and the
 -- privilege rule...
 SELECT rolcanlogin FROM pg_roles WHERE rolname = 'leadscore_admin';
-SELECT has_function_privilege('public', 'leadscore.create_model(text,interval,float8,float8,leadscore.grade,text[],text,text,float8,float8,leadscore.grade,boolean,float8,interval)', 'EXECUTE') AS public_may_create_models,
+SELECT has_function_privilege('public', 'leadscore.create_model(text,interval,float8,float8,leadscore.grade,text[],text,text,float8,float8,leadscore.grade,boolean,float8,interval,interval)', 'EXECUTE') AS public_may_create_models,
 	has_function_privilege('leadscore_admin', 'leadscore.rescore(text)', 'EXECUTE') AS admin_may_rescore,
 	has_function_privilege('public', 'leadscore.top_leads(text,integer)', 'EXECUTE') AS public_may_read;
 -- ...and a dropped attached table detaches itself.

@@ -42,6 +42,9 @@ CREATE TABLE leadscore.models (
 	epoch timestamptz NOT NULL,              -- the decay epoch E (src/core/model/decay.hpp): creation time, moved by tick()'s re-base
 	version integer NOT NULL DEFAULT 1,      -- bumped by every rule change
 	created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	-- Momentum decays with this half-life from the same epoch
+	-- (lead_scores.momentum); every model has one.  0.3 added it.
+	momentum_half_life interval NOT NULL DEFAULT '7 days',
 	-- A handoff to sales is due this long after it opens (handoffs.sql);
 	-- NULL: no due time, never expires.  Last: 0.3 added it.
 	handoff_sla interval

@@ -40,6 +40,12 @@ CREATE FUNCTION leadscore.rescore(model text DEFAULT NULL) RETURNS bigint
 COMMENT ON FUNCTION leadscore.rescore(text) IS
 	'rebuilds lead state of one model (all when NULL) from the attached history; blocks writers of attached tables until commit';
 
+-- Every lead's momentum from its history, the rest of its state left as
+-- it is: what the 0.3 update runs for the leads 0.2 scored.
+CREATE FUNCTION leadscore._recompute_momentum() RETURNS bigint
+	AS 'MODULE_PATHNAME', 'leadscore_recompute_momentum' LANGUAGE C
+	SET search_path = pg_catalog, pg_temp;
+
 CREATE FUNCTION leadscore.verify(model text DEFAULT NULL)
 	RETURNS TABLE (model text, lead_id text, difference text)
 	AS 'MODULE_PATHNAME', 'leadscore_verify' LANGUAGE C

@@ -64,7 +64,8 @@ CREATE FUNCTION leadscore.create_model(
 	fit_min_grade leadscore.grade DEFAULT 'A-',
 	active boolean DEFAULT true,
 	account_threshold float8 DEFAULT NULL,
-	handoff_sla interval DEFAULT NULL
+	handoff_sla interval DEFAULT NULL,
+	momentum_half_life interval DEFAULT '7 days'
 ) RETURNS integer
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -100,12 +101,13 @@ BEGIN
 			HINT = 'Use NULL for a model whose accounts have no status.';
 	END IF;
 	PERFORM leadscore._check_handoff_sla(handoff_sla);
+	PERFORM leadscore._check_momentum_half_life(momentum_half_life);
 	INSERT INTO leadscore.models (name, half_life, mql_threshold, sql_threshold, sql_min_grade, stages,
 		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, active, account_threshold, epoch,
-		handoff_sla)
+		handoff_sla, momentum_half_life)
 	VALUES (name, half_life, mql_threshold, sql_threshold, sql_min_grade, coalesce(stages, '{}'),
 		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, active,
-		account_threshold, date_trunc('second', now()), handoff_sla)
+		account_threshold, date_trunc('second', now()), handoff_sla, momentum_half_life)
 	RETURNING id INTO new_id;
 	PERFORM leadscore._invalidate();
 	RETURN new_id;
@@ -367,6 +369,35 @@ BEGIN
 	UPDATE leadscore.models SET version = version + 1 WHERE models.id = mid;
 	PERFORM leadscore._invalidate();
 	PERFORM leadscore._rule_change_notice((SELECT m.name FROM leadscore.models m WHERE m.id = mid));
+END $$;
+
+-- Momentum's half-life: NULL is no half-life (every model's momentum
+-- decays, also where the score does not), and one shorter than a minute
+-- is a typo as for the score's (src/core/model/scoring_model.hpp).
+CREATE FUNCTION leadscore._check_momentum_half_life(h interval) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF h IS NULL THEN
+		RAISE EXCEPTION 'momentum_half_life must not be NULL' USING ERRCODE = '22004',
+			HINT = 'Momentum always decays; the default is 7 days.';
+	END IF;
+	IF NOT (h >= interval '1 minute' AND isfinite(now() + h)) THEN
+		RAISE EXCEPTION 'momentum_half_life must be at least 1 minute, not %', h USING ERRCODE = '22023';
+	END IF;
+END $$;
+
+-- Changes a model's momentum half-life.  Every stored momentum was weighted
+-- with the old one: the model is rescored, so momentum is exact at once.
+CREATE FUNCTION leadscore.set_momentum_half_life(model text, half_life interval) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	mid integer := leadscore._model_id(model);
+BEGIN
+	PERFORM leadscore._check_momentum_half_life(half_life);
+	UPDATE leadscore.models m SET momentum_half_life = set_momentum_half_life.half_life, version = version + 1
+		WHERE m.id = mid;
+	PERFORM leadscore._invalidate();
+	PERFORM leadscore.rescore(model);
 END $$;
 
 -- Switches a model between live and shadow.  A shadow model is scored and

@@ -30,6 +30,11 @@ CREATE FUNCTION leadscore.pending_due(caps bigint[], at timestamptz) RETURNS flo
 	AS 'MODULE_PATHNAME', 'leadscore_pending_due' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION leadscore.pending_stages(stage_stored float8[], caps bigint[], at timestamptz) RETURNS float8[]
 	AS 'MODULE_PATHNAME', 'leadscore_pending_stages' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+-- Their momentum: the points of each times the momentum weight, from the
+-- model's half-lives in microseconds (NULL half_life: no decay) and epoch.
+CREATE FUNCTION leadscore.pending_momentum(caps bigint[], at timestamptz, half_life_us float8,
+		momentum_half_life_us float8, epoch timestamptz) RETURNS float8
+	AS 'MODULE_PATHNAME', 'leadscore_pending_momentum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 -- When a state's first pending scoring falls due (NULL: none): tick()'s
 -- wake-up time, kept in due_at and due_hint; the pending values re-based
 -- with a model's decay epoch; what is left once tick() folded the due ones.
@@ -83,15 +88,24 @@ BEGIN
 		-- label: the grade's letter and the band's rank from the top.
 		bb.names[bi.i] AS band,
 		bb.channels[bi.i] AS channel,
-		left(s.grade::text, 1) || (pg_catalog.cardinality(bb.names) - bi.i + 1) AS label
+		left(s.grade::text, 1) || (pg_catalog.cardinality(bb.names) - bi.i + 1) AS label,
+		-- Momentum now (the same points with momentum_half_life), and what
+		-- top_momentum() orders by, as score_key and score_rank.
+		e.momentum / wm.weight AS momentum,
+		s.momentum AS momentum_key,
+		s.momentum_rank
 	FROM leadscore.lead_state s
 	JOIN leadscore.models m ON m.id = s.model_id
 	LEFT JOIN leadscore.lead_accounts la ON la.lead_id = s.lead_id
 	CROSS JOIN LATERAL (SELECT leadscore.stored_weight(m.half_life, m.epoch) AS weight) w
+	CROSS JOIN LATERAL (SELECT leadscore.stored_weight(m.momentum_half_life, m.epoch) AS weight) wm
 	-- The silence scorings that fell due since the state was written
 	-- (caps holds them, when any: src/pg/state/state_codec.hpp).
 	CROSS JOIN LATERAL (SELECT
 		CASE WHEN s.caps IS NULL THEN s.stored ELSE s.stored + leadscore.pending_due(s.caps, now()) END AS stored,
+		CASE WHEN s.caps IS NULL THEN s.momentum ELSE s.momentum + leadscore.pending_momentum(s.caps, now(),
+			extract(epoch FROM m.half_life)::float8 * 1e6, extract(epoch FROM m.momentum_half_life)::float8 * 1e6,
+			m.epoch) END AS momentum,
 		CASE WHEN s.caps IS NULL THEN s.stage_stored
 			ELSE leadscore.pending_stages(s.stage_stored, s.caps, now()) END AS stages) e
 	-- A model's bands, ascending (the floor first: src/sql/bands.sql).
@@ -118,6 +132,16 @@ BEGIN
 		WHERE ls.model_id = leadscore._model_id(top_leads.model)
 		ORDER BY ls.score_rank DESC, ls.score_key DESC
 		LIMIT leadscore._row_limit(top_leads.n)
+	$$;
+	-- The leads heating up fastest: the same, from the (momentum_rank,
+	-- model_id) index.
+	CREATE FUNCTION leadscore.top_momentum(model text, n integer DEFAULT 50)
+		RETURNS SETOF leadscore.lead_scores
+	LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+		SELECT ls.* FROM leadscore.lead_scores ls
+		WHERE ls.model_id = leadscore._model_id(top_momentum.model)
+		ORDER BY ls.momentum_rank DESC, ls.momentum_key DESC
+		LIMIT leadscore._row_limit(top_momentum.n)
 	$$;
 	-- Reactivation candidates: leads that reached MQL once, cooled down
 	-- below it and have done nothing for `idle`, from a partial index of
@@ -167,6 +191,7 @@ BEGIN
 	IF as_member THEN
 		ALTER EXTENSION leadscore ADD VIEW leadscore.lead_scores;
 		ALTER EXTENSION leadscore ADD FUNCTION leadscore.top_leads(text, integer);
+		ALTER EXTENSION leadscore ADD FUNCTION leadscore.top_momentum(text, integer);
 		ALTER EXTENSION leadscore ADD FUNCTION leadscore.stale_leads(text, interval);
 		ALTER EXTENSION leadscore ADD VIEW leadscore.account_scores;
 		ALTER EXTENSION leadscore ADD FUNCTION leadscore.top_accounts(text, integer);
@@ -180,11 +205,13 @@ CREATE FUNCTION leadscore._drop_views() RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
 	ALTER EXTENSION leadscore DROP FUNCTION leadscore.top_leads(text, integer);
+	ALTER EXTENSION leadscore DROP FUNCTION leadscore.top_momentum(text, integer);
 	ALTER EXTENSION leadscore DROP FUNCTION leadscore.stale_leads(text, interval);
 	ALTER EXTENSION leadscore DROP FUNCTION leadscore.top_accounts(text, integer);
 	ALTER EXTENSION leadscore DROP VIEW leadscore.lead_scores;
 	ALTER EXTENSION leadscore DROP VIEW leadscore.account_scores;
 	DROP FUNCTION leadscore.top_leads(text, integer);
+	DROP FUNCTION leadscore.top_momentum(text, integer);
 	DROP FUNCTION leadscore.stale_leads(text, interval);
 	DROP FUNCTION leadscore.top_accounts(text, integer);
 	DROP VIEW leadscore.lead_scores;

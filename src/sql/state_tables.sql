@@ -51,6 +51,12 @@ CREATE TABLE leadscore.lead_state (
 	-- The band last reported (src/sql/bands.sql); NULL: none.  Last: 0.3
 	-- added it after the two above (an upgraded install has it here).
 	band text,
+	-- Momentum: the same terms as stored with the model's
+	-- momentum_half_life, epoch-relative too (src/core/lead/scoring_state.hpp),
+	-- and leadscore.score_rank(momentum), top_momentum()'s key.  0.3 added
+	-- them last.
+	momentum float8 NOT NULL DEFAULT 0,
+	momentum_rank integer NOT NULL DEFAULT 0,
 	PRIMARY KEY (model_id, lead_id)
 ) WITH (fillfactor = 50); -- a sync batch updates every lead of a page: room for each row's next version
 -- top_leads(): a model's leads by score_rank, the few of the top ranks
@@ -61,6 +67,8 @@ CREATE TABLE leadscore.lead_state (
 -- had not seen the model yet, and the writers' walk over a batch's leads
 -- (src/pg/state/state_store.hpp) read every row of the model for each lead.
 CREATE INDEX lead_state_rank ON leadscore.lead_state (score_rank, model_id);
+-- top_momentum(): the same for momentum.
+CREATE INDEX lead_state_momentum ON leadscore.lead_state (momentum_rank, model_id);
 -- tick(): the leads whose status or stage decay may change by now.
 CREATE INDEX lead_state_due ON leadscore.lead_state (due_hint) WHERE due_hint IS NOT NULL;
 -- stale_leads(): leads that reached MQL once and have cooled down since.

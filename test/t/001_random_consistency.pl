@@ -13,7 +13,7 @@
 #     grades (from a lead table written at random too, graded for 'core'),
 #     lifecycle records and account sums (accounts from the lead table's
 #     company column, else from the first activity row naming a campaign);
-#   * every lead's score, stage, status, band, activity_count and last_activity_at
+#   * every lead's score, momentum, stage, status, band, activity_count and last_activity_at
 #     in leadscore.lead_scores equals an independent plain-SQL recompute
 #     (window functions for the caps, a recursive walk over each lead's
 #     matching times for the frequency windows, runs of unanswered sends
@@ -76,6 +76,7 @@ my @models = (
 	{
 		name      => 'slow',
 		half_life => 30 * 86400,
+		momentum_half_life => 2 * 86400,    # seconds; the others' is 7 days
 		mql       => 25,
 		sql       => 70,
 		stages    => [qw(idea orientation choice contract)],
@@ -305,7 +306,9 @@ sub setup_sql
 		push @sql,
 		  "SELECT leadscore.create_model('$m->{name}', half_life => $hl, mql_threshold => $m->{mql},"
 		  . " sql_threshold => $m->{sql}, sql_min_grade => NULL, stages => '$stages',"
-		  . " max_score => $max$min);";
+		  . " max_score => $max$min"
+		  . (defined $m->{momentum_half_life} ? ", momentum_half_life => '$m->{momentum_half_life} seconds'" : '')
+		  . ');';
 	}
 	for my $m (@models)
 	{
@@ -391,8 +394,10 @@ sub expected_view_sql
 		  . ", $window, " . (defined $r->{expr} ? 'true' : 'false') . ", $silence)";
 	}
 	my $model_rows = join(', ',
-		map { "('$_->{name}', " . (defined $_->{half_life} ? "$_->{half_life}::float8" : 'NULL::float8') . ')' }
-		  @models);
+		map {
+			"('$_->{name}', " . (defined $_->{half_life} ? "$_->{half_life}::float8" : 'NULL::float8') . ', '
+			  . ($_->{momentum_half_life} // 7 * 86400) . '::float8)'
+		} @models);
 	my $stage_cols = join(",\n\t",
 		map { "coalesce(sum(pts) FILTER (WHERE stage_no = $_), 0) AS s$_,"
 			  . " coalesce(sum(abs(pts)) FILTER (WHERE stage_no = $_), 0) AS m$_" } 1 .. 4);
@@ -403,7 +408,7 @@ WITH RECURSIVE hits AS (
 ), rules (rule_no, model, points, stage_no, max_count, min_count, within, cooldown, expr,
 		responses, silence, in_a_row) AS (
 	VALUES @{[ join(",\n\t", @rule_rows) ]}
-), models (model, half_life_s) AS (
+), models (model, half_life_s, momentum_s) AS (
 	VALUES $model_rows
 ), window_hits AS (
 	SELECT h.rule_no, h.lead_id, h.occurred_at, r.min_count, r.within, r.cooldown
@@ -463,7 +468,7 @@ WITH RECURSIVE hits AS (
 	SELECT s.rule_no, NULL, s.lead_id, NULL, s.t, r.model, r.points, r.stage_no, NULL, false, 1
 	FROM silences s JOIN rules r USING (rule_no)
 ), aged AS (
-	SELECT k.*, m.half_life_s, extract(epoch FROM now() - k.scored_at)::float8 AS age_s
+	SELECT k.*, m.half_life_s, m.momentum_s, extract(epoch FROM now() - k.scored_at)::float8 AS age_s
 	FROM ranked k JOIN models m USING (model)
 ), weighted AS (
 	SELECT a.*,
@@ -473,14 +478,20 @@ WITH RECURSIVE hits AS (
 			-- 2^-1000 is nothing next to any tolerance, and power() raises
 			-- an underflow error where the result would round to 0
 			WHEN a.age_s / a.half_life_s > 1000 THEN 0::float8
-			ELSE a.points * power(2::float8, -(a.age_s / a.half_life_s)) END AS pts
+			ELSE a.points * power(2::float8, -(a.age_s / a.half_life_s)) END AS pts,
+		-- momentum: the same with momentum's half-life, decaying in every model
+		CASE WHEN a.windowed OR a.points IS NULL THEN 0::float8
+			WHEN a.max_count IS NOT NULL AND a.rn > a.max_count THEN 0::float8
+			WHEN a.age_s / a.momentum_s > 1000 THEN 0::float8
+			ELSE a.points * power(2::float8, -(a.age_s / a.momentum_s)) END AS mpts
 	FROM aged a
 )
 SELECT model, lead_id, sum(pts) AS score, sum(abs(pts)) AS magnitude,
 	$stage_cols,
 	count(DISTINCT id) AS activity_count, max(occurred_at) AS last_activity_at,
 	count(*) FILTER (WHERE id IS NULL AND NOT silence) AS window_scorings,
-	count(*) FILTER (WHERE silence) AS silence_scorings
+	count(*) FILTER (WHERE silence) AS silence_scorings,
+	sum(mpts) AS momentum, sum(abs(mpts)) AS momentum_magnitude
 FROM (SELECT w.*, w.id IS NULL AND r.in_a_row IS NOT NULL AS silence FROM weighted w JOIN rules r USING (rule_no)) s
 GROUP BY model, lead_id;
 EOF
@@ -495,10 +506,12 @@ SELECT coalesce(e.model, v.model),
 	coalesce(e.m1, 0), coalesce(e.m2, 0), coalesce(e.m3, 0), coalesce(e.m4, 0),
 	e.last_activity_at IS NOT DISTINCT FROM v.last_activity_at,
 	v.score, coalesce(v.stage, '-'), v.status, v.activity_count, coalesce(e.window_scorings, 0),
-	coalesce(e.silence_scorings, 0), coalesce(v.band, '-'), coalesce(e.lead_id, v.lead_id)::text
+	coalesce(e.silence_scorings, 0), coalesce(v.band, '-'),
+	coalesce(e.momentum, 0), coalesce(e.momentum_magnitude, 0), v.momentum,
+	coalesce(e.lead_id, v.lead_id)::text
 FROM expected_scores e
 FULL JOIN leadscore.lead_scores v ON v.model = e.model AND v.lead_id = e.lead_id
-ORDER BY 1, 23
+ORDER BY 1, 26
 EOF
 
 # The stages (undef: none) a lead may have, given its decayed stage points:
@@ -564,13 +577,13 @@ sub compare_scores
 	my ($rows, $active) = (0, 0);
 	for my $line (split /\n/, $out)
 	{
-		my @f = split /\|/, $line, 23;
-		die "bad compare line: $line" unless @f == 23;
+		my @f = split /\|/, $line, 26;
+		die "bad compare line: $line" unless @f == 26;
 		my ($model, $e_has, $v_has, $e_score, $e_mag, $e_count, @rest) = @f;
 		my @s = @rest[0 .. 3];
 		my @sm = @rest[4 .. 7];
-		my ($last_same, $v_score, $v_stage, $v_status, $v_count, $scorings, $silences, $v_band, $lead) =
-		  @rest[8 .. 16];
+		my ($last_same, $v_score, $v_stage, $v_status, $v_count, $scorings, $silences, $v_band, $e_momentum,
+			$e_momentum_mag, $v_momentum, $lead) = @rest[8 .. 19];
 		my $m = $model_by_name{$model} or die "unknown model $model";
 		$rows++;
 		$active++ if $e_count > 0;
@@ -585,6 +598,8 @@ sub compare_scores
 		my $tol = 1e-9 * max(abs($v_score), abs($want), $e_mag, 1);
 		push @why, "score $v_score, expected $want" unless abs($v_score - $want) <= $tol;
 		push @why, "activity_count $v_count, expected $e_count" unless $v_count == $e_count;
+		push @why, "momentum $v_momentum, expected $e_momentum"
+		  unless abs($v_momentum - $e_momentum) <= 1e-9 * max(abs($v_momentum), abs($e_momentum), $e_momentum_mag, 1);
 		push @why, "last_activity_at differs" unless $last_same eq 't';
 		my $stage = $v_stage eq '-' ? undef : $v_stage;
 		my @stages = acceptable_stages($m, \@s, \@sm);

@@ -164,6 +164,7 @@ TestModel Model(std::int32_t id, std::string name, double half_life_days, std::i
 	m.spec.id = id;
 	m.spec.name = std::move(name);
 	m.spec.half_life_us = half_life_days * static_cast<double>(kDay);
+	m.spec.momentum_half_life_us = 7 * static_cast<double>(kDay);
 	m.spec.epoch_us = epoch;
 	m.spec.stages = std::move(stages);
 	m.rules = std::move(rules);
@@ -196,7 +197,7 @@ std::vector<TestModel> TestModels() {
 	                        {"unsubscribe", -40, kNoStage, 0, "", Always},
 	                        {"webinar", 25, 1, 2, "duration_s >= 20", LongWebinar},
 	                        {"demo_request", 0, 2, 0, "", Always, {}, "least(amount / 1000, 50)", DealSize}}));
-	models.push_back(Model(2, "call_centre", 0, 0, {"idea", "orientation", "choice"},
+	models.push_back(Model(2, "call_centre", 0, k2024, {"idea", "orientation", "choice"},
 	                       {{"blog_read", 2, 0, 3, "", Always},
 	                        {"page_view", 10, 1, 0, "URL like '/pricing%' and DURATION_S >= 30", Pricing},
 	                        {"demo_request", 50, 2, 0, "", Always},
@@ -236,6 +237,8 @@ struct Expected {
 	std::int64_t count = 0;
 	std::int64_t last = kNoTime;
 	std::int64_t scorings = 0; // of the frequency windows
+	long double momentum = 0;  // the same terms with the momentum weight
+	long double momentum_magnitude = 0;
 };
 
 // A frequency window's scoring times, from its definition: at each distinct
@@ -260,7 +263,9 @@ std::vector<std::int64_t> WindowScorings(const FrequencyWindow &w, std::vector<s
 	return scorings;
 }
 
-void Add(Expected *e, const TestRule &r, long double x) {
+void Add(Expected *e, const TestRule &r, long double x, long double momentum) {
+	e->momentum += momentum;
+	e->momentum_magnitude += std::fabs(momentum);
 	e->stored += x;
 	e->magnitude += std::fabs(x);
 	if (r.stage != kNoStage)
@@ -274,6 +279,10 @@ Expected BruteForce(const TestModel &m, const std::vector<Activity> &rows, std::
 		if (m.spec.half_life_us == 0)
 			return 1;
 		return std::exp2l(static_cast<long double>(at - m.spec.epoch_us) / static_cast<long double>(m.spec.half_life_us));
+	};
+	auto momentum = [&](std::int64_t at) -> long double {
+		return std::exp2l(static_cast<long double>(at - m.spec.epoch_us) /
+		                  static_cast<long double>(m.spec.momentum_half_life_us));
 	};
 	std::vector<const Activity *> mine;
 	for (const Activity &a : rows)
@@ -307,11 +316,12 @@ Expected BruteForce(const TestModel &m, const std::vector<Activity> &rows, std::
 			for (const Activity *a : mine) {
 				std::optional<double> points = r.Matches(*a) ? r.points_of(*a) : std::nullopt;
 				if (points)
-					Add(&e, r, static_cast<long double>(*points) * weight(a->at));
+					Add(&e, r, static_cast<long double>(*points) * weight(a->at),
+					    static_cast<long double>(*points) * momentum(a->at));
 			}
 		}
 		for (std::int64_t t : times)
-			Add(&e, r, static_cast<long double>(r.points) * weight(t));
+			Add(&e, r, static_cast<long double>(r.points) * weight(t), static_cast<long double>(r.points) * momentum(t));
 	}
 	return e;
 }
@@ -445,6 +455,10 @@ public:
 				ASSERT_LE(std::fabs(rec.state.stored - want.stored), 1e-12L * scale) << when;
 				for (std::size_t s = 0; s < want.stages.size(); s++)
 					ASSERT_LE(std::fabs(got.stage_stored[s] - want.stages[s]), 1e-9L * scale) << when << " stage " << s;
+				long double momentum_scale = std::max(
+				    {want.momentum_magnitude, std::fabs(want.momentum), static_cast<long double>(plan_->model(m).momentum().Weight(kNow))});
+				ASSERT_LE(std::fabs(got.momentum - want.momentum), 1e-9L * momentum_scale) << when << ": model " << m << " lead " << lead;
+				ASSERT_LE(std::fabs(rec.state.momentum - want.momentum), 1e-12L * momentum_scale) << when;
 				ASSERT_EQ(got.activity_count, want.count) << when;
 				ASSERT_EQ(got.last_activity_at, want.last) << when;
 				// The per-rule tallies add up to the state.
@@ -467,8 +481,10 @@ public:
 	// tick(): move model m's epoch to `epoch`, multiplying its stored sums.
 	void Rebase(std::size_t m, std::int64_t epoch) {
 		double factor = plan_->model(m).decay().RebaseFactor(epoch);
+		double momentum_factor = plan_->model(m).momentum().RebaseFactor(epoch);
 		for (LeadState &s : states_[m]) {
 			s.stored *= factor;
+			s.momentum *= momentum_factor;
 			for (double &x : s.stage_stored)
 				x *= factor;
 		}
@@ -757,6 +773,28 @@ TEST(ScoringRecompute, TalliesForExplain) {
 	EXPECT_EQ(out.state.last_activity_at, kNoTime);
 }
 
+// Momentum is the same points with its own half-life (7 days here, the
+// score's 30) from the same epoch: two weeks after a 5-point read, 1.25
+// points of momentum are left, while the score keeps 5 * 2^(-14/30).
+TEST(ScoringRecompute, MomentumDecaysWithItsOwnHalfLife) {
+	std::vector<TestModel> models = TestModels();
+	CompiledModel m = CompiledModel::Compile(models[0].spec, Columns());
+	LeadRecompute rc(m);
+	Activity a;
+	a.type = "blog_read";
+	a.at = k2024 + 7 * kDay;
+	Converted c(a);
+	rc.Add(a.type, a.at, c.values);
+	Recomputed out;
+	rc.Finish(&out);
+	EXPECT_DOUBLE_EQ(out.state.momentum, 10); // 5 points, one momentum half-life after the epoch
+	EXPECT_DOUBLE_EQ(m.momentum().Current(out.state.momentum, a.at + 14 * kDay), 1.25);
+	EXPECT_NEAR(m.decay().Current(out.state.stored, a.at + 14 * kDay), 5 * std::exp2(-14.0 / 30), 1e-12);
+	// A pending scoring keeps only its stored term: momentum follows from it.
+	double stored = -3 * m.decay().Weight(a.at);
+	EXPECT_DOUBLE_EQ(PendingMomentum(m.decay(), m.momentum(), a.at, stored), -6);
+}
+
 TEST(ScoringRecompute, DiffNamesTheFields) {
 	std::vector<TestModel> models = TestModels();
 	CompiledModel m = CompiledModel::Compile(models[0].spec, Columns());
@@ -776,12 +814,13 @@ TEST(ScoringRecompute, DiffNamesTheFields) {
 
 	LeadState bad = rec.state;
 	bad.stored *= 1.001;
+	bad.momentum = m.momentum().Weight(kNow); // a point now; the read a year ago has ~0 left
 	bad.stage_stored[0] = 0;
 	bad.activity_count = 2;
 	bad.last_activity_at = k2024 + 1;
 	bad.caps[0].beyond = 1;
 	EXPECT_EQ(DiffLeadState(m, bad, rec, kNow),
-	          (std::vector<std::string>{"stored", "stage \"awareness\"", "activity_count", "last_activity_at",
+	          (std::vector<std::string>{"stored", "momentum", "stage \"awareness\"", "activity_count", "last_activity_at",
 	                                    "cap window of rule \"rule_1\""}));
 }
 

@@ -43,13 +43,13 @@ void ModelBatch::Clear() {
 ModelBatch::Accumulator &ModelBatch::Touch(std::uint32_t lead) {
 	if (lead >= acc_.size()) {
 		std::size_t size = std::max<std::size_t>(std::size_t{lead} + 1, acc_.size() * 2);
-		acc_.resize(size, Accumulator{kUntouched, 0.0, kNoTime, kNoTime, {0.0, 0.0, 0.0, 0.0}});
+		acc_.resize(size, Accumulator{kUntouched, 0.0, 0.0, kNoTime, kNoTime, {0.0, 0.0, 0.0}});
 		if (stage_count_ > kInlineStages)
 			extra_stages_.resize(size * stage_count_, 0.0);
 	}
 	Accumulator &a = acc_[lead];
 	if (a.activity_count == kUntouched) {
-		a = Accumulator{0, 0.0, kNoTime, kNoTime, {0.0, 0.0, 0.0, 0.0}};
+		a = Accumulator{0, 0.0, 0.0, kNoTime, kNoTime, {0.0, 0.0, 0.0}};
 		touched_.push_back(lead);
 	}
 	return a;
@@ -72,6 +72,7 @@ void ModelBatch::Finish() {
 		d.lead = lead;
 		d.activity_count = a.activity_count;
 		d.stored = a.stored;
+		d.momentum = a.momentum;
 		d.max_inserted_at = a.max_inserted_at;
 		d.max_deleted_at = a.max_deleted_at;
 		leads_.push_back(d);
@@ -84,7 +85,7 @@ void ModelBatch::Finish() {
 	for (std::size_t i = 0; i < leads_.size(); i++) {
 		LeadDelta &d = leads_[i];
 		const double *stages = stage_deltas(i);
-		d.noop = d.activity_count == 0 && d.stored == 0 && d.caps_begin == d.caps_end && !d.window &&
+		d.noop = d.activity_count == 0 && d.stored == 0 && d.momentum == 0 && d.caps_begin == d.caps_end && !d.window &&
 		         d.max_inserted_at == d.max_deleted_at &&
 		         std::all_of(stages, stages + stage_count_, [](double x) { return x == 0; });
 	}
@@ -199,6 +200,7 @@ void IngestBatch::Add(std::uint32_t lead, std::string_view type, std::int64_t oc
 	ModelBatch::Accumulator *delta = nullptr;
 	double *stages = nullptr;
 	double weight = 0;
+	double momentum_weight = 0;
 	for (const IngestPlan::Target *t = plan_.targets_begin(type_id); t != plan_.targets_end(type_id); ++t) {
 		if (t->condition >= 0 && !ConditionTrue(t->condition, row))
 			continue;
@@ -216,6 +218,7 @@ void IngestBatch::Add(std::uint32_t lead, std::string_view type, std::int64_t oc
 			delta = &mb->Touch(lead);
 			stages = mb->StagesOf(lead);
 			weight = plan_.model(model).decay().Weight(occurred_at);
+			momentum_weight = plan_.model(model).momentum().Weight(occurred_at);
 			delta->activity_count += sign_count;
 			std::int64_t &newest = inserted ? delta->max_inserted_at : delta->max_deleted_at;
 			newest = std::max(newest, occurred_at);
@@ -239,6 +242,7 @@ void IngestBatch::Add(std::uint32_t lead, std::string_view type, std::int64_t oc
 		}
 		double x = sign * points * weight;
 		delta->stored += x;
+		delta->momentum += sign * points * momentum_weight;
 		if (t->stage >= 0)
 			stages[t->stage] += x;
 	}
@@ -317,11 +321,13 @@ ApplyOutcome ApplyLeadDelta(const CompiledModel &model, const ModelBatch &batch,
 	// Only a deletion can cancel a sum: only then are the sums kept.
 	const bool deleting = d.max_deleted_at != kNoTime;
 	const double old_stored = state->stored;
+	const double old_momentum = state->momentum;
 	std::vector<double> old_stages;
 	if (deleting)
 		old_stages = state->stage_stored;
 	state->activity_count += d.activity_count;
 	state->stored += d.stored;
+	state->momentum += d.momentum;
 	const double *stage_deltas = batch.stage_deltas(i);
 	for (std::size_t s = 0; s < model.stage_count(); s++)
 		state->stage_stored[s] += stage_deltas[s];
@@ -330,6 +336,8 @@ ApplyOutcome ApplyLeadDelta(const CompiledModel &model, const ModelBatch &batch,
 		const CapRun &run = batch.cap_runs()[r];
 		const CompiledRule &rule = model.rule(model.capped_rules()[run.cap]);
 		CapRule cap(rule.spec.max_count, rule.spec.points, model.decay());
+		CapRule momentum(rule.spec.max_count, rule.spec.points, model.momentum());
+		const double momentum_before = momentum.Contribution(state->caps[run.cap]);
 		CapApplyResult applied =
 		    cap.Apply(&state->caps[run.cap], batch.cap_hits().data() + run.hits_begin, run.hits_end - run.hits_begin);
 		if (applied.needs_reload) {
@@ -337,6 +345,7 @@ ApplyOutcome ApplyLeadDelta(const CompiledModel &model, const ModelBatch &batch,
 			continue;
 		}
 		state->stored += applied.delta;
+		state->momentum += momentum.Contribution(state->caps[run.cap]) - momentum_before;
 		if (rule.spec.stage != kNoStage)
 			state->stage_stored[static_cast<std::size_t>(rule.spec.stage)] += applied.delta;
 	}
@@ -351,11 +360,12 @@ ApplyOutcome ApplyLeadDelta(const CompiledModel &model, const ModelBatch &batch,
 			if (w.total() != 0)
 				Reload(&out, ReloadCause::OutOfStep);
 		state->stored = 0;
+		state->momentum = 0;
 		std::fill(state->stage_stored.begin(), state->stage_stored.end(), 0.0);
 		state->last_activity_at = kNoTime;
 	} else if (!NewLastActivity(old_last, d, &state->last_activity_at)) {
 		Reload(&out, ReloadCause::NewestDeleted);
-	} else if (deleting && SumCancelled(old_stored, old_stages, *state)) {
+	} else if (deleting && (SumCancelled(old_stored, old_stages, *state) || Cancelled(old_momentum, state->momentum))) {
 		Reload(&out, ReloadCause::Cancellation);
 	}
 	return out;

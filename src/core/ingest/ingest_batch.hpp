@@ -38,14 +38,15 @@
 // A delta with no cap hits, no window rule's rows and no deleted rows
 // (d.caps_begin == d.caps_end, !d.window, d.max_deleted_at == kNoTime: every
 // lead of a plain INSERT into uncapped rules) needs no read: the glue may upsert it blind, in SQL,
-//   stored += d.stored, stage_stored[s] += stage_deltas(i)[s],
+//   stored += d.stored, momentum += d.momentum, stage_stored[s] += stage_deltas(i)[s],
 //   activity_count += d.activity_count,
 //   last_activity_at = greatest(last_activity_at, d.max_inserted_at)
 // which is exactly what ApplyLeadDelta would do.  Everything else goes
 // through steps 1-4.
 //
 // Re-basing a model's epoch (tick(), Decay::NeedsRebase) multiplies stored
-// and every stage_stored by Decay::RebaseFactor and builds a new plan; cap
+// and every stage_stored by Decay::RebaseFactor, momentum by the momentum
+// decay's, and builds a new plan; cap
 // windows hold absolute times and stay as they are.
 //
 // Times are PostgreSQL's: '-infinity' is INT64_MIN, which reads as kNoTime in
@@ -98,6 +99,8 @@ struct LeadDelta {
 	// sum(sign * points * Weight(occurred_at)) over the uncapped rules'
 	// matches; capped rules' changes come from their windows.
 	double stored = 0;
+	// The same with the momentum weight (LeadState::momentum).
+	double momentum = 0;
 	// Newest occurred_at of a matching inserted / deleted row; kNoTime: none.
 	// kNewestUnknown: a row as new as the newest inserted one was deleted
 	// after it, maybe that very row (a replicated transaction's batch may
@@ -153,16 +156,18 @@ private:
 	// rows come in random lead order, and a bulk load's pass costs what its
 	// cache misses cost, one line per row.  (Memory: 64 bytes per lead index
 	// up to the largest one the model touched.)
-	static constexpr std::size_t kInlineStages = 4;
+	static constexpr std::size_t kInlineStages = 3;
 	// activity_count of a lead no row has touched yet.
 	static constexpr std::int64_t kUntouched = INT64_MIN;
 	struct alignas(64) Accumulator {
 		std::int64_t activity_count;
 		double stored;
+		double momentum;
 		std::int64_t max_inserted_at;
 		std::int64_t max_deleted_at;
 		double stages[kInlineStages];
 	};
+	static_assert(sizeof(Accumulator) == 64, "one cache line per lead");
 
 	void Clear();
 	Accumulator &Touch(std::uint32_t lead);

@@ -9,8 +9,8 @@
 namespace leadscore::core {
 
 LeadRecompute::LeadRecompute(const CompiledModel &model, CancelCheck cancel)
-    : model_(model), cancel_(std::move(cancel)), weights_(model.rule_count()), raw_(model.rule_count()),
-      scale_(model.rule_count(), 0.0),
+    : model_(model), cancel_(std::move(cancel)), weights_(model.rule_count()), momentum_(model.rule_count()), raw_(model.rule_count()),
+      scale_(model.rule_count(), 0.0), momentum_scale_(model.rule_count(), 0.0),
       matched_(model.rule_count(), 0), unscored_(model.rule_count(), 0),
       times_(model.capped_rules().size()), window_times_(model.window_rules().size()),
       sends_(model.silence_rules().size()), responses_(model.silence_rules().size()) {
@@ -18,8 +18,10 @@ LeadRecompute::LeadRecompute(const CompiledModel &model, CancelCheck cancel)
 
 void LeadRecompute::Reset() {
 	std::fill(weights_.begin(), weights_.end(), CompensatedSum());
+	std::fill(momentum_.begin(), momentum_.end(), CompensatedSum());
 	std::fill(raw_.begin(), raw_.end(), CompensatedSum());
 	std::fill(scale_.begin(), scale_.end(), 0.0);
+	std::fill(momentum_scale_.begin(), momentum_scale_.end(), 0.0);
 	std::fill(matched_.begin(), matched_.end(), 0);
 	std::fill(unscored_.begin(), unscored_.end(), 0);
 	for (std::vector<std::int64_t> &t : times_)
@@ -68,8 +70,10 @@ void LeadRecompute::Add(const CompiledModel &table_model, std::string_view type,
 			sends_[static_cast<std::size_t>(rule.silence)].push_back(occurred_at);
 		else if (rule.points)
 			AddPoints(table_model, r, occurred_at, row);
-		else
+		else {
 			weights_[r].Add(model_.decay().Weight(occurred_at));
+			momentum_[r].Add(model_.momentum().Weight(occurred_at));
+		}
 	}
 	if (matched) {
 		activity_count_++;
@@ -86,7 +90,10 @@ void LeadRecompute::AddPoints(const CompiledModel &table_model, std::uint32_t r,
 	}
 	double stored = points * model_.decay().Weight(occurred_at);
 	weights_[r].Add(stored);
+	double momentum = points * model_.momentum().Weight(occurred_at);
+	momentum_[r].Add(momentum);
 	scale_[r] += std::fabs(stored);
+	momentum_scale_[r] += std::fabs(momentum);
 	raw_[r].Add(points);
 }
 
@@ -99,13 +106,16 @@ void LeadRecompute::SilenceTally(const CompiledRule &rule, RuleTally *tally, Lea
 	AbsenceScorings(rule.spec.absence, sends_[k], responses_[k], &scorings_);
 	CompensatedSum due;
 	std::int64_t counted = 0;
+	auto r = static_cast<std::size_t>(model_.silence_rules()[k]);
 	for (std::int64_t at : scorings_) {
 		double stored = rule.spec.points * model_.decay().Weight(at);
+		double momentum = rule.spec.points * model_.momentum().Weight(at);
 		if (at <= now_) {
 			due.Add(stored);
+			momentum_[r].Add(momentum);
 			counted++;
 		} else {
-			state->pending.push_back(LeadState::Pending{at, stored, rule.spec.stage});
+			state->pending.push_back(LeadState::Pending{at, stored, rule.spec.stage, momentum});
 		}
 	}
 	tally->stored = due.Value();
@@ -120,8 +130,10 @@ void LeadRecompute::Finish(Recomputed *out) {
 	out->stage_magnitude.assign(model_.stage_count(), 0.0);
 
 	CompensatedSum stored;
+	CompensatedSum momentum;
 	std::vector<CompensatedSum> stages(model_.stage_count());
 	double magnitude = 0;
+	double momentum_magnitude = 0;
 	for (std::size_t r = 0; r < model_.rule_count(); r++) {
 		const CompiledRule &rule = model_.rule(r);
 		RuleTally &tally = out->rules[r];
@@ -130,6 +142,8 @@ void LeadRecompute::Finish(Recomputed *out) {
 			auto c = static_cast<std::size_t>(rule.cap);
 			CapRule cap(rule.spec.max_count, rule.spec.points, model_.decay());
 			tally.stored = cap.Rebuild(&state.caps[c], &times_[c]);
+			momentum_[r].Add(CapRule(rule.spec.max_count, rule.spec.points, model_.momentum())
+			                     .Contribution(state.caps[c]));
 			tally.counted = std::min<std::int64_t>(tally.matched, rule.spec.max_count);
 			tally.raw = rule.spec.points * static_cast<double>(tally.counted);
 		} else if (rule.window >= 0) {
@@ -137,8 +151,10 @@ void LeadRecompute::Finish(Recomputed *out) {
 			std::sort(times.begin(), times.end());
 			FrequencyScorings(rule.spec.window, times, &scorings_);
 			CompensatedSum weights;
-			for (std::int64_t at : scorings_)
+			for (std::int64_t at : scorings_) {
 				weights.Add(model_.decay().Weight(at));
+				momentum_[r].Add(rule.spec.points * model_.momentum().Weight(at));
+			}
 			tally.stored = rule.spec.points * weights.Value();
 			tally.counted = static_cast<std::int64_t>(scorings_.size());
 			tally.raw = rule.spec.points * static_cast<double>(tally.counted);
@@ -158,6 +174,12 @@ void LeadRecompute::Finish(Recomputed *out) {
 		double scale = rule.points ? scale_[r] : std::fabs(tally.stored);
 		stored.Add(tally.stored);
 		magnitude += scale;
+		// Constant points were summed as weights, each row's own as points.
+		double m = rule.cap < 0 && rule.window < 0 && rule.silence < 0 && !rule.points
+		               ? rule.spec.points * momentum_[r].Value()
+		               : momentum_[r].Value();
+		momentum.Add(m);
+		momentum_magnitude += rule.points ? momentum_scale_[r] : std::fabs(m);
 		if (rule.spec.stage != kNoStage) {
 			auto s = static_cast<std::size_t>(rule.spec.stage);
 			stages[s].Add(tally.stored);
@@ -165,6 +187,7 @@ void LeadRecompute::Finish(Recomputed *out) {
 		}
 	}
 	state.stored = stored.Value();
+	state.momentum = momentum.Value();
 	for (std::size_t s = 0; s < stages.size(); s++)
 		state.stage_stored[s] = stages[s].Value();
 	state.activity_count = activity_count_;
@@ -172,6 +195,7 @@ void LeadRecompute::Finish(Recomputed *out) {
 	std::sort(state.pending.begin(), state.pending.end(),
 	          [](const LeadState::Pending &x, const LeadState::Pending &y) { return x.at < y.at; });
 	out->magnitude = magnitude;
+	out->momentum_magnitude = momentum_magnitude;
 }
 
 namespace {
@@ -204,6 +228,8 @@ std::vector<std::string> DiffLeadState(const CompiledModel &model, const LeadSta
 	FoldPending(&got_state, now);
 	if (!Close(got_state.stored, want.stored, expected.magnitude, unit))
 		diff.push_back("stored");
+	if (!Close(got_state.momentum, want.momentum, expected.momentum_magnitude, model.momentum().Weight(now)))
+		diff.push_back("momentum");
 	for (std::size_t s = 0; s < model.stage_count(); s++) {
 		double got = s < got_state.stage_stored.size() ? got_state.stage_stored[s] : 0.0;
 		if (!Close(got, want.stage_stored[s], expected.stage_magnitude[s], unit))

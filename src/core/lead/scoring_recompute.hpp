@@ -52,6 +52,7 @@ struct Recomputed {
 	// same per stage.
 	double magnitude = 0;
 	std::vector<double> stage_magnitude;
+	double momentum_magnitude = 0; // the same for state.momentum
 };
 
 class LeadRecompute {
@@ -84,8 +85,10 @@ private:
 	// Per uncapped rule: sum of Weight(t) (constant points) or of
 	// points * Weight(t) (a points expression), and of the raw points.
 	std::vector<CompensatedSum> weights_;
+	std::vector<CompensatedSum> momentum_;          // the same with the momentum weight
 	std::vector<CompensatedSum> raw_;
 	std::vector<double> scale_;                     // per points expression: sum |points * Weight(t)|
+	std::vector<double> momentum_scale_;            // the same with the momentum weight
 	std::vector<std::int64_t> matched_;             // per rule
 	std::vector<std::int64_t> unscored_;            // per rule: matched, no usable points
 	std::vector<std::vector<std::int64_t>> times_;  // per capped rule: every matching time
@@ -99,7 +102,7 @@ private:
 };
 
 // The fields in which `actual` (the state as stored) differs from `expected`
-// (a Finish()ed recompute of the same lead): "stored", "stage \"name\"",
+// (a Finish()ed recompute of the same lead): "stored", "momentum", "stage \"name\"",
 // "activity_count", "last_activity_at", "cap window of rule \"name\"".
 // Empty: consistent.  Sums compare within kVerifyTolerance at `now` (the
 // time of the check, us since the Unix epoch); cap windows

@@ -7,6 +7,7 @@ namespace leadscore::core {
 
 void LeadState::Clear(const CompiledModel &model) {
 	stored = 0;
+	momentum = 0;
 	stage_stored.assign(model.stage_count(), 0.0);
 	activity_count = 0;
 	last_activity_at = kNoTime;
@@ -20,9 +21,16 @@ void LeadState::Clear(const CompiledModel &model) {
 
 void FoldPending(LeadState *state, std::int64_t now) {
 	std::size_t due = 0;
-	for (; due < state->pending.size() && state->pending[due].at <= now; due++)
+	for (; due < state->pending.size() && state->pending[due].at <= now; due++) {
 		AddScoring(state->pending[due], &state->stored, &state->stage_stored);
+		state->momentum += state->pending[due].momentum;
+	}
 	state->pending.erase(state->pending.begin(), state->pending.begin() + static_cast<std::ptrdiff_t>(due));
+}
+
+double PendingMomentum(const Decay &decay, const Decay &momentum, std::int64_t at, double stored) noexcept {
+	double weight = decay.Weight(at);
+	return weight > 0 ? stored / weight * momentum.Weight(at) : 0.0;
 }
 
 void AddScoring(const LeadState::Pending &p, double *stored, std::vector<double> *stage_stored) noexcept {

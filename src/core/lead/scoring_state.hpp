@@ -24,6 +24,9 @@ struct LeadState {
 	double stored = 0;
 	// The same sum per stage, over the rules with that stage.
 	std::vector<double> stage_stored;
+	// Momentum: the same terms weighted with CompiledModel::momentum()
+	// instead (a shorter half-life, the same epoch): what the lead did lately.
+	double momentum = 0;
 	// Activity rows that match at least one rule of the model.
 	std::int64_t activity_count = 0;
 	// The newest occurred_at among those rows; kNoTime when there is none.
@@ -31,11 +34,14 @@ struct LeadState {
 	// One window per capped rule, in CompiledModel::capped_rules() order.
 	std::vector<CapWindow> caps;
 	// Silence scorings not yet due (at > the time the state was computed),
-	// by time: each adds `stored` (and to stage `stage`) from `at` on.
+	// by time: each adds `stored` (and to stage `stage`) from `at` on, and
+	// `momentum` to momentum.  The glue stores no momentum with it: a
+	// scoring read back gets it from PendingMomentum().
 	struct Pending {
 		std::int64_t at;
 		double stored;
 		int stage;
+		double momentum = 0;
 	};
 	std::vector<Pending> pending;
 
@@ -45,6 +51,11 @@ struct LeadState {
 
 // Moves the pending scorings due by `now` (at <= now) into the sums.
 void FoldPending(LeadState *state, std::int64_t now);
+
+// A pending scoring's momentum term from its stored term: the points are
+// stored / Weight(at) (exact: a scoring the sums hold or will hold lies within
+// the epoch's reach, decay.hpp); 0 where that weight underflowed.
+double PendingMomentum(const Decay &decay, const Decay &momentum, std::int64_t at, double stored) noexcept;
 
 // Adds one pending scoring to a state's sums: `stored` and the stage sums.
 void AddScoring(const LeadState::Pending &p, double *stored, std::vector<double> *stage_stored) noexcept;

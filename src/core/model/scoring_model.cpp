@@ -95,17 +95,15 @@ void ValidateStages(const ModelSpec &model) {
 		         Number(kDefaultStageMinPoints) + ".");
 }
 
-void ValidateHalfLife(const ModelSpec &model) {
+void ValidateHalfLife(const std::string &what, const ModelSpec &model, double h) {
 	const std::string of = " of model " + Quoted(model.name);
-	double h = model.half_life_us;
 	if (std::isnan(h) || std::isinf(h))
-		Fail(ErrorKind::InvalidValue, "half-life" + of + " must be finite, not " + Number(h), {},
+		Fail(ErrorKind::InvalidValue, what + of + " must be finite, not " + Number(h), {},
 		     "Use NULL or 0 for no decay.");
 	if (h < 0)
-		Fail(ErrorKind::InvalidValue, "half-life" + of + " must not be negative", {},
-		     "Use NULL or 0 for no decay.");
+		Fail(ErrorKind::InvalidValue, what + of + " must not be negative", {}, "Use NULL or 0 for no decay.");
 	if (h > 0 && h < kMinHalfLifeUs)
-		Fail(ErrorKind::OutOfRange, "half-life" + of + " must be at least 1 minute",
+		Fail(ErrorKind::OutOfRange, what + of + " must be at least 1 minute",
 		     "The half-life given is " + Number(h / 1e6) + " s.");
 }
 
@@ -207,7 +205,8 @@ void ValidateRule(const ModelSpec &model, const RuleSpec &rule) {
 void ValidateModel(const ModelSpec &model) {
 	if (model.name.empty())
 		Fail(ErrorKind::InvalidValue, "model name must not be empty");
-	ValidateHalfLife(model);
+	ValidateHalfLife("half-life", model, model.half_life_us);
+	ValidateHalfLife("momentum_half_life", model, model.momentum_half_life_us);
 	ValidateThresholds(model);
 	ValidateStages(model);
 
@@ -240,7 +239,8 @@ void ValidateThresholdRange(const ModelSpec &model) {
 }
 
 CompiledModel::CompiledModel(const ModelSpec &spec, const Schema &schema)
-    : spec_(spec), decay_(spec.half_life_us, spec.epoch_us), schema_(schema) {
+    : spec_(spec), decay_(spec.half_life_us, spec.epoch_us), momentum_(spec.momentum_half_life_us, spec.epoch_us),
+      schema_(schema) {
 }
 
 namespace {

@@ -94,6 +94,9 @@ struct ModelSpec {
 	std::int32_t id = 0;
 	std::string name;
 	double half_life_us = 0;   // 0: no decay
+	// Momentum (scoring_state.hpp): the same points decayed with this
+	// half-life from the same epoch; 0: no decay.
+	double momentum_half_life_us = 0;
 	// The decay epoch E (decay.hpp): the creation time, later moved by
 	// tick()'s re-base; a new epoch is a new model version.
 	std::int64_t epoch_us = 0;
@@ -120,11 +123,12 @@ struct ModelSpec {
 };
 
 // Checks the model's own settings, then every rule; throws Error:
-//   InvalidValue    empty name; half-life NaN, infinite or negative; a
+//   InvalidValue    empty name; a half-life (the score's or momentum's) NaN,
+//                   infinite or negative; a
 //                   threshold NaN or infinite, MQL not positive, SQL below
 //                   MQL; stage minimum not positive; max_score infinite or
 //                   below the SQL threshold; empty stage name; any rule error
-//   OutOfRange      half-life shorter than kMinHalfLifeUs
+//   OutOfRange      a half-life shorter than kMinHalfLifeUs
 //   DuplicateObject a stage or rule name given twice, a rule id given twice
 void ValidateModel(const ModelSpec &model);
 
@@ -213,6 +217,9 @@ public:
 	const Decay &decay() const noexcept {
 		return decay_;
 	}
+	const Decay &momentum() const noexcept {
+		return momentum_;
+	}
 	const Schema &schema() const noexcept {
 		return schema_;
 	}
@@ -261,6 +268,7 @@ private:
 
 	ModelSpec spec_;
 	Decay decay_;
+	Decay momentum_;
 	Schema schema_;
 	std::vector<CompiledRule> rules_;
 	std::vector<std::uint32_t> capped_rules_;

@@ -140,6 +140,14 @@ std::vector<core::ModelSpec> LoadModels() {
 		                                  " ORDER BY model_id, min_score NULLS FIRST"))
 			if (core::ModelSpec *m = FindModel(models, ToInt(r[0])))
 				m->bands.push_back(core::ScoreBand{*r[1], ToDouble(r[2], core::kFloorMinScore), r[3].value_or("")});
+	// So did momentum_half_life: until then momentum is not stored, and a
+	// model's reads as 0 (no decay: nothing to re-base for it).
+	if (*QueryText("SELECT EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid ="
+	               " 'leadscore.models'::pg_catalog.regclass AND attname = 'momentum_half_life')")[0][0] == "t")
+		for (const TextRow &r :
+		     QueryText("SELECT id, extract(epoch FROM momentum_half_life) * 1000000 FROM leadscore.models"))
+			if (core::ModelSpec *m = FindModel(models, ToInt(r[0])))
+				m->momentum_half_life_us = ToDouble(r[1], 0);
 	std::string rules = std::string("SELECT r.model_id, ") + kRuleColumns +
 	                    " FROM leadscore.rules r ORDER BY r.model_id, r.id";
 	for (const TextRow &r : QueryText(rules.c_str())) {

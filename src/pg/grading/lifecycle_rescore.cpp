@@ -138,7 +138,7 @@ void CheckRecord(const core::ModelSpec &model, const LifecycleLead &lead, std::i
 } // namespace
 
 void ZeroScores(std::int32_t model_id, std::size_t stage_count) {
-	std::string rank = HotStateLayout() ? ", score_rank = 0" : "";
+	std::string rank = HotStateLayout() ? ", score_rank = 0, momentum = 0, momentum_rank = 0" : "";
 	ExecuteText(("UPDATE leadscore.lead_state SET stored = 0,"
 	             " stage_stored = pg_catalog.array_fill(0::pg_catalog.float8, ARRAY[$2::pg_catalog.int4]),"
 	             " activity_count = 0, last_activity_at = NULL, caps = NULL" +

@@ -8,6 +8,7 @@
 #include "pg/boundary/fmgr_args.hpp"
 #include "pg/boundary/guard.hpp"
 #include "pg/boundary/lead_key.hpp"
+#include "pg/boundary/pg_arrays.hpp"
 #include "pg/boundary/text_datum.hpp"
 #include "pg/catalog/attachment_checks.hpp"
 #include "pg/catalog/key_types.hpp"
@@ -229,6 +230,48 @@ std::int64_t RescoreModel(const KeyType &kt, const core::ModelSpec &spec, std::i
 	return leads;
 }
 
+// Writes the momentum of a batch of leads (keys, momentum), nothing else.
+void WriteMomentum(const KeyType &kt, std::int32_t model_id, std::vector<Datum> *keys, std::vector<double> *momentum) {
+	if (keys->empty())
+		return;
+	std::string sql = "UPDATE leadscore.lead_state AS s SET momentum = u.m, momentum_rank = leadscore.score_rank(u.m)"
+	                  " FROM (SELECT pg_catalog.unnest($2) AS k, pg_catalog.unnest($3) AS m) AS u"
+	                  " WHERE s.model_id = $1 AND s.lead_id = u.k";
+	CallPg([&] {
+		Oid types[] = {INT4OID, kt.array_oid, FLOAT8ARRAYOID};
+		int n = static_cast<int>(keys->size());
+		Datum args[] = {Int32GetDatum(model_id), KeyArrayDatum(kt, keys->data(), n),
+		                Float8ArrayDatum(momentum->data(), n)};
+		if (SPI_execute_with_args(sql.c_str(), 3, types, args, nullptr, false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "leadscore: writing momentum failed");
+	});
+	keys->clear();
+	momentum->clear();
+}
+
+// Every lead's momentum from its history, the rest of its state left as it
+// is: the 0.3 update, whose leads were scored without momentum.
+std::int64_t RecomputeMomentum(const KeyType &kt, std::int32_t model_id) {
+	std::int64_t leads = 0;
+	std::vector<Datum> keys;
+	std::vector<double> momentum;
+	BatchMemory batch("leadscore momentum batch");
+	auto flush = [&] { batch.Run([&] { WriteMomentum(kt, model_id, &keys, &momentum); }); };
+	LeadScan scan{batch.context(), nullptr};
+	ForEachLead(
+	    kt, model_id,
+	    [&](Datum key, const std::string &, const core::Recomputed &r) {
+		    keys.push_back(key);
+		    momentum.push_back(r.state.momentum);
+		    leads++;
+		    if (keys.size() >= kWriteBatch)
+			    flush();
+	    },
+	    scan);
+	flush();
+	return leads;
+}
+
 struct Difference {
 	std::string model, lead, what;
 };
@@ -243,7 +286,7 @@ struct StoredLead {
 std::map<std::string, StoredLead> LoadStored(const KeyType &kt, const core::CompiledModel &model) {
 	std::int32_t model_id = model.spec().id;
 	std::string sql =
-	    std::string("SELECT " LEADSCORE_STATE_SELECT) + BandColumn() + " FROM leadscore.lead_state WHERE model_id = $1";
+	    std::string("SELECT " LEADSCORE_STATE_SELECT) + BandColumn() + MomentumColumn() + " FROM leadscore.lead_state WHERE model_id = $1";
 	std::uint64_t n = CallPg([&] {
 		Datum args[1] = {Int32GetDatum(model_id)};
 		Oid types[1] = {INT4OID};
@@ -338,6 +381,23 @@ Datum leadscore_rescore(PG_FUNCTION_ARGS) {
 			KeyType akt = AccountKeyType();
 			for (const leadscore::core::ModelSpec &spec : models)
 				RebuildAccounts(akt, spec, now);
+		}
+		FinishSpi();
+		PG_RETURN_INT64(total);
+	});
+}
+
+// _recompute_momentum() -> bigint: every lead's momentum from its history,
+// nothing else written (the 0.3 update); the leads recomputed.
+PG_FUNCTION_INFO_V1(leadscore_recompute_momentum);
+Datum leadscore_recompute_momentum(PG_FUNCTION_ARGS) {
+	return Guarded([&] {
+		KeyType kt = BeginEngineCall();
+		std::int64_t total = 0;
+		if (kt.oid != InvalidOid) {
+			LockAttachedTables();
+			for (std::int32_t id : ModelIds(std::nullopt))
+				total += RecomputeMomentum(kt, id);
 		}
 		FinishSpi();
 		PG_RETURN_INT64(total);

@@ -80,30 +80,41 @@ void RebaseModels(std::int64_t tick_now) {
 	constexpr std::int64_t kSecond = 1'000'000;
 	const double clock = static_cast<double>(TimestampToUnixUs(GetCurrentTransactionStartTimestamp()));
 	for (const core::ModelSpec &m : LoadModels()) {
+		// Momentum shares the epoch and decays faster (or alone, in a model
+		// without decay): the epoch moves when either sum needs it, never
+		// further than the shorter half-life allows.
 		core::Decay decay(m.half_life_us, m.epoch_us);
-		if (!decay.decays())
+		core::Decay momentum(m.momentum_half_life_us, m.epoch_us);
+		if (!decay.decays() && !momentum.decays())
 			continue;
-		double limit = clock + core::kMaxEpochLead * decay.half_life_us();
+		double shortest = !decay.decays()     ? momentum.half_life_us()
+		                  : !momentum.decays() ? decay.half_life_us()
+		                                       : std::min(decay.half_life_us(), momentum.half_life_us());
+		double limit = clock + core::kMaxEpochLead * shortest;
 		std::int64_t now = static_cast<double>(tick_now) < limit ? tick_now : static_cast<std::int64_t>(limit);
-		if (!decay.NeedsRebase(now))
+		if (!decay.NeedsRebase(now) && !momentum.NeedsRebase(now))
 			continue;
 		std::int64_t epoch = now - ((now % kSecond) + kSecond) % kSecond;
 		char factor[64];
 		std::snprintf(factor, sizeof factor, "%.17g", decay.RebaseFactor(epoch));
+		char momentum_factor[64];
+		std::snprintf(momentum_factor, sizeof momentum_factor, "%.17g", momentum.RebaseFactor(epoch));
 		for (const ActivityTable &t : LoadActivityTables())
 			ExecuteText(("LOCK TABLE " + t.name + " IN SHARE MODE").c_str());
 		std::string id = std::to_string(m.id);
 		// Pending silence scorings are stored values too (only 0.3's layout
 		// has them, and the function).
 		std::string hot = HotStateLayout() ? ", score_rank = leadscore.score_rank(stored * $2::pg_catalog.float8),"
-		                                      " caps = leadscore.pending_scaled(caps, $2::pg_catalog.float8)"
+		                                      " caps = leadscore.pending_scaled(caps, $2::pg_catalog.float8),"
+		                                      " momentum = momentum * $3::pg_catalog.float8,"
+		                                      " momentum_rank = leadscore.score_rank(momentum * $3::pg_catalog.float8)"
 		                                    : "";
 		ExecuteText(("UPDATE leadscore.lead_state SET stored = stored * $2::pg_catalog.float8,"
 		             " stage_stored = ARRAY(SELECT x * $2::pg_catalog.float8"
 		             " FROM pg_catalog.unnest(stage_stored) WITH ORDINALITY u(x, i) ORDER BY i)" +
 		             hot + " WHERE model_id = $1::pg_catalog.int4")
 		                .c_str(),
-		            {id, std::string(factor)});
+		            {id, std::string(factor), std::string(momentum_factor)});
 		// Account sums are sums of square roots: they scale by sqrt(factor).
 		ExecuteText("UPDATE leadscore.account_state SET stored = stored * pg_catalog.sqrt($2::pg_catalog.float8),"
 		            " stage_stored = ARRAY(SELECT x * pg_catalog.sqrt($2::pg_catalog.float8)"

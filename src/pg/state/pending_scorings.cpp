@@ -2,7 +2,8 @@
 // lead_scores view adds to a state's sums for the scorings due by the time
 // it reads, so a score read a second after a silence window closed includes
 // it before tick() folds it in; when the first one falls due (tick()'s
-// wake-up time); and the re-base of their stored values.  Plain C on the
+// wake-up time); their momentum; and the re-base of their stored values.
+// Plain C on the
 // array, no allocation but the result: the view calls them per row (only
 // where caps is not NULL).
 #include "pg/state/pending_scorings.hpp"
@@ -77,7 +78,11 @@ void FoldPendingStates(const KeyType &kt, std::int32_t model_id, const std::vect
 	    " ON CONFLICT (model_id, lead_id) DO UPDATE SET stored = s.stored + leadscore.pending_due(s.caps, $3),"
 	    " stage_stored = leadscore.pending_stages(s.stage_stored, s.caps, $3),"
 	    " caps = leadscore.pending_after(s.caps, $3),"
-	    " score_rank = leadscore.score_rank(s.stored + leadscore.pending_due(s.caps, $3))",
+	    " score_rank = leadscore.score_rank(s.stored + leadscore.pending_due(s.caps, $3)),"
+	    " (momentum, momentum_rank) = (SELECT x.m, leadscore.score_rank(x.m) FROM (SELECT s.momentum +"
+	    " leadscore.pending_momentum(s.caps, $3, extract(epoch FROM m.half_life)::pg_catalog.float8 * 1e6,"
+	    " extract(epoch FROM m.momentum_half_life)::pg_catalog.float8 * 1e6, m.epoch) AS m"
+	    " FROM leadscore.models m WHERE m.id = $1) x)",
 	    3, types, CURSOR_OPT_GENERIC_PLAN);
 	CallPg([&] {
 		Datum values[] = {Int32GetDatum(model_id), KeyArrayDatum(kt, keys.data(), static_cast<int>(keys.size())),
@@ -95,6 +100,28 @@ PG_FUNCTION_INFO_V1(leadscore_pending_due);
 Datum leadscore_pending_due(PG_FUNCTION_ARGS) {
 	double sum = 0;
 	ForEachDue(PG_GETARG_ARRAYTYPE_P(0), PG_GETARG_TIMESTAMPTZ(1), [&](double stored, std::int64_t) { sum += stored; });
+	PG_RETURN_FLOAT8(sum);
+}
+
+// pending_momentum(caps, at, half_life_us, momentum_half_life_us, epoch):
+// the momentum sum of the pending scorings due by at (their points times the
+// momentum weight: core::PendingMomentum).  half_life_us NULL: no decay.
+PG_FUNCTION_INFO_V1(leadscore_pending_momentum);
+Datum leadscore_pending_momentum(PG_FUNCTION_ARGS) {
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(3) || PG_ARGISNULL(4))
+		PG_RETURN_FLOAT8(0);
+	std::int64_t epoch = leadscore::pg::TimestampToUnixUs(PG_GETARG_TIMESTAMPTZ(4));
+	leadscore::core::Decay decay(PG_ARGISNULL(2) ? 0 : PG_GETARG_FLOAT8(2), epoch);
+	leadscore::core::Decay momentum(PG_GETARG_FLOAT8(3), epoch);
+	double sum = 0;
+	int count;
+	const std::int64_t *p = Scorings(PG_GETARG_ARRAYTYPE_P(0), &count);
+	std::int64_t due_by = leadscore::pg::TimestampToUnixUs(PG_GETARG_TIMESTAMPTZ(1));
+	for (int k = 0; k < count && p[3 * k] <= due_by; k++) {
+		double stored;
+		std::memcpy(&stored, &p[3 * k + 1], sizeof stored);
+		sum += leadscore::core::PendingMomentum(decay, momentum, p[3 * k], stored);
+	}
 	PG_RETURN_FLOAT8(sum);
 }
 

@@ -15,6 +15,7 @@ StateColumns ColumnBuffers::View(int stage_count) {
 	s.n = static_cast<int>(keys.size());
 	s.keys = keys.data();
 	s.stored = stored.data();
+	s.momentum = momentum.data();
 	s.stage_count = stage_count;
 	s.stages = stages.data();
 	s.activity_count = counts.data();
@@ -38,6 +39,7 @@ StateColumns ColumnBuffers::View(int stage_count) {
 void ColumnBuffers::Clear() {
 	keys.clear();
 	stored.clear();
+	momentum.clear();
 	stages.clear();
 	counts.clear();
 	last_at.clear();
@@ -71,6 +73,7 @@ void PushDelta(ColumnBuffers *b, Datum key, const core::ModelBatch &batch, std::
 	const core::LeadDelta &d = batch.leads()[i];
 	b->keys.push_back(key);
 	b->stored.push_back(d.stored);
+	b->momentum.push_back(d.momentum);
 	b->stages.insert(b->stages.end(), batch.stage_deltas(i), batch.stage_deltas(i) + batch.stage_count());
 	b->counts.push_back(d.activity_count);
 	PushTime(b, d.max_inserted_at);
@@ -81,6 +84,7 @@ void PushDelta(ColumnBuffers *b, Datum key, const core::ModelBatch &batch, std::
 void PushState(ColumnBuffers *b, Datum key, const core::LeadState &s) {
 	b->keys.push_back(key);
 	b->stored.push_back(s.stored);
+	b->momentum.push_back(s.momentum);
 	b->stages.insert(b->stages.end(), s.stage_stored.begin(), s.stage_stored.end());
 	b->counts.push_back(s.activity_count);
 	PushTime(b, s.last_activity_at);

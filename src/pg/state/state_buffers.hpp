@@ -15,7 +15,7 @@ namespace leadscore::pg {
 
 struct ColumnBuffers {
 	std::vector<Datum> keys;
-	std::vector<double> stored, stages;
+	std::vector<double> stored, momentum, stages;
 	std::vector<std::int64_t> counts, last_at, caps;
 	std::vector<char> last_at_null;
 	std::vector<std::int32_t> caps_from, caps_len;

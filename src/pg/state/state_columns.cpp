@@ -114,6 +114,10 @@ const char *BandColumn() {
 	return HotStateLayout() ? ", band" : ", NULL::pg_catalog.text AS band";
 }
 
+const char *MomentumColumn() {
+	return HotStateLayout() ? ", momentum" : ", 0::pg_catalog.float8 AS momentum";
+}
+
 std::vector<LifecycleLead> ReadLifecycleRows(SPITupleTable *table, std::uint64_t rows, StateSelect select,
                                              const core::ModelSpec &model) {
 	int first = select == StateSelect::Lifecycle ? 5 : 7;
@@ -138,12 +142,18 @@ StateRow *ReadStateRow(SPITupleTable *table, std::uint64_t i) {
 	row->last_at = DatumGetInt64(SPI_getbinval(tuple, desc, 5, &row->last_null));
 	Datum caps = SPI_getbinval(tuple, desc, 6, &isnull);
 	row->caps = isnull ? nullptr : DatumGetArrayTypeP(caps);
+	int momentum = SPI_fnumber(desc, "momentum");
+	if (momentum > 0) {
+		Datum m = SPI_getbinval(tuple, desc, momentum, &isnull);
+		row->momentum = isnull ? 0 : DatumGetFloat8(m);
+	}
 	return row;
 }
 
 bool ToLeadState(const core::CompiledModel &model, const StateRow &row, core::LeadState *state) {
 	state->Clear(model);
 	state->stored = row.stored;
+	state->momentum = row.momentum;
 	state->activity_count = row.count;
 	state->last_activity_at = row.last_null ? core::kNoTime : StateTimeToUnixUs(row.last_at);
 	int stages = ArrayGetNItems(ARR_NDIM(row.stages), ARR_DIMS(row.stages));
@@ -157,6 +167,8 @@ bool ToLeadState(const core::CompiledModel &model, const StateRow &row, core::Le
 	const auto *data = reinterpret_cast<const std::int64_t *>(ARR_DATA_PTR(row.caps));
 	int tail = PendingTail(data, n);
 	DecodePending(data + n - tail, tail, &state->pending);
+	for (core::LeadState::Pending &p : state->pending)
+		p.momentum = core::PendingMomentum(model.decay(), model.momentum(), p.at, p.stored);
 	return DecodeCaps(data, n - tail, model.capped_rules().size(), &state->caps);
 }
 

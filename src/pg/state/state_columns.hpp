@@ -45,6 +45,9 @@ namespace leadscore::pg {
 // The record's band, read after the select list: the column in 0.3's
 // layout, NULL in 0.2's (state_layout.hpp), where no model has bands yet.
 const char *BandColumn();
+// The momentum sum, read by name wherever whole states are read: the column
+// in 0.3's layout, 0 in 0.2's (which has none: the update computes it).
+const char *MomentumColumn();
 
 // Which select list a result holds.
 enum class StateSelect { Lifecycle, State };
@@ -75,6 +78,7 @@ struct StateRow {
 	bool last_null;
 	std::int64_t last_at; // a PostgreSQL timestamp
 	ArrayType *caps;      // NULL: empty windows
+	double momentum;      // 0 when the select list has no momentum column
 };
 
 // Row i of `table`, palloc'd.  PostgreSQL side.

@@ -91,6 +91,41 @@ constexpr const char *kOneHint = ", $14";
 constexpr const char *kBatchLowerHint = ", due_hint = LEAST(s.due_hint, u.du)";
 constexpr const char *kOneLowerHint = ", due_hint = LEAST(s.due_hint, $14)";
 constexpr const char *kUpsertLowerHint = ", due_hint = LEAST(s.due_hint, excluded.due_hint)";
+// Momentum (core/lead/scoring_state.hpp) and momentum_rank, top_momentum()'s
+// key, in 0.3's layout: every statement that writes states takes the
+// momentum as its last parameter (MomentumParam), which 0.2's ignores.
+constexpr const char *kMomentumColumns = ", momentum, momentum_rank";
+constexpr const char *kBatchMomentum = ", u.mo, leadscore.score_rank(u.mo)";
+constexpr const char *kSetBatchMomentum = ", momentum = u.mo, momentum_rank = leadscore.score_rank(u.mo)";
+constexpr const char *kSetAddedMomentum = ", momentum = s.momentum + excluded.momentum,"
+                                          " momentum_rank = leadscore.score_rank(s.momentum + excluded.momentum)";
+constexpr const char *kSetExcludedMomentum = ", momentum = excluded.momentum, momentum_rank = excluded.momentum_rank";
+
+// The momentum parameter's number: the one after a statement's others.
+int MomentumParam(bool one, bool life) {
+	return (one ? kOneParams : kBatchParams) + (life ? kLifeParams : 0) + 1;
+}
+
+// The batch's rows with the momentum array unnested beside the others.
+std::string WithMomentumRows(const char *rows, bool life) {
+	std::string out = rows;
+	const std::string series = " pg_catalog.generate_series(";
+	out.insert(out.find(series), " pg_catalog.unnest($" + std::to_string(MomentumParam(false, life)) + ") AS mo,");
+	return out;
+}
+
+// One lead's momentum values.
+std::string OneMomentum(bool life) {
+	std::string p = "$" + std::to_string(MomentumParam(true, life));
+	return ", " + p + ", leadscore.score_rank(" + p + ")";
+}
+
+// The parameter types of a statement: `types`, then the momentum's.
+std::vector<Oid> WithMomentumType(const Oid *types, bool one, bool life) {
+	std::vector<Oid> out(types, types + MomentumParam(one, life) - 1);
+	out.push_back(one ? FLOAT8OID : FLOAT8ARRAYOID);
+	return out;
+}
 
 // Adding a blind delta to a row that exists.
 constexpr const char *kAddSet = "stored = s.stored + excluded.stored,"
@@ -163,8 +198,9 @@ SPIPlanPtr Prepare(const std::string &sql, int nargs, const Oid *types, int opti
 // if the order is lost.)
 SPIPlanPtr PrepareInsert(bool one, bool life, const Oid *types, const std::string &on_conflict,
                          const char *tail = "") {
-	std::string columns = std::string(LEADSCORE_STATE_COLUMNS) + Hot(kRankColumn);
-	std::string values = std::string(one ? kOneValues : kBatchValues) + Hot(one ? kOneRank : kBatchRank);
+	std::string columns = std::string(LEADSCORE_STATE_COLUMNS) + Hot(kRankColumn) + Hot(kMomentumColumns);
+	std::string values = std::string(one ? kOneValues : kBatchValues) + Hot(one ? kOneRank : kBatchRank) +
+	                     (plans.hot ? (one ? OneMomentum(life) : std::string(kBatchMomentum)) : std::string());
 	if (life) {
 		columns += std::string(", " LEADSCORE_RECORD_COLUMNS) + Hot(kHintColumn) + Hot(kBandColumn);
 		values += std::string(", ") + (one ? kOneLifeValues : kBatchLifeValues) + Hot(one ? kOneHint : kBatchHint) +
@@ -174,10 +210,11 @@ SPIPlanPtr PrepareInsert(bool one, bool life, const Oid *types, const std::strin
 	if (one)
 		sql += " VALUES ($1, $2, " + values + ")";
 	else
-		sql += " SELECT $1, u.k, " + values + " FROM " + (life ? kBatchLifeRows : kBatchRows);
+		sql += " SELECT $1, u.k, " + values + " FROM " + WithMomentumRows(life ? kBatchLifeRows : kBatchRows, life);
 	sql += " ON CONFLICT (model_id, lead_id) DO UPDATE SET " + on_conflict + tail;
-	int nargs = (one ? kOneParams : kBatchParams) + (life ? kLifeParams : 0);
-	return one ? Prepare(sql, nargs, types) : Prepare(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
+	std::vector<Oid> t = WithMomentumType(types, one, life);
+	int nargs = static_cast<int>(t.size());
+	return one ? Prepare(sql, nargs, t.data()) : Prepare(sql, nargs, t.data(), CURSOR_OPT_GENERIC_PLAN);
 }
 
 // `$2::<key type>[]` in SQL text is the parameter's declared type, so the
@@ -197,8 +234,8 @@ void PreparePlans(const KeyType &kt) {
 	                                           TEXTOID,        TEXTOID,        TIMESTAMPTZOID, TIMESTAMPTZOID,
 	                                           TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID};
 	std::string put_set = "(" LEADSCORE_STATE_COLUMNS ") = ROW(" + Excluded(LEADSCORE_STATE_COLUMNS) + ")" +
-	                      Hot(kSetExcludedRank);
-	std::string add_set = std::string(kAddSet) + Hot(kSetAddedRank);
+	                      Hot(kSetExcludedRank) + Hot(kSetExcludedMomentum);
+	std::string add_set = std::string(kAddSet) + Hot(kSetAddedRank) + Hot(kSetAddedMomentum);
 
 	// What a blind add returns: the row as it is now (see AddToStates).
 	std::string returning = std::string(" RETURNING " LEADSCORE_LIFECYCLE_SELECT) + BandColumn();
@@ -210,7 +247,7 @@ void PreparePlans(const KeyType &kt) {
 	// Only for rows InsertStates locked already: no order to keep.  A join
 	// with the keys, not lead_id = ANY ($2): with the array a parameter, a
 	// bitmap scan's recheck of ANY would search it linearly for every row.
-	std::string band = BandColumn();
+	std::string band = std::string(BandColumn()) + MomentumColumn();
 	plans.lock = Prepare("SELECT " LEADSCORE_STATE_SELECT + band +
 	                         " FROM (SELECT pg_catalog.unnest($2) AS k) AS u"
 	                         " JOIN leadscore.lead_state AS s ON s.model_id = $1 AND s.lead_id = u.k FOR UPDATE OF s",
@@ -226,28 +263,35 @@ void PreparePlans(const KeyType &kt) {
 	        band +
 	        " FROM leadscore.lead_state"
 	        " WHERE model_id = $1 AND lead_id = $2[w.i + 1] FOR UPDATE) AS s WHERE w.i < pg_catalog.cardinality($2))"
-	        " SELECT lead_id, " LEADSCORE_STATE_COLUMNS ", " LEADSCORE_RECORD_COLUMNS ", band FROM w",
+	        " SELECT lead_id, " LEADSCORE_STATE_COLUMNS ", " LEADSCORE_RECORD_COLUMNS ", band, momentum FROM w",
 	    2, batch, CURSOR_OPT_CUSTOM_PLAN);
 	plans.lock_one = Prepare("SELECT " LEADSCORE_STATE_SELECT + band + " FROM leadscore.lead_state"
 	                         " WHERE model_id = $1 AND lead_id = $2 FOR UPDATE",
 	                         2, one);
+	std::vector<Oid> write_types = WithMomentumType(batch, false, true);
 	plans.write = Prepare(std::string("UPDATE leadscore.lead_state AS s SET (" LEADSCORE_STATE_COLUMNS
 	                                  ", " LEADSCORE_RECORD_COLUMNS ") = ROW(") +
 	                          kBatchValues + ", " + kBatchLifeValues + ")" + Hot(kSetBatchRank) + Hot(kBatchLowerHint) + Hot(kSetBatchBand) +
-	                          " FROM " + kBatchLifeRows + " WHERE s.model_id = $1 AND s.lead_id = u.k",
-	                      kBatchParams + kLifeParams, batch, CURSOR_OPT_CUSTOM_PLAN);
+	                          Hot(kSetBatchMomentum) + " FROM " + WithMomentumRows(kBatchLifeRows, true) +
+	                          " WHERE s.model_id = $1 AND s.lead_id = u.k",
+	                      static_cast<int>(write_types.size()), write_types.data(), CURSOR_OPT_CUSTOM_PLAN);
+	std::vector<Oid> write_one_types = WithMomentumType(one, true, true);
+	std::string one_momentum = "$" + std::to_string(MomentumParam(true, true));
+	std::string set_one_momentum =
+	    ", momentum = " + one_momentum + ", momentum_rank = leadscore.score_rank(" + one_momentum + ")";
 	plans.write_one = Prepare(std::string("UPDATE leadscore.lead_state AS s SET (" LEADSCORE_STATE_COLUMNS
 	                                      ", " LEADSCORE_RECORD_COLUMNS ") = ROW(") +
 	                              kOneValues + ", " + kOneLifeValues + ")" + Hot(kSetOneRank) + Hot(kOneLowerHint) + Hot(kSetOneBand) +
-	                              " WHERE model_id = $1 AND lead_id = $2",
-	                          kOneParams + kLifeParams, one);
+	                              Hot(set_one_momentum.c_str()) + " WHERE model_id = $1 AND lead_id = $2",
+	                          static_cast<int>(write_one_types.size()), write_one_types.data());
 	// A writer's rows under SERIALIZABLE: an UPDATE scans for its rows, and
 	// with the writer's SnapshotSelf (consistent_reads.hpp) may meet the row
 	// versions it has just written; this upsert finds them through the
 	// primary key's conflict check instead.
 	std::string overwrite_set = "(" LEADSCORE_STATE_COLUMNS ", " LEADSCORE_RECORD_COLUMNS ") = ROW(" +
 	                            Excluded(LEADSCORE_STATE_COLUMNS) + ", " + Excluded(LEADSCORE_RECORD_COLUMNS) + ")" +
-	                            Hot(kSetExcludedRank) + Hot(kUpsertLowerHint) + Hot(kSetExcludedBand);
+	                            Hot(kSetExcludedRank) + Hot(kUpsertLowerHint) + Hot(kSetExcludedBand) +
+	                            Hot(kSetExcludedMomentum);
 	plans.overwrite = PrepareInsert(false, true, batch, overwrite_set);
 	plans.overwrite_one = PrepareInsert(true, true, one, overwrite_set);
 	plans.key_type = kt.oid;
@@ -378,19 +422,24 @@ void ExecuteBatch(SPIPlanPtr plan, int nargs, Datum *values, int expected) {
 void ExecuteStates(SPIPlanPtr one, SPIPlanPtr batch, const KeyType &kt, std::int32_t model_id,
                    const StateColumns &s, int expected, bool life = false) {
 	if (s.n == 1 && one != nullptr) {
-		Datum values[kOneParams + kLifeParams];
-		char nulls[kOneParams + kLifeParams];
+		Datum values[kOneParams + kLifeParams + 1];
+		char nulls[kOneParams + kLifeParams + 1];
 		OneParams(model_id, s, values, nulls);
 		if (life)
 			OneLifeParams(s, kOneParams, values, nulls);
+		int m = MomentumParam(true, life) - 1;
+		values[m] = Float8GetDatum(s.momentum[0]);
+		nulls[m] = ' ';
 		Execute(one, values, nulls, expected);
 		return;
 	}
-	Datum values[kBatchParams + kLifeParams];
+	Datum values[kBatchParams + kLifeParams + 1];
 	BatchParams(kt, model_id, s, values);
 	if (life)
 		BatchLifeParams(s, kBatchParams, values);
-	ExecuteBatch(batch, kBatchParams + (life ? kLifeParams : 0), values, expected);
+	int m = MomentumParam(false, life) - 1;
+	values[m] = Float8ArrayDatum(s.momentum, s.n);
+	ExecuteBatch(batch, m + 1, values, expected);
 }
 
 } // namespace

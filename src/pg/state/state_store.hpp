@@ -21,6 +21,7 @@ struct StateColumns {
 	int n = 0;
 	Datum *keys = nullptr;
 	double *stored = nullptr;
+	double *momentum = nullptr;
 	int stage_count = 0;
 	double *stages = nullptr;          // n * stage_count
 	std::int64_t *activity_count = nullptr;
@@ -70,7 +71,7 @@ struct StateColumns {
 // first) locks the winner's row and applies its delta to it
 // (test/isolation/specs/new_lead_writers.spec).
 
-// stored += ..., stage_stored += ..., activity_count += ...,
+// stored += ..., momentum += ..., stage_stored += ..., activity_count += ...,
 // last_activity_at = greatest(...): inserts new leads, adds to old ones.
 // Returns every row as it is now, with its lifecycle record (which the
 // upsert left alone).

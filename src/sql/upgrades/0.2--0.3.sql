@@ -1002,6 +1002,13 @@ CREATE INDEX lead_state_cooled ON leadscore.lead_state (model_id, mql_at)
 -- Score bands (src/sql/bands.sql), which lead_scores reads; the band a
 -- record last reported, and band events.
 ALTER TABLE leadscore.lead_state ADD COLUMN band text;
+-- Momentum (lead_scores.momentum, top_momentum()): a second epoch-relative
+-- sum with the model's momentum_half_life, and its rank for the index.  0
+-- until the end of this script computes it (rescore()).
+ALTER TABLE leadscore.lead_state ADD COLUMN momentum float8 NOT NULL DEFAULT 0,
+	ADD COLUMN momentum_rank integer NOT NULL DEFAULT 0;
+CREATE INDEX lead_state_momentum ON leadscore.lead_state (momentum_rank, model_id);
+ALTER TABLE leadscore.models ADD COLUMN momentum_half_life interval NOT NULL DEFAULT '7 days';
 ALTER TABLE leadscore.events DROP CONSTRAINT events_kind_check,
 	ADD CONSTRAINT events_kind_check CHECK (kind IN ('status', 'stage', 'grade', 'band'));
 -- A lead is in the highest band whose min_score its current score reaches;
@@ -1097,6 +1104,11 @@ CREATE FUNCTION leadscore.pending_due(caps bigint[], at timestamptz) RETURNS flo
 	AS 'MODULE_PATHNAME', 'leadscore_pending_due' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION leadscore.pending_stages(stage_stored float8[], caps bigint[], at timestamptz) RETURNS float8[]
 	AS 'MODULE_PATHNAME', 'leadscore_pending_stages' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+-- Their momentum: the points of each times the momentum weight, from the
+-- model's half-lives in microseconds (NULL half_life: no decay) and epoch.
+CREATE FUNCTION leadscore.pending_momentum(caps bigint[], at timestamptz, half_life_us float8,
+		momentum_half_life_us float8, epoch timestamptz) RETURNS float8
+	AS 'MODULE_PATHNAME', 'leadscore_pending_momentum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 -- When a state's first pending scoring falls due (NULL: none): tick()'s
 -- wake-up time, kept in due_at and due_hint; the pending values re-based
 -- with a model's decay epoch; what is left once tick() folded the due ones.
@@ -1131,14 +1143,23 @@ SELECT m.name AS model,
 	-- label: the grade's letter and the band's rank from the top.
 	bb.names[bi.i] AS band,
 	bb.channels[bi.i] AS channel,
-	left(s.grade::text, 1) || (pg_catalog.cardinality(bb.names) - bi.i + 1) AS label
+	left(s.grade::text, 1) || (pg_catalog.cardinality(bb.names) - bi.i + 1) AS label,
+	-- Momentum now (the same points with momentum_half_life), and what
+	-- top_momentum() orders by, as score_key and score_rank.
+	e.momentum / wm.weight AS momentum,
+	s.momentum AS momentum_key,
+	s.momentum_rank
 FROM leadscore.lead_state s
 JOIN leadscore.models m ON m.id = s.model_id
 LEFT JOIN leadscore.lead_accounts la ON la.lead_id = s.lead_id
 CROSS JOIN LATERAL (SELECT leadscore.stored_weight(m.half_life, m.epoch) AS weight) w
+CROSS JOIN LATERAL (SELECT leadscore.stored_weight(m.momentum_half_life, m.epoch) AS weight) wm
 -- The silence scorings that fell due since the state was written.
 CROSS JOIN LATERAL (SELECT
 	CASE WHEN s.caps IS NULL THEN s.stored ELSE s.stored + leadscore.pending_due(s.caps, now()) END AS stored,
+	CASE WHEN s.caps IS NULL THEN s.momentum ELSE s.momentum + leadscore.pending_momentum(s.caps, now(),
+		extract(epoch FROM m.half_life)::float8 * 1e6, extract(epoch FROM m.momentum_half_life)::float8 * 1e6,
+		m.epoch) END AS momentum,
 	CASE WHEN s.caps IS NULL THEN s.stage_stored
 		ELSE leadscore.pending_stages(s.stage_stored, s.caps, now()) END AS stages) e
 -- A model's bands, ascending (the floor first: src/sql/bands.sql).
@@ -1177,15 +1198,24 @@ BEGIN
 		-- label: the grade's letter and the band's rank from the top.
 		bb.names[bi.i] AS band,
 		bb.channels[bi.i] AS channel,
-		left(s.grade::text, 1) || (pg_catalog.cardinality(bb.names) - bi.i + 1) AS label
+		left(s.grade::text, 1) || (pg_catalog.cardinality(bb.names) - bi.i + 1) AS label,
+		-- Momentum now (the same points with momentum_half_life), and what
+		-- top_momentum() orders by, as score_key and score_rank.
+		e.momentum / wm.weight AS momentum,
+		s.momentum AS momentum_key,
+		s.momentum_rank
 	FROM leadscore.lead_state s
 	JOIN leadscore.models m ON m.id = s.model_id
 	LEFT JOIN leadscore.lead_accounts la ON la.lead_id = s.lead_id
 	CROSS JOIN LATERAL (SELECT leadscore.stored_weight(m.half_life, m.epoch) AS weight) w
+	CROSS JOIN LATERAL (SELECT leadscore.stored_weight(m.momentum_half_life, m.epoch) AS weight) wm
 	-- The silence scorings that fell due since the state was written
 	-- (caps holds them, when any: src/pg/state/state_codec.hpp).
 	CROSS JOIN LATERAL (SELECT
 		CASE WHEN s.caps IS NULL THEN s.stored ELSE s.stored + leadscore.pending_due(s.caps, now()) END AS stored,
+		CASE WHEN s.caps IS NULL THEN s.momentum ELSE s.momentum + leadscore.pending_momentum(s.caps, now(),
+			extract(epoch FROM m.half_life)::float8 * 1e6, extract(epoch FROM m.momentum_half_life)::float8 * 1e6,
+			m.epoch) END AS momentum,
 		CASE WHEN s.caps IS NULL THEN s.stage_stored
 			ELSE leadscore.pending_stages(s.stage_stored, s.caps, now()) END AS stages) e
 	-- A model's bands, ascending (the floor first: src/sql/bands.sql).
@@ -1212,6 +1242,16 @@ BEGIN
 		WHERE ls.model_id = leadscore._model_id(top_leads.model)
 		ORDER BY ls.score_rank DESC, ls.score_key DESC
 		LIMIT leadscore._row_limit(top_leads.n)
+	$$;
+	-- The leads heating up fastest: the same, from the (momentum_rank,
+	-- model_id) index.
+	CREATE FUNCTION leadscore.top_momentum(model text, n integer DEFAULT 50)
+		RETURNS SETOF leadscore.lead_scores
+	LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+		SELECT ls.* FROM leadscore.lead_scores ls
+		WHERE ls.model_id = leadscore._model_id(top_momentum.model)
+		ORDER BY ls.momentum_rank DESC, ls.momentum_key DESC
+		LIMIT leadscore._row_limit(top_momentum.n)
 	$$;
 	-- Reactivation candidates: leads that reached MQL once, cooled down
 	-- below it and have done nothing for `idle`, from a partial index of
@@ -1261,6 +1301,7 @@ BEGIN
 	IF as_member THEN
 		ALTER EXTENSION leadscore ADD VIEW leadscore.lead_scores;
 		ALTER EXTENSION leadscore ADD FUNCTION leadscore.top_leads(text, integer);
+		ALTER EXTENSION leadscore ADD FUNCTION leadscore.top_momentum(text, integer);
 		ALTER EXTENSION leadscore ADD FUNCTION leadscore.stale_leads(text, interval);
 		ALTER EXTENSION leadscore ADD VIEW leadscore.account_scores;
 		ALTER EXTENSION leadscore ADD FUNCTION leadscore.top_accounts(text, integer);
@@ -1274,6 +1315,14 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
 		WHERE ls.model_id = leadscore._model_id(top_leads.model)
 		ORDER BY ls.score_rank DESC, ls.score_key DESC
 		LIMIT leadscore._row_limit(top_leads.n)
+	$$;
+CREATE FUNCTION leadscore.top_momentum(model text, n integer DEFAULT 50)
+	RETURNS SETOF leadscore.lead_scores
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+		SELECT ls.* FROM leadscore.lead_scores ls
+		WHERE ls.model_id = leadscore._model_id(top_momentum.model)
+		ORDER BY ls.momentum_rank DESC, ls.momentum_key DESC
+		LIMIT leadscore._row_limit(top_momentum.n)
 	$$;
 COMMENT ON VIEW leadscore.lead_scores IS
 	'every lead''s current score, stage and status per model; ORDER BY score_rank DESC, score_key DESC within one model_id is the order of the score, from an index';
@@ -1894,7 +1943,8 @@ CREATE FUNCTION leadscore.create_model(
 	fit_min_grade leadscore.grade DEFAULT 'A-',
 	active boolean DEFAULT true,
 	account_threshold float8 DEFAULT NULL,
-	handoff_sla interval DEFAULT NULL
+	handoff_sla interval DEFAULT NULL,
+	momentum_half_life interval DEFAULT '7 days'
 ) RETURNS integer
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -1930,12 +1980,13 @@ BEGIN
 			HINT = 'Use NULL for a model whose accounts have no status.';
 	END IF;
 	PERFORM leadscore._check_handoff_sla(handoff_sla);
+	PERFORM leadscore._check_momentum_half_life(momentum_half_life);
 	INSERT INTO leadscore.models (name, half_life, mql_threshold, sql_threshold, sql_min_grade, stages,
 		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, active, account_threshold, epoch,
-		handoff_sla)
+		handoff_sla, momentum_half_life)
 	VALUES (name, half_life, mql_threshold, sql_threshold, sql_min_grade, coalesce(stages, '{}'),
 		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, active,
-		account_threshold, date_trunc('second', now()), handoff_sla)
+		account_threshold, date_trunc('second', now()), handoff_sla, momentum_half_life)
 	RETURNING id INTO new_id;
 	PERFORM leadscore._invalidate();
 	RETURN new_id;
@@ -2310,3 +2361,57 @@ CREATE FUNCTION leadscore.evaluate_leads(model text, as_of timestamptz, horizon 
 	SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION leadscore.evaluate_leads(text, timestamptz, interval, name, regclass) IS
 	'the per-lead rows behind evaluate(): score and status at as_of (sql also needs today''s grade), converted in the horizon or not, the latest handoff up to as_of as it stands now';
+
+------------------------------------------------------------------------
+-- Momentum (the columns and lead_scores.momentum: above, with the view):
+-- the momentum half-life's check and setter, _drop_views() for
+-- top_momentum(), and every lead's momentum computed from its history.
+------------------------------------------------------------------------
+CREATE FUNCTION leadscore._check_momentum_half_life(h interval) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF h IS NULL THEN
+		RAISE EXCEPTION 'momentum_half_life must not be NULL' USING ERRCODE = '22004',
+			HINT = 'Momentum always decays; the default is 7 days.';
+	END IF;
+	IF NOT (h >= interval '1 minute' AND isfinite(now() + h)) THEN
+		RAISE EXCEPTION 'momentum_half_life must be at least 1 minute, not %', h USING ERRCODE = '22023';
+	END IF;
+END $$;
+
+CREATE FUNCTION leadscore.set_momentum_half_life(model text, half_life interval) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	mid integer := leadscore._model_id(model);
+BEGIN
+	PERFORM leadscore._check_momentum_half_life(half_life);
+	UPDATE leadscore.models m SET momentum_half_life = set_momentum_half_life.half_life, version = version + 1
+		WHERE m.id = mid;
+	PERFORM leadscore._invalidate();
+	PERFORM leadscore.rescore(model);
+END $$;
+
+CREATE OR REPLACE FUNCTION leadscore._drop_views() RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	ALTER EXTENSION leadscore DROP FUNCTION leadscore.top_leads(text, integer);
+	ALTER EXTENSION leadscore DROP FUNCTION leadscore.top_momentum(text, integer);
+	ALTER EXTENSION leadscore DROP FUNCTION leadscore.stale_leads(text, interval);
+	ALTER EXTENSION leadscore DROP FUNCTION leadscore.top_accounts(text, integer);
+	ALTER EXTENSION leadscore DROP VIEW leadscore.lead_scores;
+	ALTER EXTENSION leadscore DROP VIEW leadscore.account_scores;
+	DROP FUNCTION leadscore.top_leads(text, integer);
+	DROP FUNCTION leadscore.top_momentum(text, integer);
+	DROP FUNCTION leadscore.stale_leads(text, interval);
+	DROP FUNCTION leadscore.top_accounts(text, integer);
+	DROP VIEW leadscore.lead_scores;
+	DROP VIEW leadscore.account_scores;
+END $$;
+
+CREATE FUNCTION leadscore._recompute_momentum() RETURNS bigint
+	AS 'MODULE_PATHNAME', 'leadscore_recompute_momentum' LANGUAGE C
+	SET search_path = pg_catalog, pg_temp;
+-- The leads scored so far have momentum 0: computed from their history,
+-- their scores and records left exactly as they are.
+SELECT leadscore._invalidate();
+SELECT leadscore._recompute_momentum();
