@@ -140,6 +140,13 @@ std::vector<core::ModelSpec> LoadModels() {
 		                                  " ORDER BY model_id, min_score NULLS FIRST"))
 			if (core::ModelSpec *m = FindModel(models, ToInt(r[0])))
 				m->bands.push_back(core::ScoreBand{*r[1], ToDouble(r[2], core::kFloorMinScore), r[3].value_or("")});
+	if (*QueryText("SELECT pg_catalog.to_regclass('leadscore.adjustments') IS NOT NULL")[0][0] == "t")
+		for (const TextRow &r : QueryText("SELECT m.id, pg_catalog.bool_or(a.kind = 'reset') FROM leadscore.models m"
+		                                  " JOIN leadscore.adjustments a ON a.model = m.name GROUP BY m.id"))
+			if (core::ModelSpec *m = FindModel(models, ToInt(r[0]))) {
+				m->ledger = true;
+				m->resets = *r[1] == "t";
+			}
 	std::string rules = std::string("SELECT r.model_id, ") + kRuleColumns +
 	                    " FROM leadscore.rules r ORDER BY r.model_id, r.id";
 	for (const TextRow &r : QueryText(rules.c_str())) {
