@@ -400,7 +400,7 @@ sub expected_view_sql
 	# A lead's rows and adjustments count from its latest reset in the model
 	# on (reset(); after the attachment, which fixes the ledger's key type).
 	return <<"EOF";
-CREATE OR REPLACE FUNCTION reset_of(m text, lead $keytype) RETURNS timestamptz STABLE LANGUAGE sql AS \$\$
+CREATE OR REPLACE FUNCTION reset_of(m text, lead anyelement) RETURNS timestamptz STABLE LANGUAGE sql AS \$\$
 	SELECT coalesce(max(z.at), '-infinity') FROM leadscore.adjustments z
 	WHERE z.model = m AND z.kind = 'reset' AND z.lead_id = lead \$\$;
 CREATE OR REPLACE VIEW expected_scores AS
@@ -1214,8 +1214,10 @@ sub gen_ledger
 		return "SELECT 'reset', leadscore.reset('fast', " . lead_sql($lead) . ", 'closed-lost');";
 	}
 	$count{'adjust()'}++;
-	return "SELECT 'adjusted', leadscore.adjust('fast', " . lead_sql($lead) . ', ' . (int(rand(71)) - 30)
-	  . ", 'call');";
+	# Three decimals: no two adjustments of a lead cancel out exactly (a
+	# lead whose score is exactly 0 without activity keeps no state row).
+	return "SELECT 'adjusted', leadscore.adjust('fast', " . lead_sql($lead) . ', '
+	  . sprintf('%.3f', rand(70) - 30) . ", 'call');";
 }
 
 # A change of the lead table: a contact added or changed (title: grade;

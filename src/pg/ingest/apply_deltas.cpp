@@ -4,8 +4,8 @@
 #include "pg/boundary/guard.hpp"
 #include "pg/boundary/lead_key.hpp"
 #include "pg/ingest/deferred_reloads.hpp"
-#include "pg/ingest/lead_ledger.hpp"
 #include "pg/ingest/lead_history.hpp"
+#include "pg/ingest/lead_ledger.hpp"
 #include "pg/state/lifecycle_store.hpp"
 #include "pg/state/state_buffers.hpp"
 
