@@ -132,6 +132,25 @@ DROP ROLE adj_admin;
 SELECT leadscore.drop_model('decay');
 SELECT count(*) AS decay_rows FROM leadscore.adjustments WHERE model = 'decay';
 
+-- Text lead keys: the ledger takes the CRM's key type (text or varchar
+-- arguments), and verify() stays empty.
+SET client_min_messages = warning;
+DROP SCHEMA adj CASCADE;
+DROP EXTENSION leadscore CASCADE;
+CREATE EXTENSION leadscore;
+RESET client_min_messages;
+CREATE SCHEMA adj;
+CREATE TABLE adj.acts (id bigserial PRIMARY KEY, lead_id varchar, kind text, at timestamptz);
+SELECT leadscore.create_model('flat', half_life => NULL, mql_threshold => 20, sql_threshold => 50, stages => NULL) > 0;
+SELECT leadscore.add_rule('flat', 'demo', 30) > 0;
+SELECT leadscore.attach_activities('adj.acts', 'lead_id', 'kind', 'at');
+INSERT INTO adj.acts (lead_id, kind, at) VALUES ('lead-1', 'demo', '2025-01-01');
+SELECT leadscore.adjust('flat', 'lead-1'::varchar, 25, 'fair'), leadscore.adjust('flat', 'lead-2'::text, 5, 'call');
+SELECT pg_temp.err($$SELECT leadscore.adjust('flat', 1, 1, 'x')$$);
+SELECT lead_id, score, status FROM leadscore.lead_scores ORDER BY lead_id;
+SELECT pg_typeof(lead_id) FROM leadscore.adjustments LIMIT 1;
+SELECT * FROM leadscore.verify();
+
 SET client_min_messages = warning;
 DROP SCHEMA adj CASCADE;
 DROP EXTENSION leadscore CASCADE;

@@ -8,13 +8,17 @@
 
 \echo Use "CREATE EXTENSION leadscore" to load this file. \quit
 
--- One row per adjustment or reset; lead_id is retyped with lead_state's.
--- The rows belong to their model's scoring and go with it (a model of the
--- same name made later starts without them).
+-- One row per adjustment or reset; lead_id is retyped with lead_state's
+-- when the first attachment fixes the lead key type.  Until then it is
+-- text, not bigint like the other tables' keys: pg_restore loads tables in
+-- name order, this one before the attachments that fix the key type, and
+-- its rows convert from text (adjust() needs a key type, so a database
+-- has rows here only then).  The rows belong to their model's scoring and
+-- go with it (a model of the same name made later starts without them).
 CREATE TABLE leadscore.adjustments (
 	id bigserial PRIMARY KEY,
 	model text NOT NULL REFERENCES leadscore.models (name) ON UPDATE CASCADE ON DELETE CASCADE,
-	lead_id bigint NOT NULL,
+	lead_id text NOT NULL,
 	kind text NOT NULL CHECK (kind IN ('adjust', 'reset')),
 	points float8 CHECK ((kind = 'adjust') = (points IS NOT NULL) AND points::text NOT IN ('NaN', 'Infinity', '-Infinity')),
 	reason text NOT NULL,

@@ -2331,13 +2331,17 @@ BEGIN
 	END IF;
 END $$;
 
--- One row per adjustment or reset; lead_id is retyped with lead_state's.
--- The rows belong to their model's scoring and go with it (a model of the
--- same name made later starts without them).
+-- One row per adjustment or reset; lead_id is retyped with lead_state's
+-- when the first attachment fixes the lead key type.  Until then it is
+-- text, not bigint like the other tables' keys: pg_restore loads tables in
+-- name order, this one before the attachments that fix the key type, and
+-- its rows convert from text (adjust() needs a key type, so a database
+-- has rows here only then).  The rows belong to their model's scoring and
+-- go with it (a model of the same name made later starts without them).
 CREATE TABLE leadscore.adjustments (
 	id bigserial PRIMARY KEY,
 	model text NOT NULL REFERENCES leadscore.models (name) ON UPDATE CASCADE ON DELETE CASCADE,
-	lead_id bigint NOT NULL,
+	lead_id text NOT NULL,
 	kind text NOT NULL CHECK (kind IN ('adjust', 'reset')),
 	points float8 CHECK ((kind = 'adjust') = (points IS NOT NULL) AND points::text NOT IN ('NaN', 'Infinity', '-Infinity')),
 	reason text NOT NULL,
@@ -2354,7 +2358,8 @@ DECLARE
 	key_type regtype := (SELECT s.lead_key_type FROM leadscore.settings s);
 BEGIN
 	IF key_type IS NOT NULL THEN
-		EXECUTE format('ALTER TABLE leadscore.adjustments ALTER COLUMN lead_id TYPE %s', key_type);
+		EXECUTE format('ALTER TABLE leadscore.adjustments ALTER COLUMN lead_id TYPE %s USING lead_id::%s',
+			key_type, key_type);
 	END IF;
 END $$;
 
