@@ -45,7 +45,7 @@ CREATE TABLE leadscore.account_events (
 	score float8 NOT NULL,
 	engaged_leads bigint NOT NULL,
 	at timestamptz NOT NULL,
-	cause text NOT NULL CHECK (cause IN ('activity', 'lead', 'decay', 'rescore')),
+	cause text NOT NULL CHECK (cause IN ('activity', 'lead', 'decay', 'rescore', 'adjustment', 'reset')),
 	notified_at timestamptz
 );
 CREATE INDEX account_events_account ON leadscore.account_events (model, account_id, at);

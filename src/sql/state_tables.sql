@@ -90,7 +90,8 @@ CREATE TABLE leadscore.events (
 	score float8 NOT NULL,                   -- at `at`
 	grade leadscore.grade,
 	at timestamptz NOT NULL,
-	cause text NOT NULL CHECK (cause IN ('activity', 'lead', 'decay', 'rescore', 'sales', 'sla')),
+	-- 'adjustment', 'reset': adjust(), reset() (adjustments.sql).
+	cause text NOT NULL CHECK (cause IN ('activity', 'lead', 'decay', 'rescore', 'sales', 'sla', 'adjustment', 'reset')),
 	-- Handoffs to sales (status -> sql): when NOTIFY leadscore was sent;
 	-- NULL while tick() has yet to relay it (settings.notify = 'tick').
 	notified_at timestamptz

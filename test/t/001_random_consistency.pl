@@ -369,7 +369,8 @@ sub expected_view_sql
 		  "SELECT $n AS rule_no, a.id, a.lead_id, a.occurred_at, $value AS v"
 		  . " FROM activities a, LATERAL (SELECT amount_f8(a.amount) AS amt) x"
 		  . " WHERE $type AND ($cond)"
-		  . " AND a.lead_id IS NOT NULL AND a.occurred_at IS NOT NULL AND isfinite(a.occurred_at)";
+		  . " AND a.lead_id IS NOT NULL AND a.occurred_at IS NOT NULL AND isfinite(a.occurred_at)"
+		  . " AND a.occurred_at >= reset_of('$r->{model}', a.lead_id)";
 		my $m = $model_by_name{ $r->{model} };
 		my $stage_no = 'NULL::int';
 		if (defined $r->{stage})
@@ -401,7 +402,12 @@ sub expected_view_sql
 	my $stage_cols = join(",\n\t",
 		map { "coalesce(sum(pts) FILTER (WHERE stage_no = $_), 0) AS s$_,"
 			  . " coalesce(sum(abs(pts)) FILTER (WHERE stage_no = $_), 0) AS m$_" } 1 .. 4);
+	# A lead's rows and adjustments count from its latest reset in the model
+	# on (reset(); after the attachment, which fixes the ledger's key type).
 	return <<"EOF";
+CREATE OR REPLACE FUNCTION reset_of(m text, lead anyelement) RETURNS timestamptz STABLE LANGUAGE sql AS \$\$
+	SELECT coalesce(max(z.at), '-infinity') FROM leadscore.adjustments z
+	WHERE z.model = m AND z.kind = 'reset' AND z.lead_id = lead \$\$;
 CREATE OR REPLACE VIEW expected_scores AS
 WITH RECURSIVE hits AS (
 	@{[ join("\n\tUNION ALL ", @hits) ]}
@@ -438,7 +444,8 @@ WITH RECURSIVE hits AS (
 	-- (t, t + silence]
 	SELECT h.rule_no, h.lead_id, h.occurred_at AS t, r.silence, r.in_a_row,
 		EXISTS (SELECT 1 FROM activities x WHERE x.lead_id = h.lead_id AND x.kind = ANY (r.responses)
-			AND x.occurred_at > h.occurred_at AND x.occurred_at <= h.occurred_at + r.silence) AS answered
+			AND x.occurred_at > h.occurred_at AND x.occurred_at <= h.occurred_at + r.silence
+			AND x.occurred_at >= reset_of(r.model, x.lead_id)) AS answered
 	FROM hits h JOIN rules r USING (rule_no)
 	WHERE r.in_a_row IS NOT NULL
 ), runs AS (
@@ -467,6 +474,10 @@ WITH RECURSIVE hits AS (
 	UNION ALL
 	SELECT s.rule_no, NULL, s.lead_id, NULL, s.t, r.model, r.points, r.stage_no, NULL, false, 1
 	FROM silences s JOIN rules r USING (rule_no)
+	UNION ALL
+	-- adjust(): the points at the time it was made, since the lead's reset
+	SELECT 0, NULL, z.lead_id, NULL, z.at, z.model, z.points, NULL, NULL, false, 1
+	FROM leadscore.adjustments z WHERE z.kind = 'adjust' AND z.at >= reset_of(z.model, z.lead_id)
 ), aged AS (
 	SELECT k.*, m.half_life_s, m.momentum_s, extract(epoch FROM now() - k.scored_at)::float8 AS age_s
 	FROM ranked k JOIN models m USING (model)
@@ -492,7 +503,7 @@ SELECT model, lead_id, sum(pts) AS score, sum(abs(pts)) AS magnitude,
 	count(*) FILTER (WHERE id IS NULL AND NOT silence) AS window_scorings,
 	count(*) FILTER (WHERE silence) AS silence_scorings,
 	sum(mpts) AS momentum, sum(abs(mpts)) AS momentum_magnitude
-FROM (SELECT w.*, w.id IS NULL AND r.in_a_row IS NOT NULL AS silence FROM weighted w JOIN rules r USING (rule_no)) s
+FROM (SELECT w.*, w.id IS NULL AND r.in_a_row IS NOT NULL AS silence FROM weighted w LEFT JOIN rules r USING (rule_no)) s
 GROUP BY model, lead_id;
 EOF
 }
@@ -1185,6 +1196,7 @@ sub gen_statement
 		  ? q{SELECT 'rescored', leadscore.rescore();}
 		  : q{SELECT 'rescored', leadscore.rescore('fast');};
 	}
+	return gen_ledger() if $r < 0.02;
 	my $op = pick_weighted(
 		single  => 13,
 		multi   => 14,
@@ -1204,6 +1216,23 @@ sub gen_statement
 	return gen_update()        if $op eq 'update';
 	return gen_delete()        if $op eq 'delete';
 	return gen_move();
+}
+
+# Sales' ledger of one model ('fast'): an adjustment up or down, or a reset
+# that makes the lead's older rows (also those written later) count no more.
+sub gen_ledger
+{
+	my $lead = rand_lead() // $lead_pool{$keytype}[0];
+	if (rand() < 0.3)
+	{
+		$count{'reset()'}++;
+		return "SELECT 'reset', leadscore.reset('fast', " . lead_sql($lead) . ", 'closed-lost');";
+	}
+	$count{'adjust()'}++;
+	# Three decimals: no two adjustments of a lead cancel out exactly (a
+	# lead whose score is exactly 0 without activity keeps no state row).
+	return "SELECT 'adjusted', leadscore.adjust('fast', " . lead_sql($lead) . ', '
+	  . sprintf('%.3f', rand(70) - 30) . ", 'call');";
 }
 
 # A change of the lead table: a contact added or changed (title: grade;

@@ -1,8 +1,8 @@
 # pg_dump / pg_restore into a fresh database, once with bigint and once
 # with text lead keys: pg_restore reports no error; models, rules, grade
-# profiles, criteria, attachments, settings, events, lead state and the
-# ingest log come back as they were (pg_extension_config_dump); the
-# triggers are attached again and score new rows as the original does; and
+# profiles, criteria, attachments, settings, events, lead state, the
+# ingest log and the adjustments come back as they were
+# (pg_extension_config_dump); the triggers are attached again and score new rows as the original does; and
 # after rescore() every score equals the original's, without one new event.
 
 use strict;
@@ -17,7 +17,7 @@ $node->init;
 $node->start;
 
 # Every table of leadscore's that pg_dump keeps, as one fingerprint each.
-my @kept = qw(models rules grade_profiles grade_criteria attachments settings events lead_state ingest_log);
+my @kept = qw(models rules grade_profiles grade_criteria attachments settings events lead_state ingest_log adjustments);
 
 sub fingerprint
 {
@@ -88,7 +88,9 @@ for my $key_type ('bigint', 'text')
 		INSERT INTO crm.activities (lead_id, kind, at) VALUES (NULL, 'view', now());  -- skipped, counted
 		DELETE FROM crm.activities WHERE id %% 7 = 0;
 		SELECT leadscore.tick();
-	}, $key_type, $key->('i'), $key->('1 + i % 30')));
+		SELECT leadscore.adjust('flat', %4$s, 12, 'call');
+		SELECT leadscore.reset('crm', %5$s, 'closed-lost');
+	}, $key_type, $key->('i'), $key->('1 + i % 30'), $key->('3'), $key->('4')));
 
 	my $dump = $node->basedir . "/$src.dump";
 	command_ok([ 'pg_dump', '-Fc', '-h', $node->host, '-p', $node->port, '-f', $dump, $src ], "pg_dump ($key_type keys)");

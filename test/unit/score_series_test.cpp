@@ -216,3 +216,68 @@ TEST(ScoreSeries, EqualsAFreshRecomputePerStep) {
 
 } // namespace
 } // namespace leadscore::core
+
+namespace leadscore::core {
+namespace {
+
+// Adjustments score from their time; a reset drops the rows and
+// adjustments before it from the steps at or after it on, and a fresh
+// recompute with the ledger up to each step (what evaluate() does) agrees.
+TEST(ScoreSeries, AdjustmentsAndResetsCountFromTheirTime) {
+	ModelSpec m = FullModel(0);
+	std::vector<TestRow> rows = {{"demo", k2024, 0, "/demo"}, {"demo", k2024 + 4 * kDay, 0, "/demo"}};
+	LeadTimeline t = Timeline(rows);
+	std::vector<LedgerEntry> ledger = {{k2024 + kDay, 25, false}, {k2024 + 3 * kDay, 0, true},
+	                                   {k2024 + 5 * kDay, -10, false}};
+	t.AddLedger(ledger);
+	std::vector<std::int64_t> times = {k2024, k2024 + kDay, k2024 + 3 * kDay, k2024 + 4 * kDay, k2024 + 5 * kDay};
+	std::vector<double> s;
+	for (const ScorePoint &p : ScoreSeries(m, {Columns()}, t, times, std::nullopt))
+		s.push_back(p.score);
+	EXPECT_EQ(s, (std::vector<double>{30, 55, 0, 30, 20}));
+	CompiledModel compiled = CompiledModel::Compile(m, Columns());
+	LeadRecompute r(compiled);
+	for (std::size_t k = 0; k < times.size(); k++) {
+		r.Reset();
+		r.AddLedger(ledger, times[k]);
+		for (const TestRow &row : rows) {
+			Value v[2] = {Value::Int(row.seats), Value::Text(row.url)};
+			if (row.at <= times[k])
+				r.Add(row.type, row.at, v);
+		}
+		Recomputed out;
+		r.Finish(&out);
+		EXPECT_EQ(out.state.stored, s[k]) << "step " << k;
+	}
+}
+
+TEST(LeadRecompute, TheLedgerCountsInTheTotalOnly) {
+	ModelSpec m = FullModel(static_cast<double>(kDay));
+	m.stages = {"aware"};
+	m.rules[1].stage = 0;
+	CompiledModel compiled = CompiledModel::Compile(m, Columns());
+	LeadRecompute r(compiled);
+	r.Reset();
+	r.AddLedger({{k2024 + kDay, 8, false}, {k2024 + 2 * kDay, -2, false}});
+	Value v[2] = {Value::Int(0), Value::Text("/demo")};
+	r.Add("demo", k2024, v);
+	Recomputed out;
+	r.Finish(&out);
+	EXPECT_EQ(out.adjustments, 2);
+	EXPECT_DOUBLE_EQ(out.adjusted_raw, 6);
+	EXPECT_DOUBLE_EQ(out.adjusted, 8 * 2.0 - 2 * 4.0);  // epoch k2024: w(t) = 2^(days)
+	EXPECT_DOUBLE_EQ(out.state.stored, 30 + 8);
+	EXPECT_DOUBLE_EQ(out.state.stage_stored[0], 30);
+	EXPECT_EQ(out.state.activity_count, 1);
+	// Reset() forgets the ledger and the reset time.
+	r.Reset();
+	r.SetCountsFrom(k2024 + kDay);
+	r.Add("demo", k2024, v);
+	r.Finish(&out);
+	EXPECT_EQ(out.state.stored, 0);
+	EXPECT_EQ(out.state.activity_count, 0);
+	EXPECT_EQ(out.adjustments, 0);
+}
+
+} // namespace
+} // namespace leadscore::core

@@ -6,6 +6,7 @@
 #include "core/model/decay.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace leadscore::core {
 
@@ -58,6 +59,20 @@ std::vector<ScorePoint> ScoreSeries(const ModelSpec &model, const std::vector<Sc
 		order.push_back(&row);
 	std::stable_sort(order.begin(), order.end(),
 	                 [](const LeadTimeline::Row *x, const LeadTimeline::Row *y) { return x->at < y->at; });
+	std::vector<LedgerEntry> adjustments, resets;
+	for (const LedgerEntry &e : timeline.ledger())
+		(e.reset ? resets : adjustments).push_back(e);
+	auto by_time = [](const LedgerEntry &x, const LedgerEntry &y) { return x.at < y.at; };
+	std::sort(adjustments.begin(), adjustments.end(), by_time);
+	std::sort(resets.begin(), resets.end(), by_time);
+	// The time from which rows count at `at`: its latest reset's.
+	auto counts_from = [&](std::int64_t at) {
+		std::int64_t from = std::numeric_limits<std::int64_t>::min();
+		for (const LedgerEntry &e : resets)
+			if (e.at <= at)
+				from = e.at;
+		return from;
+	};
 	Decay decay(model.half_life_us, model.epoch_us);
 	Recomputed result;
 	for (std::size_t first = 0; first < times.size();) {
@@ -69,14 +84,28 @@ std::vector<ScorePoint> ScoreSeries(const ModelSpec &model, const std::vector<Sc
 			compiled.push_back(CompiledModel::Compile(spec, schema));
 		LeadRecompute recompute(compiled[0], cancel);
 		recompute.Reset();
-		std::size_t next = 0;
+		std::size_t next = 0, next_adjustment = 0;
+		std::int64_t from = std::numeric_limits<std::int64_t>::min();
 		bool finished = false;
 		for (std::size_t k = first; k < end; k++) {
 			ThrowIfCancelled(cancel);
+			// A reset passed since the last step: the lead starts over.
+			if (std::int64_t f = counts_from(times[k]); f != from) {
+				from = f;
+				recompute.Reset();
+				recompute.SetCountsFrom(from);
+				next = next_adjustment = 0;
+				finished = false;
+			}
 			bool added = false;
 			for (; next < order.size() && order[next]->at <= times[k]; next++) {
 				const LeadTimeline::Row &row = *order[next];
 				recompute.Add(compiled[row.table], row.type, row.at, timeline.values(row));
+				added = true;
+			}
+			for (; next_adjustment < adjustments.size() && adjustments[next_adjustment].at <= times[k];
+			     next_adjustment++) {
+				recompute.AddAdjustment(adjustments[next_adjustment].at, adjustments[next_adjustment].points);
 				added = true;
 			}
 			// Without new rows the last state holds: only its silence

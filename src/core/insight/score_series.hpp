@@ -14,6 +14,7 @@
 
 #include "core/base/scoring_cancel.hpp"
 #include "core/base/value.hpp"
+#include "core/lead/scoring_recompute.hpp"
 #include "core/lead/scoring_status.hpp"
 #include "core/model/grade.hpp"
 #include "core/model/scoring_model.hpp"
@@ -47,6 +48,15 @@ public:
 	const Value *values(const Row &row) const noexcept {
 		return values_.data() + row.first_value;
 	}
+	// The lead's ledger rows (adjustments and resets), any order: a step
+	// counts those dated up to it, and only the rows and adjustments dated
+	// from the latest reset up to it.
+	void AddLedger(const std::vector<LedgerEntry> &entries) {
+		ledger_.insert(ledger_.end(), entries.begin(), entries.end());
+	}
+	const std::vector<LedgerEntry> &ledger() const noexcept {
+		return ledger_;
+	}
 
 private:
 	std::string_view Keep(std::string_view text);
@@ -54,6 +64,7 @@ private:
 	std::deque<std::string> texts_; // a deque: Value::text keeps pointing at its element
 	std::vector<Value> values_;
 	std::vector<Row> rows_;
+	std::vector<LedgerEntry> ledger_;
 };
 
 struct ScorePoint {

@@ -67,6 +67,10 @@ const char *TransitionCauseName(TransitionCause cause) noexcept {
 		return "decay";
 	case TransitionCause::Rescore:
 		return "rescore";
+	case TransitionCause::Adjustment:
+		return "adjustment";
+	case TransitionCause::Reset:
+		return "reset";
 	}
 	return "activity";
 }

@@ -33,9 +33,11 @@
 namespace leadscore::core {
 
 enum class TransitionKind : std::uint8_t { Status, Stage, Grade, Band };
-enum class TransitionCause : std::uint8_t { Activity, Lead, Decay, Rescore };
+// Adjustment, Reset: sales' adjust() and reset() (src/sql/adjustments.sql).
+enum class TransitionCause : std::uint8_t { Activity, Lead, Decay, Rescore, Adjustment, Reset };
 
-// "status", "stage", "grade", "band" / "activity", "lead", "decay", "rescore".
+// "status", "stage", "grade", "band" / "activity", "lead", "decay", "rescore",
+// "adjustment", "reset".
 const char *TransitionKindName(TransitionKind kind) noexcept;
 const char *TransitionCauseName(TransitionCause cause) noexcept;
 

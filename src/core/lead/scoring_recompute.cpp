@@ -34,6 +34,30 @@ void LeadRecompute::Reset() {
 		t.clear();
 	activity_count_ = 0;
 	last_activity_at_ = kNoTime;
+	counts_from_ = std::numeric_limits<std::int64_t>::min();
+	adjusted_ = CompensatedSum();
+	adjusted_raw_ = CompensatedSum();
+	adjusted_scale_ = 0;
+	adjustments_ = 0;
+}
+
+void LeadRecompute::AddAdjustment(std::int64_t at, double points) {
+	if (at < counts_from_)
+		return;
+	double stored = points * model_.decay().Weight(at);
+	adjusted_.Add(stored);
+	adjusted_raw_.Add(points);
+	adjusted_scale_ += std::fabs(stored);
+	adjustments_++;
+}
+
+void LeadRecompute::AddLedger(const std::vector<LedgerEntry> &entries, std::int64_t as_of) {
+	for (const LedgerEntry &e : entries)
+		if (e.reset && e.at <= as_of)
+			counts_from_ = std::max(counts_from_, e.at);
+	for (const LedgerEntry &e : entries)
+		if (!e.reset && e.at <= as_of)
+			AddAdjustment(e.at, e.points);
 }
 
 void LeadRecompute::Add(std::string_view type, std::int64_t occurred_at, const Value *row) {
@@ -45,6 +69,8 @@ void LeadRecompute::Add(const CompiledModel &table_model, std::string_view type,
 	if (table_model.rule_count() != model_.rule_count())
 		throw Error(ErrorKind::Internal, "recompute of model \"" + model_.spec().name +
 		                                     "\" got a row for another version of the model");
+	if (occurred_at < counts_from_)
+		return;
 	if (++since_check_ >= kCancelCheckInterval) {
 		since_check_ = 0;
 		ThrowIfCancelled(cancel_);
@@ -186,6 +212,11 @@ void LeadRecompute::Finish(Recomputed *out) {
 			out->stage_magnitude[s] += scale;
 		}
 	}
+	stored.Add(adjusted_.Value());
+	magnitude += adjusted_scale_;
+	out->adjustments = adjustments_;
+	out->adjusted = adjusted_.Value();
+	out->adjusted_raw = adjusted_raw_.Value();
 	state.stored = stored.Value();
 	state.momentum = momentum.Value();
 	for (std::size_t s = 0; s < stages.size(); s++)

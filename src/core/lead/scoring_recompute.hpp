@@ -9,8 +9,10 @@
 //   explain()  the per-rule tallies: activities counted, raw points
 //              (points * counted), points now (Decay::Current(stored, now)).
 //
-// Usage per lead: Reset(); Add() every activity row of the lead (any order;
-// rows of unknown types are ignored); Finish().  One LeadRecompute serves
+// Usage per lead: Reset(); AddLedger() (or SetCountsFrom() and
+// AddAdjustment()) when the lead has rows in leadscore.adjustments; Add()
+// every activity row of the lead (any order; rows of unknown types are
+// ignored); Finish().  One LeadRecompute serves
 // many leads and keeps its memory between them.
 #pragma once
 
@@ -45,9 +47,20 @@ struct RuleTally {
 	double raw = 0;           // their points, not decayed
 };
 
+// One row of leadscore.adjustments: a manual adjustment of `points` at
+// `at`, or (reset) the time from which the lead's history counts again.
+struct LedgerEntry {
+	std::int64_t at;
+	double points;
+	bool reset;
+};
+
 struct Recomputed {
 	LeadState state;
 	std::vector<RuleTally> rules; // one per rule of the model
+	std::int64_t adjustments = 0;   // the adjustments that count
+	double adjusted = 0;            // their stored points
+	double adjusted_raw = 0;        // their points, not decayed
 	// sum(|stored term|): the scale of the rounding in state.stored, and the
 	// same per stage.
 	double magnitude = 0;
@@ -72,6 +85,18 @@ public:
 	void SetNow(std::int64_t now) noexcept {
 		now_ = now;
 	}
+	// A reset at `from`: rows and adjustments dated before it are ignored.
+	// Set before adding them (Reset() clears it).
+	void SetCountsFrom(std::int64_t from) noexcept {
+		counts_from_ = from;
+	}
+	// A manual adjustment: `points` scored at `at`, in the total only (no
+	// stage, no activity).
+	void AddAdjustment(std::int64_t at, double points);
+	// The lead's ledger rows dated up to `as_of` (a backtest's time; the end
+	// of time: all): the latest reset among them, then the adjustments.
+	void AddLedger(const std::vector<LedgerEntry> &entries,
+	               std::int64_t as_of = std::numeric_limits<std::int64_t>::max());
 	// The state of the rows added since Reset().
 	void Finish(Recomputed *out);
 
@@ -96,6 +121,11 @@ private:
 	std::vector<std::vector<std::int64_t>> sends_;     // per silence rule: its type's times
 	std::vector<std::vector<std::int64_t>> responses_; // per silence rule: its response types' times
 	std::int64_t now_ = std::numeric_limits<std::int64_t>::max();
+	std::int64_t counts_from_ = std::numeric_limits<std::int64_t>::min();
+	CompensatedSum adjusted_;
+	CompensatedSum adjusted_raw_;
+	double adjusted_scale_ = 0;
+	std::int64_t adjustments_ = 0;
 	std::vector<std::int64_t> scorings_;            // Finish(): one window rule's scoring times
 	std::int64_t activity_count_ = 0;
 	std::int64_t last_activity_at_ = kNoTime;

@@ -120,6 +120,10 @@ struct ModelSpec {
 	double account_threshold = std::numeric_limits<double>::quiet_NaN();
 	// Ascending by min_score, the floor (if any) first (score_band.hpp).
 	std::vector<ScoreBand> bands;
+	// The model has rows in leadscore.adjustments (any / resets): only then
+	// do recomputes read them and writers look up the leads' resets.
+	bool ledger = false;
+	bool resets = false;
 };
 
 // Checks the model's own settings, then every rule; throws Error:

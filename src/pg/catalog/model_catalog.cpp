@@ -148,6 +148,15 @@ std::vector<core::ModelSpec> LoadModels() {
 		     QueryText("SELECT id, extract(epoch FROM momentum_half_life) * 1000000 FROM leadscore.models"))
 			if (core::ModelSpec *m = FindModel(models, ToInt(r[0])))
 				m->momentum_half_life_us = ToDouble(r[1], 0);
+	// And the ledger: recomputes read a model's ledger only when it has
+	// one, and writers look up resets only for a model that has some.
+	if (*QueryText("SELECT pg_catalog.to_regclass('leadscore.adjustments') IS NOT NULL")[0][0] == "t")
+		for (const TextRow &r : QueryText("SELECT m.id, pg_catalog.bool_or(a.kind = 'reset') FROM leadscore.models m"
+		                                  " JOIN leadscore.adjustments a ON a.model = m.name GROUP BY m.id"))
+			if (core::ModelSpec *m = FindModel(models, ToInt(r[0]))) {
+				m->ledger = true;
+				m->resets = *r[1] == "t";
+			}
 	std::string rules = std::string("SELECT r.model_id, ") + kRuleColumns +
 	                    " FROM leadscore.rules r ORDER BY r.model_id, r.id";
 	for (const TextRow &r : QueryText(rules.c_str())) {

@@ -156,7 +156,7 @@ void DeleteEmptyStates(const KeyType &kt, std::int32_t model_id, const std::vect
 		Oid types[] = {INT4OID, kt.array_oid};
 		Datum values[] = {Int32GetDatum(model_id), KeyArrayDatum(kt, gone.data(), static_cast<int>(gone.size()))};
 		if (ExecuteWriterSql("DELETE FROM leadscore.lead_state WHERE model_id = $1 AND lead_id = ANY ($2)"
-		                     " AND activity_count = 0 AND grade IS NULL",
+		                     " AND activity_count = 0 AND stored = 0 AND grade IS NULL",
 		                     2, types, values, nullptr) != SPI_OK_DELETE)
 			elog(ERROR, "leadscore: deleting lead states failed");
 	});

@@ -93,9 +93,10 @@ void ForEachRowBatch(const core::ModelSpec &model, const std::function<void(std:
 	CallPg([&] { SPI_cursor_close(portal); });
 }
 
+// stored = 0: a lead with adjustments only (adjust()) has a score.
 void DeleteEmptyRows(std::int32_t model_id) {
 	ExecuteText("DELETE FROM leadscore.lead_state WHERE model_id = $1::pg_catalog.int4 AND activity_count = 0"
-	            " AND grade IS NULL AND status = 'nurture' AND stage IS NULL",
+	            " AND stored = 0 AND grade IS NULL AND status = 'nurture' AND stage IS NULL",
 	            {std::to_string(model_id)});
 }
 

@@ -5,6 +5,7 @@
 #include "pg/boundary/lead_key.hpp"
 #include "pg/ingest/deferred_reloads.hpp"
 #include "pg/ingest/lead_history.hpp"
+#include "pg/ingest/lead_ledger.hpp"
 #include "pg/state/lifecycle_store.hpp"
 #include "pg/state/state_buffers.hpp"
 
@@ -64,6 +65,12 @@ void AddBlind(StatementScratch *st, const KeyType &kt, std::size_t m, const std:
 	WriteLifecycle(kt, spec, changed);
 }
 
+// The lead of delta `i` has a reset: its rows dated before it must not
+// count, which only its history tells.
+bool Resets(const StatementScratch *st, std::size_t i) {
+	return i < st->reset_leads.size() && st->reset_leads[i];
+}
+
 // The keys of `leads` (delta indexes), in their order.
 std::vector<Datum> KeysOf(StatementScratch *st, std::size_t m, const std::vector<std::size_t> &leads) {
 	const core::ModelBatch &mb = st->batch->model(m);
@@ -104,7 +111,7 @@ std::vector<std::size_t> InsertFresh(StatementScratch *st, const KeyType &kt, st
 	std::vector<char> placeholder(fresh.size(), 0);
 	for (std::size_t k = 0; k < fresh.size(); k++) {
 		state.Clear(model);
-		if (core::ApplyLeadDelta(model, mb, fresh[k], &state).needs_reload) {
+		if (core::ApplyLeadDelta(model, mb, fresh[k], &state).needs_reload || Resets(st, fresh[k])) {
 			state.Clear(model);
 			placeholder[k] = 1;
 		}
@@ -175,6 +182,7 @@ std::vector<char> NewStates(StatementScratch *st, const KeyType &kt, std::size_t
 		core::ApplyOutcome outcome;
 		if (fits)
 			outcome = core::ApplyLeadDelta(model, mb, static_cast<std::size_t>(delta_of_lead[lead]), &(*states)[r]);
+		outcome.needs_reload = outcome.needs_reload || Resets(st, static_cast<std::size_t>(delta_of_lead[lead]));
 		if ((!fits || outcome.needs_reload) && ReloadsWait()) {
 			DeferReload(model.spec().id, rows[r]->key, kt);
 			continue;
@@ -253,12 +261,20 @@ void ApplyModel(StatementScratch *st, const KeyType &kt, std::size_t m, ModelEff
 	// A model with silence rules reads every row it writes: a state may
 	// hold scorings that fell due since, to fold in (NewStates).
 	bool silence = !st->tp->plan->model(m).silence_rules().empty();
+	st->reset_leads.clear();
+	if (st->tp->plan->model(m).spec().resets) {
+		std::vector<std::size_t> all(mb.leads().size());
+		for (std::size_t i = 0; i < all.size(); i++)
+			all[i] = i;
+		st->reset_leads = LeadsWithReset(kt, st->tp->plan->model(m).spec(), KeysOf(st, m, all));
+	}
 	std::vector<std::size_t> blind, locked;
 	for (std::size_t i = 0; i < mb.leads().size(); i++) {
 		const core::LeadDelta &d = mb.leads()[i];
 		if (d.noop)
 			continue;
-		bool simple = d.caps_begin == d.caps_end && !d.window && d.max_deleted_at == core::kNoTime && !silence;
+		bool simple = d.caps_begin == d.caps_end && !d.window && d.max_deleted_at == core::kNoTime && !silence &&
+		              !Resets(st, i);
 		(simple ? blind : locked).push_back(i);
 	}
 	// Locks must be taken in one key-ordered pass per model, or two

@@ -41,29 +41,30 @@ const core::CompiledModel *ModelById(std::int32_t model_id) {
 	return nullptr;
 }
 
-void Reload(const Deferred &d, const KeyType &akt, std::int64_t now) {
-	const core::CompiledModel *model = ModelById(d.model_id);
+} // namespace
+
+void ReloadLead(std::int32_t model_id, Datum key, const KeyType &kt, const KeyType &akt, std::int64_t now,
+                core::TransitionCause cause) {
+	const core::CompiledModel *model = ModelById(model_id);
 	if (model == nullptr)
 		return;
 	// The row as the statement's triggers left it: the lead is locked,
 	// and its record and account share are what the reload moves from.
-	std::vector<LifecycleLead> before = LockLifecycle(d.kt, model->spec(), {d.key});
+	std::vector<LifecycleLead> before = LockLifecycle(kt, model->spec(), {key});
 	core::Recomputed recomputed;
-	RecomputeLead(d.kt, d.key, *model, &recomputed);
+	RecomputeLead(kt, key, *model, &recomputed);
 	ColumnBuffers b;
-	PushState(&b, d.key, recomputed.state);
+	PushState(&b, key, recomputed.state);
 	StateColumns columns = b.View(static_cast<int>(model->stage_count()));
-	PutStates(d.kt, d.model_id, columns);
-	LifecycleLead after = before.empty() ? LifecycleLead{d.key} : before[0];
+	PutStates(kt, model_id, columns);
+	LifecycleLead after = before.empty() ? LifecycleLead{key} : before[0];
 	std::vector<ModelEffects> effects;
-	effects.emplace_back(model->spec(), now, akt.oid != InvalidOid);
+	effects.emplace_back(model->spec(), now, akt.oid != InvalidOid, cause);
 	LeadSide from = before.empty() ? LeadSide{} : LeadSide::Of(before[0]);
-	effects[0].Track(d.key, from, LeadSide::Of(recomputed.state), &after.record);
-	WriteLifecycle(d.kt, model->spec(), {after});
-	ReportEffects(d.kt, akt, effects, FirstAccounts{}, now);
+	effects[0].Track(key, from, LeadSide::Of(recomputed.state), &after.record);
+	WriteLifecycle(kt, model->spec(), {after});
+	ReportEffects(kt, akt, effects, FirstAccounts{}, now);
 }
-
-} // namespace
 
 void SetPendingLevel(int depth) {
 	pending_level = depth;
@@ -109,7 +110,7 @@ void RunReloads(int depth) {
 	std::int64_t now = TimestampToUnixUs(GetCurrentTransactionStartTimestamp());
 	KeyType akt = AccountKeyType();
 	for (const Deferred &d : mine)
-		Reload(d, akt, now);
+		ReloadLead(d.model_id, d.key, d.kt, akt, now, core::TransitionCause::Activity);
 }
 
 void DropReloads(int depth) {

@@ -14,6 +14,8 @@
 #include "pg/boundary/lead_key.hpp"
 #include "pg/boundary/postgres_headers.hpp"
 
+#include "core/lead/lead_lifecycle.hpp"
+
 #include <cstdint>
 
 namespace leadscore::pg {
@@ -31,6 +33,13 @@ void DeferReload(std::int32_t model_id, Datum key, const KeyType &kt);
 
 // True when leads wait for the end of level `depth`.
 bool HasReloads(int depth);
+
+// Recomputes lead `key` of model `model_id` from its history and writes
+// its state and lifecycle (the lead locked first), reporting what changed
+// with `cause`: a reload's, also adjust()'s and reset()'s.  C++ side, SPI
+// connected, as the extension's owner.
+void ReloadLead(std::int32_t model_id, Datum key, const KeyType &kt, const KeyType &akt, std::int64_t now,
+                core::TransitionCause cause);
 
 // Recomputes the leads waiting for level `depth`, one write per lead.
 // C++ side, SPI connected, as the extension's owner.

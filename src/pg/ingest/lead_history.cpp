@@ -7,6 +7,7 @@
 #include "pg/boundary/pg_arrays.hpp"
 #include "pg/boundary/text_datum.hpp"
 #include "pg/catalog/table_plan.hpp"
+#include "pg/ingest/lead_ledger.hpp"
 #include "pg/spi/consistent_reads.hpp"
 #include "pg/spi/spi_cursor.hpp"
 
@@ -147,6 +148,10 @@ void RecomputeLead(const KeyType &kt, Datum key, const core::CompiledModel &mode
 	core::LeadRecompute recompute(model, [] { return InterruptPending != 0; });
 	recompute.SetNow(StateTime());
 	recompute.Reset();
+	std::vector<Datum> keys{key};
+	Ledgers ledgers = LoadLedgers(kt, model.spec(), &keys);
+	if (!ledgers.empty())
+		recompute.AddLedger(ledgers.begin()->second.entries);
 	for (const auto &[tp, table_model] : TablesOf(model))
 		ScanHistory(tp->table, kt, &key, [&](const HistoryRow &row) {
 			recompute.Add(*table_model, row.type, row.at, row.values);
@@ -167,13 +172,22 @@ void RecomputeLeads(const KeyType &kt, const std::vector<Datum> &keys, const cor
 	}
 	core::LeadRecompute recompute(model, [] { return InterruptPending != 0; });
 	recompute.SetNow(StateTime());
-	recompute.Reset();
+	Ledgers ledgers = LoadLedgers(kt, model.spec(), &keys);
+	std::string bytes;
+	auto start = [&](std::size_t i) {
+		recompute.Reset();
+		if (ledgers.empty() || i >= keys.size())
+			return;
+		AssignKeyBytes(keys[i], kt.oid, &bytes);
+		recompute.AddLedger(LedgerOf(ledgers, bytes));
+	};
+	start(0);
 	std::size_t done = 0;
 	auto finish_until = [&](std::size_t end) {
 		for (; done < end; done++) {
 			recompute.Finish(&out);
 			visit(done, out);
-			recompute.Reset();
+			start(done + 1);
 		}
 	};
 	const core::CompiledModel &table_model = *tables.front().second;

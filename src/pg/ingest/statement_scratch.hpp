@@ -62,6 +62,9 @@ struct StatementScratch {
 	std::vector<Datum> first_account;
 	std::vector<std::int64_t> first_account_at;
 	std::array<PendingRow, 3> rows;
+	// ApplyModel: by delta index of the model it applies, the leads with a
+	// reset (lead_ledger.hpp), recomputed rather than added to.
+	std::vector<char> reset_leads;
 
 	// Empties it for the next statement (keeping the buffers).
 	void Reset();

@@ -75,6 +75,14 @@ std::vector<ExplainRow> Explain(const KeyType &kt, Datum key, const std::string 
 		total += row.now;
 		rows.push_back(row);
 	}
+	// The lead's adjustments since its last reset (adjust(), reset()): a
+	// line of their own, without type, points or stage.
+	if (r.adjustments > 0) {
+		ExplainRow row{"adjustments", "", "", std::nan(""), r.adjustments, r.adjustments, r.adjusted_raw,
+		               model->decay().Current(r.adjusted, now), 0};
+		total += row.now;
+		rows.push_back(row);
+	}
 	// "+ 0.0" turns the -0 of zero activities times negative points into 0.
 	for (ExplainRow &row : rows) {
 		row.raw += 0.0;

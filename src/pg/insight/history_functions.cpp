@@ -9,6 +9,7 @@
 #include "pg/boundary/guard.hpp"
 #include "pg/boundary/text_datum.hpp"
 #include "pg/catalog/table_plan.hpp"
+#include "pg/ingest/lead_ledger.hpp"
 #include "pg/insight/insight_data.hpp"
 #include "pg/spi/spi_query.hpp"
 
@@ -113,9 +114,12 @@ std::vector<core::ScorePoint> Scores(FunctionCallInfo fcinfo, const std::vector<
 				if (row.at <= last)
 					timeline.Add(t, row.type, row.at, row.values, model.tables[t].schema.size());
 			});
-		// Adjustments and resets (issue 17) join the timeline here once they
-		// exist: an adjustment as a row scored at its time, a reset dropping
-		// the rows before it.
+		// Adjustments and resets: an adjustment scores at its time, a reset
+		// drops the rows before it (from the steps after it on).
+		std::vector<Datum> keys{key};
+		Ledgers ledgers = LoadLedgers(kt, model.spec, &keys);
+		if (!ledgers.empty())
+			timeline.AddLedger(ledgers.begin()->second.entries);
 		if (!model.spec.grade_profile.empty())
 			grade = TodaysGrade(kt, key, model.spec.id);
 	}

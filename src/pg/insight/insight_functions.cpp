@@ -8,6 +8,7 @@
 #include "pg/boundary/text_datum.hpp"
 #include "pg/catalog/table_plan.hpp"
 #include "pg/insight/insight_criteria.hpp"
+#include "pg/ingest/lead_ledger.hpp"
 #include "pg/insight/insight_data.hpp"
 #include "pg/spi/spi_query.hpp"
 
@@ -202,6 +203,8 @@ Evaluated CollectLeads(const EvalArgs &a, bool want_keys) {
 			bool varlena;
 			getTypeOutputInfo(kt.oid, &output, &varlena);
 		});
+	// Adjustments and resets made by as_of count as of as_of.
+	Ledgers ledgers = LoadLedgers(kt, model.spec, nullptr);
 	core::LeadRecompute recompute(model.compiled[0], [] { return InterruptPending != 0; });
 	recompute.SetNow(a.window.as_of);
 	core::Recomputed result;
@@ -211,6 +214,7 @@ Evaluated CollectLeads(const EvalArgs &a, bool want_keys) {
 	WalkLeads(kt, model,
 	          LeadVisitor{[&](Datum key, const std::string &key_bytes) {
 		                      recompute.Reset();
+		                      recompute.AddLedger(LedgerOf(ledgers, key_bytes), a.window.as_of);
 		                      any = false;
 		                      bytes = key_bytes;
 		                      if (want_keys)

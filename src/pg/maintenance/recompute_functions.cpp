@@ -15,6 +15,7 @@
 #include "pg/catalog/table_plan.hpp"
 #include "pg/grading/lifecycle_rescore.hpp"
 #include "pg/ingest/lead_history.hpp"
+#include "pg/ingest/lead_ledger.hpp"
 #include "pg/ingest/query_levels.hpp"
 #include "pg/ingest/replica_rows.hpp"
 #include "pg/maintenance/rescore_progress.hpp"
@@ -81,8 +82,18 @@ struct LeadScan {
 	RescoreProgress *progress = nullptr;
 };
 
-void StreamOneTable(TablePlan *tp, const KeyType &kt, const core::CompiledModel &model, const LeadDone &done,
-                    const LeadScan &scan) {
+// Copies `key` into the scan's key memory.
+Datum KeepKey(Datum key, const KeyType &kt, const LeadScan &scan) {
+	return CallPg([&] {
+		MemoryContext outer = MemoryContextSwitchTo(scan.keys);
+		Datum copy = CopyKey(key, kt);
+		MemoryContextSwitchTo(outer);
+		return copy;
+	});
+}
+
+void StreamOneTable(TablePlan *tp, const KeyType &kt, const core::CompiledModel &model, Ledgers *ledgers,
+                    const LeadDone &done, const LeadScan &scan) {
 	core::LeadRecompute recompute(model, [] { return InterruptPending != 0; });
 	recompute.SetNow(TimestampToUnixUsNow());
 	core::Recomputed result;
@@ -99,13 +110,12 @@ void StreamOneTable(TablePlan *tp, const KeyType &kt, const core::CompiledModel 
 			if (any)
 				finish();
 			current = bytes;
-			current_key = CallPg([&] {
-				MemoryContext outer = MemoryContextSwitchTo(scan.keys);
-				Datum copy = CopyKey(row.key, kt);
-				MemoryContextSwitchTo(outer);
-				return copy;
-			});
+			current_key = KeepKey(row.key, kt, scan);
 			recompute.Reset();
+			if (auto ledger = ledgers->find(bytes); ledger != ledgers->end()) {
+				recompute.AddLedger(ledger->second.entries);
+				ledgers->erase(ledger);
+			}
 			any = true;
 		}
 		if (scan.progress != nullptr)
@@ -116,12 +126,25 @@ void StreamOneTable(TablePlan *tp, const KeyType &kt, const core::CompiledModel 
 		finish();
 }
 
+// Every lead with history or ledger rows (lead_ledger.hpp): the ledger's
+// leads without history come last, from their ledger alone.
 void ForEachLead(const KeyType &kt, std::int32_t model_id, const LeadDone &done, const LeadScan &scan = {}) {
 	std::vector<TablePlan *> tables = ModelTables(model_id);
 	if (tables.empty())
 		return;
+	const core::CompiledModel &model = *ModelOf(tables[0], model_id);
+	Ledgers ledgers = LoadLedgers(kt, model.spec(), nullptr);
 	if (tables.size() == 1) {
-		StreamOneTable(tables[0], kt, *ModelOf(tables[0], model_id), done, scan);
+		StreamOneTable(tables[0], kt, model, &ledgers, done, scan);
+		core::LeadRecompute recompute(model);
+		recompute.SetNow(TimestampToUnixUsNow());
+		core::Recomputed result;
+		for (const auto &[bytes, ledger] : ledgers) {
+			recompute.Reset();
+			recompute.AddLedger(ledger.entries);
+			recompute.Finish(&result);
+			done(KeepKey(ledger.key, kt, scan), bytes, result);
+		}
 		return;
 	}
 	// Several tables: the distinct leads of all of them, then one
@@ -130,9 +153,10 @@ void ForEachLead(const KeyType &kt, std::int32_t model_id, const LeadDone &done,
 	for (TablePlan *tp : tables)
 		listed.push_back(&tp->table);
 	std::map<std::string, Datum> leads = DistinctLeads(listed, kt);
+	for (const auto &[bytes, ledger] : ledgers)
+		leads.emplace(bytes, ledger.key);
 	if (scan.progress != nullptr)
 		scan.progress->KnowLeads(static_cast<std::int64_t>(leads.size()));
-	const core::CompiledModel &model = *ModelOf(tables[0], model_id);
 	core::Recomputed result;
 	for (const auto &[bytes, key] : leads) {
 		RecomputeLead(kt, key, model, &result);

@@ -1,0 +1,43 @@
+// _reload_lead(model_id, lead, cause): what adjust() and reset()
+// (src/sql/adjustments.sql) do after writing their ledger row: the lead
+// recomputed from its history and ledger and written with its lifecycle,
+// through the writers' own reload (deferred_reloads.hpp).
+#include "pg/boundary/datum_value.hpp"
+#include "pg/boundary/guard.hpp"
+#include "pg/boundary/text_datum.hpp"
+#include "pg/catalog/key_types.hpp"
+#include "pg/catalog/table_plan.hpp"
+#include "pg/ingest/deferred_reloads.hpp"
+#include "pg/spi/spi_query.hpp"
+
+extern "C" {
+#include "access/xact.h"
+#include "utils/builtins.h"
+}
+
+#include "core/base/error.hpp"
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(leadscore_reload_lead);
+Datum leadscore_reload_lead(PG_FUNCTION_ARGS) {
+	using namespace leadscore;
+	return pg::Guarded([&] {
+		if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+			throw core::Error(core::ErrorKind::NullValue, "_reload_lead needs a model, a lead and a cause");
+		std::int32_t model_id = PG_GETARG_INT32(0);
+		std::string cause = pg::CallPg([&] { return text_to_cstring(PG_GETARG_TEXT_PP(2)); });
+		pg::KeyType kt = pg::BeginEngineCall();
+		Oid given = pg::CallPg([&] { return get_fn_expr_argtype(fcinfo->flinfo, 1); });
+		if (kt.oid == InvalidOid || given != kt.oid)
+			throw core::Error(core::ErrorKind::TypeMismatch, "_reload_lead needs a key of the lead key type");
+		pg::KeyType akt = pg::AccountKeyType();
+		std::int64_t now = pg::TimestampToUnixUs(GetCurrentTransactionStartTimestamp());
+		pg::ReloadLead(model_id, PG_GETARG_DATUM(1), kt, akt, now,
+		               cause == "reset" ? core::TransitionCause::Reset : core::TransitionCause::Adjustment);
+		pg::FinishSpi();
+		PG_RETURN_VOID();
+	});
+}
+
+} // extern "C"

@@ -1,0 +1,96 @@
+// A lead's ledger rows.  See lead_ledger.hpp.
+#include "pg/ingest/lead_ledger.hpp"
+
+#include "pg/boundary/guard.hpp"
+#include "pg/spi/spi_query.hpp"
+
+extern "C" {
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+}
+
+namespace leadscore::pg {
+namespace {
+
+// `keys` as an array literal of the key type, for "= ANY($n::type[])".
+std::string KeyArrayText(const KeyType &kt, const std::vector<Datum> &keys) {
+	std::string out = "{";
+	for (std::size_t i = 0; i < keys.size(); i++) {
+		std::string text = CallPg([&] { return KeyText(keys[i], kt.oid); });
+		out += i == 0 ? "\"" : ",\"";
+		for (char c : text) {
+			if (c == '"' || c == '\\')
+				out += '\\';
+			out += c;
+		}
+		out += '"';
+	}
+	return out + "}";
+}
+
+Datum KeyFromText(const KeyType &kt, const std::string &text) {
+	return CallPg([&] {
+		Oid input, ioparam;
+		getTypeInputInfo(kt.oid, &input, &ioparam);
+		return OidInputFunctionCall(input, const_cast<char *>(text.c_str()), ioparam, -1);
+	});
+}
+
+std::string KeyTypeName(const KeyType &kt) {
+	return CallPg([&] { return format_type_be(kt.oid); });
+}
+
+} // namespace
+
+Ledgers LoadLedgers(const KeyType &kt, const core::ModelSpec &model, const std::vector<Datum> *keys) {
+	Ledgers ledgers;
+	if (!model.ledger || kt.oid == InvalidOid || (keys != nullptr && keys->empty()))
+		return ledgers;
+	std::string sql = "SELECT a.lead_id::pg_catalog.text, a.kind OPERATOR(pg_catalog.=) 'reset', a.points,"
+	                  " (extract(epoch FROM a.at) OPERATOR(pg_catalog.*) 1000000)::pg_catalog.int8"
+	                  " FROM leadscore.adjustments a WHERE a.model OPERATOR(pg_catalog.=) $1";
+	std::vector<std::optional<std::string>> args{model.name};
+	if (keys != nullptr) {
+		sql += " AND a.lead_id OPERATOR(pg_catalog.=) ANY ($2::" + KeyTypeName(kt) + "[])";
+		args.push_back(KeyArrayText(kt, *keys));
+	}
+	std::string bytes;
+	for (const TextRow &r : QueryText(sql.c_str(), args)) {
+		Datum key = KeyFromText(kt, *r[0]);
+		AssignKeyBytes(key, kt.oid, &bytes);
+		LeadLedger &ledger = ledgers.try_emplace(bytes, LeadLedger{key, {}}).first->second;
+		bool reset = *r[1] == "t";
+		ledger.entries.push_back(core::LedgerEntry{std::stoll(*r[3]), reset ? 0.0 : std::stod(*r[2]), reset});
+	}
+	return ledgers;
+}
+
+const std::vector<core::LedgerEntry> &LedgerOf(const Ledgers &ledgers, const std::string &bytes) {
+	static const std::vector<core::LedgerEntry> none;
+	auto it = ledgers.find(bytes);
+	return it == ledgers.end() ? none : it->second.entries;
+}
+
+std::vector<char> LeadsWithReset(const KeyType &kt, const core::ModelSpec &model, const std::vector<Datum> &keys) {
+	std::vector<char> reset(keys.size(), 0);
+	std::string sql = "SELECT DISTINCT a.lead_id::pg_catalog.text FROM leadscore.adjustments a"
+	                  " WHERE a.model OPERATOR(pg_catalog.=) $1 AND a.kind OPERATOR(pg_catalog.=) 'reset'"
+	                  " AND a.lead_id OPERATOR(pg_catalog.=) ANY ($2::" + KeyTypeName(kt) + "[])";
+	std::vector<TextRow> rows = QueryText(sql.c_str(), {model.name, KeyArrayText(kt, keys)});
+	if (rows.empty())
+		return reset;
+	std::map<std::string, bool> with_reset;
+	std::string bytes;
+	for (const TextRow &r : rows) {
+		Datum key = KeyFromText(kt, *r[0]);
+		AssignKeyBytes(key, kt.oid, &bytes);
+		with_reset[bytes] = true;
+	}
+	for (std::size_t i = 0; i < keys.size(); i++) {
+		AssignKeyBytes(keys[i], kt.oid, &bytes);
+		reset[i] = with_reset.count(bytes) != 0;
+	}
+	return reset;
+}
+
+} // namespace leadscore::pg
