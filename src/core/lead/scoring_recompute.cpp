@@ -37,7 +37,9 @@ void LeadRecompute::Reset() {
 	counts_from_ = std::numeric_limits<std::int64_t>::min();
 	adjusted_ = CompensatedSum();
 	adjusted_raw_ = CompensatedSum();
+	adjusted_momentum_ = CompensatedSum();
 	adjusted_scale_ = 0;
+	adjusted_momentum_scale_ = 0;
 	adjustments_ = 0;
 }
 
@@ -48,6 +50,9 @@ void LeadRecompute::AddAdjustment(std::int64_t at, double points) {
 	adjusted_.Add(stored);
 	adjusted_raw_.Add(points);
 	adjusted_scale_ += std::fabs(stored);
+	double momentum = points * model_.momentum().Weight(at);
+	adjusted_momentum_.Add(momentum);
+	adjusted_momentum_scale_ += std::fabs(momentum);
 	adjustments_++;
 }
 
@@ -214,6 +219,8 @@ void LeadRecompute::Finish(Recomputed *out) {
 	}
 	stored.Add(adjusted_.Value());
 	magnitude += adjusted_scale_;
+	momentum.Add(adjusted_momentum_.Value());
+	momentum_magnitude += adjusted_momentum_scale_;
 	out->adjustments = adjustments_;
 	out->adjusted = adjusted_.Value();
 	out->adjusted_raw = adjusted_raw_.Value();

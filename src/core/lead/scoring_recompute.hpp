@@ -124,7 +124,9 @@ private:
 	std::int64_t counts_from_ = std::numeric_limits<std::int64_t>::min();
 	CompensatedSum adjusted_;
 	CompensatedSum adjusted_raw_;
+	CompensatedSum adjusted_momentum_;
 	double adjusted_scale_ = 0;
+	double adjusted_momentum_scale_ = 0;
 	std::int64_t adjustments_ = 0;
 	std::vector<std::int64_t> scorings_;            // Finish(): one window rule's scoring times
 	std::int64_t activity_count_ = 0;
