@@ -519,10 +519,11 @@ SELECT coalesce(e.model, v.model),
 	v.score, coalesce(v.stage, '-'), v.status, v.activity_count, coalesce(e.window_scorings, 0),
 	coalesce(e.silence_scorings, 0), coalesce(v.band, '-'),
 	coalesce(e.momentum, 0), coalesce(e.momentum_magnitude, 0), v.momentum,
+	coalesce(v.grade::text, '-'), coalesce(v.label, '-'),
 	coalesce(e.lead_id, v.lead_id)::text
 FROM expected_scores e
 FULL JOIN leadscore.lead_scores v ON v.model = e.model AND v.lead_id = e.lead_id
-ORDER BY 1, 26
+ORDER BY 1, 28
 EOF
 
 # The stages (undef: none) a lead may have, given its decayed stage points:
@@ -578,6 +579,18 @@ sub acceptable_bands
 	return keys %ok;
 }
 
+# The label ('-': none) of a lead with grade $grade and band $band ('-':
+# none): the grade's letter and the band's rank counted from the top, the
+# floor last.
+sub expected_label
+{
+	my ($m, $grade, $band) = @_;
+	return '-' if $grade eq '-' || $band eq '-';
+	my @top_down = sort { ($b->[1] // -1) <=> ($a->[1] // -1) } @{ $m->{bands} };
+	my ($rank) = grep { $top_down[$_][0] eq $band } 0 .. $#top_down;
+	return substr($grade, 0, 1) . ($rank + 1);
+}
+
 # Compares lead_scores with the recompute; returns (rows, leads with
 # activity, mismatch descriptions, coverage counters).
 sub compare_scores
@@ -588,13 +601,13 @@ sub compare_scores
 	my ($rows, $active) = (0, 0);
 	for my $line (split /\n/, $out)
 	{
-		my @f = split /\|/, $line, 26;
-		die "bad compare line: $line" unless @f == 26;
+		my @f = split /\|/, $line, 28;
+		die "bad compare line: $line" unless @f == 28;
 		my ($model, $e_has, $v_has, $e_score, $e_mag, $e_count, @rest) = @f;
 		my @s = @rest[0 .. 3];
 		my @sm = @rest[4 .. 7];
 		my ($last_same, $v_score, $v_stage, $v_status, $v_count, $scorings, $silences, $v_band, $e_momentum,
-			$e_momentum_mag, $v_momentum, $lead) = @rest[8 .. 19];
+			$e_momentum_mag, $v_momentum, $v_grade, $v_label, $lead) = @rest[8 .. 21];
 		my $m = $model_by_name{$model} or die "unknown model $model";
 		$rows++;
 		$active++ if $e_count > 0;
@@ -622,6 +635,8 @@ sub compare_scores
 		  unless grep { $_ eq $v_status } @statuses;
 		my @bands = acceptable_bands($m, $want, $e_mag);
 		push @why, "band $v_band, expected " . join(' or ', @bands) unless grep { $_ eq $v_band } @bands;
+		my $label = expected_label($m, $v_grade, $v_band);
+		push @why, "label $v_label, expected $label" unless $v_label eq $label;
 		push @bad, "$who: " . join('; ', @why) if @why;
 		if ($e_count > 0)
 		{
@@ -633,6 +648,7 @@ sub compare_scores
 			$cover{'two or more window scorings'}++ if $scorings > 1;
 			$cover{'a silence rule scored'}++ if $silences > 0;
 			$cover{"band $v_band"}++;
+			$cover{'a label'}++ if $v_label ne '-';
 		}
 	}
 	return ($rows, $active, \@bad, \%cover);
@@ -1416,7 +1432,7 @@ $T0 = $node->safe_psql('postgres',
 my ($cover, $rows) = exercise_database($node, 'keys_bigint', 'bigint', 12, 25);
 for my $want ('status sql', 'status mql', 'status nurture', 'stage none', 'negative score',
 	'clamped at max_score', 'a window scored', 'two or more window scorings', 'a silence rule scored',
-	'band cold', 'band hot', 'band burning', 'band -',
+	'band cold', 'band hot', 'band burning', 'band -', 'a label',
 	map { "stage $_" } qw(decide consider buy contract))
 {
 	ok(($cover->{$want} // 0) > 0, "keys_bigint: the final state has leads with $want");
