@@ -31,9 +31,14 @@ Datum KeyOf(const StatementScratch *st, const core::ModelBatch &mb, std::size_t 
 // ledger.  Only for a model with resets: a model's first reset waits for
 // the writers already running instead (_ledger_entry,
 // src/sql/adjustments.sql).
-std::vector<char> LateResets(const KeyType &kt, const core::ModelSpec &spec, const std::vector<Datum> &keys) {
-	if (!spec.resets || keys.empty())
-		return std::vector<char>(keys.size(), 0);
+template <typename Rows, typename KeyOfRow>
+std::vector<char> LateResets(const KeyType &kt, const core::ModelSpec &spec, const Rows &rows, KeyOfRow key_of) {
+	if (!spec.resets || rows.empty())
+		return std::vector<char>(rows.size(), 0);
+	std::vector<Datum> keys;
+	keys.reserve(rows.size());
+	for (const auto &row : rows)
+		keys.push_back(key_of(row));
 	return LeadsWithReset(kt, spec, keys);
 }
 
@@ -56,10 +61,7 @@ void AddBlind(StatementScratch *st, const KeyType &kt, std::size_t m, const std:
 	std::vector<std::int64_t> delta_of_lead(st->leads.keys().size(), -1);
 	for (std::size_t i : blind)
 		delta_of_lead[mb.leads()[i].lead] = static_cast<std::int64_t>(i);
-	std::vector<Datum> keys;
-	for (const LifecycleLead &after : leads)
-		keys.push_back(after.key);
-	std::vector<char> late = LateResets(kt, spec, keys);
+	std::vector<char> late = LateResets(kt, spec, leads, [](const LifecycleLead &l) { return l.key; });
 	std::vector<std::size_t> late_rows;
 	std::vector<Datum> late_keys;
 	std::vector<LifecycleLead> changed;
@@ -217,10 +219,7 @@ std::vector<char> NewStates(StatementScratch *st, const KeyType &kt, std::size_t
 	for (std::size_t i = 0; i < mb.leads().size(); i++)
 		delta_of_lead[mb.leads()[i].lead] = static_cast<std::int64_t>(i);
 
-	std::vector<Datum> keys;
-	for (const StateRow *row : rows)
-		keys.push_back(row->key);
-	std::vector<char> late = LateResets(kt, model.spec(), keys);
+	std::vector<char> late = LateResets(kt, model.spec(), rows, [](const StateRow *row) { return row->key; });
 
 	states->assign(rows.size(), core::LeadState());
 	std::vector<char> write(rows.size(), 0);
