@@ -48,6 +48,8 @@ DECLARE
 	key_type regtype := (SELECT s.lead_key_type FROM leadscore.settings s);
 	given regtype := pg_typeof(lead);
 	row_id bigint;
+	first boolean;
+	t regclass;
 BEGIN
 	IF lead IS NULL OR reason IS NULL OR (kind = 'adjust' AND points IS NULL) THEN
 		RAISE EXCEPTION '% needs a lead_id%a reason, not NULL', kind,
@@ -65,14 +67,25 @@ BEGIN
 		RAISE EXCEPTION 'lead_id has type %, but this database''s lead keys are %', given, key_type
 			USING ERRCODE = '42804', HINT = format('Cast it: lead_id::%s.', key_type);
 	END IF;
+	-- The first ledger row (or reset) of a model changes what its writers
+	-- and recomputes read (ModelSpec::ledger, resets), from the commit on.
+	-- A writer already running reads as before: a reset it does not look
+	-- up, a ledger its reload does not read.  So, as rescore() does, wait
+	-- for the writers of the attached tables and hold new ones (in OID
+	-- order, as DROP EXTENSION locks them) until the commit, after which
+	-- they score with the model reloaded.
+	first := NOT EXISTS (SELECT FROM leadscore.adjustments a JOIN leadscore.models m ON a.model = m.name
+		WHERE m.id = mid AND (a.kind = 'reset' OR _ledger_entry.kind = 'adjust'));
+	IF first THEN
+		FOR t IN SELECT a.tbl FROM leadscore.attachments a WHERE a.kind = 'activities' ORDER BY a.tbl::oid LOOP
+			EXECUTE format('LOCK TABLE %s IN SHARE MODE', t);
+		END LOOP;
+	END IF;
 	INSERT INTO leadscore.adjustments (model, lead_id, kind, points, reason, at, made_by)
 	VALUES ((SELECT m.name FROM leadscore.models m WHERE m.id = mid), lead, kind, points, reason, now(),
 		(SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid = leadscore._calling_role()))
 	RETURNING id INTO row_id;
-	-- The first ledger row (or reset) of a model changes what its writers
-	-- and recomputes read (ModelSpec::ledger, resets).
-	IF NOT EXISTS (SELECT FROM leadscore.adjustments a JOIN leadscore.models m ON a.model = m.name
-			WHERE m.id = mid AND a.id <> row_id AND (a.kind = 'reset' OR _ledger_entry.kind = 'adjust')) THEN
+	IF first THEN
 		PERFORM leadscore._invalidate();
 	END IF;
 	PERFORM leadscore._reload_lead(mid, a.lead_id, CASE _ledger_entry.kind WHEN 'adjust' THEN 'adjustment' ELSE 'reset' END)

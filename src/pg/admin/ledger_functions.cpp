@@ -9,6 +9,8 @@
 #include "pg/catalog/table_plan.hpp"
 #include "pg/ingest/deferred_reloads.hpp"
 #include "pg/spi/spi_query.hpp"
+#include "pg/state/state_buffers.hpp"
+#include "pg/state/state_store.hpp"
 
 extern "C" {
 #include "access/xact.h"
@@ -16,6 +18,35 @@ extern "C" {
 }
 
 #include "core/base/error.hpp"
+
+namespace {
+
+// Gives lead `key` of model `model_id` a row if it has none (an empty state,
+// as a writer's placeholder) and locks it.  The reload recomputes the lead
+// after this lock, so it waits for a writer that is creating the lead and
+// reads its rows; without a row to wait on, it read the history without
+// them and then overwrote the writer's state.  A writer that finds the row
+// waits for this transaction and then sees the ledger row (apply_deltas.cpp).
+void LockLeadRow(std::int32_t model_id, Datum key, const leadscore::pg::KeyType &kt) {
+	using namespace leadscore;
+	for (pg::TablePlan *tp : pg::ActivityTablePlans())
+		for (std::size_t m = 0; m < tp->plan->model_count(); m++) {
+			const core::CompiledModel &model = tp->plan->model(m);
+			if (model.spec().id != model_id)
+				continue;
+			core::LeadState empty;
+			empty.Clear(model);
+			pg::ColumnBuffers b;
+			pg::PushState(&b, key, empty);
+			pg::PushRecord(&b, model.spec(), core::LifecycleRecord{});
+			pg::StateColumns columns = b.View(static_cast<int>(model.stage_count()));
+			std::vector<Datum> inserted;
+			pg::InsertStates(kt, model_id, columns, &inserted);
+			return;
+		}
+}
+
+} // namespace
 
 extern "C" {
 
@@ -33,6 +64,7 @@ Datum leadscore_reload_lead(PG_FUNCTION_ARGS) {
 			throw core::Error(core::ErrorKind::TypeMismatch, "_reload_lead needs a key of the lead key type");
 		pg::KeyType akt = pg::AccountKeyType();
 		std::int64_t now = pg::TimestampToUnixUs(GetCurrentTransactionStartTimestamp());
+		LockLeadRow(model_id, PG_GETARG_DATUM(1), kt);
 		pg::ReloadLead(model_id, PG_GETARG_DATUM(1), kt, akt, now,
 		               cause == "reset" ? core::TransitionCause::Reset : core::TransitionCause::Adjustment);
 		pg::FinishSpi();

@@ -23,12 +23,32 @@ Datum KeyOf(const StatementScratch *st, const core::ModelBatch &mb, std::size_t 
 	return st->leads.keys()[mb.leads()[i].lead];
 }
 
+// By position in `keys`, the leads with a reset, looked up again once the
+// statement holds their rows (locked, or written by the additive upsert).
+// reset() writes its ledger row and reloads the lead under that row's lock,
+// so a reset that ApplyModel's lookup missed (it committed while this
+// statement waited for the lead) is seen now, read as the reload reads the
+// ledger.  Only for a model with resets: a model's first reset waits for
+// the writers already running instead (_ledger_entry,
+// src/sql/adjustments.sql).
+template <typename Rows, typename KeyOfRow>
+std::vector<char> LateResets(const KeyType &kt, const core::ModelSpec &spec, const Rows &rows, KeyOfRow key_of) {
+	if (!spec.resets || rows.empty())
+		return std::vector<char>(rows.size(), 0);
+	std::vector<Datum> keys;
+	keys.reserve(rows.size());
+	for (const auto &row : rows)
+		keys.push_back(key_of(row));
+	return LeadsWithReset(kt, spec, keys);
+}
+
 // The additive path: one upsert, no read before it.  It returns the rows as
 // they are now; their records are advanced in C++ from the state before
 // (now minus the delta) to the state after, and written back only when they
 // report something or a crossing moved earlier (a negative rule).  A record
 // left as it was stays sound: added points only move a due time later, and
-// tick() looks again at a lead that turns out not to be due yet.
+// tick() looks again at a lead that turns out not to be due yet.  A lead
+// whose reset the upsert waited for is recomputed and written again.
 void AddBlind(StatementScratch *st, const KeyType &kt, std::size_t m, const std::vector<std::size_t> &blind,
               ModelEffects *fx) {
 	const core::ModelBatch &mb = st->batch->model(m);
@@ -41,9 +61,13 @@ void AddBlind(StatementScratch *st, const KeyType &kt, std::size_t m, const std:
 	std::vector<std::int64_t> delta_of_lead(st->leads.keys().size(), -1);
 	for (std::size_t i : blind)
 		delta_of_lead[mb.leads()[i].lead] = static_cast<std::int64_t>(i);
+	std::vector<char> late = LateResets(kt, spec, leads, [](const LifecycleLead &l) { return l.key; });
+	std::vector<std::size_t> late_rows;
+	std::vector<Datum> late_keys;
 	std::vector<LifecycleLead> changed;
 	std::vector<double> before_stages;
-	for (LifecycleLead &after : leads) {
+	for (std::size_t r = 0; r < leads.size(); r++) {
+		LifecycleLead &after = leads[r];
 		std::uint32_t lead = st->leads.Find(kt, after.key);
 		if (lead == kNoLead || delta_of_lead[lead] < 0)
 			continue;
@@ -54,6 +78,18 @@ void AddBlind(StatementScratch *st, const KeyType &kt, std::size_t m, const std:
 			before_stages[k] -= mb.stage_deltas(i)[k];
 		LeadSide before{after.stored - d.stored, before_stages.data(), before_stages.size(),
 		                after.activity_count - d.activity_count};
+		if (late[r] && !ReloadsWait()) {
+			// Tracked from `before` once recomputed, below.
+			after.stored = before.stored;
+			after.stages = before_stages;
+			after.activity_count = before.activity_count;
+			late_rows.push_back(r);
+			late_keys.push_back(after.key);
+			continue;
+		}
+		// Rows still to be scored: the recompute waits for them.
+		if (late[r])
+			DeferReload(spec.id, after.key, kt);
 		core::LifecycleRecord was = after.record;
 		std::size_t reported = fx->events().size();
 		fx->Track(after.key, before, LeadSide::Of(after), &after.record);
@@ -63,6 +99,19 @@ void AddBlind(StatementScratch *st, const KeyType &kt, std::size_t m, const std:
 			changed.push_back(after);
 	}
 	WriteLifecycle(kt, spec, changed);
+	if (late_keys.empty())
+		return;
+	const core::CompiledModel &model = st->tp->plan->model(m);
+	ColumnBuffers rb;
+	RecomputeLeads(kt, late_keys, model, [&](std::size_t k, const core::Recomputed &recomputed) {
+		LifecycleLead &lead = leads[late_rows[k]];
+		PushState(&rb, lead.key, recomputed.state);
+		fx->Track(lead.key, LeadSide::Of(lead), LeadSide::Of(recomputed.state), &lead.record);
+		core::WakeForPending(recomputed.state.pending, &lead.record);
+		PushRecord(&rb, spec, lead.record);
+	});
+	StateColumns recomputed_columns = rb.View(static_cast<int>(mb.stage_count()));
+	WriteStates(kt, spec.id, recomputed_columns);
 }
 
 // The lead of delta `i` has a reset: its rows dated before it must not
@@ -170,6 +219,8 @@ std::vector<char> NewStates(StatementScratch *st, const KeyType &kt, std::size_t
 	for (std::size_t i = 0; i < mb.leads().size(); i++)
 		delta_of_lead[mb.leads()[i].lead] = static_cast<std::int64_t>(i);
 
+	std::vector<char> late = LateResets(kt, model.spec(), rows, [](const StateRow *row) { return row->key; });
+
 	states->assign(rows.size(), core::LeadState());
 	std::vector<char> write(rows.size(), 0);
 	std::vector<std::size_t> reload_rows;
@@ -182,7 +233,8 @@ std::vector<char> NewStates(StatementScratch *st, const KeyType &kt, std::size_t
 		core::ApplyOutcome outcome;
 		if (fits)
 			outcome = core::ApplyLeadDelta(model, mb, static_cast<std::size_t>(delta_of_lead[lead]), &(*states)[r]);
-		outcome.needs_reload = outcome.needs_reload || Resets(st, static_cast<std::size_t>(delta_of_lead[lead]));
+		outcome.needs_reload =
+		    outcome.needs_reload || Resets(st, static_cast<std::size_t>(delta_of_lead[lead])) || late[r];
 		if ((!fits || outcome.needs_reload) && ReloadsWait()) {
 			DeferReload(model.spec().id, rows[r]->key, kt);
 			continue;

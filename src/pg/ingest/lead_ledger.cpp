@@ -2,9 +2,12 @@
 #include "pg/ingest/lead_ledger.hpp"
 
 #include "pg/boundary/guard.hpp"
+#include "pg/boundary/text_datum.hpp"
+#include "pg/spi/consistent_reads.hpp"
 #include "pg/spi/spi_query.hpp"
 
 extern "C" {
+#include "catalog/pg_type.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 }
@@ -40,6 +43,45 @@ std::string KeyTypeName(const KeyType &kt) {
 	return CallPg([&] { return format_type_be(kt.oid); });
 }
 
+// The rows of `sql` (text parameters) as text, read with the snapshot of
+// the history beside them (OpenScanCursor): a writer's, after it locked the
+// lead, sees the reset a concurrent reset() committed while holding that
+// lock (SnapshotSelf under SERIALIZABLE, where the transaction's snapshot
+// would not), and verify() reads the ledger as of the history it checks.
+std::vector<TextRow> ScanText(const std::string &sql, const std::vector<std::string> &args) {
+	std::uint64_t count = 0;
+	int columns = 0;
+	char **cells = nullptr; // count * columns, nullptr for NULL; palloc'd
+	CallPg([&] {
+		int n = static_cast<int>(args.size());
+		Oid *types = static_cast<Oid *>(palloc(sizeof(Oid) * (n + 1)));
+		Datum *values = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
+		for (int i = 0; i < n; i++) {
+			types[i] = TEXTOID;
+			values[i] = TextDatum(args[static_cast<std::size_t>(i)]);
+		}
+		Portal portal = OpenScanCursor(sql.c_str(), n, types, values);
+		SPI_cursor_fetch(portal, true, FETCH_ALL);
+		count = SPI_processed;
+		if (SPI_tuptable != nullptr) {
+			columns = SPI_tuptable->tupdesc->natts;
+			cells = static_cast<char **>(palloc0(sizeof(char *) * (count * columns + 1)));
+			for (std::uint64_t r = 0; r < count; r++)
+				for (int c = 0; c < columns; c++)
+					cells[r * columns + c] = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, c + 1);
+			SPI_freetuptable(SPI_tuptable);
+		}
+		SPI_cursor_close(portal);
+	});
+	std::vector<TextRow> rows(count);
+	for (std::uint64_t r = 0; r < count; r++)
+		for (int c = 0; c < columns; c++) {
+			const char *cell = cells[r * columns + c];
+			rows[r].push_back(cell != nullptr ? std::optional<std::string>(cell) : std::nullopt);
+		}
+	return rows;
+}
+
 } // namespace
 
 Ledgers LoadLedgers(const KeyType &kt, const core::ModelSpec &model, const std::vector<Datum> *keys) {
@@ -49,13 +91,13 @@ Ledgers LoadLedgers(const KeyType &kt, const core::ModelSpec &model, const std::
 	std::string sql = "SELECT a.lead_id::pg_catalog.text, a.kind OPERATOR(pg_catalog.=) 'reset', a.points,"
 	                  " (extract(epoch FROM a.at) OPERATOR(pg_catalog.*) 1000000)::pg_catalog.int8"
 	                  " FROM leadscore.adjustments a WHERE a.model OPERATOR(pg_catalog.=) $1";
-	std::vector<std::optional<std::string>> args{model.name};
+	std::vector<std::string> args{model.name};
 	if (keys != nullptr) {
 		sql += " AND a.lead_id OPERATOR(pg_catalog.=) ANY ($2::" + KeyTypeName(kt) + "[])";
 		args.push_back(KeyArrayText(kt, *keys));
 	}
 	std::string bytes;
-	for (const TextRow &r : QueryText(sql.c_str(), args)) {
+	for (const TextRow &r : ScanText(sql, args)) {
 		Datum key = KeyFromText(kt, *r[0]);
 		AssignKeyBytes(key, kt.oid, &bytes);
 		LeadLedger &ledger = ledgers.try_emplace(bytes, LeadLedger{key, {}}).first->second;
@@ -76,7 +118,7 @@ std::vector<char> LeadsWithReset(const KeyType &kt, const core::ModelSpec &model
 	std::string sql = "SELECT DISTINCT a.lead_id::pg_catalog.text FROM leadscore.adjustments a"
 	                  " WHERE a.model OPERATOR(pg_catalog.=) $1 AND a.kind OPERATOR(pg_catalog.=) 'reset'"
 	                  " AND a.lead_id OPERATOR(pg_catalog.=) ANY ($2::" + KeyTypeName(kt) + "[])";
-	std::vector<TextRow> rows = QueryText(sql.c_str(), {model.name, KeyArrayText(kt, keys)});
+	std::vector<TextRow> rows = ScanText(sql, {model.name, KeyArrayText(kt, keys)});
 	if (rows.empty())
 		return reset;
 	std::map<std::string, bool> with_reset;

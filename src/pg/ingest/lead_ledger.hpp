@@ -30,9 +30,12 @@ Ledgers LoadLedgers(const KeyType &kt, const core::ModelSpec &model, const std::
 const std::vector<core::LedgerEntry> &LedgerOf(const Ledgers &ledgers, const std::string &bytes);
 
 // By position in `keys`: 1 for the leads with a reset in `model`.  The
-// writers' one lookup per statement, only for a model with resets
-// (ModelSpec::resets): such a lead's rows dated before its reset must not
-// count, so its change is recomputed rather than added.  C++ side.
+// writers' lookup, only for a model with resets (ModelSpec::resets): such a
+// lead's rows dated before its reset must not count, so its change is
+// recomputed rather than added.  Once per statement to choose the leads'
+// path, and again once their rows are held, which a concurrent reset()
+// cannot slip past (apply_deltas.cpp).  Both this and LoadLedgers read with
+// the history's snapshot (OpenScanCursor).  C++ side.
 std::vector<char> LeadsWithReset(const KeyType &kt, const core::ModelSpec &model, const std::vector<Datum> &keys);
 
 } // namespace leadscore::pg
