@@ -53,6 +53,13 @@ SELECT leadscore.adjust('flat', 9, 20, 'referral');
 SELECT leadscore.rescore('flat') AS rescored;
 SELECT * FROM adj.flat WHERE lead_id = 9;
 SELECT * FROM leadscore.verify();
+-- Its only activity deleted, the lead keeps its adjustments: lead 9's demo
+-- comes and goes, the 20 stay.
+INSERT INTO adj.acts (lead_id, kind, at) VALUES (9, 'demo', '2025-01-01');
+SELECT * FROM adj.flat WHERE lead_id = 9;
+DELETE FROM adj.acts WHERE lead_id = 9;
+SELECT * FROM adj.flat WHERE lead_id = 9;
+SELECT * FROM leadscore.verify();
 
 -- A reset: the lead starts over.  Rows dated before it that arrive later
 -- do not count (alone, or in one statement with other leads' rows), rows

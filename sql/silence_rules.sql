@@ -131,6 +131,21 @@ FROM unnest(ARRAY[15, 9]) d,
 	LATERAL leadscore.evaluate_leads('s', now() - d * interval '1 day', '30 days') e
 WHERE e.lead_id = '1';
 
+-- An UPDATE that turns a send into a response at the same time takes the
+-- send away and adds the response: lead 5's email nobody opened (-8 since
+-- the update above) becomes an open that answers nothing (40), and back
+-- (32).  The demo is newer, so neither UPDATE touches the newest activity.
+INSERT INTO sr.acts (lead_id, kind, at) VALUES
+	(5, 'demo', now() - interval '10 days'),
+	(5, 'email', now() - interval '20 days');
+SELECT score FROM leadscore.lead_scores WHERE lead_id = 5;
+UPDATE sr.acts SET kind = 'open' WHERE lead_id = 5 AND kind = 'email';
+SELECT score FROM leadscore.lead_scores WHERE lead_id = 5;
+SELECT * FROM leadscore.verify();
+UPDATE sr.acts SET kind = 'email' WHERE lead_id = 5 AND kind = 'open';
+SELECT score FROM leadscore.lead_scores WHERE lead_id = 5;
+SELECT * FROM leadscore.verify();
+
 -- Bad settings.
 \set VERBOSITY sqlstate
 SELECT leadscore.add_absence_rule('s', 'email', ARRAY[]::text[], '7 days', -5);

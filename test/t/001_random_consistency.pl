@@ -1212,7 +1212,7 @@ sub gen_statement
 		  ? q{SELECT 'rescored', leadscore.rescore();}
 		  : q{SELECT 'rescored', leadscore.rescore('fast');};
 	}
-	return gen_ledger() if $r < 0.02;
+	return gen_ledger() if $r < 0.025;
 	my $op = pick_weighted(
 		single  => 13,
 		multi   => 14,

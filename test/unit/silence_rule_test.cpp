@@ -95,6 +95,33 @@ TEST(SilenceRule, AResponseRowMarksTheLeadForARecompute) {
 	EXPECT_EQ(outcome.cause, ReloadCause::WindowRule);
 }
 
+// An UPDATE of a row's type from a send to a response at the same time (or
+// back) takes one away and adds the other: both change the lead's
+// scorings, so they must not net out like a row left alone.
+TEST(SilenceRule, ASendTurnedIntoAResponseMarksTheLead) {
+	std::vector<CompiledModel> models;
+	models.push_back(CompiledModel::Compile(SilenceModel(), Schema{}));
+	IngestPlan plan(std::move(models));
+	IngestBatch batch(plan);
+	for (auto [from, to] : {std::pair{"email", "click"}, std::pair{"click", "email"}}) {
+		batch.Reset();
+		batch.Add(3, from, kNow - 20 * kDay, nullptr, RowChange::Deleted);
+		batch.Add(3, to, kNow - 20 * kDay, nullptr, RowChange::Inserted);
+		batch.Finish();
+		ASSERT_EQ(batch.model(0).leads().size(), 1u);
+		EXPECT_TRUE(batch.model(0).leads()[0].window) << from << " to " << to;
+	}
+	// A send or a response left alone is still no change.
+	for (const char *type : {"email", "click"}) {
+		batch.Reset();
+		batch.Add(3, type, kNow - 20 * kDay, nullptr, RowChange::Deleted);
+		batch.Add(3, type, kNow - 20 * kDay, nullptr, RowChange::Inserted);
+		batch.Finish();
+		ASSERT_EQ(batch.model(0).leads().size(), 1u);
+		EXPECT_TRUE(batch.model(0).leads()[0].noop) << type;
+	}
+}
+
 TEST(SilenceRule, AStateWrittenEarlierAgreesOnceItsDueScoringsFold) {
 	CompiledModel model = CompiledModel::Compile(SilenceModel(), Schema{});
 	std::vector<std::pair<const char *, std::int64_t>> rows{{"email", kNow - 20 * kDay}, {"email", kNow - 5 * kDay}};

@@ -207,7 +207,12 @@ void IngestBatch::Add(std::uint32_t lead, std::string_view type, std::int64_t oc
 		if (t->response) {
 			ModelBatch &answered = models_[t->model];
 			answered.Touch(lead);
-			answered.window_hits_.push_back(ModelBatch::RawHit{lead, t->rule, occurred_at, sign_count});
+			// Netted apart from the rule's sends: an UPDATE that turns a
+			// send into a response at the same time (or back) takes one
+			// and adds the other, and under one key they would cancel,
+			// leaving the lead with the send's scoring.
+			answered.window_hits_.push_back(
+			    ModelBatch::RawHit{lead, t->rule | ModelBatch::kResponseHit, occurred_at, sign_count});
 			continue;
 		}
 		if (t->model != model) {

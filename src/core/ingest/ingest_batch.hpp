@@ -189,7 +189,10 @@ private:
 	std::vector<double> extra_stages_;
 	std::vector<std::uint32_t> touched_;
 	std::vector<RawHit> raw_hits_;
-	std::vector<RawHit> window_hits_;     // cap: the window rule's index in its model
+	// cap: the window or silence rule's index in its model; a silence
+	// rule's responses with kResponseHit set.
+	std::vector<RawHit> window_hits_;
+	static constexpr std::uint32_t kResponseHit = 1u << 31;
 	std::vector<std::uint32_t> run_lead_; // FinishHits(): lead of each run
 	// Finished.
 	std::vector<LeadDelta> leads_;

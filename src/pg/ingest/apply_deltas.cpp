@@ -235,6 +235,11 @@ std::vector<char> NewStates(StatementScratch *st, const KeyType &kt, std::size_t
 			outcome = core::ApplyLeadDelta(model, mb, static_cast<std::size_t>(delta_of_lead[lead]), &(*states)[r]);
 		outcome.needs_reload =
 		    outcome.needs_reload || Resets(st, static_cast<std::size_t>(delta_of_lead[lead])) || late[r];
+		// With no activity left ApplyLeadDelta sets the sums to exactly 0,
+		// but the lead's adjustments still count: only the recompute reads
+		// them.
+		if (fits && model.spec().ledger && (*states)[r].activity_count == 0)
+			outcome.needs_reload = true;
 		if ((!fits || outcome.needs_reload) && ReloadsWait()) {
 			DeferReload(model.spec().id, rows[r]->key, kt);
 			continue;
