@@ -85,12 +85,15 @@ FROM leadscore.top_momentum('m', 50) t;
 -- tick() re-bases the epoch once momentum's exponent passes the limit
 -- (256 of its half-lives): 'flat' with a one-day momentum after 260 days,
 -- though its score does not decay; 'm' (14 and 30 days) not yet.  Scores
--- and momentum read the same afterwards.
+-- and momentum read the same afterwards: read at one now(), in one
+-- transaction (a one-day momentum moves by 1e-6 in a tenth of a second).
 SELECT leadscore.set_momentum_half_life('flat', '1 day');
+BEGIN;
 CREATE TABLE mo.before AS SELECT model, lead_id, score, momentum FROM leadscore.lead_scores;
 SELECT leadscore.tick(now() + interval '260 days') >= 0 AS ticked;
 SELECT name, epoch > now() + interval '259 days' AS rebased FROM leadscore.models ORDER BY name;
 SELECT count(*) AS changed FROM mo.before b JOIN leadscore.lead_scores s USING (model, lead_id)
 WHERE abs(s.momentum - b.momentum) > 1e-6 * greatest(abs(b.momentum), 1e-6)
 	OR abs(s.score - b.score) > 1e-6 * greatest(abs(b.score), 1e-6);
+COMMIT;
 SELECT * FROM leadscore.verify();
