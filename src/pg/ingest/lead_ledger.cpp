@@ -2,6 +2,7 @@
 #include "pg/ingest/lead_ledger.hpp"
 
 #include "pg/boundary/guard.hpp"
+#include "pg/boundary/pg_arrays.hpp"
 #include "pg/boundary/text_datum.hpp"
 #include "pg/spi/consistent_reads.hpp"
 #include "pg/spi/spi_query.hpp"
@@ -15,22 +16,6 @@ extern "C" {
 namespace leadscore::pg {
 namespace {
 
-// `keys` as an array literal of the key type, for "= ANY($n::type[])".
-std::string KeyArrayText(const KeyType &kt, const std::vector<Datum> &keys) {
-	std::string out = "{";
-	for (std::size_t i = 0; i < keys.size(); i++) {
-		std::string text = CallPg([&] { return KeyText(keys[i], kt.oid); });
-		out += i == 0 ? "\"" : ",\"";
-		for (char c : text) {
-			if (c == '"' || c == '\\')
-				out += '\\';
-			out += c;
-		}
-		out += '"';
-	}
-	return out + "}";
-}
-
 Datum KeyFromText(const KeyType &kt, const std::string &text) {
 	return CallPg([&] {
 		Oid input, ioparam;
@@ -39,28 +24,23 @@ Datum KeyFromText(const KeyType &kt, const std::string &text) {
 	});
 }
 
-std::string KeyTypeName(const KeyType &kt) {
-	return CallPg([&] { return format_type_be(kt.oid); });
-}
-
-// The rows of `sql` (text parameters) as text, read with the snapshot of
+// The rows of `sql` as text, `model` its $1 and, with `keys`, the array of
+// their keys (of the key type) its $2, read with the snapshot of
 // the history beside them (OpenScanCursor): a writer's, after it locked the
 // lead, sees the reset a concurrent reset() committed while holding that
 // lock (SnapshotSelf under SERIALIZABLE, where the transaction's snapshot
 // would not), and verify() reads the ledger as of the history it checks.
-std::vector<TextRow> ScanText(const std::string &sql, const std::vector<std::string> &args) {
+std::vector<TextRow> ScanText(const std::string &sql, const std::string &model, const KeyType &kt,
+                              const std::vector<Datum> *keys) {
 	std::uint64_t count = 0;
 	int columns = 0;
 	char **cells = nullptr; // count * columns, nullptr for NULL; palloc'd
 	CallPg([&] {
-		int n = static_cast<int>(args.size());
-		Oid *types = static_cast<Oid *>(palloc(sizeof(Oid) * (n + 1)));
-		Datum *values = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
-		for (int i = 0; i < n; i++) {
-			types[i] = TEXTOID;
-			values[i] = TextDatum(args[static_cast<std::size_t>(i)]);
-		}
-		Portal portal = OpenScanCursor(sql.c_str(), n, types, values);
+		Oid types[] = {TEXTOID, kt.array_oid};
+		Datum values[] = {TextDatum(model), Datum(0)};
+		if (keys != nullptr)
+			values[1] = KeyArrayDatum(kt, keys->data(), static_cast<int>(keys->size()));
+		Portal portal = OpenScanCursor(sql.c_str(), keys != nullptr ? 2 : 1, types, values);
 		SPI_cursor_fetch(portal, true, FETCH_ALL);
 		count = SPI_processed;
 		if (SPI_tuptable != nullptr) {
@@ -91,13 +71,10 @@ Ledgers LoadLedgers(const KeyType &kt, const core::ModelSpec &model, const std::
 	std::string sql = "SELECT a.lead_id::pg_catalog.text, a.kind OPERATOR(pg_catalog.=) 'reset', a.points,"
 	                  " (extract(epoch FROM a.at) OPERATOR(pg_catalog.*) 1000000)::pg_catalog.int8"
 	                  " FROM leadscore.adjustments a WHERE a.model OPERATOR(pg_catalog.=) $1";
-	std::vector<std::string> args{model.name};
-	if (keys != nullptr) {
-		sql += " AND a.lead_id OPERATOR(pg_catalog.=) ANY ($2::" + KeyTypeName(kt) + "[])";
-		args.push_back(KeyArrayText(kt, *keys));
-	}
+	if (keys != nullptr)
+		sql += " AND a.lead_id OPERATOR(pg_catalog.=) ANY ($2)";
 	std::string bytes;
-	for (const TextRow &r : ScanText(sql, args)) {
+	for (const TextRow &r : ScanText(sql, model.name, kt, keys)) {
 		Datum key = KeyFromText(kt, *r[0]);
 		AssignKeyBytes(key, kt.oid, &bytes);
 		LeadLedger &ledger = ledgers.try_emplace(bytes, LeadLedger{key, {}}).first->second;
@@ -117,8 +94,8 @@ std::vector<char> LeadsWithReset(const KeyType &kt, const core::ModelSpec &model
 	std::vector<char> reset(keys.size(), 0);
 	std::string sql = "SELECT DISTINCT a.lead_id::pg_catalog.text FROM leadscore.adjustments a"
 	                  " WHERE a.model OPERATOR(pg_catalog.=) $1 AND a.kind OPERATOR(pg_catalog.=) 'reset'"
-	                  " AND a.lead_id OPERATOR(pg_catalog.=) ANY ($2::" + KeyTypeName(kt) + "[])";
-	std::vector<TextRow> rows = ScanText(sql, {model.name, KeyArrayText(kt, keys)});
+	                  " AND a.lead_id OPERATOR(pg_catalog.=) ANY ($2)";
+	std::vector<TextRow> rows = ScanText(sql, model.name, kt, &keys);
 	if (rows.empty())
 		return reset;
 	std::map<std::string, bool> with_reset;
