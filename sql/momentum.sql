@@ -2,7 +2,8 @@
 --   * lead_scores.momentum: the lead's points decayed with the model's
 --     momentum_half_life (default 7 days), exact at read time, for every
 --     kind of rule (plain, capped, absence), also in a model without decay
---   * top_momentum(): the leads heating up fastest, from an index
+--   * top_momentum(): the leads heating up fastest, sorted, or from an
+--     index in a model that ranks its momentum (set_momentum_ranking)
 --   * momentum_half_life's errors, set_momentum_half_life(), verify(),
 --     rescore(), and tick()'s re-base of the epoch
 SET client_min_messages = warning;
@@ -17,7 +18,7 @@ SELECT momentum_half_life FROM leadscore.models WHERE name = 'm';
 SELECT leadscore.add_rule('m', 'demo', 80);
 SELECT leadscore.add_rule('m', 'visit', 10, max_count => 2);
 SELECT leadscore.add_absence_rule('m', 'mail', '{open}', '3 days', -5);
-SELECT leadscore.create_model('flat', half_life => NULL, momentum_half_life => '14 days');
+SELECT leadscore.create_model('flat', half_life => NULL, momentum_half_life => '14 days', momentum_ranking => true);
 SELECT leadscore.add_rule('flat', 'demo', 80);
 SELECT leadscore.attach_activities('mo.acts', 'lead_id', 'kind', 'at');
 INSERT INTO mo.acts (lead_id, kind, at) VALUES
@@ -69,18 +70,51 @@ SELECT leadscore.set_momentum_half_life('m', '0');
 SELECT leadscore.set_momentum_half_life('nope', '1 day');
 SELECT leadscore.top_momentum('m', NULL);
 SELECT leadscore.top_momentum('nope');
+SELECT leadscore.create_model('x', momentum_ranking => NULL);
+SELECT leadscore.set_momentum_ranking('m', NULL);
+SELECT leadscore.set_momentum_ranking('nope');
 \set VERBOSITY default
 
--- top_momentum() reads the (momentum_rank, model_id) index.
+-- Ranks: 'm' does not rank its momentum (the default), every rank is 0;
+-- 'flat' does, every lead has its momentum's.
+SELECT m.name, m.momentum_ranking, count(*) FILTER (WHERE s.momentum_rank <> 0) AS ranked, count(*) AS leads,
+	bool_and(s.momentum_rank = leadscore.momentum_rank(s.momentum, m.momentum_ranking)) AS right_rank
+FROM leadscore.lead_state s JOIN leadscore.models m ON m.id = s.model_id GROUP BY m.name, m.momentum_ranking
+ORDER BY m.name;
+
+-- top_momentum() of 'm' sorts its leads by momentum.  Ranked, it reads
+-- the (momentum_rank, model_id) index and gives the same top.  (Many
+-- leads share a momentum: compared by momentum.)
 INSERT INTO mo.acts (lead_id, kind, at)
 SELECT 1000 + i, 'demo', now() - (i % 50) * interval '1 hour' FROM generate_series(1, 2000) AS i;
+CREATE TABLE mo.sorted AS SELECT row_number() OVER () AS i, momentum_key FROM leadscore.top_momentum('m', 50);
+SELECT count(*) AS n, bool_and(momentum_key = (SELECT array_agg(momentum_key ORDER BY momentum_key DESC)
+		FROM leadscore.lead_scores WHERE model_id = 1)[i]) AS same_top
+FROM mo.sorted;
+SELECT leadscore.set_momentum_ranking('m');
 ANALYZE leadscore.lead_state;
 EXPLAIN (COSTS OFF)
-SELECT lead_id FROM leadscore.lead_scores WHERE model_id = 1 ORDER BY momentum_rank DESC, momentum_key DESC LIMIT 50;
+SELECT lead_id FROM leadscore.lead_scores WHERE model_id = 1 AND momentum_rank <> 0
+ORDER BY momentum_rank DESC, momentum_key DESC LIMIT 50;
+SELECT array_agg(t.momentum_key) = (SELECT array_agg(momentum_key ORDER BY i) FROM mo.sorted) AS same_top, count(*) AS n
+FROM leadscore.top_momentum('m', 50) t;
+-- Writers keep the ranks of a ranked model: a new lead, a lead's next
+-- activity (lead 5's is negative).  A momentum of 0 ranks 1, between the
+-- negative ones and the positive ones.
+INSERT INTO mo.acts (lead_id, kind, at) VALUES (3000, 'demo', now()), (1001, 'visit', now());
+SELECT lead_id, sign(momentum) AS sign, momentum_rank, momentum_rank = leadscore.score_rank(momentum) AS score_rank_of_it
+FROM leadscore.lead_state WHERE model_id = 1 AND lead_id IN (5, 1001, 3000) ORDER BY lead_id;
+SELECT v AS momentum, leadscore.momentum_rank(v, true) AS ranked, leadscore.momentum_rank(v, false) AS not_ranked
+FROM unnest('{-1e-300,0,1e-300}'::float8[]) v;
+SELECT * FROM leadscore.verify();
+-- Off again: every rank back to 0, top_momentum() sorts again.
+SELECT leadscore.set_momentum_ranking('m', false);
+SELECT count(*) FILTER (WHERE momentum_rank <> 0) AS ranked FROM leadscore.lead_state WHERE model_id = 1;
 SELECT array_agg(t.momentum_key) = (SELECT array_agg(momentum_key ORDER BY momentum_key DESC) FROM
 		(SELECT momentum_key FROM leadscore.lead_scores WHERE model_id = 1 ORDER BY momentum_key DESC LIMIT 50) x)
-	AS same_top, count(*) AS n
+	AS same_top
 FROM leadscore.top_momentum('m', 50) t;
+SELECT * FROM leadscore.verify();
 
 -- tick() re-bases the epoch once momentum's exponent passes the limit
 -- (256 of its half-lives): 'flat' with a one-day momentum after 260 days,

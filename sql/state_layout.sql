@@ -1,7 +1,8 @@
 -- The state's layout (src/sql/state_tables.sql): a lead's next activity
 -- updates its state row in place (a HOT update: no new index entry) unless
 -- what an index reads changes, its score_rank (a half-doubling of the
--- stored sum; momentum_rank the same of momentum) or tick()'s due_hint
+-- stored sum; momentum_rank the same of momentum, in a model that ranks
+-- it) or tick()'s due_hint
 -- (lowered only, never raised by an
 -- activity); tick() visits a lead whose due_at an activity moved later once,
 -- reports nothing and raises the hint to due_at; top_leads() reads the
@@ -14,9 +15,7 @@ RESET client_min_messages;
 SET timezone = 'UTC';
 
 CREATE TABLE layout.activities (lead_id bigint, kind text, at timestamptz);
--- Momentum hardly decays here, so momentum_rank moves as score_rank does.
-SELECT leadscore.create_model('flat', half_life => NULL, mql_threshold => 50, sql_threshold => 100,
-	momentum_half_life => '1000 years') AS model_id;
+SELECT leadscore.create_model('flat', half_life => NULL, mql_threshold => 50, sql_threshold => 100) AS model_id;
 SELECT leadscore.add_rule('flat', 'visit', 1);
 SELECT leadscore.add_rule('flat', 'demo', 20);
 SELECT leadscore.attach_activities('layout.activities', 'lead_id', 'kind', 'at');
@@ -105,6 +104,36 @@ SELECT lead_id, due_hint = due_at AS hint_is_due, status FROM leadscore.lead_sta
 -- tick() past due_at: the lead decayed below MQL.
 SELECT leadscore.tick(now() + interval '8 hours') AS reported;
 SELECT lead_id, status, due_hint IS NOT DISTINCT FROM due_at AS hint_is_due FROM leadscore.lead_state WHERE model_id = 2;
+SELECT * FROM leadscore.verify();
+
+-- Momentum moves with every activity, its rank often.  A lead with a long
+-- history (20 calls, 30 days ago) calls today: its score keeps its rank
+-- (20 to 21), its momentum (1-day half-life) goes from nearly 0 to 1.  In
+-- a model that does not rank momentum (the default) the update stays HOT;
+-- in one that ranks it (for top_momentum's index), the next call (1 to 2)
+-- costs an index entry.
+-- (Calls: the other models score none.)
+CREATE TABLE layout.quick (lead_id bigint, kind text, at timestamptz);
+SELECT leadscore.create_model('quick', half_life => NULL, momentum_half_life => '1 day') AS model_id;
+SELECT leadscore.add_rule('quick', 'call', 1);
+SELECT leadscore.attach_activities('layout.quick', 'lead_id', 'kind', 'at');
+INSERT INTO layout.quick SELECT l, 'call', now() - interval '30 days' - i * interval '1 minute'
+FROM generate_series(1, 5) l, generate_series(1, 20) i;
+BEGIN;
+SELECT pg_temp.count_updates() \gset
+INSERT INTO layout.quick SELECT l, 'call', now() FROM generate_series(1, 5) l;
+SELECT pg_temp.count_updates() \gset
+SELECT * FROM last_updates;
+COMMIT;
+SELECT leadscore.set_momentum_ranking('quick');
+BEGIN;
+SELECT pg_temp.count_updates() \gset
+INSERT INTO layout.quick SELECT l, 'call', now() FROM generate_series(1, 5) l;
+SELECT pg_temp.count_updates() \gset
+SELECT * FROM last_updates;
+COMMIT;
+SELECT count(DISTINCT score_rank) AS score_ranks, count(*) FILTER (WHERE momentum_rank > 1) AS momentum_ranked
+FROM leadscore.lead_state WHERE model_id = 3;
 SELECT * FROM leadscore.verify();
 
 SET client_min_messages = warning;

@@ -169,7 +169,7 @@ SELECT * FROM leadscore.verify();
 -- What 0.2 adds works on the upgraded install: the admin role and the
 -- privilege rule...
 SELECT rolcanlogin FROM pg_roles WHERE rolname = 'leadscore_admin';
-SELECT has_function_privilege('public', 'leadscore.create_model(text,interval,float8,float8,leadscore.grade,text[],text,text,float8,float8,leadscore.grade,boolean,float8,interval,interval)', 'EXECUTE') AS public_may_create_models,
+SELECT has_function_privilege('public', 'leadscore.create_model(text,interval,float8,float8,leadscore.grade,text[],text,text,float8,float8,leadscore.grade,boolean,float8,interval,interval,boolean)', 'EXECUTE') AS public_may_create_models,
 	has_function_privilege('leadscore_admin', 'leadscore.rescore(text)', 'EXECUTE') AS admin_may_rescore,
 	has_function_privilege('public', 'leadscore.top_leads(text,integer)', 'EXECUTE') AS public_may_read;
 -- ...and a dropped attached table detaches itself.

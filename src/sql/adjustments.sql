@@ -49,7 +49,6 @@ DECLARE
 	given regtype := pg_typeof(lead);
 	row_id bigint;
 	first boolean;
-	t regclass;
 BEGIN
 	IF lead IS NULL OR reason IS NULL OR (kind = 'adjust' AND points IS NULL) THEN
 		RAISE EXCEPTION '% needs a lead_id%a reason, not NULL', kind,
@@ -68,18 +67,13 @@ BEGIN
 			USING ERRCODE = '42804', HINT = format('Cast it: lead_id::%s.', key_type);
 	END IF;
 	-- The first ledger row (or reset) of a model changes what its writers
-	-- and recomputes read (ModelSpec::ledger, resets), from the commit on.
-	-- A writer already running reads as before: a reset it does not look
-	-- up, a ledger its reload does not read.  So, as rescore() does, wait
-	-- for the writers of the attached tables and hold new ones (in OID
-	-- order, as DROP EXTENSION locks them) until the commit, after which
-	-- they score with the model reloaded.
+	-- and recomputes read (ModelSpec::ledger, resets), from the commit on:
+	-- a writer already running would not look the reset up, nor its
+	-- reloads read the ledger.
 	first := NOT EXISTS (SELECT FROM leadscore.adjustments a JOIN leadscore.models m ON a.model = m.name
 		WHERE m.id = mid AND (a.kind = 'reset' OR _ledger_entry.kind = 'adjust'));
 	IF first THEN
-		FOR t IN SELECT a.tbl FROM leadscore.attachments a WHERE a.kind = 'activities' ORDER BY a.tbl::oid LOOP
-			EXECUTE format('LOCK TABLE %s IN SHARE MODE', t);
-		END LOOP;
+		PERFORM leadscore._hold_writers();
 	END IF;
 	INSERT INTO leadscore.adjustments (model, lead_id, kind, points, reason, at, made_by)
 	VALUES ((SELECT m.name FROM leadscore.models m WHERE m.id = mid), lead, kind, points, reason, now(),

@@ -46,8 +46,13 @@ CREATE TABLE leadscore.models (
 	-- (lead_scores.momentum); every model has one.  0.3 added it.
 	momentum_half_life interval NOT NULL DEFAULT '7 days',
 	-- A handoff to sales is due this long after it opens (handoffs.sql);
-	-- NULL: no due time, never expires.  Last: 0.3 added it.
-	handoff_sla interval
+	-- NULL: no due time, never expires.  0.3 added it.
+	handoff_sla interval,
+	-- Whether top_momentum() reads an index of momentum (lead_state's
+	-- momentum_rank): an opt-in, because momentum moves with every
+	-- activity, and an index of it would take each activity's state update
+	-- off HOT.  Last: 0.3 added it.
+	momentum_ranking boolean NOT NULL DEFAULT false
 );
 
 CREATE TABLE leadscore.rules (

@@ -65,7 +65,8 @@ CREATE FUNCTION leadscore.create_model(
 	active boolean DEFAULT true,
 	account_threshold float8 DEFAULT NULL,
 	handoff_sla interval DEFAULT NULL,
-	momentum_half_life interval DEFAULT '7 days'
+	momentum_half_life interval DEFAULT '7 days',
+	momentum_ranking boolean DEFAULT false
 ) RETURNS integer
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -102,12 +103,15 @@ BEGIN
 	END IF;
 	PERFORM leadscore._check_handoff_sla(handoff_sla);
 	PERFORM leadscore._check_momentum_half_life(momentum_half_life);
+	IF momentum_ranking IS NULL THEN
+		RAISE EXCEPTION 'momentum_ranking must be true or false, not NULL' USING ERRCODE = '22004';
+	END IF;
 	INSERT INTO leadscore.models (name, half_life, mql_threshold, sql_threshold, sql_min_grade, stages,
 		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, active, account_threshold, epoch,
-		handoff_sla, momentum_half_life)
+		handoff_sla, momentum_half_life, momentum_ranking)
 	VALUES (name, half_life, mql_threshold, sql_threshold, sql_min_grade, coalesce(stages, '{}'),
 		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, active,
-		account_threshold, date_trunc('second', now()), handoff_sla, momentum_half_life)
+		account_threshold, date_trunc('second', now()), handoff_sla, momentum_half_life, momentum_ranking)
 	RETURNING id INTO new_id;
 	PERFORM leadscore._invalidate();
 	RETURN new_id;
@@ -398,6 +402,44 @@ BEGIN
 		WHERE m.id = mid;
 	PERFORM leadscore._invalidate();
 	PERFORM leadscore.rescore(model);
+END $$;
+
+-- Waits for the running writers of every attached activity and lead table
+-- and holds new ones (in OID order, as DROP EXTENSION locks them) until the
+-- commit: what changes how writers score (a model's first ledger row, its
+-- momentum ranking) takes effect for all of them at once, as rescore()
+-- does, rather than for the writers that started after it.
+CREATE FUNCTION leadscore._hold_writers() RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	t regclass;
+BEGIN
+	FOR t IN SELECT a.tbl FROM leadscore.attachments a WHERE a.kind IN ('activities', 'leads')
+			ORDER BY a.tbl::oid LOOP
+		EXECUTE format('LOCK TABLE %s IN SHARE MODE', t);
+	END LOOP;
+END $$;
+
+-- Turns top_momentum()'s index on or off for a model.  Off (the default),
+-- every lead's momentum_rank is 0 and an activity's state update can stay
+-- HOT; top_momentum() then sorts the model's leads by momentum.  On, the
+-- index orders them, at the price of an index entry with nearly every
+-- activity (momentum moves with each).  Either way lead_scores.momentum is
+-- exact; this rewrites the model's ranks, once.
+CREATE FUNCTION leadscore.set_momentum_ranking(model text, ranking boolean DEFAULT true) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	mid integer := leadscore._model_id(model);
+BEGIN
+	IF ranking IS NULL THEN
+		RAISE EXCEPTION 'momentum_ranking must be true or false, not NULL' USING ERRCODE = '22004';
+	END IF;
+	PERFORM leadscore._hold_writers();
+	UPDATE leadscore.models m SET momentum_ranking = set_momentum_ranking.ranking, version = version + 1
+		WHERE m.id = mid;
+	PERFORM leadscore._invalidate();
+	UPDATE leadscore.lead_state s SET momentum_rank = leadscore.momentum_rank(s.momentum, ranking)
+		WHERE s.model_id = mid AND s.momentum_rank <> leadscore.momentum_rank(s.momentum, ranking);
 END $$;
 
 -- Switches a model between live and shadow.  A shadow model is scored and

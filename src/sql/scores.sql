@@ -133,15 +133,25 @@ BEGIN
 		ORDER BY ls.score_rank DESC, ls.score_key DESC
 		LIMIT leadscore._row_limit(top_leads.n)
 	$$;
-	-- The leads heating up fastest: the same, from the (momentum_rank,
-	-- model_id) index.
+	-- The leads heating up fastest.  In a model that ranks its momentum
+	-- (set_momentum_ranking), as top_leads() from the (momentum_rank,
+	-- model_id) index, which holds the leads of such models only; in the
+	-- others (every rank 0) the model's leads sorted by momentum.  One of
+	-- the two parts runs, the other is gated off by the model's setting.
 	CREATE FUNCTION leadscore.top_momentum(model text, n integer DEFAULT 50)
 		RETURNS SETOF leadscore.lead_scores
 	LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
-		SELECT ls.* FROM leadscore.lead_scores ls
-		WHERE ls.model_id = leadscore._model_id(top_momentum.model)
-		ORDER BY ls.momentum_rank DESC, ls.momentum_key DESC
-		LIMIT leadscore._row_limit(top_momentum.n)
+		(SELECT ls.* FROM leadscore.lead_scores ls
+		 WHERE ls.model_id = leadscore._model_id(top_momentum.model) AND ls.momentum_rank <> 0
+			AND (SELECT m.momentum_ranking FROM leadscore.models m WHERE m.id = leadscore._model_id(top_momentum.model))
+		 ORDER BY ls.momentum_rank DESC, ls.momentum_key DESC
+		 LIMIT leadscore._row_limit(top_momentum.n))
+		UNION ALL
+		(SELECT ls.* FROM leadscore.lead_scores ls
+		 WHERE ls.model_id = leadscore._model_id(top_momentum.model)
+			AND NOT (SELECT m.momentum_ranking FROM leadscore.models m WHERE m.id = leadscore._model_id(top_momentum.model))
+		 ORDER BY ls.momentum_key DESC
+		 LIMIT leadscore._row_limit(top_momentum.n))
 	$$;
 	-- Reactivation candidates: leads that reached MQL once, cooled down
 	-- below it and have done nothing for `idle`, from a partial index of

@@ -19,6 +19,16 @@ CREATE FUNCTION leadscore.score_rank(stored float8) RETURNS integer
 		WHEN stored < 0 THEN -2200 - LEAST(pg_catalog.floor(pg_catalog.ln(-stored) * 2.885390081777927), 2100)::integer
 		ELSE 0 END;
 
+-- top_momentum()'s key: in a model that ranks its momentum
+-- (models.momentum_ranking), score_rank(momentum), with 1 for a momentum of
+-- 0 (between the negative ranks and the positive ones); else 0, which the
+-- index leaves out.  Momentum moves with every activity, so a rank of it
+-- would take the activity's state update off HOT and add an index entry;
+-- a constant 0 does neither.  Inlined, as score_rank.
+CREATE FUNCTION leadscore.momentum_rank(momentum float8, ranked boolean) RETURNS integer
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	RETURN CASE WHEN ranked IS NOT TRUE THEN 0 WHEN momentum = 0 THEN 1 ELSE leadscore.score_rank(momentum) END;
+
 -- One row per (model, lead).  lead_id is retyped by the first attachment.
 CREATE TABLE leadscore.lead_state (
 	model_id integer NOT NULL,
@@ -53,8 +63,8 @@ CREATE TABLE leadscore.lead_state (
 	band text,
 	-- Momentum: the same terms as stored with the model's
 	-- momentum_half_life, epoch-relative too (src/core/lead/scoring_state.hpp),
-	-- and leadscore.score_rank(momentum), top_momentum()'s key.  0.3 added
-	-- them last.
+	-- and leadscore.momentum_rank(momentum, ranked), top_momentum()'s key.
+	-- 0.3 added them last.
 	momentum float8 NOT NULL DEFAULT 0,
 	momentum_rank integer NOT NULL DEFAULT 0,
 	PRIMARY KEY (model_id, lead_id)
@@ -67,8 +77,9 @@ CREATE TABLE leadscore.lead_state (
 -- had not seen the model yet, and the writers' walk over a batch's leads
 -- (src/pg/state/state_store.hpp) read every row of the model for each lead.
 CREATE INDEX lead_state_rank ON leadscore.lead_state (score_rank, model_id);
--- top_momentum(): the same for momentum.
-CREATE INDEX lead_state_momentum ON leadscore.lead_state (momentum_rank, model_id);
+-- top_momentum(): the same for momentum, of the models that rank it (the
+-- others' leads all rank 0: no entries, no index work on their writes).
+CREATE INDEX lead_state_momentum ON leadscore.lead_state (momentum_rank, model_id) WHERE momentum_rank <> 0;
 -- tick(): the leads whose status or stage decay may change by now.
 CREATE INDEX lead_state_due ON leadscore.lead_state (due_hint) WHERE due_hint IS NOT NULL;
 -- stale_leads(): leads that reached MQL once and have cooled down since.

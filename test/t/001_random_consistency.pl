@@ -77,6 +77,7 @@ my @models = (
 		name      => 'slow',
 		half_life => 30 * 86400,
 		momentum_half_life => 2 * 86400,    # seconds; the others' is 7 days
+		momentum_ranking   => 1,            # the others do not rank it; verify() checks the ranks
 		mql       => 25,
 		sql       => 70,
 		stages    => [qw(idea orientation choice contract)],
@@ -308,6 +309,7 @@ sub setup_sql
 		  . " sql_threshold => $m->{sql}, sql_min_grade => NULL, stages => '$stages',"
 		  . " max_score => $max$min"
 		  . (defined $m->{momentum_half_life} ? ", momentum_half_life => '$m->{momentum_half_life} seconds'" : '')
+		  . ($m->{momentum_ranking} ? ', momentum_ranking => true' : '')
 		  . ');';
 	}
 	for my $m (@models)

@@ -97,6 +97,9 @@ struct ModelSpec {
 	// Momentum (scoring_state.hpp): the same points decayed with this
 	// half-life from the same epoch; 0: no decay.
 	double momentum_half_life_us = 0;
+	// Whether top_momentum()'s index ranks it (models.momentum_ranking):
+	// writers then store its rank, else 0.
+	bool momentum_ranking = false;
 	// The decay epoch E (decay.hpp): the creation time, later moved by
 	// tick()'s re-base; a new epoch is a new model version.
 	std::int64_t epoch_us = 0;

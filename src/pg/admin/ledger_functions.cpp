@@ -39,7 +39,7 @@ void LockLeadRow(std::int32_t model_id, Datum key, const leadscore::pg::KeyType 
 			pg::ColumnBuffers b;
 			pg::PushState(&b, key, empty);
 			pg::PushRecord(&b, model.spec(), core::LifecycleRecord{});
-			pg::StateColumns columns = b.View(static_cast<int>(model.stage_count()));
+			pg::StateColumns columns = b.View(static_cast<int>(model.stage_count()), model.spec().momentum_ranking);
 			std::vector<Datum> inserted;
 			pg::InsertStates(kt, model_id, columns, &inserted);
 			return;

@@ -141,13 +141,17 @@ std::vector<core::ModelSpec> LoadModels() {
 			if (core::ModelSpec *m = FindModel(models, ToInt(r[0])))
 				m->bands.push_back(core::ScoreBand{*r[1], ToDouble(r[2], core::kFloorMinScore), r[3].value_or("")});
 	// So did momentum_half_life: until then momentum is not stored, and a
-	// model's reads as 0 (no decay: nothing to re-base for it).
+	// model's reads as 0 (no decay: nothing to re-base for it).  The
+	// ranking switch came later in the update (read as jsonb: NULL before).
 	if (*QueryText("SELECT EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid ="
 	               " 'leadscore.models'::pg_catalog.regclass AND attname = 'momentum_half_life')")[0][0] == "t")
-		for (const TextRow &r :
-		     QueryText("SELECT id, extract(epoch FROM momentum_half_life) * 1000000 FROM leadscore.models"))
-			if (core::ModelSpec *m = FindModel(models, ToInt(r[0])))
+		for (const TextRow &r : QueryText("SELECT m.id, extract(epoch FROM m.momentum_half_life) * 1000000,"
+		                                  " pg_catalog.to_jsonb(m) OPERATOR(pg_catalog.->>) 'momentum_ranking'"
+		                                  " FROM leadscore.models m"))
+			if (core::ModelSpec *m = FindModel(models, ToInt(r[0]))) {
 				m->momentum_half_life_us = ToDouble(r[1], 0);
+				m->momentum_ranking = r[2].value_or("false") == "true";
+			}
 	// And the ledger: recomputes read a model's ledger only when it has
 	// one, and writers look up resets only for a model that has some.
 	if (*QueryText("SELECT pg_catalog.to_regclass('leadscore.adjustments') IS NOT NULL")[0][0] == "t")

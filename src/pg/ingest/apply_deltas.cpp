@@ -56,7 +56,7 @@ void AddBlind(StatementScratch *st, const KeyType &kt, std::size_t m, const std:
 	ColumnBuffers b;
 	for (std::size_t i : blind)
 		PushDelta(&b, KeyOf(st, mb, i), mb, i);
-	StateColumns columns = b.View(static_cast<int>(mb.stage_count()));
+	StateColumns columns = b.View(static_cast<int>(mb.stage_count()), spec.momentum_ranking);
 	std::vector<LifecycleLead> leads = AddToStates(kt, spec, columns);
 	std::vector<std::int64_t> delta_of_lead(st->leads.keys().size(), -1);
 	for (std::size_t i : blind)
@@ -110,7 +110,7 @@ void AddBlind(StatementScratch *st, const KeyType &kt, std::size_t m, const std:
 		core::WakeForPending(recomputed.state.pending, &lead.record);
 		PushRecord(&rb, spec, lead.record);
 	});
-	StateColumns recomputed_columns = rb.View(static_cast<int>(mb.stage_count()));
+	StateColumns recomputed_columns = rb.View(static_cast<int>(mb.stage_count()), spec.momentum_ranking);
 	WriteStates(kt, spec.id, recomputed_columns);
 }
 
@@ -173,7 +173,7 @@ std::vector<std::size_t> InsertFresh(StatementScratch *st, const KeyType &kt, st
 			fx->Track(key, LeadSide::Of(empty), LeadSide::Of(state), &record);
 		PushRecord(&b, model.spec(), record);
 	}
-	StateColumns columns = b.View(static_cast<int>(model.stage_count()));
+	StateColumns columns = b.View(static_cast<int>(model.stage_count()), model.spec().momentum_ranking);
 	std::vector<Datum> inserted;
 	std::uint64_t count = InsertStates(kt, model_id, columns, &inserted);
 
@@ -284,7 +284,7 @@ void ApplyRows(StatementScratch *st, const KeyType &kt, std::size_t m, LockedSta
 	}
 	if (b.keys.empty())
 		return;
-	StateColumns columns = b.View(static_cast<int>(model.stage_count()));
+	StateColumns columns = b.View(static_cast<int>(model.stage_count()), model.spec().momentum_ranking);
 	WriteStates(kt, model.spec().id, columns);
 }
 

@@ -55,7 +55,7 @@ void ReloadLead(std::int32_t model_id, Datum key, const KeyType &kt, const KeyTy
 	RecomputeLead(kt, key, *model, &recomputed);
 	ColumnBuffers b;
 	PushState(&b, key, recomputed.state);
-	StateColumns columns = b.View(static_cast<int>(model->stage_count()));
+	StateColumns columns = b.View(static_cast<int>(model->stage_count()), model->spec().momentum_ranking);
 	PutStates(kt, model_id, columns);
 	LifecycleLead after = before.empty() ? LifecycleLead{key} : before[0];
 	std::vector<ModelEffects> effects;

@@ -84,7 +84,7 @@ void LockLeadsOf(const std::vector<StatementScratch *> &scratches) {
 			PushState(&b, key, empty);
 			PushRecord(&b, model.spec(), record);
 		}
-		StateColumns columns = b.View(static_cast<int>(model.stage_count()));
+		StateColumns columns = b.View(static_cast<int>(model.stage_count()), model.spec().momentum_ranking);
 		std::vector<Datum> inserted;
 		InsertStates(kt, model.spec().id, columns, &inserted);
 	}

@@ -207,11 +207,11 @@ void LockAttachedTables() {
 		ExecuteText(("LOCK TABLE " + t.name + " IN SHARE MODE").c_str());
 }
 
-void FlushStates(const KeyType &kt, std::int32_t model_id, int stage_count, ColumnBuffers *b) {
+void FlushStates(const KeyType &kt, const core::ModelSpec &spec, int stage_count, ColumnBuffers *b) {
 	if (b->keys.empty())
 		return;
-	StateColumns columns = b->View(stage_count);
-	PutStates(kt, model_id, columns);
+	StateColumns columns = b->View(stage_count, spec.momentum_ranking);
+	PutStates(kt, spec.id, columns);
 	b->Clear();
 }
 
@@ -233,7 +233,7 @@ std::int64_t RescoreModel(const KeyType &kt, const core::ModelSpec &spec, std::i
 		int stage_count = static_cast<int>(model->stage_count());
 		ColumnBuffers b;
 		BatchMemory batch("leadscore rescore batch");
-		auto flush = [&] { batch.Run([&] { FlushStates(kt, spec.id, stage_count, &b); }); };
+		auto flush = [&] { batch.Run([&] { FlushStates(kt, spec, stage_count, &b); }); };
 		LeadScan scan{batch.context(), &progress};
 		ForEachLead(
 		    kt, spec.id,
@@ -258,7 +258,8 @@ std::int64_t RescoreModel(const KeyType &kt, const core::ModelSpec &spec, std::i
 void WriteMomentum(const KeyType &kt, std::int32_t model_id, std::vector<Datum> *keys, std::vector<double> *momentum) {
 	if (keys->empty())
 		return;
-	std::string sql = "UPDATE leadscore.lead_state AS s SET momentum = u.m, momentum_rank = leadscore.score_rank(u.m)"
+	std::string sql = "UPDATE leadscore.lead_state AS s SET momentum = u.m, momentum_rank = leadscore.momentum_rank(u.m,"
+	                  " (SELECT m.momentum_ranking FROM leadscore.models m WHERE m.id = $1))"
 	                  " FROM (SELECT pg_catalog.unnest($2) AS k, pg_catalog.unnest($3) AS m) AS u"
 	                  " WHERE s.model_id = $1 AND s.lead_id = u.k";
 	CallPg([&] {

@@ -107,14 +107,15 @@ void RebaseModels(std::int64_t tick_now) {
 		std::string hot = HotStateLayout() ? ", score_rank = leadscore.score_rank(stored * $2::pg_catalog.float8),"
 		                                      " caps = leadscore.pending_scaled(caps, $2::pg_catalog.float8),"
 		                                      " momentum = momentum * $3::pg_catalog.float8,"
-		                                      " momentum_rank = leadscore.score_rank(momentum * $3::pg_catalog.float8)"
+		                                      " momentum_rank = leadscore.momentum_rank(momentum * $3::pg_catalog.float8,"
+		                                      " $4::pg_catalog.bool)"
 		                                    : "";
 		ExecuteText(("UPDATE leadscore.lead_state SET stored = stored * $2::pg_catalog.float8,"
 		             " stage_stored = ARRAY(SELECT x * $2::pg_catalog.float8"
 		             " FROM pg_catalog.unnest(stage_stored) WITH ORDINALITY u(x, i) ORDER BY i)" +
 		             hot + " WHERE model_id = $1::pg_catalog.int4")
 		                .c_str(),
-		            {id, std::string(factor), std::string(momentum_factor)});
+		            {id, std::string(factor), std::string(momentum_factor), m.momentum_ranking ? "true" : "false"});
 		// Account sums are sums of square roots: they scale by sqrt(factor).
 		ExecuteText("UPDATE leadscore.account_state SET stored = stored * pg_catalog.sqrt($2::pg_catalog.float8),"
 		            " stage_stored = ARRAY(SELECT x * pg_catalog.sqrt($2::pg_catalog.float8)"

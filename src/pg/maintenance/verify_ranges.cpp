@@ -28,11 +28,13 @@ constexpr const char *kLeadChecks =
     " WHERE s.model_id = $1::pg_catalog.int4 AND c.bad ORDER BY 1, 2";
 
 // What the indexes read (state_tables.sql; 0.3's layout, state_layout.hpp):
-// top_leads() orders by score_rank first, and tick() finds a due lead only
-// from a hint no later than its due_at.
+// top_leads() and top_momentum() order by their ranks first, and tick()
+// finds a due lead only from a hint no later than its due_at.
 constexpr const char *kLayoutChecks =
     "SELECT s.lead_id::pg_catalog.text, c.what FROM leadscore.lead_state s, LATERAL (VALUES"
     " ('score_rank is not the stored sum''s', s.score_rank <> leadscore.score_rank(s.stored)),"
+    " ('momentum_rank is not the momentum''s', s.momentum_rank <> leadscore.momentum_rank(s.momentum,"
+    "  (SELECT m.momentum_ranking FROM leadscore.models m WHERE m.id = $1::pg_catalog.int4))),"
     " ('due_hint is later than due_at', s.due_at IS NOT NULL AND (s.due_hint IS NULL OR s.due_hint > s.due_at))) c(what, bad)"
     " WHERE s.model_id = $1::pg_catalog.int4 AND c.bad ORDER BY 1, 2";
 

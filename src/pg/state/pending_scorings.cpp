@@ -79,9 +79,9 @@ void FoldPendingStates(const KeyType &kt, std::int32_t model_id, const std::vect
 	    " stage_stored = leadscore.pending_stages(s.stage_stored, s.caps, $3),"
 	    " caps = leadscore.pending_after(s.caps, $3),"
 	    " score_rank = leadscore.score_rank(s.stored + leadscore.pending_due(s.caps, $3)),"
-	    " (momentum, momentum_rank) = (SELECT x.m, leadscore.score_rank(x.m) FROM (SELECT s.momentum +"
+	    " (momentum, momentum_rank) = (SELECT x.m, leadscore.momentum_rank(x.m, x.ranked) FROM (SELECT s.momentum +"
 	    " leadscore.pending_momentum(s.caps, $3, extract(epoch FROM m.half_life)::pg_catalog.float8 * 1e6,"
-	    " extract(epoch FROM m.momentum_half_life)::pg_catalog.float8 * 1e6, m.epoch) AS m"
+	    " extract(epoch FROM m.momentum_half_life)::pg_catalog.float8 * 1e6, m.epoch) AS m, m.momentum_ranking AS ranked"
 	    " FROM leadscore.models m WHERE m.id = $1) x)",
 	    3, types, CURSOR_OPT_GENERIC_PLAN);
 	CallPg([&] {

@@ -10,12 +10,13 @@ extern "C" {
 
 namespace leadscore::pg {
 
-StateColumns ColumnBuffers::View(int stage_count) {
+StateColumns ColumnBuffers::View(int stage_count, bool rank_momentum) {
 	StateColumns s;
 	s.n = static_cast<int>(keys.size());
 	s.keys = keys.data();
 	s.stored = stored.data();
 	s.momentum = momentum.data();
+	s.rank_momentum = rank_momentum;
 	s.stage_count = stage_count;
 	s.stages = stages.data();
 	s.activity_count = counts.data();

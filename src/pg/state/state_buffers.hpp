@@ -24,8 +24,9 @@ struct ColumnBuffers {
 	std::vector<const char *> grade, status, stage, band;
 	std::vector<std::int64_t> mql_at, sql_at, checked_at, due_at;
 
-	// The buffers as StateColumns; call once, after the last Push.
-	StateColumns View(int stage_count);
+	// The buffers as StateColumns of a model with `stage_count` stages that
+	// ranks its momentum or not; call once, after the last Push.
+	StateColumns View(int stage_count, bool rank_momentum);
 	void Clear();
 };
 

@@ -93,17 +93,20 @@ constexpr const char *kOneLowerHint = ", due_hint = LEAST(s.due_hint, $14)";
 constexpr const char *kUpsertLowerHint = ", due_hint = LEAST(s.due_hint, excluded.due_hint)";
 // Momentum (core/lead/scoring_state.hpp) and momentum_rank, top_momentum()'s
 // key, in 0.3's layout: every statement that writes states takes the
-// momentum as its last parameter (MomentumParam), which 0.2's ignores.
+// momentum and whether the model ranks it (ModelSpec::momentum_ranking) as
+// its last two parameters (MomentumParam), which 0.2's ignores.
 constexpr const char *kMomentumColumns = ", momentum, momentum_rank";
-constexpr const char *kBatchMomentum = ", u.mo, leadscore.score_rank(u.mo)";
-constexpr const char *kSetBatchMomentum = ", momentum = u.mo, momentum_rank = leadscore.score_rank(u.mo)";
-constexpr const char *kSetAddedMomentum = ", momentum = s.momentum + excluded.momentum,"
-                                          " momentum_rank = leadscore.score_rank(s.momentum + excluded.momentum)";
 constexpr const char *kSetExcludedMomentum = ", momentum = excluded.momentum, momentum_rank = excluded.momentum_rank";
 
 // The momentum parameter's number: the one after a statement's others.
 int MomentumParam(bool one, bool life) {
 	return (one ? kOneParams : kBatchParams) + (life ? kLifeParams : 0) + 1;
+}
+
+// The rank of momentum `value` (state_tables.sql): 0 unless the model ranks
+// it, so that in the others a lead's next activity leaves the index alone.
+std::string MomentumRank(const std::string &value, bool one, bool life) {
+	return "leadscore.momentum_rank(" + value + ", $" + std::to_string(MomentumParam(one, life) + 1) + ")";
 }
 
 // The batch's rows with the momentum array unnested beside the others.
@@ -114,16 +117,23 @@ std::string WithMomentumRows(const char *rows, bool life) {
 	return out;
 }
 
-// One lead's momentum values.
-std::string OneMomentum(bool life) {
-	std::string p = "$" + std::to_string(MomentumParam(true, life));
-	return ", " + p + ", leadscore.score_rank(" + p + ")";
+// The momentum values of a new row (one lead's, or the batch's).
+std::string MomentumValues(bool one, bool life) {
+	std::string value = one ? "$" + std::to_string(MomentumParam(true, life)) : "u.mo";
+	return ", " + value + ", " + MomentumRank(value, one, life);
 }
 
-// The parameter types of a statement: `types`, then the momentum's.
+// Setting momentum to `value`.
+std::string SetMomentum(const std::string &value, bool one, bool life) {
+	return ", momentum = " + value + ", momentum_rank = " + MomentumRank(value, one, life);
+}
+
+// The parameter types of a statement: `types`, then the momentum's and the
+// ranking switch's.
 std::vector<Oid> WithMomentumType(const Oid *types, bool one, bool life) {
 	std::vector<Oid> out(types, types + MomentumParam(one, life) - 1);
 	out.push_back(one ? FLOAT8OID : FLOAT8ARRAYOID);
+	out.push_back(BOOLOID);
 	return out;
 }
 
@@ -200,7 +210,7 @@ SPIPlanPtr PrepareInsert(bool one, bool life, const Oid *types, const std::strin
                          const char *tail = "") {
 	std::string columns = std::string(LEADSCORE_STATE_COLUMNS) + Hot(kRankColumn) + Hot(kMomentumColumns);
 	std::string values = std::string(one ? kOneValues : kBatchValues) + Hot(one ? kOneRank : kBatchRank) +
-	                     (plans.hot ? (one ? OneMomentum(life) : std::string(kBatchMomentum)) : std::string());
+	                     (plans.hot ? MomentumValues(one, life) : std::string());
 	if (life) {
 		columns += std::string(", " LEADSCORE_RECORD_COLUMNS) + Hot(kHintColumn) + Hot(kBandColumn);
 		values += std::string(", ") + (one ? kOneLifeValues : kBatchLifeValues) + Hot(one ? kOneHint : kBatchHint) +
@@ -235,12 +245,15 @@ void PreparePlans(const KeyType &kt) {
 	                                           TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID};
 	std::string put_set = "(" LEADSCORE_STATE_COLUMNS ") = ROW(" + Excluded(LEADSCORE_STATE_COLUMNS) + ")" +
 	                      Hot(kSetExcludedRank) + Hot(kSetExcludedMomentum);
-	std::string add_set = std::string(kAddSet) + Hot(kSetAddedRank) + Hot(kSetAddedMomentum);
+	auto add_set = [](bool one_lead) {
+		return std::string(kAddSet) + Hot(kSetAddedRank) +
+		       (plans.hot ? SetMomentum("s.momentum + excluded.momentum", one_lead, false) : std::string());
+	};
 
 	// What a blind add returns: the row as it is now (see AddToStates).
 	std::string returning = std::string(" RETURNING " LEADSCORE_LIFECYCLE_SELECT) + BandColumn();
-	plans.add = PrepareInsert(false, false, batch, add_set, returning.c_str());
-	plans.add_one = PrepareInsert(true, false, one, add_set, returning.c_str());
+	plans.add = PrepareInsert(false, false, batch, add_set(false), returning.c_str());
+	plans.add_one = PrepareInsert(true, false, one, add_set(true), returning.c_str());
 	plans.insert = PrepareInsert(false, true, batch, kLockOnly, " RETURNING lead_id");
 	plans.insert_one = PrepareInsert(true, true, one, kLockOnly, " RETURNING lead_id");
 	plans.put = PrepareInsert(false, false, batch, put_set);
@@ -272,13 +285,12 @@ void PreparePlans(const KeyType &kt) {
 	plans.write = Prepare(std::string("UPDATE leadscore.lead_state AS s SET (" LEADSCORE_STATE_COLUMNS
 	                                  ", " LEADSCORE_RECORD_COLUMNS ") = ROW(") +
 	                          kBatchValues + ", " + kBatchLifeValues + ")" + Hot(kSetBatchRank) + Hot(kBatchLowerHint) + Hot(kSetBatchBand) +
-	                          Hot(kSetBatchMomentum) + " FROM " + WithMomentumRows(kBatchLifeRows, true) +
+	                          (plans.hot ? SetMomentum("u.mo", false, true) : std::string()) + " FROM " +
+	                          WithMomentumRows(kBatchLifeRows, true) +
 	                          " WHERE s.model_id = $1 AND s.lead_id = u.k",
 	                      static_cast<int>(write_types.size()), write_types.data(), CURSOR_OPT_CUSTOM_PLAN);
 	std::vector<Oid> write_one_types = WithMomentumType(one, true, true);
-	std::string one_momentum = "$" + std::to_string(MomentumParam(true, true));
-	std::string set_one_momentum =
-	    ", momentum = " + one_momentum + ", momentum_rank = leadscore.score_rank(" + one_momentum + ")";
+	std::string set_one_momentum = SetMomentum("$" + std::to_string(MomentumParam(true, true)), true, true);
 	plans.write_one = Prepare(std::string("UPDATE leadscore.lead_state AS s SET (" LEADSCORE_STATE_COLUMNS
 	                                      ", " LEADSCORE_RECORD_COLUMNS ") = ROW(") +
 	                              kOneValues + ", " + kOneLifeValues + ")" + Hot(kSetOneRank) + Hot(kOneLowerHint) + Hot(kSetOneBand) +
@@ -422,24 +434,26 @@ void ExecuteBatch(SPIPlanPtr plan, int nargs, Datum *values, int expected) {
 void ExecuteStates(SPIPlanPtr one, SPIPlanPtr batch, const KeyType &kt, std::int32_t model_id,
                    const StateColumns &s, int expected, bool life = false) {
 	if (s.n == 1 && one != nullptr) {
-		Datum values[kOneParams + kLifeParams + 1];
-		char nulls[kOneParams + kLifeParams + 1];
+		Datum values[kOneParams + kLifeParams + 2];
+		char nulls[kOneParams + kLifeParams + 2];
 		OneParams(model_id, s, values, nulls);
 		if (life)
 			OneLifeParams(s, kOneParams, values, nulls);
 		int m = MomentumParam(true, life) - 1;
 		values[m] = Float8GetDatum(s.momentum[0]);
-		nulls[m] = ' ';
+		values[m + 1] = BoolGetDatum(s.rank_momentum);
+		nulls[m] = nulls[m + 1] = ' ';
 		Execute(one, values, nulls, expected);
 		return;
 	}
-	Datum values[kBatchParams + kLifeParams + 1];
+	Datum values[kBatchParams + kLifeParams + 2];
 	BatchParams(kt, model_id, s, values);
 	if (life)
 		BatchLifeParams(s, kBatchParams, values);
 	int m = MomentumParam(false, life) - 1;
 	values[m] = Float8ArrayDatum(s.momentum, s.n);
-	ExecuteBatch(batch, m + 1, values, expected);
+	values[m + 1] = BoolGetDatum(s.rank_momentum);
+	ExecuteBatch(batch, m + 2, values, expected);
 }
 
 } // namespace

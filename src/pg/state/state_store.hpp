@@ -22,6 +22,7 @@ struct StateColumns {
 	Datum *keys = nullptr;
 	double *stored = nullptr;
 	double *momentum = nullptr;
+	bool rank_momentum = false; // the model's momentum_ranking
 	int stage_count = 0;
 	double *stages = nullptr;          // n * stage_count
 	std::int64_t *activity_count = nullptr;

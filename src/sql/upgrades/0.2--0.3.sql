@@ -1007,7 +1007,7 @@ ALTER TABLE leadscore.lead_state ADD COLUMN band text;
 -- until the end of this script computes it (rescore()).
 ALTER TABLE leadscore.lead_state ADD COLUMN momentum float8 NOT NULL DEFAULT 0,
 	ADD COLUMN momentum_rank integer NOT NULL DEFAULT 0;
-CREATE INDEX lead_state_momentum ON leadscore.lead_state (momentum_rank, model_id);
+CREATE INDEX lead_state_momentum ON leadscore.lead_state (momentum_rank, model_id) WHERE momentum_rank <> 0;
 ALTER TABLE leadscore.models ADD COLUMN momentum_half_life interval NOT NULL DEFAULT '7 days';
 ALTER TABLE leadscore.events DROP CONSTRAINT events_kind_check,
 	ADD CONSTRAINT events_kind_check CHECK (kind IN ('status', 'stage', 'grade', 'band'));
@@ -1243,15 +1243,25 @@ BEGIN
 		ORDER BY ls.score_rank DESC, ls.score_key DESC
 		LIMIT leadscore._row_limit(top_leads.n)
 	$$;
-	-- The leads heating up fastest: the same, from the (momentum_rank,
-	-- model_id) index.
+	-- The leads heating up fastest.  In a model that ranks its momentum
+	-- (set_momentum_ranking), as top_leads() from the (momentum_rank,
+	-- model_id) index, which holds the leads of such models only; in the
+	-- others (every rank 0) the model's leads sorted by momentum.  One of
+	-- the two parts runs, the other is gated off by the model's setting.
 	CREATE FUNCTION leadscore.top_momentum(model text, n integer DEFAULT 50)
 		RETURNS SETOF leadscore.lead_scores
 	LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
-		SELECT ls.* FROM leadscore.lead_scores ls
-		WHERE ls.model_id = leadscore._model_id(top_momentum.model)
-		ORDER BY ls.momentum_rank DESC, ls.momentum_key DESC
-		LIMIT leadscore._row_limit(top_momentum.n)
+		(SELECT ls.* FROM leadscore.lead_scores ls
+		 WHERE ls.model_id = leadscore._model_id(top_momentum.model) AND ls.momentum_rank <> 0
+			AND (SELECT m.momentum_ranking FROM leadscore.models m WHERE m.id = leadscore._model_id(top_momentum.model))
+		 ORDER BY ls.momentum_rank DESC, ls.momentum_key DESC
+		 LIMIT leadscore._row_limit(top_momentum.n))
+		UNION ALL
+		(SELECT ls.* FROM leadscore.lead_scores ls
+		 WHERE ls.model_id = leadscore._model_id(top_momentum.model)
+			AND NOT (SELECT m.momentum_ranking FROM leadscore.models m WHERE m.id = leadscore._model_id(top_momentum.model))
+		 ORDER BY ls.momentum_key DESC
+		 LIMIT leadscore._row_limit(top_momentum.n))
 	$$;
 	-- Reactivation candidates: leads that reached MQL once, cooled down
 	-- below it and have done nothing for `idle`, from a partial index of
@@ -1319,10 +1329,17 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
 CREATE FUNCTION leadscore.top_momentum(model text, n integer DEFAULT 50)
 	RETURNS SETOF leadscore.lead_scores
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
-		SELECT ls.* FROM leadscore.lead_scores ls
-		WHERE ls.model_id = leadscore._model_id(top_momentum.model)
-		ORDER BY ls.momentum_rank DESC, ls.momentum_key DESC
-		LIMIT leadscore._row_limit(top_momentum.n)
+		(SELECT ls.* FROM leadscore.lead_scores ls
+		 WHERE ls.model_id = leadscore._model_id(top_momentum.model) AND ls.momentum_rank <> 0
+			AND (SELECT m.momentum_ranking FROM leadscore.models m WHERE m.id = leadscore._model_id(top_momentum.model))
+		 ORDER BY ls.momentum_rank DESC, ls.momentum_key DESC
+		 LIMIT leadscore._row_limit(top_momentum.n))
+		UNION ALL
+		(SELECT ls.* FROM leadscore.lead_scores ls
+		 WHERE ls.model_id = leadscore._model_id(top_momentum.model)
+			AND NOT (SELECT m.momentum_ranking FROM leadscore.models m WHERE m.id = leadscore._model_id(top_momentum.model))
+		 ORDER BY ls.momentum_key DESC
+		 LIMIT leadscore._row_limit(top_momentum.n))
 	$$;
 COMMENT ON VIEW leadscore.lead_scores IS
 	'every lead''s current score, stage and status per model; ORDER BY score_rank DESC, score_key DESC within one model_id is the order of the score, from an index';
@@ -1944,7 +1961,8 @@ CREATE FUNCTION leadscore.create_model(
 	active boolean DEFAULT true,
 	account_threshold float8 DEFAULT NULL,
 	handoff_sla interval DEFAULT NULL,
-	momentum_half_life interval DEFAULT '7 days'
+	momentum_half_life interval DEFAULT '7 days',
+	momentum_ranking boolean DEFAULT false
 ) RETURNS integer
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -1981,12 +1999,15 @@ BEGIN
 	END IF;
 	PERFORM leadscore._check_handoff_sla(handoff_sla);
 	PERFORM leadscore._check_momentum_half_life(momentum_half_life);
+	IF momentum_ranking IS NULL THEN
+		RAISE EXCEPTION 'momentum_ranking must be true or false, not NULL' USING ERRCODE = '22004';
+	END IF;
 	INSERT INTO leadscore.models (name, half_life, mql_threshold, sql_threshold, sql_min_grade, stages,
 		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, active, account_threshold, epoch,
-		handoff_sla, momentum_half_life)
+		handoff_sla, momentum_half_life, momentum_ranking)
 	VALUES (name, half_life, mql_threshold, sql_threshold, sql_min_grade, coalesce(stages, '{}'),
 		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, active,
-		account_threshold, date_trunc('second', now()), handoff_sla, momentum_half_life)
+		account_threshold, date_trunc('second', now()), handoff_sla, momentum_half_life, momentum_ranking)
 	RETURNING id INTO new_id;
 	PERFORM leadscore._invalidate();
 	RETURN new_id;
@@ -2547,6 +2568,58 @@ BEGIN
 	DROP VIEW leadscore.account_scores;
 END $$;
 
+-- top_momentum()'s index is an opt-in (configuration.sql says why): the
+-- ranking switch, and the rank every writer computes from it.
+ALTER TABLE leadscore.models ADD COLUMN momentum_ranking boolean NOT NULL DEFAULT false;
+-- top_momentum()'s key: in a model that ranks its momentum
+-- (models.momentum_ranking), score_rank(momentum), with 1 for a momentum of
+-- 0 (between the negative ranks and the positive ones); else 0, which the
+-- index leaves out.  Momentum moves with every activity, so a rank of it
+-- would take the activity's state update off HOT and add an index entry;
+-- a constant 0 does neither.  Inlined, as score_rank.
+CREATE FUNCTION leadscore.momentum_rank(momentum float8, ranked boolean) RETURNS integer
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	RETURN CASE WHEN ranked IS NOT TRUE THEN 0 WHEN momentum = 0 THEN 1 ELSE leadscore.score_rank(momentum) END;
+
+
+-- Waits for the running writers of every attached activity and lead table
+-- and holds new ones (in OID order, as DROP EXTENSION locks them) until the
+-- commit: what changes how writers score (a model's first ledger row, its
+-- momentum ranking) takes effect for all of them at once, as rescore()
+-- does, rather than for the writers that started after it.
+CREATE FUNCTION leadscore._hold_writers() RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	t regclass;
+BEGIN
+	FOR t IN SELECT a.tbl FROM leadscore.attachments a WHERE a.kind IN ('activities', 'leads')
+			ORDER BY a.tbl::oid LOOP
+		EXECUTE format('LOCK TABLE %s IN SHARE MODE', t);
+	END LOOP;
+END $$;
+
+-- Turns top_momentum()'s index on or off for a model.  Off (the default),
+-- every lead's momentum_rank is 0 and an activity's state update can stay
+-- HOT; top_momentum() then sorts the model's leads by momentum.  On, the
+-- index orders them, at the price of an index entry with nearly every
+-- activity (momentum moves with each).  Either way lead_scores.momentum is
+-- exact; this rewrites the model's ranks, once.
+CREATE FUNCTION leadscore.set_momentum_ranking(model text, ranking boolean DEFAULT true) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	mid integer := leadscore._model_id(model);
+BEGIN
+	IF ranking IS NULL THEN
+		RAISE EXCEPTION 'momentum_ranking must be true or false, not NULL' USING ERRCODE = '22004';
+	END IF;
+	PERFORM leadscore._hold_writers();
+	UPDATE leadscore.models m SET momentum_ranking = set_momentum_ranking.ranking, version = version + 1
+		WHERE m.id = mid;
+	PERFORM leadscore._invalidate();
+	UPDATE leadscore.lead_state s SET momentum_rank = leadscore.momentum_rank(s.momentum, ranking)
+		WHERE s.model_id = mid AND s.momentum_rank <> leadscore.momentum_rank(s.momentum, ranking);
+END $$;
+
 CREATE FUNCTION leadscore._recompute_momentum() RETURNS bigint
 	AS 'MODULE_PATHNAME', 'leadscore_recompute_momentum' LANGUAGE C
 	SET search_path = pg_catalog, pg_temp;
@@ -2566,7 +2639,6 @@ DECLARE
 	given regtype := pg_typeof(lead);
 	row_id bigint;
 	first boolean;
-	t regclass;
 BEGIN
 	IF lead IS NULL OR reason IS NULL OR (kind = 'adjust' AND points IS NULL) THEN
 		RAISE EXCEPTION '% needs a lead_id%a reason, not NULL', kind,
@@ -2585,18 +2657,13 @@ BEGIN
 			USING ERRCODE = '42804', HINT = format('Cast it: lead_id::%s.', key_type);
 	END IF;
 	-- The first ledger row (or reset) of a model changes what its writers
-	-- and recomputes read (ModelSpec::ledger, resets), from the commit on.
-	-- A writer already running reads as before: a reset it does not look
-	-- up, a ledger its reload does not read.  So, as rescore() does, wait
-	-- for the writers of the attached tables and hold new ones (in OID
-	-- order, as DROP EXTENSION locks them) until the commit, after which
-	-- they score with the model reloaded.
+	-- and recomputes read (ModelSpec::ledger, resets), from the commit on:
+	-- a writer already running would not look the reset up, nor its
+	-- reloads read the ledger.
 	first := NOT EXISTS (SELECT FROM leadscore.adjustments a JOIN leadscore.models m ON a.model = m.name
 		WHERE m.id = mid AND (a.kind = 'reset' OR _ledger_entry.kind = 'adjust'));
 	IF first THEN
-		FOR t IN SELECT a.tbl FROM leadscore.attachments a WHERE a.kind = 'activities' ORDER BY a.tbl::oid LOOP
-			EXECUTE format('LOCK TABLE %s IN SHARE MODE', t);
-		END LOOP;
+		PERFORM leadscore._hold_writers();
 	END IF;
 	INSERT INTO leadscore.adjustments (model, lead_id, kind, points, reason, at, made_by)
 	VALUES ((SELECT m.name FROM leadscore.models m WHERE m.id = mid), lead, kind, points, reason, now(),
