@@ -2197,41 +2197,85 @@ END $$;
 -- failed at commit.  Its handoff opens unassigned (only the unique index
 -- keeps it single, and ON CONFLICT takes no predicate lock); tick()
 -- assigns it.
-CREATE FUNCTION leadscore._handoff_on_sql() RETURNS trigger
+CREATE FUNCTION leadscore._open_handoff(handoff_model text, lead anyelement) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	who text;
 	sla interval;
 BEGIN
-	SELECT m.handoff_sla INTO sla FROM leadscore.models m WHERE m.name = NEW.model;
+	SELECT m.handoff_sla INTO sla FROM leadscore.models m WHERE m.name = handoff_model;
 	IF current_setting('transaction_isolation') <> 'serializable' THEN
 		IF NOT EXISTS (SELECT 1 FROM leadscore.lead_state s JOIN leadscore.models m ON m.id = s.model_id
-				WHERE m.name = NEW.model AND s.lead_id = NEW.lead_id AND s.status = 'sql')
+				WHERE m.name = handoff_model AND s.lead_id = lead AND s.status = 'sql')
 			OR EXISTS (SELECT 1 FROM leadscore.handoffs h
-				WHERE h.model = NEW.model AND h.lead_id = NEW.lead_id AND h.status = 'open') THEN
-			RETURN NULL;
+				WHERE h.model = handoff_model AND h.lead_id = lead AND h.status = 'open') THEN
+			RETURN;
 		END IF;
 		BEGIN
-			who := leadscore._handoff_owner(NEW.model, NEW.lead_id);
+			who := leadscore._handoff_owner(handoff_model, lead);
 		EXCEPTION WHEN OTHERS THEN
 			who := NULL;
 		END;
 	END IF;
 	BEGIN
 		INSERT INTO leadscore.handoffs (model, lead_id, owner, created_at, due_by)
-		VALUES (NEW.model, NEW.lead_id, who, now(), now() + sla)
+		VALUES (handoff_model, lead, who, now(), now() + sla)
 		ON CONFLICT (lead_id, model) WHERE status = 'open' DO NOTHING;
 	EXCEPTION WHEN OTHERS THEN
-		RAISE WARNING 'leadscore: no handoff for lead % of model "%": %', NEW.lead_id, NEW.model, SQLERRM;
+		RAISE WARNING 'leadscore: no handoff for lead % of model "%": %', lead, handoff_model, SQLERRM;
+	END;
+END $$;
+
+-- The handoffs of the leads one INSERT into events made sales-qualified
+-- (every move to sql but rescore()'s), in event order.  A lead that has
+-- nobody to be chosen for it (no lead table with an owner column, no pool
+-- for its model) opens unassigned, and all such leads of the statement in
+-- one INSERT: a sync batch that qualifies thousands of leads paid a
+-- function call with four queries and two subtransactions for each
+-- (bench/README.md, "Handoffs in bulk").  The others go one by one through
+-- _open_handoff, whose choice of owner reads and locks.
+CREATE FUNCTION leadscore._handoffs_on_sql() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	e record;
+	owner_column boolean := EXISTS (SELECT FROM leadscore.attachments t
+		WHERE t.kind = 'leads' AND t.owner_column IS NOT NULL);
+	serializable boolean := current_setting('transaction_isolation') = 'serializable';
+BEGIN
+	IF NOT EXISTS (SELECT FROM new_events n WHERE n.kind = 'status' AND n.to_value = 'sql' AND n.cause <> 'rescore') THEN
+		RETURN NULL;
+	END IF;
+	FOR e IN SELECT n.model, n.lead_id FROM new_events n
+			WHERE n.kind = 'status' AND n.to_value = 'sql' AND n.cause <> 'rescore'
+				AND (owner_column OR EXISTS (SELECT FROM leadscore.owners o WHERE o.model = n.model))
+			ORDER BY n.id LOOP
+		PERFORM leadscore._open_handoff(e.model, e.lead_id);
+	END LOOP;
+	IF owner_column THEN
+		RETURN NULL;
+	END IF;
+	BEGIN
+		INSERT INTO leadscore.handoffs (model, lead_id, owner, created_at, due_by)
+		SELECT n.model, n.lead_id, NULL, now(), now() + m.handoff_sla
+		FROM new_events n JOIN leadscore.models m ON m.name = n.model
+		WHERE n.kind = 'status' AND n.to_value = 'sql' AND n.cause <> 'rescore'
+			AND NOT EXISTS (SELECT FROM leadscore.owners o WHERE o.model = n.model)
+			AND (serializable OR EXISTS (SELECT FROM leadscore.lead_state s
+				WHERE s.model_id = m.id AND s.lead_id = n.lead_id AND s.status = 'sql'))
+		ORDER BY n.id
+		ON CONFLICT (lead_id, model) WHERE status = 'open' DO NOTHING;
+	EXCEPTION WHEN OTHERS THEN
+		RAISE WARNING 'leadscore: no handoffs for % leads: %',
+			(SELECT count(*) FROM new_events n WHERE n.kind = 'status' AND n.to_value = 'sql'), SQLERRM;
 	END;
 	RETURN NULL;
 END $$;
 
--- Logical replication applies rows with session_replication_role =
--- replica; its handoffs to sales are handoffs too.
+-- ALWAYS: a subscriber scores replicated rows with session_replication_role
+-- = replica (replica_rows.hpp), and its handoffs to sales are handoffs too.
 CREATE TRIGGER handoff_on_sql AFTER INSERT ON leadscore.events
-	FOR EACH ROW WHEN (NEW.kind = 'status' AND NEW.to_value = 'sql' AND NEW.cause <> 'rescore')
-	EXECUTE FUNCTION leadscore._handoff_on_sql();
+	REFERENCING NEW TABLE AS new_events
+	FOR EACH STATEMENT EXECUTE FUNCTION leadscore._handoffs_on_sql();
 ALTER TABLE leadscore.events ENABLE ALWAYS TRIGGER handoff_on_sql;
 
 -- The event of a handoff's close (kind 'handoff', from 'open' to its new
