@@ -2232,7 +2232,7 @@ END $$;
 -- for its model) opens unassigned, and all such leads of the statement in
 -- one INSERT: a sync batch that qualifies thousands of leads paid a
 -- function call with four queries and two subtransactions for each
--- (bench/README.md, "Handoffs in bulk").  The others go one by one through
+-- (bench/README.md, "The sync batch's slowdown").  The others go one by one through
 -- _open_handoff, whose choice of owner reads and locks.
 CREATE FUNCTION leadscore._handoffs_on_sql() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
