@@ -6,6 +6,7 @@
 #include "pg/boundary/guard.hpp"
 #include "pg/boundary/lead_key.hpp"
 #include "pg/grading/lead_grades.hpp"
+#include "pg/ingest/history_walk.hpp"
 #include "pg/spi/consistent_reads.hpp"
 #include "pg/spi/spi_query.hpp"
 #include "pg/state/lifecycle_store.hpp"
@@ -148,12 +149,15 @@ void ZeroScores(std::int32_t model_id, std::size_t stage_count) {
 	            {std::to_string(model_id), std::to_string(stage_count)});
 }
 
-void RescoreLifecycle(const KeyType &kt, const core::ModelSpec &model, std::int64_t now) {
+void RescoreLifecycle(const KeyType &kt, const core::ModelSpec &model, std::int64_t now,
+                      const core::CompiledModel *walk) {
 	GradeMap grades = GradeLeads(kt, model, true);
 	bool graded = !model.grade_profile.empty();
 	ForEachRowBatch(model, [&](std::vector<LifecycleLead> &leads) {
 		std::vector<LeadEvent> events;
 		std::vector<core::Transition> transitions;
+		std::vector<Datum> walked;
+		std::vector<std::optional<core::GradeRank>> walked_grades;
 		for (LifecycleLead &lead : leads) {
 			core::LifecycleInput input = lead.Input();
 			input.grade = graded ? GradeOf(grades, kt, lead.key) : std::nullopt;
@@ -161,6 +165,25 @@ void RescoreLifecycle(const KeyType &kt, const core::ModelSpec &model, std::int6
 			core::Advance(model, input, now, core::TransitionCause::Rescore, &lead.record, &transitions);
 			for (const core::Transition &t : transitions)
 				events.push_back(LeadEvent{lead.key, t});
+			if (walk != nullptr && lead.activity_count > 0) {
+				walked.push_back(lead.key);
+				walked_grades.push_back(input.grade);
+			}
+		}
+		if (!walked.empty()) {
+			std::vector<core::HistoryCrossings> crossings = WalkHistories(kt, *walk, walked, walked_grades, now);
+			std::size_t k = 0;
+			for (LifecycleLead &lead : leads) {
+				if (!(lead.activity_count > 0))
+					continue;
+				const core::HistoryCrossings &h = crossings[k++];
+				// A status the walk never saw (a crossing on a grade's
+				// change, not at a row) keeps the time Advance gave it.
+				if (h.mql_at != core::kNoTime || lead.record.status == core::LeadStatus::Nurture)
+					lead.record.mql_at = h.mql_at;
+				if (h.sql_at != core::kNoTime || lead.record.status != core::LeadStatus::Sql)
+					lead.record.sql_at = h.sql_at;
+			}
 		}
 		WriteLifecycle(kt, model, leads);
 		InsertEvents(kt, model, events, false);

@@ -20,8 +20,12 @@ void ZeroScores(std::int32_t model_id, std::size_t stage_count);
 
 // After the scores are rebuilt: regrades every lead from the lead tables,
 // advances every record (events with cause rescore, no NOTIFY: a rebuild is
-// not news), and deletes rows left with no activity, grade or status.
-void RescoreLifecycle(const KeyType &kt, const core::ModelSpec &model, std::int64_t now);
+// not news), and deletes rows left with no activity, grade or status.  With
+// `walk` (the model compiled for its tables: rescore()), mql_at and sql_at
+// are the crossings of each lead's sorted history, as the writer finds them
+// for back-dated rows (history_walk.hpp).
+void RescoreLifecycle(const KeyType &kt, const core::ModelSpec &model, std::int64_t now,
+                      const core::CompiledModel *walk = nullptr);
 
 // (lead key as text, what differs) for every lead whose grade differs from
 // its lead row's or whose record disagrees with its state.

@@ -4,6 +4,7 @@
 #include "pg/boundary/guard.hpp"
 #include "pg/boundary/lead_key.hpp"
 #include "pg/ingest/deferred_reloads.hpp"
+#include "pg/ingest/history_walk.hpp"
 #include "pg/ingest/lead_history.hpp"
 #include "pg/ingest/lead_ledger.hpp"
 #include "pg/state/lifecycle_store.hpp"
@@ -14,6 +15,7 @@ extern "C" {
 }
 
 #include <algorithm>
+#include <optional>
 #include <vector>
 
 namespace leadscore::pg {
@@ -42,6 +44,59 @@ std::vector<char> LateResets(const KeyType &kt, const core::ModelSpec &spec, con
 	return LeadsWithReset(kt, spec, keys);
 }
 
+// What decides whether a lead of the statement walks its history.
+struct WalkLead {
+	Datum key;
+	std::int64_t earliest;        // the statement's earliest row of the lead (kNoTime: none inserted)
+	std::int64_t max_inserted_at; // and its newest
+	const core::LifecycleRecord *record;
+	bool had_rows; // activity before the statement
+	double stored; // after it
+};
+
+WalkLead WalkLeadOf(StatementScratch *st, const core::ModelBatch &mb, std::size_t i, const core::LifecycleRecord &record,
+                    bool had_rows, double stored) {
+	const core::LeadDelta &d = mb.leads()[i];
+	std::int64_t earliest = d.lead < st->earliest_at.size() ? st->earliest_at[d.lead] : core::kNoTime;
+	return WalkLead{KeyOf(st, mb, i), earliest, d.max_inserted_at, &record, had_rows, stored};
+}
+
+// The walks of `leads` (nullopt: none).  A lead walks when the statement
+// brought a row dated before its record's time (without a record: before
+// the statement's now), so rows that arrive in time order never read
+// history.  A lead without earlier activity whose rows all lie at one time
+// needs no read: its sum is its score at that time.
+std::vector<std::optional<core::HistoryCrossings>> Walks(const KeyType &kt, const core::CompiledModel &model,
+                                                         const std::vector<WalkLead> &leads, std::int64_t now) {
+	std::vector<std::optional<core::HistoryCrossings>> walks(leads.size());
+	std::vector<Datum> keys;
+	std::vector<std::optional<core::GradeRank>> grades;
+	std::vector<std::size_t> read;
+	for (std::size_t k = 0; k < leads.size(); k++) {
+		const WalkLead &l = leads[k];
+		std::int64_t recorded = l.record->checked_at != core::kNoTime ? l.record->checked_at : now;
+		if (l.earliest == core::kNoTime || l.earliest >= recorded)
+			continue;
+		if (!l.had_rows && l.earliest == l.max_inserted_at) {
+			walks[k] = core::CrossingAt(model.spec(), l.stored, l.earliest, l.record->grade);
+			continue;
+		}
+		keys.push_back(l.key);
+		grades.push_back(l.record->grade);
+		read.push_back(k);
+	}
+	if (keys.empty())
+		return walks;
+	std::vector<core::HistoryCrossings> walked = WalkHistories(kt, model, keys, grades, now);
+	for (std::size_t j = 0; j < read.size(); j++)
+		walks[read[j]] = std::move(walked[j]);
+	return walks;
+}
+
+const core::HistoryCrossings *WalkOf(const std::vector<std::optional<core::HistoryCrossings>> &walks, std::size_t k) {
+	return walks[k] ? &*walks[k] : nullptr;
+}
+
 // The additive path: one upsert, no read before it.  It returns the rows as
 // they are now; their records are advanced in C++ from the state before
 // (now minus the delta) to the state after, and written back only when they
@@ -62,6 +117,17 @@ void AddBlind(StatementScratch *st, const KeyType &kt, std::size_t m, const std:
 	for (std::size_t i : blind)
 		delta_of_lead[mb.leads()[i].lead] = static_cast<std::int64_t>(i);
 	std::vector<char> late = LateResets(kt, spec, leads, [](const LifecycleLead &l) { return l.key; });
+	std::vector<WalkLead> walk_leads;
+	for (const LifecycleLead &after : leads) {
+		std::uint32_t lead = st->leads.Find(kt, after.key);
+		std::int64_t i = lead == kNoLead ? -1 : delta_of_lead[lead];
+		walk_leads.push_back(i < 0 ? WalkLead{after.key, core::kNoTime, core::kNoTime, &after.record, true, 0}
+		                           : WalkLeadOf(st, mb, static_cast<std::size_t>(i), after.record,
+		                                        after.activity_count != mb.leads()[static_cast<std::size_t>(i)].activity_count,
+		                                        after.stored));
+	}
+	std::vector<std::optional<core::HistoryCrossings>> walks =
+	    Walks(kt, st->tp->plan->model(m), walk_leads, fx->now());
 	std::vector<std::size_t> late_rows;
 	std::vector<Datum> late_keys;
 	std::vector<LifecycleLead> changed;
@@ -92,7 +158,7 @@ void AddBlind(StatementScratch *st, const KeyType &kt, std::size_t m, const std:
 			DeferReload(spec.id, after.key, kt);
 		core::LifecycleRecord was = after.record;
 		std::size_t reported = fx->events().size();
-		fx->Track(after.key, before, LeadSide::Of(after), &after.record);
+		fx->Track(after.key, before, LeadSide::Of(after), &after.record, WalkOf(walks, r), walk_leads[r].earliest);
 		bool earlier = after.record.due_at != core::kNoTime &&
 		               (was.due_at == core::kNoTime || after.record.due_at < was.due_at);
 		if (fx->events().size() != reported || earlier)
@@ -155,23 +221,32 @@ std::vector<std::size_t> InsertFresh(StatementScratch *st, const KeyType &kt, st
 	const core::CompiledModel &model = st->tp->plan->model(m);
 	std::int32_t model_id = model.spec().id;
 	ColumnBuffers b;
-	core::LeadState empty, state;
+	core::LeadState empty;
 	empty.Clear(model);
 	std::vector<char> placeholder(fresh.size(), 0);
+	std::vector<core::LeadState> states(fresh.size());
+	// A new lead's record starts empty; placeholders are tracked when
+	// their real state is written.
+	core::LifecycleRecord record;
+	std::vector<WalkLead> walk_leads;
 	for (std::size_t k = 0; k < fresh.size(); k++) {
-		state.Clear(model);
-		if (core::ApplyLeadDelta(model, mb, fresh[k], &state).needs_reload || Resets(st, fresh[k])) {
-			state.Clear(model);
+		states[k].Clear(model);
+		if (core::ApplyLeadDelta(model, mb, fresh[k], &states[k]).needs_reload || Resets(st, fresh[k])) {
+			states[k].Clear(model);
 			placeholder[k] = 1;
 		}
+		walk_leads.push_back(placeholder[k] ? WalkLead{KeyOf(st, mb, fresh[k]), core::kNoTime, core::kNoTime, &record, false, 0}
+		                                    : WalkLeadOf(st, mb, fresh[k], record, false, states[k].stored));
+	}
+	std::vector<std::optional<core::HistoryCrossings>> walks = Walks(kt, model, walk_leads, fx->now());
+	for (std::size_t k = 0; k < fresh.size(); k++) {
 		Datum key = KeyOf(st, mb, fresh[k]);
-		PushState(&b, key, state);
-		// A new lead's record starts empty; placeholders are tracked when
-		// their real state is written.
-		core::LifecycleRecord record;
+		PushState(&b, key, states[k]);
+		core::LifecycleRecord fresh_record;
 		if (!placeholder[k])
-			fx->Track(key, LeadSide::Of(empty), LeadSide::Of(state), &record);
-		PushRecord(&b, model.spec(), record);
+			fx->Track(key, LeadSide::Of(empty), LeadSide::Of(states[k]), &fresh_record, WalkOf(walks, k),
+			          walk_leads[k].earliest);
+		PushRecord(&b, model.spec(), fresh_record);
 	}
 	StateColumns columns = b.View(static_cast<int>(model.stage_count()), model.spec().momentum_ranking);
 	std::vector<Datum> inserted;
@@ -272,13 +347,29 @@ void ApplyRows(StatementScratch *st, const KeyType &kt, std::size_t m, LockedSta
 	const core::CompiledModel &model = st->tp->plan->model(m);
 	std::vector<core::LeadState> states;
 	std::vector<char> write = NewStates(st, kt, m, locked, &states, fx);
+	const core::ModelBatch &mb = st->batch->model(m);
+	std::vector<std::int64_t> delta_of_lead(st->leads.keys().size(), -1);
+	for (std::size_t i = 0; i < mb.leads().size(); i++)
+		delta_of_lead[mb.leads()[i].lead] = static_cast<std::int64_t>(i);
+	std::vector<WalkLead> walk_leads;
+	for (std::size_t r = 0; r < locked.rows.size(); r++) {
+		std::uint32_t lead = st->leads.Find(kt, locked.rows[r]->key);
+		std::int64_t i = lead == kNoLead ? -1 : delta_of_lead[lead];
+		const LifecycleLead &l = locked.records[r];
+		walk_leads.push_back(!write[r] || i < 0
+		                         ? WalkLead{l.key, core::kNoTime, core::kNoTime, &l.record, true, 0}
+		                         : WalkLeadOf(st, mb, static_cast<std::size_t>(i), l.record, l.activity_count != 0,
+		                                      states[r].stored));
+	}
+	std::vector<std::optional<core::HistoryCrossings>> walks = Walks(kt, model, walk_leads, fx->now());
 	ColumnBuffers b;
 	for (std::size_t r = 0; r < locked.rows.size(); r++) {
 		if (!write[r])
 			continue;
 		LifecycleLead &before = locked.records[r];
 		PushState(&b, locked.rows[r]->key, states[r]);
-		fx->Track(locked.rows[r]->key, LeadSide::Of(before), LeadSide::Of(states[r]), &before.record);
+		fx->Track(locked.rows[r]->key, LeadSide::Of(before), LeadSide::Of(states[r]), &before.record, WalkOf(walks, r),
+		          walk_leads[r].earliest);
 		core::WakeForPending(states[r].pending, &before.record);
 		PushRecord(&b, model.spec(), before.record);
 	}

@@ -60,10 +60,18 @@ ModelEffects::ModelEffects(const core::ModelSpec &model, std::int64_t now, bool 
     : model_(model), now_(now), accounts_(accounts), cause_(cause) {
 }
 
-void ModelEffects::Track(Datum key, const LeadSide &before, const LeadSide &after, core::LifecycleRecord *record) {
+void ModelEffects::Track(Datum key, const LeadSide &before, const LeadSide &after, core::LifecycleRecord *record,
+                         const core::HistoryCrossings *history, std::int64_t since) {
 	scratch_.clear();
 	core::Advance(model_, Input(before, record->grade), now_, core::TransitionCause::Decay, record, &scratch_);
+	if (history != nullptr)
+		core::AdvanceThroughHistory(model_, *history, Input(after, record->grade), since, now_, record, &scratch_);
 	core::Advance(model_, Input(after, record->grade), now_, cause_, record, &scratch_);
+	// A move up that Advance saw at now_ happened in the history, earlier.
+	if (history != nullptr && history->mql_at != core::kNoTime)
+		record->mql_at = history->mql_at;
+	if (history != nullptr && history->sql_at != core::kNoTime)
+		record->sql_at = history->sql_at;
 	for (const core::Transition &t : scratch_)
 		events_.push_back(LeadEvent{key, t});
 	if (accounts_)

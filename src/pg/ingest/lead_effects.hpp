@@ -9,6 +9,7 @@
 #include "pg/boundary/postgres_headers.hpp"
 #include "pg/state/lifecycle_store.hpp"
 
+#include "core/insight/history_crossings.hpp"
 #include "core/lead/account_score.hpp"
 #include "core/lead/lead_lifecycle.hpp"
 #include "core/lead/scoring_state.hpp"
@@ -46,8 +47,12 @@ public:
 
 	// Advances `record` from `before` to `after`: first what decay did since
 	// the last report (cause decay), then what the statement did (cause
-	// activity); keeps the transitions and the share change of `key`.
-	void Track(Datum key, const LeadSide &before, const LeadSide &after, core::LifecycleRecord *record);
+	// activity); keeps the transitions and the share change of `key`.  With
+	// `history` (the lead's rows came dated before its record:
+	// history_walk.hpp), the crossings in it from `since` (the statement's
+	// earliest row) on come in between, each at its own time.
+	void Track(Datum key, const LeadSide &before, const LeadSide &after, core::LifecycleRecord *record,
+	           const core::HistoryCrossings *history = nullptr, std::int64_t since = core::kNoTime);
 
 	// Reports the pending silence scorings `due` (by time, due by now),
 	// each at the time it fell due (cause decay, like the decay around it),

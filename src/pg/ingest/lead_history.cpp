@@ -199,6 +199,19 @@ void RecomputeLeads(const KeyType &kt, const std::vector<Datum> &keys, const cor
 	finish_until(keys.size());
 }
 
+void ScanLeadHistories(const KeyType &kt, const std::vector<Datum> &keys, const core::CompiledModel &model,
+                       std::vector<core::Schema> *schemas,
+                       const std::function<void(std::size_t, std::size_t, const HistoryRow &)> &visit) {
+	auto tables = TablesOf(model);
+	for (std::size_t t = 0; t < tables.size(); t++) {
+		schemas->push_back(tables[t].first->table.schema);
+		ScanHistories(tables[t].first->table, kt, keys, [&](std::int64_t request, const HistoryRow *row) {
+			if (row != nullptr)
+				visit(static_cast<std::size_t>(request - 1), t, *row);
+		});
+	}
+}
+
 std::map<std::string, Datum> DistinctLeads(const std::vector<const ActivityTable *> &tables, const KeyType &kt) {
 	std::map<std::string, Datum> leads;
 	std::string type = CallPg([&] { return format_type_be(kt.oid); });

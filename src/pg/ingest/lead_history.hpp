@@ -39,6 +39,13 @@ void RecomputeLead(const KeyType &kt, Datum key, const core::CompiledModel &mode
 void RecomputeLeads(const KeyType &kt, const std::vector<Datum> &keys, const core::CompiledModel &model,
                     const std::function<void(std::size_t, const core::Recomputed &)> &visit);
 
+// The rows of the leads `keys` from every table that feeds `model`, one
+// query per table: visit(i, table, row) for a row of keys[i], `table` an
+// index into `schemas`, which gets each table's columns.
+void ScanLeadHistories(const KeyType &kt, const std::vector<Datum> &keys, const core::CompiledModel &model,
+                       std::vector<core::Schema> *schemas,
+                       const std::function<void(std::size_t, std::size_t, const HistoryRow &)> &visit);
+
 // The distinct leads of `tables` (keys over kMaxKeyBytes left out, as the
 // triggers leave them out), by key bytes, each key copied into the current
 // memory context.  One query per table: tables of different owners are read

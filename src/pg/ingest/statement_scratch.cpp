@@ -22,6 +22,7 @@ void StatementScratch::Reset() {
 	leads.Clear();
 	first_account.clear();
 	first_account_at.clear();
+	earliest_at.clear();
 	skipped = 0;
 	finished = false;
 	// The rows' contexts are memory's children, gone with the reset.

@@ -61,6 +61,10 @@ struct StatementScratch {
 	// the lead's earliest inserted row that names one.
 	std::vector<Datum> first_account;
 	std::vector<std::int64_t> first_account_at;
+	// By lead index: the time of the lead's earliest inserted row, which
+	// tells the writer whether the lead's history must be walked
+	// (history_walk.hpp); kNoTime: none.
+	std::vector<std::int64_t> earliest_at;
 	std::array<PendingRow, 3> rows;
 	// ApplyModel: by delta index of the model it applies, the leads with a
 	// reset (lead_ledger.hpp), recomputed rather than added to.

@@ -93,6 +93,14 @@ void NoteAccount(StatementScratch *st, std::uint32_t lead, Datum account, std::i
 	st->first_account_at[lead] = at;
 }
 
+void NoteEarliest(StatementScratch *st, std::uint32_t lead, std::int64_t at) {
+	if (st->earliest_at.size() <= lead)
+		st->earliest_at.resize(lead + 1, core::kNoTime);
+	std::int64_t &earliest = st->earliest_at[lead];
+	if (earliest == core::kNoTime || at < earliest)
+		earliest = at;
+}
+
 } // namespace
 
 void ReadTransitionRows(StatementScratch *st, const KeyType &kt, Tuplestorestate *store, TupleDesc desc,
@@ -124,8 +132,11 @@ void ReadTransitionRows(StatementScratch *st, const KeyType &kt, Tuplestorestate
 		newest.valid = false;
 		if (reading)
 			reading = ReadRow(st, store, desc, layout, last_attnum, &newest, &converted[i % 3]);
-		if (oldest.valid)
+		if (oldest.valid) {
 			st->batch->Add(oldest.lead_index, oldest.type.text, oldest.at, oldest.values.data(), change);
+			if (change == core::RowChange::Inserted)
+				NoteEarliest(st, oldest.lead_index, oldest.at);
+		}
 		if (middle.valid) {
 			middle.lead_index = st->leads.Intern(kt, middle.lead, t.types[t.lead]);
 			st->batch->Prefetch(middle.lead_index);
@@ -164,6 +175,8 @@ void ReadSlotRow(StatementScratch *st, TupleTableSlot *slot, const MemberRows &l
 		if (row.has_account && change == core::RowChange::Inserted)
 			NoteAccount(st, lead, row.account, row.at);
 		st->batch->Add(lead, row.type.text, row.at, row.values.data(), change);
+		if (change == core::RowChange::Inserted)
+			NoteEarliest(st, lead, row.at);
 	}
 	if (converted != nullptr)
 		ExecDropSingleTupleTableSlot(converted);

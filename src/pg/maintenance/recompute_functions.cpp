@@ -249,7 +249,7 @@ std::int64_t RescoreModel(const KeyType &kt, const core::ModelSpec &spec, std::i
 		flush();
 		progress.Read(leads);
 	}
-	RescoreLifecycle(kt, spec, now);
+	RescoreLifecycle(kt, spec, now, CompiledModelOf(spec.id));
 	progress.Done(leads);
 	return leads;
 }

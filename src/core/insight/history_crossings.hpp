@@ -1,0 +1,55 @@
+// When a lead's score crossed the MQL and SQL thresholds in its history
+// (docs/design.md, "The lifecycle record", back-filled history): what
+// mql_at and sql_at mean when rows arrive dated before the lead's record,
+// as a first load or a replicated backlog brings them.
+//
+// The walk replays the lifecycle's status moves over the lead's rows in
+// time order: the status just before and just after each distinct row time
+// (ScoreSeries), since decay only lowers a score between rows and an upward
+// move happens only where rows land.  Grades are not historised: the SQL
+// gate uses the lead's grade as it is now, as score_history() does.
+#pragma once
+
+#include "core/base/scoring_cancel.hpp"
+#include "core/insight/score_series.hpp"
+#include "core/lead/lead_lifecycle.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace leadscore::core {
+
+struct StatusMove {
+	std::int64_t at;
+	LeadStatus from, to;
+	double score; // at `at`, clamped by max_score
+};
+
+struct HistoryCrossings {
+	std::int64_t mql_at = kNoTime; // the last move from nurture to mql or sql
+	std::int64_t sql_at = kNoTime; // the last move to sql
+	// The moves that set them, by time (one when both are the same move).
+	std::vector<StatusMove> moves;
+};
+
+// The crossings of the rows of `timeline` dated up to `until`.  `schemas[i]`
+// is the columns of table i of the timeline.
+HistoryCrossings WalkHistory(const ModelSpec &model, const std::vector<Schema> &schemas, const LeadTimeline &timeline,
+                             std::int64_t until, std::optional<GradeRank> grade, const CancelCheck &cancel = {});
+
+// The same for a lead whose every row lies at `at`, `stored` its stored sum:
+// no rows to read, the sum at `at` is the lead's.
+HistoryCrossings CrossingAt(const ModelSpec &model, double stored, std::int64_t at, std::optional<GradeRank> grade);
+
+// Moves `record` through `history` before the writer's own Advance: each
+// crossing at or after `since` (the earliest row the statement brought:
+// those before it were in the history already, and reported) becomes a
+// status Transition at its own time, cause Activity; the record takes the
+// crossings' times; a lead that has cooled since goes down at `now`, cause
+// Decay, so the record's status is the lead's now and stale_leads() sees a
+// lead that was an MQL.
+void AdvanceThroughHistory(const ModelSpec &model, const HistoryCrossings &history, const LifecycleInput &lead,
+                           std::int64_t since, std::int64_t now, LifecycleRecord *record, std::vector<Transition> *out);
+
+} // namespace leadscore::core

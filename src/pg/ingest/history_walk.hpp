@@ -1,0 +1,24 @@
+// The threshold crossings of leads whose rows arrived dated before their
+// lifecycle record (core/insight/history_crossings.hpp), read from the
+// attached tables: the writer's walk of back-dated rows, and rescore()'s.
+#pragma once
+
+#include "pg/boundary/lead_key.hpp"
+#include "pg/boundary/postgres_headers.hpp"
+
+#include "core/insight/history_crossings.hpp"
+#include "core/model/scoring_model.hpp"
+
+#include <optional>
+#include <vector>
+
+namespace leadscore::pg {
+
+// The crossings of each of `keys` up to `now`, grades[i] the SQL gate of
+// keys[i]; a chunk of leads per query, so memory holds one chunk's rows.
+std::vector<core::HistoryCrossings> WalkHistories(const KeyType &kt, const core::CompiledModel &model,
+                                                  const std::vector<Datum> &keys,
+                                                  const std::vector<std::optional<core::GradeRank>> &grades,
+                                                  std::int64_t now);
+
+} // namespace leadscore::pg
