@@ -136,10 +136,10 @@ SELECT source, kind, count(*) AS rows FROM crm.activities GROUP BY 1, 2 ORDER BY
 
 \echo
 \echo '=== 4. The hottest leads (no decay), from the (model, stored score) index'
-\echo '--- last_activity is when the lead last did something (2017-2018).  mql_at is when'
-\echo '--- leadscore REPORTED the move to MQL: the start of the transaction that wrote the row'
-\echo '--- that crossed the threshold.  This history was loaded in bulk a moment ago, so mql_at'
-\echo '--- is the load time, not a 2017 date; for rows written as they happen the two agree.'
+\echo '--- last_activity is when the lead last did something (2017-2018).  mql_at is when its'
+\echo '--- score crossed the MQL threshold in that history: the load brought rows dated in the'
+\echo '--- past, so leadscore walked the rows of each lead in time order (README, "Back-filled'
+\echo '--- history"); for rows written as they happen, it is the time of the write.'
 SELECT lead_id, round(score::numeric, 1) AS score, stage, status, activity_count AS activities,
 	last_activity_at::date AS last_activity, date_trunc('second', mql_at) AS mql_at
 FROM leadscore.top_leads('marketplace_seller', 5);

@@ -23,12 +23,12 @@ SELECT leadscore.attach_activities('bf.activities', 'lead_id', 'kind', 'at');
 -- Lead 1: the demo request 10 days ago, alone.  It reached MQL then and has
 -- cooled since: mql_at is that day, the record says nurture, and
 -- stale_leads() lists it once its idle time is shorter than 10 days.
-INSERT INTO bf.activities VALUES (1, 'demo_request', date_trunc('day', now()) - interval '10 days');
+INSERT INTO bf.activities VALUES (1, 'demo_request', now() - interval '10 days');
 SELECT lead_id, round(score::numeric, 2) AS score, status,
-	mql_at = date_trunc('day', now()) - interval '10 days' AS mql_at_the_demo, sql_at
+	mql_at = (SELECT at FROM bf.activities WHERE lead_id = 1) AS mql_at_the_demo, sql_at
 FROM leadscore.lead_scores WHERE model = 'm' AND lead_id = 1;
 SELECT lead_id, kind, from_value, to_value, round(score::numeric, 2) AS score, cause,
-	date_trunc('day', now()) - date_trunc('day', at) AS days_ago
+	round(extract(epoch FROM now() - at) / 86400) AS days_ago
 FROM leadscore.events WHERE model = 'm' AND lead_id = 1 ORDER BY id;
 SELECT lead_id FROM leadscore.stale_leads('m', '9 days');
 SELECT lead_id FROM leadscore.stale_leads('m', '11 days');
@@ -54,6 +54,8 @@ SELECT count(*) AS stale FROM leadscore.stale_leads('m', '20 days') WHERE lead_i
 -- COPY of new leads' history in one statement: lead 400 climbed to SQL
 -- (two demo requests a day apart), lead 401 only to MQL; both cooled long
 -- ago, the drop reported at the load (cause decay).
+-- Their moves to sql are history, not handoffs: no NOTIFY, no handoff.
+LISTEN leadscore;
 COPY bf.activities FROM stdin;
 400	demo_request	2020-01-01 00:00:00+00
 400	demo_request	2020-01-02 00:00:00+00
@@ -64,8 +66,19 @@ COPY bf.activities FROM stdin;
 SELECT lead_id, status, mql_at, sql_at FROM leadscore.lead_scores
 WHERE model = 'm' AND lead_id IN (400, 401) ORDER BY lead_id;
 SELECT lead_id, from_value, to_value, round(score::numeric, 2) AS score, cause,
-	CASE WHEN at < '2021-01-01' THEN at::text ELSE 'at the load' END AS at
+	CASE WHEN at < '2021-01-01' THEN at::text ELSE 'at the load' END AS at, notified_at IS NOT NULL AS marked
 FROM leadscore.events WHERE model = 'm' AND lead_id IN (400, 401) AND kind = 'status' ORDER BY id;
+UNLISTEN leadscore;
+-- Lead 500 is SQL now from rows of the last day loaded late: a handoff,
+-- notified, with sql_at the second demo request's time.
+INSERT INTO bf.activities VALUES (500, 'demo_request', date_trunc('hour', now()) - interval '1 day'),
+	(500, 'demo_request', date_trunc('hour', now()) - interval '2 hours');
+SELECT status, mql_at = date_trunc('hour', now()) - interval '1 day' AS mql_at_first,
+	sql_at = date_trunc('hour', now()) - interval '2 hours' AS sql_at_second
+FROM leadscore.lead_scores WHERE model = 'm' AND lead_id = 500;
+SELECT lead_id, status FROM leadscore.handoffs WHERE lead_id IN (400, 401, 500) ORDER BY lead_id;
+SELECT from_value, to_value, cause, notified_at IS NOT NULL AS notified
+FROM leadscore.events WHERE model = 'm' AND lead_id = 500 ORDER BY id;
 
 -- Late rows inside existing history: lead 2 read blogs 20 and 10 days ago
 -- (in time order, nurture); a webinar 15 days ago arrives late and keeps it

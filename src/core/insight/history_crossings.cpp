@@ -2,11 +2,17 @@
 #include "core/insight/history_crossings.hpp"
 
 #include "core/base/time_range.hpp"
+#include "core/lead/scoring_recompute.hpp"
+#include "core/model/decay.hpp"
 
 #include <algorithm>
 
 namespace leadscore::core {
 namespace {
+
+// Half-lives before the model's epoch beyond which a weight (2^-n) is too
+// small for a status to be told (doubles underflow near 2^-1022).
+constexpr double kSearchHalfLives = 900.0;
 
 // Replays Advance's status moves over `points` (ascending times).
 HistoryCrossings Replay(const std::vector<ScorePoint> &points) {
@@ -35,26 +41,57 @@ HistoryCrossings Replay(const std::vector<ScorePoint> &points) {
 
 } // namespace
 
-HistoryCrossings WalkHistory(const ModelSpec &model, const std::vector<Schema> &schemas, const LeadTimeline &timeline,
+HistoryCrossings WalkHistory(const std::vector<const CompiledModel *> &table_models, const LeadTimeline &timeline,
                              std::int64_t until, std::optional<GradeRank> grade, const CancelCheck &cancel) {
-	std::vector<std::int64_t> row_times;
+	const ModelSpec &model = table_models.front()->spec();
+	std::vector<const LeadTimeline::Row *> order;
+	order.reserve(timeline.rows().size());
 	for (const LeadTimeline::Row &row : timeline.rows())
-		if (row.at <= until && row.at > kEarliestTime)
-			row_times.push_back(row.at);
-	std::sort(row_times.begin(), row_times.end());
-	row_times.erase(std::unique(row_times.begin(), row_times.end()), row_times.end());
-	// Just before each row time (what decay left) and at it (what the rows
-	// brought); then `until`, where the walk ends.
-	std::vector<std::int64_t> times;
-	times.reserve(2 * row_times.size() + 1);
-	for (std::int64_t at : row_times) {
-		if (times.empty() || times.back() < at - 1)
-			times.push_back(at - 1);
-		times.push_back(at);
+		if (row.at <= until)
+			order.push_back(&row);
+	std::stable_sort(order.begin(), order.end(),
+	                 [](const LeadTimeline::Row *x, const LeadTimeline::Row *y) { return x->at < y->at; });
+	// Statuses compare sums with thresholds weighted at the model's own
+	// epoch: further than kSearchHalfLives before it both underflow, and
+	// rows that old are added but not searched (their crossings are long
+	// cooled).
+	Decay decay(model.half_life_us, model.epoch_us);
+	double searched = decay.decays() ? static_cast<double>(model.epoch_us) - kSearchHalfLives * decay.half_life_us()
+	                                 : static_cast<double>(kEarliestTime);
+	LeadRecompute recompute(*table_models.front(), cancel);
+	recompute.Reset();
+	Recomputed result;
+	bool finished = false;
+	std::vector<ScorePoint> points;
+	auto point = [&](std::int64_t at) {
+		const double stored = result.state.stored;
+		points.push_back(ScorePoint{at, CurrentScore(model, stored, at) + 0.0, StatusAt(model, stored, at, grade), kNoBand});
+	};
+	for (std::size_t next = 0; next < order.size();) {
+		std::int64_t at = order[next]->at;
+		bool search = static_cast<double>(at) >= searched && at > kEarliestTime;
+		// Just before the rows of `at`: what decay (and silence scorings)
+		// left of the last state.
+		if (search && finished) {
+			FoldPending(&result.state, at - 1);
+			point(at - 1);
+		}
+		for (; next < order.size() && order[next]->at == at; next++) {
+			const LeadTimeline::Row &row = *order[next];
+			recompute.Add(*table_models[row.table], row.type, row.at, timeline.values(row));
+		}
+		if (!search)
+			continue;
+		recompute.SetNow(at);
+		recompute.Finish(&result);
+		finished = true;
+		point(at);
 	}
-	if (times.empty() || times.back() < until)
-		times.push_back(until);
-	return Replay(ScoreSeries(model, schemas, timeline, times, grade, cancel));
+	if (finished) {
+		FoldPending(&result.state, until);
+		point(until);
+	}
+	return Replay(points);
 }
 
 HistoryCrossings CrossingAt(const ModelSpec &model, double stored, std::int64_t at, std::optional<GradeRank> grade) {
@@ -64,9 +101,11 @@ HistoryCrossings CrossingAt(const ModelSpec &model, double stored, std::int64_t 
 void AdvanceThroughHistory(const ModelSpec &model, const HistoryCrossings &history, const LifecycleInput &lead,
                            std::int64_t since, std::int64_t now, LifecycleRecord *record, std::vector<Transition> *out) {
 	for (const StatusMove &m : history.moves) {
-		if (m.at < since)
+		// A record already at that status has reported the move: only its
+		// time changes.
+		if (m.at < since || !(m.to > record->status))
 			continue;
-		out->push_back(Transition{TransitionKind::Status, TransitionCause::Activity, static_cast<int>(m.from),
+		out->push_back(Transition{TransitionKind::Status, TransitionCause::Activity, static_cast<int>(record->status),
 		                          static_cast<int>(m.to), m.at, m.score, lead.grade});
 		record->status = m.to;
 	}

@@ -4,9 +4,10 @@
 // as a first load or a replicated backlog brings them.
 //
 // The walk replays the lifecycle's status moves over the lead's rows in
-// time order: the status just before and just after each distinct row time
-// (ScoreSeries), since decay only lowers a score between rows and an upward
-// move happens only where rows land.  Grades are not historised: the SQL
+// time order: the status just before and just after each distinct row time,
+// since decay only lowers a score between rows and an upward move happens
+// only where rows land (silence scorings between rows are folded in at the
+// next row, as score_history() folds them at its steps).  Grades are not historised: the SQL
 // gate uses the lead's grade as it is now, as score_history() does.
 #pragma once
 
@@ -33,9 +34,12 @@ struct HistoryCrossings {
 	std::vector<StatusMove> moves;
 };
 
-// The crossings of the rows of `timeline` dated up to `until`.  `schemas[i]`
-// is the columns of table i of the timeline.
-HistoryCrossings WalkHistory(const ModelSpec &model, const std::vector<Schema> &schemas, const LeadTimeline &timeline,
+// The crossings of the rows of `timeline` dated up to `until`, in one pass:
+// the rows are added to one LeadRecompute in time order and its Finish() is
+// taken at each distinct row time.  `table_models[i]` is the model compiled
+// for table i of the timeline (one ModelSpec).  Rows dated more than 900
+// half-lives before the model's epoch count but are not searched.
+HistoryCrossings WalkHistory(const std::vector<const CompiledModel *> &table_models, const LeadTimeline &timeline,
                              std::int64_t until, std::optional<GradeRank> grade, const CancelCheck &cancel = {});
 
 // The same for a lead whose every row lies at `at`, `stored` its stored sum:
@@ -44,8 +48,9 @@ HistoryCrossings CrossingAt(const ModelSpec &model, double stored, std::int64_t 
 
 // Moves `record` through `history` before the writer's own Advance: each
 // crossing at or after `since` (the earliest row the statement brought:
-// those before it were in the history already, and reported) becomes a
-// status Transition at its own time, cause Activity; the record takes the
+// those before it were in the history already, and reported) to a status
+// above the record's becomes a status Transition at its own time, cause
+// Activity, from the record's status; the record takes the
 // crossings' times; a lead that has cooled since goes down at `now`, cause
 // Decay, so the record's status is the lead's now and stale_leads() sees a
 // lead that was an MQL.

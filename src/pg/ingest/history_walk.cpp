@@ -29,12 +29,13 @@ std::vector<core::HistoryCrossings> WalkHistories(const KeyType &kt, const core:
 		std::vector<Datum> chunk(keys.begin() + static_cast<std::ptrdiff_t>(first),
 		                         keys.begin() + static_cast<std::ptrdiff_t>(end));
 		std::vector<core::LeadTimeline> timelines(chunk.size());
-		std::vector<core::Schema> schemas;
-		ScanLeadHistories(kt, chunk, model, &schemas, [&](std::size_t i, std::size_t table, const HistoryRow &row) {
-			timelines[i].Add(table, row.type, row.at, row.values, schemas[table].size());
+		std::vector<const core::CompiledModel *> tables;
+		ScanLeadHistories(kt, chunk, model, &tables, [&](std::size_t i, std::size_t table, const HistoryRow &row) {
+			timelines[i].Add(table, row.type, row.at, row.values, tables[table]->schema().size());
 		});
 		for (std::size_t i = 0; i < chunk.size(); i++)
-			out.push_back(core::WalkHistory(model.spec(), schemas, timelines[i], now, grades[first + i], cancel));
+			out.push_back(tables.empty() ? core::HistoryCrossings()
+			                             : core::WalkHistory(tables, timelines[i], now, grades[first + i], cancel));
 	}
 	return out;
 }

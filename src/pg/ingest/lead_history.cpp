@@ -200,11 +200,11 @@ void RecomputeLeads(const KeyType &kt, const std::vector<Datum> &keys, const cor
 }
 
 void ScanLeadHistories(const KeyType &kt, const std::vector<Datum> &keys, const core::CompiledModel &model,
-                       std::vector<core::Schema> *schemas,
+                       std::vector<const core::CompiledModel *> *table_models,
                        const std::function<void(std::size_t, std::size_t, const HistoryRow &)> &visit) {
 	auto tables = TablesOf(model);
 	for (std::size_t t = 0; t < tables.size(); t++) {
-		schemas->push_back(tables[t].first->table.schema);
+		table_models->push_back(tables[t].second);
 		ScanHistories(tables[t].first->table, kt, keys, [&](std::int64_t request, const HistoryRow *row) {
 			if (row != nullptr)
 				visit(static_cast<std::size_t>(request - 1), t, *row);

@@ -41,9 +41,9 @@ void RecomputeLeads(const KeyType &kt, const std::vector<Datum> &keys, const cor
 
 // The rows of the leads `keys` from every table that feeds `model`, one
 // query per table: visit(i, table, row) for a row of keys[i], `table` an
-// index into `schemas`, which gets each table's columns.
+// index into `table_models`, which gets the model compiled for each table.
 void ScanLeadHistories(const KeyType &kt, const std::vector<Datum> &keys, const core::CompiledModel &model,
-                       std::vector<core::Schema> *schemas,
+                       std::vector<const core::CompiledModel *> *table_models,
                        const std::function<void(std::size_t, std::size_t, const HistoryRow &)> &visit);
 
 // The distinct leads of `tables` (keys over kMaxKeyBytes left out, as the
