@@ -92,6 +92,18 @@ INSERT INTO bf.activities VALUES (2, 'demo_request', date_trunc('day', now()) - 
 SELECT status, mql_at = date_trunc('day', now()) - interval '12 days' AS mql_at_the_demo
 FROM leadscore.lead_scores WHERE model = 'm' AND lead_id = 2;
 
+-- Lead 600 became an MQL with a demo request now; a late one a day before
+-- made it an MQL then, and the first one an SQL.  The record already said
+-- mql: that move is not reported again, only mql_at moves; the move to sql
+-- is reported at its time.
+INSERT INTO bf.activities VALUES (600, 'demo_request', now());
+INSERT INTO bf.activities VALUES (600, 'demo_request', now() - interval '1 day');
+SELECT status, mql_at = (SELECT min(at) FROM bf.activities WHERE lead_id = 600) AS mql_at_the_late_row,
+	sql_at = (SELECT max(at) FROM bf.activities WHERE lead_id = 600) AS sql_at_the_first_row
+FROM leadscore.lead_scores WHERE model = 'm' AND lead_id = 600;
+SELECT from_value, to_value, cause FROM leadscore.events
+WHERE model = 'm' AND lead_id = 600 AND kind = 'status' ORDER BY id;
+
 -- A row in time order, now: no walk, the record's time as before (the
 -- writer's now, which is the row's).
 INSERT INTO bf.activities VALUES (3, 'demo_request', now());

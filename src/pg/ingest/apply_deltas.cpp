@@ -100,7 +100,8 @@ const core::HistoryCrossings *WalkOf(const std::vector<std::optional<core::Histo
 // The additive path: one upsert, no read before it.  It returns the rows as
 // they are now; their records are advanced in C++ from the state before
 // (now minus the delta) to the state after, and written back only when they
-// report something or a crossing moved earlier (a negative rule).  A record
+// report something, a crossing moved earlier (a negative rule) or a walk of
+// back-dated rows moved mql_at or sql_at.  A record
 // left as it was stays sound: added points only move a due time later, and
 // tick() looks again at a lead that turns out not to be due yet.  A lead
 // whose reset the upsert waited for is recomputed and written again.
@@ -161,7 +162,8 @@ void AddBlind(StatementScratch *st, const KeyType &kt, std::size_t m, const std:
 		fx->Track(after.key, before, LeadSide::Of(after), &after.record, WalkOf(walks, r), walk_leads[r].earliest);
 		bool earlier = after.record.due_at != core::kNoTime &&
 		               (was.due_at == core::kNoTime || after.record.due_at < was.due_at);
-		if (fx->events().size() != reported || earlier)
+		bool moved = after.record.mql_at != was.mql_at || after.record.sql_at != was.sql_at; // a walk's times
+		if (fx->events().size() != reported || earlier || moved)
 			changed.push_back(after);
 	}
 	WriteLifecycle(kt, spec, changed);
