@@ -53,8 +53,9 @@ SELECT count(*) AS stale FROM leadscore.stale_leads('m', '20 days') WHERE lead_i
 
 -- COPY of new leads' history in one statement: lead 400 climbed to SQL
 -- (two demo requests a day apart), lead 401 only to MQL; both cooled long
--- ago, the drop reported at the load (cause decay).
--- Their moves to sql are history, not handoffs: no NOTIFY, no handoff.
+-- ago, the drop reported at the load (cause decay).  Lead 400's move to
+-- sql is history, not a handoff: no event, no NOTIFY, no handoff; sql_at
+-- keeps its time.
 LISTEN leadscore;
 COPY bf.activities FROM stdin;
 400	demo_request	2020-01-01 00:00:00+00
@@ -66,7 +67,7 @@ COPY bf.activities FROM stdin;
 SELECT lead_id, status, mql_at, sql_at FROM leadscore.lead_scores
 WHERE model = 'm' AND lead_id IN (400, 401) ORDER BY lead_id;
 SELECT lead_id, from_value, to_value, round(score::numeric, 2) AS score, cause,
-	CASE WHEN at < '2021-01-01' THEN at::text ELSE 'at the load' END AS at, notified_at IS NOT NULL AS marked
+	CASE WHEN at < '2021-01-01' THEN at::text ELSE 'at the load' END AS at
 FROM leadscore.events WHERE model = 'm' AND lead_id IN (400, 401) AND kind = 'status' ORDER BY id;
 UNLISTEN leadscore;
 -- Lead 500 is SQL now from rows of the last day loaded late: a handoff,

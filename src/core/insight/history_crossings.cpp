@@ -100,10 +100,14 @@ HistoryCrossings CrossingAt(const ModelSpec &model, double stored, std::int64_t 
 
 void AdvanceThroughHistory(const ModelSpec &model, const HistoryCrossings &history, const LifecycleInput &lead,
                            std::int64_t since, std::int64_t now, LifecycleRecord *record, std::vector<Transition> *out) {
+	std::int64_t at = std::max(now, record->checked_at);
+	LeadStatus status = StatusAt(model, lead.stored, at, lead.grade);
 	for (const StatusMove &m : history.moves) {
 		// A record already at that status has reported the move: only its
-		// time changes.
-		if (m.at < since || !(m.to > record->status))
+		// time changes.  A move to sql is a handoff, for a lead that is sql
+		// now only: one that has cooled since is not handed to sales for a
+		// past interest (sql_at keeps the time).
+		if (m.at < since || !(m.to > record->status) || (m.to == LeadStatus::Sql && status != LeadStatus::Sql))
 			continue;
 		out->push_back(Transition{TransitionKind::Status, TransitionCause::Activity, static_cast<int>(record->status),
 		                          static_cast<int>(m.to), m.at, m.score, lead.grade});
@@ -113,8 +117,6 @@ void AdvanceThroughHistory(const ModelSpec &model, const HistoryCrossings &histo
 		record->mql_at = history.mql_at;
 	if (history.sql_at != kNoTime)
 		record->sql_at = history.sql_at;
-	std::int64_t at = std::max(now, record->checked_at);
-	LeadStatus status = StatusAt(model, lead.stored, at, lead.grade);
 	if (status < record->status) {
 		out->push_back(Transition{TransitionKind::Status, TransitionCause::Decay, static_cast<int>(record->status),
 		                          static_cast<int>(status), at, CurrentScore(model, lead.stored, at), lead.grade});

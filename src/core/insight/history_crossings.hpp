@@ -50,7 +50,8 @@ HistoryCrossings CrossingAt(const ModelSpec &model, double stored, std::int64_t 
 // crossing at or after `since` (the earliest row the statement brought:
 // those before it were in the history already, and reported) to a status
 // above the record's becomes a status Transition at its own time, cause
-// Activity, from the record's status; the record takes the
+// Activity, from the record's status (a move to sql only for a lead that is
+// sql now: a handoff); the record takes the
 // crossings' times; a lead that has cooled since goes down at `now`, cause
 // Decay, so the record's status is the lead's now and stale_leads() sees a
 // lead that was an MQL.

@@ -175,13 +175,6 @@ void WriteLifecycle(const KeyType &kt, const core::ModelSpec &model, const std::
 	" pg_catalog.unnest($9) AS at, pg_catalog.unnest($10) AS c) AS u"
 #define LEADSCORE_EVENT_INSERT                                                                                        \
 	"INSERT INTO leadscore.events (model, lead_id, kind, from_value, to_value, score, grade, at, cause, notified_at)"
-// A move to sql found in back-filled history (dated before the
-// writer's now) of a lead that is no longer sql is history, not a
-// handoff: marked as notified, never sent, in any mode.
-#define LEADSCORE_PAST_SQL(at, lead)                                                                                  \
-	"(" at " < pg_catalog.now() AND NOT EXISTS (SELECT 1 FROM leadscore.lead_state ps"                               \
-	" JOIN leadscore.models pm ON pm.id = ps.model_id WHERE pm.name = $1 AND ps.lead_id = " lead                     \
-	" AND ps.status = 'sql'))"
 
 void InsertEvents(const KeyType &kt, const core::ModelSpec &model, const std::vector<LeadEvent> &events,
                   bool notify) {
@@ -218,11 +211,9 @@ void InsertEvents(const KeyType &kt, const core::ModelSpec &model, const std::ve
 	        ? KeptPlan("WITH e AS (" LEADSCORE_EVENT_INSERT
 	                   " SELECT $1, u.k, u.kind, u.f, u.t, u.s, u.g::leadscore.grade, u.at, u.c,"
 	                   " CASE WHEN u.kind = 'status' AND u.t = 'sql' AND $2"
-	                   " AND ((SELECT notify = 'trigger' FROM leadscore.settings) OR " LEADSCORE_PAST_SQL("u.at", "u.k")
-	                   ") THEN pg_catalog.now() END"
+	                   " AND (SELECT notify = 'trigger' FROM leadscore.settings) THEN pg_catalog.now() END"
 	                   " FROM " LEADSCORE_EVENT_ROWS
-	                   " RETURNING CASE WHEN notified_at IS NOT NULL AND NOT " LEADSCORE_PAST_SQL("at", "lead_id")
-	                   " THEN id END AS id,"
+	                   " RETURNING CASE WHEN notified_at IS NOT NULL THEN id END AS id,"
 	                   " CASE WHEN notified_at IS NOT NULL AND " LEADSCORE_FULL_PAYLOAD
 	                   " THEN leadscore.event_payload(events) END AS p)"
 	                   " SELECT e.id, e.p FROM e WHERE e.id IS NOT NULL",
