@@ -15,7 +15,7 @@
 namespace leadscore::pg {
 
 // The crossings of each of `keys` up to `now`, grades[i] the SQL gate of
-// keys[i]; a chunk of leads per query, so memory holds one chunk's rows.
+// keys[i] (none for a lead without rows).
 std::vector<core::HistoryCrossings> WalkHistories(const KeyType &kt, const core::CompiledModel &model,
                                                   const std::vector<Datum> &keys,
                                                   const std::vector<std::optional<core::GradeRank>> &grades,

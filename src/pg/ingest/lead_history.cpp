@@ -199,6 +199,10 @@ void RecomputeLeads(const KeyType &kt, const std::vector<Datum> &keys, const cor
 	finish_until(keys.size());
 }
 
+std::size_t ModelTableCount(const core::CompiledModel &model) {
+	return TablesOf(model).size();
+}
+
 void ScanLeadHistories(const KeyType &kt, const std::vector<Datum> &keys, const core::CompiledModel &model,
                        std::vector<const core::CompiledModel *> *table_models,
                        const std::function<void(std::size_t, std::size_t, const HistoryRow &)> &visit) {

@@ -39,6 +39,9 @@ void RecomputeLead(const KeyType &kt, Datum key, const core::CompiledModel &mode
 void RecomputeLeads(const KeyType &kt, const std::vector<Datum> &keys, const core::CompiledModel &model,
                     const std::function<void(std::size_t, const core::Recomputed &)> &visit);
 
+// How many attached tables feed `model`.
+std::size_t ModelTableCount(const core::CompiledModel &model);
+
 // The rows of the leads `keys` from every table that feeds `model`, one
 // query per table: visit(i, table, row) for a row of keys[i], `table` an
 // index into `table_models`, which gets the model compiled for each table.
