@@ -131,15 +131,17 @@ SELECT leadscore.attach_activities('crm.activities', 'lead_id', 'kind', 'occurre
 COPY crm.activities (lead_id, kind, occurred_at, url, duration_s, channel, source)
 	FROM :'activities_file' (FORMAT csv, HEADER);
 \timing off
+\echo '--- The rows are dated 2017-2018: the load queued its leads, and tick() (pg_cron runs it'
+\echo '--- every minute, section 15) takes their mql_at and sql_at from that history.'
+SELECT leadscore.tick() >= 0 AS history_walked;
 \echo '--- What was loaded: the sign-ups are observed, the rest derived.  email_sent has no rule.'
 SELECT source, kind, count(*) AS rows FROM crm.activities GROUP BY 1, 2 ORDER BY 1, 3 DESC;
 
 \echo
 \echo '=== 4. The hottest leads (no decay), from the (model, stored score) index'
 \echo '--- last_activity is when the lead last did something (2017-2018).  mql_at is when its'
-\echo '--- score crossed the MQL threshold in that history: the load brought rows dated in the'
-\echo '--- past, so leadscore walked the rows of each lead in time order (README, "Back-filled'
-\echo '--- history"); for rows written as they happen, it is the time of the write.'
+\echo '--- score crossed the MQL threshold in that history, which tick() walked in time order'
+\echo '--- (README, "Back-filled history"); for rows written as they happen, the time of the write.'
 SELECT lead_id, round(score::numeric, 1) AS score, stage, status, activity_count AS activities,
 	last_activity_at::date AS last_activity, date_trunc('second', mql_at) AS mql_at
 FROM leadscore.top_leads('marketplace_seller', 5);

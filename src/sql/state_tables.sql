@@ -136,6 +136,19 @@ CREATE TABLE leadscore.ingest_log (
 	points_unscored bigint NOT NULL DEFAULT 0
 );
 
+-- Leads whose rows came dated before their lifecycle record (a first load,
+-- a replicated backlog, late rows), whose mql_at and sql_at tick() is to
+-- take from their history (src/pg/maintenance/history_walks.hpp): the
+-- writer queues them rather than read their history back.  `since`: the
+-- earliest such row; lead_id is retyped with lead_state's.
+CREATE TABLE leadscore.history_walks (
+	model_id integer NOT NULL REFERENCES leadscore.models (id) ON DELETE CASCADE,
+	lead_id bigint NOT NULL,
+	since timestamptz NOT NULL,
+	PRIMARY KEY (model_id, lead_id)
+);
+SELECT pg_catalog.pg_extension_config_dump('leadscore.history_walks', '');
+
 -- pg_dump keeps all of it.  Events are history.  So are lead state's
 -- lifecycle columns (the status and stage last reported, mql_at, sql_at,
 -- due_at), not a function of the activity rows: a restore that rebuilt

@@ -98,6 +98,15 @@ HistoryCrossings CrossingAt(const ModelSpec &model, double stored, std::int64_t 
 	return Replay({ScorePoint{at, CurrentScore(model, stored, at), StatusAt(model, stored, at, grade), kNoBand}});
 }
 
+bool MayHaveCrossed(const ModelSpec &model, double stored, std::int64_t since) {
+	if (model.ledger)
+		return true;
+	for (const RuleSpec &rule : model.rules)
+		if (rule.points < 0 || !rule.points_expression.empty())
+			return true;
+	return CurrentScore(model, stored, since) >= std::min(model.mql_threshold, model.sql_threshold);
+}
+
 void AdvanceThroughHistory(const ModelSpec &model, const HistoryCrossings &history, const LifecycleInput &lead,
                            std::int64_t since, std::int64_t now, LifecycleRecord *record, std::vector<Transition> *out) {
 	std::int64_t at = std::max(now, record->checked_at);

@@ -46,6 +46,14 @@ HistoryCrossings WalkHistory(const std::vector<const CompiledModel *> &table_mod
 // no rows to read, the sum at `at` is the lead's.
 HistoryCrossings CrossingAt(const ModelSpec &model, double stored, std::int64_t at, std::optional<GradeRank> grade);
 
+// Whether a lead whose stored sum is `stored` now may have reached MQL or
+// SQL at some time from `since` on, so that a walk of its history could
+// find a crossing there.  False only when no point of the model can be
+// negative (no negative rule, no points expression, no ledger): the sum
+// at any such time t is then at most `stored`, which reads at t as at most
+// its score at `since` (decay only lowers it), below both thresholds.
+bool MayHaveCrossed(const ModelSpec &model, double stored, std::int64_t since);
+
 // Moves `record` through `history` before the writer's own Advance: each
 // crossing at or after `since` (the earliest row the statement brought:
 // those before it were in the history already, and reported) to a status

@@ -123,6 +123,14 @@ std::vector<TablePlan *> ActivityTablePlans() {
 	return out;
 }
 
+const core::CompiledModel *CompiledModelById(std::int32_t model_id) {
+	for (TablePlan *tp : ActivityTablePlans())
+		for (std::size_t m = 0; m < tp->plan->model_count(); m++)
+			if (tp->plan->model(m).spec().id == model_id)
+				return &tp->plan->model(m);
+	return nullptr;
+}
+
 KeyType BeginEngineCall() {
 	ConnectSpi();
 	RefreshPlans();

@@ -54,6 +54,11 @@ std::shared_ptr<TablePlan> SharedTablePlan(Oid relid);
 // UPDATE or DELETE of a capped row, reads no catalog.
 std::vector<TablePlan *> ActivityTablePlans();
 
+// Model `model_id` compiled for the first attached table that feeds it
+// (the walks and recomputes of a lead's history take every table from it:
+// lead_history.hpp); nullptr when no table does.
+const core::CompiledModel *CompiledModelById(std::int32_t model_id);
+
 // The start of every function that reads or writes scores: connects SPI,
 // drops stale plans, and returns the database's lead key type (InvalidOid
 // before the first attachment).  End with FinishSpi().

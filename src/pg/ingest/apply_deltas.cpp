@@ -4,11 +4,11 @@
 #include "pg/boundary/guard.hpp"
 #include "pg/boundary/lead_key.hpp"
 #include "pg/ingest/deferred_reloads.hpp"
-#include "pg/ingest/history_walk.hpp"
 #include "pg/ingest/lead_history.hpp"
 #include "pg/ingest/lead_ledger.hpp"
 #include "pg/state/lifecycle_store.hpp"
 #include "pg/state/state_buffers.hpp"
+#include "pg/state/walk_queue.hpp"
 
 extern "C" {
 #include "executor/spi.h"
@@ -61,35 +61,29 @@ WalkLead WalkLeadOf(StatementScratch *st, const core::ModelBatch &mb, std::size_
 	return WalkLead{KeyOf(st, mb, i), earliest, d.max_inserted_at, &record, had_rows, stored};
 }
 
-// The walks of `leads` (nullopt: none).  A lead walks when the statement
-// brought a row dated before its record's time (without a record: before
-// the statement's now), so rows that arrive in time order never read
-// history.  A lead without earlier activity whose rows all lie at one time
-// needs no read: its sum is its score at that time.
-std::vector<std::optional<core::HistoryCrossings>> Walks(const KeyType &kt, const core::CompiledModel &model,
-                                                         const std::vector<WalkLead> &leads, std::int64_t now) {
+// What a lead whose rows came dated before its record (without a record:
+// before the statement's now) needs so that its mql_at and sql_at are the
+// crossings of its history, not the statement's time; rows in time order
+// need nothing.  A new lead whose rows all lie at one time is walked at
+// once (nullopt: not walked): its sum is its score then.  A lead that
+// cannot have reached a threshold since its earliest such row needs
+// nothing either (core::MayHaveCrossed).  The others go to `queue`, for
+// tick() to walk their history (queued_walks.hpp): a back-dated load reads
+// nothing back.
+std::vector<std::optional<core::HistoryCrossings>> Walks(const core::CompiledModel &model,
+                                                         const std::vector<WalkLead> &leads, std::int64_t now,
+                                                         WalkQueue *queue) {
 	std::vector<std::optional<core::HistoryCrossings>> walks(leads.size());
-	std::vector<Datum> keys;
-	std::vector<std::optional<core::GradeRank>> grades;
-	std::vector<std::size_t> read;
 	for (std::size_t k = 0; k < leads.size(); k++) {
 		const WalkLead &l = leads[k];
 		std::int64_t recorded = l.record->checked_at != core::kNoTime ? l.record->checked_at : now;
 		if (l.earliest == core::kNoTime || l.earliest >= recorded)
 			continue;
-		if (!l.had_rows && l.earliest == l.max_inserted_at) {
+		if (!l.had_rows && l.earliest == l.max_inserted_at)
 			walks[k] = core::CrossingAt(model.spec(), l.stored, l.earliest, l.record->grade);
-			continue;
-		}
-		keys.push_back(l.key);
-		grades.push_back(l.record->grade);
-		read.push_back(k);
+		else if (core::MayHaveCrossed(model.spec(), l.stored, l.earliest))
+			queue->Add(l.key, l.earliest);
 	}
-	if (keys.empty())
-		return walks;
-	std::vector<core::HistoryCrossings> walked = WalkHistories(kt, model, keys, grades, now);
-	for (std::size_t j = 0; j < read.size(); j++)
-		walks[read[j]] = std::move(walked[j]);
 	return walks;
 }
 
@@ -127,8 +121,9 @@ void AddBlind(StatementScratch *st, const KeyType &kt, std::size_t m, const std:
 		                                        after.activity_count != mb.leads()[static_cast<std::size_t>(i)].activity_count,
 		                                        after.stored));
 	}
+	WalkQueue queue;
 	std::vector<std::optional<core::HistoryCrossings>> walks =
-	    Walks(kt, st->tp->plan->model(m), walk_leads, fx->now());
+	    Walks(st->tp->plan->model(m), walk_leads, fx->now(), &queue);
 	std::vector<std::size_t> late_rows;
 	std::vector<Datum> late_keys;
 	std::vector<LifecycleLead> changed;
@@ -167,6 +162,7 @@ void AddBlind(StatementScratch *st, const KeyType &kt, std::size_t m, const std:
 			changed.push_back(after);
 	}
 	WriteLifecycle(kt, spec, changed);
+	QueueWalks(kt, spec.id, queue);
 	if (late_keys.empty())
 		return;
 	const core::CompiledModel &model = st->tp->plan->model(m);
@@ -240,7 +236,8 @@ std::vector<std::size_t> InsertFresh(StatementScratch *st, const KeyType &kt, st
 		walk_leads.push_back(placeholder[k] ? WalkLead{KeyOf(st, mb, fresh[k]), core::kNoTime, core::kNoTime, &record, false, 0}
 		                                    : WalkLeadOf(st, mb, fresh[k], record, false, states[k].stored));
 	}
-	std::vector<std::optional<core::HistoryCrossings>> walks = Walks(kt, model, walk_leads, fx->now());
+	WalkQueue queue;
+	std::vector<std::optional<core::HistoryCrossings>> walks = Walks(model, walk_leads, fx->now(), &queue);
 	for (std::size_t k = 0; k < fresh.size(); k++) {
 		Datum key = KeyOf(st, mb, fresh[k]);
 		PushState(&b, key, states[k]);
@@ -253,6 +250,9 @@ std::vector<std::size_t> InsertFresh(StatementScratch *st, const KeyType &kt, st
 	StateColumns columns = b.View(static_cast<int>(model.stage_count()), model.spec().momentum_ranking);
 	std::vector<Datum> inserted;
 	std::uint64_t count = InsertStates(kt, model_id, columns, &inserted);
+	// Every lead of the queue now has its row locked (another writer's
+	// lead too, applied again below: queued twice, kept once).
+	QueueWalks(kt, model_id, queue);
 
 	// Usually every lead was new; otherwise find out which were not.
 	std::vector<char> done(fresh.size(), count == fresh.size());
@@ -363,7 +363,8 @@ void ApplyRows(StatementScratch *st, const KeyType &kt, std::size_t m, LockedSta
 		                         : WalkLeadOf(st, mb, static_cast<std::size_t>(i), l.record, l.activity_count != 0,
 		                                      states[r].stored));
 	}
-	std::vector<std::optional<core::HistoryCrossings>> walks = Walks(kt, model, walk_leads, fx->now());
+	WalkQueue queue;
+	std::vector<std::optional<core::HistoryCrossings>> walks = Walks(model, walk_leads, fx->now(), &queue);
 	ColumnBuffers b;
 	for (std::size_t r = 0; r < locked.rows.size(); r++) {
 		if (!write[r])
@@ -379,6 +380,7 @@ void ApplyRows(StatementScratch *st, const KeyType &kt, std::size_t m, LockedSta
 		return;
 	StateColumns columns = b.View(static_cast<int>(model.stage_count()), model.spec().momentum_ranking);
 	WriteStates(kt, model.spec().id, columns);
+	QueueWalks(kt, model.spec().id, queue);
 }
 
 // The locked path (state_store.hpp): one lead waits for its row first and

@@ -33,19 +33,11 @@ int pending_level = 0;
 // dlopen, outside any Guarded().
 std::vector<Deferred> *deferred = nullptr;
 
-const core::CompiledModel *ModelById(std::int32_t model_id) {
-	for (TablePlan *tp : ActivityTablePlans())
-		for (std::size_t m = 0; m < tp->plan->model_count(); m++)
-			if (tp->plan->model(m).spec().id == model_id)
-				return &tp->plan->model(m);
-	return nullptr;
-}
-
 } // namespace
 
 void ReloadLead(std::int32_t model_id, Datum key, const KeyType &kt, const KeyType &akt, std::int64_t now,
                 core::TransitionCause cause) {
-	const core::CompiledModel *model = ModelById(model_id);
+	const core::CompiledModel *model = CompiledModelById(model_id);
 	if (model == nullptr)
 		return;
 	// The row as the statement's triggers left it: the lead is locked,

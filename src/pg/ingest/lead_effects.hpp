@@ -48,9 +48,9 @@ public:
 	// Advances `record` from `before` to `after`: first what decay did since
 	// the last report (cause decay), then what the statement did (cause
 	// activity); keeps the transitions and the share change of `key`.  With
-	// `history` (the lead's rows came dated before its record:
-	// history_walk.hpp), the crossings in it from `since` (the statement's
-	// earliest row) on come in between, each at its own time.
+	// `history` (a new lead whose back-dated rows share one time, walked at
+	// once: apply_deltas.cpp), the crossings in it from `since` (the
+	// statement's earliest row) on come in between, each at its own time.
 	void Track(Datum key, const LeadSide &before, const LeadSide &after, core::LifecycleRecord *record,
 	           const core::HistoryCrossings *history = nullptr, std::int64_t since = core::kNoTime);
 

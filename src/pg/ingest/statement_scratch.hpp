@@ -62,8 +62,8 @@ struct StatementScratch {
 	std::vector<Datum> first_account;
 	std::vector<std::int64_t> first_account_at;
 	// By lead index: the time of the lead's earliest inserted row, which
-	// tells the writer whether the lead's history must be walked
-	// (history_walk.hpp); kNoTime: none.
+	// tells the writer whether the lead's history is to be walked
+	// (state/walk_queue.hpp); kNoTime: none.
 	std::vector<std::int64_t> earliest_at;
 	std::array<PendingRow, 3> rows;
 	// ApplyModel: by delta index of the model it applies, the leads with a

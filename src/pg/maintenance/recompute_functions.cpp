@@ -24,6 +24,8 @@
 #include "pg/spi/spi_query.hpp"
 #include "pg/state/account_store.hpp"
 #include "pg/state/state_buffers.hpp"
+#include "pg/state/state_layout.hpp"
+#include "pg/state/walk_queue.hpp"
 
 extern "C" {
 #include "catalog/pg_type.h"
@@ -215,21 +217,13 @@ void FlushStates(const KeyType &kt, const core::ModelSpec &spec, int stage_count
 	b->Clear();
 }
 
-const core::CompiledModel *CompiledModelOf(std::int32_t model_id) {
-	for (const ActivityTable &t : LoadActivityTables())
-		if (TablePlan *tp = GetTablePlan(t.relid); tp != nullptr)
-			if (const core::CompiledModel *model = ModelOf(tp, model_id))
-				return model;
-	return nullptr;
-}
-
 // Rebuilds the scores of one model from history (grades and lifecycle
 // stay), then its grades and lifecycle; returns the leads with history.
 std::int64_t RescoreModel(const KeyType &kt, const core::ModelSpec &spec, std::int64_t now) {
 	ZeroScores(spec.id, spec.stages.size());
 	RescoreProgress progress(spec.name, EstimatedRows(spec.id));
 	std::int64_t leads = 0;
-	if (const core::CompiledModel *model = CompiledModelOf(spec.id)) {
+	if (const core::CompiledModel *model = CompiledModelById(spec.id)) {
 		int stage_count = static_cast<int>(model->stage_count());
 		ColumnBuffers b;
 		BatchMemory batch("leadscore rescore batch");
@@ -249,7 +243,10 @@ std::int64_t RescoreModel(const KeyType &kt, const core::ModelSpec &spec, std::i
 		flush();
 		progress.Read(leads);
 	}
-	RescoreLifecycle(kt, spec, now, CompiledModelOf(spec.id));
+	RescoreLifecycle(kt, spec, now, CompiledModelById(spec.id));
+	// Every lead's times are its history's now.
+	if (HotStateLayout())
+		ClearWalks(spec.id, false);
 	progress.Done(leads);
 	return leads;
 }

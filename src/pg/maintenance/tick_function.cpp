@@ -1,6 +1,7 @@
 // leadscore.tick(now): the periodic job (pg_cron).  It reports what decay
 // did since the last tick, folds in the silence scorings that fell due
-// (docs/design.md §3.9), relays the handoff notifications the triggers did
+// (docs/design.md §3.9), walks the histories of the leads whose rows came
+// back-dated (history_walk.hpp), relays the handoff notifications the triggers did
 // not send, and re-bases a model's decay epoch long before float8 could
 // overflow.
 //
@@ -19,6 +20,7 @@
 #include "pg/catalog/key_types.hpp"
 #include "pg/catalog/plan_invalidation.hpp"
 #include "pg/catalog/table_plan.hpp"
+#include "pg/maintenance/history_walk.hpp"
 #include "pg/ingest/lead_effects.hpp"
 #include "pg/spi/consistent_reads.hpp"
 #include "pg/spi/kept_plans.hpp"
@@ -292,11 +294,16 @@ std::int64_t Tick(std::int64_t now) {
 	std::int64_t reported = 0;
 	if (BeginTick(now)) {
 		std::vector<core::ModelSpec> models = LoadModels();
-		if (kt.oid != InvalidOid)
+		if (kt.oid != InvalidOid) {
 			for (std::int32_t id : ModelsDue(now))
 				for (const core::ModelSpec &m : models)
 					if (m.id == id)
 						reported += TickModel(kt, m, now);
+			for (std::int32_t id : ModelsWithWalks())
+				for (const core::ModelSpec &m : models)
+					if (m.id == id)
+						reported += WalkQueuedLeads(kt, m, now);
+		}
 		KeyType akt = AccountKeyType();
 		for (const core::ModelSpec &m : models)
 			SweepAccounts(akt, m, now, core::TransitionCause::Decay);

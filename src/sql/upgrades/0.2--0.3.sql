@@ -2430,7 +2430,7 @@ DECLARE
 	current regtype;
 	wanted regtype := CASE WHEN key_type = 'character varying'::regtype THEN 'text'::regtype ELSE key_type END;
 	columns text[] := CASE kind
-		WHEN 'lead' THEN '{lead_state.lead_id,events.lead_id,lead_accounts.lead_id,handoffs.lead_id,adjustments.lead_id}'::text[]
+		WHEN 'lead' THEN '{lead_state.lead_id,events.lead_id,lead_accounts.lead_id,handoffs.lead_id,adjustments.lead_id,history_walks.lead_id}'::text[]
 		ELSE '{lead_accounts.account_id,account_state.account_id,account_events.account_id}'::text[] END;
 	c text;
 BEGIN
@@ -2719,3 +2719,24 @@ BEGIN
 	PERFORM leadscore._reload_lead(mid, a.lead_id, CASE _ledger_entry.kind WHEN 'adjust' THEN 'adjustment' ELSE 'reset' END)
 	FROM leadscore.adjustments a WHERE a.id = row_id;
 END $$;
+
+------------------------------------------------------------------------
+-- Back-filled history: the queue of leads whose mql_at and sql_at tick()
+-- takes from their history (state_tables.sql says more).
+------------------------------------------------------------------------
+CREATE TABLE leadscore.history_walks (
+	model_id integer NOT NULL REFERENCES leadscore.models (id) ON DELETE CASCADE,
+	lead_id bigint NOT NULL,
+	since timestamptz NOT NULL,
+	PRIMARY KEY (model_id, lead_id)
+);
+-- lead_id has the database's lead key type (fixed already or not).
+DO $$
+DECLARE
+	key_type regtype := (SELECT s.lead_key_type FROM leadscore.settings s);
+BEGIN
+	IF key_type IS NOT NULL THEN
+		EXECUTE format('ALTER TABLE leadscore.history_walks ALTER COLUMN lead_id TYPE %s', key_type);
+	END IF;
+END $$;
+SELECT pg_catalog.pg_extension_config_dump('leadscore.history_walks', '');
