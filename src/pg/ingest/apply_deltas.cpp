@@ -44,51 +44,46 @@ std::vector<char> LateResets(const KeyType &kt, const core::ModelSpec &spec, con
 	return LeadsWithReset(kt, spec, keys);
 }
 
-// What decides whether a lead of the statement walks its history.
-struct WalkLead {
-	Datum key;
-	std::int64_t earliest;        // the statement's earliest row of the lead (kNoTime: none inserted)
-	std::int64_t max_inserted_at; // and its newest
-	const core::LifecycleRecord *record;
-	bool had_rows; // activity before the statement
-	double stored; // after it
-};
-
-WalkLead WalkLeadOf(StatementScratch *st, const core::ModelBatch &mb, std::size_t i, const core::LifecycleRecord &record,
-                    bool had_rows, double stored) {
-	const core::LeadDelta &d = mb.leads()[i];
-	std::int64_t earliest = d.lead < st->earliest_at.size() ? st->earliest_at[d.lead] : core::kNoTime;
-	return WalkLead{KeyOf(st, mb, i), earliest, d.max_inserted_at, &record, had_rows, stored};
+// The statement's earliest row of the lead of delta `i` (kNoTime: it
+// inserted none).
+std::int64_t EarliestRow(const StatementScratch *st, const core::ModelBatch &mb, std::size_t i) {
+	std::uint32_t lead = mb.leads()[i].lead;
+	return lead < st->earliest_at.size() ? st->earliest_at[lead] : core::kNoTime;
 }
 
-// What a lead whose rows came dated before its record (without a record:
-// before the statement's now) needs so that its mql_at and sql_at are the
-// crossings of its history, not the statement's time; rows in time order
-// need nothing.  A new lead whose rows all lie at one time is walked at
-// once (nullopt: not walked): its sum is its score then.  A lead that
-// cannot have reached a threshold since its earliest such row needs
-// nothing either (core::MayHaveCrossed).  The others go to `queue`, for
-// tick() to walk their history (queued_walks.hpp): a back-dated load reads
-// nothing back.
-std::vector<std::optional<core::HistoryCrossings>> Walks(const core::CompiledModel &model,
-                                                         const std::vector<WalkLead> &leads, std::int64_t now,
-                                                         WalkQueue *queue) {
-	std::vector<std::optional<core::HistoryCrossings>> walks(leads.size());
-	for (std::size_t k = 0; k < leads.size(); k++) {
-		const WalkLead &l = leads[k];
-		std::int64_t recorded = l.record->checked_at != core::kNoTime ? l.record->checked_at : now;
-		if (l.earliest == core::kNoTime || l.earliest >= recorded)
-			continue;
-		if (!l.had_rows && l.earliest == l.max_inserted_at)
-			walks[k] = core::CrossingAt(model.spec(), l.stored, l.earliest, l.record->grade);
-		else if (core::MayHaveCrossed(model.spec(), l.stored, l.earliest))
-			queue->Add(l.key, l.earliest);
-	}
-	return walks;
+// What the lead of delta `i` needs when the statement brought rows dated
+// before its record (without a record: before the statement's now), so
+// that its mql_at and sql_at are the crossings of its history, not the
+// statement's time; rows in time order need nothing.  A new lead whose
+// rows all lie at one time is walked here: its sum is its score then.  A
+// lead that cannot have reached a threshold since its earliest such row
+// needs nothing either (core::MayHaveCrossed).  The others go to `queue`,
+// for tick() to walk their history (maintenance/history_walk.hpp): a
+// back-dated load reads nothing back.  `record`: the lead's before the
+// statement; `had_rows`: whether it had activity then; `stored`: its sum
+// after.
+std::optional<core::HistoryCrossings> HistoryOf(StatementScratch *st, std::size_t m, std::size_t i,
+                                                const core::LifecycleRecord &record, bool had_rows, double stored,
+                                                std::int64_t now, WalkQueue *queue) {
+	const core::ModelBatch &mb = st->batch->model(m);
+	const core::ModelSpec &spec = st->tp->plan->model(m).spec();
+	std::int64_t earliest = EarliestRow(st, mb, i);
+	std::int64_t recorded = record.checked_at != core::kNoTime ? record.checked_at : now;
+	if (earliest == core::kNoTime || earliest >= recorded)
+		return std::nullopt;
+	if (!had_rows && earliest == mb.leads()[i].max_inserted_at)
+		return core::CrossingAt(spec, stored, earliest, record.grade);
+	if (core::MayHaveCrossed(spec, stored, earliest))
+		queue->Add(KeyOf(st, mb, i), earliest);
+	return std::nullopt;
 }
 
-const core::HistoryCrossings *WalkOf(const std::vector<std::optional<core::HistoryCrossings>> &walks, std::size_t k) {
-	return walks[k] ? &*walks[k] : nullptr;
+// ModelEffects::Track with what HistoryOf found for the lead of delta `i`.
+void Track(ModelEffects *fx, StatementScratch *st, std::size_t m, std::size_t i, Datum key, const LeadSide &before,
+           const LeadSide &after, core::LifecycleRecord *record, bool had_rows, WalkQueue *queue) {
+	std::optional<core::HistoryCrossings> history =
+	    HistoryOf(st, m, i, *record, had_rows, after.stored, fx->now(), queue);
+	fx->Track(key, before, after, record, history ? &*history : nullptr, EarliestRow(st, st->batch->model(m), i));
 }
 
 // The additive path: one upsert, no read before it.  It returns the rows as
@@ -112,18 +107,7 @@ void AddBlind(StatementScratch *st, const KeyType &kt, std::size_t m, const std:
 	for (std::size_t i : blind)
 		delta_of_lead[mb.leads()[i].lead] = static_cast<std::int64_t>(i);
 	std::vector<char> late = LateResets(kt, spec, leads, [](const LifecycleLead &l) { return l.key; });
-	std::vector<WalkLead> walk_leads;
-	for (const LifecycleLead &after : leads) {
-		std::uint32_t lead = st->leads.Find(kt, after.key);
-		std::int64_t i = lead == kNoLead ? -1 : delta_of_lead[lead];
-		walk_leads.push_back(i < 0 ? WalkLead{after.key, core::kNoTime, core::kNoTime, &after.record, true, 0}
-		                           : WalkLeadOf(st, mb, static_cast<std::size_t>(i), after.record,
-		                                        after.activity_count != mb.leads()[static_cast<std::size_t>(i)].activity_count,
-		                                        after.stored));
-	}
 	WalkQueue queue;
-	std::vector<std::optional<core::HistoryCrossings>> walks =
-	    Walks(st->tp->plan->model(m), walk_leads, fx->now(), &queue);
 	std::vector<std::size_t> late_rows;
 	std::vector<Datum> late_keys;
 	std::vector<LifecycleLead> changed;
@@ -154,7 +138,7 @@ void AddBlind(StatementScratch *st, const KeyType &kt, std::size_t m, const std:
 			DeferReload(spec.id, after.key, kt);
 		core::LifecycleRecord was = after.record;
 		std::size_t reported = fx->events().size();
-		fx->Track(after.key, before, LeadSide::Of(after), &after.record, WalkOf(walks, r), walk_leads[r].earliest);
+		Track(fx, st, m, i, after.key, before, LeadSide::Of(after), &after.record, before.activity_count != 0, &queue);
 		bool earlier = after.record.due_at != core::kNoTime &&
 		               (was.due_at == core::kNoTime || after.record.due_at < was.due_at);
 		bool moved = after.record.mql_at != was.mql_at || after.record.sql_at != was.sql_at; // a walk's times
@@ -219,33 +203,24 @@ std::vector<std::size_t> InsertFresh(StatementScratch *st, const KeyType &kt, st
 	const core::CompiledModel &model = st->tp->plan->model(m);
 	std::int32_t model_id = model.spec().id;
 	ColumnBuffers b;
-	core::LeadState empty;
+	core::LeadState empty, state;
 	empty.Clear(model);
 	std::vector<char> placeholder(fresh.size(), 0);
-	std::vector<core::LeadState> states(fresh.size());
-	// A new lead's record starts empty; placeholders are tracked when
-	// their real state is written.
-	core::LifecycleRecord record;
-	std::vector<WalkLead> walk_leads;
+	WalkQueue queue;
 	for (std::size_t k = 0; k < fresh.size(); k++) {
-		states[k].Clear(model);
-		if (core::ApplyLeadDelta(model, mb, fresh[k], &states[k]).needs_reload || Resets(st, fresh[k])) {
-			states[k].Clear(model);
+		state.Clear(model);
+		if (core::ApplyLeadDelta(model, mb, fresh[k], &state).needs_reload || Resets(st, fresh[k])) {
+			state.Clear(model);
 			placeholder[k] = 1;
 		}
-		walk_leads.push_back(placeholder[k] ? WalkLead{KeyOf(st, mb, fresh[k]), core::kNoTime, core::kNoTime, &record, false, 0}
-		                                    : WalkLeadOf(st, mb, fresh[k], record, false, states[k].stored));
-	}
-	WalkQueue queue;
-	std::vector<std::optional<core::HistoryCrossings>> walks = Walks(model, walk_leads, fx->now(), &queue);
-	for (std::size_t k = 0; k < fresh.size(); k++) {
 		Datum key = KeyOf(st, mb, fresh[k]);
-		PushState(&b, key, states[k]);
-		core::LifecycleRecord fresh_record;
+		PushState(&b, key, state);
+		// A new lead's record starts empty; placeholders are tracked when
+		// their real state is written.
+		core::LifecycleRecord record;
 		if (!placeholder[k])
-			fx->Track(key, LeadSide::Of(empty), LeadSide::Of(states[k]), &fresh_record, WalkOf(walks, k),
-			          walk_leads[k].earliest);
-		PushRecord(&b, model.spec(), fresh_record);
+			Track(fx, st, m, fresh[k], key, LeadSide::Of(empty), LeadSide::Of(state), &record, false, &queue);
+		PushRecord(&b, model.spec(), record);
 	}
 	StateColumns columns = b.View(static_cast<int>(model.stage_count()), model.spec().momentum_ranking);
 	std::vector<Datum> inserted;
@@ -353,26 +328,17 @@ void ApplyRows(StatementScratch *st, const KeyType &kt, std::size_t m, LockedSta
 	std::vector<std::int64_t> delta_of_lead(st->leads.keys().size(), -1);
 	for (std::size_t i = 0; i < mb.leads().size(); i++)
 		delta_of_lead[mb.leads()[i].lead] = static_cast<std::int64_t>(i);
-	std::vector<WalkLead> walk_leads;
-	for (std::size_t r = 0; r < locked.rows.size(); r++) {
-		std::uint32_t lead = st->leads.Find(kt, locked.rows[r]->key);
-		std::int64_t i = lead == kNoLead ? -1 : delta_of_lead[lead];
-		const LifecycleLead &l = locked.records[r];
-		walk_leads.push_back(!write[r] || i < 0
-		                         ? WalkLead{l.key, core::kNoTime, core::kNoTime, &l.record, true, 0}
-		                         : WalkLeadOf(st, mb, static_cast<std::size_t>(i), l.record, l.activity_count != 0,
-		                                      states[r].stored));
-	}
 	WalkQueue queue;
-	std::vector<std::optional<core::HistoryCrossings>> walks = Walks(model, walk_leads, fx->now(), &queue);
 	ColumnBuffers b;
 	for (std::size_t r = 0; r < locked.rows.size(); r++) {
 		if (!write[r])
 			continue;
 		LifecycleLead &before = locked.records[r];
 		PushState(&b, locked.rows[r]->key, states[r]);
-		fx->Track(locked.rows[r]->key, LeadSide::Of(before), LeadSide::Of(states[r]), &before.record, WalkOf(walks, r),
-		          walk_leads[r].earliest);
+		// Written rows have a delta (NewStates).
+		auto i = static_cast<std::size_t>(delta_of_lead[st->leads.Find(kt, locked.rows[r]->key)]);
+		Track(fx, st, m, i, locked.rows[r]->key, LeadSide::Of(before), LeadSide::Of(states[r]), &before.record,
+		      before.activity_count != 0, &queue);
 		core::WakeForPending(states[r].pending, &before.record);
 		PushRecord(&b, model.spec(), before.record);
 	}
