@@ -25,7 +25,7 @@ std::vector<core::HistoryCrossings> WalkHistories(const KeyType &kt, const core:
 // The models with queued leads, by id (none before the 0.3 layout).
 std::vector<std::int32_t> ModelsWithWalks();
 
-// Walks the queued leads of `model` (a thousand at a time, each batch's
+// Walks the queued leads of `model` (ten thousand at a time, each batch's
 // leads locked and taken off the queue; leads a writer holds are skipped,
 // as tick() skips them) and moves their records through their histories
 // (core::AdvanceThroughHistory): mql_at and sql_at become the crossings'
