@@ -138,7 +138,7 @@ CREATE TABLE leadscore.ingest_log (
 
 -- Leads whose rows came dated before their lifecycle record (a first load,
 -- a replicated backlog, late rows), whose mql_at and sql_at tick() is to
--- take from their history (src/pg/maintenance/history_walks.hpp): the
+-- take from their history (src/pg/maintenance/queued_walks.hpp): the
 -- writer queues them rather than read their history back.  `since`: the
 -- earliest such row; lead_id is retyped with lead_state's.
 CREATE TABLE leadscore.history_walks (

@@ -6,7 +6,7 @@
 #include "pg/boundary/guard.hpp"
 #include "pg/boundary/lead_key.hpp"
 #include "pg/grading/lead_grades.hpp"
-#include "pg/maintenance/history_walk.hpp"
+#include "pg/ingest/history_walk.hpp"
 #include "pg/spi/consistent_reads.hpp"
 #include "pg/spi/spi_query.hpp"
 #include "pg/state/lifecycle_store.hpp"

@@ -23,7 +23,7 @@ void ZeroScores(std::int32_t model_id, std::size_t stage_count);
 // not news), and deletes rows left with no activity, grade or status.  With
 // `walk` (the model compiled for its tables: rescore()), mql_at and sql_at
 // are the crossings of each lead's sorted history, as tick() finds them for
-// back-dated rows (maintenance/history_walk.hpp).
+// back-dated rows (ingest/history_walk.hpp).
 void RescoreLifecycle(const KeyType &kt, const core::ModelSpec &model, std::int64_t now,
                       const core::CompiledModel *walk = nullptr);
 

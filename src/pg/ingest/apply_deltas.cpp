@@ -58,7 +58,7 @@ std::int64_t EarliestRow(const StatementScratch *st, const core::ModelBatch &mb,
 // rows all lie at one time is walked here: its sum is its score then.  A
 // lead that cannot have reached a threshold since its earliest such row
 // needs nothing either (core::MayHaveCrossed).  The others go to `queue`,
-// for tick() to walk their history (maintenance/history_walk.hpp): a
+// for tick() to walk their history (maintenance/queued_walks.hpp): a
 // back-dated load reads nothing back.  `record`: the lead's before the
 // statement; `had_rows`: whether it had activity then; `stored`: its sum
 // after.

@@ -1,9 +1,9 @@
 // leadscore.tick(now): the periodic job (pg_cron).  It reports what decay
 // did since the last tick, folds in the silence scorings that fell due
 // (docs/design.md §3.9), walks the histories of the leads whose rows came
-// back-dated (history_walk.hpp), relays the handoff notifications the triggers did
-// not send, and re-bases a model's decay epoch long before float8 could
-// overflow.
+// back-dated (queued_walks.hpp), relays the handoff notifications the
+// triggers did not send, and re-bases a model's decay epoch long before
+// float8 could overflow.
 //
 // Decay only ever moves a lead down, and each lead's record says when that
 // next happens (lead_state.due_at, core/lead/lead_lifecycle.hpp): tick() reads
@@ -20,7 +20,7 @@
 #include "pg/catalog/key_types.hpp"
 #include "pg/catalog/plan_invalidation.hpp"
 #include "pg/catalog/table_plan.hpp"
-#include "pg/maintenance/history_walk.hpp"
+#include "pg/maintenance/queued_walks.hpp"
 #include "pg/ingest/lead_effects.hpp"
 #include "pg/spi/consistent_reads.hpp"
 #include "pg/spi/kept_plans.hpp"

@@ -1,10 +1,10 @@
-// Walks of leads' histories.  See history_walk.hpp.
-#include "pg/maintenance/history_walk.hpp"
+// tick()'s walks of queued leads.  See queued_walks.hpp.
+#include "pg/maintenance/queued_walks.hpp"
 
 #include "pg/boundary/datum_value.hpp"
 #include "pg/boundary/guard.hpp"
 #include "pg/catalog/table_plan.hpp"
-#include "pg/ingest/lead_history.hpp"
+#include "pg/ingest/history_walk.hpp"
 #include "pg/spi/kept_plans.hpp"
 #include "pg/spi/spi_query.hpp"
 #include "pg/state/lifecycle_store.hpp"
@@ -14,23 +14,13 @@
 
 extern "C" {
 #include "catalog/pg_type.h"
-#include "miscadmin.h"
 #include "utils/timestamp.h"
 }
 
-#include <algorithm>
 #include <string>
 
 namespace leadscore::pg {
 namespace {
-
-// Leads whose rows are held at once when the model has several tables
-// (their rows come table by table, so a lead is complete only at the end).
-constexpr std::size_t kChunk = 1000;
-
-bool Cancelled() {
-	return InterruptPending != 0;
-}
 
 // Queued leads taken at once by tick(): each batch reads the model's
 // tables once for all of its leads (a scan without an index on the lead
@@ -91,51 +81,6 @@ std::int64_t WalkBatch(const KeyType &kt, const core::ModelSpec &spec, const cor
 }
 
 } // namespace
-
-std::vector<core::HistoryCrossings> WalkHistories(const KeyType &kt, const core::CompiledModel &model,
-                                                  const std::vector<Datum> &keys,
-                                                  const std::vector<std::optional<core::GradeRank>> &grades,
-                                                  std::int64_t now) {
-	std::vector<core::HistoryCrossings> out(keys.size());
-	if (keys.empty())
-		return out;
-	// One table (the usual case): one query for every lead, whose rows come
-	// lead by lead, each walked when its rows end, so memory holds one
-	// lead's rows and the table is read once however many leads walk.
-	if (ModelTableCount(model) == 1) {
-		std::vector<const core::CompiledModel *> tables;
-		core::LeadTimeline timeline;
-		std::size_t current = 0;
-		bool any = false;
-		auto walk = [&] {
-			out[current] = core::WalkHistory(tables, timeline, now, grades[current], Cancelled);
-			timeline = core::LeadTimeline();
-		};
-		ScanLeadHistories(kt, keys, model, &tables, [&](std::size_t i, std::size_t table, const HistoryRow &row) {
-			if (any && i != current)
-				walk();
-			current = i;
-			any = true;
-			timeline.Add(table, row.type, row.at, row.values, tables[table]->schema().size());
-		});
-		if (any)
-			walk();
-		return out;
-	}
-	for (std::size_t first = 0; first < keys.size(); first += kChunk) {
-		std::size_t end = std::min(keys.size(), first + kChunk);
-		std::vector<Datum> chunk(keys.begin() + static_cast<std::ptrdiff_t>(first),
-		                         keys.begin() + static_cast<std::ptrdiff_t>(end));
-		std::vector<core::LeadTimeline> timelines(chunk.size());
-		std::vector<const core::CompiledModel *> tables;
-		ScanLeadHistories(kt, chunk, model, &tables, [&](std::size_t i, std::size_t table, const HistoryRow &row) {
-			timelines[i].Add(table, row.type, row.at, row.values, tables[table]->schema().size());
-		});
-		for (std::size_t i = 0; i < chunk.size() && !tables.empty(); i++)
-			out[first + i] = core::WalkHistory(tables, timelines[i], now, grades[first + i], Cancelled);
-	}
-	return out;
-}
 
 std::vector<std::int32_t> ModelsWithWalks() {
 	std::vector<std::int32_t> ids;
