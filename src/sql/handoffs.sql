@@ -221,13 +221,14 @@ CREATE FUNCTION leadscore._handoffs_on_sql() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	e record;
-	owner_column boolean := EXISTS (SELECT FROM leadscore.attachments t
-		WHERE t.kind = 'leads' AND t.owner_column IS NOT NULL);
+	owner_column boolean;
 	serializable boolean := current_setting('transaction_isolation') = 'serializable';
 BEGIN
+	-- Most inserts of events qualify nobody.
 	IF NOT EXISTS (SELECT FROM new_events n WHERE n.kind = 'status' AND n.to_value = 'sql' AND n.cause <> 'rescore') THEN
 		RETURN NULL;
 	END IF;
+	owner_column := EXISTS (SELECT FROM leadscore.attachments t WHERE t.kind = 'leads' AND t.owner_column IS NOT NULL);
 	FOR e IN SELECT n.model, n.lead_id FROM new_events n
 			WHERE n.kind = 'status' AND n.to_value = 'sql' AND n.cause <> 'rescore'
 				AND (owner_column OR EXISTS (SELECT FROM leadscore.owners o WHERE o.model = n.model))

@@ -2238,13 +2238,14 @@ CREATE FUNCTION leadscore._handoffs_on_sql() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	e record;
-	owner_column boolean := EXISTS (SELECT FROM leadscore.attachments t
-		WHERE t.kind = 'leads' AND t.owner_column IS NOT NULL);
+	owner_column boolean;
 	serializable boolean := current_setting('transaction_isolation') = 'serializable';
 BEGIN
+	-- Most inserts of events qualify nobody.
 	IF NOT EXISTS (SELECT FROM new_events n WHERE n.kind = 'status' AND n.to_value = 'sql' AND n.cause <> 'rescore') THEN
 		RETURN NULL;
 	END IF;
+	owner_column := EXISTS (SELECT FROM leadscore.attachments t WHERE t.kind = 'leads' AND t.owner_column IS NOT NULL);
 	FOR e IN SELECT n.model, n.lead_id FROM new_events n
 			WHERE n.kind = 'status' AND n.to_value = 'sql' AND n.cause <> 'rescore'
 				AND (owner_column OR EXISTS (SELECT FROM leadscore.owners o WHERE o.model = n.model))
@@ -2509,6 +2510,7 @@ DECLARE
 	key_type regtype := (SELECT s.lead_key_type FROM leadscore.settings s);
 	given regtype := pg_typeof(lead);
 	row_id bigint;
+	first boolean;
 BEGIN
 	IF lead IS NULL OR reason IS NULL OR (kind = 'adjust' AND points IS NULL) THEN
 		RAISE EXCEPTION '% needs a lead_id%a reason, not NULL', kind,
@@ -2526,14 +2528,20 @@ BEGIN
 		RAISE EXCEPTION 'lead_id has type %, but this database''s lead keys are %', given, key_type
 			USING ERRCODE = '42804', HINT = format('Cast it: lead_id::%s.', key_type);
 	END IF;
+	-- The first ledger row (or reset) of a model changes what its writers
+	-- and recomputes read (ModelSpec::ledger, resets), from the commit on:
+	-- a writer already running would not look the reset up, nor its
+	-- reloads read the ledger.
+	first := NOT EXISTS (SELECT FROM leadscore.adjustments a JOIN leadscore.models m ON a.model = m.name
+		WHERE m.id = mid AND (a.kind = 'reset' OR _ledger_entry.kind = 'adjust'));
+	IF first THEN
+		PERFORM leadscore._hold_writers();
+	END IF;
 	INSERT INTO leadscore.adjustments (model, lead_id, kind, points, reason, at, made_by)
 	VALUES ((SELECT m.name FROM leadscore.models m WHERE m.id = mid), lead, kind, points, reason, now(),
 		(SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid = leadscore._calling_role()))
 	RETURNING id INTO row_id;
-	-- The first ledger row (or reset) of a model changes what its writers
-	-- and recomputes read (ModelSpec::ledger, resets).
-	IF NOT EXISTS (SELECT FROM leadscore.adjustments a JOIN leadscore.models m ON a.model = m.name
-			WHERE m.id = mid AND a.id <> row_id AND (a.kind = 'reset' OR _ledger_entry.kind = 'adjust')) THEN
+	IF first THEN
 		PERFORM leadscore._invalidate();
 	END IF;
 	PERFORM leadscore._reload_lead(mid, a.lead_id, CASE _ledger_entry.kind WHEN 'adjust' THEN 'adjustment' ELSE 'reset' END)
@@ -2671,54 +2679,6 @@ CREATE FUNCTION leadscore._recompute_momentum() RETURNS bigint
 -- their scores and records left exactly as they are.
 SELECT leadscore._invalidate();
 SELECT leadscore._recompute_momentum();
-
--- Writes a ledger row and rescores the lead.  The lead key is given as the
--- CRM has it: integers for integer keys, text or varchar for text keys;
--- any other type is a mistake worth naming (42804), as in score_at().
-CREATE OR REPLACE FUNCTION leadscore._ledger_entry(model text, lead anyelement, kind text, points float8, reason text)
-RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-	mid integer := leadscore._model_id(model);
-	key_type regtype := (SELECT s.lead_key_type FROM leadscore.settings s);
-	given regtype := pg_typeof(lead);
-	row_id bigint;
-	first boolean;
-BEGIN
-	IF lead IS NULL OR reason IS NULL OR (kind = 'adjust' AND points IS NULL) THEN
-		RAISE EXCEPTION '% needs a lead_id%a reason, not NULL', kind,
-			CASE WHEN kind = 'adjust' THEN ', points and ' ELSE ' and ' END USING ERRCODE = '22004';
-	END IF;
-	IF points::text IN ('NaN', 'Infinity', '-Infinity') THEN
-		RAISE EXCEPTION 'points must be finite, not %', points USING ERRCODE = '22023';
-	END IF;
-	IF key_type IS NULL THEN
-		RAISE EXCEPTION 'no lead key type yet' USING ERRCODE = '55000',
-			HINT = 'Attach an activity table first (leadscore.attach_activities()).';
-	END IF;
-	IF given <> key_type AND NOT (given IN ('smallint', 'integer', 'bigint') AND key_type IN ('integer', 'bigint'))
-			AND NOT (given IN ('text', 'character varying') AND key_type = 'text'::regtype) THEN
-		RAISE EXCEPTION 'lead_id has type %, but this database''s lead keys are %', given, key_type
-			USING ERRCODE = '42804', HINT = format('Cast it: lead_id::%s.', key_type);
-	END IF;
-	-- The first ledger row (or reset) of a model changes what its writers
-	-- and recomputes read (ModelSpec::ledger, resets), from the commit on:
-	-- a writer already running would not look the reset up, nor its
-	-- reloads read the ledger.
-	first := NOT EXISTS (SELECT FROM leadscore.adjustments a JOIN leadscore.models m ON a.model = m.name
-		WHERE m.id = mid AND (a.kind = 'reset' OR _ledger_entry.kind = 'adjust'));
-	IF first THEN
-		PERFORM leadscore._hold_writers();
-	END IF;
-	INSERT INTO leadscore.adjustments (model, lead_id, kind, points, reason, at, made_by)
-	VALUES ((SELECT m.name FROM leadscore.models m WHERE m.id = mid), lead, kind, points, reason, now(),
-		(SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid = leadscore._calling_role()))
-	RETURNING id INTO row_id;
-	IF first THEN
-		PERFORM leadscore._invalidate();
-	END IF;
-	PERFORM leadscore._reload_lead(mid, a.lead_id, CASE _ledger_entry.kind WHEN 'adjust' THEN 'adjustment' ELSE 'reset' END)
-	FROM leadscore.adjustments a WHERE a.id = row_id;
-END $$;
 
 ------------------------------------------------------------------------
 -- Back-filled history: the queue of leads whose mql_at and sql_at tick()
