@@ -29,21 +29,17 @@ namespace {
 // waits for this transaction and then sees the ledger row (apply_deltas.cpp).
 void LockLeadRow(std::int32_t model_id, Datum key, const leadscore::pg::KeyType &kt) {
 	using namespace leadscore;
-	for (pg::TablePlan *tp : pg::ActivityTablePlans())
-		for (std::size_t m = 0; m < tp->plan->model_count(); m++) {
-			const core::CompiledModel &model = tp->plan->model(m);
-			if (model.spec().id != model_id)
-				continue;
-			core::LeadState empty;
-			empty.Clear(model);
-			pg::ColumnBuffers b;
-			pg::PushState(&b, key, empty);
-			pg::PushRecord(&b, model.spec(), core::LifecycleRecord{});
-			pg::StateColumns columns = b.View(static_cast<int>(model.stage_count()), model.spec().momentum_ranking);
-			std::vector<Datum> inserted;
-			pg::InsertStates(kt, model_id, columns, &inserted);
-			return;
-		}
+	const core::CompiledModel *model = pg::CompiledModelById(model_id);
+	if (model == nullptr)
+		return;
+	core::LeadState empty;
+	empty.Clear(*model);
+	pg::ColumnBuffers b;
+	pg::PushState(&b, key, empty);
+	pg::PushRecord(&b, model->spec(), core::LifecycleRecord{});
+	pg::StateColumns columns = b.View(static_cast<int>(model->stage_count()), model->spec().momentum_ranking);
+	std::vector<Datum> inserted;
+	pg::InsertStates(kt, model_id, columns, &inserted);
 }
 
 } // namespace
