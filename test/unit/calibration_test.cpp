@@ -34,6 +34,33 @@ TEST(CalibrationWindow, ConvertedUpToTheOutcomeHorizon) {
 	EXPECT_FALSE(horizon.Converted(50 * kDay));
 }
 
+TEST(CalibrationWindow, AJudgedLeadConvertsOnlyAfterItsAsOf) {
+	// A population's lead judged at day 20, horizon 30 days: activity up to
+	// day 20 inclusive, a conversion in (20, 50].
+	CalibrationWindow w{0, 20 * kDay + 1, 50 * kDay + 1, 20 * kDay};
+	EXPECT_TRUE(w.Observed(20 * kDay, kNeverConverted));
+	EXPECT_TRUE(w.Excluded(20 * kDay)); // a customer already
+	EXPECT_FALSE(w.Excluded(20 * kDay + 1));
+	EXPECT_TRUE(w.Converted(50 * kDay));
+	EXPECT_FALSE(w.Converted(50 * kDay + 1));
+	EXPECT_FALSE(w.Converted(kNeverConverted));
+	// The default window leaves nobody out.
+	EXPECT_FALSE((CalibrationWindow{0, 20 * kDay, 20 * kDay}.Excluded(-100 * kDay)));
+}
+
+TEST(CalibrationTally, AListedLeadCountsWithoutActivity) {
+	CalibrationTally t(1, 1);
+	t.BeginLead(); // idle but listed, meeting the criterion
+	t.SeeCriterion(0);
+	t.EndLead(true, true);
+	t.BeginLead(); // idle, not listed
+	t.EndLead(true);
+	EXPECT_EQ(t.population().leads, 1);
+	EXPECT_EQ(t.population().converted, 1);
+	EXPECT_EQ(t.criterion(0).leads, 1);
+	EXPECT_EQ(t.rule(0).leads, 0);
+}
+
 TEST(CalibrationTally, EachLeadCountsOncePerTypeAndRule) {
 	CalibrationTally t(2);
 	std::uint32_t visit = t.TypeId("visit"), demo = t.TypeId("demo");

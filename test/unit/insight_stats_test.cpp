@@ -40,6 +40,17 @@ TEST(WilsonInterval, NarrowsWithMoreData) {
 	EXPECT_GT(large.high, 0.3);
 }
 
+TEST(TwoSidedZ, NormalQuantiles) {
+	// scipy.stats.norm.ppf((1 + c) / 2).
+	EXPECT_NEAR(TwoSidedZ(0.95), kWilsonZ95, 1e-12);
+	EXPECT_NEAR(TwoSidedZ(0.5), 0.6744897501960817, 1e-12);
+	EXPECT_NEAR(TwoSidedZ(0.8), 1.2815515655446004, 1e-12);
+	EXPECT_NEAR(TwoSidedZ(0.999), 3.2905267314919255, 1e-11);
+	EXPECT_NEAR(TwoSidedZ(1e-9), 1.2533141373155e-09, 1e-15);
+	for (double bad : {0.0, 1.0, -0.5, 2.0, std::nan("")})
+		EXPECT_TRUE(std::isnan(TwoSidedZ(bad))) << bad;
+}
+
 double BruteAuc(const std::vector<ScoredLabel> &items) {
 	double u = 0, pairs = 0;
 	for (const ScoredLabel &p : items)

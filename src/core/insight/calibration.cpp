@@ -62,9 +62,9 @@ void CalibrationTally::SeeCriterion(std::size_t criterion) {
 	lead_criteria_.push_back(static_cast<std::uint32_t>(criterion));
 }
 
-void CalibrationTally::EndLead(bool converted) {
+void CalibrationTally::EndLead(bool converted, bool listed) {
 	// A rule only matches an observed row, which also saw its type.
-	if (lead_types_.empty())
+	if (lead_types_.empty() && !listed)
 		return;
 	auto count = [converted](ConversionCount &c) {
 		c.leads++;
@@ -137,10 +137,10 @@ namespace {
 
 // `weight`: a rule's points or a criterion's steps (NaN for other rows).
 CalibrationRow Row(CalibrationKind kind, std::string name, std::string type, double weight,
-                   const ConversionCount &c, const ConversionCount &population, std::int64_t min_leads) {
+                   const ConversionCount &c, const ConversionCount &population, std::int64_t min_leads, double z) {
 	double base = Ratio(static_cast<double>(population.converted), static_cast<double>(population.leads));
 	double rate = Ratio(static_cast<double>(c.converted), static_cast<double>(c.leads));
-	RateInterval ci = WilsonInterval(c.converted, c.leads);
+	RateInterval ci = WilsonInterval(c.converted, c.leads, z);
 	bool criterion = kind == CalibrationKind::Criterion;
 	CalibrationRow row{kind, std::move(name), std::move(type), criterion ? kNaN : weight, criterion ? weight : kNaN,
 	                   c.leads, c.converted, rate, base, Ratio(rate, base), Ratio(ci.low, base), Ratio(ci.high, base),
@@ -175,10 +175,10 @@ void Suggest(CalibrationRow *row, double k, double s) {
 std::vector<CalibrationRow> CalibrationReport(const CalibrationTally &tally,
                                               const std::vector<CalibrationRuleInfo> &rules,
                                               std::int64_t min_leads, double mql_threshold,
-                                              const std::vector<CalibrationCriterionInfo> *criteria) {
+                                              const std::vector<CalibrationCriterionInfo> *criteria, double z) {
 	const ConversionCount &pop = tally.population();
 	std::vector<CalibrationRow> out;
-	out.push_back(Row(CalibrationKind::Population, "", "", kNaN, pop, pop, min_leads));
+	out.push_back(Row(CalibrationKind::Population, "", "", kNaN, pop, pop, min_leads, z));
 
 	// Types in name order: those observed, and those a rule names.
 	std::map<std::string, ConversionCount> types;
@@ -188,12 +188,12 @@ std::vector<CalibrationRow> CalibrationReport(const CalibrationTally &tally,
 		if (!r.activity_type.empty()) // empty: a rule of every type
 			types.emplace(r.activity_type, ConversionCount{});
 	for (const auto &[name, count] : types)
-		out.push_back(Row(CalibrationKind::ActivityType, name, name, kNaN, count, pop, min_leads));
+		out.push_back(Row(CalibrationKind::ActivityType, name, name, kNaN, count, pop, min_leads, z));
 
 	std::vector<CalibrationRow> rule_rows;
 	for (std::size_t r = 0; r < rules.size(); r++)
 		rule_rows.push_back(Row(CalibrationKind::Rule, rules[r].name, rules[r].activity_type, rules[r].points,
-		                        tally.rule(r), pop, min_leads));
+		                        tally.rule(r), pop, min_leads, z));
 	double k = PointsPerDoubling(rule_rows, mql_threshold);
 	out.insert(out.end(), rule_rows.begin(), rule_rows.end());
 
@@ -202,7 +202,7 @@ std::vector<CalibrationRow> CalibrationReport(const CalibrationTally &tally,
 		std::vector<CalibrationRow> criterion_rows;
 		for (std::size_t c = 0; c < criteria->size(); c++)
 			criterion_rows.push_back(Row(CalibrationKind::Criterion, (*criteria)[c].name, "",
-			                             (*criteria)[c].steps, tally.criterion(c), pop, min_leads));
+			                             (*criteria)[c].steps, tally.criterion(c), pop, min_leads, z));
 		s = StepsPerDoubling(criterion_rows);
 		out.insert(out.end(), criterion_rows.begin(), criterion_rows.end());
 	}

@@ -55,14 +55,20 @@ struct CalibrationWindow {
 	std::int64_t since;          // us since the Unix epoch
 	std::int64_t until;          // exclusive
 	std::int64_t outcomes_until; // exclusive; >= until
+	// A lead judged at its own as_of (a population's): converted by then,
+	// it was a customer already and is left out.  The default leaves none out.
+	std::int64_t after = std::numeric_limits<std::int64_t>::min();
 
 	// Is an activity at `at` of a lead first converted at `conversion`
 	// (kNeverConverted: never) observed?
 	bool Observed(std::int64_t at, std::int64_t conversion) const noexcept {
 		return at >= since && at < until && at < conversion;
 	}
+	bool Excluded(std::int64_t conversion) const noexcept {
+		return conversion <= after;
+	}
 	bool Converted(std::int64_t conversion) const noexcept {
-		return conversion < outcomes_until;
+		return conversion > after && conversion < outcomes_until;
 	}
 };
 
@@ -86,9 +92,10 @@ public:
 	void SeeRule(std::size_t rule);
 	// The lead's lead row matches grade criterion `criterion`.
 	void SeeCriterion(std::size_t criterion);
-	// Counts the lead if it had an observed row (a SeeType call); its
-	// criteria count only then.
-	void EndLead(bool converted);
+	// Counts the lead if it had an observed row (a SeeType call) or is
+	// `listed` (a member of a population relation, judged even when idle);
+	// its criteria count only then.
+	void EndLead(bool converted, bool listed = false);
 
 	const ConversionCount &population() const noexcept {
 		return population_;
@@ -152,7 +159,7 @@ struct CalibrationRow {
 	double conversion_rate;      // NaN: no leads
 	double base_rate;            // the population's rate
 	double lift;                 // conversion_rate / base_rate
-	double lift_low, lift_high;  // the 95 % Wilson interval of the rate, / base_rate
+	double lift_low, lift_high;  // the Wilson interval of the rate (95 %: z), / base_rate
 	bool low_confidence;         // leads < min_leads (the population row: never)
 	double suggested_points;     // types and rules; NaN: low confidence or no base rate
 	double points_per_doubling;  // the scale k of the mapping (same on every row)
@@ -210,10 +217,12 @@ double StepsPerDoubling(const std::vector<CalibrationRow> &criterion_rows) noexc
 // order SeeCriterion() numbered them).  `rules` lists the model's rules in
 // the order SeeRule() numbered them.  Without `criteria` (no grade profile,
 // or no lead table to read attributes from) there are no criterion rows and
-// steps_per_doubling is NaN on every row.
+// steps_per_doubling is NaN on every row.  `z`: the Wilson intervals' width
+// (TwoSidedZ of the confidence).
 std::vector<CalibrationRow> CalibrationReport(const CalibrationTally &tally,
                                               const std::vector<CalibrationRuleInfo> &rules,
                                               std::int64_t min_leads, double mql_threshold,
-                                              const std::vector<CalibrationCriterionInfo> *criteria = nullptr);
+                                              const std::vector<CalibrationCriterionInfo> *criteria = nullptr,
+                                              double z = kWilsonZ95);
 
 } // namespace leadscore::core

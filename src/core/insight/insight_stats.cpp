@@ -15,6 +15,25 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 } // namespace
 
+double TwoSidedZ(double confidence) noexcept {
+	if (!(confidence > 0 && confidence < 1))
+		return std::numeric_limits<double>::quiet_NaN();
+	// erfc(z / sqrt 2) = 1 - confidence falls as z grows: bisection on
+	// [0, 40] to the last bit (erfc(40 / sqrt 2) underflows to 0, beyond any
+	// confidence short of 1).
+	double low = 0, high = 40, miss = 1 - confidence;
+	for (int i = 0; i < 200 && low < high; i++) {
+		double mid = low + (high - low) / 2;
+		if (mid == low || mid == high)
+			break;
+		if (std::erfc(mid / std::sqrt(2.0)) > miss)
+			low = mid;
+		else
+			high = mid;
+	}
+	return low + (high - low) / 2;
+}
+
 RateInterval WilsonInterval(std::int64_t successes, std::int64_t trials, double z) noexcept {
 	if (trials <= 0 || successes < 0 || successes > trials)
 		return RateInterval{kNaN, kNaN};

@@ -14,6 +14,10 @@ namespace leadscore::core {
 // z of a two-sided 95 % interval.
 constexpr double kWilsonZ95 = 1.959963984540054;
 
+// z of a two-sided interval at `confidence` in (0, 1): the standard normal
+// quantile at (1 + confidence) / 2.  NaN outside (0, 1).
+double TwoSidedZ(double confidence) noexcept;
+
 struct RateInterval {
 	double low;
 	double high;

@@ -238,6 +238,12 @@ void ValidateThresholdRange(const ModelSpec &model) {
 		     {}, hint);
 }
 
+void CompiledModel::MoveEpoch(std::int64_t epoch) noexcept {
+	spec_.epoch_us = epoch;
+	decay_ = Decay(spec_.half_life_us, epoch);
+	momentum_ = Decay(spec_.momentum_half_life_us, epoch);
+}
+
 CompiledModel::CompiledModel(const ModelSpec &spec, const Schema &schema)
     : spec_(spec), decay_(spec.half_life_us, spec.epoch_us), momentum_(spec.momentum_half_life_us, spec.epoch_us),
       schema_(schema) {

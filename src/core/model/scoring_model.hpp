@@ -227,6 +227,10 @@ public:
 	const Decay &momentum() const noexcept {
 		return momentum_;
 	}
+	// Moves the decay epoch (the spec's too) to `epoch`.  Only for a model
+	// of one's own: an insight function judging each lead at its own as_of
+	// moves the epoch there, so every weight stays near 1.
+	void MoveEpoch(std::int64_t epoch) noexcept;
 	const Schema &schema() const noexcept {
 		return schema_;
 	}

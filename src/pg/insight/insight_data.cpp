@@ -5,6 +5,7 @@
 #include "pg/boundary/guard.hpp"
 #include "pg/boundary/lead_key.hpp"
 #include "pg/boundary/text_datum.hpp"
+#include "pg/insight/population.hpp"
 #include "pg/spi/spi_cursor.hpp"
 #include "pg/spi/spi_query.hpp"
 
@@ -25,11 +26,19 @@ extern "C" {
 #include <limits>
 
 namespace leadscore::pg {
-namespace {
 
 std::string TypeName(Oid type) {
 	return CallPg([&] { return format_type_be(type); });
 }
+
+Oid ColumnTypeOrNone(Oid relid, const std::string &column) {
+	auto rows = QueryText("SELECT atttypid FROM pg_catalog.pg_attribute WHERE attrelid OPERATOR(pg_catalog.=) "
+	                      "$1::pg_catalog.oid AND attname OPERATOR(pg_catalog.=) $2 AND attnum > 0 AND NOT attisdropped",
+	                      {std::to_string(relid), column});
+	return rows.empty() ? InvalidOid : static_cast<Oid>(std::strtoul(rows[0][0]->c_str(), nullptr, 10));
+}
+
+namespace {
 
 // One result row as plain data, palloc'd in the scan's row context.
 struct PlainRow {
@@ -86,13 +95,11 @@ std::string Bytes(const KeyView &k) {
 }
 
 Oid ColumnType(Oid relid, const std::string &table, const std::string &column) {
-	auto rows = QueryText("SELECT atttypid FROM pg_catalog.pg_attribute WHERE attrelid OPERATOR(pg_catalog.=) "
-	                      "$1::pg_catalog.oid AND attname OPERATOR(pg_catalog.=) $2 AND attnum > 0 AND NOT attisdropped",
-	                      {std::to_string(relid), column});
-	if (rows.empty())
+	Oid type = ColumnTypeOrNone(relid, column);
+	if (type == InvalidOid)
 		throw core::Error(core::ErrorKind::UndefinedColumn,
 		                  "column \"" + column + "\" of table " + table + " does not exist");
-	return static_cast<Oid>(std::strtoul(rows[0][0]->c_str(), nullptr, 10));
+	return type;
 }
 
 bool IsTimeType(Oid type) {
@@ -120,7 +127,7 @@ InsightModel LoadInsightModel(const std::string &name, std::optional<std::int64_
 	return m;
 }
 
-OutcomeMap LoadOutcomes(const KeyType &kt, std::int64_t from, std::int64_t to) {
+OutcomeMap LoadOutcomes(const KeyType &kt, const Population &population) {
 	auto tables = QueryText("SELECT tbl::pg_catalog.oid, tbl::pg_catalog.text, lead_column, time_column, amount_column"
 	                        " FROM leadscore.attachments WHERE kind OPERATOR(pg_catalog.=) 'outcomes'"
 	                        " ORDER BY tbl::pg_catalog.oid");
@@ -141,9 +148,13 @@ OutcomeMap LoadOutcomes(const KeyType &kt, std::int64_t from, std::int64_t to) {
 		ScanRows(OwnerRights(relid), sql, RowShape{kt.oid, time_type, false, 3}, [&](const PlainRow &row) {
 			if (!row.has_time)
 				return;
-			LeadOutcome &o = outcomes[Bytes(row.key)];
+			std::string key = Bytes(row.key);
+			const JudgedLead *lead = population.Find(key);
+			if (lead == nullptr)
+				return;
+			LeadOutcome &o = outcomes[std::move(key)];
 			o.first = std::min(o.first, row.at);
-			if (row.has_amount && row.at > from && row.at <= to) {
+			if (row.has_amount && row.at > lead->window.as_of && row.at <= lead->window.end) {
 				o.value_sum += row.amount;
 				o.value_count++;
 			}
@@ -204,7 +215,7 @@ std::vector<SourceTable> SourceTables(const std::string &column, Oid table) {
 } // namespace
 
 std::unordered_map<std::string, std::string> LoadSources(const KeyType &kt, const std::string &column, Oid table,
-                                                         std::int64_t as_of) {
+                                                         const Population &population) {
 	struct Touch {
 		std::int64_t at;
 		std::string value;
@@ -219,14 +230,18 @@ std::unordered_map<std::string, std::string> LoadSources(const KeyType &kt, cons
 		                  " IS NOT NULL";
 		RowShape shape{kt.oid, t.time.empty() ? TIMESTAMPTZOID : time_type, true, 3};
 		ScanRows(OwnerRights(t.relid), sql, shape, [&](const PlainRow &row) {
+			std::string key = Bytes(row.key);
+			const JudgedLead *lead = population.Find(key);
+			if (lead == nullptr)
+				return;
 			std::int64_t at = std::numeric_limits<std::int64_t>::min(); // a lead table: timeless
 			if (!t.time.empty()) {
-				if (!row.has_time || row.at > as_of)
+				if (!row.has_time || row.at > lead->window.as_of)
 					return;
 				at = row.at;
 			}
 			Touch touch{at, row.text};
-			auto [it, inserted] = first.emplace(Bytes(row.key), touch);
+			auto [it, inserted] = first.emplace(std::move(key), touch);
 			if (!inserted && (at < it->second.at || (at == it->second.at && touch.value < it->second.value)))
 				it->second = std::move(touch);
 		});
@@ -255,7 +270,7 @@ std::unordered_map<std::string, core::GradeRank> LoadGrades(const KeyType &kt, s
 }
 
 std::unordered_map<std::string, LeadHandoff> LoadHandoffs(const KeyType &kt, const std::string &model,
-                                                           std::int64_t as_of) {
+                                                           const Population &population) {
 	std::unordered_map<std::string, LeadHandoff> handoffs;
 	if (kt.oid == InvalidOid)
 		return handoffs;
@@ -266,11 +281,15 @@ std::unordered_map<std::string, LeadHandoff> LoadHandoffs(const KeyType &kt, con
 	                  std::string(CallPg([&] { return quote_literal_cstr(model.c_str()); })) +
 	                  " ORDER BY created_at, id";
 	ScanRows(OwnerRights::Current(), sql, RowShape{kt.oid, TIMESTAMPTZOID, true, 3}, [&](const PlainRow &row) {
-		if (!row.has_time || row.at > as_of || row.text == nullptr)
+		if (!row.has_time || row.text == nullptr)
+			return;
+		std::string key = Bytes(row.key);
+		const JudgedLead *lead = population.Find(key);
+		if (lead == nullptr || row.at > lead->window.as_of)
 			return;
 		std::string text = row.text;
 		std::size_t colon = text.find(':');
-		handoffs[Bytes(row.key)] = LeadHandoff{text.substr(0, colon), text.substr(colon + 1)};
+		handoffs[std::move(key)] = LeadHandoff{text.substr(0, colon), text.substr(colon + 1)};
 	});
 	return handoffs;
 }

@@ -25,6 +25,12 @@
 
 namespace leadscore::pg {
 
+// A type's name as SQL spells it, for messages.
+std::string TypeName(Oid type);
+// The type of column `column` of relation `relid`; InvalidOid when it has
+// no such (live) column.
+Oid ColumnTypeOrNone(Oid relid, const std::string &column);
+
 // The model named `name`, compiled against each attached activity table.
 // `epoch`: replace the model's decay epoch (evaluate() uses as_of, so every
 // weight is 2^-(age / half-life) and nothing under- or overflows however
@@ -36,8 +42,10 @@ struct InsightModel {
 };
 InsightModel LoadInsightModel(const std::string &name, std::optional<std::int64_t> epoch = std::nullopt);
 
+class Population;
+
 // A lead's outcomes: the first one (any time), and the amounts of those in
-// the window (from, to].
+// its window (as_of, end] (population.hpp).
 struct LeadOutcome {
 	std::int64_t first = core::kNeverConverted;
 	double value_sum = 0;
@@ -48,31 +56,33 @@ using OutcomeMap = std::unordered_map<std::string, LeadOutcome>; // by lead key 
 // Every attached outcome table's rows with a lead and a finite time; times
 // read as the triggers read activity times (timestamp and date as UTC).
 // NULL, NaN and infinite amounts are ignored.  55000 without an outcome
-// table.
-OutcomeMap LoadOutcomes(const KeyType &kt, std::int64_t from, std::int64_t to);
+// table.  Only the population's leads.
+OutcomeMap LoadOutcomes(const KeyType &kt, const Population &population);
 
 // Each lead's source: the value of `column` (as text) in `table` — an
 // attached activity table or lead table — or, when `table` is InvalidOid, in
 // the attached activity tables that have that column.  From activity tables
 // the source is first touch: the value on the lead's earliest row at or
-// before `as_of` with a non-NULL value (ties: the smallest value).  From a
-// lead table: the lead's row (several rows: the smallest value).
+// before its as_of with a non-NULL value (ties: the smallest value).  From a
+// lead table: the lead's row (several rows: the smallest value).  Only the
+// population's leads.
 std::unordered_map<std::string, std::string> LoadSources(const KeyType &kt, const std::string &column, Oid table,
-                                                         std::int64_t as_of);
+                                                         const Population &population);
 
 // Each lead's grade in model `model_id` as leadscore.lead_scores shows it
 // now (leads without a grade are left out).  Grades are not historised:
 // evaluate() uses today's grade for its SQL segment.
 std::unordered_map<std::string, core::GradeRank> LoadGrades(const KeyType &kt, std::int32_t model_id);
 
-// Each lead's latest handoff of `model` created up to as_of, with its
-// status and rejection reason ("" if none) as they stand now.
+// Each lead's latest handoff of `model` created up to its as_of, with its
+// status and rejection reason ("" if none) as they stand now.  Only the
+// population's leads.
 struct LeadHandoff {
 	std::string status;
 	std::string reason;
 };
 std::unordered_map<std::string, LeadHandoff> LoadHandoffs(const KeyType &kt, const std::string &model,
-                                                           std::int64_t as_of);
+                                                           const Population &population);
 
 // (The maps above are keyed by KeyBytes, lead_key.hpp.)
 

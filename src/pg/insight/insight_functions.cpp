@@ -10,6 +10,7 @@
 #include "pg/insight/insight_criteria.hpp"
 #include "pg/ingest/lead_ledger.hpp"
 #include "pg/insight/insight_data.hpp"
+#include "pg/insight/population.hpp"
 #include "pg/spi/spi_query.hpp"
 
 extern "C" {
@@ -72,41 +73,76 @@ void PutRow(FunctionCallInfo fcinfo, Datum *values, bool *nulls) {
 
 // ---------------------------------------------------------------- calibrate
 
-std::vector<core::CalibrationRow> Calibrate(const std::string &name, const core::CalibrationWindow &window,
-                                            std::int64_t min_leads) {
+struct CalibrateArgs {
+	std::string model;
+	core::CalibrationWindow window;
+	std::int64_t min_leads;
+	double z;
+	Oid leads;
+};
+
+// Each listed lead's window: with its own as_of, its activity counts up to
+// then (within [since, until)) and it converts in (as_of, as_of + horizon];
+// without, the call's window.
+core::CalibrationWindow LeadWindow(const CalibrateArgs &a, const Population &population, const JudgedLead &lead) {
+	if (!population.own_dates())
+		return a.window;
+	core::CalibrationWindow w = a.window;
+	w.until = std::min(w.until, lead.window.as_of + 1);
+	w.outcomes_until = lead.window.end + 1;
+	w.after = lead.window.as_of;
+	return w;
+}
+
+std::vector<core::CalibrationRow> Calibrate(const CalibrateArgs &a, FunctionCallInfo fcinfo) {
 	KeyType kt = BeginEngineCall();
-	InsightModel model = LoadInsightModel(name);
-	OutcomeMap outcomes = LoadOutcomes(kt, 0, 0);
+	std::optional<TimestampTz> until;
+	if (!PG_ARGISNULL(2))
+		until = PG_GETARG_TIMESTAMPTZ(2);
+	Population population = a.leads == InvalidOid ? Population(core::EvaluationWindow{0, 0})
+	                                              : Population::Read(kt, a.leads, until, PG_GETARG_DATUM(3), PG_ARGISNULL(3));
+	if (population.listed() && !population.own_dates() && !until)
+		Invalid("until must not be NULL", "Without an as_of column in leads, calibrate() looks at activity in [since, until).");
+	if (population.own_dates() && PG_ARGISNULL(3))
+		throw core::Error(core::ErrorKind::NullValue, "horizon must not be NULL",
+		                  {}, "Each lead of leads converts or not in (as_of, as_of + horizon].");
+	InsightModel model = LoadInsightModel(a.model);
+	OutcomeMap outcomes = LoadOutcomes(kt, population);
 	LeadCriteria criteria = LoadLeadCriteria(kt, model.spec);
 	core::CalibrationTally tally(model.spec.rules.size(), criteria.criteria.size());
 	std::int64_t conversion = core::kNeverConverted;
-	WalkLeads(kt, model,
-	          LeadVisitor{[&](Datum, const std::string &bytes) {
-		                      tally.BeginLead();
-		                      auto it = outcomes.find(bytes);
-		                      conversion = it == outcomes.end() ? core::kNeverConverted : it->second.first;
-		                      // Counted by EndLead only if the lead is in the population.
-		                      auto lead = criteria.matched.find(bytes);
-		                      if (lead != criteria.matched.end())
-			                      for (std::uint32_t c : lead->second)
-				                      tally.SeeCriterion(c);
-	                      },
-	                      [&](const core::CompiledModel &m, const HistoryRow &row) {
-		                      if (!window.Observed(row.at, conversion))
-			                      return;
-		                      tally.SeeType(tally.TypeId(row.type));
-		                      for (std::uint32_t r : m.RulesFor(row.type))
-			                      if (m.Matches(r, row.values))
-				                      tally.SeeRule(r);
-	                      },
-	                      [&] { tally.EndLead(window.Converted(conversion)); }});
+	core::CalibrationWindow window = a.window;
+	WalkPopulation(kt, model, population, false,
+	               PopulationVisitor{[&](const std::string &bytes, const JudgedLead &lead) {
+		                                 tally.BeginLead();
+		                                 window = LeadWindow(a, population, lead);
+		                                 auto it = outcomes.find(bytes);
+		                                 conversion = it == outcomes.end() ? core::kNeverConverted : it->second.first;
+		                                 // Counted by EndLead only if the lead is in the population.
+		                                 auto matched = criteria.matched.find(bytes);
+		                                 if (matched != criteria.matched.end())
+			                                 for (std::uint32_t c : matched->second)
+				                                 tally.SeeCriterion(c);
+	                                 },
+	                                 [&](const core::CompiledModel &m, const HistoryRow &row) {
+		                                 if (!window.Observed(row.at, conversion))
+			                                 return;
+		                                 tally.SeeType(tally.TypeId(row.type));
+		                                 for (std::uint32_t r : m.RulesFor(row.type))
+			                                 if (m.Matches(r, row.values))
+				                                 tally.SeeRule(r);
+	                                 },
+	                                 [&] {
+		                                 if (!window.Excluded(conversion))
+			                                 tally.EndLead(window.Converted(conversion), population.listed());
+	                                 }});
 	FinishSpi();
 	std::vector<core::CalibrationRuleInfo> rules;
 	for (const core::RuleSpec &r : model.spec.rules)
 		rules.push_back({r.name, r.activity_type,
 		                 r.points_expression.empty() ? r.points : std::numeric_limits<double>::quiet_NaN()});
-	return core::CalibrationReport(tally, rules, min_leads, model.spec.mql_threshold,
-	                               criteria.graded ? &criteria.criteria : nullptr);
+	return core::CalibrationReport(tally, rules, a.min_leads, model.spec.mql_threshold,
+	                               criteria.graded ? &criteria.criteria : nullptr, a.z);
 }
 
 void PutCalibrationRow(FunctionCallInfo fcinfo, const core::CalibrationRow &r) {
@@ -147,15 +183,26 @@ void PutCalibrationRow(FunctionCallInfo fcinfo, const core::CalibrationRow &r) {
 
 struct EvalArgs {
 	std::string model;
-	core::EvaluationWindow window;
+	std::optional<TimestampTz> as_of;
+	core::EvaluationWindow window; // when as_of is given
+	Datum horizon;
 	std::optional<std::string> source_column;
 	Oid source_table = InvalidOid;
+	Oid leads = InvalidOid;
 };
 
 EvalArgs ReadEvalArgs(FunctionCallInfo fcinfo) {
-	EvalArgs a{TextArg(fcinfo, 0, "model"), {}, std::nullopt, InvalidOid};
-	a.window.as_of = FiniteTimeArg(fcinfo, 1, "as_of");
-	a.window.end = AddInterval(fcinfo, 1, 2, "horizon");
+	EvalArgs a{TextArg(fcinfo, 0, "model"), std::nullopt, {}, Datum(0), std::nullopt, InvalidOid, InvalidOid};
+	if (!PG_ARGISNULL(5))
+		a.leads = PG_GETARG_OID(5);
+	RequireArg(fcinfo, 2, "horizon");
+	a.horizon = PG_GETARG_DATUM(2);
+	// A population with an as_of column may leave as_of NULL.
+	if (a.leads == InvalidOid || !PG_ARGISNULL(1)) {
+		a.window.as_of = FiniteTimeArg(fcinfo, 1, "as_of");
+		a.window.end = AddInterval(fcinfo, 1, 2, "horizon");
+		a.as_of = PG_GETARG_TIMESTAMPTZ(1);
+	}
 	if (!PG_ARGISNULL(3))
 		a.source_column = NameArg(fcinfo, 3);
 	if (!PG_ARGISNULL(4))
@@ -179,86 +226,103 @@ struct Evaluated {
 	std::vector<EvalLeadRow> leads;
 };
 
+Population ReadPopulation(const KeyType &kt, const EvalArgs &a) {
+	if (a.leads == InvalidOid)
+		return Population(a.window);
+	return Population::Read(kt, a.leads, a.as_of, a.horizon, false);
+}
+
+// The lead's row of evaluate_leads(): its score at its as_of (`spec`: with
+// the epoch its stored sum is relative to), outcome, grade, handoff, source.
+void JudgeLead(const core::ModelSpec &spec, const core::Recomputed &result, const core::EvaluationWindow &window,
+               const LeadOutcome &o, EvalLeadRow *current) {
+	core::EvalLead &lead = current->lead;
+	lead = core::EvalLead();
+	core::ScoreAt(spec, result.state.stored, window.as_of, current->grade, &lead);
+	lead.converted = window.Converted(o.first);
+	if (lead.converted) {
+		lead.days_to_convert = static_cast<double>(o.first - window.as_of) / static_cast<double>(USECS_PER_DAY);
+		lead.deal_value_sum = o.value_sum;
+		lead.deal_count = o.value_count;
+		current->converted_at = o.first;
+	}
+}
+
+template <typename Map>
+const typename Map::mapped_type *Lookup(const Map &map, const std::string &key) {
+	auto it = map.find(key);
+	return it == map.end() ? nullptr : &it->second;
+}
+
 Evaluated CollectLeads(const EvalArgs &a, bool want_keys) {
 	KeyType kt = BeginEngineCall();
 	Evaluated out;
-	InsightModel model = LoadInsightModel(a.model, a.window.as_of);
+	Population population = ReadPopulation(kt, a);
+	InsightModel model = LoadInsightModel(a.model, a.as_of ? std::optional(a.window.as_of) : std::nullopt);
 	out.spec = model.spec;
-	OutcomeMap outcomes = LoadOutcomes(kt, a.window.as_of, a.window.end);
+	OutcomeMap outcomes = LoadOutcomes(kt, population);
 	std::unordered_map<std::string, std::string> sources;
 	if (a.source_column)
-		sources = LoadSources(kt, *a.source_column, a.source_table, a.window.as_of);
+		sources = LoadSources(kt, *a.source_column, a.source_table, population);
 	// Grades are not historised: the SQL segment uses each lead's grade now.
 	std::unordered_map<std::string, core::GradeRank> grades;
 	if (!out.spec.grade_profile.empty())
 		grades = LoadGrades(kt, out.spec.id);
-	std::unordered_map<std::string, LeadHandoff> handoffs = LoadHandoffs(kt, out.spec.name, a.window.as_of);
+	std::unordered_map<std::string, LeadHandoff> handoffs = LoadHandoffs(kt, out.spec.name, population);
 	if (model.compiled.empty()) {
 		FinishSpi();
 		return out;
 	}
-	Oid output = InvalidOid;
-	if (want_keys)
-		CallPg([&] {
-			bool varlena;
-			getTypeOutputInfo(kt.oid, &output, &varlena);
-		});
 	// Adjustments and resets made by as_of count as of as_of.
 	Ledgers ledgers = LoadLedgers(kt, model.spec, nullptr);
 	core::LeadRecompute recompute(model.compiled[0], [] { return InterruptPending != 0; });
-	recompute.SetNow(a.window.as_of);
 	core::Recomputed result;
 	EvalLeadRow current;
+	core::EvaluationWindow window{};
 	bool any = false;
 	std::string bytes;
-	WalkLeads(kt, model,
-	          LeadVisitor{[&](Datum key, const std::string &key_bytes) {
-		                      recompute.Reset();
-		                      recompute.AddLedger(LedgerOf(ledgers, key_bytes), a.window.as_of);
-		                      any = false;
-		                      bytes = key_bytes;
-		                      if (want_keys)
-			                      current.key = CallPg([&] { return OidOutputFunctionCall(output, key); });
-	                      },
-	                      [&](const core::CompiledModel &m, const HistoryRow &row) {
-		                      if (!a.window.Counts(row.at))
-			                      return;
-		                      any = true;
-		                      recompute.Add(m, row.type, row.at, row.values);
-	                      },
-	                      [&] {
-		                      auto outcome = outcomes.find(bytes);
-		                      LeadOutcome none;
-		                      const LeadOutcome &o = outcome == outcomes.end() ? none : outcome->second;
-		                      if (!any || a.window.Excluded(o.first))
-			                      return;
-		                      recompute.Finish(&result);
-		                      core::EvalLead &lead = current.lead;
-		                      lead = core::EvalLead();
-		                      auto grade = grades.find(bytes);
-		                      current.grade.reset();
-		                      if (grade != grades.end())
-			                      current.grade = grade->second;
-		                      core::ScoreAt(out.spec, result.state.stored, a.window.as_of, current.grade, &lead);
-		                      lead.converted = a.window.Converted(o.first);
-		                      if (lead.converted) {
-			                      lead.days_to_convert = static_cast<double>(o.first - a.window.as_of) / static_cast<double>(USECS_PER_DAY);
-			                      lead.deal_value_sum = o.value_sum;
-			                      lead.deal_count = o.value_count;
-			                      current.converted_at = o.first;
-		                      }
-		                      auto handoff = handoffs.find(bytes);
-		                      current.reason.clear();
-		                      if (handoff != handoffs.end() &&
-		                          core::ParseHandoffOutcome(handoff->second.status, &lead.handoff) &&
-		                          lead.handoff == core::HandoffOutcome::Rejected)
-			                      current.reason = handoff->second.reason;
-		                      auto source = sources.find(bytes);
-		                      current.source.reset();
-		                      if (source != sources.end())
-			                      current.source = source->second;
-		                      out.leads.push_back(current);
-	                      }});
+	WalkPopulation(kt, model, population, want_keys,
+	               PopulationVisitor{[&](const std::string &key_bytes, const JudgedLead &lead) {
+		                                 window = lead.window;
+		                                 // Weights near 1 at each lead's own as_of.
+		                                 if (population.own_dates())
+			                                 for (core::CompiledModel &m : model.compiled)
+				                                 m.MoveEpoch(window.as_of);
+		                                 recompute.SetNow(window.as_of);
+		                                 recompute.Reset();
+		                                 recompute.AddLedger(LedgerOf(ledgers, key_bytes), window.as_of);
+		                                 any = false;
+		                                 bytes = key_bytes;
+		                                 current.key = lead.key_text;
+	                                 },
+	                                 [&](const core::CompiledModel &m, const HistoryRow &row) {
+		                                 if (!window.Counts(row.at))
+			                                 return;
+		                                 any = true;
+		                                 recompute.Add(m, row.type, row.at, row.values);
+	                                 },
+	                                 [&] {
+		                                 LeadOutcome none;
+		                                 const LeadOutcome *o = Lookup(outcomes, bytes);
+		                                 if (o == nullptr)
+			                                 o = &none;
+		                                 // A listed lead counts even when idle by its as_of.
+		                                 if ((!any && !population.listed()) || window.Excluded(o->first))
+			                                 return;
+		                                 recompute.Finish(&result);
+		                                 const core::GradeRank *grade = Lookup(grades, bytes);
+		                                 current.grade = grade ? std::optional(*grade) : std::nullopt;
+		                                 JudgeLead(model.compiled[0].spec(), result, window, *o, &current);
+		                                 const LeadHandoff *handoff = Lookup(handoffs, bytes);
+		                                 current.reason.clear();
+		                                 if (handoff != nullptr &&
+		                                     core::ParseHandoffOutcome(handoff->status, &current.lead.handoff) &&
+		                                     current.lead.handoff == core::HandoffOutcome::Rejected)
+			                                 current.reason = handoff->reason;
+		                                 const std::string *source = Lookup(sources, bytes);
+		                                 current.source = source ? std::optional(*source) : std::nullopt;
+		                                 out.leads.push_back(current);
+	                                 }});
 	FinishSpi();
 	return out;
 }
@@ -389,20 +453,39 @@ using namespace leadscore::pg;
 
 extern "C" {
 
-// calibrate(model, since, until, horizon DEFAULT NULL, min_leads DEFAULT 30)
+// A time argument, or `open` when it is NULL and `may_be_null`.
+std::int64_t TimeOrOpen(FunctionCallInfo fcinfo, int n, const char *what, bool may_be_null, std::int64_t open) {
+	return may_be_null && PG_ARGISNULL(n) ? open : FiniteTimeArg(fcinfo, n, what);
+}
+
+// calibrate(model, since, until, horizon DEFAULT NULL, min_leads DEFAULT 30,
+//           leads DEFAULT NULL, confidence DEFAULT 0.95)
 PG_FUNCTION_INFO_V1(leadscore_calibrate);
 Datum leadscore_calibrate(PG_FUNCTION_ARGS) {
 	InitMaterializedSRF(fcinfo, 0);
 	return Guarded([&] {
-		std::string model = TextArg(fcinfo, 0, "model");
-		leadscore::core::CalibrationWindow window{FiniteTimeArg(fcinfo, 1, "since"), FiniteTimeArg(fcinfo, 2, "until"), 0};
-		if (window.until <= window.since)
+		CalibrateArgs a{TextArg(fcinfo, 0, "model"), {}, 0, 0, PG_ARGISNULL(5) ? InvalidOid : PG_GETARG_OID(5)};
+		// A population's leads may leave either end open.
+		bool listed = a.leads != InvalidOid;
+		a.window.since = TimeOrOpen(fcinfo, 1, "since", listed, std::numeric_limits<std::int64_t>::min());
+		a.window.until = TimeOrOpen(fcinfo, 2, "until", listed, std::numeric_limits<std::int64_t>::max());
+		if (a.window.until <= a.window.since)
 			Invalid("until must lie after since", "calibrate() looks at activity in [since, until).");
-		window.outcomes_until = PG_ARGISNULL(3) ? window.until : AddInterval(fcinfo, 2, 3, "horizon");
-		std::int64_t min_leads = OptionalInt32Arg(fcinfo, 4).value_or(leadscore::core::kDefaultMinLeads);
-		if (min_leads < 1)
-			Invalid("min_leads must be at least 1, not " + std::to_string(min_leads));
-		for (const leadscore::core::CalibrationRow &r : Calibrate(model, window, min_leads))
+		if (PG_ARGISNULL(3))
+			a.window.outcomes_until = a.window.until;
+		else if (PG_ARGISNULL(2))
+			a.window.outcomes_until = std::numeric_limits<std::int64_t>::max();
+		else
+			a.window.outcomes_until = AddInterval(fcinfo, 2, 3, "horizon");
+		a.min_leads = OptionalInt32Arg(fcinfo, 4).value_or(leadscore::core::kDefaultMinLeads);
+		if (a.min_leads < 1)
+			Invalid("min_leads must be at least 1, not " + std::to_string(a.min_leads));
+		double confidence = OptionalFloat8Arg(fcinfo, 6).value_or(0.95);
+		a.z = leadscore::core::TwoSidedZ(confidence);
+		if (std::isnan(a.z))
+			Invalid("confidence must lie strictly between 0 and 1",
+			        "confidence is the Wilson interval's level, e.g. 0.95; lower it to let smaller effects earn points.");
+		for (const leadscore::core::CalibrationRow &r : Calibrate(a, fcinfo))
 			PutCalibrationRow(fcinfo, r);
 		return Datum(0);
 	});

@@ -2560,18 +2560,42 @@ AS $$ SELECT leadscore._ledger_entry(model, lead_id, 'reset', NULL, reason) $$;
 COMMENT ON FUNCTION leadscore.reset(text, anyelement, text) IS
 	'starts a lead over in a model: its activity and adjustments dated before now count no more';
 
--- evaluate() compares sales' verdicts: rows of scope 'handoff'.
-COMMENT ON FUNCTION leadscore.evaluate(text, timestamptz, interval, name, regclass) IS
-	'scores as they stood at as_of against conversions in (as_of, as_of + horizon]: rates above/below MQL and SQL (with today''s grade against sql_min_grade), lift, precision, recall, ROC AUC, deal value, days; per lead source too; per handoff outcome and rejection reason';
--- ... and evaluate_leads() each lead's handoff, a column at the end.
+-- calibrate(), evaluate() and evaluate_leads() anew, as the install
+-- script has them (a new argument makes a new function): populations
+-- (leads => regclass), calibrate()'s confidence, evaluate()'s handoff rows
+-- (a comment) and evaluate_leads()'s handoff column.
+DROP FUNCTION leadscore.calibrate(text, timestamptz, timestamptz, interval, integer);
+DROP FUNCTION leadscore.evaluate(text, timestamptz, interval, name, regclass);
 DROP FUNCTION leadscore.evaluate_leads(text, timestamptz, interval, name, regclass);
+CREATE FUNCTION leadscore.calibrate(model text, since timestamptz, until timestamptz,
+		horizon interval DEFAULT NULL, min_leads integer DEFAULT 30, leads regclass DEFAULT NULL,
+		confidence float8 DEFAULT 0.95)
+	RETURNS TABLE (kind text, name text, activity_type text, current_points float8, leads bigint,
+		converted bigint, conversion_rate float8, base_rate float8, lift float8, lift_low float8,
+		lift_high float8, low_confidence boolean, suggested_points float8, points_per_doubling float8,
+		current_steps integer, suggested_steps integer, steps_per_doubling float8)
+	AS 'MODULE_PATHNAME', 'leadscore_calibrate' LANGUAGE C STABLE
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION leadscore.calibrate(text, timestamptz, timestamptz, interval, integer, regclass, float8) IS
+	'per activity type, rule and grade criterion: leads active in [since, until) before converting (or a population, each lead up to its as_of), their conversion rate, lift with a Wilson interval at confidence, suggested points or steps';
+
+CREATE FUNCTION leadscore.evaluate(model text, as_of timestamptz, horizon interval,
+		source_column name DEFAULT NULL, source_table regclass DEFAULT NULL, leads regclass DEFAULT NULL)
+	RETURNS TABLE (scope text, source text, segment text, threshold float8, leads bigint, converted bigint,
+		conversion_rate float8, lift float8, "precision" float8, recall float8, roc_auc float8,
+		avg_deal_value float8, median_days_to_convert float8)
+	AS 'MODULE_PATHNAME', 'leadscore_evaluate' LANGUAGE C STABLE
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION leadscore.evaluate(text, timestamptz, interval, name, regclass, regclass) IS
+	'scores as they stood at as_of (or each lead of a population at its own as_of) against conversions in (as_of, as_of + horizon]: rates above/below MQL and SQL (with today''s grade against sql_min_grade), lift, precision, recall, ROC AUC, deal value, days; per lead source too; per handoff outcome and rejection reason';
+
 CREATE FUNCTION leadscore.evaluate_leads(model text, as_of timestamptz, horizon interval,
-		source_column name DEFAULT NULL, source_table regclass DEFAULT NULL)
+		source_column name DEFAULT NULL, source_table regclass DEFAULT NULL, leads regclass DEFAULT NULL)
 	RETURNS TABLE (lead_id text, source text, score float8, status text, converted boolean,
 		converted_at timestamptz, days_to_convert float8, deal_value float8, grade leadscore.grade, handoff text)
 	AS 'MODULE_PATHNAME', 'leadscore_evaluate_leads' LANGUAGE C STABLE
 	SET search_path = pg_catalog, pg_temp;
-COMMENT ON FUNCTION leadscore.evaluate_leads(text, timestamptz, interval, name, regclass) IS
+COMMENT ON FUNCTION leadscore.evaluate_leads(text, timestamptz, interval, name, regclass, regclass) IS
 	'the per-lead rows behind evaluate(): score and status at as_of (sql also needs today''s grade), converted in the horizon or not, the latest handoff up to as_of as it stands now';
 
 ------------------------------------------------------------------------
