@@ -25,10 +25,12 @@ OBJS = $(CORE_SRCS:.cpp=.o) $(GLUE_SRCS:.cpp=.o)
 
 PG_CPPFLAGS = -Isrc
 # -Wno-register: PostgreSQL 15's headers use `register`, an error in C++17.
+# Eigen (src/core/learning) as a system include: its headers are held to
+# none of our warnings.
 PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -Wno-unused-parameter \
-	-Wno-missing-field-initializers -Wno-register
+	-Wno-missing-field-initializers -Wno-register -isystem /usr/include/eigen3
 # PGXS links with gcc, not g++.
-SHLIB_LINK = -lre2 -lstdc++
+SHLIB_LINK = -lre2 -llbfgs -lstdc++
 
 REGRESS = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
 REGRESS_OPTS = --temp-instance=./tmp_check --temp-config=test/regress.conf \

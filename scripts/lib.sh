@@ -5,6 +5,7 @@
 LEADSCORE_PG_BIN=${LEADSCORE_PG_BIN:-/usr/lib/postgresql/15/bin}
 LEADSCORE_PACKAGES=(
 	postgresql-15 postgresql-server-dev-15 postgresql-15-cron libre2-dev
+	libeigen3-dev liblbfgs-dev
 	build-essential cmake pkg-config clang libclang-rt-14-dev
 	libgtest-dev libgmock-dev libbenchmark-dev libipc-run-perl python3-sklearn
 	pgloader python3-psycopg2

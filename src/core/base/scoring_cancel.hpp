@@ -24,9 +24,15 @@ using CancelCheck = std::function<bool()>;
 // microsecond, so this polls about every millisecond.
 constexpr std::uint32_t kCancelCheckInterval = 4096;
 
+// For a loop that polled its CancelCheck where it could not throw (inside
+// a C library's callback) and raises the cancellation once back in C++.
+[[noreturn]] inline void ThrowCancelled() {
+	throw Error(ErrorKind::Cancelled, "canceling statement due to user request");
+}
+
 inline void ThrowIfCancelled(const CancelCheck &cancel) {
 	if (cancel && cancel())
-		throw Error(ErrorKind::Cancelled, "canceling statement due to user request");
+		ThrowCancelled();
 }
 
 } // namespace leadscore::core

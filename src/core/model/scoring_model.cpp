@@ -2,9 +2,9 @@
 #include "core/model/scoring_model.hpp"
 
 #include "core/base/error.hpp"
+#include "core/base/float_text.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <unordered_map>
 #include <unordered_set>
@@ -12,18 +12,6 @@
 namespace leadscore::core {
 
 namespace {
-
-// A float8 as PostgreSQL prints it: shortest round-trip digits, and NaN /
-// Infinity spelled as float8out spells them.
-std::string Number(double x) {
-	if (std::isnan(x))
-		return "NaN";
-	if (std::isinf(x))
-		return x > 0 ? "Infinity" : "-Infinity";
-	char buf[32];
-	auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
-	return ec == std::errc() ? std::string(buf, end) : std::string("?");
-}
 
 std::string Quoted(std::string_view s) {
 	return "\"" + std::string(s) + "\"";
@@ -47,33 +35,33 @@ void ValidateThresholds(const ModelSpec &model) {
 	const std::string of = " of model " + Quoted(model.name);
 	if (!std::isfinite(model.mql_threshold))
 		Fail(ErrorKind::InvalidValue, "mql_threshold" + of + " must be a finite number, not " +
-		                                  Number(model.mql_threshold));
+		                                  Float8Text(model.mql_threshold));
 	if (!std::isfinite(model.sql_threshold))
 		Fail(ErrorKind::InvalidValue, "sql_threshold" + of + " must be a finite number, not " +
-		                                  Number(model.sql_threshold));
+		                                  Float8Text(model.sql_threshold));
 	// Decay pulls every score toward 0: at a threshold of 0 or below, a lead
 	// with no activity at all would be an MQL and no lead would ever cool
 	// down below it.
 	if (!(model.mql_threshold > 0))
 		Fail(ErrorKind::InvalidValue, "mql_threshold" + of + " must be positive, not " +
-		                                  Number(model.mql_threshold),
+		                                  Float8Text(model.mql_threshold),
 		     "Scores decay toward 0, so a lead without activity would otherwise qualify.");
 	if (model.sql_threshold < model.mql_threshold)
 		Fail(ErrorKind::InvalidValue,
-		     "sql_threshold " + Number(model.sql_threshold) + " is below mql_threshold " +
-		         Number(model.mql_threshold) + of);
+		     "sql_threshold " + Float8Text(model.sql_threshold) + " is below mql_threshold " +
+		         Float8Text(model.mql_threshold) + of);
 	if (!std::isnan(model.max_score)) {
 		if (!std::isfinite(model.max_score))
 			Fail(ErrorKind::InvalidValue, "max_score" + of + " must be a finite number, not " +
-			                                  Number(model.max_score),
+			                                  Float8Text(model.max_score),
 			     {}, "Use NULL for no maximum.");
 		// The clamp is applied at read time; at or above the SQL threshold
 		// it never changes a status, so the stored-sum index scans stay
 		// exact (scoring_status.hpp).
 		if (model.max_score < model.sql_threshold)
 			Fail(ErrorKind::InvalidValue,
-			     "max_score " + Number(model.max_score) + " is below sql_threshold " +
-			         Number(model.sql_threshold) + of,
+			     "max_score " + Float8Text(model.max_score) + " is below sql_threshold " +
+			         Float8Text(model.sql_threshold) + of,
 			     "No lead could ever reach SQL.");
 	}
 }
@@ -90,21 +78,21 @@ void ValidateStages(const ModelSpec &model) {
 	}
 	if (!std::isfinite(model.stage_min_points) || !(model.stage_min_points > 0))
 		Fail(ErrorKind::InvalidValue, "stage_min_points" + of + " must be a positive number, not " +
-		                                  Number(model.stage_min_points),
+		                                  Float8Text(model.stage_min_points),
 		     "A stage needs a minimum of decayed points greater than 0; the default is " +
-		         Number(kDefaultStageMinPoints) + ".");
+		         Float8Text(kDefaultStageMinPoints) + ".");
 }
 
 void ValidateHalfLife(const std::string &what, const ModelSpec &model, double h) {
 	const std::string of = " of model " + Quoted(model.name);
 	if (std::isnan(h) || std::isinf(h))
-		Fail(ErrorKind::InvalidValue, what + of + " must be finite, not " + Number(h), {},
+		Fail(ErrorKind::InvalidValue, what + of + " must be finite, not " + Float8Text(h), {},
 		     "Use NULL or 0 for no decay.");
 	if (h < 0)
 		Fail(ErrorKind::InvalidValue, what + of + " must not be negative", {}, "Use NULL or 0 for no decay.");
 	if (h > 0 && h < kMinHalfLifeUs)
 		Fail(ErrorKind::OutOfRange, what + of + " must be at least 1 minute",
-		     "The half-life given is " + Number(h / 1e6) + " s.");
+		     "The half-life given is " + Float8Text(h / 1e6) + " s.");
 }
 
 // A window of zero length never holds two activities, and one of more than
@@ -177,10 +165,10 @@ void ValidateRule(const ModelSpec &model, const RuleSpec &rule) {
 		Fail(ErrorKind::InvalidValue, "rule name must not be empty");
 	const std::string of = " of rule " + Quoted(rule.name);
 	if (!std::isfinite(rule.points))
-		Fail(ErrorKind::InvalidValue, "points" + of + " must be a finite number, not " + Number(rule.points));
+		Fail(ErrorKind::InvalidValue, "points" + of + " must be a finite number, not " + Float8Text(rule.points));
 	if (std::fabs(rule.points) > kMaxRulePoints)
-		Fail(ErrorKind::OutOfRange, "points" + of + " are out of range: " + Number(rule.points),
-		     "Points must lie between -" + Number(kMaxRulePoints) + " and " + Number(kMaxRulePoints) + ".");
+		Fail(ErrorKind::OutOfRange, "points" + of + " are out of range: " + Float8Text(rule.points),
+		     "Points must lie between -" + Float8Text(kMaxRulePoints) + " and " + Float8Text(kMaxRulePoints) + ".");
 	if (rule.max_count < 0)
 		Fail(ErrorKind::InvalidValue, "max_count" + of + " must not be negative: " + std::to_string(rule.max_count),
 		     {}, "Use NULL or 0 for no cap.");
@@ -229,12 +217,13 @@ int FindStage(const ModelSpec &model, std::string_view name) {
 
 void ValidateThresholdRange(const ModelSpec &model) {
 	const std::string of = " of model " + Quoted(model.name);
-	const std::string hint = "Thresholds must not exceed " + Number(kMaxThreshold) + ".";
+	const std::string hint = "Thresholds must not exceed " + Float8Text(kMaxThreshold) + ".";
 	// mql_threshold <= sql_threshold (ValidateModel): one bound covers both.
 	if (model.sql_threshold > kMaxThreshold)
-		Fail(ErrorKind::OutOfRange, "sql_threshold" + of + " is out of range: " + Number(model.sql_threshold), {}, hint);
+		Fail(ErrorKind::OutOfRange, "sql_threshold" + of + " is out of range: " + Float8Text(model.sql_threshold), {},
+		     hint);
 	if (model.stage_min_points > kMaxThreshold)
-		Fail(ErrorKind::OutOfRange, "stage_min_points" + of + " is out of range: " + Number(model.stage_min_points),
+		Fail(ErrorKind::OutOfRange, "stage_min_points" + of + " is out of range: " + Float8Text(model.stage_min_points),
 		     {}, hint);
 }
 
