@@ -55,6 +55,19 @@ CREATE TABLE leadscore.models (
 	momentum_ranking boolean NOT NULL DEFAULT false
 );
 
+-- A model's probability link (src/core/insight/probability_link.hpp):
+-- lead_scores.probability = 1 / (1 + exp(-(link[1] + link[2] * score +
+-- link[3 + grade rank]))), the last slot for a lead without a grade.
+-- Written by fit_probability(); one per model.
+CREATE TABLE leadscore.probability_links (
+	model_id integer PRIMARY KEY REFERENCES leadscore.models (id) ON DELETE CASCADE,
+	horizon interval NOT NULL,               -- converting within this long
+	link float8[] NOT NULL,
+	leads bigint NOT NULL,                   -- the leads it was fitted on
+	converted bigint NOT NULL,               -- ... and how many of them converted
+	fitted_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+
 CREATE TABLE leadscore.rules (
 	id serial PRIMARY KEY,
 	model_id integer NOT NULL REFERENCES leadscore.models (id) ON DELETE CASCADE,

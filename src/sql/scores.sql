@@ -57,6 +57,11 @@ BEGIN
 	RETURN n;
 END $$;
 
+-- lead_scores.probability from a model's link, the score shown and the
+-- grade (NULL: none); NULL without a link (src/pg/insight/probability_functions.cpp).
+CREATE FUNCTION leadscore.link_probability(link float8[], score float8, grade leadscore.grade) RETURNS float8
+	AS 'MODULE_PATHNAME', 'leadscore_link_probability' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
 -- lead_scores is (re)created when the first attachment fixes the lead key
 -- type, so lead_id has the CRM's own type.
 -- as_member: add them to the extension (when called after CREATE EXTENSION),
@@ -93,9 +98,14 @@ BEGIN
 		-- top_momentum() orders by, as score_key and score_rank.
 		e.momentum / wm.weight AS momentum,
 		s.momentum AS momentum_key,
-		s.momentum_rank
+		s.momentum_rank,
+		-- The probability of converting within the link's horizon, from the
+		-- score shown and the grade; NULL without a link (fit_probability).
+		leadscore.link_probability(pl.link, LEAST(e.stored / w.weight, coalesce(m.max_score, 'Infinity'::float8)),
+			s.grade) AS probability
 	FROM leadscore.lead_state s
 	JOIN leadscore.models m ON m.id = s.model_id
+	LEFT JOIN leadscore.probability_links pl ON pl.model_id = m.id
 	LEFT JOIN leadscore.lead_accounts la ON la.lead_id = s.lead_id
 	CROSS JOIN LATERAL (SELECT leadscore.stored_weight(m.half_life, m.epoch) AS weight) w
 	CROSS JOIN LATERAL (SELECT leadscore.stored_weight(m.momentum_half_life, m.epoch) AS weight) wm

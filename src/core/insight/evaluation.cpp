@@ -50,12 +50,13 @@ double Threshold(EvalSegment segment, double mql, double sql) noexcept {
 }
 
 EvalRow EmptyRow() noexcept {
-	return EvalRow{false, 0, EvalSegment::All, kNaN, 0, 0, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN,
-	               HandoffOutcome::None, false, 0};
+	return EvalRow{false, 0, EvalSegment::All, kNaN, 0, 0, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN,
+	               kNaN, HandoffOutcome::None, false, 0};
 }
 
 // Leads, converted, rate, lift, deal value and days of the leads `pick`
-// takes; their scores and labels into `labelled` unless it is null.
+// takes; their scores (probabilities, with a link) and labels into
+// `labelled` unless it is null.
 template <typename Pick>
 void CountLeads(const std::vector<EvalLead> &leads, const Pick &pick, double base_rate, EvalRow *row,
                 std::vector<ScoredLabel> *labelled) {
@@ -67,7 +68,8 @@ void CountLeads(const std::vector<EvalLead> &leads, const Pick &pick, double bas
 			continue;
 		row->leads++;
 		if (labelled != nullptr)
-			labelled->push_back(ScoredLabel{lead.score, lead.converted});
+			labelled->push_back(
+			    ScoredLabel{std::isnan(lead.probability) ? lead.score : lead.probability, lead.converted});
 		if (!lead.converted)
 			continue;
 		row->converted++;
@@ -103,8 +105,14 @@ EvalRow SegmentRow(const std::vector<EvalLead> &leads, Scope scope, EvalSegment 
 		row.precision = row.conversion_rate;
 		row.recall = Ratio(static_cast<double>(row.converted), static_cast<double>(scope_converted));
 	}
-	if (segment == EvalSegment::All)
-		row.roc_auc = RocAuc(&labelled);
+	if (segment != EvalSegment::All)
+		return row;
+	bool linked = !leads.empty() && !std::isnan(leads.front().probability);
+	if (linked) {
+		row.brier = BrierScore(labelled);
+		row.log_loss = LogLoss(labelled);
+	}
+	row.roc_auc = RocAuc(&labelled);
 	return row;
 }
 

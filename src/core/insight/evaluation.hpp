@@ -26,6 +26,7 @@
 #include "core/model/scoring_model.hpp"
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -61,6 +62,9 @@ bool ParseHandoffOutcome(const std::string &status, HandoffOutcome *outcome) noe
 
 struct EvalLead {
 	double score = 0;        // at as_of, decayed, clamped
+	// Of converting within the horizon, from the model's probability link
+	// (probability_link.hpp); NaN: the model has none.
+	double probability = std::numeric_limits<double>::quiet_NaN();
 	bool above_mql = false;
 	bool above_sql = false;
 	bool converted = false;
@@ -96,7 +100,9 @@ struct EvalRow {
 	double lift;           // conversion_rate / the rate of every lead evaluated
 	double precision;      // Above rows: converted / leads
 	double recall;         // Above rows: converted / the converted of the scope
-	double roc_auc;        // All rows: scores against conversions
+	double roc_auc;        // All rows: scores (probabilities, with a link) against conversions
+	double brier;          // All rows with a link: mean (probability - converted)^2
+	double log_loss;       // All rows with a link: mean -log(probability of the outcome)
 	double avg_deal_value;
 	double median_days_to_convert;
 	HandoffOutcome handoff; // None, or a row of HandoffReport

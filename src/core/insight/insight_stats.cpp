@@ -74,6 +74,25 @@ double RocAuc(std::vector<ScoredLabel> *items) {
 	return static_cast<double>(twice_u) / (2.0 * static_cast<double>(positives) * static_cast<double>(negatives));
 }
 
+double BrierScore(const std::vector<ScoredLabel> &items) noexcept {
+	double sum = 0;
+	for (const ScoredLabel &i : items) {
+		double miss = i.score - (i.positive ? 1.0 : 0.0);
+		sum += miss * miss;
+	}
+	return Ratio(sum, static_cast<double>(items.size()));
+}
+
+double LogLoss(const std::vector<ScoredLabel> &items) noexcept {
+	constexpr double kEps = 1e-15;
+	double sum = 0;
+	for (const ScoredLabel &i : items) {
+		double p = std::clamp(i.score, kEps, 1 - kEps);
+		sum -= std::log(i.positive ? p : 1 - p);
+	}
+	return Ratio(sum, static_cast<double>(items.size()));
+}
+
 double Median(std::vector<double> *values) {
 	std::size_t n = values->size();
 	if (n == 0)

@@ -43,6 +43,13 @@ struct ScoredLabel {
 // Error(InvalidValue) for a NaN score (it has no rank).
 double RocAuc(std::vector<ScoredLabel> *items);
 
+// Over items whose score is a probability: the Brier score, mean (p - y)^2,
+// and the log loss, mean -ln(p) of the converted and -ln(1 - p) of the
+// rest (p clamped to [1e-15, 1 - 1e-15], as scikit-learn's log_loss did, so
+// a certain and wrong prediction costs 34.5, not infinity).  NaN for none.
+double BrierScore(const std::vector<ScoredLabel> &items) noexcept;
+double LogLoss(const std::vector<ScoredLabel> &items) noexcept;
+
 // The median (the mean of the two middle values for an even count); NaN
 // for none.  `values` is reordered.
 double Median(std::vector<double> *values);

@@ -10,6 +10,8 @@
 #include "pg/insight/insight_criteria.hpp"
 #include "pg/ingest/lead_ledger.hpp"
 #include "pg/insight/insight_data.hpp"
+#include "pg/insight/judged_leads.hpp"
+#include "pg/insight/result_rows.hpp"
 #include "pg/insight/population.hpp"
 #include "pg/spi/spi_query.hpp"
 
@@ -38,37 +40,6 @@ namespace {
 
 [[noreturn]] void Invalid(const std::string &message, const std::string &hint = {}) {
 	throw core::Error(core::ErrorKind::InvalidValue, message, {}, hint);
-}
-
-std::string NameArg(FunctionCallInfo fcinfo, int n) {
-	return NameStr(*PG_GETARG_NAME(n));
-}
-
-// t + interval as PostgreSQL adds them (months and days by the calendar of
-// the session's time zone); 22023 unless the result lies after t.
-std::int64_t AddInterval(FunctionCallInfo fcinfo, int t_arg, int interval_arg, const char *what) {
-	RequireArg(fcinfo, interval_arg, what);
-	TimestampTz end = CallPg([&] {
-		return DatumGetTimestampTz(
-		    DirectFunctionCall2(timestamptz_pl_interval, PG_GETARG_DATUM(t_arg), PG_GETARG_DATUM(interval_arg)));
-	});
-	std::int64_t unix_us;
-	if (TIMESTAMP_NOT_FINITE(end) || end <= PG_GETARG_TIMESTAMPTZ(t_arg))
-		Invalid(std::string(what) + " must be positive", "Give a positive interval, e.g. '90 days'.");
-	if (!TimestampToCoreTime(end, &unix_us))
-		Invalid(std::string(what) + " ends after the year 99999", "leadscore counts times up to the end of the year 99999.");
-	return unix_us;
-}
-
-// A float8 column: NaN (undefined) is NULL.
-void PutFloat(double x, Datum *value, bool *null) {
-	*null = std::isnan(x);
-	*value = *null ? Datum(0) : Float8GetDatum(x);
-}
-
-void PutRow(FunctionCallInfo fcinfo, Datum *values, bool *nulls) {
-	auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
-	CallPg([&] { tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls); });
 }
 
 // ---------------------------------------------------------------- calibrate
@@ -181,152 +152,6 @@ void PutCalibrationRow(FunctionCallInfo fcinfo, const core::CalibrationRow &r) {
 
 // ----------------------------------------------------------------- evaluate
 
-struct EvalArgs {
-	std::string model;
-	std::optional<TimestampTz> as_of;
-	core::EvaluationWindow window; // when as_of is given
-	Datum horizon;
-	std::optional<std::string> source_column;
-	Oid source_table = InvalidOid;
-	Oid leads = InvalidOid;
-};
-
-EvalArgs ReadEvalArgs(FunctionCallInfo fcinfo) {
-	EvalArgs a{TextArg(fcinfo, 0, "model"), std::nullopt, {}, Datum(0), std::nullopt, InvalidOid, InvalidOid};
-	if (!PG_ARGISNULL(5))
-		a.leads = PG_GETARG_OID(5);
-	RequireArg(fcinfo, 2, "horizon");
-	a.horizon = PG_GETARG_DATUM(2);
-	// A population with an as_of column may leave as_of NULL.
-	if (a.leads == InvalidOid || !PG_ARGISNULL(1)) {
-		a.window.as_of = FiniteTimeArg(fcinfo, 1, "as_of");
-		a.window.end = AddInterval(fcinfo, 1, 2, "horizon");
-		a.as_of = PG_GETARG_TIMESTAMPTZ(1);
-	}
-	if (!PG_ARGISNULL(3))
-		a.source_column = NameArg(fcinfo, 3);
-	if (!PG_ARGISNULL(4))
-		a.source_table = PG_GETARG_OID(4);
-	if (a.source_table != InvalidOid && !a.source_column)
-		Invalid("source_table needs a source_column", "Name the column of the lead source in source_column.");
-	return a;
-}
-
-struct EvalLeadRow {
-	std::string key;                    // the lead key as text
-	std::optional<std::string> source;
-	std::optional<core::GradeRank> grade; // today's (models with a grade profile)
-	std::string reason;                   // of a rejected handoff
-	core::EvalLead lead;
-	std::int64_t converted_at = 0;
-};
-
-struct Evaluated {
-	core::ModelSpec spec;
-	std::vector<EvalLeadRow> leads;
-};
-
-Population ReadPopulation(const KeyType &kt, const EvalArgs &a) {
-	if (a.leads == InvalidOid)
-		return Population(a.window);
-	return Population::Read(kt, a.leads, a.as_of, a.horizon, false);
-}
-
-// The lead's row of evaluate_leads(): its score at its as_of (`spec`: with
-// the epoch its stored sum is relative to), outcome, grade, handoff, source.
-void JudgeLead(const core::ModelSpec &spec, const core::Recomputed &result, const core::EvaluationWindow &window,
-               const LeadOutcome &o, EvalLeadRow *current) {
-	core::EvalLead &lead = current->lead;
-	lead = core::EvalLead();
-	core::ScoreAt(spec, result.state.stored, window.as_of, current->grade, &lead);
-	lead.converted = window.Converted(o.first);
-	if (lead.converted) {
-		lead.days_to_convert = static_cast<double>(o.first - window.as_of) / static_cast<double>(USECS_PER_DAY);
-		lead.deal_value_sum = o.value_sum;
-		lead.deal_count = o.value_count;
-		current->converted_at = o.first;
-	}
-}
-
-template <typename Map>
-const typename Map::mapped_type *Lookup(const Map &map, const std::string &key) {
-	auto it = map.find(key);
-	return it == map.end() ? nullptr : &it->second;
-}
-
-Evaluated CollectLeads(const EvalArgs &a, bool want_keys) {
-	KeyType kt = BeginEngineCall();
-	Evaluated out;
-	Population population = ReadPopulation(kt, a);
-	InsightModel model = LoadInsightModel(a.model, a.as_of ? std::optional(a.window.as_of) : std::nullopt);
-	out.spec = model.spec;
-	OutcomeMap outcomes = LoadOutcomes(kt, population);
-	std::unordered_map<std::string, std::string> sources;
-	if (a.source_column)
-		sources = LoadSources(kt, *a.source_column, a.source_table, population);
-	// Grades are not historised: the SQL segment uses each lead's grade now.
-	std::unordered_map<std::string, core::GradeRank> grades;
-	if (!out.spec.grade_profile.empty())
-		grades = LoadGrades(kt, out.spec.id);
-	std::unordered_map<std::string, LeadHandoff> handoffs = LoadHandoffs(kt, out.spec.name, population);
-	if (model.compiled.empty()) {
-		FinishSpi();
-		return out;
-	}
-	// Adjustments and resets made by as_of count as of as_of.
-	Ledgers ledgers = LoadLedgers(kt, model.spec, nullptr);
-	core::LeadRecompute recompute(model.compiled[0], [] { return InterruptPending != 0; });
-	core::Recomputed result;
-	EvalLeadRow current;
-	core::EvaluationWindow window{};
-	bool any = false;
-	std::string bytes;
-	WalkPopulation(kt, model, population, want_keys,
-	               PopulationVisitor{[&](const std::string &key_bytes, const JudgedLead &lead) {
-		                                 window = lead.window;
-		                                 // Weights near 1 at each lead's own as_of.
-		                                 if (population.own_dates())
-			                                 for (core::CompiledModel &m : model.compiled)
-				                                 m.MoveEpoch(window.as_of);
-		                                 recompute.SetNow(window.as_of);
-		                                 recompute.Reset();
-		                                 recompute.AddLedger(LedgerOf(ledgers, key_bytes), window.as_of);
-		                                 any = false;
-		                                 bytes = key_bytes;
-		                                 current.key = lead.key_text;
-	                                 },
-	                                 [&](const core::CompiledModel &m, const HistoryRow &row) {
-		                                 if (!window.Counts(row.at))
-			                                 return;
-		                                 any = true;
-		                                 recompute.Add(m, row.type, row.at, row.values);
-	                                 },
-	                                 [&] {
-		                                 LeadOutcome none;
-		                                 const LeadOutcome *o = Lookup(outcomes, bytes);
-		                                 if (o == nullptr)
-			                                 o = &none;
-		                                 // A listed lead counts even when idle by its as_of.
-		                                 if ((!any && !population.listed()) || window.Excluded(o->first))
-			                                 return;
-		                                 recompute.Finish(&result);
-		                                 const core::GradeRank *grade = Lookup(grades, bytes);
-		                                 current.grade = grade ? std::optional(*grade) : std::nullopt;
-		                                 JudgeLead(model.compiled[0].spec(), result, window, *o, &current);
-		                                 const LeadHandoff *handoff = Lookup(handoffs, bytes);
-		                                 current.reason.clear();
-		                                 if (handoff != nullptr &&
-		                                     core::ParseHandoffOutcome(handoff->status, &current.lead.handoff) &&
-		                                     current.lead.handoff == core::HandoffOutcome::Rejected)
-			                                 current.reason = handoff->reason;
-		                                 const std::string *source = Lookup(sources, bytes);
-		                                 current.source = source ? std::optional(*source) : std::nullopt;
-		                                 out.leads.push_back(current);
-	                                 }});
-	FinishSpi();
-	return out;
-}
-
 // Sources sorted by value, the leads without one last; each lead's
 // EvalLead::source set to its index.  Returns the sorted values.
 std::vector<std::optional<std::string>> NumberSources(std::vector<EvalLeadRow> *leads) {
@@ -376,8 +201,9 @@ std::string HandoffSegment(core::HandoffOutcome outcome, const std::string &reas
 }
 
 void PutHandoffRow(FunctionCallInfo fcinfo, const core::EvalRow &r, const std::vector<std::string> &reasons) {
-	Datum v[13] = {};
-	bool n[13] = {};
+	Datum v[15] = {};
+	bool n[15] = {};
+	n[13] = n[14] = true;
 	n[1] = true;
 	CallPg([&] {
 		v[0] = TextDatum("handoff");
@@ -395,8 +221,8 @@ void PutHandoffRow(FunctionCallInfo fcinfo, const core::EvalRow &r, const std::v
 }
 
 void PutEvalRow(FunctionCallInfo fcinfo, const core::EvalRow &r, const std::vector<std::optional<std::string>> &sources) {
-	Datum v[13] = {};
-	bool n[13] = {};
+	Datum v[15] = {};
+	bool n[15] = {};
 	n[1] = !r.by_source || !sources[r.source];
 	CallPg([&] {
 		v[0] = TextDatum(r.by_source ? "source" : "all");
@@ -414,6 +240,8 @@ void PutEvalRow(FunctionCallInfo fcinfo, const core::EvalRow &r, const std::vect
 	PutFloat(r.roc_auc, &v[10], &n[10]);
 	PutFloat(r.avg_deal_value, &v[11], &n[11]);
 	PutFloat(r.median_days_to_convert, &v[12], &n[12]);
+	PutFloat(r.brier, &v[13], &n[13]);
+	PutFloat(r.log_loss, &v[14], &n[14]);
 	PutRow(fcinfo, v, n);
 }
 
@@ -422,8 +250,8 @@ const char *StatusOf(const core::EvalLead &lead) {
 }
 
 void PutLeadRow(FunctionCallInfo fcinfo, const EvalLeadRow &l) {
-	Datum v[10] = {};
-	bool n[10] = {};
+	Datum v[11] = {};
+	bool n[11] = {};
 	n[1] = !l.source;
 	n[9] = l.lead.handoff == core::HandoffOutcome::None;
 	CallPg([&] {
@@ -443,8 +271,11 @@ void PutLeadRow(FunctionCallInfo fcinfo, const EvalLeadRow &l) {
 	v[7] = Float8GetDatum(l.lead.deal_value_sum);
 	n[8] = !l.grade;
 	v[8] = l.grade ? CharGetDatum(static_cast<char>(*l.grade)) : Datum(0); // leadscore.grade: the rank
+	PutFloat(l.lead.probability, &v[10], &n[10]);
 	PutRow(fcinfo, v, n);
 }
+
+constexpr EvalArgPositions kEvaluateArgs{0, 1, 2, 3, 4, 5};
 
 } // namespace
 } // namespace leadscore::pg
@@ -491,12 +322,13 @@ Datum leadscore_calibrate(PG_FUNCTION_ARGS) {
 	});
 }
 
-// evaluate(model, as_of, horizon, source_column DEFAULT NULL, source_table DEFAULT NULL)
+// evaluate(model, as_of, horizon, source_column DEFAULT NULL, source_table DEFAULT NULL, leads DEFAULT NULL)
+
 PG_FUNCTION_INFO_V1(leadscore_evaluate);
 Datum leadscore_evaluate(PG_FUNCTION_ARGS) {
 	InitMaterializedSRF(fcinfo, 0);
 	return Guarded([&] {
-		EvalArgs args = ReadEvalArgs(fcinfo);
+		EvalArgs args = ReadEvalArgs(fcinfo, kEvaluateArgs);
 		Evaluated e = CollectLeads(args, false);
 		std::vector<std::optional<std::string>> sources;
 		if (args.source_column)
@@ -521,7 +353,7 @@ PG_FUNCTION_INFO_V1(leadscore_evaluate_leads);
 Datum leadscore_evaluate_leads(PG_FUNCTION_ARGS) {
 	InitMaterializedSRF(fcinfo, 0);
 	return Guarded([&] {
-		for (const EvalLeadRow &l : CollectLeads(ReadEvalArgs(fcinfo), true).leads)
+		for (const EvalLeadRow &l : CollectLeads(ReadEvalArgs(fcinfo, kEvaluateArgs), true).leads)
 			PutLeadRow(fcinfo, l);
 		return Datum(0);
 	});

@@ -1095,6 +1095,24 @@ BEGIN
 	PERFORM leadscore._bands_changed(mid);
 END $$;
 
+-- A model's probability link (src/core/insight/probability_link.hpp):
+-- lead_scores.probability = 1 / (1 + exp(-(link[1] + link[2] * score +
+-- link[3 + grade rank]))), the last slot for a lead without a grade.
+-- Written by fit_probability(); one per model.
+CREATE TABLE leadscore.probability_links (
+	model_id integer PRIMARY KEY REFERENCES leadscore.models (id) ON DELETE CASCADE,
+	horizon interval NOT NULL,               -- converting within this long
+	link float8[] NOT NULL,
+	leads bigint NOT NULL,                   -- the leads it was fitted on
+	converted bigint NOT NULL,               -- ... and how many of them converted
+	fitted_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+
+-- lead_scores.probability from a model's link, the score shown and the
+-- grade (NULL: none); NULL without a link (src/pg/insight/probability_functions.cpp).
+CREATE FUNCTION leadscore.link_probability(link float8[], score float8, grade leadscore.grade) RETURNS float8
+	AS 'MODULE_PATHNAME', 'leadscore_link_probability' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
 -- lead_scores gains score_rank: ORDER BY score_rank DESC, score_key DESC is
 -- the order of the score, from the index.  (top_leads() and the other
 -- functions that return its rows are made again below.)
@@ -1148,9 +1166,14 @@ SELECT m.name AS model,
 	-- top_momentum() orders by, as score_key and score_rank.
 	e.momentum / wm.weight AS momentum,
 	s.momentum AS momentum_key,
-	s.momentum_rank
+	s.momentum_rank,
+	-- The probability of converting within the link's horizon, from the
+	-- score shown and the grade; NULL without a link (fit_probability).
+	leadscore.link_probability(pl.link, LEAST(e.stored / w.weight, coalesce(m.max_score, 'Infinity'::float8)),
+		s.grade) AS probability
 FROM leadscore.lead_state s
 JOIN leadscore.models m ON m.id = s.model_id
+LEFT JOIN leadscore.probability_links pl ON pl.model_id = m.id
 LEFT JOIN leadscore.lead_accounts la ON la.lead_id = s.lead_id
 CROSS JOIN LATERAL (SELECT leadscore.stored_weight(m.half_life, m.epoch) AS weight) w
 CROSS JOIN LATERAL (SELECT leadscore.stored_weight(m.momentum_half_life, m.epoch) AS weight) wm
@@ -1203,9 +1226,14 @@ BEGIN
 		-- top_momentum() orders by, as score_key and score_rank.
 		e.momentum / wm.weight AS momentum,
 		s.momentum AS momentum_key,
-		s.momentum_rank
+		s.momentum_rank,
+		-- The probability of converting within the link's horizon, from the
+		-- score shown and the grade; NULL without a link (fit_probability).
+		leadscore.link_probability(pl.link, LEAST(e.stored / w.weight, coalesce(m.max_score, 'Infinity'::float8)),
+			s.grade) AS probability
 	FROM leadscore.lead_state s
 	JOIN leadscore.models m ON m.id = s.model_id
+	LEFT JOIN leadscore.probability_links pl ON pl.model_id = m.id
 	LEFT JOIN leadscore.lead_accounts la ON la.lead_id = s.lead_id
 	CROSS JOIN LATERAL (SELECT leadscore.stored_weight(m.half_life, m.epoch) AS weight) w
 	CROSS JOIN LATERAL (SELECT leadscore.stored_weight(m.momentum_half_life, m.epoch) AS weight) wm
@@ -2583,20 +2611,50 @@ CREATE FUNCTION leadscore.evaluate(model text, as_of timestamptz, horizon interv
 		source_column name DEFAULT NULL, source_table regclass DEFAULT NULL, leads regclass DEFAULT NULL)
 	RETURNS TABLE (scope text, source text, segment text, threshold float8, leads bigint, converted bigint,
 		conversion_rate float8, lift float8, "precision" float8, recall float8, roc_auc float8,
-		avg_deal_value float8, median_days_to_convert float8)
+		avg_deal_value float8, median_days_to_convert float8, brier float8, log_loss float8)
 	AS 'MODULE_PATHNAME', 'leadscore_evaluate' LANGUAGE C STABLE
 	SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION leadscore.evaluate(text, timestamptz, interval, name, regclass, regclass) IS
-	'scores as they stood at as_of (or each lead of a population at its own as_of) against conversions in (as_of, as_of + horizon]: rates above/below MQL and SQL (with today''s grade against sql_min_grade), lift, precision, recall, ROC AUC, deal value, days; per lead source too; per handoff outcome and rejection reason';
+	'scores as they stood at as_of (or each lead of a population at its own as_of) against conversions in (as_of, as_of + horizon]: rates above/below MQL and SQL (with today''s grade against sql_min_grade), lift, precision, recall, ROC AUC, deal value, days, and with a probability link ROC AUC by probability, Brier score and log loss; per lead source too; per handoff outcome and rejection reason';
 
 CREATE FUNCTION leadscore.evaluate_leads(model text, as_of timestamptz, horizon interval,
 		source_column name DEFAULT NULL, source_table regclass DEFAULT NULL, leads regclass DEFAULT NULL)
 	RETURNS TABLE (lead_id text, source text, score float8, status text, converted boolean,
-		converted_at timestamptz, days_to_convert float8, deal_value float8, grade leadscore.grade, handoff text)
+		converted_at timestamptz, days_to_convert float8, deal_value float8, grade leadscore.grade, handoff text,
+		probability float8)
 	AS 'MODULE_PATHNAME', 'leadscore_evaluate_leads' LANGUAGE C STABLE
 	SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION leadscore.evaluate_leads(text, timestamptz, interval, name, regclass, regclass) IS
-	'the per-lead rows behind evaluate(): score and status at as_of (sql also needs today''s grade), converted in the horizon or not, the latest handoff up to as_of as it stands now';
+	'the per-lead rows behind evaluate(): score and status at as_of (sql also needs today''s grade), converted in the horizon or not, the latest handoff up to as_of as it stands now, the probability from the model''s link';
+
+-- The probability of converting (src/pg/insight/probability_functions.cpp).
+-- fit_probability fits a model's link from score and grade on a population
+-- and stores it (an admin function: it writes probability_links; the
+-- population must be one the caller may read).
+CREATE FUNCTION leadscore.fit_probability(model text, horizon interval, leads regclass,
+		as_of timestamptz DEFAULT NULL)
+	RETURNS TABLE (term text, grade leadscore.grade, weight float8, standard_error float8, leads bigint,
+		converted bigint)
+	AS 'MODULE_PATHNAME', 'leadscore_fit_probability' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION leadscore.fit_probability(text, interval, regclass, timestamptz) IS
+	'fits the model''s probability link, P(converting within horizon) from score and grade, on the leads of a population (each at its as_of), and stores it: lead_scores.probability';
+
+CREATE FUNCTION leadscore.drop_probability(model text) RETURNS boolean
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+	WITH gone AS (DELETE FROM leadscore.probability_links l WHERE l.model_id = leadscore._model_id(model) RETURNING 1)
+	SELECT EXISTS (SELECT FROM gone)
+$$;
+COMMENT ON FUNCTION leadscore.drop_probability(text) IS
+	'removes the model''s probability link (lead_scores.probability becomes NULL); true if it had one';
+
+CREATE FUNCTION leadscore.evaluate_calibration(model text, horizon interval, leads regclass DEFAULT NULL,
+		bins integer DEFAULT 10, as_of timestamptz DEFAULT NULL)
+	RETURNS TABLE (bin integer, leads bigint, converted bigint, mean_predicted float8, mean_score float8,
+		observed_rate float8, lift float8, cumulative_share float8)
+	AS 'MODULE_PATHNAME', 'leadscore_evaluate_calibration' LANGUAGE C STABLE
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION leadscore.evaluate_calibration(text, interval, regclass, integer, timestamptz) IS
+	'the judged leads in bins of equal size by predicted probability (by score without a link), highest first: mean prediction against observed rate, lift, cumulative share of conversions';
 
 ------------------------------------------------------------------------
 -- Momentum (the columns and lead_scores.momentum: above, with the view):
