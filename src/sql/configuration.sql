@@ -51,8 +51,11 @@ CREATE TABLE leadscore.models (
 	-- Whether top_momentum() reads an index of momentum (lead_state's
 	-- momentum_rank): an opt-in, because momentum moves with every
 	-- activity, and an index of it would take each activity's state update
-	-- off HOT.  Last: 0.3 added it.
-	momentum_ranking boolean NOT NULL DEFAULT false
+	-- off HOT.  0.3 added it.
+	momentum_ranking boolean NOT NULL DEFAULT false,
+	-- The scale of learned points (learn()): this many points double the
+	-- odds of converting; NULL: the model has none.  Last: 0.3 added it.
+	points_per_doubling float8 CHECK (points_per_doubling > 0 AND points_per_doubling < 'Infinity')
 );
 
 -- A model's probability link (src/core/insight/probability_link.hpp):

@@ -229,3 +229,109 @@ CREATE FUNCTION leadscore.score_history(model text, lead_id anyelement, since ti
 	SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION leadscore.score_history(text, anyelement, timestamptz, timestamptz, interval) IS
 	'the lead''s score and status at since, since + step, ... up to until (at most 100000 points), as score_at() computes each';
+
+-- Learned points (src/pg/insight/learn_function.cpp): the rule points and
+-- grade steps that predict conversion within `horizon` on the population's
+-- leads, fitted jointly, into a shadow candidate model.  An admin function:
+-- it creates a model; the population must be one the caller may read.
+CREATE FUNCTION leadscore.learn(model text, horizon interval, leads regclass, candidate text DEFAULT NULL,
+		as_of timestamptz DEFAULT NULL, points_per_doubling float8 DEFAULT NULL)
+	RETURNS TABLE (kind text, name text, activity_type text, current float8, learned float8,
+		standard_error float8, leak boolean, note text)
+	AS 'MODULE_PATHNAME', 'leadscore_learn' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION leadscore.learn(text, interval, regclass, text, timestamptz, float8) IS
+	'fits the model''s rule points, grade steps and intercept jointly (penalised logistic regression, penalty and half-life by cross-validation) on a population, into a shadow candidate model with a probability link; one row per rule and criterion';
+
+-- The scale of a model's learned points: this many points double the odds.
+CREATE FUNCTION leadscore.set_points_per_doubling(model text, points_per_doubling float8) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF NOT (points_per_doubling > 0 AND points_per_doubling < 'Infinity') THEN
+		RAISE EXCEPTION 'points_per_doubling must be a positive number, not %', coalesce(points_per_doubling::text, 'NULL')
+			USING ERRCODE = CASE WHEN points_per_doubling IS NULL THEN '22004' ELSE '22023' END;
+	END IF;
+	UPDATE leadscore.models m SET points_per_doubling = set_points_per_doubling.points_per_doubling
+		WHERE m.id = leadscore._model_id(model);
+END $$;
+
+-- learn()'s candidate (src/pg/insight/learn_function.cpp): a copy of model
+-- `source` named `candidate`, a shadow (active false), with half-life
+-- `new_half_life`, points_per_doubling `scale`, each rule's points from
+-- `rule_points` (by rule name; a rule not named keeps its own), its bands,
+-- and, when the source has a grade profile, a copy of it named `candidate`
+-- with the steps of `criterion_steps`
+-- (by criterion name; a criterion learned to 0 steps is left out).  A
+-- shadow model of that name (an earlier candidate) and its profile are
+-- replaced; a live one is refused.  Columns are copied by name, so what a
+-- later version adds to models or rules follows.
+CREATE FUNCTION leadscore._create_learned(source integer, candidate text, new_half_life interval,
+		scale float8, rule_points jsonb, criterion_steps jsonb) RETURNS integer
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	target integer;
+	profile text;
+	src_profile text := (SELECT m.grade_profile FROM leadscore.models m WHERE m.id = source);
+BEGIN
+	IF EXISTS (SELECT FROM leadscore.models m WHERE m.name = candidate AND (m.active OR m.id = source)) THEN
+		RAISE EXCEPTION 'model "%" exists and is live', candidate USING ERRCODE = '42710',
+			HINT = 'learn() replaces only a shadow model it made; name another candidate.';
+	END IF;
+	IF EXISTS (SELECT FROM leadscore.models m WHERE m.name = candidate) THEN
+		PERFORM leadscore.drop_model(candidate);
+	END IF;
+	IF src_profile IS NOT NULL THEN
+		IF EXISTS (SELECT FROM leadscore.models m WHERE m.grade_profile = candidate) THEN
+			RAISE EXCEPTION 'grade profile "%" is in use', candidate USING ERRCODE = '42710',
+				HINT = 'learn() names the candidate''s profile after it; name another candidate.';
+		END IF;
+		DELETE FROM leadscore.grade_profiles g WHERE g.name = candidate;
+		INSERT INTO leadscore.grade_profiles (name, base)
+			SELECT candidate, g.base FROM leadscore.grade_profiles g WHERE g.name = src_profile;
+		INSERT INTO leadscore.grade_criteria (profile_id, name, condition, steps)
+			SELECT (SELECT g.id FROM leadscore.grade_profiles g WHERE g.name = candidate), c.name, c.condition,
+				coalesce((criterion_steps ->> c.name)::integer, c.steps)
+			FROM leadscore.grade_criteria c JOIN leadscore.grade_profiles g ON g.id = c.profile_id
+			WHERE g.name = src_profile AND coalesce((criterion_steps ->> c.name)::integer, c.steps) <> 0
+			ORDER BY c.id;
+		profile := candidate;
+	END IF;
+	target := leadscore._copy_rows('models', 'id', source, NULL,
+		jsonb_build_object('name', candidate, 'active', false, 'half_life', new_half_life,
+			'grade_profile', profile, 'points_per_doubling', scale, 'version', 1,
+			'created_at', now()));
+	PERFORM leadscore._copy_rows('rules', 'model_id', source, target, NULL, rule_points);
+	PERFORM leadscore._copy_rows('bands', 'model_id', source, target, NULL);
+	PERFORM leadscore._invalidate();
+	RETURN target;
+END $$;
+
+-- Copies the rows of leadscore.<tbl> whose `key` is `source`: `key` set to
+-- `target` (NULL: the row's new serial id, returned), columns named in
+-- `set` to its values, and, with `points`, a rule's points to
+-- points ->> its name where named (a points-expression rule keeps NULL).
+-- Every other column as it is, by name; serial ids are new.
+CREATE FUNCTION leadscore._copy_rows(tbl text, key text, source integer, target integer, set jsonb,
+		points jsonb DEFAULT NULL) RETURNS integer
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	cols text;
+	vals text;
+	made integer;
+BEGIN
+	SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum),
+		string_agg(CASE
+			WHEN a.attname = key AND target IS NOT NULL THEN format('%s::%s', target, format_type(a.atttypid, NULL))
+			WHEN set ? a.attname THEN format('(%L::jsonb ->> %L)::%s', set, a.attname, format_type(a.atttypid, a.atttypmod))
+			WHEN a.attname = 'points' AND points IS NOT NULL
+				THEN format('CASE WHEN t.points IS NOT NULL AND %L::jsonb ? t.name THEN (%L::jsonb ->> t.name)::float8 ELSE t.points END',
+					points, points)
+			ELSE 't.' || quote_ident(a.attname) END, ', ' ORDER BY a.attnum)
+	INTO cols, vals
+	FROM pg_attribute a
+	WHERE a.attrelid = format('leadscore.%I', tbl)::regclass AND a.attnum > 0 AND NOT a.attisdropped
+		AND NOT (a.attname = 'id' AND (a.attname <> key OR target IS NULL));
+	EXECUTE format('INSERT INTO leadscore.%I AS x (%s) SELECT %s FROM leadscore.%I t WHERE t.%I = $1 RETURNING %s',
+		tbl, cols, vals, tbl, key, CASE WHEN target IS NULL THEN 'x.id' ELSE 'NULL::integer' END)
+		INTO made USING source;
+	RETURN made;
+END $$;

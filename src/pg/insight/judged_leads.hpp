@@ -63,4 +63,13 @@ Evaluated CollectLeads(const EvalArgs &a, bool want_keys);
 // it has one.  Needs SPI.
 std::optional<core::ProbabilityLink> LoadProbabilityLink(std::int32_t model_id);
 
+// Raises 42501 unless the role that called into leadscore (from inside a
+// SECURITY DEFINER function) may read `relation`: an admin function reads
+// a population as a reader function would.
+void RequireCallerMayRead(Oid relation);
+
+// Fits the probability link of the judged leads of `args` and stores it
+// as args.model's (leadscore.probability_links).  Connects and finishes SPI.
+core::LinkFit FitStoredLink(const EvalArgs &args);
+
 } // namespace leadscore::pg

@@ -31,16 +31,6 @@ extern "C" {
 namespace leadscore::pg {
 namespace {
 
-// fit_probability runs as the extension's owner: the population must be
-// one the caller may read (42501), as a reader function would read it.
-void RequireCallerMayRead(Oid relation) {
-	CallPg([&] {
-		AclResult result = pg_class_aclcheck(relation, GetOuterUserId(), ACL_SELECT);
-		if (result != ACLCHECK_OK)
-			aclcheck_error(result, OBJECT_TABLE, get_rel_name(relation));
-	});
-}
-
 std::vector<core::LinkSample> Samples(const Evaluated &e) {
 	std::vector<core::LinkSample> out;
 	out.reserve(e.leads.size());
@@ -101,6 +91,25 @@ void PutTerms(FunctionCallInfo fcinfo, const core::LinkFit &fit) {
 	}
 }
 
+} // namespace
+
+void RequireCallerMayRead(Oid relation) {
+	CallPg([&] {
+		AclResult result = pg_class_aclcheck(relation, GetOuterUserId(), ACL_SELECT);
+		if (result != ACLCHECK_OK)
+			aclcheck_error(result, OBJECT_TABLE, get_rel_name(relation));
+	});
+}
+
+core::LinkFit FitStoredLink(const EvalArgs &args) {
+	Evaluated e = CollectLeads(args, false);
+	core::LinkFit fit = core::FitProbabilityLink(Samples(e), [] { return InterruptPending != 0; });
+	StoreLink(e.spec.id, args.horizon, fit);
+	return fit;
+}
+
+namespace {
+
 // fit_probability(model, horizon, leads, as_of DEFAULT NULL)
 constexpr EvalArgPositions kFitArgs{0, 3, 1, -1, -1, 2};
 // evaluate_calibration(model, horizon, leads, bins DEFAULT 10, as_of DEFAULT NULL)
@@ -145,11 +154,7 @@ Datum leadscore_fit_probability(PG_FUNCTION_ARGS) {
 	return Guarded([&] {
 		RequireArg(fcinfo, 2, "leads");
 		RequireCallerMayRead(PG_GETARG_OID(2));
-		EvalArgs args = ReadEvalArgs(fcinfo, kFitArgs);
-		Evaluated e = CollectLeads(args, false);
-		core::LinkFit fit = core::FitProbabilityLink(Samples(e), [] { return InterruptPending != 0; });
-		StoreLink(e.spec.id, args.horizon, fit);
-		PutTerms(fcinfo, fit);
+		PutTerms(fcinfo, FitStoredLink(ReadEvalArgs(fcinfo, kFitArgs)));
 		return Datum(0);
 	});
 }
