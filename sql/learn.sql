@@ -98,6 +98,8 @@ SELECT leadscore.set_points_per_doubling('crm', 10);
 SELECT count(*) AS rows FROM leadscore.learn('crm', '60 days', 'learn_test.train', as_of => '2026-03-01');
 SELECT name, points_per_doubling FROM leadscore.models WHERE name = 'crm_learned';
 SELECT count(*) AS models FROM leadscore.models;
+-- calibrate() suggests points on that scale too, not anchored on the budget.
+SELECT DISTINCT points_per_doubling FROM leadscore.calibrate('crm', '2026-01-01', '2026-03-01', '60 days');
 
 -- Bad input.
 \set VERBOSITY terse

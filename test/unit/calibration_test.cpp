@@ -61,6 +61,26 @@ TEST(CalibrationTally, AListedLeadCountsWithoutActivity) {
 	EXPECT_EQ(t.rule(0).leads, 0);
 }
 
+TEST(CalibrationReport, AStatedScaleReplacesTheBudgetAnchoring) {
+	CalibrationTally t(1);
+	std::uint32_t x = t.TypeId("x");
+	for (int i = 0; i < 400; i++) {
+		t.BeginLead();
+		if (i % 2 == 0) {
+			t.SeeType(x);
+			t.SeeRule(0);
+		} else {
+			t.SeeType(t.TypeId("y"));
+		}
+		t.EndLead(i % 2 == 0 ? i % 4 == 0 : i % 20 == 1);
+	}
+	auto anchored = CalibrationReport(t, {{"x_rule", "x", 20}}, kDefaultMinLeads, 50);
+	auto stated = CalibrationReport(t, {{"x_rule", "x", 20}}, kDefaultMinLeads, 50, nullptr, kWilsonZ95, 10);
+	EXPECT_EQ(stated.back().points_per_doubling, 10);
+	EXPECT_NE(anchored.back().points_per_doubling, 10);
+	EXPECT_EQ(stated.back().suggested_points, std::round(10 * std::log2(ConservativeLift(stated.back()))));
+}
+
 TEST(CalibrationTally, EachLeadCountsOncePerTypeAndRule) {
 	CalibrationTally t(2);
 	std::uint32_t visit = t.TypeId("visit"), demo = t.TypeId("demo");

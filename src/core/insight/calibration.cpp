@@ -175,7 +175,8 @@ void Suggest(CalibrationRow *row, double k, double s) {
 std::vector<CalibrationRow> CalibrationReport(const CalibrationTally &tally,
                                               const std::vector<CalibrationRuleInfo> &rules,
                                               std::int64_t min_leads, double mql_threshold,
-                                              const std::vector<CalibrationCriterionInfo> *criteria, double z) {
+                                              const std::vector<CalibrationCriterionInfo> *criteria, double z,
+                                              double points_per_doubling) {
 	const ConversionCount &pop = tally.population();
 	std::vector<CalibrationRow> out;
 	out.push_back(Row(CalibrationKind::Population, "", "", kNaN, pop, pop, min_leads, z));
@@ -194,7 +195,7 @@ std::vector<CalibrationRow> CalibrationReport(const CalibrationTally &tally,
 	for (std::size_t r = 0; r < rules.size(); r++)
 		rule_rows.push_back(Row(CalibrationKind::Rule, rules[r].name, rules[r].activity_type, rules[r].points,
 		                        tally.rule(r), pop, min_leads, z));
-	double k = PointsPerDoubling(rule_rows, mql_threshold);
+	double k = std::isnan(points_per_doubling) ? PointsPerDoubling(rule_rows, mql_threshold) : points_per_doubling;
 	out.insert(out.end(), rule_rows.begin(), rule_rows.end());
 
 	double s = kNaN;

@@ -218,11 +218,14 @@ double StepsPerDoubling(const std::vector<CalibrationRow> &criterion_rows) noexc
 // the order SeeRule() numbered them.  Without `criteria` (no grade profile,
 // or no lead table to read attributes from) there are no criterion rows and
 // steps_per_doubling is NaN on every row.  `z`: the Wilson intervals' width
-// (TwoSidedZ of the confidence).
+// (TwoSidedZ of the confidence).  `points_per_doubling`: the model's stated
+// scale (learned_points.hpp), k on every row instead of the budget
+// anchoring above; NaN: the model has none.
 std::vector<CalibrationRow> CalibrationReport(const CalibrationTally &tally,
                                               const std::vector<CalibrationRuleInfo> &rules,
                                               std::int64_t min_leads, double mql_threshold,
                                               const std::vector<CalibrationCriterionInfo> *criteria = nullptr,
-                                              double z = kWilsonZ95);
+                                              double z = kWilsonZ95,
+                                              double points_per_doubling = std::numeric_limits<double>::quiet_NaN());
 
 } // namespace leadscore::core

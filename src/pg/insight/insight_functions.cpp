@@ -78,6 +78,7 @@ std::vector<core::CalibrationRow> Calibrate(const CalibrateArgs &a, FunctionCall
 		throw core::Error(core::ErrorKind::NullValue, "horizon must not be NULL",
 		                  {}, "Each lead of leads converts or not in (as_of, as_of + horizon].");
 	InsightModel model = LoadInsightModel(a.model);
+	double ppd = ModelPointsPerDoubling(model.spec.id).value_or(std::numeric_limits<double>::quiet_NaN());
 	OutcomeMap outcomes = LoadOutcomes(kt, population);
 	LeadCriteria criteria = LoadLeadCriteria(kt, model.spec);
 	core::CalibrationTally tally(model.spec.rules.size(), criteria.criteria.size());
@@ -113,7 +114,7 @@ std::vector<core::CalibrationRow> Calibrate(const CalibrateArgs &a, FunctionCall
 		rules.push_back({r.name, r.activity_type,
 		                 r.points_expression.empty() ? r.points : std::numeric_limits<double>::quiet_NaN()});
 	return core::CalibrationReport(tally, rules, a.min_leads, model.spec.mql_threshold,
-	                               criteria.graded ? &criteria.criteria : nullptr, a.z);
+	                               criteria.graded ? &criteria.criteria : nullptr, a.z, ppd);
 }
 
 void PutCalibrationRow(FunctionCallInfo fcinfo, const core::CalibrationRow &r) {

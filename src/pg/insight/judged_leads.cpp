@@ -197,4 +197,12 @@ std::optional<core::ProbabilityLink> LoadProbabilityLink(std::int32_t model_id) 
 	return link;
 }
 
+std::optional<double> ModelPointsPerDoubling(std::int32_t model_id) {
+	auto rows = QueryText("SELECT points_per_doubling FROM leadscore.models WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.int4",
+	                      {std::to_string(model_id)});
+	if (rows.empty() || !rows[0][0])
+		return std::nullopt;
+	return std::strtod(rows[0][0]->c_str(), nullptr);
+}
+
 } // namespace leadscore::pg

@@ -63,6 +63,10 @@ Evaluated CollectLeads(const EvalArgs &a, bool want_keys);
 // it has one.  Needs SPI.
 std::optional<core::ProbabilityLink> LoadProbabilityLink(std::int32_t model_id);
 
+// The model's points_per_doubling (leadscore.models), if it has one.
+// Needs SPI.
+std::optional<double> ModelPointsPerDoubling(std::int32_t model_id);
+
 // Raises 42501 unless the role that called into leadscore (from inside a
 // SECURITY DEFINER function) may read `relation`: an admin function reads
 // a population as a reader function would.

@@ -265,10 +265,8 @@ std::string JsonKey(const std::string &s) {
 double PointsPerDoubling(const core::ModelSpec &spec, std::optional<double> given) {
 	if (given)
 		return *given;
-	auto rows = QueryText("SELECT points_per_doubling FROM leadscore.models WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.int4",
-	                      {std::to_string(spec.id)});
-	if (!rows.empty() && rows[0][0])
-		return std::strtod(rows[0][0]->c_str(), nullptr);
+	if (std::optional<double> own = ModelPointsPerDoubling(spec.id))
+		return *own;
 	return spec.mql_threshold > 0 ? spec.mql_threshold / 2 : 20;
 }
 
