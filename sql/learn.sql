@@ -92,6 +92,20 @@ SELECT (SELECT roc_auc FROM leadscore.evaluate('crm_learned', '2026-03-01', '60 
 	 FROM leadscore.evaluate('crm_learned', '2026-03-01', '60 days', leads => 'learn_test.test')
 	 WHERE segment = 'all') AS beats_base_rate;
 
+-- top_leads() of a model whose link weighs grades ranks by probability:
+-- the same probabilities as sorting every lead, from an index range (many
+-- leads tie: compare the values, not the leads).
+SELECT (SELECT array_agg(probability) FROM leadscore.top_leads('crm_learned', 25))
+	= (SELECT array_agg(probability) FROM (SELECT probability FROM leadscore.lead_scores
+		WHERE model = 'crm_learned' ORDER BY probability DESC LIMIT 25) s) AS same_probabilities,
+	(SELECT array_agg(probability) FROM (SELECT probability FROM leadscore.lead_scores
+		WHERE model = 'crm_learned' ORDER BY score_key DESC LIMIT 25) s)
+	<> (SELECT array_agg(probability) FROM leadscore.top_leads('crm_learned', 25)) AS not_the_score_order;
+-- The live model (no link) keeps the score's order.
+SELECT (SELECT array_agg(score_key) FROM leadscore.top_leads('crm', 25))
+	= (SELECT array_agg(score_key) FROM (SELECT score_key FROM leadscore.lead_scores
+		WHERE model = 'crm' ORDER BY score_key DESC LIMIT 25) s) AS same_scores;
+
 -- Learning again replaces the candidate; a set points_per_doubling is the
 -- model's scale.
 SELECT leadscore.set_points_per_doubling('crm', 10);

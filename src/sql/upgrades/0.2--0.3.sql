@@ -1265,12 +1265,35 @@ BEGIN
 	-- longer than the index scan.
 	CREATE FUNCTION leadscore.top_leads(model text, n integer DEFAULT 50)
 		RETURNS SETOF leadscore.lead_scores
-	LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
-		SELECT ls.* FROM leadscore.lead_scores ls
-		WHERE ls.model_id = leadscore._model_id(top_leads.model)
-		ORDER BY ls.score_rank DESC, ls.score_key DESC
-		LIMIT leadscore._row_limit(top_leads.n)
-	$$;
+	LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+	DECLARE
+		mid integer := leadscore._model_id(model);
+		lim integer := leadscore._row_limit(n);
+		link float8[] := (SELECT pl.link FROM leadscore.probability_links pl WHERE pl.model_id = mid);
+		lowest float8;
+		floor_score float8;
+	BEGIN
+		-- By probability when the model's link weighs grades: the n best by
+		-- score bound it (the n-th best probability is at least theirs
+		-- lowest), and a lead of any grade below the score floor_score
+		-- cannot reach that bound, so only the leads above it, an index
+		-- range, are sorted.  Otherwise the score's order is the
+		-- probability's, from the index.
+		IF link IS NOT NULL AND link[2] > 0 AND (SELECT max(x) - min(x) FROM unnest(link[3:]) x) > 0 THEN
+			SELECT min(t.probability) INTO lowest FROM (SELECT ls.probability FROM leadscore.lead_scores ls
+				WHERE ls.model_id = mid ORDER BY ls.score_rank DESC, ls.score_key DESC LIMIT lim) t;
+			IF lowest > 0 AND lowest < 1 THEN
+				floor_score := (ln(lowest / (1 - lowest)) - link[1] - (SELECT max(x) FROM unnest(link[3:]) x)) / link[2];
+				RETURN QUERY SELECT ls.* FROM leadscore.lead_scores ls
+					WHERE ls.model_id = mid AND ls.score_rank >= leadscore.score_rank(floor_score *
+						(SELECT leadscore.stored_weight(m.half_life, m.epoch) FROM leadscore.models m WHERE m.id = mid))
+					ORDER BY ls.probability DESC, ls.score_key DESC LIMIT lim;
+				RETURN;
+			END IF;
+		END IF;
+		RETURN QUERY SELECT ls.* FROM leadscore.lead_scores ls WHERE ls.model_id = mid
+			ORDER BY ls.score_rank DESC, ls.score_key DESC LIMIT lim;
+	END $$;
 	-- The leads heating up fastest.  In a model that ranks its momentum
 	-- (set_momentum_ranking), as top_leads() from the (momentum_rank,
 	-- model_id) index, which holds the leads of such models only; in the
@@ -1348,12 +1371,35 @@ END $f$;
 
 CREATE OR REPLACE FUNCTION leadscore.top_leads(model text, n integer DEFAULT 50)
 	RETURNS SETOF leadscore.lead_scores
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
-		SELECT ls.* FROM leadscore.lead_scores ls
-		WHERE ls.model_id = leadscore._model_id(top_leads.model)
-		ORDER BY ls.score_rank DESC, ls.score_key DESC
-		LIMIT leadscore._row_limit(top_leads.n)
-	$$;
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+	DECLARE
+		mid integer := leadscore._model_id(model);
+		lim integer := leadscore._row_limit(n);
+		link float8[] := (SELECT pl.link FROM leadscore.probability_links pl WHERE pl.model_id = mid);
+		lowest float8;
+		floor_score float8;
+	BEGIN
+		-- By probability when the model's link weighs grades: the n best by
+		-- score bound it (the n-th best probability is at least theirs
+		-- lowest), and a lead of any grade below the score floor_score
+		-- cannot reach that bound, so only the leads above it, an index
+		-- range, are sorted.  Otherwise the score's order is the
+		-- probability's, from the index.
+		IF link IS NOT NULL AND link[2] > 0 AND (SELECT max(x) - min(x) FROM unnest(link[3:]) x) > 0 THEN
+			SELECT min(t.probability) INTO lowest FROM (SELECT ls.probability FROM leadscore.lead_scores ls
+				WHERE ls.model_id = mid ORDER BY ls.score_rank DESC, ls.score_key DESC LIMIT lim) t;
+			IF lowest > 0 AND lowest < 1 THEN
+				floor_score := (ln(lowest / (1 - lowest)) - link[1] - (SELECT max(x) FROM unnest(link[3:]) x)) / link[2];
+				RETURN QUERY SELECT ls.* FROM leadscore.lead_scores ls
+					WHERE ls.model_id = mid AND ls.score_rank >= leadscore.score_rank(floor_score *
+						(SELECT leadscore.stored_weight(m.half_life, m.epoch) FROM leadscore.models m WHERE m.id = mid))
+					ORDER BY ls.probability DESC, ls.score_key DESC LIMIT lim;
+				RETURN;
+			END IF;
+		END IF;
+		RETURN QUERY SELECT ls.* FROM leadscore.lead_scores ls WHERE ls.model_id = mid
+			ORDER BY ls.score_rank DESC, ls.score_key DESC LIMIT lim;
+	END $$;
 CREATE FUNCTION leadscore.top_momentum(model text, n integer DEFAULT 50)
 	RETURNS SETOF leadscore.lead_scores
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
