@@ -1,5 +1,5 @@
 // calibrate(), evaluate() and evaluate_leads(): read the inputs
-// (insight_data.hpp), let the core count and compute (calibration.hpp,
+// (insight_data.hpp, judged_leads.hpp), let the core count and compute (calibration.hpp,
 // evaluation.hpp), return the rows.  Read -> compute -> write: the result
 // rows are built from plain C++ structs after SPI is finished.
 #include "pg/boundary/datum_value.hpp"
@@ -8,7 +8,6 @@
 #include "pg/boundary/text_datum.hpp"
 #include "pg/catalog/table_plan.hpp"
 #include "pg/insight/insight_criteria.hpp"
-#include "pg/ingest/lead_ledger.hpp"
 #include "pg/insight/insight_data.hpp"
 #include "pg/insight/judged_leads.hpp"
 #include "pg/insight/result_rows.hpp"
@@ -18,14 +17,12 @@
 extern "C" {
 #include "funcapi.h"
 #include "utils/builtins.h"
-#include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 }
 
 #include "core/base/error.hpp"
 #include "core/insight/calibration.hpp"
 #include "core/insight/evaluation.hpp"
-#include "core/lead/scoring_recompute.hpp"
 
 #include <algorithm>
 #include <cmath>
