@@ -178,8 +178,8 @@ Collected Collect(const KeyType &kt, const EvalArgs &a, const InsightModel &base
 	return out;
 }
 
-// "" or why feature `f` (a column of candidate `k`'s rule features, or a
-// criterion) looks like a leak.
+// "" or why a feature (its value per lead) looks like a leak: alone it
+// all but separates the classes.
 std::string SeparationLeak(const core::LearnData &d, const std::vector<double> &column) {
 	std::vector<core::ScoredLabel> items;
 	for (std::size_t i = 0; i < d.leads; i++)
@@ -192,6 +192,7 @@ std::string SeparationLeak(const core::LearnData &d, const std::vector<double> &
 	return std::string("alone it separates converted and unconverted leads (ROC AUC ") + buf + ")";
 }
 
+// "" or why rule `r` looks like a leak: its activity comes after the fact.
 std::string AfterLeak(const AfterCounts &rows, std::size_t r) {
 	std::int64_t all = rows.before[r] + rows.after[r];
 	if (rows.after[r] < 5 || static_cast<double>(rows.after[r]) < 0.9 * static_cast<double>(all))
@@ -243,6 +244,8 @@ void PutOutRow(FunctionCallInfo fcinfo, const OutRow &r) {
 	PutRow(fcinfo, v, n);
 }
 
+// `s` as a JSON string (RFC 8259: quote, backslash and control characters
+// escaped; the rest, UTF-8 included, as is).
 std::string JsonKey(const std::string &s) {
 	std::string out = "\"";
 	for (char c : s) {
