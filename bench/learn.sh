@@ -123,6 +123,10 @@ if [[ " $PARTS " == *" synthetic "* ]]; then
 	export_csv learn_syn "$(own_figures "$SYN_HORIZON" syn.test "syn_hand=(a) hand-made, equal points" \
 		"syn_calib=(b) calibrate() points" "syn_calib_30d=(b') calibrate() points, the law's 30-day half-life" \
 		"syn_hand_learned=(c) learn()")" "$out/syn_own.csv"
+	log "synthetic: learn()'s candidate on the test split, calibration by decile of predicted probability"
+	db learn_syn -c "SELECT bin, leads, converted, round(mean_predicted::numeric, 3) AS predicted,
+		round(observed_rate::numeric, 3) AS observed, round(lift::numeric, 2) AS lift
+		FROM leadscore.evaluate_calibration('syn_hand_learned', '$SYN_HORIZON', 'syn.test')"
 	log "synthetic: the test split ($(machine))"
 	/usr/bin/python3 "$top/bench/learn/metrics.py" --check "$out/syn_own.csv" --reference "(c) learn()" \
 		"(a) hand-made, equal points=$out/syn_syn_hand.csv" \
