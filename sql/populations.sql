@@ -88,6 +88,9 @@ SELECT lead_id, converted FROM leadscore.evaluate_leads('crm', NULL, '30 days', 
 -- calibrate() over the split: the population counts idle lead 5 too.
 SELECT kind, name, leads, converted FROM leadscore.calibrate('crm', '2026-01-01', '2026-02-01', '30 days',
 	leads => 'pop_test.split') ORDER BY kind, name;
+-- since and until may stay open: every activity before the conversion.
+SELECT kind, name, leads, converted FROM leadscore.calibrate('crm', NULL, NULL, '30 days',
+	leads => 'pop_test.split') WHERE kind <> 'activity_type' ORDER BY kind, name;
 -- Over the cohort, each lead's activity up to its as_of and its outcome in
 -- (as_of, as_of + horizon]; since and until may stay open.
 SELECT kind, name, leads, converted FROM leadscore.calibrate('crm', NULL, NULL, '30 days',

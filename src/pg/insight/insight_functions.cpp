@@ -68,9 +68,7 @@ std::vector<core::CalibrationRow> Calibrate(const CalibrateArgs &a, FunctionCall
 	if (!PG_ARGISNULL(2))
 		until = PG_GETARG_TIMESTAMPTZ(2);
 	Population population = a.leads == InvalidOid ? Population(core::EvaluationWindow{0, 0})
-	                                              : Population::Read(kt, a.leads, until, PG_GETARG_DATUM(3), PG_ARGISNULL(3));
-	if (population.listed() && !population.own_dates() && !until)
-		Invalid("until must not be NULL", "Without an as_of column in leads, calibrate() looks at activity in [since, until).");
+	                                              : Population::Read(kt, a.leads, until, PG_GETARG_DATUM(3), PG_ARGISNULL(3), true);
 	if (population.own_dates() && PG_ARGISNULL(3))
 		throw core::Error(core::ErrorKind::NullValue, "horizon must not be NULL",
 		                  {}, "Each lead of leads converts or not in (as_of, as_of + horizon].");

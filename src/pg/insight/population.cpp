@@ -80,7 +80,7 @@ bool CheckColumns(const KeyType &kt, Oid relation, const std::string &name) {
 } // namespace
 
 Population Population::Read(const KeyType &kt, Oid relation, std::optional<TimestampTz> as_of, Datum horizon,
-                            bool horizon_null) {
+                            bool horizon_null, bool membership_only) {
 	Population p;
 	p.listed_ = true;
 	std::string name = RelationName(relation);
@@ -102,16 +102,17 @@ Population Population::Read(const KeyType &kt, Oid relation, std::optional<Times
 	    [&](const ListedRow &row) {
 		    if (row.key_null)
 			    throw core::Error(core::ErrorKind::NullValue, "population " + name + " has a NULL lead_id");
-		    if (!row.has_as_of)
+		    bool timeless = !row.has_as_of && membership_only && !p.own_dates_;
+		    if (!row.has_as_of && !timeless)
 			    throw core::Error(core::ErrorKind::NullValue,
 			                      "lead " + std::string(row.key_text) + " of population " + name + " has no as_of", {},
 			                      "Give the as_of argument for rows without one.");
-		    if (!row.as_of_ok || !row.end_ok)
+		    if (!timeless && (!row.as_of_ok || !row.end_ok))
 			    throw core::Error(core::ErrorKind::InvalidValue,
 			                      "the window of lead " + std::string(row.key_text) + " in population " + name +
 			                          " is not finite",
 			                      {}, "leadscore counts finite times up to the end of the year 99999.");
-		    if (!horizon_null && row.end <= row.as_of)
+		    if (!timeless && !horizon_null && row.end <= row.as_of)
 			    throw core::Error(core::ErrorKind::InvalidValue, "horizon must be positive", {},
 			                      "Give a positive interval, e.g. '90 days'.");
 		    JudgedLead lead{row.key_text, {row.as_of, row.end}};

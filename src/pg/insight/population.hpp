@@ -40,12 +40,14 @@ public:
 	// theirs).  `as_of`: for rows without one (nullopt: each row must have
 	// its own).  Each window ends at as_of + `horizon` (an interval datum,
 	// added as PostgreSQL adds it; `horizon_null`: the window ends at as_of).
+	// `membership_only`: without an as_of column the caller needs only who
+	// is listed (calibrate()'s own window applies), so rows may lack a time.
 	// Throws 42703 without a lead_id column, 42804 for a lead_id of another
 	// type than the lead key or an as_of of another type than timestamptz,
 	// 22004 for a NULL lead_id or a missing as_of, 22023 for a lead listed
 	// twice or a window beyond the core's time range.
 	static Population Read(const KeyType &kt, Oid relation, std::optional<TimestampTz> as_of, Datum horizon,
-	                       bool horizon_null);
+	                       bool horizon_null, bool membership_only = false);
 
 	// True for the leads of a relation, false for everyone.
 	bool listed() const noexcept {
