@@ -31,6 +31,10 @@ std::string TypeName(Oid type) {
 	return CallPg([&] { return format_type_be(type); });
 }
 
+std::string RelationName(Oid relation) {
+	return CallPg([&] { return DatumGetCString(DirectFunctionCall1(regclassout, ObjectIdGetDatum(relation))); });
+}
+
 Oid ColumnTypeOrNone(Oid relid, const std::string &column) {
 	auto rows = QueryText("SELECT atttypid FROM pg_catalog.pg_attribute WHERE attrelid OPERATOR(pg_catalog.=) "
 	                      "$1::pg_catalog.oid AND attname OPERATOR(pg_catalog.=) $2 AND attnum > 0 AND NOT attisdropped",
@@ -183,7 +187,7 @@ std::vector<SourceTable> SourceTables(const std::string &column, Oid table) {
 	auto rows = QueryText((sql + " ORDER BY tbl::pg_catalog.oid").c_str(), args);
 	std::string table_name;
 	if (table != InvalidOid)
-		table_name = CallPg([&] { return DatumGetCString(DirectFunctionCall1(regclassout, ObjectIdGetDatum(table))); });
+		table_name = RelationName(table);
 	if (table != InvalidOid && rows.empty())
 		throw core::Error(core::ErrorKind::UndefinedObject, "table " + table_name + " is not attached", {},
 		                  "source_table must be an attached activity or lead table.");

@@ -25,8 +25,9 @@
 
 namespace leadscore::pg {
 
-// A type's name as SQL spells it, for messages.
+// A type's and a relation's name as SQL spells them, for messages.
 std::string TypeName(Oid type);
+std::string RelationName(Oid relation);
 // The type of column `column` of relation `relid`; InvalidOid when it has
 // no such (live) column.
 Oid ColumnTypeOrNone(Oid relid, const std::string &column);

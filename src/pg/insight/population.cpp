@@ -49,10 +49,6 @@ ListedRow *ExtractListed(HeapTuple tuple, TupleDesc desc, Oid key_type) {
 	return row;
 }
 
-std::string RelationName(Oid relation) {
-	return CallPg([&] { return DatumGetCString(DirectFunctionCall1(regclassout, ObjectIdGetDatum(relation))); });
-}
-
 // 42703 / 42804 unless `relation` has lead_id of the key type; returns
 // whether it has an as_of column (42804 unless timestamptz).
 bool CheckColumns(const KeyType &kt, Oid relation, const std::string &name) {
