@@ -115,6 +115,21 @@ SELECT count(*) AS models FROM leadscore.models;
 -- calibrate() suggests points on that scale too, not anchored on the budget.
 SELECT DISTINCT points_per_doubling FROM leadscore.calibrate('crm', '2026-01-01', '2026-03-01', '60 days');
 
+-- A rule every lead matches about the same: each signed up once (every
+-- 200th twice), a few hours apart, and is judged 7 days later.  Its
+-- feature is nearly the same for every lead, and its chance differences
+-- would take a weight the intercept cancels: it is left out, 0 points.
+SELECT leadscore.create_model('signups', half_life => '30 days', mql_threshold => 40, active => false) > 0 AS created;
+SELECT leadscore.add_rule('signups', 'webinar', 10) > 0 AS added;
+SELECT leadscore.add_rule('signups', 'signup', 10) > 0 AS added;
+INSERT INTO learn_test.activities
+SELECT lead_id, 'signup', '2026-02-20'::timestamptz + (lead_id % 24) * interval '1 hour' - (n - 1) * interval '2 days'
+FROM learn_test.leads, generate_series(1, CASE WHEN lead_id % 200 = 0 THEN 2 ELSE 1 END) n;
+CREATE TABLE learn_test.signed_up AS
+SELECT lead_id, '2026-02-27'::timestamptz + (lead_id % 24) * interval '1 hour' AS as_of FROM learn_test.train;
+SELECT name, round(learned::numeric, 1) AS learned, round(standard_error::numeric, 1) AS standard_error, note
+FROM leadscore.learn('signups', '60 days', 'learn_test.signed_up') WHERE kind = 'rule' ORDER BY name;
+
 -- Bad input.
 \set VERBOSITY terse
 CREATE TABLE learn_test.few AS SELECT lead_id FROM learn_test.leads WHERE lead_id <= 3;

@@ -310,6 +310,7 @@ for line in open(path):
     rows.setdefault(half_life, {})[int(lead)] = (int(label), rules, [float(large), float(software)])
 
 leads = sorted(rows[candidates[0]])
+n_rules = len(rows[candidates[0]][leads[0]][1])
 y = np.array([rows[candidates[0]][k][0] for k in leads], dtype=float)
 
 
@@ -321,6 +322,9 @@ def design(half_life):
 def standardise(x):
     mean = x.mean(axis=0)
     sd = x.std(axis=0)  # ddof = 0
+    # A nearly constant rule column is left out, as a constant one.
+    rule = np.arange(x.shape[1]) < n_rules
+    sd = np.where(rule & (sd <= 0.1 * np.abs(mean)), 0.0, sd)
     z = np.where(sd > 0, (x - mean) / np.where(sd > 0, sd, 1), 0.0)
     return z, mean, sd
 

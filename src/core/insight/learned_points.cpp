@@ -33,10 +33,11 @@ std::vector<std::size_t> UsableLeads(const LearnData &d, std::int64_t *skipped) 
 }
 
 // The design of one candidate: the usable leads' rule then criterion
-// features, each column centred and scaled to unit variance (a constant
-// column stays 0: its weight is 0).  `mean` and `sd` per column.
+// features, each column centred and scaled to unit variance.  A constant
+// column, and a nearly constant rule column (`nearly_constant`), stay 0:
+// their weight is 0.  `mean` and `sd` per column, sd 0 for those.
 LogisticData Design(const LearnData &d, std::size_t candidate, const std::vector<std::size_t> &rows,
-                    std::vector<double> *mean, std::vector<double> *sd) {
+                    std::vector<double> *mean, std::vector<double> *sd, std::vector<bool> *nearly_constant) {
 	LogisticData x;
 	x.rows = rows.size();
 	x.features = d.rules + d.criteria;
@@ -51,6 +52,7 @@ LogisticData Design(const LearnData &d, std::size_t candidate, const std::vector
 	}
 	mean->assign(x.features, 0);
 	sd->assign(x.features, 0);
+	nearly_constant->assign(x.features, false);
 	for (std::size_t f = 0; f < x.features; f++) {
 		double sum = 0, squares = 0;
 		for (std::size_t k = 0; k < x.rows; k++)
@@ -59,7 +61,10 @@ LogisticData Design(const LearnData &d, std::size_t candidate, const std::vector
 		for (std::size_t k = 0; k < x.rows; k++)
 			squares += std::pow(x.x[k * x.features + f] - (*mean)[f], 2);
 		double s = std::sqrt(squares / static_cast<double>(x.rows));
-		(*sd)[f] = s > 0 ? s : 0;
+		(*nearly_constant)[f] = f < d.rules && NearlyConstant((*mean)[f], s);
+		if ((*nearly_constant)[f])
+			s = 0;
+		(*sd)[f] = s;
 		for (std::size_t k = 0; k < x.rows; k++) {
 			double &v = x.x[k * x.features + f];
 			v = s > 0 ? (v - (*mean)[f]) / s : 0;
@@ -120,6 +125,10 @@ void CheckCounts(const LearnData &d, const std::vector<std::size_t> &rows, std::
 
 } // namespace
 
+bool NearlyConstant(double mean, double sd) noexcept {
+	return sd > 0 && sd <= kNearConstantSpread * std::fabs(mean);
+}
+
 LearnedWeights LearnWeights(const LearnData &data, const CancelCheck &cancel) {
 	LearnedWeights out;
 	std::vector<std::size_t> rows = UsableLeads(data, &out.skipped);
@@ -128,9 +137,10 @@ LearnedWeights LearnWeights(const LearnData &data, const CancelCheck &cancel) {
 	for (std::size_t i : rows)
 		fold.push_back(data.fold[i]);
 	std::vector<double> mean, sd;
+	std::vector<bool> nearly_constant;
 	double best = std::numeric_limits<double>::infinity();
 	for (std::size_t c = 0; c < data.rule_features.size(); c++) {
-		LogisticData x = Design(data, c, rows, &mean, &sd);
+		LogisticData x = Design(data, c, rows, &mean, &sd, &nearly_constant);
 		for (double lambda : kLearnPenalties) {
 			double loss = CrossValidate(x, fold, data.folds, lambda, cancel);
 			out.trials.push_back({c, lambda, loss});
@@ -141,7 +151,7 @@ LearnedWeights LearnWeights(const LearnData &data, const CancelCheck &cancel) {
 			}
 		}
 	}
-	LogisticData x = Design(data, out.half_life, rows, &mean, &sd);
+	LogisticData x = Design(data, out.half_life, rows, &mean, &sd, &nearly_constant);
 	LogisticFit fit = FitLogistic(x, out.lambda, cancel);
 	// Back to the features' own units: w * (v - mean) / sd.
 	out.intercept = fit.intercept;
@@ -152,6 +162,7 @@ LearnedWeights LearnWeights(const LearnData &data, const CancelCheck &cancel) {
 		(f < data.rules ? out.rule_weight : out.criterion_weight).push_back(w);
 		(f < data.rules ? out.rule_error : out.criterion_error).push_back(e);
 	}
+	out.nearly_constant = nearly_constant;
 	return out;
 }
 

@@ -23,6 +23,16 @@
 
 namespace leadscore::core {
 
+// A rule feature whose spread is at most this share of its mean is left
+// out of the fit (0 points) and reported.  Such a feature (every lead's
+// one form fill, judged at first touch + 7 days: 0.52 to 0.54 by the time
+// of day) is the intercept in disguise: its chance differences took a
+// weight of hundreds of points, the intercept cancelling them, which moved
+// every score and meant nothing; no penalty holds it, as the penalty acts
+// on standardised weights.  Criteria, 0 or 1, are not affected: one met by
+// 99 % of leads still tells the other 1 % apart.
+constexpr double kNearConstantSpread = 0.1;
+
 // Three steps, a letter, per doubling of the odds: calibrate()'s default.
 constexpr double kLearnedStepsPerDoubling = 3;
 
@@ -53,6 +63,7 @@ struct LearnedWeights {
 	std::vector<double> rule_error;       // their standard errors
 	std::vector<double> criterion_weight; // log-odds of meeting the criterion
 	std::vector<double> criterion_error;
+	std::vector<bool> nearly_constant;    // per rule then criterion (rules only): left out
 	std::vector<LearnTrial> trials;       // the search, in order
 	std::int64_t skipped = 0;             // leads with a non-finite feature
 };
@@ -66,6 +77,10 @@ extern const std::vector<double> kLearnPenalties;
 // features; Error(Cancelled) on `cancel`.  Leads with a NaN or infinite
 // feature are skipped and counted.
 LearnedWeights LearnWeights(const LearnData &data, const CancelCheck &cancel = {});
+
+// Whether a rule feature with this mean and spread is left out
+// (kNearConstantSpread); a constant one is not: it has no weight anyway.
+bool NearlyConstant(double mean, double sd) noexcept;
 
 // Points per unit feature and steps in the model's scale; steps are whole,
 // clamped to -12..12.

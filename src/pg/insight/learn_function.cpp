@@ -178,6 +178,11 @@ Collected Collect(const KeyType &kt, const EvalArgs &a, const InsightModel &base
 	return out;
 }
 
+// Why a rule learned 0 points without trying (core::kNearConstantSpread).
+constexpr const char *kNearlyConstantNote =
+	"nearly the same for every lead of the population (spread at most a tenth of its mean): left out of the "
+	"fit, 0 points, as its differences are chance";
+
 // "" or why a feature (its value per lead) looks like a leak: alone it
 // all but separates the classes.
 std::string SeparationLeak(const core::LearnData &d, const std::vector<double> &column) {
@@ -313,8 +318,9 @@ Learned Explain(const InsightModel &base, const Collected &c, const core::Learne
 		std::string leak = AfterLeak(c.rows, r);
 		if (leak.empty())
 			leak = SeparationLeak(d, RuleColumn(d, w.half_life, j));
+		std::string note = !leak.empty() ? leak : w.nearly_constant[j] ? kNearlyConstantNote : "";
 		out.rows.push_back({"rule", rule.name, rule.activity_type, rule.points, p,
-		                    core::LearnedPoints(w.rule_error[j], ppd), !leak.empty(), leak});
+		                    core::LearnedPoints(w.rule_error[j], ppd), !leak.empty(), note});
 		points += (points.size() > 1 ? "," : "") + JsonKey(rule.name) + ":" + core::Float8Text(p);
 		j++;
 	}
