@@ -152,6 +152,20 @@ SELECT leadscore.set_points_per_doubling('crm', -1);
 SELECT r.name, r.points FROM leadscore.rules r WHERE r.model_id = leadscore._model_id('crm') ORDER BY r.id;
 \set VERBOSITY default
 
+-- top_leads() by probability with leads that have no lead row, so no
+-- grade: they compete with the graded ones by the link's weight for no
+-- grade, some among the most likely, some not.
+INSERT INTO learn_test.activities
+SELECT 5000 + i, 'webinar', CASE WHEN i <= 5 THEN now() - n * interval '1 hour'
+	ELSE '2026-02-27'::timestamptz - n * interval '1 day' END
+FROM generate_series(1, 40) i, generate_series(1, 1 + i % 4) n;
+SELECT count(*) AS ungraded FROM leadscore.lead_scores WHERE model = 'crm_learned' AND grade IS NULL;
+SELECT n, (SELECT array_agg(probability) FROM leadscore.top_leads('crm_learned', n))
+	= (SELECT array_agg(probability) FROM (SELECT probability FROM leadscore.lead_scores
+		WHERE model = 'crm_learned' ORDER BY probability DESC LIMIT n) s) AS same_probabilities,
+	(SELECT count(*) FROM leadscore.top_leads('crm_learned', n) WHERE grade IS NULL) > 0 AS with_ungraded
+FROM unnest(ARRAY[3, 10, 100, 400]) n;
+
 SET client_min_messages = warning;
 DROP EXTENSION leadscore CASCADE;
 CREATE EXTENSION leadscore;

@@ -80,6 +80,11 @@ CREATE INDEX lead_state_rank ON leadscore.lead_state (score_rank, model_id);
 -- top_momentum(): the same for momentum, of the models that rank it (the
 -- others' leads all rank 0: no entries, no index work on their writes).
 CREATE INDEX lead_state_momentum ON leadscore.lead_state (momentum_rank, model_id) WHERE momentum_rank <> 0;
+-- top_leads() by probability (a model whose probability link weighs
+-- grades): each grade's leads of a model in score order.  Only graded
+-- leads have entries; a lead's next activity leaves grade alone, so its
+-- update stays HOT unless the rank moves, as before.
+CREATE INDEX lead_state_grade ON leadscore.lead_state (grade, model_id, score_rank) WHERE grade IS NOT NULL;
 -- tick(): the leads whose status or stage decay may change by now.
 CREATE INDEX lead_state_due ON leadscore.lead_state (due_hint) WHERE due_hint IS NOT NULL;
 -- stale_leads(): leads that reached MQL once and have cooled down since.

@@ -1008,6 +1008,11 @@ ALTER TABLE leadscore.lead_state ADD COLUMN band text;
 ALTER TABLE leadscore.lead_state ADD COLUMN momentum float8 NOT NULL DEFAULT 0,
 	ADD COLUMN momentum_rank integer NOT NULL DEFAULT 0;
 CREATE INDEX lead_state_momentum ON leadscore.lead_state (momentum_rank, model_id) WHERE momentum_rank <> 0;
+-- top_leads() by probability (a model whose probability link weighs
+-- grades): each grade's leads of a model in score order.  Only graded
+-- leads have entries; a lead's next activity leaves grade alone, so its
+-- update stays HOT unless the rank moves, as before.
+CREATE INDEX lead_state_grade ON leadscore.lead_state (grade, model_id, score_rank) WHERE grade IS NOT NULL;
 ALTER TABLE leadscore.models ADD COLUMN momentum_half_life interval NOT NULL DEFAULT '7 days';
 ALTER TABLE leadscore.events DROP CONSTRAINT events_kind_check,
 	ADD CONSTRAINT events_kind_check CHECK (kind IN ('status', 'stage', 'grade', 'band'));
@@ -1270,26 +1275,36 @@ BEGIN
 		mid integer := leadscore._model_id(model);
 		lim integer := leadscore._row_limit(n);
 		link float8[] := (SELECT pl.link FROM leadscore.probability_links pl WHERE pl.model_id = mid);
-		lowest float8;
-		floor_score float8;
 	BEGIN
-		-- By probability when the model's link weighs grades: the n best by
-		-- score bound it (the n-th best probability is at least theirs
-		-- lowest), and a lead of any grade below the score floor_score
-		-- cannot reach that bound, so only the leads above it, an index
-		-- range, are sorted.  Otherwise the score's order is the
+		-- By probability when the model's link weighs grades.  Within a
+		-- grade the link orders leads as their score does, so the n most
+		-- likely graded leads are among each grade's n best by score: at
+		-- most 13 n rows of the lead_state_grade index, however many leads
+		-- there are.  Leads without a grade (no lead row) have no entries
+		-- there: of them, only those whose score can still reach the n-th
+		-- best probability of the graded ones (link[16] is their weight)
+		-- are read, an index range.  Otherwise the score's order is the
 		-- probability's, from the index.
 		IF link IS NOT NULL AND link[2] > 0 AND (SELECT max(x) - min(x) FROM unnest(link[3:]) x) > 0 THEN
-			SELECT min(t.probability) INTO lowest FROM (SELECT ls.probability FROM leadscore.lead_scores ls
-				WHERE ls.model_id = mid ORDER BY ls.score_rank DESC, ls.score_key DESC LIMIT lim) t;
-			IF lowest > 0 AND lowest < 1 THEN
-				floor_score := (ln(lowest / (1 - lowest)) - link[1] - (SELECT max(x) FROM unnest(link[3:]) x)) / link[2];
-				RETURN QUERY SELECT ls.* FROM leadscore.lead_scores ls
-					WHERE ls.model_id = mid AND ls.score_rank >= leadscore.score_rank(floor_score *
-						(SELECT leadscore.stored_weight(m.half_life, m.epoch) FROM leadscore.models m WHERE m.id = mid))
-					ORDER BY ls.probability DESC, ls.score_key DESC LIMIT lim;
-				RETURN;
-			END IF;
+			RETURN QUERY
+			WITH graded AS MATERIALIZED (
+				SELECT t.* FROM generate_series(0, 12) r
+				CROSS JOIN LATERAL (SELECT ls.* FROM leadscore.lead_scores ls
+					WHERE ls.model_id = mid AND ls.grade = 'F'::leadscore.grade + r
+					ORDER BY ls.score_rank DESC, ls.score_key DESC LIMIT lim) t),
+			bound AS (SELECT CASE WHEN count(*) = lim THEN min(b.probability) END AS p
+				FROM (SELECT g.probability FROM graded g ORDER BY g.probability DESC LIMIT lim) b)
+			SELECT u.* FROM (
+				SELECT g.* FROM graded g
+				UNION ALL
+				(SELECT ls.* FROM leadscore.lead_scores ls
+				 WHERE ls.model_id = mid AND ls.grade IS NULL AND ls.score_rank >= (SELECT
+					CASE WHEN b.p > 0 AND b.p < 1 THEN leadscore.score_rank((ln(b.p / (1 - b.p)) - link[1] - link[16])
+						/ link[2] * leadscore.stored_weight(m.half_life, m.epoch)) ELSE -2147483648 END
+					FROM bound b, leadscore.models m WHERE m.id = mid)
+				 ORDER BY ls.score_rank DESC, ls.score_key DESC LIMIT lim)) u
+			ORDER BY u.probability DESC, u.score_key DESC LIMIT lim;
+			RETURN;
 		END IF;
 		RETURN QUERY SELECT ls.* FROM leadscore.lead_scores ls WHERE ls.model_id = mid
 			ORDER BY ls.score_rank DESC, ls.score_key DESC LIMIT lim;
@@ -1376,26 +1391,36 @@ LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $
 		mid integer := leadscore._model_id(model);
 		lim integer := leadscore._row_limit(n);
 		link float8[] := (SELECT pl.link FROM leadscore.probability_links pl WHERE pl.model_id = mid);
-		lowest float8;
-		floor_score float8;
 	BEGIN
-		-- By probability when the model's link weighs grades: the n best by
-		-- score bound it (the n-th best probability is at least theirs
-		-- lowest), and a lead of any grade below the score floor_score
-		-- cannot reach that bound, so only the leads above it, an index
-		-- range, are sorted.  Otherwise the score's order is the
+		-- By probability when the model's link weighs grades.  Within a
+		-- grade the link orders leads as their score does, so the n most
+		-- likely graded leads are among each grade's n best by score: at
+		-- most 13 n rows of the lead_state_grade index, however many leads
+		-- there are.  Leads without a grade (no lead row) have no entries
+		-- there: of them, only those whose score can still reach the n-th
+		-- best probability of the graded ones (link[16] is their weight)
+		-- are read, an index range.  Otherwise the score's order is the
 		-- probability's, from the index.
 		IF link IS NOT NULL AND link[2] > 0 AND (SELECT max(x) - min(x) FROM unnest(link[3:]) x) > 0 THEN
-			SELECT min(t.probability) INTO lowest FROM (SELECT ls.probability FROM leadscore.lead_scores ls
-				WHERE ls.model_id = mid ORDER BY ls.score_rank DESC, ls.score_key DESC LIMIT lim) t;
-			IF lowest > 0 AND lowest < 1 THEN
-				floor_score := (ln(lowest / (1 - lowest)) - link[1] - (SELECT max(x) FROM unnest(link[3:]) x)) / link[2];
-				RETURN QUERY SELECT ls.* FROM leadscore.lead_scores ls
-					WHERE ls.model_id = mid AND ls.score_rank >= leadscore.score_rank(floor_score *
-						(SELECT leadscore.stored_weight(m.half_life, m.epoch) FROM leadscore.models m WHERE m.id = mid))
-					ORDER BY ls.probability DESC, ls.score_key DESC LIMIT lim;
-				RETURN;
-			END IF;
+			RETURN QUERY
+			WITH graded AS MATERIALIZED (
+				SELECT t.* FROM generate_series(0, 12) r
+				CROSS JOIN LATERAL (SELECT ls.* FROM leadscore.lead_scores ls
+					WHERE ls.model_id = mid AND ls.grade = 'F'::leadscore.grade + r
+					ORDER BY ls.score_rank DESC, ls.score_key DESC LIMIT lim) t),
+			bound AS (SELECT CASE WHEN count(*) = lim THEN min(b.probability) END AS p
+				FROM (SELECT g.probability FROM graded g ORDER BY g.probability DESC LIMIT lim) b)
+			SELECT u.* FROM (
+				SELECT g.* FROM graded g
+				UNION ALL
+				(SELECT ls.* FROM leadscore.lead_scores ls
+				 WHERE ls.model_id = mid AND ls.grade IS NULL AND ls.score_rank >= (SELECT
+					CASE WHEN b.p > 0 AND b.p < 1 THEN leadscore.score_rank((ln(b.p / (1 - b.p)) - link[1] - link[16])
+						/ link[2] * leadscore.stored_weight(m.half_life, m.epoch)) ELSE -2147483648 END
+					FROM bound b, leadscore.models m WHERE m.id = mid)
+				 ORDER BY ls.score_rank DESC, ls.score_key DESC LIMIT lim)) u
+			ORDER BY u.probability DESC, u.score_key DESC LIMIT lim;
+			RETURN;
 		END IF;
 		RETURN QUERY SELECT ls.* FROM leadscore.lead_scores ls WHERE ls.model_id = mid
 			ORDER BY ls.score_rank DESC, ls.score_key DESC LIMIT lim;
