@@ -117,9 +117,18 @@ SPIPlanPtr LifecyclePlan(int n, Oid *types, bool overwrite, bool hot, bool pendi
 	            " checked_at = ($8)[1]"
 	          : "UPDATE leadscore.lead_state s SET grade = u.g::leadscore.grade, status = u.st,"
 	            " stage = m.stages[NULLIF(u.sg, 0)], mql_at = u.mq, sql_at = u.sq, checked_at = u.ch";
+	// Many leads: s.model_id = (SELECT $1), a value the planner cannot
+	// look up in the statistics.  For a model they do not know yet (a new
+	// model's first rescore; learn()'s candidate always, its rows written
+	// in the same transaction) model_id = $1 is estimated at one row, and
+	// the plan hashed all of the model's state rows for every batch of
+	// 1,000 leads instead of looking the batch's up: quadratic in the
+	// model's leads (learn() on 300,000 leads spent 116 s there;
+	// bench/README.md, "Learned points").  Estimated per model on average,
+	// the lookup is the plan, as for a model the statistics know.
 	sql += ", due_at = " + due + (hot ? ", due_hint = " + due + ", band = " + band : "") + " FROM " +
-	       (one ? "" : LEADSCORE_LIFECYCLE_ROWS ", ") +
-	       "leadscore.models m WHERE m.id = $1 AND s.model_id = $1 AND s.lead_id = " + (one ? "($2)[1]" : "u.k");
+	       (one ? "" : LEADSCORE_LIFECYCLE_ROWS ", ") + "leadscore.models m WHERE m.id = $1 AND " +
+	       (one ? "s.model_id = $1 AND s.lead_id = ($2)[1]" : "s.model_id = (SELECT $1) AND s.lead_id = u.k");
 	return KeptPlan(sql.c_str(), 10, types, one ? 0 : CURSOR_OPT_CUSTOM_PLAN);
 }
 
