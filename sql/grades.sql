@@ -146,6 +146,15 @@ SELECT leadscore.add_criterion('crm_icp', 'job_title ~ ''(''', 1);
 -- The attached lead table has no such column: refused now, not on insert.
 SELECT leadscore.add_criterion('crm_icp', 'annual_revenue > 50e6', 1);
 \echo :LAST_ERROR_SQLSTATE
+-- A profile no model uses may name any column (grade() grades any
+-- attributes), but a model that takes it on is checked against the
+-- attached lead tables, so the CRM's next lead insert cannot fail on it.
+SELECT leadscore.create_grade_profile('revenue_fit') > 0 AS created;
+SELECT leadscore.add_criterion('revenue_fit', 'annual_revenue > 50e6', 1) > 0 AS added;
+SELECT leadscore.create_model('by_revenue', grade_profile => 'revenue_fit');
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) AS models FROM leadscore.models WHERE name = 'by_revenue';
+SELECT leadscore.drop_grade_profile('revenue_fit');
 SELECT leadscore.remove_criterion(-1);
 \echo :LAST_ERROR_SQLSTATE
 SELECT leadscore.drop_grade_profile('crm_icp');

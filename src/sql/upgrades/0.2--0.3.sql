@@ -2108,6 +2108,11 @@ BEGIN
 		stage_min_points, proposition, grade_profile, max_score, fit_min_grade, active,
 		account_threshold, date_trunc('second', now()), handoff_sla, momentum_half_life, momentum_ranking)
 	RETURNING id INTO new_id;
+	-- The profile's criteria against the attached lead tables: a column
+	-- they lack fails here, not in the CRM's next lead insert.
+	IF grade_profile IS NOT NULL THEN
+		PERFORM leadscore._check_lead_tables();
+	END IF;
 	PERFORM leadscore._invalidate();
 	RETURN new_id;
 END $$;
