@@ -46,6 +46,7 @@
 #   ROWS=1000000 LEADS=100000 TXNS=20000 REPS=3
 #   ROWS3=3*LEADS           rows of the 3-rows-a-lead bulk load
 #   PARTS="bulk single sync features"   the parts to run
+#   FEATURES="full grade"               the variants of part features (default all)
 #   HANDWRITTEN=1           0: leave out (c) and (d), which do not change
 #                           with leadscore (a before/after run of it: ~5 min less)
 #   PGBENCH_MODE=prepared   pgbench -M: prepared (what drivers do) or simple
@@ -326,7 +327,7 @@ fi
 
 # Part features: the model variant in place, on empty tables and state.
 # Each variant's base is the same load without what the variant adds.
-features=(plain full nocaps nostages grade index window expression everytype silence bands queue)
+features=(${FEATURES:-plain full nocaps nostages grade index window expression everytype silence bands queue})
 declare -A feature_base=([nocaps]=full [nostages]=full [grade]=full [index]=full [window]=index
 	[expression]=full [everytype]=full [silence]=index [bands]=full [queue]=full)
 apply_feature() { # variant
