@@ -473,8 +473,8 @@ if want features; then
 	done
 	echo "  seconds (ratio to (a) plain, ratio to the base: the same load without the variant's addition; full + window's and full + silence's base is full + lead index, the others' full)"
 	echo "  peak RSS: of the INSERT...SELECT's backend; + grade profile: the leads' state rows exist (graded) before their activity arrives"
-	read -r qn qrow qpool qnone <<<"$queue_handoffs"
-	echo "  + queue: SQL at 60, not 100 (so its base, full, has fewer status events too); the INSERT...SELECT brought $qn of $LEADS leads to SQL ($(awk -v a="$qn" -v b="$LEADS" 'BEGIN { printf "%.1f", 100 * a / b }') %), each an open handoff: $qrow to the lead row's owner, $qpool to a pool rep, $qnone to nobody (the pool full)"
+	[ -z "${queue_handoffs:-}" ] || read -r qn qrow qpool qnone <<<"$queue_handoffs"
+	[ -z "${queue_handoffs:-}" ] || echo "  + queue: SQL at 60, not 100 (so its base, full, has fewer status events too); the INSERT...SELECT brought $qn of $LEADS leads to SQL ($(awk -v a="$qn" -v b="$LEADS" 'BEGIN { printf "%.1f", 100 * a / b }') %), each an open handoff: $qrow to the lead row's owner, $qpool to a pool rep, $qnone to nobody (the pool full)"
 	echo "  lead index: an index on act_leadscore (lead_id), which a window rule's history reads need ($([ "$LEAD_INDEX" = 1 ] && echo 'LEAD_INDEX=1: every variant has one' || echo 'full + lead index, full + window and full + silence only'))"
 fi
 

@@ -121,7 +121,7 @@ SELECT DISTINCT points_per_doubling FROM leadscore.calibrate('crm', '2026-01-01'
 -- would take a weight the intercept cancels: it is left out, 0 points.
 SELECT leadscore.create_model('signups', half_life => '30 days', mql_threshold => 40, active => false) > 0 AS created;
 SELECT leadscore.add_rule('signups', 'webinar', 10) > 0 AS added;
-SELECT leadscore.add_rule('signups', 'signup', 10) > 0 AS added;
+SELECT leadscore.add_rule('signups', 'signup', 10, name => 'the "signup" \ rule') > 0 AS added;
 INSERT INTO learn_test.activities
 SELECT lead_id, 'signup', '2026-02-20'::timestamptz + (lead_id % 24) * interval '1 hour' - (n - 1) * interval '2 days'
 FROM learn_test.leads, generate_series(1, CASE WHEN lead_id % 200 = 0 THEN 2 ELSE 1 END) n;
@@ -129,6 +129,9 @@ CREATE TABLE learn_test.signed_up AS
 SELECT lead_id, '2026-02-27'::timestamptz + (lead_id % 24) * interval '1 hour' AS as_of FROM learn_test.train;
 SELECT name, round(learned::numeric, 1) AS learned, round(standard_error::numeric, 1) AS standard_error, note
 FROM leadscore.learn('signups', '60 days', 'learn_test.signed_up') WHERE kind = 'rule' ORDER BY name;
+-- The candidate has them by name, quotes and backslashes included.
+SELECT r.name, round(r.points::numeric, 1) AS points FROM leadscore.rules r
+WHERE r.model_id = leadscore._model_id('signups_learned') ORDER BY r.name;
 
 -- Bad input.
 \set VERBOSITY terse

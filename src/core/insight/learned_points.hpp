@@ -63,7 +63,7 @@ struct LearnedWeights {
 	std::vector<double> rule_error;       // their standard errors
 	std::vector<double> criterion_weight; // log-odds of meeting the criterion
 	std::vector<double> criterion_error;
-	std::vector<bool> nearly_constant;    // per rule then criterion (rules only): left out
+	std::vector<bool> nearly_constant;    // per rule, then criterion (never): left out of the fit
 	std::vector<LearnTrial> trials;       // the search, in order
 	std::int64_t skipped = 0;             // leads with a non-finite feature
 };

@@ -1,5 +1,5 @@
-// std::string and PostgreSQL text, both ways, and names quoted for SQL: the
-// one home of these conversions.
+// std::string and PostgreSQL text, both ways, and names and strings quoted
+// for SQL and JSON: the one home of these conversions.
 #pragma once
 
 #include "pg/boundary/postgres_headers.hpp"
@@ -22,5 +22,9 @@ inline std::string_view TextView(const text *t) {
 // `name` as an SQL identifier, quoted where it needs to be.  C++ side (it
 // calls quote_identifier through CallPg).
 std::string QuoteIdent(const std::string &name);
+
+// `s` as a JSON string, quotes included (PostgreSQL's escape_json).  C++
+// side, as QuoteIdent.
+std::string JsonString(const std::string &s);
 
 } // namespace leadscore::pg

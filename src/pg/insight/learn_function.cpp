@@ -249,24 +249,6 @@ void PutOutRow(FunctionCallInfo fcinfo, const OutRow &r) {
 	PutRow(fcinfo, v, n);
 }
 
-// `s` as a JSON string (RFC 8259: quote, backslash and control characters
-// escaped; the rest, UTF-8 included, as is).
-std::string JsonKey(const std::string &s) {
-	std::string out = "\"";
-	for (char c : s) {
-		if (c == '"' || c == '\\')
-			out += '\\';
-		if (static_cast<unsigned char>(c) < 0x20) {
-			char buf[8];
-			std::snprintf(buf, sizeof buf, "\\u%04x", c);
-			out += buf;
-			continue;
-		}
-		out += c;
-	}
-	return out + "\"";
-}
-
 // The model's points_per_doubling, or mql_threshold / 2 (an activity
 // that quadruples the odds is worth the MQL threshold: calibrate()'s
 // fallback scale), or 20.
@@ -321,7 +303,7 @@ Learned Explain(const InsightModel &base, const Collected &c, const core::Learne
 		std::string note = !leak.empty() ? leak : w.nearly_constant[j] ? kNearlyConstantNote : "";
 		out.rows.push_back({"rule", rule.name, rule.activity_type, rule.points, p,
 		                    core::LearnedPoints(w.rule_error[j], ppd), !leak.empty(), note});
-		points += (points.size() > 1 ? "," : "") + JsonKey(rule.name) + ":" + core::Float8Text(p);
+		points += (points.size() > 1 ? "," : "") + JsonString(rule.name) + ":" + core::Float8Text(p);
 		j++;
 	}
 	for (std::size_t k = 0; k < c.criteria.size(); k++) {
@@ -331,7 +313,7 @@ Learned Explain(const InsightModel &base, const Collected &c, const core::Learne
 		                    static_cast<double>(learned_steps),
 		                    w.criterion_error[k] * core::kLearnedStepsPerDoubling / std::log(2.0), !leak.empty(),
 		                    !leak.empty() ? leak : learned_steps == 0 ? "0 steps: left out of the candidate's profile" : ""});
-		steps += (steps.size() > 1 ? "," : "") + JsonKey(c.criteria[k].name) + ":" + std::to_string(learned_steps);
+		steps += (steps.size() > 1 ? "," : "") + JsonString(c.criteria[k].name) + ":" + std::to_string(learned_steps);
 	}
 	out.points_json = points + "}";
 	out.steps_json = steps + "}";
