@@ -37,7 +37,7 @@ fi
 # Folders of src/ form layers, lowest first; a file may include its own
 # folder and the folders below it, never one above (README.md, "Layout").
 core_layers="base learning condition model lead ingest insight"
-pg_layers="boundary spi catalog state ingest grading maintenance insight admin"
+pg_layers="boundary spi citus catalog state ingest grading maintenance insight admin"
 rank() { # rank TOP FOLDER
 	local i=0 f layers
 	[ "$1" = core ] && layers=$core_layers || layers=$pg_layers

@@ -119,9 +119,28 @@ run_tap() {
 	ok=$(grep -cE '^ok [0-9]+' "$logfile")
 	bad=$(grep -cE '^not ok [0-9]+' "$logfile")
 	grep -qE 'Result: FAIL|Dubious|Bailout' "$logfile" && bad=$((bad + 1))
+	grep -E '^test/t/[^ ]+ \.+ skipped' "$logfile" | sed 's/^/tap: /'
 	[ "$bad" -gt 0 ] && { tail -80 "$logfile"; tail -40 "$work"/tree/tmp_check/log/*.log 2>/dev/null; }
 	record tap "$ok" "$bad"
 }
+
+# Citus is not in Debian (users install Citus's packages): the Citus suite
+# (test/t/016_citus.pl) runs when it is installed and says why it skips
+# when it is not.  CITUS_BUILD, a script that builds and installs it into
+# Debian's PostgreSQL 15, installs it first when it is there; by default,
+# shared/citus/build.sh beside the clone's directory, where the project's
+# CI machines keep the Citus source (a user's machine has none).
+install_citus() {
+	local build=${CITUS_BUILD:-$(dirname "$top")/shared/citus/build.sh}
+	if [ ! -f "$build" ]; then
+		log "citus: no build script ($build); the Citus suite will say whether it skips"
+		return 0
+	fi
+	bash "$build" --check && return 0
+	log "citus: building and installing it with $build"
+	bash "$build" >"$work/citus.log" 2>&1 || { tail -30 "$work/citus.log"; record "citus build" 0 1; }
+}
+install_citus
 
 run_ctest "unit tests" "$work/build"
 run_ctest "unit tests (ASan+UBSan)" "$work/build-asan" -DLEADSCORE_SANITIZE=ON

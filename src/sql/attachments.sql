@@ -432,6 +432,25 @@ END $$;
 -- attach_*() and detach().
 ------------------------------------------------------------------------
 
+-- A Citus table's rows live in shards on other nodes, whose triggers
+-- cannot write leadscore's state (src/pg/citus/unscored_shards.hpp): until
+-- leadscore.distribute() exists, attaching one is refused.  Citus's
+-- catalog is read only where Citus is installed.
+CREATE FUNCTION leadscore._refuse_citus_table(tbl regclass) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	distributed boolean := false;
+BEGIN
+	IF to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+		EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid = $1)'
+			INTO distributed USING tbl;
+	END IF;
+	IF distributed THEN
+		RAISE EXCEPTION 'table % is a Citus table, which leadscore does not score yet', tbl USING ERRCODE = '0A000',
+			HINT = 'Attach tables that are not distributed (undistribute_table() makes one local again).';
+	END IF;
+END $$;
+
 -- The checks every attach_*() makes before it touches anything: NULL
 -- arguments, a table attached already, what kind of relation it is.  What
 -- else makes a table unfit is checked once its attachment row is in
@@ -455,6 +474,7 @@ BEGIN
 	IF NOT coalesce((SELECT r.relkind = ANY (kinds) FROM pg_class r WHERE r.oid = tbl), false) THEN
 		RAISE EXCEPTION '% is not %', tbl, what USING ERRCODE = '42809';
 	END IF;
+	PERFORM leadscore._refuse_citus_table(tbl);
 END $$;
 
 -- Logical replication applies rows with session_replication_role =

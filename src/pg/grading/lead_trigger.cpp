@@ -13,6 +13,7 @@
 #include "pg/catalog/key_types.hpp"
 #include "pg/catalog/lead_plan.hpp"
 #include "pg/catalog/partition_members.hpp"
+#include "pg/citus/unscored_shards.hpp"
 #include "pg/ingest/replica_rows.hpp"
 #include "pg/spi/consistent_reads.hpp"
 #include "pg/spi/spi_query.hpp"
@@ -310,6 +311,8 @@ void GradeStatement(TriggerData *trigger) {
 			MoveAccounts(*plan, changes, now);
 		}
 		LogSkipped(plan->table.relid, skipped);
+	} else if (plan == nullptr && TRIGGER_FIRED_FOR_STATEMENT(trigger->tg_event)) {
+		WarnIfDistributed(trigger->tg_relation);
 	}
 	FinishSpi();
 }

@@ -10,6 +10,7 @@
 // and a PostgreSQL ERROR may longjmp out of the reading loop.
 #include "pg/boundary/guard.hpp"
 #include "pg/catalog/partition_members.hpp"
+#include "pg/citus/unscored_shards.hpp"
 #include "pg/catalog/table_plan.hpp"
 #include "pg/ingest/query_levels.hpp"
 #include "pg/ingest/replica_rows.hpp"
@@ -54,6 +55,8 @@ void ScoreStatement(TriggerData *trigger) {
 			ReadStatement(trigger, st, *layout);
 			ScoreScratch(st);
 		}
+	} else if (tp == nullptr) {
+		WarnIfDistributed(trigger->tg_relation);
 	}
 	FinishSpi();
 }

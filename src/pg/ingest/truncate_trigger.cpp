@@ -10,6 +10,7 @@
 // command in between — a write, DDL, the next TRUNCATE — advances the
 // command id, because the rescore's is marked used.
 #include "pg/boundary/guard.hpp"
+#include "pg/citus/unscored_shards.hpp"
 #include "pg/spi/spi_query.hpp"
 
 extern "C" {
@@ -38,11 +39,14 @@ bool RescoredSinceLastCommand() {
 	return now.xact == last.xact && now.subxact == last.subxact && now.command == last.command;
 }
 
-void RescoreAfterTruncate() {
+void RescoreAfterTruncate(Relation rel) {
 	if (RescoredSinceLastCommand())
 		return;
 	ConnectSpi();
-	ExecuteText("SELECT leadscore.rescore()");
+	// A distributed table's TRUNCATE fires this before Citus empties the
+	// shards: a rescore would keep every score (unscored_shards.hpp).
+	if (!WarnIfDistributed(rel))
+		ExecuteText("SELECT leadscore.rescore()");
 	FinishSpi();
 	CallPg([] { last = Now(true); });
 }
@@ -58,7 +62,7 @@ Datum leadscore_truncate_trigger(PG_FUNCTION_ARGS) {
 		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 		                errmsg("leadscore.truncate_trigger() must fire AFTER TRUNCATE")));
 	return leadscore::pg::Guarded([&] {
-		leadscore::pg::RescoreAfterTruncate();
+		leadscore::pg::RescoreAfterTruncate(reinterpret_cast<TriggerData *>(fcinfo->context)->tg_relation);
 		return PointerGetDatum(nullptr);
 	});
 }
