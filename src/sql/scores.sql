@@ -65,9 +65,13 @@ CREATE FUNCTION leadscore.link_probability(link float8[], score float8, grade le
 -- lead_scores is (re)created when the first attachment fixes the lead key
 -- type, so lead_id has the CRM's own type.
 -- as_member: add them to the extension (when called after CREATE EXTENSION),
--- so DROP EXTENSION still removes everything.
+-- so DROP EXTENSION still removes everything.  On a Citus coordinator the
+-- rebuild stays local (citus.enable_ddl_propagation, a placeholder without
+-- Citus): sent to the workers as DDL of its own, it would drop their
+-- extension's copies, which they refuse (test/t/016_citus.pl).
 CREATE FUNCTION leadscore._create_views(as_member boolean) RETURNS void
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $f$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+	SET citus.enable_ddl_propagation = off AS $f$
 BEGIN
 	CREATE VIEW leadscore.lead_scores AS
 	SELECT m.name AS model,
@@ -255,7 +259,8 @@ SELECT leadscore._create_views(false);
 -- Before a key type is fixed: the views and the functions that return their
 -- rows go, and _create_views() makes them again with the new types.
 CREATE FUNCTION leadscore._drop_views() RETURNS void
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+	SET citus.enable_ddl_propagation = off AS $$
 BEGIN
 	ALTER EXTENSION leadscore DROP FUNCTION leadscore.top_leads(text, integer);
 	ALTER EXTENSION leadscore DROP FUNCTION leadscore.top_momentum(text, integer);

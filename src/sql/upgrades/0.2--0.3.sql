@@ -1220,7 +1220,8 @@ CROSS JOIN LATERAL (SELECT leadscore.band_of(e.stored, w.weight, bb.mins,
 	coalesce(m.max_score, 'NaN')) AS i) bi;
 
 CREATE OR REPLACE FUNCTION leadscore._create_views(as_member boolean) RETURNS void
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $f$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+	SET citus.enable_ddl_propagation = off AS $f$
 BEGIN
 	CREATE VIEW leadscore.lead_scores AS
 	SELECT m.name AS model,
@@ -2782,7 +2783,8 @@ BEGIN
 END $$;
 
 CREATE OR REPLACE FUNCTION leadscore._drop_views() RETURNS void
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+	SET citus.enable_ddl_propagation = off AS $$
 BEGIN
 	ALTER EXTENSION leadscore DROP FUNCTION leadscore.top_leads(text, integer);
 	ALTER EXTENSION leadscore DROP FUNCTION leadscore.top_momentum(text, integer);
