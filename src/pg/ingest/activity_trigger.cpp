@@ -10,8 +10,8 @@
 // and a PostgreSQL ERROR may longjmp out of the reading loop.
 #include "pg/boundary/guard.hpp"
 #include "pg/catalog/partition_members.hpp"
-#include "pg/citus/unscored_shards.hpp"
 #include "pg/catalog/table_plan.hpp"
+#include "pg/citus/unscored_shards.hpp"
 #include "pg/ingest/query_levels.hpp"
 #include "pg/ingest/replica_rows.hpp"
 #include "pg/ingest/score_scratch.hpp"
