@@ -90,6 +90,11 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	caller oid := leadscore._calling_role();
 BEGIN
+	-- On Citus the row is a shard's, written by leadscore's own SQL
+	-- (src/sql/citus.sql).
+	IF TG_TABLE_NAME <> 'attachments' THEN
+		RETURN coalesce(NEW, OLD);
+	END IF;
 	IF TG_OP IN ('UPDATE', 'DELETE')
 		-- A dropped table's row goes with it (leadscore._detach_dropped).
 		AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = OLD.tbl)
@@ -657,11 +662,30 @@ END $$;
 -- verify(), add_rule() and detach() itself would fail.
 ------------------------------------------------------------------------
 
+-- Whether the DDL in progress is Citus's own: on a worker (shards created,
+-- moved or split), or leadscore.distribute()'s (src/sql/citus.sql), which
+-- converts leadscore's tables.  leadscore's event triggers leave it alone:
+-- on a worker their reads of leadscore's tables would be distributed
+-- queries inside a shard's command, which Citus refuses, and in the middle
+-- of a conversion they would read attachments half made.
+CREATE FUNCTION leadscore._citus_ddl() RETURNS boolean
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF pg_catalog.to_regclass('pg_catalog.pg_dist_local_group') IS NULL THEN
+		RETURN false;
+	END IF;
+	RETURN pg_catalog.current_setting('leadscore_distribute.running', true) = 'on'
+		OR (SELECT g.groupid <> 0 FROM pg_catalog.pg_dist_local_group g);
+END $$;
+
 CREATE FUNCTION leadscore._detach_dropped() RETURNS event_trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	dropped oid[];
 BEGIN
+	IF leadscore._citus_ddl() THEN
+		RETURN;
+	END IF;
 	SELECT array_agg(d.objid) INTO dropped
 	FROM pg_event_trigger_dropped_objects() d
 	WHERE d.classid = 'pg_class'::regclass AND d.objsubid = 0;
@@ -699,6 +723,9 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	altered oid[];
 BEGIN
+	IF leadscore._citus_ddl() THEN
+		RETURN;
+	END IF;
 	IF NOT EXISTS (SELECT 1 FROM leadscore.attachments) THEN
 		RETURN;
 	END IF;
@@ -730,6 +757,9 @@ END $$;
 CREATE FUNCTION leadscore._follow_partitions() RETURNS event_trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+	IF leadscore._citus_ddl() THEN
+		RETURN;
+	END IF;
 	IF NOT EXISTS (SELECT 1 FROM pg_event_trigger_ddl_commands() d JOIN pg_class c ON c.oid = d.objid
 			WHERE d.classid = 'pg_class'::regclass AND (c.relkind = 'p' OR c.relispartition))
 		OR NOT EXISTS (SELECT 1 FROM leadscore.attachments) THEN

@@ -155,6 +155,11 @@ SELECT pg_catalog.pg_extension_config_dump('leadscore.grade_criteria_id_seq', ''
 CREATE FUNCTION leadscore._settings_merge() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+	-- On Citus the row is a shard's, written by leadscore's own SQL
+	-- (src/sql/citus.sql).
+	IF TG_TABLE_NAME <> 'settings' THEN
+		RETURN coalesce(NEW, OLD);
+	END IF;
 	IF NOT EXISTS (SELECT 1 FROM leadscore.settings) THEN
 		RETURN NEW;
 	END IF;

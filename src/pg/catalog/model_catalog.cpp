@@ -5,6 +5,7 @@
 #include "pg/boundary/guard.hpp"
 #include "pg/boundary/text_datum.hpp"
 #include "pg/catalog/column_check.hpp"
+#include "pg/citus/shard_context.hpp"
 #include "pg/spi/spi_query.hpp"
 
 extern "C" {
@@ -194,9 +195,9 @@ int ColumnIndex(const ActivityTable &t, const std::optional<std::string> &name) 
 	                  "column \"" + *name + "\" of attached table " + t.name + " does not exist");
 }
 
-ActivityTable TableFromRow(const TextRow &r) {
+ActivityTable TableFromRow(const TextRow &r, Oid relid) {
 	ActivityTable t;
-	t.relid = static_cast<Oid>(ToInt(r[0]));
+	t.relid = relid;
 	t.name = *r[1];
 	LoadColumns(&t);
 	t.lead = ColumnIndex(t, r[2]);
@@ -218,18 +219,28 @@ std::string Attachments(const char *kind) {
 	       kind + "'";
 }
 
+// On a Citus shard (shard_context.hpp) an attachment's rows are its local
+// shard's: read from it, named by the table (which SQL then names by the
+// shard).  InvalidOid: the table has no shard here.
+Oid LocalRelid(Oid table) {
+	return CurrentShard() == nullptr ? table : LocalShard(table);
+}
+
 bool LoadTable(const char *kind, Oid relid, ActivityTable *table) {
-	auto rows = QueryText((Attachments(kind) + " AND tbl = $1::pg_catalog.oid").c_str(), {std::to_string(relid)});
+	Oid attached = CurrentShard() == nullptr ? relid : ShardTable(relid);
+	auto rows =
+	    QueryText((Attachments(kind) + " AND tbl = $1::pg_catalog.oid").c_str(), {std::to_string(attached)});
 	if (rows.empty())
 		return false;
-	*table = TableFromRow(rows[0]);
+	*table = TableFromRow(rows[0], relid);
 	return true;
 }
 
 std::vector<ActivityTable> LoadTables(const char *kind) {
 	std::vector<ActivityTable> tables;
 	for (const TextRow &r : QueryText((Attachments(kind) + " ORDER BY tbl::oid").c_str()))
-		tables.push_back(TableFromRow(r));
+		if (Oid relid = LocalRelid(static_cast<Oid>(ToInt(r[0]))); relid != InvalidOid)
+			tables.push_back(TableFromRow(r, relid));
 	return tables;
 }
 

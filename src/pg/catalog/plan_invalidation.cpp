@@ -3,6 +3,7 @@
 #include "pg/catalog/plan_invalidation.hpp"
 
 #include "pg/boundary/guard.hpp"
+#include "pg/citus/config_generation.hpp"
 
 #include "core/base/error.hpp"
 
@@ -55,6 +56,11 @@ void InvalidatePlans() {
 	Oid relid = LookUpModelsRelid();
 	models_relid = relid;
 	CallPg([relid] { CacheInvalidateRelcacheByRelid(relid); });
+	OnRelcacheInvalidation(0, InvalidOid);
+	BumpConfigGeneration();
+}
+
+void MarkPlansStale() {
 	OnRelcacheInvalidation(0, InvalidOid);
 }
 

@@ -30,8 +30,13 @@ void ListenForStalePlans(StaleListener listener);
 // stale.  C++ side.
 void RememberModelsRelid();
 
-// Marks every backend's plans stale at commit (this one's at once).
+// Marks every backend's plans stale at commit (this one's at once), and on
+// Citus the workers' backends' (config_generation.hpp).
 void InvalidatePlans();
+
+// Marks this backend's plans stale (a Citus shard's firing that saw the
+// configuration change).
+void MarkPlansStale();
 
 // Registers the relcache callback; from _PG_init.
 void RegisterPlanInvalidation();

@@ -4,10 +4,12 @@
 #include "pg/boundary/guard.hpp"
 #include "pg/catalog/key_types.hpp"
 #include "pg/catalog/plan_invalidation.hpp"
+#include "pg/citus/shard_context.hpp"
 #include "pg/spi/owner_rights.hpp"
 #include "pg/spi/spi_query.hpp"
 
 #include <iterator>
+#include <map>
 
 namespace leadscore::pg {
 namespace {
@@ -22,9 +24,9 @@ struct CachedPlan {
 // Created on first use: a static object's constructor would run at
 // dlopen, outside any Guarded().
 std::unordered_map<Oid, CachedPlan> *plans = nullptr;
-// The attached activity tables; valid while `has_activity_relids`.
-std::vector<Oid> *activity_relids = nullptr;
-bool has_activity_relids = false;
+// The attached activity tables, per Citus shard context (ShardKey(): on a
+// shard, their colocated shards); cleared with the plans.
+std::map<Oid, std::vector<Oid>> *activity_relids = nullptr;
 bool plans_stale = false;
 std::uint64_t generation = 0; // PlanGeneration()
 
@@ -74,7 +76,8 @@ void RefreshPlans() {
 	}
 	if (plans_stale) {
 		plans->clear();
-		has_activity_relids = false;
+		if (activity_relids != nullptr)
+			activity_relids->clear();
 		plans_stale = false;
 		generation++;
 		RememberModelsRelid();
@@ -109,15 +112,16 @@ TablePlan *GetTablePlan(Oid relid) {
 
 std::vector<TablePlan *> ActivityTablePlans() {
 	if (activity_relids == nullptr)
-		activity_relids = new std::vector<Oid>();
-	if (!has_activity_relids) {
-		activity_relids->clear();
+		activity_relids = new std::map<Oid, std::vector<Oid>>();
+	auto it = activity_relids->find(ShardKey());
+	if (it == activity_relids->end()) {
+		std::vector<Oid> relids;
 		for (const ActivityTable &t : LoadActivityTables())
-			activity_relids->push_back(t.relid);
-		has_activity_relids = true;
+			relids.push_back(t.relid);
+		it = activity_relids->emplace(ShardKey(), std::move(relids)).first;
 	}
 	std::vector<TablePlan *> out;
-	for (Oid relid : *activity_relids)
+	for (Oid relid : it->second)
 		if (TablePlan *tp = GetTablePlan(relid))
 			out.push_back(tp);
 	return out;

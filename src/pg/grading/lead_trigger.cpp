@@ -13,6 +13,8 @@
 #include "pg/catalog/key_types.hpp"
 #include "pg/catalog/lead_plan.hpp"
 #include "pg/catalog/partition_members.hpp"
+#include "pg/citus/config_generation.hpp"
+#include "pg/citus/shard_context.hpp"
 #include "pg/citus/unscored_shards.hpp"
 #include "pg/ingest/replica_rows.hpp"
 #include "pg/spi/consistent_reads.hpp"
@@ -283,6 +285,10 @@ void LogSkipped(Oid relid, std::int64_t skipped) {
 void GradeStatement(TriggerData *trigger) {
 	WriterReads reads;
 	ConnectSpi();
+	// On a Citus shard, its node's tables (shard_context.hpp).
+	ShardScope shard(ShardContextOf(trigger->tg_relation));
+	if (CurrentShard() != nullptr)
+		FollowConfigGeneration();
 	const MemberRows *layout;
 	LeadPlan *plan = LeadPlanOf(trigger->tg_relation, &layout);
 	if (plan != nullptr && plan->key_type.oid != InvalidOid) {

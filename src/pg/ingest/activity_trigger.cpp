@@ -11,6 +11,8 @@
 #include "pg/boundary/guard.hpp"
 #include "pg/catalog/partition_members.hpp"
 #include "pg/catalog/table_plan.hpp"
+#include "pg/citus/config_generation.hpp"
+#include "pg/citus/shard_context.hpp"
 #include "pg/citus/unscored_shards.hpp"
 #include "pg/ingest/query_levels.hpp"
 #include "pg/ingest/replica_rows.hpp"
@@ -39,6 +41,10 @@ void ReadStatement(TriggerData *trigger, StatementScratch *st, const MemberRows 
 void ScoreStatement(TriggerData *trigger) {
 	WriterReads reads;
 	ConnectSpi();
+	// On a Citus shard, its node's tables (shard_context.hpp).
+	ShardScope shard(ShardContextOf(trigger->tg_relation));
+	if (CurrentShard() != nullptr)
+		FollowConfigGeneration();
 	RefreshPlans();
 	// A partition's rows are its attached ancestor's (partition_members.hpp):
 	// the scratch is the ancestor's, so one query's rows of several

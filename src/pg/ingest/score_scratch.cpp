@@ -91,6 +91,8 @@ void LockLeadsOf(const std::vector<StatementScratch *> &scratches) {
 }
 
 void ScoreScratch(StatementScratch *st) {
+	// Scored where its rows were read: on their shard's tables.
+	ShardScope shard(st->shard);
 	TablePlan *tp = st->tp;
 	const KeyType &kt = tp->key_type;
 	Finish(st);

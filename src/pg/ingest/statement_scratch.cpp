@@ -54,6 +54,7 @@ StatementScratch *BeginStatement(TablePlan *tp, int slot) {
 		s = std::move(fresh);
 	}
 	s->tp = tp;
+	s->shard = CurrentShard();
 	s->held = SharedTablePlan(tp->table.relid);
 	s->Reset();
 	return s.get();

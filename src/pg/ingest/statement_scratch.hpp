@@ -14,6 +14,7 @@
 
 #include "pg/boundary/postgres_headers.hpp"
 #include "pg/catalog/table_plan.hpp"
+#include "pg/citus/shard_context.hpp"
 #include "pg/ingest/lead_map.hpp"
 
 #include "core/base/value.hpp"
@@ -48,6 +49,8 @@ struct PendingRow {
 
 struct StatementScratch {
 	TablePlan *tp = nullptr; // the plan it was built for
+	// The Citus shard its rows were read on (shard_context.hpp), or nullptr.
+	const ShardContext *shard = nullptr;
 	std::shared_ptr<TablePlan> held;
 	std::uint64_t plan_build = 0;
 	// The keys and accounts of the rows read: they must outlive the

@@ -1,6 +1,8 @@
 // Which snapshot leadscore's own reads use: see consistent_reads.hpp.
 #include "pg/spi/consistent_reads.hpp"
 
+#include "pg/citus/shard_context.hpp"
+
 extern "C" {
 #include "access/xact.h"
 #include "storage/proc.h"
@@ -65,7 +67,8 @@ int ExecuteWriterPlan(SPIPlanPtr plan, Datum *values, const char *nulls) {
 	return SPI_execute_snapshot(plan, values, nulls, snapshot, InvalidSnapshot, false, true, 0);
 }
 
-int ExecuteWriterSql(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls) {
+int ExecuteWriterSql(const char *statement, int nargs, Oid *types, Datum *values, const char *nulls) {
+	const char *sql = ShardSql(statement);
 	Snapshot snapshot = WriterSnapshot();
 	if (snapshot == InvalidSnapshot)
 		return SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
@@ -77,7 +80,8 @@ int ExecuteWriterSql(const char *sql, int nargs, Oid *types, Datum *values, cons
 	return rc;
 }
 
-Portal OpenScanCursor(const char *sql, int nargs, Oid *types, Datum *values) {
+Portal OpenScanCursor(const char *statement, int nargs, Oid *types, Datum *values) {
+	const char *sql = ShardSql(statement);
 	Snapshot snapshot = WriterSnapshot();
 	if (snapshot == InvalidSnapshot)
 		return SPI_cursor_open_with_args(nullptr, sql, nargs, types, values, nullptr, ReadOnlyScans(), 0);

@@ -1,6 +1,7 @@
 // Kept plans.  See kept_plans.hpp.
 #include "pg/spi/kept_plans.hpp"
 
+#include "pg/citus/shard_context.hpp"
 #include "pg/spi/consistent_reads.hpp"
 
 #include <map>
@@ -27,7 +28,9 @@ std::map<std::string, SPIPlanPtr> &Plans() {
 
 } // namespace
 
-SPIPlanPtr KeptPlan(const char *sql, int nargs, const Oid *types, int cursor_options) {
+SPIPlanPtr KeptPlan(const char *statement, int nargs, const Oid *types, int cursor_options) {
+	// On a Citus shard, the text names the shard's tables: plans per shard.
+	const char *sql = CallPg([&] { return ShardSql(statement); });
 	std::string key = PlanKey(sql, nargs, types, cursor_options);
 	auto it = Plans().find(key);
 	if (it != Plans().end())

@@ -3,6 +3,7 @@
 
 #include "pg/boundary/guard.hpp"
 #include "pg/boundary/text_datum.hpp"
+#include "pg/citus/shard_context.hpp"
 
 extern "C" {
 #include "catalog/pg_type.h"
@@ -21,7 +22,8 @@ struct RawResult {
 
 // PostgreSQL side only: plain C data, no C++ object, so an ERROR here is
 // safe to longjmp (CallPg turns it into PgError).
-RawResult Run(const char *sql, int nargs, Oid *types, Datum *values, char *nulls, bool want_rows) {
+RawResult Run(const char *statement, int nargs, Oid *types, Datum *values, char *nulls, bool want_rows) {
+	const char *sql = ShardSql(statement);
 	int rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
 	if (rc < 0)
 		elog(ERROR, "leadscore: SPI_execute_with_args failed (%d): %s", rc, sql);

@@ -5,6 +5,7 @@
 #include "pg/boundary/guard.hpp"
 #include "pg/boundary/pg_arrays.hpp"
 #include "pg/boundary/text_datum.hpp"
+#include "pg/citus/shard_context.hpp"
 #include "pg/spi/consistent_reads.hpp"
 #include "pg/spi/kept_plans.hpp"
 #include "pg/state/pending_notifies.hpp"
@@ -182,8 +183,11 @@ void WriteLifecycle(const KeyType &kt, const core::ModelSpec &model, const std::
 	"(SELECT pg_catalog.unnest($3) AS k, pg_catalog.unnest($4) AS kind, pg_catalog.unnest($5) AS f,"             \
 	" pg_catalog.unnest($6) AS t, pg_catalog.unnest($7) AS s, pg_catalog.unnest($8) AS g,"                        \
 	" pg_catalog.unnest($9) AS at, pg_catalog.unnest($10) AS c) AS u"
+// The id is given, not left to its default: a Citus shard has no sequence
+// defaults (its node's sequence gives ids of a range of its own).
 #define LEADSCORE_EVENT_INSERT                                                                                        \
-	"INSERT INTO leadscore.events (model, lead_id, kind, from_value, to_value, score, grade, at, cause, notified_at)"
+	"INSERT INTO leadscore.events (id, model, lead_id, kind, from_value, to_value, score, grade, at, cause,"         \
+	" notified_at) SELECT pg_catalog.nextval('leadscore.events_id_seq'),"
 
 void InsertEvents(const KeyType &kt, const core::ModelSpec &model, const std::vector<LeadEvent> &events,
                   bool notify) {
@@ -214,11 +218,13 @@ void InsertEvents(const KeyType &kt, const core::ModelSpec &model, const std::ve
 	}
 	Oid types[] = {TEXTOID,      BOOLOID,        kt.array_oid, TEXTARRAYOID,        TEXTARRAYOID,
 	               TEXTARRAYOID, FLOAT8ARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID, TEXTARRAYOID};
-	may_notify = may_notify && notify;
+	// A shard's trigger may not NOTIFY (it would fail the distributed
+	// transaction's PREPARE): tick() on the coordinator relays its handoffs.
+	may_notify = may_notify && notify && CurrentShard() == nullptr;
 	SPIPlanPtr plan =
 	    may_notify
 	        ? KeptPlan("WITH e AS (" LEADSCORE_EVENT_INSERT
-	                   " SELECT $1, u.k, u.kind, u.f, u.t, u.s, u.g::leadscore.grade, u.at, u.c,"
+	                   " $1, u.k, u.kind, u.f, u.t, u.s, u.g::leadscore.grade, u.at, u.c,"
 	                   " CASE WHEN u.kind = 'status' AND u.t = 'sql' AND $2"
 	                   " AND (SELECT notify = 'trigger' FROM leadscore.settings) THEN pg_catalog.now() END"
 	                   " FROM " LEADSCORE_EVENT_ROWS
@@ -227,7 +233,7 @@ void InsertEvents(const KeyType &kt, const core::ModelSpec &model, const std::ve
 	                   " THEN leadscore.event_payload(events) END AS p)"
 	                   " SELECT e.id, e.p FROM e WHERE e.id IS NOT NULL",
 	                   10, types, CURSOR_OPT_GENERIC_PLAN)
-	        : KeptPlan(LEADSCORE_EVENT_INSERT " SELECT $1, u.k, u.kind, u.f, u.t, u.s, u.g::leadscore.grade, u.at, u.c,"
+	        : KeptPlan(LEADSCORE_EVENT_INSERT " $1, u.k, u.kind, u.f, u.t, u.s, u.g::leadscore.grade, u.at, u.c,"
 	                                          " NULL FROM " LEADSCORE_EVENT_ROWS,
 	                   10, types, CURSOR_OPT_GENERIC_PLAN);
 	const std::string &name = model.name;

@@ -4,6 +4,7 @@
 #include "pg/boundary/datum_value.hpp"
 #include "pg/boundary/guard.hpp"
 #include "pg/boundary/pg_arrays.hpp"
+#include "pg/citus/shard_context.hpp"
 #include "pg/spi/consistent_reads.hpp"
 #include "pg/spi/kept_plans.hpp"
 #include "pg/state/state_layout.hpp"
@@ -160,9 +161,11 @@ std::string Excluded(const char *list) {
 }
 
 // The kept plans (kept_plans.hpp) of the lead key type in use, looked up
-// once per key type rather than by their text on every statement.
+// once per key type (and Citus shard) rather than by their text on every
+// statement.
 struct Plans {
 	Oid key_type = InvalidOid;
+	Oid shard = InvalidOid; // ShardKey()
 	bool hot = false; // 0.3's layout
 	SPIPlanPtr add = nullptr;
 	SPIPlanPtr insert = nullptr;
@@ -231,7 +234,7 @@ SPIPlanPtr PrepareInsert(bool one, bool life, const Oid *types, const std::strin
 // plans are per key type.
 void PreparePlans(const KeyType &kt) {
 	bool hot = HotStateLayout();
-	if (plans.key_type == kt.oid && plans.hot == hot)
+	if (plans.key_type == kt.oid && plans.hot == hot && plans.shard == ShardKey())
 		return;
 	plans.hot = hot;
 	const Oid batch[kBatchParams + kLifeParams] = {
@@ -307,6 +310,7 @@ void PreparePlans(const KeyType &kt) {
 	plans.overwrite = PrepareInsert(false, true, batch, overwrite_set);
 	plans.overwrite_one = PrepareInsert(true, true, one, overwrite_set);
 	plans.key_type = kt.oid;
+	plans.shard = ShardKey();
 }
 
 Datum TimestampArray(const std::int64_t *v, const bool *nulls, int n) {

@@ -9,6 +9,23 @@
 
 \echo Use "CREATE EXTENSION leadscore" to load this file. \quit
 
+-- First: the event triggers this script redefines call it.
+-- Whether the DDL in progress is Citus's own: on a worker (shards created,
+-- moved or split), or leadscore.distribute()'s (src/sql/citus.sql), which
+-- converts leadscore's tables.  leadscore's event triggers leave it alone:
+-- on a worker their reads of leadscore's tables would be distributed
+-- queries inside a shard's command, which Citus refuses, and in the middle
+-- of a conversion they would read attachments half made.
+CREATE FUNCTION leadscore._citus_ddl() RETURNS boolean
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF pg_catalog.to_regclass('pg_catalog.pg_dist_local_group') IS NULL THEN
+		RETURN false;
+	END IF;
+	RETURN pg_catalog.current_setting('leadscore_distribute.running', true) = 'on'
+		OR (SELECT g.groupid <> 0 FROM pg_catalog.pg_dist_local_group g);
+END $$;
+
 ------------------------------------------------------------------------
 -- Owners' rights: what leadscore's privileged code reads of a user's
 -- relation, it reads as that relation's owner.
@@ -101,6 +118,11 @@ END $$;
 CREATE OR REPLACE FUNCTION leadscore._settings_merge() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+	-- On Citus the row is a shard's, written by leadscore's own SQL
+	-- (src/sql/citus.sql).
+	IF TG_TABLE_NAME <> 'settings' THEN
+		RETURN coalesce(NEW, OLD);
+	END IF;
 	IF NOT EXISTS (SELECT 1 FROM leadscore.settings) THEN
 		RETURN NEW;
 	END IF;
@@ -428,6 +450,9 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	altered oid[];
 BEGIN
+	IF leadscore._citus_ddl() THEN
+		RETURN;
+	END IF;
 	IF NOT EXISTS (SELECT 1 FROM leadscore.attachments) THEN
 		RETURN;
 	END IF;
@@ -459,6 +484,9 @@ END $$;
 CREATE FUNCTION leadscore._follow_partitions() RETURNS event_trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+	IF leadscore._citus_ddl() THEN
+		RETURN;
+	END IF;
 	IF NOT EXISTS (SELECT 1 FROM pg_event_trigger_ddl_commands() d JOIN pg_class c ON c.oid = d.objid
 			WHERE d.classid = 'pg_class'::regclass AND (c.relkind = 'p' OR c.relispartition))
 		OR NOT EXISTS (SELECT 1 FROM leadscore.attachments) THEN
@@ -494,6 +522,9 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	dropped oid[];
 BEGIN
+	IF leadscore._citus_ddl() THEN
+		RETURN;
+	END IF;
 	SELECT array_agg(d.objid) INTO dropped
 	FROM pg_event_trigger_dropped_objects() d
 	WHERE d.classid = 'pg_class'::regclass AND d.objsubid = 0;
@@ -515,6 +546,42 @@ BEGIN
 	PERFORM leadscore._invalidate();
 	-- What remains is the history of the other attached tables.
 	PERFORM leadscore.rescore();
+END $$;
+
+-- Writes of a Citus shard of attachments skip the guard (src/sql/citus.sql).
+CREATE OR REPLACE FUNCTION leadscore._attachment_guard() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	caller oid := leadscore._calling_role();
+BEGIN
+	-- On Citus the row is a shard's, written by leadscore's own SQL
+	-- (src/sql/citus.sql).
+	IF TG_TABLE_NAME <> 'attachments' THEN
+		RETURN coalesce(NEW, OLD);
+	END IF;
+	IF TG_OP IN ('UPDATE', 'DELETE')
+		-- A dropped table's row goes with it (leadscore._detach_dropped).
+		AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = OLD.tbl)
+		AND NOT has_table_privilege(caller, OLD.tbl, 'TRIGGER') THEN
+		RAISE EXCEPTION 'permission denied to detach table %', OLD.tbl USING ERRCODE = '42501',
+			DETAIL = format('Role %s has no TRIGGER privilege on it.', caller::regrole);
+	END IF;
+	IF TG_OP = 'DELETE' THEN
+		RETURN OLD;
+	END IF;
+	IF NOT (has_table_privilege(caller, NEW.tbl, 'SELECT') AND has_table_privilege(caller, NEW.tbl, 'TRIGGER')) THEN
+		RAISE EXCEPTION 'permission denied to attach table %', NEW.tbl USING ERRCODE = '42501',
+			DETAIL = format('Role %s needs the SELECT and TRIGGER privileges on it.', caller::regrole),
+			HINT = 'Its owner may attach it, or grant them.';
+	END IF;
+	-- pg_restore loads the attachments before the state and events (it
+	-- restores data in name order): the first one fixes the lead key type
+	-- again, so state and events come back with the CRM's key type.  In
+	-- attach_*(), the key type is fixed already and this does nothing.
+	IF (SELECT s.lead_key_type FROM leadscore.settings s) IS NULL THEN
+		PERFORM leadscore._use_key_type(NEW.tbl, NEW.lead_column, leadscore._column_type(NEW.tbl, NEW.lead_column));
+	END IF;
+	RETURN NEW;
 END $$;
 
 -- A Citus table's rows live in shards on other nodes, whose triggers

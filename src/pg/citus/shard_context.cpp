@@ -1,0 +1,166 @@
+// The shard a trigger fires on.  See shard_context.hpp.
+#include "pg/citus/shard_context.hpp"
+
+#include "pg/boundary/guard.hpp"
+#include "pg/spi/spi_query.hpp"
+
+extern "C" {
+#include "catalog/pg_namespace.h"
+#include "lib/stringinfo.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+}
+
+#include <cctype>
+#include <cstring>
+#include <map>
+#include <optional>
+
+namespace leadscore::pg {
+namespace {
+
+const ShardContext *current = nullptr;
+
+// Contexts found, per shard relid: a shard's colocated shards keep their
+// names for its life (a move copies them under the same names; a split
+// makes new shards, new relids).  Created on first use.
+std::map<Oid, ShardContext> *contexts = nullptr;
+
+// A shard is named after its table with "_<shard id>" appended.
+std::optional<std::string> ShardIdSuffix(const char *name) {
+	const char *underscore = std::strrchr(name, '_');
+	if (underscore == nullptr || underscore[1] == '\0')
+		return std::nullopt;
+	for (const char *p = underscore + 1; *p != '\0'; p++)
+		if (!std::isdigit(static_cast<unsigned char>(*p)))
+			return std::nullopt;
+	return std::string(underscore + 1);
+}
+
+// Every Citus table's shard on this node that `shard_id`'s group holds
+// (the colocated shards; reference tables in leadscore's schema count as
+// colocated with everything): qualified name, shard's qualified name, shard
+// relid, table relid.
+const char *const kColocatedShards =
+    "WITH g AS ("
+    " SELECT s.logicalrelid, s.shardid FROM pg_catalog.pg_dist_shard s"
+    " WHERE s.shardid OPERATOR(pg_catalog.=) ANY (pg_catalog.get_colocated_shard_array($1::pg_catalog.int8))"
+    " UNION ALL SELECT s.logicalrelid, s.shardid FROM pg_catalog.pg_dist_shard s"
+    " JOIN pg_catalog.pg_dist_partition p ON p.logicalrelid OPERATOR(pg_catalog.=) s.logicalrelid"
+    " JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) s.logicalrelid"
+    " WHERE p.partmethod OPERATOR(pg_catalog.=) 'n'"
+    " AND c.relnamespace OPERATOR(pg_catalog.=) 'leadscore'::pg_catalog.regnamespace)"
+    " SELECT pg_catalog.format('%I.%I', n.nspname, c.relname), pg_catalog.format('%I.%I', n.nspname, sc.relname),"
+    " sc.oid, c.oid FROM g"
+    " JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) g.logicalrelid"
+    " JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
+    " CROSS JOIN LATERAL pg_catalog.parse_ident(pg_catalog.shard_name(g.logicalrelid, g.shardid)) AS i(parts)"
+    " JOIN pg_catalog.pg_class sc ON sc.relnamespace OPERATOR(pg_catalog.=) c.relnamespace"
+    " AND sc.relname OPERATOR(pg_catalog.=) i.parts[pg_catalog.array_upper(i.parts, 1)]";
+
+// The context of shard `relid` named `name`, when leadscore's state is
+// colocated with it; nullopt otherwise (not a shard, or not distributed by
+// leadscore.distribute()).
+std::optional<ShardContext> FindContext(Oid relid, const char *name) {
+	std::optional<std::string> shard_id = ShardIdSuffix(name);
+	if (!shard_id)
+		return std::nullopt;
+	ShardContext ctx;
+	bool mine = false;
+	for (const TextRow &r : QueryText(kColocatedShards, {shard_id})) {
+		Oid shard = static_cast<Oid>(std::stoul(*r[2]));
+		if (*r[0] == "leadscore.lead_state")
+			ctx.key = shard;
+		mine = mine || shard == relid;
+		ctx.names.emplace_back(*r[0], *r[1]);
+		if (r[0]->rfind("leadscore.", 0) != 0)
+			ctx.shards.push_back(ShardContext::Shard{static_cast<Oid>(std::stoul(*r[3])), shard});
+	}
+	if (!mine || ctx.key == InvalidOid)
+		return std::nullopt;
+	return ctx;
+}
+
+bool IsIdentifierChar(char c) {
+	return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$';
+}
+
+} // namespace
+
+const ShardContext *ShardContextOf(Relation rel) {
+	// Without Citus's catalog there are no shards: the usual case costs one
+	// syscache lookup.
+	if (CallPg([] { return get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE); }) == InvalidOid)
+		return nullptr;
+	if (contexts == nullptr)
+		contexts = new std::map<Oid, ShardContext>();
+	Oid relid = RelationGetRelid(rel);
+	auto it = contexts->find(relid);
+	if (it == contexts->end()) {
+		// Not cached when absent: distribute() may come later.
+		std::optional<ShardContext> found = FindContext(relid, RelationGetRelationName(rel));
+		if (!found)
+			return nullptr;
+		it = contexts->emplace(relid, std::move(*found)).first;
+	}
+	return &it->second;
+}
+
+ShardScope::ShardScope(const ShardContext *ctx) noexcept : was_(current) {
+	current = ctx;
+}
+
+ShardScope::~ShardScope() {
+	current = was_;
+}
+
+const ShardContext *CurrentShard() noexcept {
+	return current;
+}
+
+Oid ShardKey() noexcept {
+	return current == nullptr ? InvalidOid : current->key;
+}
+
+Oid ShardTable(Oid relid) noexcept {
+	if (current != nullptr)
+		for (const ShardContext::Shard &s : current->shards)
+			if (s.relid == relid)
+				return s.table;
+	return InvalidOid;
+}
+
+Oid LocalShard(Oid table) noexcept {
+	if (current != nullptr)
+		for (const ShardContext::Shard &s : current->shards)
+			if (s.table == table)
+				return s.relid;
+	return InvalidOid;
+}
+
+const char *ShardSql(const char *sql) {
+	if (current == nullptr)
+		return sql;
+	StringInfoData out;
+	initStringInfo(&out);
+	const char *p = sql;
+	while (*p != '\0') {
+		const std::pair<std::string, std::string> *hit = nullptr;
+		if (p == sql || !IsIdentifierChar(p[-1]))
+			for (const auto &name : current->names)
+				if (std::strncmp(p, name.first.c_str(), name.first.size()) == 0 &&
+				    !IsIdentifierChar(p[name.first.size()])) {
+					hit = &name;
+					break;
+				}
+		if (hit == nullptr) {
+			appendStringInfoChar(&out, *p++);
+			continue;
+		}
+		appendStringInfoString(&out, hit->second.c_str());
+		p += hit->first.size();
+	}
+	return out.data;
+}
+
+} // namespace leadscore::pg

@@ -1,0 +1,183 @@
+------------------------------------------------------------------------
+-- Citus (docs/design.md §6.1): leadscore.distribute() turns leadscore's
+-- tables into Citus tables beside the CRM tables it scores.  After it,
+-- every trigger firing on a shard scores its rows on its own node's shards
+-- (src/pg/citus/shard_context.hpp).  After attachments.sql, handoffs.sql
+-- and adjustments.sql (the tables it converts); new in 0.3, so the
+-- Makefile appends this file to the 0.2 -> 0.3 upgrade as it is.
+------------------------------------------------------------------------
+
+-- The configuration's generation, bumped with every change of it on a
+-- distributed install: the workers' backends hear no invalidation from
+-- the coordinator, and compare this (src/pg/citus/config_generation.hpp).
+ALTER TABLE leadscore.settings ADD COLUMN config_generation bigint NOT NULL DEFAULT 0;
+
+-- Whether distribute() has run: lead_state is a Citus table.
+CREATE FUNCTION leadscore._distributed() RETURNS boolean
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+		RETURN false;
+	END IF;
+	RETURN EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p
+		WHERE p.logicalrelid = 'leadscore.lead_state'::pg_catalog.regclass);
+END $$;
+
+-- What distribute() refuses: anything a shard's trigger cannot do yet, and
+-- attached tables Citus does not hold the way shard-local scoring needs
+-- (hash-distributed by their lead column, all in one colocation group).
+-- Returns the colocation group's first table.
+CREATE FUNCTION leadscore._check_distributable() RETURNS regclass
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	a record;
+	anchor regclass;
+	anchor_group integer;
+BEGIN
+	IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+		RAISE EXCEPTION 'Citus is not installed in this database' USING ERRCODE = '55000',
+			HINT = 'CREATE EXTENSION citus, distribute the CRM tables, then call leadscore.distribute().';
+	END IF;
+	IF (SELECT g.groupid <> 0 FROM pg_catalog.pg_dist_local_group g) THEN
+		RAISE EXCEPTION 'leadscore.distribute() runs on the Citus coordinator' USING ERRCODE = '55000';
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM leadscore.attachments) THEN
+		RAISE EXCEPTION 'no table is attached' USING ERRCODE = '55000',
+			HINT = 'Attach the CRM tables and distribute them by their lead column first.';
+	END IF;
+	IF EXISTS (SELECT 1 FROM leadscore.attachments WHERE account_column IS NOT NULL) THEN
+		RAISE EXCEPTION 'leadscore does not score accounts on Citus yet' USING ERRCODE = '0A000',
+			DETAIL = 'An attached table has an account column; an account''s leads live on many shards.';
+	END IF;
+	IF EXISTS (SELECT 1 FROM leadscore.adjustments) THEN
+		RAISE EXCEPTION 'leadscore does not keep adjustments on Citus yet' USING ERRCODE = '0A000',
+			DETAIL = 'adjust() or reset() was called for a lead.';
+	END IF;
+	IF EXISTS (SELECT 1 FROM leadscore.attachments WHERE owner_column IS NOT NULL)
+			OR EXISTS (SELECT 1 FROM leadscore.owners) THEN
+		RAISE EXCEPTION 'leadscore does not open handoffs on Citus yet' USING ERRCODE = '0A000',
+			DETAIL = 'Owners are configured; handoffs are opened by a trigger that a shard cannot run.';
+	END IF;
+	FOR a IN SELECT t.tbl, t.lead_column, p.partmethod, p.colocationid,
+			(SELECT c.attname FROM pg_catalog.pg_attribute c
+			 WHERE c.attrelid = t.tbl AND c.attnum = p.partkey_attnum) AS dist_column
+		FROM leadscore.attachments t
+		LEFT JOIN LATERAL (
+			SELECT q.partmethod, q.colocationid,
+				pg_catalog.column_to_column_name(q.logicalrelid, q.partkey) AS partkey_name,
+				(SELECT c.attnum FROM pg_catalog.pg_attribute c WHERE c.attrelid = q.logicalrelid
+				 AND c.attname = pg_catalog.column_to_column_name(q.logicalrelid, q.partkey)) AS partkey_attnum
+			FROM pg_catalog.pg_dist_partition q WHERE q.logicalrelid = t.tbl) p ON true
+		ORDER BY t.tbl::oid
+	LOOP
+		IF a.partmethod IS DISTINCT FROM 'h' OR a.dist_column IS DISTINCT FROM a.lead_column THEN
+			RAISE EXCEPTION 'attached table % is not distributed by its lead column %', a.tbl, a.lead_column
+				USING ERRCODE = '55000',
+				HINT = pg_catalog.format('SELECT create_distributed_table(%L, %L, colocate_with => ...)',
+					a.tbl::text, a.lead_column);
+		END IF;
+		IF anchor IS NULL THEN
+			anchor := a.tbl;
+			anchor_group := a.colocationid;
+		ELSIF a.colocationid <> anchor_group THEN
+			RAISE EXCEPTION 'attached tables % and % are not colocated', anchor, a.tbl USING ERRCODE = '55000',
+				DETAIL = 'A lead''s rows of every attached table must be on one shard group.',
+				HINT = pg_catalog.format('SELECT update_distributed_table_colocation(%L, colocate_with => %L)',
+					a.tbl::text, anchor::text);
+		END IF;
+	END LOOP;
+	RETURN anchor;
+END $$;
+
+-- leadscore's foreign keys among its own tables: Citus converts a table
+-- only with none pointing at a plain table, so distribute() drops them and
+-- adds them back (under new names: the workers' copies of the tables keep
+-- the old ones).
+CREATE FUNCTION leadscore._internal_foreign_keys() RETURNS TABLE (tbl regclass, name name, definition text)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+	SELECT c.conrelid::pg_catalog.regclass, c.conname, pg_catalog.pg_get_constraintdef(c.oid)
+	FROM pg_catalog.pg_constraint c
+	WHERE c.contype = 'f' AND c.connamespace = 'leadscore'::pg_catalog.regnamespace
+	ORDER BY c.conrelid::pg_catalog.regclass::pg_catalog.text, c.conname
+$$;
+
+-- Citus copies a table's rows to the reference placements of the other
+-- nodes as they are, so a regclass there holds the coordinator's OID; rows
+-- written by a statement go as text, and each node reads the name as its
+-- own table.  So distribute() writes the attachments again (and its next
+-- run does, for a node added since).
+CREATE FUNCTION leadscore._name_attachments() RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	rows leadscore.attachments[] := ARRAY(SELECT a FROM leadscore.attachments a ORDER BY a.tbl::oid);
+	r leadscore.attachments;
+BEGIN
+	DELETE FROM leadscore.attachments;
+	FOREACH r IN ARRAY rows LOOP
+		-- Literals, which Citus sends as text (a row built in a SELECT would go
+		-- in binary).
+		EXECUTE pg_catalog.format('INSERT INTO leadscore.attachments VALUES (%s)',
+			(SELECT pg_catalog.string_agg(pg_catalog.quote_nullable(j.value), ', ')
+			 FROM pg_catalog.json_each_text(pg_catalog.row_to_json(r)) j));
+	END LOOP;
+END $$;
+
+CREATE FUNCTION leadscore.distribute() RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	anchor regclass := leadscore._check_distributable();
+	fk_tables regclass[];
+	fk_names name[];
+	fk_definitions text[];
+	t text;
+BEGIN
+	IF NOT leadscore._distributed() THEN
+		-- Citus's DDL across the nodes in one connection per node, in this
+		-- transaction; the triggers leadscore's tables have go with them.
+		SET LOCAL citus.multi_shard_modify_mode = 'sequential';
+		SET LOCAL citus.enable_unsafe_triggers = on;
+		-- Its DDL is not the CRM's: leadscore's event triggers let it be (a
+		-- prefix of its own: the library reserves "leadscore.").
+		SET LOCAL leadscore_distribute.running = on;
+		SELECT array_agg(k.tbl), array_agg(k.name), array_agg(k.definition)
+			INTO fk_tables, fk_names, fk_definitions FROM leadscore._internal_foreign_keys() k;
+		FOR i IN 1 .. coalesce(cardinality(fk_tables), 0) LOOP
+			EXECUTE pg_catalog.format('ALTER TABLE %s DROP CONSTRAINT %I', fk_tables[i], fk_names[i]);
+		END LOOP;
+		-- Configuration: read on every node, written on the coordinator.
+		FOREACH t IN ARRAY ARRAY['grade_profiles', 'models', 'rules', 'grade_criteria', 'bands',
+				'probability_links', 'owners', 'settings', 'attachments'] LOOP
+			PERFORM pg_catalog.create_reference_table(pg_catalog.format('leadscore.%I', t));
+		END LOOP;
+		-- A lead's state goes where its rows are.  Citus's unique keys hold
+		-- the distribution column: the tables with an id of their own are
+		-- keyed by (lead_id, id).
+		FOREACH t IN ARRAY ARRAY['events', 'handoffs'] LOOP
+			EXECUTE pg_catalog.format('ALTER TABLE leadscore.%I DROP CONSTRAINT %I, ADD PRIMARY KEY (lead_id, id)',
+				t, t || '_pkey');
+		END LOOP;
+		-- Handoffs are not opened on Citus yet (_check_distributable).
+		ALTER TABLE leadscore.events DISABLE TRIGGER handoff_on_sql;
+		FOREACH t IN ARRAY ARRAY['lead_state', 'events', 'lead_accounts', 'history_walks', 'handoffs'] LOOP
+			PERFORM pg_catalog.create_distributed_table(pg_catalog.format('leadscore.%I', t), 'lead_id',
+				colocate_with => anchor::text);
+		END LOOP;
+		-- The rows copied stay behind in the coordinator's own tables, unseen.
+		FOREACH t IN ARRAY ARRAY['grade_profiles', 'models', 'rules', 'grade_criteria', 'bands',
+				'probability_links', 'owners', 'settings', 'attachments', 'lead_state', 'events', 'lead_accounts',
+				'history_walks', 'handoffs'] LOOP
+			PERFORM pg_catalog.truncate_local_data_after_distributing_table(pg_catalog.format('leadscore.%I', t));
+		END LOOP;
+		-- adjustments stays the coordinator's own table (_check_distributable):
+		-- a key of it to a reference table would make Citus copy it to the
+		-- nodes, which have one already.
+		FOR i IN 1 .. coalesce(cardinality(fk_tables), 0) LOOP
+			CONTINUE WHEN fk_tables[i] = 'leadscore.adjustments'::regclass;
+			EXECUTE pg_catalog.format('ALTER TABLE %s ADD CONSTRAINT %I %s', fk_tables[i], fk_names[i] || '_citus',
+				fk_definitions[i]);
+		END LOOP;
+	END IF;
+	PERFORM leadscore._name_attachments();
+END $$;
+COMMENT ON FUNCTION leadscore.distribute() IS
+	'makes leadscore''s tables Citus tables colocated with the attached ones, which must be distributed by their lead column; after it their shards score their rows';
