@@ -1,0 +1,190 @@
+# leadscore.distribute() on Citus (issue 16): the shards score their rows,
+# and every lead's state equals one node's for the same rows.
+#
+# A coordinator and two workers (test/perl/LeadscoreCitus.pm), 8 shards.
+# The one-node answer comes from a second database on the coordinator
+# without Citus, which gets the same statements.  A randomized scenario
+# (seeded; the seed is printed) writes both: out-of-order activity rows by
+# INSERT ... SELECT, COPY and single rows, updates and deletes of them,
+# lead rows whose title changes their grade, a configuration change, and a
+# shard move (citus_move_shard_placement) in the middle.  After each step
+# every lead's stored score, activity count, status, stage and grade must
+# be equal in both.
+#
+# Skipped, saying why, when Citus is not installed.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use LeadscoreCitus;
+
+if (my $why = citus_skip_reason())
+{
+	plan skip_all => $why;
+}
+
+my $seed = $ENV{LEADSCORE_SEED} // time();
+srand($seed);
+note("seed $seed (LEADSCORE_SEED reruns it)");
+
+my ($coord, @workers) = start_citus_cluster('dist', workers => 2, shard_count => 8);
+$coord->safe_psql('postgres', 'CREATE DATABASE single');
+
+# The same SQL in both databases; Citus's own calls only where it runs.
+sub both
+{
+	my ($sql) = @_;
+	$coord->safe_psql('postgres', $sql);
+	$coord->safe_psql('single', $sql);
+}
+
+my $setup = q{
+	CREATE SCHEMA crm;
+	CREATE TABLE crm.leads (id bigint PRIMARY KEY, title text, employees integer);
+	CREATE TABLE crm.activities (id bigint NOT NULL, lead_id bigint, kind text, at timestamptz, url text);
+	CREATE EXTENSION leadscore;
+	SELECT leadscore.create_grade_profile('icp', base => 'C');
+	SELECT leadscore.add_criterion('icp', 'employees >= 200', 2, 'large');
+	SELECT leadscore.add_criterion('icp', $$title ~* 'head|chief'$$, 1, 'decides');
+	SELECT leadscore.create_model('core', half_life => '30 days', mql_threshold => 20, sql_threshold => 60,
+		grade_profile => 'icp', sql_min_grade => 'B');
+	SELECT leadscore.add_rule('core', 'view', 5, max_count => 6);
+	SELECT leadscore.add_rule('core', 'demo', 40, condition => $$url LIKE '%/demo%'$$);
+	SELECT leadscore.add_rule('core', 'webinar', 12);
+	SELECT leadscore.add_rule('core', 'unsubscribe', -25);
+	SELECT leadscore.attach_leads('crm.leads', 'id');
+	SELECT leadscore.attach_activities('crm.activities', 'lead_id', 'kind', 'at');
+};
+both($setup);
+
+my ($out, $err);
+my $rc = $coord->psql('postgres', q{
+	SET client_min_messages = warning;
+	SELECT create_distributed_table('crm.leads', 'id');
+	SELECT create_distributed_table('crm.activities', 'lead_id', colocate_with => 'crm.leads');
+	SELECT leadscore.distribute();
+}, stdout => \$out, stderr => \$err);
+is($rc, 0, 'leadscore.distribute() after the CRM tables are distributed') or diag($err);
+
+is( $coord->safe_psql('postgres', q{
+		SELECT string_agg(logicalrelid::text || ':' || partmethod::text, ' ' ORDER BY logicalrelid::text)
+		FROM pg_dist_partition WHERE logicalrelid::text LIKE 'leadscore.%'
+		AND logicalrelid::text IN ('leadscore.lead_state', 'leadscore.events', 'leadscore.models',
+			'leadscore.rules', 'leadscore.attachments', 'leadscore.history_walks')}),
+	'leadscore.attachments:n leadscore.events:h leadscore.history_walks:h leadscore.lead_state:h '
+	  . 'leadscore.models:n leadscore.rules:n',
+	'per-lead tables are distributed, configuration tables are reference tables');
+is( $coord->safe_psql('postgres', q{
+		SELECT count(DISTINCT colocationid) FROM pg_dist_partition
+		WHERE logicalrelid IN ('leadscore.lead_state'::regclass, 'crm.activities'::regclass, 'crm.leads'::regclass)}),
+	'1', 'lead_state is colocated with the CRM tables');
+
+# Every lead's state, as text, one line per (model, lead).
+my $state_sql = q{
+	SELECT string_agg(format('%s/%s %s %s %s %s %s', model_id, lead_id, round(stored::numeric, 6),
+		activity_count, status, coalesce(stage::text, '-'), coalesce(grade::text, '-')), E'\n'
+		ORDER BY model_id, lead_id)
+	FROM leadscore.lead_state};
+
+sub same_state
+{
+	my ($what) = @_;
+	my $citus = $coord->safe_psql('postgres', $state_sql);
+	my $single = $coord->safe_psql('single', $state_sql);
+	my $leads = () = $single =~ /\n/g;
+	ok(length($single) > 0 && $citus eq $single, "$what: every lead's state equals one node's (" . ($leads + 1) . ' leads)')
+	  or diag(first_difference($citus, $single));
+}
+
+sub first_difference
+{
+	my ($a, $b) = @_;
+	my @a = split /\n/, $a;
+	my @b = split /\n/, $b;
+	for my $i (0 .. ($#a > $#b ? $#a : $#b))
+	{
+		my ($x, $y) = ($a[$i] // '(none)', $b[$i] // '(none)');
+		return "Citus: $x\none node: $y" if $x ne $y;
+	}
+	return 'no difference';
+}
+
+my @kinds = qw(view view view demo webinar unsubscribe other);
+my $next_id = 1;
+
+# n random activity rows of leads 1..$leads as VALUES, some dated long ago.
+sub activity_values
+{
+	my ($n, $leads) = @_;
+	my @rows;
+	for (1 .. $n)
+	{
+		my $kind = $kinds[ int(rand(@kinds)) ];
+		my $url = rand() < 0.5 ? '/demo/' . int(rand(9)) : '/p/' . int(rand(99));
+		my $minutes = int(rand(60 * 24 * 40));
+		push @rows, sprintf("(%d, %d, '%s', timestamptz '2026-12-01 12:00+00' - interval '%d minutes', '%s')",
+			$next_id++, 1 + int(rand($leads)), $kind, $minutes, $url);
+	}
+	return join(",\n", @rows);
+}
+
+# Lead rows first, then activity in several statements and shapes.
+both(q{INSERT INTO crm.leads SELECT g, CASE WHEN g % 4 = 0 THEN 'Head of Sales' ELSE 'Engineer' END,
+	(g * 37) % 500 FROM generate_series(1, 300) g});
+both('INSERT INTO crm.activities VALUES ' . activity_values(2000, 300));
+same_state('a multi-shard INSERT of 2,000 rows');
+
+my $copy = join('', map {
+		sprintf("%d\t%d\t%s\t%s\t/demo/x\n", $next_id++, 1 + int(rand(320)), $kinds[ int(rand(@kinds)) ],
+			'2026-11-' . sprintf('%02d', 1 + int(rand(28))) . ' 10:00:00+00')
+} 1 .. 1500);
+for my $db ('postgres', 'single')
+{
+	$coord->safe_psql($db, "COPY crm.activities FROM STDIN;\n$copy\\.\n");
+}
+same_state('a COPY of 1,500 rows, some for leads without a lead row');
+
+both('INSERT INTO crm.activities VALUES ' . activity_values(1, 300)) for 1 .. 20;
+same_state('20 single-row transactions');
+
+both(q{UPDATE crm.activities SET kind = 'demo', url = '/demo/u' WHERE id % 13 = 0});
+both(q{DELETE FROM crm.activities WHERE id % 11 = 0});
+same_state('updates and deletes across shards');
+
+both(q{UPDATE crm.leads SET title = 'Chief Revenue Officer', employees = 900 WHERE id % 7 = 0});
+both(q{DELETE FROM crm.leads WHERE id % 29 = 0});
+same_state('lead rows changed and deleted (grades)');
+
+# A shard move in the middle: the moved shards' leads go on scoring there.
+my ($shard, $from) = split /\|/, $coord->safe_psql('postgres', q{
+	SELECT s.shardid, p.nodeport FROM pg_dist_shard s JOIN pg_dist_placement pl USING (shardid)
+	JOIN pg_dist_node p USING (groupid)
+	WHERE s.logicalrelid = 'crm.activities'::regclass ORDER BY s.shardid LIMIT 1});
+my $to = $from == $workers[0]->port ? $workers[1]->port : $workers[0]->port;
+$coord->safe_psql('postgres', "SELECT citus_move_shard_placement($shard, '127.0.0.1', $from, '127.0.0.1', $to,"
+	  . " shard_transfer_mode => 'block_writes')");
+is( $coord->safe_psql('postgres', "SELECT p.nodeport FROM pg_dist_placement pl JOIN pg_dist_node p USING (groupid)"
+		  . " WHERE pl.shardid = $shard"),
+	$to, "shard $shard moved from port $from to $to");
+same_state('after the shard move');
+
+both('INSERT INTO crm.activities VALUES ' . activity_values(1500, 330));
+same_state('a multi-shard INSERT after the move');
+
+# A configuration change on the coordinator reaches the workers' backends,
+# whose plans were built before it.
+both(q{SELECT leadscore.add_rule('core', 'trial', 25)});
+both(q{INSERT INTO crm.activities SELECT 100000 + g, g, 'trial', timestamptz '2026-12-01 11:00+00', '/t' FROM generate_series(1, 300) g});
+same_state('a rule added after distribution scores on the shards');
+
+isnt($coord->safe_psql('postgres', q{SELECT count(*) FROM leadscore.lead_state WHERE status = 'sql'}), '0',
+	'some leads reached sql');
+is( $coord->safe_psql('postgres', q{
+		SELECT count(*) FROM leadscore.events WHERE kind = 'status' AND to_value = 'sql' AND notified_at IS NULL}),
+	$coord->safe_psql('single', q{SELECT count(*) FROM leadscore.events WHERE kind = 'status' AND to_value = 'sql'}),
+	'every handoff to sql is an event on its shard, left for tick() to relay (no NOTIFY inside a shard)');
+
+done_testing();
