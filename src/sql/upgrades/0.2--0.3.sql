@@ -1233,15 +1233,15 @@ CREATE OR REPLACE VIEW leadscore.lead_scores AS
 SELECT m.name AS model,
 	s.lead_id,
 	la.account_id,
-	LEAST(e.stored / w.weight, coalesce(m.max_score, 'Infinity'::float8)) AS score,
-	leadscore.stage_of(e.stages, m.stages, w.weight, m.stage_min_points) AS stage,
+	LEAST(e.stored / m.weight, coalesce(m.max_score, 'Infinity'::float8)) AS score,
+	leadscore.stage_of(e.stages, m.stages, m.weight, m.stage_min_points) AS stage,
 	s.grade,
 	-- Computed at read time: exact now, whenever tick() last ran.
-	CASE WHEN e.stored >= m.sql_threshold * w.weight
+	CASE WHEN e.stored >= m.sql_threshold * m.weight
 			AND (m.grade_profile IS NULL OR m.sql_min_grade IS NULL OR s.grade >= m.sql_min_grade) THEN 'sql'
-		WHEN e.stored >= m.mql_threshold * w.weight THEN 'mql'
+		WHEN e.stored >= m.mql_threshold * m.weight THEN 'mql'
 		ELSE 'nurture' END AS status,
-	coalesce(s.grade >= m.fit_min_grade, false) AND e.stored < m.mql_threshold * w.weight AS fit_priority,
+	coalesce(s.grade >= m.fit_min_grade, false) AND e.stored < m.mql_threshold * m.weight AS fit_priority,
 	s.activity_count,
 	s.last_activity_at,
 	s.mql_at,
@@ -1256,34 +1256,37 @@ SELECT m.name AS model,
 	left(s.grade::text, 1) || (pg_catalog.cardinality(bb.names) - bi.i + 1) AS label,
 	-- Momentum now (the same points with momentum_half_life), and what
 	-- top_momentum() orders by, as score_key and score_rank.
-	e.momentum / wm.weight AS momentum,
+	e.momentum / m.momentum_weight AS momentum,
 	s.momentum AS momentum_key,
 	s.momentum_rank,
 	-- The probability of converting within the link's horizon, from the
 	-- score shown and the grade; NULL without a link (fit_probability).
-	leadscore.link_probability(pl.link, LEAST(e.stored / w.weight, coalesce(m.max_score, 'Infinity'::float8)),
+	leadscore.link_probability(pl.link, LEAST(e.stored / m.weight, coalesce(m.max_score, 'Infinity'::float8)),
 		s.grade) AS probability
 FROM leadscore.lead_state s
-JOIN leadscore.models m ON m.id = s.model_id
+-- Each model's weights now, and now itself: columns of a subquery
+-- with a FROM, which Citus pushes down to the shards with lead_state
+-- (a lateral subquery without one may call no STABLE function there).
+JOIN (SELECT mm.*, leadscore.stored_weight(mm.half_life, mm.epoch) AS weight,
+		leadscore.stored_weight(mm.momentum_half_life, mm.epoch) AS momentum_weight, now() AS at
+	FROM leadscore.models mm) m ON m.id = s.model_id
 LEFT JOIN leadscore.probability_links pl ON pl.model_id = m.id
 LEFT JOIN leadscore.lead_accounts la ON la.lead_id = s.lead_id
-CROSS JOIN LATERAL (SELECT leadscore.stored_weight(m.half_life, m.epoch) AS weight) w
-CROSS JOIN LATERAL (SELECT leadscore.stored_weight(m.momentum_half_life, m.epoch) AS weight) wm
 -- The silence scorings that fell due since the state was written.
 CROSS JOIN LATERAL (SELECT
-	CASE WHEN s.caps IS NULL THEN s.stored ELSE s.stored + leadscore.pending_due(s.caps, now()) END AS stored,
-	CASE WHEN s.caps IS NULL THEN s.momentum ELSE s.momentum + leadscore.pending_momentum(s.caps, now(),
+	CASE WHEN s.caps IS NULL THEN s.stored ELSE s.stored + leadscore.pending_due(s.caps, m.at) END AS stored,
+	CASE WHEN s.caps IS NULL THEN s.momentum ELSE s.momentum + leadscore.pending_momentum(s.caps, m.at,
 		extract(epoch FROM m.half_life)::float8 * 1e6, extract(epoch FROM m.momentum_half_life)::float8 * 1e6,
 		m.epoch) END AS momentum,
 	CASE WHEN s.caps IS NULL THEN s.stage_stored
-		ELSE leadscore.pending_stages(s.stage_stored, s.caps, now()) END AS stages) e
+		ELSE leadscore.pending_stages(s.stage_stored, s.caps, m.at) END AS stages) e
 -- A model's bands, ascending (the floor first: src/sql/bands.sql).
 LEFT JOIN (SELECT b.model_id,
 		pg_catalog.array_agg(b.name ORDER BY b.min_score NULLS FIRST) AS names,
 		pg_catalog.array_agg(b.channel ORDER BY b.min_score NULLS FIRST) AS channels,
 		pg_catalog.array_agg(coalesce(b.min_score, '-Infinity') ORDER BY b.min_score NULLS FIRST) AS mins
 	FROM leadscore.bands b GROUP BY b.model_id) bb ON bb.model_id = m.id
-CROSS JOIN LATERAL (SELECT leadscore.band_of(e.stored, w.weight, bb.mins,
+CROSS JOIN LATERAL (SELECT leadscore.band_of(e.stored, m.weight, bb.mins,
 	coalesce(m.max_score, 'NaN')) AS i) bi;
 
 CREATE OR REPLACE FUNCTION leadscore._create_views(as_member boolean) RETURNS void
@@ -1294,15 +1297,15 @@ BEGIN
 	SELECT m.name AS model,
 		s.lead_id,
 		la.account_id,
-		LEAST(e.stored / w.weight, coalesce(m.max_score, 'Infinity'::float8)) AS score,
-		leadscore.stage_of(e.stages, m.stages, w.weight, m.stage_min_points) AS stage,
+		LEAST(e.stored / m.weight, coalesce(m.max_score, 'Infinity'::float8)) AS score,
+		leadscore.stage_of(e.stages, m.stages, m.weight, m.stage_min_points) AS stage,
 		s.grade,
 		-- Computed at read time: exact now, whenever tick() last ran.
-		CASE WHEN e.stored >= m.sql_threshold * w.weight
+		CASE WHEN e.stored >= m.sql_threshold * m.weight
 				AND (m.grade_profile IS NULL OR m.sql_min_grade IS NULL OR s.grade >= m.sql_min_grade) THEN 'sql'
-			WHEN e.stored >= m.mql_threshold * w.weight THEN 'mql'
+			WHEN e.stored >= m.mql_threshold * m.weight THEN 'mql'
 			ELSE 'nurture' END AS status,
-		coalesce(s.grade >= m.fit_min_grade, false) AND e.stored < m.mql_threshold * w.weight AS fit_priority,
+		coalesce(s.grade >= m.fit_min_grade, false) AND e.stored < m.mql_threshold * m.weight AS fit_priority,
 		s.activity_count,
 		s.last_activity_at,
 		s.mql_at,
@@ -1317,35 +1320,38 @@ BEGIN
 		left(s.grade::text, 1) || (pg_catalog.cardinality(bb.names) - bi.i + 1) AS label,
 		-- Momentum now (the same points with momentum_half_life), and what
 		-- top_momentum() orders by, as score_key and score_rank.
-		e.momentum / wm.weight AS momentum,
+		e.momentum / m.momentum_weight AS momentum,
 		s.momentum AS momentum_key,
 		s.momentum_rank,
 		-- The probability of converting within the link's horizon, from the
 		-- score shown and the grade; NULL without a link (fit_probability).
-		leadscore.link_probability(pl.link, LEAST(e.stored / w.weight, coalesce(m.max_score, 'Infinity'::float8)),
+		leadscore.link_probability(pl.link, LEAST(e.stored / m.weight, coalesce(m.max_score, 'Infinity'::float8)),
 			s.grade) AS probability
 	FROM leadscore.lead_state s
-	JOIN leadscore.models m ON m.id = s.model_id
+	-- Each model's weights now, and now itself: columns of a subquery
+	-- with a FROM, which Citus pushes down to the shards with lead_state
+	-- (a lateral subquery without one may call no STABLE function there).
+	JOIN (SELECT mm.*, leadscore.stored_weight(mm.half_life, mm.epoch) AS weight,
+			leadscore.stored_weight(mm.momentum_half_life, mm.epoch) AS momentum_weight, now() AS at
+		FROM leadscore.models mm) m ON m.id = s.model_id
 	LEFT JOIN leadscore.probability_links pl ON pl.model_id = m.id
 	LEFT JOIN leadscore.lead_accounts la ON la.lead_id = s.lead_id
-	CROSS JOIN LATERAL (SELECT leadscore.stored_weight(m.half_life, m.epoch) AS weight) w
-	CROSS JOIN LATERAL (SELECT leadscore.stored_weight(m.momentum_half_life, m.epoch) AS weight) wm
 	-- The silence scorings that fell due since the state was written
 	-- (caps holds them, when any: src/pg/state/state_codec.hpp).
 	CROSS JOIN LATERAL (SELECT
-		CASE WHEN s.caps IS NULL THEN s.stored ELSE s.stored + leadscore.pending_due(s.caps, now()) END AS stored,
-		CASE WHEN s.caps IS NULL THEN s.momentum ELSE s.momentum + leadscore.pending_momentum(s.caps, now(),
+		CASE WHEN s.caps IS NULL THEN s.stored ELSE s.stored + leadscore.pending_due(s.caps, m.at) END AS stored,
+		CASE WHEN s.caps IS NULL THEN s.momentum ELSE s.momentum + leadscore.pending_momentum(s.caps, m.at,
 			extract(epoch FROM m.half_life)::float8 * 1e6, extract(epoch FROM m.momentum_half_life)::float8 * 1e6,
 			m.epoch) END AS momentum,
 		CASE WHEN s.caps IS NULL THEN s.stage_stored
-			ELSE leadscore.pending_stages(s.stage_stored, s.caps, now()) END AS stages) e
+			ELSE leadscore.pending_stages(s.stage_stored, s.caps, m.at) END AS stages) e
 	-- A model's bands, ascending (the floor first: src/sql/bands.sql).
 	LEFT JOIN (SELECT b.model_id,
 			pg_catalog.array_agg(b.name ORDER BY b.min_score NULLS FIRST) AS names,
 			pg_catalog.array_agg(b.channel ORDER BY b.min_score NULLS FIRST) AS channels,
 			pg_catalog.array_agg(coalesce(b.min_score, '-Infinity') ORDER BY b.min_score NULLS FIRST) AS mins
 		FROM leadscore.bands b GROUP BY b.model_id) bb ON bb.model_id = m.id
-	CROSS JOIN LATERAL (SELECT leadscore.band_of(e.stored, w.weight, bb.mins,
+	CROSS JOIN LATERAL (SELECT leadscore.band_of(e.stored, m.weight, bb.mins,
 		coalesce(m.max_score, 'NaN')) AS i) bi;
 	COMMENT ON VIEW leadscore.lead_scores IS
 		'every lead''s current score, stage and status per model; ORDER BY score_rank DESC, score_key DESC within one model_id is the order of the score, from an index';
