@@ -181,3 +181,9 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION leadscore.distribute() IS
 	'makes leadscore''s tables Citus tables colocated with the attached ones, which must be distributed by their lead column; after it their shards score their rows';
+
+-- tick()'s part on a worker's shards: the coordinator's tick() runs it on
+-- every worker (src/pg/maintenance/tick_function.cpp).
+CREATE FUNCTION leadscore._tick_shards(now timestamptz) RETURNS bigint
+	AS 'MODULE_PATHNAME', 'leadscore_tick_shards' LANGUAGE C
+	SET search_path = pg_catalog, pg_temp;

@@ -82,12 +82,15 @@ is( $coord->safe_psql('postgres', q{
 		WHERE logicalrelid IN ('leadscore.lead_state'::regclass, 'crm.activities'::regclass, 'crm.leads'::regclass)}),
 	'1', 'lead_state is colocated with the CRM tables');
 
-# Every lead's state, as text, one line per (model, lead).
+# Every lead's state, as text, one line per (model, lead).  Stored sums
+# are relative to each model's epoch, which each database took when the
+# model was made: they are compared as the score at one fixed time.
 my $state_sql = q{
-	SELECT string_agg(format('%s/%s %s %s %s %s %s', model_id, lead_id, round(stored::numeric, 6),
-		activity_count, status, coalesce(stage::text, '-'), coalesce(grade::text, '-')), E'\n'
-		ORDER BY model_id, lead_id)
-	FROM leadscore.lead_state};
+	SELECT string_agg(format('%s/%s %s %s %s %s %s', s.model_id, s.lead_id,
+		round((s.stored / leadscore.stored_weight(m.half_life, m.epoch, '2026-12-01 12:00+00'))::numeric, 6),
+		s.activity_count, s.status, coalesce(s.stage::text, '-'), coalesce(s.grade::text, '-')), E'\n'
+		ORDER BY s.model_id, s.lead_id)
+	FROM leadscore.lead_state s JOIN leadscore.models m ON m.id = s.model_id};
 
 sub same_state
 {
@@ -182,9 +185,43 @@ same_state('a rule added after distribution scores on the shards');
 
 isnt($coord->safe_psql('postgres', q{SELECT count(*) FROM leadscore.lead_state WHERE status = 'sql'}), '0',
 	'some leads reached sql');
+my $handoffs = $coord->safe_psql('single',
+	q{SELECT count(*) FROM leadscore.events WHERE kind = 'status' AND to_value = 'sql'});
 is( $coord->safe_psql('postgres', q{
 		SELECT count(*) FROM leadscore.events WHERE kind = 'status' AND to_value = 'sql' AND notified_at IS NULL}),
-	$coord->safe_psql('single', q{SELECT count(*) FROM leadscore.events WHERE kind = 'status' AND to_value = 'sql'}),
-	'every handoff to sql is an event on its shard, left for tick() to relay (no NOTIFY inside a shard)');
+	$handoffs, 'every handoff to sql is an event on its shard, left for tick() to relay (no NOTIFY inside a shard)');
+is($coord->safe_psql('postgres', q{SELECT count(DISTINCT id) = count(*) FROM leadscore.events}), 't',
+	"event ids are unique across the nodes (each node's range)");
+
+# What users read, on the coordinator: the same as one node's.  Scores
+# decay as they are read, and the two databases are read a moment apart:
+# scores are compared at one fixed time (as the state above), explain()'s
+# points to one decimal.
+my $scores_sql = q{
+	SELECT string_agg(format('%s %s %s %s %s', l.lead_id,
+		round((l.score_key / leadscore.stored_weight(m.half_life, m.epoch, '2026-12-01 12:00+00'))::numeric, 6),
+		l.status, coalesce(l.stage, '-'), coalesce(l.grade::text, '-')), E'\n' ORDER BY l.lead_id)
+	FROM leadscore.lead_scores l JOIN leadscore.models m ON m.id = l.model_id WHERE l.model = 'core'};
+is($coord->safe_psql('postgres', $scores_sql), $coord->safe_psql('single', $scores_sql),
+	'lead_scores on the coordinator equals one node\'s');
+my $top_sql = q{SELECT string_agg(lead_id::text, ',' ORDER BY score DESC, lead_id) FROM leadscore.top_leads('core', 15)};
+is($coord->safe_psql('postgres', $top_sql), $coord->safe_psql('single', $top_sql),
+	'top_leads() merges the shards into one node\'s 15 best');
+my $explain_sql = q{SELECT string_agg(e::text, ';' ORDER BY e::text) FROM leadscore.explain('core', 4::bigint) e};
+sub one_decimal { my ($s) = @_; $s =~ s/(-?\d+\.\d+(?:e-?\d+)?)/sprintf('%.1f', $1)/ge; return $s; }
+is( one_decimal($coord->safe_psql('postgres', $explain_sql)),
+	one_decimal($coord->safe_psql('single', $explain_sql)),
+	'explain() of a lead equals one node\'s');
+is($coord->safe_psql('postgres', 'SELECT count(*) FROM leadscore.verify()'), '0', 'verify() is empty on Citus');
+
+# tick() under pg_cron runs on the coordinator: the workers tick their
+# shards, and the coordinator relays the handoffs to its listeners.
+my $tick = q{SELECT leadscore.tick(timestamptz '2026-12-20 00:00+00')};
+is($coord->safe_psql('postgres', $tick), $coord->safe_psql('single', $tick),
+	'tick() reports as many transitions on Citus as on one node');
+same_state('after tick()');
+is( $coord->safe_psql('postgres', q{
+		SELECT count(*) FROM leadscore.events WHERE kind = 'status' AND to_value = 'sql' AND notified_at IS NOT NULL}),
+	$handoffs, "tick() relayed the shards' handoffs from the coordinator");
 
 done_testing();

@@ -78,6 +78,7 @@ std::optional<ShardContext> FindContext(Oid relid, const char *name) {
 	}
 	if (!mine || ctx.key == InvalidOid)
 		return std::nullopt;
+	ctx.group = std::stoll(*QueryText("SELECT groupid FROM pg_catalog.pg_dist_local_group")[0][0]);
 	return ctx;
 }
 
@@ -85,26 +86,59 @@ bool IsIdentifierChar(char c) {
 	return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$';
 }
 
-} // namespace
 
-const ShardContext *ShardContextOf(Relation rel) {
-	// Without Citus's catalog there are no shards: the usual case costs one
-	// syscache lookup.
-	if (CallPg([] { return get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE); }) == InvalidOid)
-		return nullptr;
+bool HasCitus() {
+	return CallPg([] { return get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE); }) != InvalidOid;
+}
+
+const ShardContext *ContextOf(Oid relid, const char *name) {
 	if (contexts == nullptr)
 		contexts = new std::map<Oid, ShardContext>();
-	Oid relid = RelationGetRelid(rel);
 	auto it = contexts->find(relid);
 	if (it == contexts->end()) {
 		// Not cached when absent: distribute() may come later.
-		std::optional<ShardContext> found = FindContext(relid, RelationGetRelationName(rel));
+		std::optional<ShardContext> found = FindContext(relid, name);
 		if (!found)
 			return nullptr;
 		it = contexts->emplace(relid, std::move(*found)).first;
 	}
 	return &it->second;
 }
+
+} // namespace
+
+const ShardContext *ShardContextOf(Relation rel) {
+	// Without Citus's catalog there are no shards: the usual case costs one
+	// syscache lookup.
+	if (!HasCitus())
+		return nullptr;
+	return ContextOf(RelationGetRelid(rel), RelationGetRelationName(rel));
+}
+
+std::vector<const ShardContext *> LocalShardGroups() {
+	std::vector<const ShardContext *> groups;
+	if (!HasCitus())
+		return groups;
+	for (const TextRow &r : QueryText(
+	         "SELECT c.oid, c.relname FROM pg_catalog.pg_dist_shard s"
+	         " JOIN pg_catalog.pg_dist_placement p ON p.shardid OPERATOR(pg_catalog.=) s.shardid"
+	         " JOIN pg_catalog.pg_dist_local_group g ON g.groupid OPERATOR(pg_catalog.=) p.groupid"
+	         " CROSS JOIN LATERAL pg_catalog.parse_ident(pg_catalog.shard_name(s.logicalrelid, s.shardid)) AS i(parts)"
+	         " JOIN pg_catalog.pg_class c ON c.relnamespace OPERATOR(pg_catalog.=) 'leadscore'::pg_catalog.regnamespace"
+	         " AND c.relname OPERATOR(pg_catalog.=) i.parts[pg_catalog.array_upper(i.parts, 1)]"
+	         " WHERE s.logicalrelid OPERATOR(pg_catalog.=) 'leadscore.lead_state'::pg_catalog.regclass"
+	         " ORDER BY s.shardid"))
+		if (const ShardContext *ctx = ContextOf(static_cast<Oid>(std::stoul(*r[0])), r[1]->c_str()))
+			groups.push_back(ctx);
+	return groups;
+}
+
+bool LeadscoreDistributed() {
+	return HasCitus() &&
+	       *QueryText("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid"
+	                  " OPERATOR(pg_catalog.=) 'leadscore.lead_state'::pg_catalog.regclass)")[0][0] == "t";
+}
+
 
 ShardScope::ShardScope(const ShardContext *ctx) noexcept : was_(current) {
 	current = ctx;
@@ -136,6 +170,13 @@ Oid LocalShard(Oid table) noexcept {
 			if (s.table == table)
 				return s.relid;
 	return InvalidOid;
+}
+
+std::string NextId(const char *sequence) {
+	std::string next = std::string("pg_catalog.nextval('") + sequence + "')";
+	if (current == nullptr || current->group == 0)
+		return next;
+	return "(" + next + " OPERATOR(pg_catalog.+) " + std::to_string(current->group << 48) + "::pg_catalog.int8)";
 }
 
 const char *ShardSql(const char *sql) {

@@ -21,6 +21,7 @@ extern "C" {
 #include "utils/relcache.h"
 }
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,6 +31,10 @@ namespace leadscore::pg {
 struct ShardContext {
 	// The lead_state shard of the group: tells one context from another.
 	Oid key = InvalidOid;
+	// The node's Citus group: ids a shard's rows take from this node's
+	// sequences are offset by group << 48, as Citus does for the sequences
+	// of its own tables, so that they are unique across the nodes.
+	std::int64_t group = 0;
 	// Qualified names as leadscore's SQL spells them ("leadscore.events",
 	// "public.activities") and their local shards', quoted.
 	std::vector<std::pair<std::string, std::string>> names;
@@ -45,6 +50,15 @@ struct ShardContext {
 // when it is a shard of a table colocated with leadscore's distributed
 // state, else nullptr (no Citus: one syscache lookup).
 const ShardContext *ShardContextOf(Relation rel);
+
+// The contexts of this node's shards of lead_state: what tick() works
+// through on a worker (each a group of colocated shards).  C++ side,
+// under SPI.
+std::vector<const ShardContext *> LocalShardGroups();
+
+// Whether leadscore.distribute() has run (lead_state is a Citus table).
+// C++ side, under SPI; without Citus one syscache lookup.
+bool LeadscoreDistributed();
 
 // Makes `ctx` (from ShardContextOf; nullptr: none) current for its life, and
 // the one before it again after: for rows read in a firing and scored at
@@ -73,6 +87,10 @@ Oid ShardTable(Oid relid) noexcept;
 
 // The local shard of table `table` in the current context, or InvalidOid.
 Oid LocalShard(Oid table) noexcept;
+
+// SQL for the next id of sequence `sequence` (a literal's text): nextval,
+// on a shard offset into its node's range (ShardContext::group).
+std::string NextId(const char *sequence);
 
 // PostgreSQL side: `sql` itself without a context; with one, a palloc'd
 // copy in which every table of the context is named by its local shard.

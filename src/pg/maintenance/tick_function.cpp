@@ -20,6 +20,8 @@
 #include "pg/catalog/key_types.hpp"
 #include "pg/catalog/plan_invalidation.hpp"
 #include "pg/catalog/table_plan.hpp"
+#include "pg/citus/config_generation.hpp"
+#include "pg/citus/shard_context.hpp"
 #include "pg/maintenance/queued_walks.hpp"
 #include "pg/ingest/lead_effects.hpp"
 #include "pg/spi/consistent_reads.hpp"
@@ -286,33 +288,91 @@ void TickHandoffs(std::int64_t now) {
 		ExecuteText("SELECT leadscore._tick_handoffs($1::pg_catalog.timestamptz)", {TimestampText(now)});
 }
 
+// The leads' part of a tick: due leads and queued history walks, of the
+// leads the tables hold (on a Citus shard: its group's).
+std::int64_t TickLeads(const KeyType &kt, const std::vector<core::ModelSpec> &models, std::int64_t now) {
+	std::int64_t reported = 0;
+	for (std::int32_t id : ModelsDue(now))
+		for (const core::ModelSpec &m : models)
+			if (m.id == id)
+				reported += TickModel(kt, m, now);
+	for (std::int32_t id : ModelsWithWalks())
+		for (const core::ModelSpec &m : models)
+			if (m.id == id)
+				reported += WalkQueuedLeads(kt, m, now);
+	return reported;
+}
+
+// The leads' part on every shard group of this node (shard_context.hpp).
+std::int64_t TickShardGroups(const KeyType &kt, std::int64_t now) {
+	std::int64_t reported = 0;
+	for (const ShardContext *group : LocalShardGroups()) {
+		ShardScope shard(group);
+		FollowConfigGeneration();
+		RefreshPlans();
+		reported += TickLeads(kt, LoadModels(), now);
+	}
+	return reported;
+}
+
+// On Citus the leads live on the workers, whose shards only their own
+// backends may write: each worker ticks its shard groups
+// (leadscore._tick_shards), in a transaction of its own, as pg_cron's
+// next run would.  Decay reported there stays reported if this tick fails.
+std::int64_t TickWorkers(const KeyType &kt, std::int64_t now) {
+	std::int64_t reported = TickShardGroups(kt, now);
+	for (const TextRow &r : QueryText(
+	         "SELECT r.success, r.result, r.nodename OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) r.nodeport"
+	         " FROM pg_catalog.run_command_on_workers(pg_catalog.format('SELECT leadscore._tick_shards(%L)',"
+	         " $1::pg_catalog.timestamptz)) r",
+	         {TimestampText(now)})) {
+		if (*r[0] != "t")
+			throw core::Error(core::ErrorKind::Internal,
+			                  "tick() failed on the Citus worker " + r[2].value_or("?") + ": " + r[1].value_or(""));
+		reported += std::stoll(r[1].value_or("0"));
+	}
+	return reported;
+}
+
+// RelayNotifications on Citus: the same events, marked by a multi-shard
+// UPDATE (Citus runs no FOR UPDATE across shards, and none is needed:
+// ticks run one at a time, and no writer updates an event).
+void RelayShardNotifications() {
+	ExecuteText("WITH e AS (UPDATE leadscore.events SET notified_at = pg_catalog.now() WHERE notified_at IS NULL"
+	            " AND kind = 'status' AND to_value = 'sql' AND cause <> 'rescore'"
+	            // Payloads here: Citus runs no STABLE function in RETURNING.
+	            " RETURNING *)"
+	            " SELECT e.id, CASE WHEN " LEADSCORE_FULL_PAYLOAD
+	            " THEN leadscore.event_payload(ROW(e.*)::leadscore.events) END FROM e"
+	            " WHERE (SELECT notify <> 'off' FROM leadscore.settings) ORDER BY e.at, e.id");
+	QueueReturnedHandoffs(SPI_tuptable, SPI_processed, core::HandoffKind::Lead);
+}
+
 std::int64_t Tick(std::int64_t now) {
 	// Under SERIALIZABLE its reads of due leads and hot accounts would
 	// otherwise fail writers of other leads (consistent_reads.hpp).
 	WriterReads reads;
 	KeyType kt = BeginEngineCall();
+	bool distributed = LeadscoreDistributed();
 	std::int64_t reported = 0;
 	if (BeginTick(now)) {
 		std::vector<core::ModelSpec> models = LoadModels();
-		if (kt.oid != InvalidOid) {
-			for (std::int32_t id : ModelsDue(now))
-				for (const core::ModelSpec &m : models)
-					if (m.id == id)
-						reported += TickModel(kt, m, now);
-			for (std::int32_t id : ModelsWithWalks())
-				for (const core::ModelSpec &m : models)
-					if (m.id == id)
-						reported += WalkQueuedLeads(kt, m, now);
-		}
+		if (kt.oid != InvalidOid)
+			reported += distributed ? TickWorkers(kt, now) : TickLeads(kt, models, now);
 		KeyType akt = AccountKeyType();
 		for (const core::ModelSpec &m : models)
 			SweepAccounts(akt, m, now, core::TransitionCause::Decay);
 		RebaseModels(now);
 		EndTick(now);
 	}
-	TickHandoffs(now);
-	// Whatever `now` says: a handoff waits for no clock.
-	RelayNotifications();
+	// Whatever `now` says: a handoff waits for no clock.  On Citus no
+	// handoff is opened yet (distribute() refuses owners).
+	if (distributed) {
+		RelayShardNotifications();
+	} else {
+		TickHandoffs(now);
+		RelayNotifications();
+	}
 	FinishSpi();
 	return reported;
 }
@@ -346,6 +406,21 @@ Datum leadscore_tick(PG_FUNCTION_ARGS) {
 			            "tick() reports decay up to now, and no record it moves there goes back.",
 			            "leadscore.reset_tick() moves records a tick left ahead of the clock back to it.");
 		return Int64GetDatum(leadscore::pg::Tick(leadscore::pg::TimestampToUnixUs(now)));
+	});
+}
+
+// _tick_shards(now timestamptz) -> bigint: tick()'s part on a Citus
+// worker's shard groups, run there by the coordinator's tick().
+PG_FUNCTION_INFO_V1(leadscore_tick_shards);
+Datum leadscore_tick_shards(PG_FUNCTION_ARGS) {
+	return leadscore::pg::Guarded([&] {
+		leadscore::pg::RequireArg(fcinfo, 0, "now");
+		std::int64_t now = leadscore::pg::TimestampToUnixUs(PG_GETARG_TIMESTAMPTZ(0));
+		leadscore::pg::WriterReads reads;
+		leadscore::pg::KeyType kt = leadscore::pg::BeginEngineCall();
+		std::int64_t reported = kt.oid == InvalidOid ? 0 : leadscore::pg::TickShardGroups(kt, now);
+		leadscore::pg::FinishSpi();
+		return Int64GetDatum(reported);
 	});
 }
 

@@ -184,10 +184,12 @@ void WriteLifecycle(const KeyType &kt, const core::ModelSpec &model, const std::
 	" pg_catalog.unnest($6) AS t, pg_catalog.unnest($7) AS s, pg_catalog.unnest($8) AS g,"                        \
 	" pg_catalog.unnest($9) AS at, pg_catalog.unnest($10) AS c) AS u"
 // The id is given, not left to its default: a Citus shard has no sequence
-// defaults (its node's sequence gives ids of a range of its own).
-#define LEADSCORE_EVENT_INSERT                                                                                        \
-	"INSERT INTO leadscore.events (id, model, lead_id, kind, from_value, to_value, score, grade, at, cause,"         \
-	" notified_at) SELECT pg_catalog.nextval('leadscore.events_id_seq'),"
+// defaults (shard_context.hpp gives its node's range).
+std::string EventInsert() {
+	return "INSERT INTO leadscore.events (id, model, lead_id, kind, from_value, to_value, score, grade, at, cause,"
+	       " notified_at) SELECT " +
+	       NextId("leadscore.events_id_seq") + ",";
+}
 
 void InsertEvents(const KeyType &kt, const core::ModelSpec &model, const std::vector<LeadEvent> &events,
                   bool notify) {
@@ -221,21 +223,18 @@ void InsertEvents(const KeyType &kt, const core::ModelSpec &model, const std::ve
 	// A shard's trigger may not NOTIFY (it would fail the distributed
 	// transaction's PREPARE): tick() on the coordinator relays its handoffs.
 	may_notify = may_notify && notify && CurrentShard() == nullptr;
-	SPIPlanPtr plan =
-	    may_notify
-	        ? KeptPlan("WITH e AS (" LEADSCORE_EVENT_INSERT
-	                   " $1, u.k, u.kind, u.f, u.t, u.s, u.g::leadscore.grade, u.at, u.c,"
-	                   " CASE WHEN u.kind = 'status' AND u.t = 'sql' AND $2"
-	                   " AND (SELECT notify = 'trigger' FROM leadscore.settings) THEN pg_catalog.now() END"
-	                   " FROM " LEADSCORE_EVENT_ROWS
-	                   " RETURNING CASE WHEN notified_at IS NOT NULL THEN id END AS id,"
-	                   " CASE WHEN notified_at IS NOT NULL AND " LEADSCORE_FULL_PAYLOAD
-	                   " THEN leadscore.event_payload(events) END AS p)"
-	                   " SELECT e.id, e.p FROM e WHERE e.id IS NOT NULL",
-	                   10, types, CURSOR_OPT_GENERIC_PLAN)
-	        : KeptPlan(LEADSCORE_EVENT_INSERT " $1, u.k, u.kind, u.f, u.t, u.s, u.g::leadscore.grade, u.at, u.c,"
-	                                          " NULL FROM " LEADSCORE_EVENT_ROWS,
-	                   10, types, CURSOR_OPT_GENERIC_PLAN);
+	std::string sql =
+	    may_notify ? "WITH e AS (" + EventInsert() +
+	                     " $1, u.k, u.kind, u.f, u.t, u.s, u.g::leadscore.grade, u.at, u.c,"
+	                     " CASE WHEN u.kind = 'status' AND u.t = 'sql' AND $2"
+	                     " AND (SELECT notify = 'trigger' FROM leadscore.settings) THEN pg_catalog.now() END"
+	                     " FROM " LEADSCORE_EVENT_ROWS " RETURNING CASE WHEN notified_at IS NOT NULL THEN id END AS id,"
+	                     " CASE WHEN notified_at IS NOT NULL AND " LEADSCORE_FULL_PAYLOAD
+	                     " THEN leadscore.event_payload(events) END AS p)"
+	                     " SELECT e.id, e.p FROM e WHERE e.id IS NOT NULL"
+	               : EventInsert() + " $1, u.k, u.kind, u.f, u.t, u.s, u.g::leadscore.grade, u.at, u.c,"
+	                                 " NULL FROM " LEADSCORE_EVENT_ROWS;
+	SPIPlanPtr plan = KeptPlan(sql.c_str(), 10, types, CURSOR_OPT_GENERIC_PLAN);
 	const std::string &name = model.name;
 	CallPg([&] {
 		Datum values[] = {TextDatum(name),
