@@ -111,7 +111,9 @@ BEGIN
 	-- Each model's weights now, and now itself: columns of a subquery
 	-- with a FROM, which Citus pushes down to the shards with lead_state
 	-- (a lateral subquery without one may call no STABLE function there).
-	JOIN (SELECT mm.*, leadscore.stored_weight(mm.half_life, mm.epoch) AS weight,
+	JOIN (SELECT mm.id, mm.name, mm.stages, mm.half_life, mm.momentum_half_life, mm.epoch, mm.max_score,
+			mm.stage_min_points, mm.mql_threshold, mm.sql_threshold, mm.sql_min_grade, mm.fit_min_grade, mm.grade_profile,
+			leadscore.stored_weight(mm.half_life, mm.epoch) AS weight,
 			leadscore.stored_weight(mm.momentum_half_life, mm.epoch) AS momentum_weight, now() AS at
 		FROM leadscore.models mm) m ON m.id = s.model_id
 	LEFT JOIN leadscore.probability_links pl ON pl.model_id = m.id
