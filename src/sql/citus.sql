@@ -187,3 +187,9 @@ COMMENT ON FUNCTION leadscore.distribute() IS
 CREATE FUNCTION leadscore._tick_shards(now timestamptz) RETURNS bigint
 	AS 'MODULE_PATHNAME', 'leadscore_tick_shards' LANGUAGE C
 	SET search_path = pg_catalog, pg_temp;
+
+-- rescore()'s part on a worker's shards, run there by the coordinator's
+-- rescore() (src/pg/maintenance/recompute_functions.cpp).
+CREATE FUNCTION leadscore._rescore_shards(model_ids integer[], now timestamptz) RETURNS bigint
+	AS 'MODULE_PATHNAME', 'leadscore_rescore_shards' LANGUAGE C
+	SET search_path = pg_catalog, pg_temp;

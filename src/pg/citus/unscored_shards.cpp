@@ -46,6 +46,14 @@ std::optional<std::string> DistributedTableOf(Relation rel) {
 
 } // namespace
 
+bool IsCitusTable(Relation rel) {
+	if (CallPg([] { return get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE); }) == InvalidOid)
+		return false;
+	return *QueryText("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p"
+	                  " WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1::pg_catalog.oid)",
+	                  {std::to_string(RelationGetRelid(rel))})[0][0] == "t";
+}
+
 bool WarnIfDistributed(Relation rel) {
 	// Without Citus's catalog there is nothing distributed: the usual case
 	// costs one syscache lookup.

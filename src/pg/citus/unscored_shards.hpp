@@ -25,4 +25,8 @@ namespace leadscore::pg {
 // local table), at the cost of a syscache lookup.
 bool WarnIfDistributed(Relation rel);
 
+// Whether `rel` is a Citus table (distributed, reference or local to the
+// coordinator).  C++ side, under SPI.
+bool IsCitusTable(Relation rel);
+
 } // namespace leadscore::pg

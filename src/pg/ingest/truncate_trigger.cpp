@@ -10,13 +10,18 @@
 // command in between — a write, DDL, the next TRUNCATE — advances the
 // command id, because the rescore's is marked used.
 #include "pg/boundary/guard.hpp"
+#include "pg/boundary/datum_value.hpp"
+#include "pg/catalog/key_types.hpp"
+#include "pg/citus/shard_context.hpp"
 #include "pg/citus/unscored_shards.hpp"
+#include "pg/maintenance/recompute_functions.hpp"
 #include "pg/spi/spi_query.hpp"
 
 extern "C" {
 #include "access/xact.h"
 #include "commands/trigger.h"
 #include "storage/proc.h"
+#include "utils/timestamp.h"
 }
 
 namespace leadscore::pg {
@@ -43,10 +48,18 @@ void RescoreAfterTruncate(Relation rel) {
 	if (RescoredSinceLastCommand())
 		return;
 	ConnectSpi();
-	// A distributed table's TRUNCATE fires this before Citus empties the
-	// shards: a rescore would keep every score (unscored_shards.hpp).
-	if (!WarnIfDistributed(rel))
+	if (const ShardContext *shard = ShardContextOf(rel)) {
+		// On Citus each emptied shard rescores its own group's leads.
+		KeyType kt;
+		CallPg([&] { kt = LeadKeyType(); });
+		if (kt.oid != InvalidOid)
+			RescoreShardGroup(kt, shard, AllModelIds(), TimestampToUnixUs(GetCurrentTransactionStartTimestamp()));
+	} else if (LeadscoreDistributed() ? !IsCitusTable(rel) : !WarnIfDistributed(rel)) {
+		// A distributed table's TRUNCATE fires this on the coordinator
+		// before Citus empties the shards, whose own firings rescore
+		// (unscored_shards.hpp until leadscore.distribute()).
 		ExecuteText("SELECT leadscore.rescore()");
+	}
 	FinishSpi();
 	CallPg([] { last = Now(true); });
 }

@@ -13,11 +13,14 @@
 #include "pg/catalog/attachment_checks.hpp"
 #include "pg/catalog/key_types.hpp"
 #include "pg/catalog/table_plan.hpp"
+#include "pg/citus/config_generation.hpp"
+#include "pg/citus/worker_calls.hpp"
 #include "pg/grading/lifecycle_rescore.hpp"
 #include "pg/ingest/lead_history.hpp"
 #include "pg/ingest/lead_ledger.hpp"
 #include "pg/ingest/query_levels.hpp"
 #include "pg/ingest/replica_rows.hpp"
+#include "pg/maintenance/recompute_functions.hpp"
 #include "pg/maintenance/rescore_progress.hpp"
 #include "pg/maintenance/verify_ranges.hpp"
 #include "pg/spi/consistent_reads.hpp"
@@ -31,6 +34,7 @@ extern "C" {
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/timestamp.h"
@@ -251,6 +255,41 @@ std::int64_t RescoreModel(const KeyType &kt, const core::ModelSpec &spec, std::i
 	return leads;
 }
 
+// Rescores models `ids` of the leads the tables hold (on a Citus shard:
+// its group's, shard_context.hpp); returns the states written.
+std::int64_t RescoreLeads(const KeyType &kt, const std::vector<std::int32_t> &ids, std::int64_t now) {
+	std::int64_t total = 0;
+	for (const core::ModelSpec &spec : LoadModels())
+		if (std::find(ids.begin(), ids.end(), spec.id) != ids.end())
+			total += RescoreModel(kt, spec, now);
+	return total;
+}
+
+// The same on every shard group of this node.
+std::int64_t RescoreShardGroups(const KeyType &kt, const std::vector<std::int32_t> &ids, std::int64_t now) {
+	std::int64_t total = 0;
+	for (const ShardContext *group : LocalShardGroups())
+		total += RescoreShardGroup(kt, group, ids, now);
+	return total;
+}
+
+// "{1,2}": model ids as an int4[] literal.
+std::string IdArray(const std::vector<std::int32_t> &ids) {
+	std::string out = "{";
+	for (std::int32_t id : ids)
+		out += (out.size() > 1 ? "," : "") + std::to_string(id);
+	return out + "}";
+}
+
+// rescore() on Citus, from the coordinator: the attached tables locked
+// there (Citus takes the lock on every shard), every worker rescores its
+// shard groups (worker_calls.hpp).
+std::int64_t RescoreDistributed(const KeyType &kt, const std::vector<std::int32_t> &ids, std::int64_t now) {
+	return RescoreShardGroups(kt, ids, now) +
+	       SumOnWorkers("SELECT leadscore._rescore_shards('" + IdArray(ids) + "', '" + TimestampText(now) +
+	                    "'::pg_catalog.timestamptz)");
+}
+
 // Writes the momentum of a batch of leads (keys, momentum), nothing else.
 void WriteMomentum(const KeyType &kt, std::int32_t model_id, std::vector<Datum> *keys, std::vector<double> *momentum) {
 	if (keys->empty())
@@ -369,6 +408,19 @@ void VerifyModel(const KeyType &kt, std::int32_t model_id, std::int64_t now, std
 }
 
 } // namespace
+
+std::int64_t RescoreShardGroup(const KeyType &kt, const ShardContext *group, const std::vector<std::int32_t> &ids,
+                               std::int64_t now) {
+	ShardScope shard(group);
+	FollowConfigGeneration();
+	RefreshPlans();
+	return RescoreLeads(kt, ids, now);
+}
+
+std::vector<std::int32_t> AllModelIds() {
+	return ModelIds(std::nullopt);
+}
+
 } // namespace leadscore::pg
 
 using namespace leadscore::pg;
@@ -395,15 +447,39 @@ Datum leadscore_rescore(PG_FUNCTION_ARGS) {
 			ExecuteText("SELECT leadscore._rebuild_lead_accounts()");
 			std::int64_t now = TimestampToUnixUsNow();
 			std::vector<leadscore::core::ModelSpec> models = LoadModels();
-			for (const leadscore::core::ModelSpec &spec : models)
-				if (std::find(ids.begin(), ids.end(), spec.id) != ids.end())
-					total += RescoreModel(kt, spec, now);
+			total += LeadscoreDistributed() ? RescoreDistributed(kt, ids, now) : RescoreLeads(kt, ids, now);
 			// Every model's accounts: the lead -> account map was rebuilt
 			// for all of them.
 			KeyType akt = AccountKeyType();
 			for (const leadscore::core::ModelSpec &spec : models)
 				RebuildAccounts(akt, spec, now);
 		}
+		FinishSpi();
+		PG_RETURN_INT64(total);
+	});
+}
+
+// _rescore_shards(model_ids int4[], now timestamptz) -> bigint: rescore()'s
+// part on a Citus worker's shard groups, run there by the coordinator.
+PG_FUNCTION_INFO_V1(leadscore_rescore_shards);
+Datum leadscore_rescore_shards(PG_FUNCTION_ARGS) {
+	return Guarded([&] {
+		RequireArg(fcinfo, 0, "model_ids");
+		RequireArg(fcinfo, 1, "now");
+		std::vector<std::int32_t> ids;
+		CallPg([&] {
+			ArrayType *a = PG_GETARG_ARRAYTYPE_P(0);
+			Datum *values;
+			bool *nulls;
+			int n;
+			deconstruct_array(a, INT4OID, 4, true, TYPALIGN_INT, &values, &nulls, &n);
+			for (int i = 0; i < n; i++)
+				if (!nulls[i])
+					ids.push_back(DatumGetInt32(values[i]));
+		});
+		std::int64_t now = TimestampToUnixUs(PG_GETARG_TIMESTAMPTZ(1));
+		KeyType kt = BeginEngineCall();
+		std::int64_t total = kt.oid == InvalidOid ? 0 : RescoreShardGroups(kt, ids, now);
 		FinishSpi();
 		PG_RETURN_INT64(total);
 	});

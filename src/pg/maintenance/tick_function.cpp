@@ -22,6 +22,7 @@
 #include "pg/catalog/table_plan.hpp"
 #include "pg/citus/config_generation.hpp"
 #include "pg/citus/shard_context.hpp"
+#include "pg/citus/worker_calls.hpp"
 #include "pg/maintenance/queued_walks.hpp"
 #include "pg/ingest/lead_effects.hpp"
 #include "pg/spi/consistent_reads.hpp"
@@ -315,23 +316,12 @@ std::int64_t TickShardGroups(const KeyType &kt, std::int64_t now) {
 	return reported;
 }
 
-// On Citus the leads live on the workers, whose shards only their own
-// backends may write: each worker ticks its shard groups
-// (leadscore._tick_shards), in a transaction of its own, as pg_cron's
-// next run would.  Decay reported there stays reported if this tick fails.
+// On Citus the leads live on the workers: each ticks its shard groups
+// (leadscore._tick_shards, worker_calls.hpp); decay reported there stays
+// reported if this tick fails.
 std::int64_t TickWorkers(const KeyType &kt, std::int64_t now) {
-	std::int64_t reported = TickShardGroups(kt, now);
-	for (const TextRow &r : QueryText(
-	         "SELECT r.success, r.result, r.nodename OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) r.nodeport"
-	         " FROM pg_catalog.run_command_on_workers(pg_catalog.format('SELECT leadscore._tick_shards(%L)',"
-	         " $1::pg_catalog.timestamptz)) r",
-	         {TimestampText(now)})) {
-		if (*r[0] != "t")
-			throw core::Error(core::ErrorKind::Internal,
-			                  "tick() failed on the Citus worker " + r[2].value_or("?") + ": " + r[1].value_or(""));
-		reported += std::stoll(r[1].value_or("0"));
-	}
-	return reported;
+	return TickShardGroups(kt, now) +
+	       SumOnWorkers("SELECT leadscore._tick_shards('" + TimestampText(now) + "'::pg_catalog.timestamptz)");
 }
 
 // RelayNotifications on Citus: the same events, marked by a multi-shard
