@@ -12,17 +12,6 @@
 -- the coordinator, and compare this (src/pg/citus/config_generation.hpp).
 ALTER TABLE leadscore.settings ADD COLUMN config_generation bigint NOT NULL DEFAULT 0;
 
--- Whether distribute() has run: lead_state is a Citus table.
-CREATE FUNCTION leadscore._distributed() RETURNS boolean
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-	IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
-		RETURN false;
-	END IF;
-	RETURN EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p
-		WHERE p.logicalrelid = 'leadscore.lead_state'::pg_catalog.regclass);
-END $$;
-
 -- What distribute() refuses: anything a shard's trigger cannot do yet, and
 -- attached tables Citus does not hold the way shard-local scoring needs
 -- (hash-distributed by their lead column, all in one colocation group).
@@ -122,6 +111,26 @@ BEGIN
 	END LOOP;
 END $$;
 
+-- Citus sends a trigger created on a distributed table to its shards, but
+-- not a TRUNCATE trigger, whose firing on each shard rescores its leads
+-- (src/pg/ingest/truncate_trigger.cpp); a table distributed after it was
+-- attached has them from its distribution.  distribute() run again puts
+-- them on the shards of the tables attached since, from other connections
+-- (run_command_on_shards), which its transaction blocks nothing of.
+CREATE FUNCTION leadscore._put_truncate_triggers() RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	t record;
+BEGIN
+	FOR t IN SELECT a.tbl, x.name, x.definition FROM leadscore.attachments a
+			JOIN leadscore._triggers() x ON x.kind = a.kind AND x.definition LIKE 'AFTER TRUNCATE%'
+			JOIN pg_catalog.pg_dist_partition p ON p.logicalrelid = a.tbl AND p.partmethod = 'h'
+		ORDER BY a.tbl::oid LOOP
+		-- run_command_on_shards() puts each shard's name for %s.
+		PERFORM pg_catalog.run_command_on_shards(t.tbl, format('CREATE OR REPLACE TRIGGER %I ', t.name) || t.definition);
+	END LOOP;
+END $$;
+
 CREATE FUNCTION leadscore.distribute() RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -130,8 +139,9 @@ DECLARE
 	fk_names name[];
 	fk_definitions text[];
 	t text;
+	already boolean := leadscore._distributed();
 BEGIN
-	IF NOT leadscore._distributed() THEN
+	IF NOT already THEN
 		-- Citus's DDL across the nodes in one connection per node, in this
 		-- transaction; the triggers leadscore's tables have go with them.
 		SET LOCAL citus.multi_shard_modify_mode = 'sequential';
@@ -178,6 +188,9 @@ BEGIN
 		END LOOP;
 	END IF;
 	PERFORM leadscore._name_attachments();
+	IF already THEN
+		PERFORM leadscore._put_truncate_triggers();
+	END IF;
 END $$;
 COMMENT ON FUNCTION leadscore.distribute() IS
 	'makes leadscore''s tables Citus tables colocated with the attached ones, which must be distributed by their lead column; after it their shards score their rows';

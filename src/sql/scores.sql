@@ -188,23 +188,23 @@ BEGIN
 	-- The leads heating up fastest.  In a model that ranks its momentum
 	-- (set_momentum_ranking), as top_leads() from the (momentum_rank,
 	-- model_id) index, which holds the leads of such models only; in the
-	-- others (every rank 0) the model's leads sorted by momentum.  One of
-	-- the two parts runs, the other is gated off by the model's setting.
+	-- others (every rank 0) the model's leads sorted by momentum.  PL/pgSQL:
+	-- Citus plans no parameter of a SQL function across shards.
 	CREATE FUNCTION leadscore.top_momentum(model text, n integer DEFAULT 50)
 		RETURNS SETOF leadscore.lead_scores
-	LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
-		(SELECT ls.* FROM leadscore.lead_scores ls
-		 WHERE ls.model_id = leadscore._model_id(top_momentum.model) AND ls.momentum_rank <> 0
-			AND (SELECT m.momentum_ranking FROM leadscore.models m WHERE m.id = leadscore._model_id(top_momentum.model))
-		 ORDER BY ls.momentum_rank DESC, ls.momentum_key DESC
-		 LIMIT leadscore._row_limit(top_momentum.n))
-		UNION ALL
-		(SELECT ls.* FROM leadscore.lead_scores ls
-		 WHERE ls.model_id = leadscore._model_id(top_momentum.model)
-			AND NOT (SELECT m.momentum_ranking FROM leadscore.models m WHERE m.id = leadscore._model_id(top_momentum.model))
-		 ORDER BY ls.momentum_key DESC
-		 LIMIT leadscore._row_limit(top_momentum.n))
-	$$;
+	LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+	DECLARE
+		mid integer := leadscore._model_id(model);
+		lim integer := leadscore._row_limit(n);
+	BEGIN
+		IF (SELECT m.momentum_ranking FROM leadscore.models m WHERE m.id = mid) THEN
+			RETURN QUERY SELECT ls.* FROM leadscore.lead_scores ls WHERE ls.model_id = mid AND ls.momentum_rank <> 0
+				ORDER BY ls.momentum_rank DESC, ls.momentum_key DESC LIMIT lim;
+		ELSE
+			RETURN QUERY SELECT ls.* FROM leadscore.lead_scores ls WHERE ls.model_id = mid
+				ORDER BY ls.momentum_key DESC LIMIT lim;
+		END IF;
+	END $$;
 	-- Reactivation candidates: leads that reached MQL once, cooled down
 	-- below it and have done nothing for `idle`, from a partial index of
 	-- exactly such leads (as last reported: tick() keeps that current).

@@ -236,7 +236,7 @@ is( $coord->safe_psql('postgres',
 
 ($out, $err, $rc) = coord_psql(q{SELECT leadscore.attach_activities('crm.early', 'lead_id', 'kind', 'at')});
 isnt($rc, 0, 'attach_activities() refuses a table distributed first');
-like($err, qr/ERROR:  table crm\.early is a Citus table, which leadscore does not score yet/,
+like($err, qr/ERROR:  table crm\.early is a Citus table, which leadscore scores only after leadscore\.distribute\(\)/,
 	'and says why, not in silence and not with a Citus planner error') or diag($err);
 
 # Attached first, distributed next: what the issue measured.

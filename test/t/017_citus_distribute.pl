@@ -224,4 +224,67 @@ is( $coord->safe_psql('postgres', q{
 		SELECT count(*) FROM leadscore.events WHERE kind = 'status' AND to_value = 'sql' AND notified_at IS NOT NULL}),
 	$handoffs, "tick() relayed the shards' handoffs from the coordinator");
 
+# score_agg() pushed down to the shards reads the configuration there.
+my $agg_sql = q{
+	SELECT string_agg(format('%s %s', x.lead_id, round(x.s::numeric, 6)), ',' ORDER BY x.lead_id)
+	FROM (SELECT a.lead_id, leadscore.score_agg('core', a.kind, a.at, timestamptz '2026-12-01 12:00+00', to_jsonb(a)) AS s
+		FROM crm.activities a WHERE a.at <= '2026-12-01 12:00+00' GROUP BY a.lead_id) x};
+is($coord->safe_psql('postgres', $agg_sql), $coord->safe_psql('single', $agg_sql),
+	'score_agg() grouped by lead over the distributed table equals one node\'s');
+my $momentum_sql = q{SELECT string_agg(lead_id::text, ',' ORDER BY momentum DESC, lead_id) FROM leadscore.top_momentum('core', 10)};
+is($coord->safe_psql('postgres', $momentum_sql), $coord->safe_psql('single', $momentum_sql),
+	'top_momentum() equals one node\'s');
+
+# Outcomes may be any Citus table: calibrate() and evaluate() read them.
+both(q{CREATE TABLE crm.won (lead_id bigint, won_at timestamptz, amount numeric)});
+$coord->safe_psql('postgres', q{SET client_min_messages = warning;
+	SELECT create_distributed_table('crm.won', 'lead_id', colocate_with => 'crm.leads')});
+both(q{INSERT INTO crm.won SELECT g, timestamptz '2026-12-02 00:00+00' + g * interval '1 minute', g FROM generate_series(1, 330, 4) g;
+	SELECT leadscore.attach_outcomes('crm.won', 'lead_id', 'won_at', amount_column => 'amount')});
+my $calibrate_sql = q{SELECT string_agg(format('%s %s %s %s', kind, name, leads, converted), ';' ORDER BY kind, name)
+	FROM leadscore.calibrate('core', '2026-10-01', '2026-12-01 12:00+00')};
+is($coord->safe_psql('postgres', $calibrate_sql), $coord->safe_psql('single', $calibrate_sql),
+	'calibrate() over the distributed tables equals one node\'s');
+my $evaluate_sql = q{SELECT string_agg(format('%s %s %s %s %s', scope, segment, leads, converted, round(roc_auc::numeric, 6)),
+	';' ORDER BY scope, segment) FROM leadscore.evaluate('core', '2026-12-01 12:00+00', interval '30 days')};
+is($coord->safe_psql('postgres', $evaluate_sql), $coord->safe_psql('single', $evaluate_sql),
+	'evaluate() over the distributed tables equals one node\'s');
+
+# A Citus table attached after distribute(): colocated and distributed by
+# its lead column, or refused.
+both(q{CREATE TABLE crm.emails (lead_id bigint, kind text, at timestamptz, url text)});
+$coord->safe_psql('postgres', q{SET client_min_messages = warning;
+	SELECT create_distributed_table('crm.emails', 'kind')});
+($rc, $out, $err) = (0, '', '');
+$rc = $coord->psql('postgres', q{SELECT leadscore.attach_activities('crm.emails', 'lead_id', 'kind', 'at')},
+	stdout => \$out, stderr => \$err);
+like($err, qr/ERROR:  Citus table crm\.emails is not distributed by lead_id colocated with leadscore's state/,
+	'attaching a Citus table distributed by another column is refused');
+$coord->safe_psql('postgres', q{SET client_min_messages = warning;
+	SELECT undistribute_table('crm.emails');
+	SELECT create_distributed_table('crm.emails', 'lead_id', colocate_with => 'leadscore.lead_state')});
+$coord->safe_psql('postgres', q{INSERT INTO crm.emails VALUES (1, 'webinar', now(), '/w')});
+$rc = $coord->psql('postgres', q{SELECT leadscore.attach_activities('crm.emails', 'lead_id', 'kind', 'at')},
+	stdout => \$out, stderr => \$err);
+like($err, qr/ERROR:  Citus table crm\.emails holds rows, which leadscore cannot score while attaching it/,
+	'attaching a Citus table that holds rows is refused, not scored half');
+$coord->safe_psql('postgres', q{TRUNCATE crm.emails});
+both(q{SELECT leadscore.attach_activities('crm.emails', 'lead_id', 'kind', 'at')});
+# Its shards' TRUNCATE trigger, which Citus does not send.
+$coord->safe_psql('postgres', 'SELECT leadscore.distribute()');
+both(q{INSERT INTO crm.emails SELECT g % 70, 'demo', timestamptz '2026-11-21 10:00+00', '/demo/e' FROM generate_series(1, 200) g});
+same_state('a Citus table attached after distribute(), its rows written after');
+
+# rescore() after a rule change, and TRUNCATE: each worker rebuilds its
+# shard groups.
+both(q{SELECT leadscore.update_rule((SELECT id FROM leadscore.rules WHERE name = 'view'), points => 9)});
+both(q{SELECT leadscore.rescore('core')});
+same_state('rescore() after a change of points');
+is($coord->safe_psql('postgres', 'SELECT count(*) FROM leadscore.verify()'), '0', 'verify() is empty after it');
+both(q{TRUNCATE crm.emails});
+same_state('TRUNCATE of an attached Citus table');
+both(q{TRUNCATE crm.activities});
+same_state('TRUNCATE of the other');
+is($coord->safe_psql('postgres', 'SELECT count(*) FROM leadscore.verify()'), '0', 'verify() is empty after them');
+
 done_testing();

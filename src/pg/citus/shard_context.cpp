@@ -40,7 +40,7 @@ std::optional<std::string> ShardIdSuffix(const char *name) {
 // Every Citus table's shard on this node that `shard_id`'s group holds
 // (the colocated shards; reference tables in leadscore's schema count as
 // colocated with everything): qualified name, shard's qualified name, shard
-// relid, table relid.
+// relid, table relid.  A NULL shard id: the reference tables alone.
 const char *const kColocatedShards =
     "WITH g AS ("
     " SELECT s.logicalrelid, s.shardid FROM pg_catalog.pg_dist_shard s"
@@ -79,6 +79,24 @@ std::optional<ShardContext> FindContext(Oid relid, const char *name) {
 	if (!mine || ctx.key == InvalidOid)
 		return std::nullopt;
 	ctx.group = std::stoll(*QueryText("SELECT groupid FROM pg_catalog.pg_dist_local_group")[0][0]);
+	return ctx;
+}
+
+// The node's own context on a worker: the reference tables' placements,
+// for leadscore's SQL that runs in a query Citus sent to the worker (an
+// aggregate pushed down to the shards) and reads the configuration.
+std::optional<ShardContext> FindNodeContext() {
+	ShardContext ctx;
+	ctx.group = std::stoll(*QueryText("SELECT groupid FROM pg_catalog.pg_dist_local_group")[0][0]);
+	if (ctx.group == 0)
+		return std::nullopt;
+	for (const TextRow &r : QueryText(kColocatedShards, {std::nullopt})) {
+		if (*r[0] == "leadscore.models")
+			ctx.key = static_cast<Oid>(std::stoul(*r[2]));
+		ctx.names.emplace_back(*r[0], *r[1]);
+	}
+	if (ctx.key == InvalidOid)
+		return std::nullopt;
 	return ctx;
 }
 
@@ -131,6 +149,20 @@ std::vector<const ShardContext *> LocalShardGroups() {
 		if (const ShardContext *ctx = ContextOf(static_cast<Oid>(std::stoul(*r[0])), r[1]->c_str()))
 			groups.push_back(ctx);
 	return groups;
+}
+
+const ShardContext *NodeContext() {
+	static std::optional<ShardContext> *node = nullptr;
+	if (node != nullptr)
+		return &**node;
+	if (!HasCitus())
+		return nullptr;
+	// Not kept when absent: distribute() may come later.
+	std::optional<ShardContext> found = FindNodeContext();
+	if (!found)
+		return nullptr;
+	node = new std::optional<ShardContext>(std::move(found));
+	return &**node;
 }
 
 bool LeadscoreDistributed() {

@@ -56,6 +56,13 @@ const ShardContext *ShardContextOf(Relation rel);
 // under SPI.
 std::vector<const ShardContext *> LocalShardGroups();
 
+// On a Citus worker of a distributed install, the context that names the
+// configuration's reference tables by their local placements (and nothing
+// else); else nullptr.  For readers that run inside a query Citus sent to
+// the worker, where reading a Citus table would be a nested distributed
+// query.  C++ side, under SPI.
+const ShardContext *NodeContext();
+
 // Whether leadscore.distribute() has run (lead_state is a Citus table).
 // C++ side, under SPI; without Citus one syscache lookup.
 bool LeadscoreDistributed();

@@ -17,6 +17,7 @@
 #include "pg/boundary/guard.hpp"
 #include "pg/boundary/text_datum.hpp"
 #include "pg/catalog/model_catalog.hpp"
+#include "pg/citus/shard_context.hpp"
 #include "pg/spi/spi_query.hpp"
 
 extern "C" {
@@ -49,7 +50,7 @@ std::vector<TextRow> ReadOnlyQuery(const char *sql, const std::string &arg) {
 	SPITupleTable *table = CallPg([&] {
 		Oid types[1] = {TEXTOID};
 		Datum values[1] = {TextDatum(arg)};
-		if (SPI_execute_with_args(sql, 1, types, values, nullptr, true, 0) != SPI_OK_SELECT)
+		if (SPI_execute_with_args(ShardSql(sql), 1, types, values, nullptr, true, 0) != SPI_OK_SELECT)
 			elog(ERROR, "leadscore: reading a model failed");
 		return SPI_tuptable;
 	});
@@ -71,6 +72,8 @@ double ToDouble(const std::optional<std::string> &s, double null_value) {
 
 core::ModelSpec LoadModel(const std::string &name) {
 	ConnectSpi();
+	// Pushed down to a Citus shard, it reads the configuration's placements.
+	ShardScope node(CurrentShard() != nullptr ? CurrentShard() : NodeContext());
 	auto models = ReadOnlyQuery(
 	    "SELECT m.id, pg_catalog.numeric_mul(pg_catalog.extract('epoch', m.half_life), 1000000),"
 	    " m.mql_threshold, m.sql_threshold, m.stage_min_points, m.max_score"

@@ -31,6 +31,7 @@
 #include "pg/state/walk_queue.hpp"
 
 extern "C" {
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -283,8 +284,23 @@ std::string IdArray(const std::vector<std::int32_t> &ids) {
 
 // rescore() on Citus, from the coordinator: the attached tables locked
 // there (Citus takes the lock on every shard), every worker rescores its
-// shard groups (worker_calls.hpp).
-std::int64_t RescoreDistributed(const KeyType &kt, const std::vector<std::int32_t> &ids, std::int64_t now) {
+// shard groups (worker_calls.hpp).  In transactions of their own: inside
+// a transaction that wrote already (an attach, a detach, BEGIN ...) they
+// would not see its changes and could wait for its locks for ever, so
+// there it only says when to run.
+std::int64_t RescoreDistributed(const KeyType &kt, const std::vector<std::int32_t> &ids, std::int64_t now,
+                                bool own_transaction) {
+	if (!own_transaction) {
+		CallPg([] {
+			ereport(WARNING, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			                  errmsg("leadscore.rescore() did not rescore the Citus workers' leads"),
+			                  errdetail("On Citus the workers rescore in transactions of their own, which cannot "
+			                            "see this transaction's changes."),
+			                  errhint("Call SELECT leadscore.rescore() after this transaction commits, in a "
+			                          "transaction of its own.")));
+		});
+		return 0;
+	}
 	return RescoreShardGroups(kt, ids, now) +
 	       SumOnWorkers("SELECT leadscore._rescore_shards('" + IdArray(ids) + "', '" + TimestampText(now) +
 	                    "'::pg_catalog.timestamptz)");
@@ -434,6 +450,8 @@ PG_FUNCTION_INFO_V1(leadscore_rescore);
 Datum leadscore_rescore(PG_FUNCTION_ARGS) {
 	return Guarded([&] {
 		std::optional<std::string> name = OptionalTextArg(fcinfo, 0);
+		bool own_transaction =
+		    CallPg([] { return !IsTransactionBlock() && GetTopTransactionIdIfAny() == InvalidTransactionId; });
 		KeyType kt = BeginEngineCall();
 		std::int64_t total = 0;
 		std::vector<std::int32_t> ids = ModelIds(name);
@@ -447,7 +465,8 @@ Datum leadscore_rescore(PG_FUNCTION_ARGS) {
 			ExecuteText("SELECT leadscore._rebuild_lead_accounts()");
 			std::int64_t now = TimestampToUnixUsNow();
 			std::vector<leadscore::core::ModelSpec> models = LoadModels();
-			total += LeadscoreDistributed() ? RescoreDistributed(kt, ids, now) : RescoreLeads(kt, ids, now);
+			total += LeadscoreDistributed() ? RescoreDistributed(kt, ids, now, own_transaction)
+			                                : RescoreLeads(kt, ids, now);
 			// Every model's accounts: the lead -> account map was rebuilt
 			// for all of them.
 			KeyType akt = AccountKeyType();

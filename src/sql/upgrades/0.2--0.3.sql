@@ -26,6 +26,17 @@ BEGIN
 		OR (SELECT g.groupid <> 0 FROM pg_catalog.pg_dist_local_group g);
 END $$;
 
+-- Whether leadscore.distribute() has run: lead_state is a Citus table.
+CREATE FUNCTION leadscore._distributed() RETURNS boolean
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+		RETURN false;
+	END IF;
+	RETURN EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p
+		WHERE p.logicalrelid = 'leadscore.lead_state'::pg_catalog.regclass);
+END $$;
+
 ------------------------------------------------------------------------
 -- Owners' rights: what leadscore's privileged code reads of a user's
 -- relation, it reads as that relation's owner.
@@ -238,9 +249,10 @@ LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
 $$;
 
 -- Whether a table (not its partitions) holds rows, read as its owner.
+-- SELECT 1: Citus cannot plan a subquery of no column (citusdata/citus#5094).
 CREATE FUNCTION leadscore._holds_rows(tbl regclass) RETURNS boolean
 LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
-	SELECT r.found FROM leadscore._read_as_owner(tbl, format('SELECT EXISTS (SELECT FROM ONLY %s)', tbl))
+	SELECT r.found FROM leadscore._read_as_owner(tbl, format('SELECT EXISTS (SELECT 1 FROM ONLY %s)', tbl))
 		AS r(found boolean)
 $$;
 
@@ -484,7 +496,10 @@ END $$;
 CREATE FUNCTION leadscore._follow_partitions() RETURNS event_trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-	IF leadscore._citus_ddl() THEN
+	-- Partitions of Citus tables are not followed: on a distributed
+	-- install, where a Citus table's DDL runs this while Citus is still
+	-- sending it, attachments may read without this transaction's rows.
+	IF leadscore._citus_ddl() OR leadscore._distributed() THEN
 		RETURN;
 	END IF;
 	IF NOT EXISTS (SELECT 1 FROM pg_event_trigger_ddl_commands() d JOIN pg_class c ON c.oid = d.objid
@@ -584,22 +599,48 @@ BEGIN
 	RETURN NEW;
 END $$;
 
--- A Citus table's rows live in shards on other nodes, whose triggers
--- cannot write leadscore's state (src/pg/citus/unscored_shards.hpp): until
--- leadscore.distribute() exists, attaching one is refused.  Citus's
+-- A Citus table's rows live in shards on the workers, whose triggers score
+-- them once leadscore's state lives there too (leadscore.distribute(),
+-- src/sql/citus.sql).  So a Citus table is attached only after it, and
+-- only colocated with that state and distributed by its lead column; an
+-- outcome table (read, never scored) may be any Citus table.  Citus's
 -- catalog is read only where Citus is installed.
-CREATE FUNCTION leadscore._refuse_citus_table(tbl regclass) RETURNS void
+CREATE FUNCTION leadscore._refuse_citus_table(tbl regclass, fn text, lead_column name) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	distributed boolean := false;
+	fit boolean;
 BEGIN
-	IF to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+	IF to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL AND fn <> 'attach_outcomes' THEN
 		EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid = $1)'
 			INTO distributed USING tbl;
 	END IF;
-	IF distributed THEN
-		RAISE EXCEPTION 'table % is a Citus table, which leadscore does not score yet', tbl USING ERRCODE = '0A000',
-			HINT = 'Attach tables that are not distributed (undistribute_table() makes one local again).';
+	IF NOT distributed THEN
+		RETURN;
+	END IF;
+	IF NOT leadscore._distributed() THEN
+		RAISE EXCEPTION 'table % is a Citus table, which leadscore scores only after leadscore.distribute()', tbl
+			USING ERRCODE = '0A000',
+			HINT = 'Attach it before distributing it, then call leadscore.distribute() (README, "On Citus").';
+	END IF;
+	EXECUTE 'SELECT p.partmethod = ''h'' AND pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) = $2
+			AND p.colocationid = (SELECT q.colocationid FROM pg_catalog.pg_dist_partition q
+				WHERE q.logicalrelid = ''leadscore.lead_state''::pg_catalog.regclass)
+		FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid = $1'
+		INTO fit USING tbl, lead_column::text;
+	IF NOT fit THEN
+		RAISE EXCEPTION 'Citus table % is not distributed by % colocated with leadscore''s state', tbl, lead_column
+			USING ERRCODE = '55000',
+			HINT = format('SELECT create_distributed_table(%L, %L, colocate_with => ''leadscore.lead_state'')',
+				tbl::text, lead_column);
+	END IF;
+	-- Its rows would be scored by the workers in transactions of their
+	-- own (src/pg/citus/worker_calls.hpp), which neither see this
+	-- attachment nor may wait for the locks this one holds.
+	IF fn <> 'attach_outcomes' AND leadscore._holds_rows(tbl) THEN
+		RAISE EXCEPTION 'Citus table % holds rows, which leadscore cannot score while attaching it', tbl
+			USING ERRCODE = '0A000',
+			HINT = 'Attach it while it is empty and load it after; or attach it before distributing it.';
 	END IF;
 END $$;
 
@@ -626,7 +667,7 @@ BEGIN
 	IF NOT coalesce((SELECT r.relkind = ANY (kinds) FROM pg_class r WHERE r.oid = tbl), false) THEN
 		RAISE EXCEPTION '% is not %', tbl, what USING ERRCODE = '42809';
 	END IF;
-	PERFORM leadscore._refuse_citus_table(tbl);
+	PERFORM leadscore._refuse_citus_table(tbl, fn, required[1]);
 END $$;
 
 -- The rows logical replication applies (src/pg/ingest/replica_rows.hpp),
@@ -701,8 +742,9 @@ BEGIN
 	PERFORM leadscore._invalidate();
 	PERFORM leadscore._check_tables();
 	PERFORM leadscore._add_replica_triggers(tbl, 'activities');
-	-- The history already in the table is scored now.
-	scored := leadscore.rescore();
+	-- The history already in the table is scored now (on Citus there is
+	-- none: _refuse_citus_table).
+	scored := CASE WHEN leadscore._distributed() THEN 0 ELSE leadscore.rescore() END;
 	RETURN scored;
 END $$;
 
@@ -725,8 +767,11 @@ BEGIN
 	PERFORM leadscore._invalidate();
 	PERFORM leadscore._check_lead_tables();
 	PERFORM leadscore._add_replica_triggers(tbl, 'leads');
-	-- The leads already in the table are graded now.
-	PERFORM leadscore.rescore();
+	-- The leads already in the table are graded now (on Citus there are
+	-- none: _refuse_citus_table).
+	IF NOT leadscore._distributed() THEN
+		PERFORM leadscore.rescore();
+	END IF;
 	SELECT r.n INTO graded FROM leadscore._read_as_owner(tbl,
 		format('SELECT count(*) FROM %s WHERE %I IS NOT NULL', tbl, lead_column)) AS r(n bigint);
 	RETURN graded;
@@ -1410,23 +1455,23 @@ BEGIN
 	-- The leads heating up fastest.  In a model that ranks its momentum
 	-- (set_momentum_ranking), as top_leads() from the (momentum_rank,
 	-- model_id) index, which holds the leads of such models only; in the
-	-- others (every rank 0) the model's leads sorted by momentum.  One of
-	-- the two parts runs, the other is gated off by the model's setting.
+	-- others (every rank 0) the model's leads sorted by momentum.  PL/pgSQL:
+	-- Citus plans no parameter of a SQL function across shards.
 	CREATE FUNCTION leadscore.top_momentum(model text, n integer DEFAULT 50)
 		RETURNS SETOF leadscore.lead_scores
-	LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
-		(SELECT ls.* FROM leadscore.lead_scores ls
-		 WHERE ls.model_id = leadscore._model_id(top_momentum.model) AND ls.momentum_rank <> 0
-			AND (SELECT m.momentum_ranking FROM leadscore.models m WHERE m.id = leadscore._model_id(top_momentum.model))
-		 ORDER BY ls.momentum_rank DESC, ls.momentum_key DESC
-		 LIMIT leadscore._row_limit(top_momentum.n))
-		UNION ALL
-		(SELECT ls.* FROM leadscore.lead_scores ls
-		 WHERE ls.model_id = leadscore._model_id(top_momentum.model)
-			AND NOT (SELECT m.momentum_ranking FROM leadscore.models m WHERE m.id = leadscore._model_id(top_momentum.model))
-		 ORDER BY ls.momentum_key DESC
-		 LIMIT leadscore._row_limit(top_momentum.n))
-	$$;
+	LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+	DECLARE
+		mid integer := leadscore._model_id(model);
+		lim integer := leadscore._row_limit(n);
+	BEGIN
+		IF (SELECT m.momentum_ranking FROM leadscore.models m WHERE m.id = mid) THEN
+			RETURN QUERY SELECT ls.* FROM leadscore.lead_scores ls WHERE ls.model_id = mid AND ls.momentum_rank <> 0
+				ORDER BY ls.momentum_rank DESC, ls.momentum_key DESC LIMIT lim;
+		ELSE
+			RETURN QUERY SELECT ls.* FROM leadscore.lead_scores ls WHERE ls.model_id = mid
+				ORDER BY ls.momentum_key DESC LIMIT lim;
+		END IF;
+	END $$;
 	-- Reactivation candidates: leads that reached MQL once, cooled down
 	-- below it and have done nothing for `idle`, from a partial index of
 	-- exactly such leads (as last reported: tick() keeps that current).
@@ -1525,19 +1570,19 @@ LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $
 	END $$;
 CREATE FUNCTION leadscore.top_momentum(model text, n integer DEFAULT 50)
 	RETURNS SETOF leadscore.lead_scores
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
-		(SELECT ls.* FROM leadscore.lead_scores ls
-		 WHERE ls.model_id = leadscore._model_id(top_momentum.model) AND ls.momentum_rank <> 0
-			AND (SELECT m.momentum_ranking FROM leadscore.models m WHERE m.id = leadscore._model_id(top_momentum.model))
-		 ORDER BY ls.momentum_rank DESC, ls.momentum_key DESC
-		 LIMIT leadscore._row_limit(top_momentum.n))
-		UNION ALL
-		(SELECT ls.* FROM leadscore.lead_scores ls
-		 WHERE ls.model_id = leadscore._model_id(top_momentum.model)
-			AND NOT (SELECT m.momentum_ranking FROM leadscore.models m WHERE m.id = leadscore._model_id(top_momentum.model))
-		 ORDER BY ls.momentum_key DESC
-		 LIMIT leadscore._row_limit(top_momentum.n))
-	$$;
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+DECLARE
+	mid integer := leadscore._model_id(model);
+	lim integer := leadscore._row_limit(n);
+BEGIN
+	IF (SELECT m.momentum_ranking FROM leadscore.models m WHERE m.id = mid) THEN
+		RETURN QUERY SELECT ls.* FROM leadscore.lead_scores ls WHERE ls.model_id = mid AND ls.momentum_rank <> 0
+			ORDER BY ls.momentum_rank DESC, ls.momentum_key DESC LIMIT lim;
+	ELSE
+		RETURN QUERY SELECT ls.* FROM leadscore.lead_scores ls WHERE ls.model_id = mid
+			ORDER BY ls.momentum_key DESC LIMIT lim;
+	END IF;
+END $$;
 COMMENT ON VIEW leadscore.lead_scores IS
 	'every lead''s current score, stage and status per model; ORDER BY score_rank DESC, score_key DESC within one model_id is the order of the score, from an index';
 CREATE OR REPLACE FUNCTION leadscore.stale_leads(model text, idle interval DEFAULT '60 days')
@@ -2134,8 +2179,11 @@ BEGIN
 	PERFORM leadscore._invalidate();
 	PERFORM leadscore._check_lead_tables();
 	PERFORM leadscore._add_replica_triggers(tbl, 'leads');
-	-- The leads already in the table are graded now.
-	PERFORM leadscore.rescore();
+	-- The leads already in the table are graded now (on Citus there are
+	-- none: _refuse_citus_table).
+	IF NOT leadscore._distributed() THEN
+		PERFORM leadscore.rescore();
+	END IF;
 	SELECT r.n INTO graded FROM leadscore._read_as_owner(tbl,
 		format('SELECT count(*) FROM %s WHERE %I IS NOT NULL', tbl, lead_column)) AS r(n bigint);
 	RETURN graded;
