@@ -65,6 +65,14 @@ std::optional<ShardContext> FindContext(Oid relid, const char *name) {
 	std::optional<std::string> shard_id = ShardIdSuffix(name);
 	if (!shard_id)
 		return std::nullopt;
+	// Citus's functions raise for a shard its catalog does not hold yet (a
+	// table being distributed fires the triggers of its new shards).
+	if (*QueryText("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_shard s"
+	               " WHERE s.shardid OPERATOR(pg_catalog.=) $1::pg_catalog.int8)"
+	               " AND EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid"
+	               " OPERATOR(pg_catalog.=) 'leadscore.lead_state'::pg_catalog.regclass)",
+	               {shard_id})[0][0] != "t")
+		return std::nullopt;
 	ShardContext ctx;
 	bool mine = false;
 	for (const TextRow &r : QueryText(kColocatedShards, {shard_id})) {
