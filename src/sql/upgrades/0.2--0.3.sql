@@ -1571,18 +1571,18 @@ LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $
 CREATE FUNCTION leadscore.top_momentum(model text, n integer DEFAULT 50)
 	RETURNS SETOF leadscore.lead_scores
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
-DECLARE
-	mid integer := leadscore._model_id(model);
-	lim integer := leadscore._row_limit(n);
-BEGIN
-	IF (SELECT m.momentum_ranking FROM leadscore.models m WHERE m.id = mid) THEN
-		RETURN QUERY SELECT ls.* FROM leadscore.lead_scores ls WHERE ls.model_id = mid AND ls.momentum_rank <> 0
-			ORDER BY ls.momentum_rank DESC, ls.momentum_key DESC LIMIT lim;
-	ELSE
-		RETURN QUERY SELECT ls.* FROM leadscore.lead_scores ls WHERE ls.model_id = mid
-			ORDER BY ls.momentum_key DESC LIMIT lim;
-	END IF;
-END $$;
+	DECLARE
+		mid integer := leadscore._model_id(model);
+		lim integer := leadscore._row_limit(n);
+	BEGIN
+		IF (SELECT m.momentum_ranking FROM leadscore.models m WHERE m.id = mid) THEN
+			RETURN QUERY SELECT ls.* FROM leadscore.lead_scores ls WHERE ls.model_id = mid AND ls.momentum_rank <> 0
+				ORDER BY ls.momentum_rank DESC, ls.momentum_key DESC LIMIT lim;
+		ELSE
+			RETURN QUERY SELECT ls.* FROM leadscore.lead_scores ls WHERE ls.model_id = mid
+				ORDER BY ls.momentum_key DESC LIMIT lim;
+		END IF;
+	END $$;
 COMMENT ON VIEW leadscore.lead_scores IS
 	'every lead''s current score, stage and status per model; ORDER BY score_rank DESC, score_key DESC within one model_id is the order of the score, from an index';
 CREATE OR REPLACE FUNCTION leadscore.stale_leads(model text, idle interval DEFAULT '60 days')
