@@ -7,9 +7,11 @@
 -- Makefile appends this file to the 0.2 -> 0.3 upgrade as it is.
 ------------------------------------------------------------------------
 
+\echo Use "CREATE EXTENSION leadscore" to load this file. \quit
+
 -- The configuration's generation, bumped with every change of it on a
 -- distributed install: the workers' backends hear no invalidation from
--- the coordinator, and compare this (src/pg/citus/config_generation.hpp).
+-- the coordinator, and compare this (src/pg/catalog/config_generation.hpp).
 ALTER TABLE leadscore.settings ADD COLUMN config_generation bigint NOT NULL DEFAULT 0;
 
 -- What distribute() refuses: anything a shard's trigger cannot do yet, and

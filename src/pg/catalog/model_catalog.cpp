@@ -5,7 +5,7 @@
 #include "pg/boundary/guard.hpp"
 #include "pg/boundary/text_datum.hpp"
 #include "pg/catalog/column_check.hpp"
-#include "pg/citus/shard_context.hpp"
+#include "pg/spi/shard_names.hpp"
 #include "pg/spi/spi_query.hpp"
 
 extern "C" {

@@ -3,7 +3,7 @@
 #include "pg/catalog/plan_invalidation.hpp"
 
 #include "pg/boundary/guard.hpp"
-#include "pg/citus/config_generation.hpp"
+#include "pg/catalog/config_generation.hpp"
 
 #include "core/base/error.hpp"
 

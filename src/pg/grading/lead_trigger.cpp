@@ -13,7 +13,7 @@
 #include "pg/catalog/key_types.hpp"
 #include "pg/catalog/lead_plan.hpp"
 #include "pg/catalog/partition_members.hpp"
-#include "pg/citus/config_generation.hpp"
+#include "pg/catalog/config_generation.hpp"
 #include "pg/citus/shard_context.hpp"
 #include "pg/citus/unscored_shards.hpp"
 #include "pg/ingest/replica_rows.hpp"

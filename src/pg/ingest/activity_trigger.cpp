@@ -11,7 +11,7 @@
 #include "pg/boundary/guard.hpp"
 #include "pg/catalog/partition_members.hpp"
 #include "pg/catalog/table_plan.hpp"
-#include "pg/citus/config_generation.hpp"
+#include "pg/catalog/config_generation.hpp"
 #include "pg/citus/shard_context.hpp"
 #include "pg/citus/unscored_shards.hpp"
 #include "pg/ingest/query_levels.hpp"

@@ -14,7 +14,7 @@
 
 #include "pg/boundary/postgres_headers.hpp"
 #include "pg/catalog/table_plan.hpp"
-#include "pg/citus/shard_context.hpp"
+#include "pg/spi/shard_names.hpp"
 #include "pg/ingest/lead_map.hpp"
 
 #include "core/base/value.hpp"

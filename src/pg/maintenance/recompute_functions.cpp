@@ -13,7 +13,7 @@
 #include "pg/catalog/attachment_checks.hpp"
 #include "pg/catalog/key_types.hpp"
 #include "pg/catalog/table_plan.hpp"
-#include "pg/citus/config_generation.hpp"
+#include "pg/catalog/config_generation.hpp"
 #include "pg/citus/worker_calls.hpp"
 #include "pg/grading/lifecycle_rescore.hpp"
 #include "pg/ingest/lead_history.hpp"

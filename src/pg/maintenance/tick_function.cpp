@@ -20,7 +20,7 @@
 #include "pg/catalog/key_types.hpp"
 #include "pg/catalog/plan_invalidation.hpp"
 #include "pg/catalog/table_plan.hpp"
-#include "pg/citus/config_generation.hpp"
+#include "pg/catalog/config_generation.hpp"
 #include "pg/citus/shard_context.hpp"
 #include "pg/citus/worker_calls.hpp"
 #include "pg/maintenance/queued_walks.hpp"

@@ -1,7 +1,7 @@
 // Which snapshot leadscore's own reads use: see consistent_reads.hpp.
 #include "pg/spi/consistent_reads.hpp"
 
-#include "pg/citus/shard_context.hpp"
+#include "pg/spi/shard_names.hpp"
 
 extern "C" {
 #include "access/xact.h"

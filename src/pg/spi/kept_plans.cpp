@@ -1,7 +1,7 @@
 // Kept plans.  See kept_plans.hpp.
 #include "pg/spi/kept_plans.hpp"
 
-#include "pg/citus/shard_context.hpp"
+#include "pg/spi/shard_names.hpp"
 #include "pg/spi/consistent_reads.hpp"
 
 #include <map>

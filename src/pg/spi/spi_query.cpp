@@ -3,7 +3,7 @@
 
 #include "pg/boundary/guard.hpp"
 #include "pg/boundary/text_datum.hpp"
-#include "pg/citus/shard_context.hpp"
+#include "pg/spi/shard_names.hpp"
 
 extern "C" {
 #include "catalog/pg_type.h"

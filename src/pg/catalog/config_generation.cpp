@@ -1,5 +1,5 @@
 // Configuration generations.  See config_generation.hpp.
-#include "pg/citus/config_generation.hpp"
+#include "pg/catalog/config_generation.hpp"
 
 #include "pg/boundary/guard.hpp"
 #include "pg/catalog/plan_invalidation.hpp"
