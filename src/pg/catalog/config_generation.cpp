@@ -3,6 +3,7 @@
 
 #include "pg/boundary/guard.hpp"
 #include "pg/catalog/plan_invalidation.hpp"
+#include "pg/spi/kept_plans.hpp"
 #include "pg/spi/spi_query.hpp"
 
 extern "C" {
@@ -10,14 +11,13 @@ extern "C" {
 #include "utils/lsyscache.h"
 }
 
-#include <optional>
-#include <string>
+#include <cstdint>
 
 namespace leadscore::pg {
 namespace {
 
-// The generation this backend's plans were built at.
-std::optional<std::string> followed;
+// The generation this backend's plans were built at; -1: none yet.
+std::int64_t followed = -1;
 
 } // namespace
 
@@ -31,8 +31,14 @@ void BumpConfigGeneration() {
 }
 
 void FollowConfigGeneration() {
-	std::vector<TextRow> rows = QueryText("SELECT config_generation::pg_catalog.text FROM leadscore.settings");
-	std::optional<std::string> now = rows.empty() ? std::nullopt : rows[0][0];
+	// A primary-key read of the node's placement, planned once per shard.
+	SPIPlanPtr plan = KeptPlan("SELECT config_generation FROM leadscore.settings", 0, nullptr, 0);
+	std::int64_t now = CallPg([&] {
+		RunKeptPlan(plan, nullptr, nullptr, SPI_OK_SELECT, "reading the configuration's generation");
+		bool isnull = true;
+		Datum d = SPI_processed > 0 ? SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull) : 0;
+		return isnull ? std::int64_t{-1} : DatumGetInt64(d);
+	});
 	if (now == followed)
 		return;
 	MarkPlansStale();

@@ -105,8 +105,6 @@ std::optional<ShardContext> FindNodeContext() {
 	return ctx;
 }
 
-
-
 bool HasCitus() {
 	return CallPg([] { return get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE); }) != InvalidOid;
 }
@@ -172,6 +170,5 @@ bool LeadscoreDistributed() {
 	       *QueryText("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid"
 	                  " OPERATOR(pg_catalog.=) 'leadscore.lead_state'::pg_catalog.regclass)")[0][0] == "t";
 }
-
 
 } // namespace leadscore::pg

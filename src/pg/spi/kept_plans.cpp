@@ -10,11 +10,14 @@
 namespace leadscore::pg {
 namespace {
 
-// The statement's text, then its parameter types: the cache key.
+// The statement's text, its parameter types and the Citus shard whose
+// tables it names (shard_names.hpp): the cache key.
 std::string PlanKey(const char *sql, int nargs, const Oid *types, int cursor_options) {
 	std::string key(sql);
 	key.append(reinterpret_cast<const char *>(types), sizeof(Oid) * static_cast<std::size_t>(nargs));
 	key.append(reinterpret_cast<const char *>(&cursor_options), sizeof cursor_options);
+	Oid shard = ShardKey();
+	key.append(reinterpret_cast<const char *>(&shard), sizeof shard);
 	return key;
 }
 
@@ -29,13 +32,13 @@ std::map<std::string, SPIPlanPtr> &Plans() {
 } // namespace
 
 SPIPlanPtr KeptPlan(const char *statement, int nargs, const Oid *types, int cursor_options) {
-	// On a Citus shard, the text names the shard's tables: plans per shard.
-	const char *sql = CallPg([&] { return ShardSql(statement); });
-	std::string key = PlanKey(sql, nargs, types, cursor_options);
+	std::string key = PlanKey(statement, nargs, types, cursor_options);
 	auto it = Plans().find(key);
 	if (it != Plans().end())
 		return it->second;
 	SPIPlanPtr plan = CallPg([&] {
+		// On a Citus shard, the text names the shard's tables.
+		const char *sql = ShardSql(statement);
 		SPIPlanPtr prepared = SPI_prepare_cursor(sql, nargs, const_cast<Oid *>(types), cursor_options);
 		if (prepared == nullptr)
 			elog(ERROR, "leadscore: SPI_prepare failed (%d): %s", SPI_result, sql);
