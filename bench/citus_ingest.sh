@@ -4,7 +4,8 @@
 #
 # A coordinator and two workers, throw-away clusters on 127.0.0.1 and free
 # ports, SHARDS shards.  Two distributed activity tables of the same shape,
-# colocated, with bench/ingest.sh's rows and model (bench/ingest/):
+# colocated, with bench/ingest.sh's rows and model (bench/ingest/; the
+# single rows from bench/citus/pgbench_insert.sql):
 #   (a) plain      no scoring (the baseline of every ratio)
 #   (b) leadscore  attached, then leadscore.distribute(): scored on the shards
 # Each a median of REPS runs, both tables emptied before each:
@@ -82,7 +83,7 @@ on coordinator -c "SELECT citus_set_coordinator_host('127.0.0.1', ${ports[coordi
 log "the tables, the model, distribute()"
 on coordinator <<'SQL' >/dev/null
 SET client_min_messages = warning;
-DROP SCHEMA IF EXISTS bench CASCADE;
+CREATE EXTENSION leadscore;
 CREATE SCHEMA bench;
 -- Citus's unique keys hold the distribution column.
 CREATE TABLE bench.act_plain (
@@ -137,13 +138,14 @@ done
 
 log "single-row transactions ($TXNS, 2 clients)"
 for t in plain leadscore; do
-	sed "s/@TABLE@/bench.act_$t/" "$top/bench/ingest/pgbench_insert.sql" >"$base/insert_$t.sql"
+	sed "s/@TABLE@/bench.act_$t/" "$top/bench/citus/pgbench_insert.sql" >"$base/insert_$t.sql"
 	chmod 644 "$base/insert_$t.sql"
 	for r in $(seq "$REPS"); do
 		runuser -u postgres -- "$LEADSCORE_PG_BIN/pgbench" -n -h "$base/coordinator" -p "${ports[coordinator]}" \
-			-c 2 -j 2 -t $((TXNS / 2)) -D leads="$LEADS" -f "$base/insert_$t.sql" postgres 2>/dev/null |
-			awk '/^tps/ { print $3 }' >>"$base/tps_$t"
+			-c 2 -j 2 -t $((TXNS / 2)) -D leads="$LEADS" -f "$base/insert_$t.sql" postgres 2>"$base/pgbench.err" |
+			awk '/^tps/ { print $3 }' >>"$base/tps_$t" || true
 	done
+	[ -s "$base/tps_$t" ] || { cat "$base/pgbench.err"; exit 1; }
 	result[tps_$t]=$(median <"$base/tps_$t")
 done
 
@@ -153,6 +155,6 @@ printf '%-34s %10s %10s %7s\n' "INSERT ... SELECT, $ROWS rows, s" "${result[inse
 	"$(awk -v a="${result[insert_plain]}" -v b="${result[insert_leadscore]}" 'BEGIN { printf "%.2f", b / a }')"
 printf '%-34s %10s %10s %7s\n' "COPY, $ROWS rows, s" "${result[copy_plain]}" "${result[copy_leadscore]}" \
 	"$(awk -v a="${result[copy_plain]}" -v b="${result[copy_leadscore]}" 'BEGIN { printf "%.2f", b / a }')"
-printf '%-34s %10s %10s %7s\n' "single rows, transactions/s" "${result[tps_plain]}" "${result[tps_leadscore]}" \
+printf '%-34s %10.0f %10.0f %7s\n' "single rows, transactions/s" "${result[tps_plain]}" "${result[tps_leadscore]}" \
 	"$(awk -v a="${result[tps_plain]}" -v b="${result[tps_leadscore]}" 'BEGIN { printf "%.2f", a / b }')"
 echo "verify() after the runs: $verify differences"
