@@ -4,8 +4,8 @@
 #include "pg/boundary/guard.hpp"
 #include "pg/catalog/key_types.hpp"
 #include "pg/catalog/plan_invalidation.hpp"
-#include "pg/spi/shard_names.hpp"
 #include "pg/spi/owner_rights.hpp"
+#include "pg/spi/shard_names.hpp"
 #include "pg/spi/spi_query.hpp"
 
 #include <iterator>

@@ -9,9 +9,9 @@
 // while rows are read no C++ object with a destructor lives on the stack
 // and a PostgreSQL ERROR may longjmp out of the reading loop.
 #include "pg/boundary/guard.hpp"
+#include "pg/catalog/config_generation.hpp"
 #include "pg/catalog/partition_members.hpp"
 #include "pg/catalog/table_plan.hpp"
-#include "pg/catalog/config_generation.hpp"
 #include "pg/citus/shard_context.hpp"
 #include "pg/citus/unscored_shards.hpp"
 #include "pg/ingest/query_levels.hpp"

@@ -14,8 +14,8 @@
 
 #include "pg/boundary/postgres_headers.hpp"
 #include "pg/catalog/table_plan.hpp"
-#include "pg/spi/shard_names.hpp"
 #include "pg/ingest/lead_map.hpp"
+#include "pg/spi/shard_names.hpp"
 
 #include "core/base/value.hpp"
 #include "core/ingest/ingest_batch.hpp"

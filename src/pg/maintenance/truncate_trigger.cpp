@@ -9,8 +9,8 @@
 // ended: same transaction, same subtransaction, same command id.  Any
 // command in between — a write, DDL, the next TRUNCATE — advances the
 // command id, because the rescore's is marked used.
-#include "pg/boundary/guard.hpp"
 #include "pg/boundary/datum_value.hpp"
+#include "pg/boundary/guard.hpp"
 #include "pg/catalog/key_types.hpp"
 #include "pg/citus/shard_context.hpp"
 #include "pg/citus/unscored_shards.hpp"

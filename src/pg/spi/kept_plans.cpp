@@ -1,8 +1,8 @@
 // Kept plans.  See kept_plans.hpp.
 #include "pg/spi/kept_plans.hpp"
 
-#include "pg/spi/shard_names.hpp"
 #include "pg/spi/consistent_reads.hpp"
+#include "pg/spi/shard_names.hpp"
 
 #include <map>
 #include <string>

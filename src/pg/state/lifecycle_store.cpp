@@ -5,9 +5,9 @@
 #include "pg/boundary/guard.hpp"
 #include "pg/boundary/pg_arrays.hpp"
 #include "pg/boundary/text_datum.hpp"
-#include "pg/spi/shard_names.hpp"
 #include "pg/spi/consistent_reads.hpp"
 #include "pg/spi/kept_plans.hpp"
+#include "pg/spi/shard_names.hpp"
 #include "pg/state/pending_notifies.hpp"
 #include "pg/state/state_layout.hpp"
 

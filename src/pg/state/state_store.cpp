@@ -4,9 +4,9 @@
 #include "pg/boundary/datum_value.hpp"
 #include "pg/boundary/guard.hpp"
 #include "pg/boundary/pg_arrays.hpp"
-#include "pg/spi/shard_names.hpp"
 #include "pg/spi/consistent_reads.hpp"
 #include "pg/spi/kept_plans.hpp"
+#include "pg/spi/shard_names.hpp"
 #include "pg/state/state_layout.hpp"
 
 #include <cstring>
