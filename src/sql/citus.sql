@@ -50,22 +50,18 @@ BEGIN
 			DETAIL = 'Owners are configured; handoffs are opened by a trigger that a shard cannot run.';
 	END IF;
 	FOR a IN SELECT t.tbl, t.lead_column, p.partmethod, p.colocationid,
-			(SELECT c.attname FROM pg_catalog.pg_attribute c
-			 WHERE c.attrelid = t.tbl AND c.attnum = p.partkey_attnum) AS dist_column
+			pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) AS dist_column
 		FROM leadscore.attachments t
-		LEFT JOIN LATERAL (
-			SELECT q.partmethod, q.colocationid,
-				pg_catalog.column_to_column_name(q.logicalrelid, q.partkey) AS partkey_name,
-				(SELECT c.attnum FROM pg_catalog.pg_attribute c WHERE c.attrelid = q.logicalrelid
-				 AND c.attname = pg_catalog.column_to_column_name(q.logicalrelid, q.partkey)) AS partkey_attnum
-			FROM pg_catalog.pg_dist_partition q WHERE q.logicalrelid = t.tbl) p ON true
+		LEFT JOIN pg_catalog.pg_dist_partition p ON p.logicalrelid = t.tbl
 		ORDER BY t.tbl::oid
 	LOOP
-		IF a.partmethod IS DISTINCT FROM 'h' OR a.dist_column IS DISTINCT FROM a.lead_column THEN
+		IF a.partmethod IS DISTINCT FROM 'h' OR a.dist_column IS DISTINCT FROM a.lead_column::text THEN
 			RAISE EXCEPTION 'attached table % is not distributed by its lead column %', a.tbl, a.lead_column
 				USING ERRCODE = '55000',
-				HINT = pg_catalog.format('SELECT create_distributed_table(%L, %L, colocate_with => ...)',
-					a.tbl::text, a.lead_column);
+				HINT = CASE WHEN a.partmethod IS NULL
+					THEN pg_catalog.format('SELECT create_distributed_table(%L, %L)', a.tbl::text, a.lead_column)
+					ELSE pg_catalog.format('SELECT alter_distributed_table(%L, distribution_column => %L)',
+						a.tbl::text, a.lead_column) END;
 		END IF;
 		IF anchor IS NULL THEN
 			anchor := a.tbl;
@@ -115,7 +111,7 @@ END $$;
 
 -- Citus sends a trigger created on a distributed table to its shards, but
 -- not a TRUNCATE trigger, whose firing on each shard rescores its leads
--- (src/pg/ingest/truncate_trigger.cpp); a table distributed after it was
+-- (src/pg/maintenance/truncate_trigger.cpp); a table distributed after it was
 -- attached has them from its distribution.  distribute() run again puts
 -- them on the shards of the tables attached since, from other connections
 -- (run_command_on_shards), which its transaction blocks nothing of.

@@ -29,7 +29,7 @@ CREATE FUNCTION leadscore.load_trigger() RETURNS trigger
 
 -- TRUNCATE has no transition table: rebuild from what is left, once per
 -- statement however many partitions it empties
--- (src/pg/ingest/truncate_trigger.cpp).
+-- (src/pg/maintenance/truncate_trigger.cpp).
 CREATE FUNCTION leadscore.truncate_trigger() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'leadscore_truncate_trigger' LANGUAGE C
 	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;

@@ -1072,7 +1072,7 @@ CREATE EVENT TRIGGER leadscore_drop_lock_order ON ddl_command_start
 	EXECUTE FUNCTION leadscore._lock_attached_for_drop();
 
 -- TRUNCATE of a partitioned table fires the trigger of every partition it
--- empties: one rescore per statement (src/pg/ingest/truncate_trigger.cpp).
+-- empties: one rescore per statement (src/pg/maintenance/truncate_trigger.cpp).
 CREATE OR REPLACE FUNCTION leadscore.truncate_trigger() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'leadscore_truncate_trigger' LANGUAGE C
 	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
