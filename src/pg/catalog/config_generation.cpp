@@ -3,13 +3,9 @@
 
 #include "pg/boundary/guard.hpp"
 #include "pg/catalog/plan_invalidation.hpp"
+#include "pg/citus/shard_context.hpp"
 #include "pg/spi/kept_plans.hpp"
 #include "pg/spi/spi_query.hpp"
-
-extern "C" {
-#include "catalog/pg_namespace.h"
-#include "utils/lsyscache.h"
-}
 
 #include <cstdint>
 
@@ -22,7 +18,7 @@ std::int64_t followed = -1;
 } // namespace
 
 void BumpConfigGeneration() {
-	if (CallPg([] { return get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE); }) == InvalidOid)
+	if (!CitusInstalled())
 		return;
 	ConnectSpi();
 	ExecuteText("UPDATE leadscore.settings SET config_generation = config_generation + 1"

@@ -105,10 +105,6 @@ std::optional<ShardContext> FindNodeContext() {
 	return ctx;
 }
 
-bool HasCitus() {
-	return CallPg([] { return get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE); }) != InvalidOid;
-}
-
 const ShardContext *ContextOf(Oid relid, const char *name) {
 	if (contexts == nullptr)
 		contexts = new std::map<Oid, ShardContext>();
@@ -125,17 +121,21 @@ const ShardContext *ContextOf(Oid relid, const char *name) {
 
 } // namespace
 
+bool CitusInstalled() {
+	return CallPg([] { return get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE); }) != InvalidOid;
+}
+
 const ShardContext *ShardContextOf(Relation rel) {
 	// Without Citus's catalog there are no shards: the usual case costs one
 	// syscache lookup.
-	if (!HasCitus())
+	if (!CitusInstalled())
 		return nullptr;
 	return ContextOf(RelationGetRelid(rel), RelationGetRelationName(rel));
 }
 
 std::vector<const ShardContext *> LocalShardGroups() {
 	std::vector<const ShardContext *> groups;
-	if (!HasCitus())
+	if (!CitusInstalled())
 		return groups;
 	for (const TextRow &r : QueryText(
 	         "SELECT c.oid, c.relname FROM pg_catalog.pg_dist_shard s"
@@ -155,7 +155,7 @@ const ShardContext *NodeContext() {
 	static std::optional<ShardContext> *node = nullptr;
 	if (node != nullptr)
 		return &**node;
-	if (!HasCitus())
+	if (!CitusInstalled())
 		return nullptr;
 	// Not kept when absent: distribute() may come later.
 	std::optional<ShardContext> found = FindNodeContext();
@@ -166,7 +166,7 @@ const ShardContext *NodeContext() {
 }
 
 bool LeadscoreDistributed() {
-	return HasCitus() &&
+	return CitusInstalled() &&
 	       *QueryText("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid"
 	                  " OPERATOR(pg_catalog.=) 'leadscore.lead_state'::pg_catalog.regclass)")[0][0] == "t";
 }

@@ -13,6 +13,11 @@ extern "C" {
 
 namespace leadscore::pg {
 
+// Whether Citus's catalog is in this database: one syscache lookup, what
+// every Citus path checks first so that a server without Citus pays no
+// more.
+bool CitusInstalled();
+
 // C++ side, under SPI, at the start of a trigger: the context of `rel`
 // when it is a shard of a table colocated with leadscore's distributed
 // state, else nullptr (no Citus: one syscache lookup).

@@ -2,11 +2,10 @@
 #include "pg/citus/unscored_shards.hpp"
 
 #include "pg/boundary/guard.hpp"
+#include "pg/citus/shard_context.hpp"
 #include "pg/spi/spi_query.hpp"
 
 extern "C" {
-#include "catalog/pg_namespace.h"
-#include "utils/lsyscache.h"
 #include "utils/rel.h"
 }
 
@@ -47,7 +46,7 @@ std::optional<std::string> DistributedTableOf(Relation rel) {
 } // namespace
 
 bool IsCitusTable(Relation rel) {
-	if (CallPg([] { return get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE); }) == InvalidOid)
+	if (!CitusInstalled())
 		return false;
 	return *QueryText("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p"
 	                  " WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1::pg_catalog.oid)",
@@ -57,7 +56,7 @@ bool IsCitusTable(Relation rel) {
 bool WarnIfDistributed(Relation rel) {
 	// Without Citus's catalog there is nothing distributed: the usual case
 	// costs one syscache lookup.
-	if (CallPg([] { return get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE); }) == InvalidOid)
+	if (!CitusInstalled())
 		return false;
 	std::optional<std::string> table = DistributedTableOf(rel);
 	if (!table)
