@@ -34,8 +34,8 @@ DECLARE
 	current regtype;
 	wanted regtype := CASE WHEN key_type = 'character varying'::regtype THEN 'text'::regtype ELSE key_type END;
 	columns text[] := CASE kind
-		WHEN 'lead' THEN '{lead_state.lead_id,events.lead_id,lead_accounts.lead_id,handoffs.lead_id,adjustments.lead_id,history_walks.lead_id}'::text[]
-		ELSE '{lead_accounts.account_id,account_state.account_id,account_events.account_id}'::text[] END;
+		WHEN 'lead' THEN '{lead_state.lead_id,events.lead_id,lead_accounts.lead_id,handoffs.lead_id,adjustments.lead_id,history_walks.lead_id,account_deltas.lead_id}'::text[]
+		ELSE '{lead_accounts.account_id,account_state.account_id,account_events.account_id,account_deltas.account_id}'::text[] END;
 	c text;
 BEGIN
 	IF wanted NOT IN ('bigint'::regtype, 'integer'::regtype, 'uuid'::regtype, 'text'::regtype) THEN

@@ -14,6 +14,88 @@
 -- the coordinator, and compare this (src/pg/catalog/config_generation.hpp).
 ALTER TABLE leadscore.settings ADD COLUMN config_generation bigint NOT NULL DEFAULT 0;
 
+-- What the shards add to accounts (src/pg/state/account_store.hpp).  An
+-- account's leads live on many shards, and a shard's trigger writes its own
+-- group's shards only: each statement appends its accounts' changes here,
+-- under one of its leads (so the row stays on the statement's shard).
+-- tick() folds them into account_state on the coordinator, and
+-- account_scores adds those not folded yet.  Always empty on one server.
+-- Not dumped: pg_dump does not back up a Citus cluster.
+CREATE TABLE leadscore.account_deltas (
+	lead_id bigint NOT NULL,
+	model_id integer NOT NULL,
+	account_id text NOT NULL,
+	stored float8 NOT NULL,
+	stage_stored float8[] NOT NULL,
+	members bigint NOT NULL,
+	cause text NOT NULL
+);
+-- The database's key types, when fixed already (an update from 0.2).
+DO $$
+DECLARE
+	lead_type regtype := (SELECT s.lead_key_type FROM leadscore.settings s);
+	account_type regtype := (SELECT s.account_key_type FROM leadscore.settings s);
+BEGIN
+	IF lead_type IS NOT NULL THEN
+		EXECUTE format('ALTER TABLE leadscore.account_deltas ALTER COLUMN lead_id TYPE %s', lead_type);
+	END IF;
+	IF account_type IS NOT NULL THEN
+		EXECUTE format('ALTER TABLE leadscore.account_deltas ALTER COLUMN account_id TYPE %s', account_type);
+	END IF;
+END $$;
+
+-- The sum of accounts' per-stage sums (float8_array_add, state_tables.sql).
+CREATE AGGREGATE leadscore._float8_array_sum(float8[]) (
+	SFUNC = leadscore.float8_array_add, STYPE = float8[], COMBINEFUNC = leadscore.float8_array_add,
+	PARALLEL = SAFE
+);
+
+-- account_scores and top_accounts() on a distributed install: the folded
+-- sums plus the shards' deltas not folded yet, exact at any moment
+-- (README, "On Citus").  Their one-server definitions (scores.sql's
+-- _create_views(), which calls this) read account_state alone, by its
+-- index.  top_accounts() in PL/pgSQL: Citus plans no parameter of a SQL
+-- function over a distributed table (as top_momentum()).
+CREATE FUNCTION leadscore._citus_account_views() RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+	SET citus.enable_ddl_propagation = off AS $f$
+BEGIN
+	IF NOT leadscore._distributed() THEN
+		RETURN;
+	END IF;
+	CREATE OR REPLACE VIEW leadscore.account_scores AS
+	SELECT m.name AS model,
+		a.account_id,
+		a.stored / m.weight AS score,
+		a.members AS engaged_leads,
+		leadscore.stage_of(a.stage_stored, m.stages, m.weight, m.stage_min_points) AS stage,
+		CASE WHEN a.stored >= m.account_threshold * m.weight THEN 'hot' ELSE 'cold' END AS status,
+		a.hot_at,
+		m.id AS model_id,
+		a.stored AS score_key
+	FROM (SELECT u.model_id, u.account_id, sum(u.stored) AS stored,
+			leadscore._float8_array_sum(u.stage_stored) AS stage_stored, sum(u.members)::bigint AS members,
+			max(u.hot_at) AS hot_at
+		FROM (SELECT s.model_id, s.account_id, s.stored, s.stage_stored, s.members, s.hot_at
+				FROM leadscore.account_state s
+			UNION ALL
+			SELECT d.model_id, d.account_id, d.stored, d.stage_stored, d.members, NULL
+				FROM leadscore.account_deltas d) u
+		GROUP BY u.model_id, u.account_id) a
+	JOIN (SELECT mm.id, mm.name, mm.stages, mm.stage_min_points, mm.account_threshold,
+			leadscore.stored_weight(mm.half_life * 2, mm.epoch) AS weight
+		FROM leadscore.models mm) m ON m.id = a.model_id;
+	CREATE OR REPLACE FUNCTION leadscore.top_accounts(model text, n integer DEFAULT 50)
+		RETURNS SETOF leadscore.account_scores
+	LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+	BEGIN
+		RETURN QUERY SELECT a.* FROM leadscore.account_scores a
+			WHERE a.model_id = leadscore._model_id(top_accounts.model)
+			ORDER BY a.score_key DESC
+			LIMIT leadscore._row_limit(top_accounts.n);
+	END $$;
+END $f$;
+
 -- What distribute() refuses: anything a shard's trigger cannot do yet, and
 -- attached tables Citus does not hold the way shard-local scoring needs
 -- (hash-distributed by their lead column, all in one colocation group).
@@ -35,10 +117,6 @@ BEGIN
 	IF NOT EXISTS (SELECT 1 FROM leadscore.attachments) THEN
 		RAISE EXCEPTION 'no table is attached' USING ERRCODE = '55000',
 			HINT = 'Attach the CRM tables and distribute them by their lead column first.';
-	END IF;
-	IF EXISTS (SELECT 1 FROM leadscore.attachments WHERE account_column IS NOT NULL) THEN
-		RAISE EXCEPTION 'leadscore does not score accounts on Citus yet' USING ERRCODE = '0A000',
-			DETAIL = 'An attached table has an account column; an account''s leads live on many shards.';
 	END IF;
 	IF EXISTS (SELECT 1 FROM leadscore.adjustments) THEN
 		RAISE EXCEPTION 'leadscore does not keep adjustments on Citus yet' USING ERRCODE = '0A000',
@@ -166,7 +244,8 @@ BEGIN
 		END LOOP;
 		-- Handoffs are not opened on Citus yet (_check_distributable).
 		ALTER TABLE leadscore.events DISABLE TRIGGER handoff_on_sql;
-		FOREACH t IN ARRAY ARRAY['lead_state', 'events', 'lead_accounts', 'history_walks', 'handoffs'] LOOP
+		FOREACH t IN ARRAY ARRAY['lead_state', 'events', 'lead_accounts', 'history_walks', 'handoffs',
+				'account_deltas'] LOOP
 			PERFORM pg_catalog.create_distributed_table(pg_catalog.format('leadscore.%I', t), 'lead_id',
 				colocate_with => anchor::text);
 		END LOOP;
@@ -186,6 +265,7 @@ BEGIN
 		END LOOP;
 	END IF;
 	PERFORM leadscore._name_attachments();
+	PERFORM leadscore._citus_account_views();
 	IF already THEN
 		PERFORM leadscore._put_truncate_triggers();
 	END IF;

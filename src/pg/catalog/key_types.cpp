@@ -2,6 +2,7 @@
 #include "pg/catalog/key_types.hpp"
 
 #include "pg/boundary/guard.hpp"
+#include "pg/spi/shard_names.hpp"
 
 extern "C" {
 #include "executor/spi.h"
@@ -10,9 +11,10 @@ extern "C" {
 namespace leadscore::pg {
 namespace {
 
-// `query` selects one oid column of the one settings row.
+// `query` selects one oid column of the one settings row (on a Citus
+// shard: of its node's placement).
 KeyType SettingsKeyType(const char *query) {
-	if (SPI_execute(query, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+	if (SPI_execute(ShardSql(query), true, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		return KeyType{};
 	bool isnull;
 	Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);

@@ -247,12 +247,12 @@ void MoveAccounts(const LeadPlan &plan, const std::map<std::string, LeadChange> 
 			std::string bytes = KeyBytes(lead, kt.oid);
 			const auto &[was, now_in] = moves.at(bytes);
 			if (was.has_account) {
-				AccountDelta leaving{was.account, {}};
+				AccountDelta leaving{was.account, {}, lead};
 				core::AddShare(share, -1, &leaving.share);
 				deltas.push_back(leaving);
 			}
 			if (now_in.has_account)
-				deltas.push_back(AccountDelta{now_in.account, share});
+				deltas.push_back(AccountDelta{now_in.account, share, lead});
 		}
 		MergeAccountDeltas(akt, &deltas);
 		ApplyAccountDeltas(akt, model, deltas, now, core::TransitionCause::Lead);

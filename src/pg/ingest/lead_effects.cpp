@@ -4,6 +4,7 @@
 #include "pg/boundary/guard.hpp"
 #include "pg/boundary/lead_key.hpp"
 #include "pg/boundary/pg_arrays.hpp"
+#include "pg/spi/consistent_reads.hpp"
 #include "pg/state/account_store.hpp"
 
 extern "C" {
@@ -35,10 +36,10 @@ std::set<std::string> MapFirstAccounts(const KeyType &kt, const KeyType &akt, co
 	std::uint64_t rows = CallPg([&] {
 		Oid types[] = {kt.array_oid, akt.array_oid};
 		Datum values[] = {KeyArrayDatum(kt, first.leads.data(), n), KeyArrayDatum(akt, first.accounts.data(), n)};
-		if (SPI_execute_with_args("INSERT INTO leadscore.lead_accounts (lead_id, account_id)"
-		                          " SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS u(l, a)"
-		                          " ORDER BY l ON CONFLICT DO NOTHING RETURNING lead_id",
-		                          2, types, values, nullptr, false, 0) != SPI_OK_INSERT_RETURNING)
+		if (ExecuteWriterSql("INSERT INTO leadscore.lead_accounts (lead_id, account_id)"
+		                     " SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS u(l, a)"
+		                     " ORDER BY l ON CONFLICT DO NOTHING RETURNING lead_id",
+		                     2, types, values, nullptr) != SPI_OK_INSERT_RETURNING)
 			elog(ERROR, "leadscore: mapping leads to accounts failed");
 		return SPI_processed;
 	});
@@ -172,7 +173,7 @@ void ReportEffects(const KeyType &kt, const KeyType &akt, const std::vector<Mode
 			const LeadAccount &a = accounts[next++];
 			if (!a.has_account)
 				return;
-			AccountDelta d{a.account, c.after};
+			AccountDelta d{a.account, c.after, c.lead};
 			// A lead new to its account brings its whole share; otherwise
 			// the account already holds `before`.
 			if (newly_mapped.count(KeyBytes(c.lead, kt.oid)) == 0)

@@ -430,7 +430,22 @@ std::int64_t RescoreShardGroup(const KeyType &kt, const ShardContext *group, con
 	ShardScope shard(group);
 	FollowConfigGeneration();
 	RefreshPlans();
-	return RescoreLeads(kt, ids, now);
+	// The group's part of each account changes with its leads: appended
+	// for tick() to fold (rescore() on the coordinator rebuilds the sums
+	// after, and drops them).
+	KeyType akt = AccountKeyType();
+	std::vector<core::ModelSpec> models;
+	std::vector<AccountShares> before;
+	for (const core::ModelSpec &spec : LoadModels())
+		if (std::find(ids.begin(), ids.end(), spec.id) != ids.end()) {
+			models.push_back(spec);
+			before.push_back(AccountSharesOf(akt, spec));
+		}
+	std::int64_t rescored = RescoreLeads(kt, ids, now);
+	for (std::size_t m = 0; m < models.size(); m++)
+		ApplyAccountDeltas(akt, models[m], ShareChanges(akt, before[m], AccountSharesOf(akt, models[m])), now,
+		                   core::TransitionCause::Rescore);
+	return rescored;
 }
 
 std::vector<std::int32_t> AllModelIds() {

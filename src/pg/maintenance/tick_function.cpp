@@ -121,12 +121,16 @@ void RebaseModels(std::int64_t tick_now) {
 		             hot + " WHERE model_id = $1::pg_catalog.int4")
 		                .c_str(),
 		            {id, std::string(factor), std::string(momentum_factor), m.momentum_ranking ? "true" : "false"});
-		// Account sums are sums of square roots: they scale by sqrt(factor).
-		ExecuteText("UPDATE leadscore.account_state SET stored = stored * pg_catalog.sqrt($2::pg_catalog.float8),"
-		            " stage_stored = ARRAY(SELECT x * pg_catalog.sqrt($2::pg_catalog.float8)"
-		            " FROM pg_catalog.unnest(stage_stored) WITH ORDINALITY u(x, i) ORDER BY i)"
-		            " WHERE model_id = $1::pg_catalog.int4",
-		            {id, std::string(factor)});
+		// Account sums are sums of square roots: they scale by sqrt(factor),
+		// and so do the Citus shards' deltas not folded yet (empty elsewhere).
+		for (const char *table : {"account_state", "account_deltas"})
+			ExecuteText(("UPDATE leadscore." + std::string(table) +
+			             " SET stored = stored * pg_catalog.sqrt($2::pg_catalog.float8),"
+			             " stage_stored = ARRAY(SELECT x * pg_catalog.sqrt($2::pg_catalog.float8)"
+			             " FROM pg_catalog.unnest(stage_stored) WITH ORDINALITY u(x, i) ORDER BY i)"
+			             " WHERE model_id = $1::pg_catalog.int4")
+			                .c_str(),
+			            {id, std::string(factor)});
 		ExecuteText("UPDATE leadscore.models SET epoch = $2::pg_catalog.timestamptz, version = version + 1"
 		            " WHERE id = $1::pg_catalog.int4",
 		            {id, TimestampText(epoch)});
@@ -350,6 +354,10 @@ std::int64_t Tick(std::int64_t now) {
 		if (kt.oid != InvalidOid)
 			reported += distributed ? TickWorkers(kt, now) : TickLeads(kt, models, now);
 		KeyType akt = AccountKeyType();
+		// On Citus the shards' account changes since the last tick (their
+		// own ticks' just now among them) join the sums here.
+		if (distributed)
+			FoldAccountDeltas(akt, models, now);
 		for (const core::ModelSpec &m : models)
 			SweepAccounts(akt, m, now, core::TransitionCause::Decay);
 		RebaseModels(now);

@@ -6,8 +6,11 @@
 #include "pg/boundary/lead_key.hpp"
 #include "pg/boundary/pg_arrays.hpp"
 #include "pg/boundary/text_datum.hpp"
+#include "pg/catalog/key_types.hpp"
+#include "pg/citus/shard_context.hpp"
 #include "pg/spi/consistent_reads.hpp"
 #include "pg/spi/kept_plans.hpp"
+#include "pg/spi/shard_names.hpp"
 #include "pg/spi/spi_cursor.hpp"
 #include "pg/spi/spi_query.hpp"
 #include "pg/state/pending_notifies.hpp"
@@ -156,12 +159,105 @@ void Report(const KeyType &akt, const core::ModelSpec &model, const std::vector<
 	QueueReturnedHandoffs(SPI_tuptable, SPI_processed, core::HandoffKind::Account);
 }
 
+// The deltas as the arrays account SQL takes: keys, sums, members, and
+// each delta's stage sums one after another (stage_count each).
+struct DeltaArrays {
+	int n;
+	std::int32_t stage_count;
+	std::vector<Datum> keys, leads;
+	std::vector<double> stored, stages, members;
+
+	DeltaArrays(const core::ModelSpec &model, const std::vector<AccountDelta> &deltas)
+	    : n(static_cast<int>(deltas.size())), stage_count(static_cast<std::int32_t>(model.stages.size())) {
+		for (const AccountDelta &d : deltas) {
+			keys.push_back(d.account);
+			leads.push_back(d.lead);
+			stored.push_back(d.share.stored);
+			members.push_back(static_cast<double>(d.share.members));
+			for (std::int32_t k = 0; k < stage_count; k++) {
+				auto at = static_cast<std::size_t>(k);
+				stages.push_back(at < d.share.stages.size() ? d.share.stages[at] : 0);
+			}
+		}
+	}
+};
+
+// On a Citus shard: the deltas go to its group's account_deltas shard,
+// each under one of its leads' keys; their status changes are reported
+// when tick() folds them (FoldAccountDeltas).
+void AppendShardDeltas(const KeyType &akt, const core::ModelSpec &model, const std::vector<AccountDelta> &deltas,
+                       core::TransitionCause cause) {
+	KeyType kt = LeadKeyType();
+	DeltaArrays a(model, deltas);
+	std::int32_t model_id = model.id;
+	const char *cause_name = core::TransitionCauseName(cause);
+	Oid types[] = {INT4OID, kt.array_oid, akt.array_oid, FLOAT8ARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID, INT4OID, TEXTOID};
+	SPIPlanPtr plan = KeptPlan(
+	    "INSERT INTO leadscore.account_deltas (lead_id, model_id, account_id, stored, stage_stored, members, cause)"
+	    " SELECT u.l, $1, u.k, u.s, $4[(u.i - 1) * $7 + 1 : u.i * $7], u.m::pg_catalog.int8, $8"
+	    " FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($5), pg_catalog.unnest($6))"
+	    " WITH ORDINALITY AS u(l, k, s, m, i)",
+	    8, types, CURSOR_OPT_GENERIC_PLAN);
+	CallPg([&] {
+		Datum values[] = {Int32GetDatum(model_id),
+		                  KeyArrayDatum(kt, a.leads.data(), a.n),
+		                  KeyArrayDatum(akt, a.keys.data(), a.n),
+		                  Float8ArrayDatum(a.stages.data(), a.n * a.stage_count),
+		                  Float8ArrayDatum(a.stored.data(), a.n),
+		                  Float8ArrayDatum(a.members.data(), a.n),
+		                  Int32GetDatum(a.stage_count),
+		                  CStringGetTextDatum(cause_name)};
+		RunKeptPlan(plan, values, nullptr, SPI_OK_INSERT, "writing account deltas");
+	});
+}
+
+// The cause named `name` (as account_deltas keeps it).
+core::TransitionCause CauseNamed(const char *name) {
+	for (auto c : {core::TransitionCause::Activity, core::TransitionCause::Lead, core::TransitionCause::Decay,
+	               core::TransitionCause::Rescore, core::TransitionCause::Adjustment, core::TransitionCause::Reset})
+		if (strcmp(core::TransitionCauseName(c), name) == 0)
+			return c;
+	return core::TransitionCause::Activity;
+}
+
+// One row of FoldAccountDeltas' query: `stages` and `cause` point into
+// the SPI result.
+struct FoldedRow {
+	std::int32_t model_id;
+	Datum account;
+	double stored;
+	const double *stages;
+	std::size_t stage_count;
+	std::int64_t members;
+	const char *cause;
+};
+
+// PostgreSQL side: the rows of `table` (model_id, account_id, stored,
+// stage_stored, members, cause), accounts copied into the caller's context.
+FoldedRow *ReadFoldedRows(const KeyType &akt, SPITupleTable *table, std::uint64_t n) {
+	auto *rows = static_cast<FoldedRow *>(palloc0(sizeof(FoldedRow) * (n + 1)));
+	for (std::uint64_t i = 0; i < n; i++) {
+		HeapTuple t = table->vals[i];
+		TupleDesc d = table->tupdesc;
+		bool isnull;
+		ArrayType *stages = DatumGetArrayTypeP(SPI_getbinval(t, d, 4, &isnull));
+		rows[i] = FoldedRow{DatumGetInt32(SPI_getbinval(t, d, 1, &isnull)),
+		                    SPI_datumTransfer(SPI_getbinval(t, d, 2, &isnull), akt.byval, akt.typlen),
+		                    DatumGetFloat8(SPI_getbinval(t, d, 3, &isnull)),
+		                    reinterpret_cast<const double *>(ARR_DATA_PTR(stages)),
+		                    static_cast<std::size_t>(ArrayGetNItems(ARR_NDIM(stages), ARR_DIMS(stages))),
+		                    DatumGetInt64(SPI_getbinval(t, d, 5, &isnull)),
+		                    SPI_getvalue(t, d, 6)};
+	}
+	return rows;
+}
+
 } // namespace
 
 void MergeAccountDeltas(const KeyType &akt, std::vector<AccountDelta> *deltas) {
 	std::map<std::string, AccountDelta> merged;
 	for (AccountDelta &d : *deltas) {
-		auto [it, fresh] = merged.try_emplace(KeyBytes(d.account, akt.oid), AccountDelta{d.account, {}});
+		auto [it, fresh] = merged.try_emplace(KeyBytes(d.account, akt.oid), AccountDelta{d.account, {}, d.lead});
 		core::AddShare(d.share, 1, &it->second.share);
 	}
 	deltas->clear();
@@ -171,19 +267,13 @@ void MergeAccountDeltas(const KeyType &akt, std::vector<AccountDelta> *deltas) {
 
 void ApplyAccountDeltas(const KeyType &akt, const core::ModelSpec &model, const std::vector<AccountDelta> &deltas,
                         std::int64_t now, core::TransitionCause cause) {
-	int n = static_cast<int>(deltas.size());
-	if (n == 0)
+	if (deltas.empty())
 		return;
-	auto stage_count = static_cast<std::int32_t>(model.stages.size());
-	std::vector<Datum> keys;
-	std::vector<double> stored, stages, members;
-	for (const AccountDelta &d : deltas) {
-		keys.push_back(d.account);
-		stored.push_back(d.share.stored);
-		members.push_back(static_cast<double>(d.share.members));
-		for (std::int32_t k = 0; k < stage_count; k++)
-			stages.push_back(static_cast<std::size_t>(k) < d.share.stages.size() ? d.share.stages[static_cast<std::size_t>(k)] : 0);
+	if (CurrentShard() != nullptr) {
+		AppendShardDeltas(akt, model, deltas, cause);
+		return;
 	}
+	DeltaArrays a(model, deltas);
 	std::int32_t model_id = model.id;
 	Oid types[] = {INT4OID, akt.array_oid, FLOAT8ARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID, INT4OID};
 	SPIPlanPtr plan = KeptPlan(
@@ -197,13 +287,43 @@ void ApplyAccountDeltas(const KeyType &akt, const core::ModelSpec &model, const 
 	    " RETURNING account_id, stored, members, status, checked_at",
 	    6, types, CURSOR_OPT_GENERIC_PLAN);
 	AccountRow *rows = CallPg([&] {
-		Datum values[] = {Int32GetDatum(model_id), KeyArrayDatum(akt, keys.data(), n),
-		                  Float8ArrayDatum(stages.data(), n * stage_count), Float8ArrayDatum(stored.data(), n),
-		                  Float8ArrayDatum(members.data(), n), Int32GetDatum(stage_count)};
+		Datum values[] = {Int32GetDatum(model_id), KeyArrayDatum(akt, a.keys.data(), a.n),
+		                  Float8ArrayDatum(a.stages.data(), a.n * a.stage_count), Float8ArrayDatum(a.stored.data(), a.n),
+		                  Float8ArrayDatum(a.members.data(), a.n), Int32GetDatum(a.stage_count)};
 		RunKeptPlan(plan, values, nullptr, SPI_OK_INSERT_RETURNING, "writing account state");
 		return ReadRows(akt, SPI_tuptable, SPI_processed);
 	});
 	Report(akt, model, Changes(model, rows, SPI_processed, now), cause);
+}
+
+void FoldAccountDeltas(const KeyType &akt, const std::vector<core::ModelSpec> &models, std::int64_t now) {
+	if (akt.oid == InvalidOid)
+		return;
+	// Merged where the rows are deleted: one row per account, however many
+	// statements changed it since the last tick().  No FOR UPDATE: Citus
+	// runs none across shards, and writers only ever append.
+	std::uint64_t n = CallPg([&] {
+		if (ExecuteWriterSql("WITH d AS (DELETE FROM leadscore.account_deltas RETURNING *)"
+		                     " SELECT d.model_id, d.account_id, pg_catalog.sum(d.stored),"
+		                     " leadscore._float8_array_sum(d.stage_stored), pg_catalog.sum(d.members)::pg_catalog.int8,"
+		                     " (pg_catalog.array_agg(d.cause ORDER BY d.cause <> 'activity', d.cause <> 'lead', d.cause))[1]"
+		                     " FROM d GROUP BY d.model_id, d.account_id ORDER BY d.model_id, d.account_id",
+		                     0, nullptr, nullptr, nullptr) != SPI_OK_SELECT)
+			elog(ERROR, "leadscore: folding account deltas failed");
+		return SPI_processed;
+	});
+	FoldedRow *rows = CallPg([&] { return ReadFoldedRows(akt, SPI_tuptable, n); });
+	// (model, cause) -> its accounts' merged deltas.
+	std::map<std::pair<std::int32_t, core::TransitionCause>, std::vector<AccountDelta>> groups;
+	for (std::uint64_t i = 0; i < n; i++) {
+		const FoldedRow &r = rows[i];
+		AccountDelta delta{r.account, {r.stored, {r.stages, r.stages + r.stage_count}, r.members}};
+		groups[{r.model_id, CauseNamed(r.cause)}].push_back(std::move(delta));
+	}
+	for (const core::ModelSpec &model : models)
+		for (auto &[key, deltas] : groups)
+			if (key.first == model.id)
+				ApplyAccountDeltas(akt, model, deltas, now, key.second);
 }
 
 std::vector<LeadAccount> LookupAccounts(const KeyType &kt, const KeyType &akt, const std::vector<Datum> &leads) {
@@ -253,17 +373,18 @@ struct ShareRow {
 	const double *stages;
 	std::size_t n_stages;
 	std::int64_t count;
+	Datum lead;
 };
 
-// Visits every (account, lead share) of one model in account order.
+// Visits every (account, lead, lead share) of one model in account order.
 void ForEachLeadShare(const KeyType &akt, const core::ModelSpec &model,
-                      const std::function<void(Datum account, const core::AccountShare &share)> &visit) {
+                      const std::function<void(Datum account, Datum lead, const core::AccountShare &share)> &visit) {
 	std::int32_t model_id = model.id;
 	Portal portal = CallPg([&] {
 		Oid types[] = {INT4OID};
 		Datum values[] = {Int32GetDatum(model_id)};
 		return OpenScanCursor(
-		    "SELECT la.account_id, s.stored, s.stage_stored, s.activity_count FROM leadscore.lead_state s"
+		    "SELECT la.account_id, s.stored, s.stage_stored, s.activity_count, s.lead_id FROM leadscore.lead_state s"
 		    " JOIN leadscore.lead_accounts la ON la.lead_id = s.lead_id WHERE s.model_id = $1 ORDER BY la.account_id",
 		    1, types, values);
 	});
@@ -278,26 +399,50 @@ void ForEachLeadShare(const KeyType &akt, const core::ModelSpec &model,
 		    row->stages = reinterpret_cast<const double *>(ARR_DATA_PTR(stages));
 		    row->n_stages = static_cast<std::size_t>(ArrayGetNItems(ARR_NDIM(stages), ARR_DIMS(stages)));
 		    row->count = DatumGetInt64(SPI_getbinval(t, d, 4, &isnull));
+		    row->lead = SPI_getbinval(t, d, 5, &isnull);
 		    return row;
 	    },
 	    [&](const ShareRow &row) {
-		    visit(row.account, core::LeadShare(model, row.stored, row.stages, row.n_stages, row.count));
+		    visit(row.account, row.lead, core::LeadShare(model, row.stored, row.stages, row.n_stages, row.count));
 	    });
 }
 
-// Every account's recomputed share, by key bytes.
-std::map<std::string, AccountDelta> Recompute(const KeyType &akt, const core::ModelSpec &model) {
-	std::map<std::string, AccountDelta> sums;
-	ForEachLeadShare(akt, model, [&](Datum account, const core::AccountShare &share) {
+} // namespace
+
+AccountShares AccountSharesOf(const KeyType &akt, const core::ModelSpec &model) {
+	AccountShares sums;
+	if (akt.oid == InvalidOid)
+		return sums;
+	KeyType kt = LeadKeyType();
+	ForEachLeadShare(akt, model, [&](Datum account, Datum lead, const core::AccountShare &share) {
 		auto [it, fresh] = sums.try_emplace(KeyBytes(account, akt.oid), AccountDelta{0, {}});
 		if (fresh)
-			it->second.account = CallPg([&] { return datumCopy(account, akt.byval, akt.typlen); });
+			CallPg([&] {
+				it->second.account = datumCopy(account, akt.byval, akt.typlen);
+				it->second.lead = datumCopy(lead, kt.byval, kt.typlen);
+			});
 		core::AddShare(share, 1, &it->second.share);
 	});
 	return sums;
 }
 
-} // namespace
+std::vector<AccountDelta> ShareChanges(const KeyType &akt, const AccountShares &before, const AccountShares &after) {
+	std::vector<AccountDelta> deltas;
+	for (const auto &[bytes, d] : after)
+		deltas.push_back(d);
+	for (const auto &[bytes, d] : before) {
+		AccountDelta gone{d.account, {}, d.lead};
+		core::AddShare(d.share, -1, &gone.share);
+		deltas.push_back(std::move(gone));
+	}
+	MergeAccountDeltas(akt, &deltas);
+	auto unchanged = [](const AccountDelta &d) {
+		return d.share.stored == 0 && d.share.members == 0 &&
+		       std::all_of(d.share.stages.begin(), d.share.stages.end(), [](double x) { return x == 0; });
+	};
+	deltas.erase(std::remove_if(deltas.begin(), deltas.end(), unchanged), deltas.end());
+	return deltas;
+}
 
 // Hot accounts whose score decayed below the threshold by `now`, from the
 // partial index of hot accounts: the crossings only.  Accounts a writer
@@ -325,12 +470,14 @@ void RebuildAccounts(const KeyType &akt, const core::ModelSpec &model, std::int6
 	if (akt.oid == InvalidOid)
 		return;
 	std::string id = std::to_string(model.id);
+	if (LeadscoreDistributed())
+		ExecuteText("DELETE FROM leadscore.account_deltas WHERE model_id = $1::pg_catalog.int4", {id});
 	ExecuteText("UPDATE leadscore.account_state SET stored = 0, members = 0,"
 	            " stage_stored = pg_catalog.array_fill(0::pg_catalog.float8, ARRAY[$2::pg_catalog.int4])"
 	            " WHERE model_id = $1::pg_catalog.int4",
 	            {id, std::to_string(model.stages.size())});
 	std::vector<AccountDelta> batch;
-	for (auto &[bytes, d] : Recompute(akt, model)) {
+	for (auto &[bytes, d] : AccountSharesOf(akt, model)) {
 		batch.push_back(std::move(d));
 		if (batch.size() >= kBatch) {
 			ApplyAccountDeltas(akt, model, batch, now, core::TransitionCause::Rescore);
@@ -348,14 +495,21 @@ std::vector<std::pair<std::string, std::string>> VerifyAccounts(const KeyType &a
 	std::vector<std::pair<std::string, std::string>> out;
 	if (akt.oid == InvalidOid)
 		return out;
-	std::map<std::string, AccountDelta> expected = Recompute(akt, model);
-	std::int32_t model_id = model.id;
+	AccountShares expected = AccountSharesOf(akt, model);
+	std::string id = std::to_string(model.id);
+	// On Citus with the shards' deltas (a literal id: Citus plans the
+	// union on the coordinator).
+	std::string sql = LeadscoreDistributed()
+	                      ? "SELECT u.account_id, pg_catalog.sum(u.stored), pg_catalog.sum(u.members)::pg_catalog.int8,"
+	                        " pg_catalog.min(u.status), pg_catalog.max(u.checked_at) FROM"
+	                        " (SELECT account_id, stored, members, status, checked_at FROM leadscore.account_state"
+	                        " WHERE model_id = " + id +
+	                            " UNION ALL SELECT account_id, stored, members, NULL, NULL FROM leadscore.account_deltas"
+	                            " WHERE model_id = " + id + ") u GROUP BY u.account_id"
+	                      : "SELECT account_id, stored, members, status, checked_at FROM leadscore.account_state"
+	                        " WHERE model_id = " + id;
 	std::uint64_t n = CallPg([&] {
-		Oid types[] = {INT4OID};
-		Datum values[] = {Int32GetDatum(model_id)};
-		if (SPI_execute_with_args("SELECT account_id, stored, members, status, checked_at"
-		                          " FROM leadscore.account_state WHERE model_id = $1",
-		                          1, types, values, nullptr, true, 0) != SPI_OK_SELECT)
+		if (SPI_execute(sql.c_str(), true, 0) != SPI_OK_SELECT)
 			elog(ERROR, "leadscore: reading account state failed");
 		return SPI_processed;
 	});

@@ -1525,6 +1525,10 @@ BEGIN
 		ALTER EXTENSION leadscore ADD VIEW leadscore.account_scores;
 		ALTER EXTENSION leadscore ADD FUNCTION leadscore.top_accounts(text, integer);
 	END IF;
+	-- On Citus: what the shards added since tick() counts too (citus.sql).
+	IF pg_catalog.to_regprocedure('leadscore._citus_account_views()') IS NOT NULL THEN
+		PERFORM leadscore._citus_account_views();
+	END IF;
 END $f$;
 
 CREATE OR REPLACE FUNCTION leadscore.top_leads(model text, n integer DEFAULT 50)
@@ -2681,8 +2685,8 @@ DECLARE
 	current regtype;
 	wanted regtype := CASE WHEN key_type = 'character varying'::regtype THEN 'text'::regtype ELSE key_type END;
 	columns text[] := CASE kind
-		WHEN 'lead' THEN '{lead_state.lead_id,events.lead_id,lead_accounts.lead_id,handoffs.lead_id,adjustments.lead_id,history_walks.lead_id}'::text[]
-		ELSE '{lead_accounts.account_id,account_state.account_id,account_events.account_id}'::text[] END;
+		WHEN 'lead' THEN '{lead_state.lead_id,events.lead_id,lead_accounts.lead_id,handoffs.lead_id,adjustments.lead_id,history_walks.lead_id,account_deltas.lead_id}'::text[]
+		ELSE '{lead_accounts.account_id,account_state.account_id,account_events.account_id,account_deltas.account_id}'::text[] END;
 	c text;
 BEGIN
 	IF wanted NOT IN ('bigint'::regtype, 'integer'::regtype, 'uuid'::regtype, 'text'::regtype) THEN
