@@ -8,12 +8,15 @@
 # column (so a shard's column numbers are not its table's): out-of-order
 # activity rows by INSERT ... SELECT, COPY and single rows, updates and
 # deletes of them, lead rows whose title changes their grade, a shard move
-# (citus_move_shard_placement) in the middle, a configuration change.
-# After each step every lead's score, activity count, status, stage and
-# grade must be equal in both.  Then what users read (lead_scores,
-# top_leads, top_momentum, explain, score_agg, calibrate, evaluate,
-# verify), tick() and its relayed handoffs, a Citus table attached after
-# distribute(), rescore() and TRUNCATE.
+# (citus_move_shard_placement) in the middle, a configuration change, lead
+# rows moving to other accounts (every account has leads on several
+# shards).  After each step every lead's score, activity count, status,
+# stage and grade, and every account's score and engaged leads, must be
+# equal in both.  Then what users read (lead_scores, top_leads,
+# top_momentum, account_scores, top_accounts, explain, score_agg,
+# calibrate, evaluate, verify), tick() with its relayed handoffs and the
+# accounts' status it reports, a Citus table attached after distribute(),
+# rescore() and TRUNCATE.
 #
 # Skipped, saying why, when Citus is not installed.
 use strict;
@@ -47,7 +50,7 @@ sub both
 
 my $setup = q{
 	CREATE SCHEMA crm;
-	CREATE TABLE crm.leads (id bigint PRIMARY KEY, legacy text, title text, employees integer);
+	CREATE TABLE crm.leads (id bigint PRIMARY KEY, legacy text, title text, employees integer, company text);
 	CREATE TABLE crm.activities (id bigint NOT NULL, legacy text, lead_id bigint, kind text, at timestamptz, url text);
 	-- Dropped columns: the shards Citus makes number their columns anew.
 	ALTER TABLE crm.leads DROP COLUMN legacy;
@@ -57,12 +60,12 @@ my $setup = q{
 	SELECT leadscore.add_criterion('icp', 'employees >= 200', 2, 'large');
 	SELECT leadscore.add_criterion('icp', $$title ~* 'head|chief'$$, 1, 'decides');
 	SELECT leadscore.create_model('core', half_life => '30 days', mql_threshold => 20, sql_threshold => 60,
-		grade_profile => 'icp', sql_min_grade => 'B');
+		grade_profile => 'icp', sql_min_grade => 'B', account_threshold => 150);
 	SELECT leadscore.add_rule('core', 'view', 5, max_count => 6);
 	SELECT leadscore.add_rule('core', 'demo', 40, condition => $$url LIKE '%/demo%'$$);
 	SELECT leadscore.add_rule('core', 'webinar', 12);
 	SELECT leadscore.add_rule('core', 'unsubscribe', -25);
-	SELECT leadscore.attach_leads('crm.leads', 'id');
+	SELECT leadscore.attach_leads('crm.leads', 'id', account_column => 'company');
 	SELECT leadscore.attach_activities('crm.activities', 'lead_id', 'kind', 'at');
 };
 both($setup);
@@ -99,13 +102,28 @@ my $state_sql = q{
 		ORDER BY s.model_id, s.lead_id)
 	FROM leadscore.lead_state s JOIN leadscore.models m ON m.id = s.model_id};
 
+# Every account's score at that time and its engaged leads, from
+# account_scores (on Citus: the sums tick() folded plus the shards' deltas
+# not folded yet).  An account left with no lead and no score (after a
+# TRUNCATE one node's rescore() drops it; Citus's sums keep it, at a
+# float's residue of 0) is none.
+my $accounts_sql = q{
+	SELECT string_agg(format('%s/%s %s %s', x.model_id, x.account_id, x.score, x.engaged_leads), E'\n'
+		ORDER BY x.model_id, x.account_id)
+	FROM (SELECT a.model_id, a.account_id, a.engaged_leads,
+			round((a.score_key / leadscore.stored_weight(m.half_life * 2, m.epoch, '2026-12-01 12:00+00'))::numeric, 6)
+				AS score
+		FROM leadscore.account_scores a JOIN leadscore.models m ON m.id = a.model_id) x
+	WHERE x.engaged_leads <> 0 OR x.score <> 0};
+
 sub same_state
 {
 	my ($what) = @_;
-	my $citus = $coord->safe_psql('postgres', $state_sql);
-	my $single = $coord->safe_psql('single', $state_sql);
+	my $citus = $coord->safe_psql('postgres', $state_sql) . "\n" . $coord->safe_psql('postgres', $accounts_sql);
+	my $single = $coord->safe_psql('single', $state_sql) . "\n" . $coord->safe_psql('single', $accounts_sql);
 	my $leads = () = $single =~ /\n/g;
-	ok(length($single) > 0 && $citus eq $single, "$what: every lead's state equals one node's (" . ($leads + 1) . ' leads)')
+	ok(length($single) > 1 && $citus eq $single, "$what: every lead's and account's state equals one node's ("
+		  . ($leads + 1) . ' lines)')
 	  or diag(first_difference($citus, $single));
 }
 
@@ -142,8 +160,9 @@ sub activity_values
 }
 
 # Lead rows first, then activity in several statements and shapes.
+# 23 accounts, each with leads on every shard.
 both(q{INSERT INTO crm.leads SELECT g, CASE WHEN g % 4 = 0 THEN 'Head of Sales' ELSE 'Engineer' END,
-	(g * 37) % 500 FROM generate_series(1, 300) g});
+	(g * 37) % 500, 'co' || (g % 23)::text FROM generate_series(1, 300) g});
 both('INSERT INTO crm.activities VALUES ' . activity_values(2000, 300));
 same_state('a multi-shard INSERT of 2,000 rows');
 
@@ -167,6 +186,9 @@ same_state('updates and deletes across shards');
 both(q{UPDATE crm.leads SET title = 'Chief Revenue Officer', employees = 900 WHERE id % 7 = 0});
 both(q{DELETE FROM crm.leads WHERE id % 29 = 0});
 same_state('lead rows changed and deleted (grades)');
+both(q{UPDATE crm.leads SET company = 'moved' || (id % 3)::text WHERE id % 5 = 0});
+both(q{UPDATE crm.leads SET company = NULL WHERE id % 17 = 0});
+same_state('leads moved to other accounts, or to none');
 
 # A shard move in the middle: the moved shards' leads go on scoring there.
 my ($shard, $from) = split /\|/, $coord->safe_psql('postgres', q{
@@ -209,6 +231,7 @@ my $scores_sql = q{
 		round((l.score_key / leadscore.stored_weight(m.half_life, m.epoch, '2026-12-01 12:00+00'))::numeric, 6),
 		l.status, coalesce(l.stage, '-'), coalesce(l.grade::text, '-')), E'\n' ORDER BY l.lead_id)
 	FROM leadscore.lead_scores l JOIN leadscore.models m ON m.id = l.model_id WHERE l.model = 'core'};
+$scores_sql =~ s/l\.lead_id,/l.lead_id || ' ' || coalesce(l.account_id, '-'),/;
 is($coord->safe_psql('postgres', $scores_sql), $coord->safe_psql('single', $scores_sql),
 	'lead_scores on the coordinator equals one node\'s');
 my $top_sql = q{SELECT string_agg(lead_id::text, ',' ORDER BY score DESC, lead_id) FROM leadscore.top_leads('core', 15)};
@@ -219,6 +242,11 @@ sub one_decimal { my ($s) = @_; $s =~ s/(-?\d+\.\d+(?:e-?\d+)?)/sprintf('%.1f', 
 is( one_decimal($coord->safe_psql('postgres', $explain_sql)),
 	one_decimal($coord->safe_psql('single', $explain_sql)),
 	'explain() of a lead equals one node\'s');
+my $top_accounts_sql = q{SELECT string_agg(account_id, ',' ORDER BY score DESC, account_id) FROM leadscore.top_accounts('core', 8)};
+is($coord->safe_psql('postgres', $top_accounts_sql), $coord->safe_psql('single', $top_accounts_sql),
+	'top_accounts() equals one node\'s 8 best, before any tick() folded the shards\' deltas');
+isnt($coord->safe_psql('postgres', 'SELECT count(*) FROM leadscore.account_deltas'), '0',
+	'the shards appended their accounts\' changes, not folded yet');
 is($coord->safe_psql('postgres', 'SELECT count(*) FROM leadscore.verify()'), '0', 'verify() is empty on Citus');
 
 # tick() under pg_cron runs on the coordinator: the workers tick their
@@ -227,6 +255,12 @@ my $tick = q{SELECT leadscore.tick(timestamptz '2026-12-20 00:00+00')};
 is($coord->safe_psql('postgres', $tick), $coord->safe_psql('single', $tick),
 	'tick() reports as many transitions on Citus as on one node');
 same_state('after tick()');
+is($coord->safe_psql('postgres', 'SELECT count(*) FROM leadscore.account_deltas'), '0',
+	'tick() folded every account delta on the coordinator');
+my $hot_sql = q{SELECT string_agg(account_id, ',' ORDER BY account_id) FROM leadscore.account_state WHERE status = 'hot'};
+my $hot = $coord->safe_psql('single', $hot_sql);
+isnt($hot, '', 'some accounts are hot');
+is($coord->safe_psql('postgres', $hot_sql), $hot, 'after tick() the same accounts are hot as on one node');
 is( $coord->safe_psql('postgres', q{
 		SELECT count(*) FROM leadscore.events WHERE kind = 'status' AND to_value = 'sql' AND notified_at IS NOT NULL}),
 	$handoffs, "tick() relayed the shards' handoffs from the coordinator");
