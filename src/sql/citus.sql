@@ -122,11 +122,6 @@ BEGIN
 		RAISE EXCEPTION 'leadscore does not keep adjustments on Citus yet' USING ERRCODE = '0A000',
 			DETAIL = 'adjust() or reset() was called for a lead.';
 	END IF;
-	IF EXISTS (SELECT 1 FROM leadscore.attachments WHERE owner_column IS NOT NULL)
-			OR EXISTS (SELECT 1 FROM leadscore.owners) THEN
-		RAISE EXCEPTION 'leadscore does not open handoffs on Citus yet' USING ERRCODE = '0A000',
-			DETAIL = 'Owners are configured; handoffs are opened by a trigger that a shard cannot run.';
-	END IF;
 	FOR a IN SELECT t.tbl, t.lead_column, p.partmethod, p.colocationid,
 			pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) AS dist_column
 		FROM leadscore.attachments t
@@ -242,7 +237,9 @@ BEGIN
 			EXECUTE pg_catalog.format('ALTER TABLE leadscore.%I DROP CONSTRAINT %I, ADD PRIMARY KEY (lead_id, id)',
 				t, t || '_pkey');
 		END LOOP;
-		-- Handoffs are not opened on Citus yet (_check_distributable).
+		-- This trigger's SQL names the tables, which a shard cannot: there the
+		-- handoffs open unassigned as the events are written, and tick()
+		-- gives them owners (src/pg/state/lifecycle_store.hpp).
 		ALTER TABLE leadscore.events DISABLE TRIGGER handoff_on_sql;
 		FOREACH t IN ARRAY ARRAY['lead_state', 'events', 'lead_accounts', 'history_walks', 'handoffs',
 				'account_deltas'] LOOP
@@ -273,6 +270,14 @@ END $$;
 COMMENT ON FUNCTION leadscore.distribute() IS
 	'makes leadscore''s tables Citus tables colocated with the attached ones, which must be distributed by their lead column; after it their shards score their rows';
 
+-- tick() on Citus mixes statements over many shards (folding account
+-- deltas, relaying events, expiring handoffs) with statements over one
+-- lead's (a handoff's owner, its event); Citus runs both kinds in one
+-- transaction only over one connection per node ("cannot perform query
+-- with placements that were modified over multiple connections").  A
+-- placeholder setting elsewhere.
+ALTER FUNCTION leadscore.tick(timestamptz) SET citus.multi_shard_modify_mode = 'sequential';
+
 -- tick()'s part on a worker's shards: the coordinator's tick() runs it on
 -- every worker (src/pg/maintenance/tick_function.cpp).
 CREATE FUNCTION leadscore._tick_shards(now timestamptz) RETURNS bigint
@@ -284,3 +289,4 @@ CREATE FUNCTION leadscore._tick_shards(now timestamptz) RETURNS bigint
 CREATE FUNCTION leadscore._rescore_shards(model_ids integer[], now timestamptz) RETURNS bigint
 	AS 'MODULE_PATHNAME', 'leadscore_rescore_shards' LANGUAGE C
 	SET search_path = pg_catalog, pg_temp;
+

@@ -88,8 +88,9 @@ BEGIN
 		RAISE EXCEPTION 'capacity must not be negative, not %', capacity USING ERRCODE = '22023',
 			HINT = 'Capacity is the most open handoffs the rep may hold; 0 takes the rep out of the rotation.';
 	END IF;
-	INSERT INTO leadscore.owners AS o (model, owner, capacity)
-	VALUES ((SELECT m.name FROM leadscore.models m WHERE m.id = mid), owner, capacity)
+	-- The name first: Citus runs no subquery in an INSERT's VALUES.
+	model := (SELECT m.name FROM leadscore.models m WHERE m.id = mid);
+	INSERT INTO leadscore.owners AS o (model, owner, capacity) VALUES (model, owner, capacity)
 	ON CONFLICT ON CONSTRAINT owners_pkey DO UPDATE SET capacity = excluded.capacity;
 END $$;
 
@@ -149,14 +150,26 @@ BEGIN
 	END LOOP;
 	IF who IS NULL THEN
 		PERFORM 1 FROM leadscore.owners o WHERE o.model = handoff_model ORDER BY o.owner FOR UPDATE;
-		SELECT o.owner INTO who FROM leadscore.owners o
-			CROSS JOIN LATERAL (SELECT count(*) AS n FROM (SELECT FROM leadscore.handoffs h
-				WHERE h.model = o.model AND h.owner = o.owner AND h.status = 'open' LIMIT o.capacity) c) l
-			CROSS JOIN LATERAL (SELECT max(h.id) AS id FROM leadscore.handoffs h
-				WHERE h.model = o.model AND h.owner = o.owner) last
-		WHERE o.model = handoff_model AND l.n < o.capacity
-		ORDER BY l.n, o.last_assigned_at NULLS FIRST, last.id NULLS FIRST, o.owner
-		LIMIT 1;
+		IF leadscore._distributed() THEN
+			-- On Citus (tick() opens the handoffs, src/sql/citus.sql) no
+			-- subquery over the distributed queue correlates with the pool:
+			-- the reps' loads in one aggregate.
+			SELECT o.owner INTO who FROM leadscore.owners o
+				LEFT JOIN (SELECT h.owner, count(*) FILTER (WHERE h.status = 'open') AS n, max(h.id) AS id
+					FROM leadscore.handoffs h WHERE h.model = handoff_model GROUP BY h.owner) l ON l.owner = o.owner
+			WHERE o.model = handoff_model AND coalesce(l.n, 0) < o.capacity
+			ORDER BY coalesce(l.n, 0), o.last_assigned_at NULLS FIRST, l.id NULLS FIRST, o.owner
+			LIMIT 1;
+		ELSE
+			SELECT o.owner INTO who FROM leadscore.owners o
+				CROSS JOIN LATERAL (SELECT count(*) AS n FROM (SELECT FROM leadscore.handoffs h
+					WHERE h.model = o.model AND h.owner = o.owner AND h.status = 'open' LIMIT o.capacity) c) l
+				CROSS JOIN LATERAL (SELECT max(h.id) AS id FROM leadscore.handoffs h
+					WHERE h.model = o.model AND h.owner = o.owner) last
+			WHERE o.model = handoff_model AND l.n < o.capacity
+			ORDER BY l.n, o.last_assigned_at NULLS FIRST, last.id NULLS FIRST, o.owner
+			LIMIT 1;
+		END IF;
 	END IF;
 	UPDATE leadscore.owners o SET last_assigned_at = now()
 	WHERE o.model = handoff_model AND o.owner = who AND o.last_assigned_at IS DISTINCT FROM now();
@@ -266,12 +279,15 @@ ALTER TABLE leadscore.events ENABLE ALWAYS TRIGGER handoff_on_sql;
 -- status), with the lead's score and grade then.
 CREATE FUNCTION leadscore._handoff_event(h leadscore.handoffs, cause text) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	s record;
 BEGIN
+	-- Read, then written: Citus inserts no row built from a distributed read.
+	SELECT ls.score, ls.grade INTO s FROM leadscore.lead_scores ls
+	WHERE ls.model = h.model AND ls.lead_id = h.lead_id LIMIT 1;
 	INSERT INTO leadscore.events (model, lead_id, kind, from_value, to_value, score, grade, at, cause)
-	SELECT h.model, h.lead_id, 'handoff', 'open', h.status, coalesce(s.score, 0), s.grade, h.closed_at, _handoff_event.cause
-	FROM (SELECT) AS one
-	LEFT JOIN LATERAL (SELECT ls.score, ls.grade FROM leadscore.lead_scores ls
-		WHERE ls.model = h.model AND ls.lead_id = h.lead_id LIMIT 1) s ON true;
+	VALUES (h.model, h.lead_id, 'handoff', 'open', h.status, coalesce(s.score, 0), s.grade, h.closed_at,
+		_handoff_event.cause);
 END $$;
 
 CREATE FUNCTION leadscore._close_handoff(handoff bigint, status text, reason text) RETURNS void
@@ -282,7 +298,10 @@ BEGIN
 	IF handoff IS NULL THEN
 		RAISE EXCEPTION 'a handoff id is needed, not NULL' USING ERRCODE = '22004';
 	END IF;
-	SELECT x.* INTO h FROM leadscore.handoffs x WHERE x.id = handoff FOR UPDATE;
+	-- Found, then locked by its lead too: on Citus the queue is distributed
+	-- by lead, and no FOR UPDATE runs across its shards.
+	SELECT x.* INTO h FROM leadscore.handoffs x WHERE x.id = handoff;
+	SELECT x.* INTO h FROM leadscore.handoffs x WHERE x.lead_id = h.lead_id AND x.id = handoff FOR UPDATE;
 	IF h.id IS NULL THEN
 		RAISE EXCEPTION 'handoff % does not exist', handoff USING ERRCODE = '42704',
 			HINT = 'leadscore.handoffs lists the handoffs.';
@@ -293,7 +312,7 @@ BEGIN
 	END IF;
 	UPDATE leadscore.handoffs x SET status = _close_handoff.status, reason = _close_handoff.reason,
 		closed_at = now()
-	WHERE x.id = handoff
+	WHERE x.lead_id = h.lead_id AND x.id = handoff
 	RETURNING x.* INTO h;
 	PERFORM leadscore._handoff_event(h, 'sales');
 END $$;
@@ -312,14 +331,42 @@ BEGIN
 	PERFORM leadscore._close_handoff(id, 'rejected', reason);
 END $$;
 
+-- The open handoffs without an owner get one if there is one now, the
+-- oldest first, up to `n`.  On Citus no FOR UPDATE runs across the
+-- queue's shards: they are read unlocked (the UPDATE of each takes its
+-- row).
+CREATE FUNCTION leadscore._assign_handoffs(n integer, distributed boolean) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	h leadscore.handoffs;
+	who text;
+BEGIN
+	FOR h IN EXECUTE 'SELECT x.* FROM leadscore.handoffs x WHERE x.status = ''open'' AND x.owner IS NULL'
+			' ORDER BY x.id LIMIT $1' || CASE WHEN distributed THEN '' ELSE ' FOR UPDATE SKIP LOCKED' END USING n LOOP
+		BEGIN
+			who := leadscore._handoff_owner(h.model, h.lead_id);
+			UPDATE leadscore.handoffs x SET owner = who
+			WHERE x.lead_id = h.lead_id AND x.id = h.id AND x.status = 'open' AND x.owner IS NULL;
+		EXCEPTION WHEN OTHERS THEN
+			NULL;  -- a pool another transaction holds: the next tick()
+		END;
+	END LOOP;
+END $$;
+
 -- tick(): the open handoffs past due_by by `now` expire, each an event and
 -- an escalation NOTIFY (sent at commit; none with settings.notify 'off';
 -- only the handoff's id with notify_payload 'id' or when the full payload
 -- would be too long).  A handoff that sales hold (accepting or rejecting
 -- it) is skipped: the next tick() expires it if they did not close it.
 -- Then the open handoffs without an owner (SERIALIZABLE writers', those
--- that found every rep full) get one if there is one now, the oldest
--- first, at most 100 a tick; returns the handoffs expired.
+-- that found every rep full) get one if there is one now, at most 100 a
+-- tick; returns the handoffs expired.
+--
+-- On Citus every handoff opens without an owner (src/pg/state/
+-- lifecycle_store.cpp): those get theirs first, up to 1000 a tick, so that
+-- a handoff expires with the owner it has on one server.  No FOR UPDATE
+-- runs across the queue's shards: every due handoff expires, tick()
+-- waiting for those that sales hold.
 CREATE FUNCTION leadscore._tick_handoffs(now timestamptz) RETURNS bigint
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -327,13 +374,19 @@ DECLARE
 	mode text;
 	payload text;
 	expired bigint := 0;
+	distributed boolean := leadscore._distributed();
 BEGIN
 	SELECT s.notify, s.notify_payload INTO mode, payload FROM leadscore.settings s;
-	FOR h IN
-		UPDATE leadscore.handoffs x SET status = 'expired', closed_at = _tick_handoffs.now
-		WHERE x.id IN (SELECT y.id FROM leadscore.handoffs y
-			WHERE y.status = 'open' AND y.due_by <= _tick_handoffs.now ORDER BY y.id FOR UPDATE SKIP LOCKED)
-		RETURNING x.*
+	IF distributed THEN
+		PERFORM leadscore._assign_handoffs(1000, true);
+	END IF;
+	FOR h IN EXECUTE CASE WHEN distributed
+		THEN 'WITH x AS (UPDATE leadscore.handoffs x SET status = ''expired'', closed_at = $1'
+			' WHERE x.status = ''open'' AND x.due_by <= $1 RETURNING x.*) SELECT x.* FROM x ORDER BY x.id'
+		ELSE 'UPDATE leadscore.handoffs x SET status = ''expired'', closed_at = $1'
+			' WHERE x.id IN (SELECT y.id FROM leadscore.handoffs y'
+			' WHERE y.status = ''open'' AND y.due_by <= $1 ORDER BY y.id FOR UPDATE SKIP LOCKED) RETURNING x.*' END
+		USING _tick_handoffs.now
 	LOOP
 		PERFORM leadscore._handoff_event(h, 'sla');
 		expired := expired + 1;
@@ -347,14 +400,9 @@ BEGIN
 				ELSE json_build_object('kind', 'escalation', 'handoff_id', h.id)::text END);
 		END;
 	END LOOP;
-	FOR h IN SELECT x.* FROM leadscore.handoffs x WHERE x.status = 'open' AND x.owner IS NULL
-			ORDER BY x.id LIMIT 100 FOR UPDATE SKIP LOCKED LOOP
-		BEGIN
-			UPDATE leadscore.handoffs x SET owner = leadscore._handoff_owner(h.model, h.lead_id) WHERE x.id = h.id;
-		EXCEPTION WHEN OTHERS THEN
-			NULL;  -- a pool another transaction holds: the next tick()
-		END;
-	END LOOP;
+	IF NOT distributed THEN
+		PERFORM leadscore._assign_handoffs(100, false);
+	END IF;
 	RETURN expired;
 END $$;
 

@@ -15,8 +15,9 @@
 # equal in both.  Then what users read (lead_scores, top_leads,
 # top_momentum, account_scores, top_accounts, explain, score_agg,
 # calibrate, evaluate, verify), tick() with its relayed handoffs and the
-# accounts' status it reports, a Citus table attached after distribute(),
-# rescore() and TRUNCATE.
+# accounts' status it reports, the handoff queue (owners, accept, reject,
+# expiry), a Citus table attached after distribute(), rescore() and
+# TRUNCATE.
 #
 # Skipped, saying why, when Citus is not installed.
 use strict;
@@ -50,7 +51,8 @@ sub both
 
 my $setup = q{
 	CREATE SCHEMA crm;
-	CREATE TABLE crm.leads (id bigint PRIMARY KEY, legacy text, title text, employees integer, company text);
+	CREATE TABLE crm.leads (id bigint PRIMARY KEY, legacy text, title text, employees integer, company text,
+		rep text);
 	CREATE TABLE crm.activities (id bigint NOT NULL, legacy text, lead_id bigint, kind text, at timestamptz, url text);
 	-- Dropped columns: the shards Citus makes number their columns anew.
 	ALTER TABLE crm.leads DROP COLUMN legacy;
@@ -65,7 +67,11 @@ my $setup = q{
 	SELECT leadscore.add_rule('core', 'demo', 40, condition => $$url LIKE '%/demo%'$$);
 	SELECT leadscore.add_rule('core', 'webinar', 12);
 	SELECT leadscore.add_rule('core', 'unsubscribe', -25);
-	SELECT leadscore.attach_leads('crm.leads', 'id', account_column => 'company');
+	SELECT leadscore.attach_leads('crm.leads', 'id', account_column => 'company', owner_column => 'rep');
+	-- Handoffs: a lead row's rep, else the pool.
+	SELECT leadscore.set_handoff_sla('core', '100 days');
+	SELECT leadscore.add_owner('core', 'pool-a', 1000);
+	SELECT leadscore.add_owner('core', 'pool-b', 1000);
 	SELECT leadscore.attach_activities('crm.activities', 'lead_id', 'kind', 'at');
 };
 both($setup);
@@ -160,9 +166,10 @@ sub activity_values
 }
 
 # Lead rows first, then activity in several statements and shapes.
-# 23 accounts, each with leads on every shard.
+# 23 accounts, each with leads on every shard; a rep for most leads.
 both(q{INSERT INTO crm.leads SELECT g, CASE WHEN g % 4 = 0 THEN 'Head of Sales' ELSE 'Engineer' END,
-	(g * 37) % 500, 'co' || (g % 23)::text FROM generate_series(1, 300) g});
+	(g * 37) % 500, 'co' || (g % 23)::text, CASE WHEN g % 3 <> 0 THEN 'rep' || (g % 4)::text END
+	FROM generate_series(1, 300) g});
 both('INSERT INTO crm.activities VALUES ' . activity_values(2000, 300));
 same_state('a multi-shard INSERT of 2,000 rows');
 
@@ -265,6 +272,37 @@ is( $coord->safe_psql('postgres', q{
 		SELECT count(*) FROM leadscore.events WHERE kind = 'status' AND to_value = 'sql' AND notified_at IS NOT NULL}),
 	$handoffs, "tick() relayed the shards' handoffs from the coordinator");
 
+# The handoff queue: on one node a trigger on events opens each handoff
+# with its owner; on Citus the shard opens it, unowned, and tick() gives
+# it its owner: the lead row's rep, else the pool (the pool's two reps
+# take turns, in an order each node has its own way: "pool").  A lead
+# whose row was deleted since it reached sql had its rep on one node and
+# has the pool's on Citus ("gone").
+my $queue_sql = q{
+	SELECT string_agg(format('%s %s %s', h.lead_id,
+		CASE WHEN l.id IS NULL THEN 'gone' WHEN h.owner LIKE 'pool-%' THEN 'pool' ELSE coalesce(h.owner, '-') END,
+		h.status), ',' ORDER BY h.lead_id)
+	FROM leadscore.handoffs h LEFT JOIN crm.leads l ON l.id = h.lead_id};
+my $queue = $coord->safe_psql('single', $queue_sql);
+isnt($queue, '', 'leads reaching sql opened handoffs on one node');
+is($coord->safe_psql('postgres', $queue_sql), $queue,
+	'after tick() the same handoffs are open on Citus, with the same owners');
+is( $coord->safe_psql('postgres', q{SELECT count(*) FILTER (WHERE owner = 'pool-a') - count(*) FILTER (WHERE owner = 'pool-b')
+		FROM leadscore.handoffs}) =~ /^-?[01]$/ ? 1 : 0, 1, "the pool's reps took turns on Citus");
+# Sales accept one and reject one: the lowest two leads' handoffs.
+for my $db ('postgres', 'single')
+{
+	$coord->safe_psql($db, q{
+		SELECT leadscore.accept_handoff((SELECT id FROM leadscore.handoffs WHERE status = 'open' ORDER BY lead_id LIMIT 1));
+		SELECT leadscore.reject_handoff((SELECT id FROM leadscore.handoffs WHERE status = 'open' ORDER BY lead_id LIMIT 1),
+			'no budget')});
+}
+my $closed_sql = q{SELECT string_agg(format('%s %s %s', lead_id, to_value, cause), ',' ORDER BY lead_id, to_value)
+	FROM leadscore.events WHERE kind = 'handoff'};
+is($coord->safe_psql('postgres', $queue_sql) . ';' . $coord->safe_psql('postgres', $closed_sql),
+	$coord->safe_psql('single', $queue_sql) . ';' . $coord->safe_psql('single', $closed_sql),
+	'accept_handoff() and reject_handoff() on the coordinator close them as on one node, each with its event');
+
 # score_agg() pushed down to the shards reads the configuration there.
 my $agg_sql = q{
 	SELECT string_agg(format('%s %s', x.lead_id, round(x.s::numeric, 6)), ',' ORDER BY x.lead_id)
@@ -327,5 +365,14 @@ same_state('TRUNCATE of an attached Citus table');
 both(q{TRUNCATE crm.activities});
 same_state('TRUNCATE of the other');
 is($coord->safe_psql('postgres', 'SELECT count(*) FROM leadscore.verify()'), '0', 'verify() is empty after them');
+
+# Past their SLA the open handoffs expire at tick() on the coordinator,
+# each with its event; those opened since the last tick get owners first.
+both(q{SELECT leadscore.tick(now() + interval '101 days')});
+is($coord->safe_psql('postgres', $queue_sql) . ';' . $coord->safe_psql('postgres', $closed_sql),
+	$coord->safe_psql('single', $queue_sql) . ';' . $coord->safe_psql('single', $closed_sql),
+	'tick() past the SLA expires the same handoffs as on one node');
+is($coord->safe_psql('postgres', q{SELECT count(*) FROM leadscore.handoffs WHERE status = 'open'}), '0',
+	'no handoff is left open');
 
 done_testing();

@@ -363,14 +363,12 @@ std::int64_t Tick(std::int64_t now) {
 		RebaseModels(now);
 		EndTick(now);
 	}
-	// Whatever `now` says: a handoff waits for no clock.  On Citus no
-	// handoff is opened yet (distribute() refuses owners).
-	if (distributed) {
+	// Whatever `now` says: a handoff waits for no clock.
+	TickHandoffs(now);
+	if (distributed)
 		RelayShardNotifications();
-	} else {
-		TickHandoffs(now);
+	else
 		RelayNotifications();
-	}
 	FinishSpi();
 	return reported;
 }

@@ -191,6 +191,39 @@ std::string EventInsert() {
 	       NextId("leadscore.events_id_seq") + ",";
 }
 
+namespace {
+
+// On a Citus shard, where the trigger on events that opens handoffs
+// (src/sql/handoffs.sql) cannot run: the handoffs of the moves to sql
+// (rescore()'s aside) open here, as that trigger opens them, but
+// unassigned, since their owners come from one pool for every shard;
+// tick() on the coordinator assigns them (leadscore._tick_handoffs).
+void OpenShardHandoffs(const KeyType &kt, const core::ModelSpec &model, const std::vector<LeadEvent> &events) {
+	std::vector<Datum> leads;
+	for (const LeadEvent &e : events)
+		if (e.transition.kind == core::TransitionKind::Status && e.transition.cause != core::TransitionCause::Rescore &&
+		    std::strcmp(core::TransitionValueName(model, e.transition.kind, e.transition.to), "sql") == 0)
+			leads.push_back(e.key);
+	if (leads.empty())
+		return;
+	std::string sql = "INSERT INTO leadscore.handoffs (id, model, lead_id, owner, created_at, due_by)"
+	                  " SELECT " + NextId("leadscore.handoffs_id_seq") +
+	                  ", m.name, u.k, NULL, pg_catalog.now(), pg_catalog.now() OPERATOR(pg_catalog.+) m.handoff_sla"
+	                  " FROM pg_catalog.unnest($2) WITH ORDINALITY AS u(k, i) JOIN leadscore.models m ON m.id = $1"
+	                  " WHERE EXISTS (SELECT FROM leadscore.lead_state s"
+	                  " WHERE s.model_id = $1 AND s.lead_id = u.k AND s.status = 'sql')"
+	                  " ORDER BY u.i ON CONFLICT (lead_id, model) WHERE status = 'open' DO NOTHING";
+	Oid types[] = {INT4OID, kt.array_oid};
+	SPIPlanPtr plan = KeptPlan(sql.c_str(), 2, types, CURSOR_OPT_GENERIC_PLAN);
+	std::int32_t model_id = model.id;
+	CallPg([&] {
+		Datum values[] = {Int32GetDatum(model_id), KeyArrayDatum(kt, leads.data(), static_cast<int>(leads.size()))};
+		RunKeptPlan(plan, values, nullptr, SPI_OK_INSERT, "opening handoffs");
+	});
+}
+
+} // namespace
+
 void InsertEvents(const KeyType &kt, const core::ModelSpec &model, const std::vector<LeadEvent> &events,
                   bool notify) {
 	int n = static_cast<int>(events.size());
@@ -251,6 +284,8 @@ void InsertEvents(const KeyType &kt, const core::ModelSpec &model, const std::ve
 	});
 	if (may_notify)
 		QueueReturnedHandoffs(SPI_tuptable, SPI_processed, core::HandoffKind::Lead);
+	if (CurrentShard() != nullptr)
+		OpenShardHandoffs(kt, model, events);
 }
 
 } // namespace leadscore::pg
