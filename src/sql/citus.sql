@@ -270,14 +270,6 @@ END $$;
 COMMENT ON FUNCTION leadscore.distribute() IS
 	'makes leadscore''s tables Citus tables colocated with the attached ones, which must be distributed by their lead column; after it their shards score their rows';
 
--- tick() on Citus mixes statements over many shards (folding account
--- deltas, relaying events, expiring handoffs) with statements over one
--- lead's (a handoff's owner, its event); Citus runs both kinds in one
--- transaction only over one connection per node ("cannot perform query
--- with placements that were modified over multiple connections").  A
--- placeholder setting elsewhere.
-ALTER FUNCTION leadscore.tick(timestamptz) SET citus.multi_shard_modify_mode = 'sequential';
-
 -- tick()'s part on a worker's shards: the coordinator's tick() runs it on
 -- every worker (src/pg/maintenance/tick_function.cpp).
 CREATE FUNCTION leadscore._tick_shards(now timestamptz) RETURNS bigint

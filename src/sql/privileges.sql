@@ -21,6 +21,7 @@
 --                       admin functions and triggers call them
 --   admin functions     every other VOLATILE function or procedure:
 --                       EXECUTE for leadscore_admin only, SECURITY DEFINER
+--                       (on Citus over one connection per node)
 --
 -- Every SECURITY DEFINER function pins search_path = pg_catalog, pg_temp.
 ------------------------------------------------------------------------
@@ -67,7 +68,13 @@ BEGIN
 			END IF;
 			EXECUTE pg_catalog.format('GRANT EXECUTE ON ROUTINE %s TO PUBLIC', o.fn);
 		ELSIF pg_catalog.left(o.proname, 1) <> '_' THEN
-			EXECUTE pg_catalog.format('ALTER ROUTINE %s SECURITY DEFINER SET search_path = pg_catalog, pg_temp', o.fn);
+			-- On Citus an admin function reads the distributed tables and
+			-- writes the reference tables (models, probability_links, ...),
+			-- or writes one lead's shard and many (tick()): Citus allows
+			-- both in one transaction over one connection per node only.  A
+			-- placeholder setting without Citus.
+			EXECUTE pg_catalog.format('ALTER ROUTINE %s SECURITY DEFINER SET search_path = pg_catalog, pg_temp'
+				' SET citus.multi_shard_modify_mode = ''sequential''', o.fn);
 			EXECUTE pg_catalog.format('GRANT EXECUTE ON ROUTINE %s TO leadscore_admin', o.fn);
 		END IF;
 	END LOOP;

@@ -14,7 +14,7 @@
 # stage and grade, and every account's score and engaged leads, must be
 # equal in both.  Then what users read (lead_scores, top_leads,
 # top_momentum, account_scores, top_accounts, explain, score_agg,
-# calibrate, evaluate, verify), tick() with its relayed handoffs and the
+# calibrate, evaluate, learn, verify), tick() with its relayed handoffs and the
 # accounts' status it reports, the handoff queue (owners, accept, reject,
 # expiry), a Citus table attached after distribute(), rescore() and
 # TRUNCATE.
@@ -281,7 +281,7 @@ is( $coord->safe_psql('postgres', q{
 my $queue_sql = q{
 	SELECT string_agg(format('%s %s %s', h.lead_id,
 		CASE WHEN l.id IS NULL THEN 'gone' WHEN h.owner LIKE 'pool-%' THEN 'pool' ELSE coalesce(h.owner, '-') END,
-		h.status), ',' ORDER BY h.lead_id)
+		h.status), ',' ORDER BY h.lead_id, h.status)
 	FROM leadscore.handoffs h LEFT JOIN crm.leads l ON l.id = h.lead_id};
 my $queue = $coord->safe_psql('single', $queue_sql);
 isnt($queue, '', 'leads reaching sql opened handoffs on one node');
@@ -329,6 +329,26 @@ my $evaluate_sql = q{SELECT string_agg(format('%s %s %s %s %s', scope, segment, 
 is($coord->safe_psql('postgres', $evaluate_sql), $coord->safe_psql('single', $evaluate_sql),
 	'evaluate() over the distributed tables equals one node\'s');
 
+# learn() on the coordinator reads the distributed history and outcomes
+# and makes its candidate; on Citus the candidate is scored once learn()'s
+# transaction commits (rescore() on the workers), and its probability link
+# fitted then.
+both(q{CREATE VIEW crm.pop AS SELECT id AS lead_id FROM crm.leads});
+my $learn_sql = q{SELECT string_agg(format('%s %s %s', kind, coalesce(name, '-'), round(learned::numeric, 4)), ';'
+	ORDER BY kind, name) FROM leadscore.learn('core', '30 days', 'crm.pop', as_of => '2026-12-01 12:00+00')};
+($rc, $out, $err) = (0, '', '');
+$rc = $coord->psql('postgres', $learn_sql, stdout => \$out, stderr => \$err);
+is($out, $coord->safe_psql('single', $learn_sql), 'learn() on Citus learns the points one node learns');
+like($err, qr/NOTICE:  leadscore\.learn\(\) made candidate model 'core_learned'; on Citus it is scored after this transaction commits.*HINT:  Then run SELECT leadscore\.rescore\('core_learned'\)/s,
+	'and says how to score its candidate');
+both(q{SELECT leadscore.rescore('core_learned');
+	SELECT count(*) FROM leadscore.fit_probability('core_learned', '30 days', 'crm.pop', as_of => '2026-12-01 12:00+00')});
+same_state('the learned candidate rescored');
+my $link_sql = q{SELECT array_to_string(ARRAY(SELECT round(x::numeric, 4) FROM unnest(p.link) x), ' ')
+	FROM leadscore.probability_links p JOIN leadscore.models m ON m.id = p.model_id WHERE m.name = 'core_learned'};
+is($coord->safe_psql('postgres', $link_sql), $coord->safe_psql('single', $link_sql),
+	"the candidate's probability link equals one node's");
+
 # A Citus table attached after distribute(): colocated and distributed by
 # its lead column, or refused.
 both(q{CREATE TABLE crm.emails (lead_id bigint, kind text, at timestamptz, url text)});
@@ -356,7 +376,8 @@ same_state('a Citus table attached after distribute(), its rows written after');
 
 # rescore() after a rule change, and TRUNCATE: each worker rebuilds its
 # shard groups.
-both(q{SELECT leadscore.update_rule((SELECT id FROM leadscore.rules WHERE name = 'view'), points => 9)});
+both(q{SELECT leadscore.update_rule((SELECT r.id FROM leadscore.rules r JOIN leadscore.models m ON m.id = r.model_id
+	WHERE r.name = 'view' AND m.name = 'core'), points => 9)});
 both(q{SELECT leadscore.rescore('core')});
 same_state('rescore() after a change of points');
 is($coord->safe_psql('postgres', 'SELECT count(*) FROM leadscore.verify()'), '0', 'verify() is empty after it');

@@ -8,6 +8,7 @@
 #include "pg/boundary/guard.hpp"
 #include "pg/boundary/text_datum.hpp"
 #include "pg/catalog/table_plan.hpp"
+#include "pg/citus/shard_context.hpp"
 #include "pg/ingest/lead_ledger.hpp"
 #include "pg/insight/insight_criteria.hpp"
 #include "pg/insight/insight_data.hpp"
@@ -20,6 +21,8 @@ extern "C" {
 #include "access/xact.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
 #include "utils/snapmgr.h"
 }
 
@@ -333,15 +336,39 @@ std::optional<std::string> CandidateHalfLife(const core::ModelSpec &spec, const 
 	return rows.empty() ? std::nullopt : rows[0][0];
 }
 
-void CreateCandidate(const core::ModelSpec &spec, const std::string &candidate, const Learned &l, bool own_half_life,
+// Creates the candidate and scores it; false on Citus, where the workers
+// rescore in transactions of their own, which cannot see the candidate
+// until this one commits: there the caller says what to run then.
+bool CreateCandidate(const core::ModelSpec &spec, const std::string &candidate, const Learned &l, bool own_half_life,
                      double ppd) {
 	ConnectSpi();
 	QueryText("SELECT leadscore._create_learned($1::pg_catalog.int4, $2, $3::pg_catalog.interval, $4::pg_catalog.float8,"
 	          " $5::pg_catalog.jsonb, $6::pg_catalog.jsonb)",
 	          {std::to_string(spec.id), candidate, CandidateHalfLife(spec, l, own_half_life), core::Float8Text(ppd),
 	           l.points_json, l.steps_json});
-	QueryText("SELECT leadscore.rescore($1)", {candidate});
+	bool scored = !LeadscoreDistributed();
+	if (scored)
+		QueryText("SELECT leadscore.rescore($1)", {candidate});
 	FinishSpi();
+	return scored;
+}
+
+// On Citus: the candidate is made, not scored (CreateCandidate).
+void SayHowToScore(const std::string &candidate, const EvalArgs &args) {
+	CallPg([&] {
+		char *name = quote_literal_cstr(candidate.c_str());
+		char *horizon = quote_literal_cstr(DatumGetCString(DirectFunctionCall1(interval_out, args.horizon)));
+		char *population = quote_literal_cstr(DatumGetCString(DirectFunctionCall1(regclassout, ObjectIdGetDatum(args.leads))));
+		const char *as_of = "";
+		if (args.as_of)
+			as_of = psprintf(", as_of => %s", quote_literal_cstr(DatumGetCString(
+			                                          DirectFunctionCall1(timestamptz_out, TimestampTzGetDatum(*args.as_of)))));
+		ereport(NOTICE, (errmsg("leadscore.learn() made candidate model %s; on Citus it is scored after this transaction "
+		                        "commits", name),
+		                 errhint("Then run SELECT leadscore.rescore(%s), and SELECT * FROM leadscore.fit_probability(%s, "
+		                         "%s, %s%s) for its probability link.",
+		                         name, name, horizon, population, as_of)));
+	});
 }
 
 // learn(model, horizon, leads, candidate DEFAULT NULL, as_of DEFAULT NULL,
@@ -380,18 +407,21 @@ Datum leadscore_learn(PG_FUNCTION_ARGS) {
 		FinishSpi();
 		core::LearnedWeights w = core::LearnWeights(c.data, [] { return InterruptPending != 0; });
 		Learned l = Explain(base, c, w, learned, half_lives, ppd, candidate);
-		CreateCandidate(base.spec, candidate, l, w.half_life == 0, ppd);
-		// The link's grades are the candidate's, written by the rescore in
-		// this statement: read them with a snapshot that sees them.
-		EvalArgs link_args = args;
-		link_args.model = candidate;
-		CallPg([] {
-			CommandCounterIncrement();
-			PushCopiedSnapshot(GetActiveSnapshot());
-			UpdateActiveSnapshotCommandId();
-		});
-		FitStoredLink(link_args);
-		CallPg([] { PopActiveSnapshot(); });
+		if (CreateCandidate(base.spec, candidate, l, w.half_life == 0, ppd)) {
+			// The link's grades are the candidate's, written by the rescore in
+			// this statement: read them with a snapshot that sees them.
+			EvalArgs link_args = args;
+			link_args.model = candidate;
+			CallPg([] {
+				CommandCounterIncrement();
+				PushCopiedSnapshot(GetActiveSnapshot());
+				UpdateActiveSnapshotCommandId();
+			});
+			FitStoredLink(link_args);
+			CallPg([] { PopActiveSnapshot(); });
+		} else {
+			SayHowToScore(candidate, args);
+		}
 		for (const OutRow &r : l.rows)
 			PutOutRow(fcinfo, r);
 		return Datum(0);

@@ -53,11 +53,13 @@ std::string LinkLiteral(const core::ProbabilityLink &link) {
 void StoreLink(std::int32_t model_id, Datum horizon, const core::LinkFit &fit) {
 	std::string interval = CallPg([&] { return DatumGetCString(DirectFunctionCall1(interval_out, horizon)); });
 	ConnectSpi();
-	ExecuteText("INSERT INTO leadscore.probability_links (model_id, horizon, link, leads, converted)"
+	// now() in VALUES, not in DO UPDATE: Citus runs no non-IMMUTABLE
+	// function there (probability_links is a reference table on Citus).
+	ExecuteText("INSERT INTO leadscore.probability_links (model_id, horizon, link, leads, converted, fitted_at)"
 	            " VALUES ($1::pg_catalog.int4, $2::pg_catalog.interval, $3::pg_catalog.float8[],"
-	            " $4::pg_catalog.int8, $5::pg_catalog.int8)"
+	            " $4::pg_catalog.int8, $5::pg_catalog.int8, pg_catalog.now())"
 	            " ON CONFLICT (model_id) DO UPDATE SET horizon = excluded.horizon, link = excluded.link,"
-	            " leads = excluded.leads, converted = excluded.converted, fitted_at = pg_catalog.now()",
+	            " leads = excluded.leads, converted = excluded.converted, fitted_at = excluded.fitted_at",
 	            {std::to_string(model_id), interval, LinkLiteral(fit.link), std::to_string(fit.leads),
 	             std::to_string(fit.converted)});
 	FinishSpi();

@@ -3101,6 +3101,7 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	target integer;
 	profile text;
+	new_profile integer;
 	src_profile text := (SELECT m.grade_profile FROM leadscore.models m WHERE m.id = source);
 BEGIN
 	IF EXISTS (SELECT FROM leadscore.models m WHERE m.name = candidate AND (m.active OR m.id = source)) THEN
@@ -3116,10 +3117,13 @@ BEGIN
 				HINT = 'learn() names the candidate''s profile after it; name another candidate.';
 		END IF;
 		DELETE FROM leadscore.grade_profiles g WHERE g.name = candidate;
+		-- Its id kept, not read back in the next INSERT: Citus runs no
+		-- subquery beside a reference table there.
 		INSERT INTO leadscore.grade_profiles (name, base)
-			SELECT candidate, g.base FROM leadscore.grade_profiles g WHERE g.name = src_profile;
+			SELECT candidate, g.base FROM leadscore.grade_profiles g WHERE g.name = src_profile
+			RETURNING id INTO new_profile;
 		INSERT INTO leadscore.grade_criteria (profile_id, name, condition, steps)
-			SELECT (SELECT g.id FROM leadscore.grade_profiles g WHERE g.name = candidate), c.name, c.condition,
+			SELECT new_profile, c.name, c.condition,
 				coalesce((criterion_steps ->> c.name)::integer, c.steps)
 			FROM leadscore.grade_criteria c JOIN leadscore.grade_profiles g ON g.id = c.profile_id
 			WHERE g.name = src_profile AND coalesce((criterion_steps ->> c.name)::integer, c.steps) <> 0
