@@ -50,13 +50,45 @@ CREATE AGGREGATE leadscore._float8_array_sum(float8[]) (
 	PARALLEL = SAFE
 );
 
--- account_scores and top_accounts() on a distributed install: the folded
--- sums plus the shards' deltas not folded yet, exact at any moment
--- (README, "On Citus").  Their one-server definitions (scores.sql's
--- _create_views(), which calls this) read account_state alone, by its
--- index.  top_accounts() in PL/pgSQL: Citus plans no parameter of a SQL
--- function over a distributed table (as top_momentum()).
-CREATE FUNCTION leadscore._citus_account_views() RETURNS void
+-- Each worker's ingest_log, summed per attached table: its shards' firings
+-- log there (src/pg/state/ingest_log.hpp).  Tables go by name: each node
+-- has its own OIDs.  A worker that does not answer is left out, with a
+-- WARNING.
+CREATE FUNCTION leadscore._worker_ingest_log()
+	RETURNS TABLE (tbl regclass, rows_skipped bigint, unknown_types bigint, points_unscored bigint)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	w record;
+BEGIN
+	FOR w IN SELECT * FROM pg_catalog.run_command_on_workers($c$
+			SELECT coalesce(pg_catalog.json_agg(l), '[]') FROM (
+				SELECT n.nspname AS nsp, c.relname AS rel, pg_catalog.sum(g.rows_skipped) AS s,
+					pg_catalog.sum(g.unknown_types) AS u, pg_catalog.sum(g.points_unscored) AS p
+				FROM leadscore.ingest_log g JOIN pg_catalog.pg_class c ON c.oid = g.tbl
+				JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace GROUP BY 1, 2) l$c$)
+	LOOP
+		IF NOT w.success THEN
+			RAISE WARNING 'leadscore.stats leaves out worker %:%: %', w.nodename, w.nodeport, w.result;
+			CONTINUE;
+		END IF;
+		-- By the catalog, not to_regclass(), which needs USAGE on the schema.
+		RETURN QUERY SELECT c.oid::pg_catalog.regclass, x.s, x.u, x.p
+			FROM pg_catalog.json_to_recordset(w.result::json) AS x(nsp name, rel name, s bigint, u bigint, p bigint)
+			JOIN pg_catalog.pg_namespace n ON n.nspname = x.nsp
+			JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = x.rel;
+	END LOOP;
+END $$;
+
+-- account_scores, top_accounts() and stats on a distributed install.
+-- account_scores: the folded sums plus the shards' deltas not folded yet,
+-- exact at any moment (README, "On Citus"); its one-server definition
+-- (scores.sql's _create_views(), which calls this) reads account_state
+-- alone, by its index.  top_accounts() in PL/pgSQL: Citus plans no
+-- parameter of a SQL function over a distributed table (as
+-- top_momentum()).  stats: the workers' ingest logs too, and the rows
+-- scored summed before the join (Citus joins no distributed table on the
+-- inner side of a reference table's outer join).
+CREATE FUNCTION leadscore._citus_views() RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 	SET citus.enable_ddl_propagation = off AS $f$
 BEGIN
@@ -94,6 +126,23 @@ BEGIN
 			ORDER BY a.score_key DESC
 			LIMIT leadscore._row_limit(top_accounts.n);
 	END $$;
+	CREATE OR REPLACE VIEW leadscore.stats AS
+	SELECT a.tbl AS source, NULL::text AS model, NULL::bigint AS rows_scored,
+		coalesce(sum(l.rows_skipped), 0)::bigint AS rows_skipped,
+		coalesce(sum(l.unknown_types), 0)::bigint AS unknown_types,
+		coalesce(sum(l.points_unscored), 0)::bigint AS points_unscored
+	FROM leadscore.attachments a
+	LEFT JOIN (SELECT c.tbl, c.rows_skipped, c.unknown_types, c.points_unscored FROM leadscore.ingest_log c
+		UNION ALL
+		SELECT w.tbl, w.rows_skipped, w.unknown_types, w.points_unscored FROM leadscore._worker_ingest_log() w) l
+		ON l.tbl = a.tbl
+	WHERE a.kind IN ('activities', 'leads')
+	GROUP BY a.tbl
+	UNION ALL
+	SELECT NULL, m.name, coalesce(s.n, 0)::bigint, NULL, NULL, NULL
+	FROM leadscore.models m
+	LEFT JOIN (SELECT x.model_id, sum(x.activity_count) AS n FROM leadscore.lead_state x GROUP BY x.model_id) s
+		ON s.model_id = m.id;
 END $f$;
 
 -- What distribute() refuses: anything a shard's trigger cannot do yet, and
@@ -262,7 +311,7 @@ BEGIN
 		END LOOP;
 	END IF;
 	PERFORM leadscore._name_attachments();
-	PERFORM leadscore._citus_account_views();
+	PERFORM leadscore._citus_views();
 	IF already THEN
 		PERFORM leadscore._put_truncate_triggers();
 	END IF;

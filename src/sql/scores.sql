@@ -258,9 +258,9 @@ BEGIN
 		ALTER EXTENSION leadscore ADD VIEW leadscore.account_scores;
 		ALTER EXTENSION leadscore ADD FUNCTION leadscore.top_accounts(text, integer);
 	END IF;
-	-- On Citus: what the shards added since tick() counts too (citus.sql).
-	IF pg_catalog.to_regprocedure('leadscore._citus_account_views()') IS NOT NULL THEN
-		PERFORM leadscore._citus_account_views();
+	-- On Citus they read the shards' parts too (citus.sql).
+	IF pg_catalog.to_regprocedure('leadscore._citus_views()') IS NOT NULL THEN
+		PERFORM leadscore._citus_views();
 	END IF;
 END $f$;
 SELECT leadscore._create_views(false);

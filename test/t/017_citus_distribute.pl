@@ -1,14 +1,16 @@
 # leadscore.distribute() on Citus (issue 16): the shards score their rows,
 # and every lead's state equals one node's for the same rows.
 #
-# A coordinator and two workers (test/perl/LeadscoreCitus.pm), 8 shards.
+# A coordinator and two workers (test/perl/LeadscoreCitus.pm), 8 shards
+# (9 after a split).
 # The one-node answer comes from a second database on the coordinator
 # without Citus, which gets the same statements.  A randomized scenario
 # (seeded; the seed is printed) writes both, over CRM tables with a dropped
 # column (so a shard's column numbers are not its table's): out-of-order
 # activity rows by INSERT ... SELECT, COPY and single rows, updates and
 # deletes of them, lead rows whose title changes their grade, a shard move
-# (citus_move_shard_placement) in the middle, a configuration change, lead
+# (citus_move_shard_placement) and a split (citus_split_shard_by_split_points)
+# in the middle, a configuration change, lead
 # rows moving to other accounts (every account has leads on several
 # shards).  After each step every lead's score, activity count, status,
 # stage and grade, and every account's score and engaged leads, must be
@@ -210,8 +212,22 @@ is( $coord->safe_psql('postgres', "SELECT p.nodeport FROM pg_dist_placement pl J
 	$to, "shard $shard moved from port $from to $to");
 same_state('after the shard move');
 
+# A shard split too: the new shards of every colocated table, leadscore's
+# among them, take their halves of the leads and score on.
+my ($split, $lo, $hi, $node) = split /\|/, $coord->safe_psql('postgres', q{
+	SELECT s.shardid, s.shardminvalue, s.shardmaxvalue, n.nodeid FROM pg_dist_shard s
+	JOIN pg_dist_placement pl USING (shardid) JOIN pg_dist_node n USING (groupid)
+	WHERE s.logicalrelid = 'crm.activities'::regclass ORDER BY s.shardid DESC LIMIT 1});
+my $middle = int(($lo + $hi) / 2);
+$coord->safe_psql('postgres', "SELECT citus_split_shard_by_split_points($split, ARRAY['$middle'],"
+	  . " ARRAY[$node, $node], shard_transfer_mode => 'block_writes')");
+is( $coord->safe_psql('postgres', q{SELECT count(*) FROM pg_dist_shard
+		WHERE logicalrelid IN ('crm.activities'::regclass, 'leadscore.lead_state'::regclass)}),
+	'18', "shard $split split in two, with lead_state's shard beside it");
+same_state('after the shard split');
+
 both('INSERT INTO crm.activities VALUES ' . activity_values(1500, 330));
-same_state('a multi-shard INSERT after the move');
+same_state('a multi-shard INSERT after the move and the split');
 
 # A configuration change on the coordinator reaches the workers' backends,
 # whose plans were built before it.
@@ -255,6 +271,14 @@ is($coord->safe_psql('postgres', $top_accounts_sql), $coord->safe_psql('single',
 isnt($coord->safe_psql('postgres', 'SELECT count(*) FROM leadscore.account_deltas'), '0',
 	'the shards appended their accounts\' changes, not folded yet');
 is($coord->safe_psql('postgres', 'SELECT count(*) FROM leadscore.verify()'), '0', 'verify() is empty on Citus');
+# stats: the rows each attached table skipped or could not type, logged
+# by each worker's shards, summed on the coordinator.
+my $stats_sql = q{SELECT string_agg(concat_ws(' ', coalesce(source::text, '-'), coalesce(model, '-'),
+	coalesce(rows_scored::text, '-'), coalesce(rows_skipped::text, '-'), coalesce(unknown_types::text, '-'),
+	coalesce(points_unscored::text, '-')), ';' ORDER BY source::text NULLS LAST, model) FROM leadscore.stats};
+my $stats = $coord->safe_psql('single', $stats_sql);
+like($stats, qr/crm\.activities - - \d+ [1-9]/, 'one node counted rows of unknown types');
+is($coord->safe_psql('postgres', $stats_sql), $stats, "stats sums the workers' counts to one node's");
 
 # tick() under pg_cron runs on the coordinator: the workers tick their
 # shards, and the coordinator relays the handoffs to its listeners.

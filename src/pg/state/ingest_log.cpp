@@ -3,6 +3,7 @@
 
 #include "pg/boundary/guard.hpp"
 #include "pg/spi/kept_plans.hpp"
+#include "pg/spi/shard_names.hpp"
 
 extern "C" {
 #include "catalog/pg_type.h"
@@ -21,8 +22,10 @@ void AppendIngestLog(Oid relid, std::int64_t rows_skipped, std::int64_t unknown_
 	        : KeptPlan("INSERT INTO leadscore.ingest_log (tbl, rows_skipped, unknown_types, points_unscored)"
 	                   " VALUES ($1::pg_catalog.regclass, $2, $3, $4)",
 	                   4, types, CURSOR_OPT_GENERIC_PLAN);
+	// On a Citus shard, the table it is a shard of (the table attached).
+	Oid table = ShardTable(relid) != InvalidOid ? ShardTable(relid) : relid;
 	CallPg([&] {
-		Datum values[] = {ObjectIdGetDatum(relid), Int64GetDatum(rows_skipped), Int64GetDatum(unknown_types),
+		Datum values[] = {ObjectIdGetDatum(table), Int64GetDatum(rows_skipped), Int64GetDatum(unknown_types),
 		                  Int64GetDatum(points_unscored)};
 		RunKeptPlan(plan, values, nullptr, SPI_OK_INSERT, "appending to leadscore.ingest_log");
 	});

@@ -8,7 +8,8 @@
 
 namespace leadscore::pg {
 
-// Appends one row for table `relid`.  A kept plan: a CRM inserting one
+// Appends one row for table `relid` (on a Citus shard, for the table it
+// is a shard of: a worker's stats are summed by table).  A kept plan: a CRM inserting one
 // row of an unscored type per transaction pays this on every transaction.
 // `points_unscored` (rows a points_expression gave no value) is written
 // only when not 0, so a 0.2 table without its column (a new library before
