@@ -330,4 +330,3 @@ CREATE FUNCTION leadscore._tick_shards(now timestamptz) RETURNS bigint
 CREATE FUNCTION leadscore._rescore_shards(model_ids integer[], now timestamptz) RETURNS bigint
 	AS 'MODULE_PATHNAME', 'leadscore_rescore_shards' LANGUAGE C
 	SET search_path = pg_catalog, pg_temp;
-
