@@ -151,9 +151,10 @@ BEGIN
 	IF who IS NULL THEN
 		PERFORM 1 FROM leadscore.owners o WHERE o.model = handoff_model ORDER BY o.owner FOR UPDATE;
 		IF leadscore._distributed() THEN
-			-- On Citus (tick() opens the handoffs, src/sql/citus.sql) no
-			-- subquery over the distributed queue correlates with the pool:
-			-- the reps' loads in one aggregate.
+			-- On Citus (tick() assigns every handoff there:
+			-- src/pg/state/lifecycle_store.cpp) no subquery over the
+			-- distributed queue correlates with the pool: the reps' loads in
+			-- one aggregate.
 			SELECT o.owner INTO who FROM leadscore.owners o
 				LEFT JOIN (SELECT h.owner, count(*) FILTER (WHERE h.status = 'open') AS n, max(h.id) AS id
 					FROM leadscore.handoffs h WHERE h.model = handoff_model GROUP BY h.owner) l ON l.owner = o.owner
