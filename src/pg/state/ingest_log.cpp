@@ -23,7 +23,9 @@ void AppendIngestLog(Oid relid, std::int64_t rows_skipped, std::int64_t unknown_
 	                   " VALUES ($1::pg_catalog.regclass, $2, $3, $4)",
 	                   4, types, CURSOR_OPT_GENERIC_PLAN);
 	// On a Citus shard, the table it is a shard of (the table attached).
-	Oid table = ShardTable(relid) != InvalidOid ? ShardTable(relid) : relid;
+	Oid table = ShardTable(relid);
+	if (table == InvalidOid)
+		table = relid;
 	CallPg([&] {
 		Datum values[] = {ObjectIdGetDatum(table), Int64GetDatum(rows_skipped), Int64GetDatum(unknown_types),
 		                  Int64GetDatum(points_unscored)};
