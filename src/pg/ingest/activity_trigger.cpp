@@ -9,8 +9,8 @@
 // while rows are read no C++ object with a destructor lives on the stack
 // and a PostgreSQL ERROR may longjmp out of the reading loop.
 #include "pg/boundary/guard.hpp"
-#include "pg/catalog/config_generation.hpp"
 #include "pg/catalog/partition_members.hpp"
+#include "pg/catalog/shard_group_scope.hpp"
 #include "pg/catalog/table_plan.hpp"
 #include "pg/citus/shard_context.hpp"
 #include "pg/citus/unscored_shards.hpp"
@@ -42,10 +42,7 @@ void ScoreStatement(TriggerData *trigger) {
 	WriterReads reads;
 	ConnectSpi();
 	// On a Citus shard, its node's tables (shard_context.hpp).
-	ShardScope shard(ShardContextOf(trigger->tg_relation));
-	if (CurrentShard() != nullptr)
-		FollowConfigGeneration();
-	RefreshPlans();
+	ShardGroupScope shard(ShardContextOf(trigger->tg_relation));
 	// A partition's rows are its attached ancestor's (partition_members.hpp):
 	// the scratch is the ancestor's, so one query's rows of several
 	// partitions are scored in one pass.

@@ -11,8 +11,8 @@
 #include "pg/boundary/pg_arrays.hpp"
 #include "pg/boundary/text_datum.hpp"
 #include "pg/catalog/attachment_checks.hpp"
-#include "pg/catalog/config_generation.hpp"
 #include "pg/catalog/key_types.hpp"
+#include "pg/catalog/shard_group_scope.hpp"
 #include "pg/catalog/table_plan.hpp"
 #include "pg/citus/worker_calls.hpp"
 #include "pg/grading/lifecycle_rescore.hpp"
@@ -427,9 +427,7 @@ void VerifyModel(const KeyType &kt, std::int32_t model_id, std::int64_t now, std
 
 std::int64_t RescoreShardGroup(const KeyType &kt, const ShardContext *group, const std::vector<std::int32_t> &ids,
                                std::int64_t now) {
-	ShardScope shard(group);
-	FollowConfigGeneration();
-	RefreshPlans();
+	ShardGroupScope shard(group);
 	// The group's part of each account changes with its leads: appended
 	// for tick() to fold (rescore() on the coordinator rebuilds the sums
 	// after, and drops them).

@@ -17,9 +17,9 @@
 #include "pg/boundary/datum_value.hpp"
 #include "pg/boundary/fmgr_args.hpp"
 #include "pg/boundary/guard.hpp"
-#include "pg/catalog/config_generation.hpp"
 #include "pg/catalog/key_types.hpp"
 #include "pg/catalog/plan_invalidation.hpp"
+#include "pg/catalog/shard_group_scope.hpp"
 #include "pg/catalog/table_plan.hpp"
 #include "pg/citus/shard_context.hpp"
 #include "pg/citus/worker_calls.hpp"
@@ -312,9 +312,7 @@ std::int64_t TickLeads(const KeyType &kt, const std::vector<core::ModelSpec> &mo
 std::int64_t TickShardGroups(const KeyType &kt, std::int64_t now) {
 	std::int64_t reported = 0;
 	for (const ShardContext *group : LocalShardGroups()) {
-		ShardScope shard(group);
-		FollowConfigGeneration();
-		RefreshPlans();
+		ShardGroupScope shard(group);
 		reported += TickLeads(kt, LoadModels(), now);
 	}
 	return reported;
