@@ -125,7 +125,7 @@ CREATE ROLE adj_admin IN ROLE leadscore_admin;
 SET ROLE adj_reader;
 SELECT pg_temp.err($$SELECT leadscore.adjust('flat', 2, 5, 'x')$$);
 SELECT pg_temp.err($$SELECT leadscore.reset('flat', 2, 'x')$$);
-SELECT pg_temp.err($$SELECT leadscore._reload_lead(1, 2::bigint, 'reset')$$);
+SELECT pg_temp.err($$SELECT leadscore._reload_lead('leadscore.adjustments'::regclass, 1, 1, 2::bigint, 'reset', now())$$);
 SELECT count(*) > 0 AS readable FROM leadscore.adjustments;
 SET ROLE adj_admin;
 SELECT leadscore.adjust('flat', 2, 5, 'x');

@@ -33,8 +33,12 @@ SELECT pg_catalog.pg_extension_config_dump('leadscore.adjustments_id_seq', '');
 
 -- Recomputes lead `lead` of model `model_id` from its history and ledger
 -- and writes its state and lifecycle, as a writer's reload does, under the
--- writer's lock of the lead; `cause` names the events.
-CREATE FUNCTION leadscore._reload_lead(model_id integer, lead anyelement, cause text) RETURNS void
+-- writer's lock of the lead, as of `at`; `kind` names the events' cause.
+-- Called for ledger row `entry` as read from `ledger`, the table it lives
+-- in: on Citus the lead's shard of adjustments, where the call runs with
+-- the lead's other shards (src/pg/admin/ledger_functions.cpp).
+CREATE FUNCTION leadscore._reload_lead(ledger oid, entry bigint, model_id integer, lead anyelement, kind text,
+	at timestamptz) RETURNS void
 	AS 'MODULE_PATHNAME', 'leadscore_reload_lead' LANGUAGE C
 	SET search_path = pg_catalog, pg_temp;
 
@@ -44,12 +48,19 @@ CREATE FUNCTION leadscore._reload_lead(model_id integer, lead anyelement, cause 
 CREATE FUNCTION leadscore._ledger_entry(model text, lead anyelement, kind text, points float8, reason text)
 RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-	mid integer := leadscore._model_id(model);
-	key_type regtype := (SELECT s.lead_key_type FROM leadscore.settings s);
+	mid integer;
+	model_name text;
+	made_by name;
+	key_type regtype;
 	given regtype := pg_typeof(lead);
 	row_id bigint;
 	first boolean;
 BEGIN
+	PERFORM leadscore._on_coordinator(kind);
+	mid := leadscore._model_id(model);
+	model_name := (SELECT m.name FROM leadscore.models m WHERE m.id = mid);
+	made_by := (SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid = leadscore._calling_role());
+	key_type := (SELECT s.lead_key_type FROM leadscore.settings s);
 	IF lead IS NULL OR reason IS NULL OR (kind = 'adjust' AND points IS NULL) THEN
 		RAISE EXCEPTION '% needs a lead_id%a reason, not NULL', kind,
 			CASE WHEN kind = 'adjust' THEN ', points and ' ELSE ' and ' END USING ERRCODE = '22004';
@@ -69,21 +80,24 @@ BEGIN
 	-- The first ledger row (or reset) of a model changes what its writers
 	-- and recomputes read (ModelSpec::ledger, resets), from the commit on:
 	-- a writer already running would not look the reset up, nor its
-	-- reloads read the ledger.
-	first := NOT EXISTS (SELECT FROM leadscore.adjustments a JOIN leadscore.models m ON a.model = m.name
-		WHERE m.id = mid AND (a.kind = 'reset' OR _ledger_entry.kind = 'adjust'));
+	-- reloads read the ledger.  (On Citus, each shard group's first too:
+	-- _reload_lead.)
+	first := NOT EXISTS (SELECT 1 FROM leadscore.adjustments a
+		WHERE a.model = model_name AND (a.kind = 'reset' OR _ledger_entry.kind = 'adjust'));
 	IF first THEN
 		PERFORM leadscore._hold_writers();
 	END IF;
+	-- Plain values: Citus takes no subquery in an INSERT's VALUES.
 	INSERT INTO leadscore.adjustments (model, lead_id, kind, points, reason, at, made_by)
-	VALUES ((SELECT m.name FROM leadscore.models m WHERE m.id = mid), lead, kind, points, reason, now(),
-		(SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid = leadscore._calling_role()))
+	VALUES (model_name, lead, kind, points, reason, now(), made_by)
 	RETURNING id INTO row_id;
 	IF first THEN
 		PERFORM leadscore._invalidate();
 	END IF;
-	PERFORM leadscore._reload_lead(mid, a.lead_id, CASE _ledger_entry.kind WHEN 'adjust' THEN 'adjustment' ELSE 'reset' END)
-	FROM leadscore.adjustments a WHERE a.id = row_id;
+	-- By the lead and the id: on Citus a query of the lead's shard, which
+	-- runs the reload there.
+	PERFORM leadscore._reload_lead(a.tableoid, a.id, mid, a.lead_id, a.kind, a.at)
+	FROM leadscore.adjustments a WHERE a.lead_id = lead AND a.id = row_id;
 END $$;
 
 CREATE FUNCTION leadscore.adjust(model text, lead_id anyelement, points float8, reason text) RETURNS void

@@ -720,6 +720,25 @@ BEGIN
 		WHERE p.logicalrelid = 'leadscore.lead_state'::pg_catalog.regclass);
 END $$;
 
+-- adjust() and reset() write on the coordinator.  Called per row of a
+-- query over a distributed table (SELECT leadscore.adjust(...) FROM
+-- crm.leads ...), Citus sends the calls to the shards, where leadscore's
+-- Citus tables cannot be queried: they are refused there, saying how to
+-- call them.
+CREATE FUNCTION leadscore._on_coordinator(what text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF NOT leadscore._distributed() THEN
+		RETURN;
+	END IF;
+	IF (SELECT g.groupid <> 0 FROM pg_catalog.pg_dist_local_group g) THEN
+		RAISE EXCEPTION 'leadscore.%() runs on the Citus coordinator', what USING ERRCODE = '0A000',
+			DETAIL = 'Called per row of a query over a distributed table, it was sent to the shards.',
+			HINT = pg_catalog.format('Take the rows from a materialized CTE: WITH l AS MATERIALIZED (SELECT ...) '
+				'SELECT leadscore.%s(...) FROM l.', what);
+	END IF;
+END $$;
+
 CREATE FUNCTION leadscore._detach_dropped() RETURNS event_trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE

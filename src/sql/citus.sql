@@ -167,10 +167,6 @@ BEGIN
 		RAISE EXCEPTION 'no table is attached' USING ERRCODE = '55000',
 			HINT = 'Attach the CRM tables and distribute them by their lead column first.';
 	END IF;
-	IF EXISTS (SELECT 1 FROM leadscore.adjustments) THEN
-		RAISE EXCEPTION 'leadscore does not keep adjustments on Citus yet' USING ERRCODE = '0A000',
-			DETAIL = 'adjust() or reset() was called for a lead.';
-	END IF;
 	FOR a IN SELECT t.tbl, t.lead_column, p.partmethod, p.colocationid,
 			pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) AS dist_column
 		FROM leadscore.attachments t
@@ -251,6 +247,66 @@ BEGIN
 	END LOOP;
 END $$;
 
+-- A worker's leadscore tables are its own CREATE EXTENSION's, keyed by
+-- the default types (adjustments by text), and Citus checks each one's
+-- distribution column against the CRM table's when it adds it to the
+-- worker's metadata: on every worker when distribute() converts them, on
+-- a node when citus_add_node() adds it.  These calls give a node's
+-- leadscore the coordinator's key types.
+CREATE FUNCTION leadscore._key_type_calls() RETURNS SETOF text
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+	SELECT pg_catalog.format('SELECT leadscore._fix_key_type(%L, NULL, NULL, %L)', k.kind, k.key_type)
+	FROM leadscore.settings s,
+		LATERAL (VALUES ('lead', s.lead_key_type), ('account', s.account_key_type)) AS k(kind, key_type)
+	WHERE k.key_type IS NOT NULL
+$$;
+
+-- distribute() gives them to every worker first, in the workers' own
+-- transactions: they are the database's types whatever becomes of it.
+CREATE FUNCTION leadscore._fix_worker_key_types() RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	call text;
+	w record;
+BEGIN
+	FOR call IN SELECT leadscore._key_type_calls() LOOP
+		FOR w IN SELECT * FROM pg_catalog.run_command_on_workers(call) WHERE NOT success LOOP
+			RAISE EXCEPTION 'could not give worker %:% the key types', w.nodename, w.nodeport
+				USING ERRCODE = '55000', DETAIL = w.result;
+		END LOOP;
+	END LOOP;
+END $$;
+
+-- A node to add after distribute() gets leadscore and the key types
+-- before citus_add_node() (README, "On Citus").
+CREATE FUNCTION leadscore.prepare_node(host text, port integer) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	commands text[] := ARRAY[pg_catalog.format('CREATE EXTENSION IF NOT EXISTS leadscore VERSION %L',
+		(SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname = 'leadscore'))]
+		|| ARRAY(SELECT leadscore._key_type_calls());
+	r record;
+BEGIN
+	IF host IS NULL OR port IS NULL THEN
+		RAISE EXCEPTION 'prepare_node() needs a host and a port, not NULL' USING ERRCODE = '22004';
+	END IF;
+	IF NOT leadscore._distributed() THEN
+		RAISE EXCEPTION 'leadscore is not distributed' USING ERRCODE = '55000',
+			HINT = 'Add the node with citus_add_node(); leadscore.distribute() will prepare every node then.';
+	END IF;
+	-- One command after the other, each in a connection of its own.
+	FOR r IN SELECT * FROM pg_catalog.master_run_on_worker(
+			pg_catalog.array_fill(host, ARRAY[cardinality(commands)]),
+			pg_catalog.array_fill(port, ARRAY[cardinality(commands)]), commands, false) LOOP
+		IF NOT r.success THEN
+			RAISE EXCEPTION 'could not prepare node %:% for leadscore', host, port USING ERRCODE = '55000',
+				DETAIL = r.result, HINT = 'CREATE EXTENSION citus there first, as citus_add_node() needs.';
+		END IF;
+	END LOOP;
+END $$;
+COMMENT ON FUNCTION leadscore.prepare_node(text, integer) IS
+	'makes a node ready for citus_add_node() after leadscore.distribute(): leadscore installed there with this database''s key types';
+
 CREATE FUNCTION leadscore.distribute() RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -269,6 +325,7 @@ BEGIN
 		-- Its DDL is not the CRM's: leadscore's event triggers let it be (a
 		-- prefix of its own: the library reserves "leadscore.").
 		SET LOCAL leadscore_distribute.running = on;
+		PERFORM leadscore._fix_worker_key_types();
 		SELECT array_agg(k.tbl), array_agg(k.name), array_agg(k.definition)
 			INTO fk_tables, fk_names, fk_definitions FROM leadscore._internal_foreign_keys() k;
 		FOR i IN 1 .. coalesce(cardinality(fk_tables), 0) LOOP
@@ -282,7 +339,7 @@ BEGIN
 		-- A lead's state goes where its rows are.  Citus's unique keys hold
 		-- the distribution column: the tables with an id of their own are
 		-- keyed by (lead_id, id).
-		FOREACH t IN ARRAY ARRAY['events', 'handoffs'] LOOP
+		FOREACH t IN ARRAY ARRAY['events', 'handoffs', 'adjustments'] LOOP
 			EXECUTE pg_catalog.format('ALTER TABLE leadscore.%I DROP CONSTRAINT %I, ADD PRIMARY KEY (lead_id, id)',
 				t, t || '_pkey');
 		END LOOP;
@@ -291,24 +348,25 @@ BEGIN
 		-- gives them owners (src/pg/state/lifecycle_store.hpp).
 		ALTER TABLE leadscore.events DISABLE TRIGGER handoff_on_sql;
 		FOREACH t IN ARRAY ARRAY['lead_state', 'events', 'lead_accounts', 'history_walks', 'handoffs',
-				'account_deltas'] LOOP
+				'adjustments', 'account_deltas'] LOOP
 			PERFORM pg_catalog.create_distributed_table(pg_catalog.format('leadscore.%I', t), 'lead_id',
 				colocate_with => anchor::text);
 		END LOOP;
 		-- The rows copied stay behind in the coordinator's own tables, unseen.
 		FOREACH t IN ARRAY ARRAY['grade_profiles', 'models', 'rules', 'grade_criteria', 'bands',
 				'probability_links', 'owners', 'settings', 'attachments', 'lead_state', 'events', 'lead_accounts',
-				'history_walks', 'handoffs'] LOOP
+				'history_walks', 'handoffs', 'adjustments'] LOOP
 			PERFORM pg_catalog.truncate_local_data_after_distributing_table(pg_catalog.format('leadscore.%I', t));
 		END LOOP;
-		-- adjustments stays the coordinator's own table (_check_distributable):
-		-- a key of it to a reference table would make Citus copy it to the
-		-- nodes, which have one already.
 		FOR i IN 1 .. coalesce(cardinality(fk_tables), 0) LOOP
-			CONTINUE WHEN fk_tables[i] = 'leadscore.adjustments'::regclass;
 			EXECUTE pg_catalog.format('ALTER TABLE %s ADD CONSTRAINT %I %s', fk_tables[i], fk_names[i] || '_citus',
 				fk_definitions[i]);
 		END LOOP;
+	END IF;
+	IF already THEN
+		-- A node added since: its placements of the reference tables first,
+		-- then attachments named on every node, before its shards score.
+		PERFORM pg_catalog.replicate_reference_tables('block_writes');
 	END IF;
 	PERFORM leadscore._name_attachments();
 	PERFORM leadscore._citus_views();

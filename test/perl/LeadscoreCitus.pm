@@ -27,7 +27,7 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-our @EXPORT = qw(citus_skip_reason start_citus_cluster worker_sum);
+our @EXPORT = qw(citus_skip_reason start_citus_cluster start_citus_node worker_sum);
 
 my @started;
 
@@ -47,25 +47,20 @@ sub citus_skip_reason
 	return undef;
 }
 
-# start_citus_cluster(NAME, workers => N, shard_count => S, conf => TEXT):
-# ($coordinator, @workers), started, with the citus extension in database
-# postgres of each, the coordinator's host set and the workers added.
-sub start_citus_cluster
+# start_citus_node(NAME, ROLE, shard_count => S, conf => TEXT): a node
+# named NAME_ROLE, started, with the citus extension in database postgres,
+# not added to any cluster (a node to add later).
+sub start_citus_node
 {
-	my ($name, %opt) = @_;
-	my $workers = $opt{workers} // 2;
+	my ($name, $role, %opt) = @_;
 	my $shards = $opt{shard_count} // 8;
-	my @nodes;
-	for my $i (0 .. $workers)
-	{
-		my $role = $i == 0 ? 'coordinator' : "worker$i";
-		my $node = PostgreSQL::Test::Cluster->new("${name}_$role");
-		push @started, $node;
-		$node->init;
-		# citus first in shared_preload_libraries (Citus refuses otherwise).
-		# enable_unsafe_triggers: leadscore's triggers on distributed tables.
-		# track_functions: the tests count the trigger's firings per worker.
-		$node->append_conf('postgresql.conf', qq{
+	my $node = PostgreSQL::Test::Cluster->new("${name}_$role");
+	push @started, $node;
+	$node->init;
+	# citus first in shared_preload_libraries (Citus refuses otherwise).
+	# enable_unsafe_triggers: leadscore's triggers on distributed tables.
+	# track_functions: the tests count the trigger's firings per worker.
+	$node->append_conf('postgresql.conf', qq{
 listen_addresses = '127.0.0.1'
 shared_preload_libraries = 'citus'
 citus.enable_unsafe_triggers = on
@@ -78,10 +73,19 @@ fsync = off
 timezone = 'UTC'
 @{[ $opt{conf} // "" ]}
 });
-		$node->start;
-		$node->safe_psql('postgres', 'CREATE EXTENSION citus');
-		push @nodes, $node;
-	}
+	$node->start;
+	$node->safe_psql('postgres', 'CREATE EXTENSION citus');
+	return $node;
+}
+
+# start_citus_cluster(NAME, workers => N, shard_count => S, conf => TEXT):
+# ($coordinator, @workers), started, with the citus extension in database
+# postgres of each, the coordinator's host set and the workers added.
+sub start_citus_cluster
+{
+	my ($name, %opt) = @_;
+	my $workers = $opt{workers} // 2;
+	my @nodes = map { start_citus_node($name, $_ == 0 ? 'coordinator' : "worker$_", %opt) } 0 .. $workers;
 	my ($coordinator, @rest) = @nodes;
 	$coordinator->safe_psql('postgres',
 		"SELECT citus_set_coordinator_host('127.0.0.1', " . $coordinator->port . ')');

@@ -26,6 +26,9 @@
 #    are not scored afterwards, but every write and TRUNCATE warns, once per
 #    shard (src/pg/citus/unscored_shards.hpp), instead of scoring nothing in
 #    silence; verify() reports the leads left unscored.
+# 3. Lead keys of other types than bigint: a worker's leadscore tables are
+#    its own CREATE EXTENSION's, and Citus checks their key columns against
+#    the CRM's; distribute() gives them the coordinator's types first.
 
 use strict;
 use warnings FATAL => 'all';
@@ -334,5 +337,38 @@ is($rc, 0, 'TRUNCATE of the distributed table commits');
 ok(warned_tables($err)->{activities}, 'and warns') or diag($err);
 is($coord->safe_psql('postgres', q{SELECT count(*) FROM leadscore.lead_state WHERE activity_count > 0}), $states,
 	'without rescoring from the shards it has not emptied yet');
+
+# 3. Integer and text lead keys, each in a database of its own (Citus's
+# nodes are per database).
+for my $type ('integer', 'text')
+{
+	my $db = "keys_$type";
+	for my $node ($coord, @workers)
+	{
+		$node->safe_psql('postgres', "CREATE DATABASE $db");
+		$node->safe_psql($db, 'CREATE EXTENSION citus');
+	}
+	$coord->safe_psql($db, "SELECT citus_set_coordinator_host('127.0.0.1', " . $coord->port . ')');
+	$coord->safe_psql($db, "SELECT citus_add_node('127.0.0.1', " . $_->port . ')') for @workers;
+	my $key = $type eq 'text' ? q{('L' || g)} : '(g)';
+	($out, $err, $rc) = (undef, undef, 0);
+	$rc = $coord->psql($db, qq{
+		SET client_min_messages = warning;
+		CREATE SCHEMA crm;
+		CREATE TABLE crm.activities (lead_id $type, kind text, at timestamptz);
+		CREATE EXTENSION leadscore;
+		SELECT leadscore.create_model('core', half_life => '30 days');
+		SELECT leadscore.add_rule('core', 'demo', 40);
+		SELECT leadscore.attach_activities('crm.activities', 'lead_id', 'kind', 'at');
+		SELECT create_distributed_table('crm.activities', 'lead_id');
+		SELECT leadscore.distribute();
+		INSERT INTO crm.activities SELECT $key, 'demo', now() FROM generate_series(1, 50) g;
+		SELECT leadscore.adjust('core', $key\::$type, 5, 'met') FROM generate_series(1, 3) g;
+	}, stdout => \$out, stderr => \$err);
+	is($rc, 0, "distribute() with $type lead keys") or diag($err);
+	is( $coord->safe_psql($db, q{SELECT count(*) || ' ' || round(sum(score)) FROM leadscore.lead_scores}),
+		'50 2015', "the shards score $type keys and keep their ledger");
+	is($coord->safe_psql($db, 'SELECT count(*) FROM leadscore.verify()'), '0', 'verify() is empty');
+}
 
 done_testing();

@@ -133,6 +133,13 @@ const ShardContext *ShardContextOf(Relation rel) {
 	return ContextOf(RelationGetRelid(rel), RelationGetRelationName(rel));
 }
 
+const ShardContext *ShardContextOf(Oid relid) {
+	if (!CitusInstalled())
+		return nullptr;
+	const char *name = CallPg([relid] { return get_rel_name(relid); });
+	return name == nullptr ? nullptr : ContextOf(relid, name);
+}
+
 std::vector<const ShardContext *> LocalShardGroups() {
 	std::vector<const ShardContext *> groups;
 	if (!CitusInstalled())

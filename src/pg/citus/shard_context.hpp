@@ -23,6 +23,10 @@ bool CitusInstalled();
 // state, else nullptr (no Citus: one syscache lookup).
 const ShardContext *ShardContextOf(Relation rel);
 
+// The same for relation `relid` (a table's OID as a query on a shard
+// reads it: tableoid).
+const ShardContext *ShardContextOf(Oid relid);
+
 // The contexts of this node's shards of lead_state: what tick() works
 // through on a worker (each a group of colocated shards).  C++ side,
 // under SPI.
