@@ -241,6 +241,9 @@ SELECT leadscore.attach_activities('roles_other.activities', 'lead_id', 'kind', 
 SET ROLE regress_lead_admin;
 SELECT leadscore.detach('roles_other.activities');
 \echo :LAST_ERROR_SQLSTATE
+-- ...nor prepare a Citus node (prepare_node() connects there as the owner).
+SELECT leadscore.prepare_node('127.0.0.1', 1);
+\echo :LAST_ERROR_SQLSTATE
 SELECT leadscore.detach('roles_test.activities');
 SELECT leadscore.drop_model('m');
 RESET ROLE;

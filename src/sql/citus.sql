@@ -290,6 +290,12 @@ BEGIN
 	IF host IS NULL OR port IS NULL THEN
 		RAISE EXCEPTION 'prepare_node() needs a host and a port, not NULL' USING ERRCODE = '22004';
 	END IF;
+	-- It connects where it is told with the extension owner's rights: a
+	-- superuser's call, as citus_add_node() is.
+	IF NOT (SELECT c.rolsuper FROM pg_catalog.pg_roles c WHERE c.oid = leadscore._calling_role()) THEN
+		RAISE EXCEPTION 'permission denied to prepare a node' USING ERRCODE = '42501',
+			DETAIL = 'Adding a node to the cluster is a superuser''s, as citus_add_node() is.';
+	END IF;
 	IF NOT leadscore._distributed() THEN
 		RAISE EXCEPTION 'leadscore is not distributed' USING ERRCODE = '55000',
 			HINT = 'Add the node with citus_add_node(); leadscore.distribute() will prepare every node then.';
