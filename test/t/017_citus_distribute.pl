@@ -19,7 +19,8 @@
 # relayed handoffs and the accounts' status it reports, the handoff queue
 # (owners, accept, reject, expiry), a Citus table attached after
 # distribute(), sales' ledger (adjust(), reset(), one before distribute()),
-# a node added after distribute(), rescore() and TRUNCATE.
+# a node added after distribute(), a partitioned table whose partitions
+# come and go, rescore() and TRUNCATE.
 #
 # Skipped, saying why, when Citus is not installed.
 use strict;
@@ -486,6 +487,48 @@ isnt($moved_leads, '', 'leads live there');
 both('INSERT INTO crm.activities VALUES ' . activity_values(600, 330));
 both("SELECT leadscore.adjust('core', id, 11, 'followed up') FROM unnest('{$moved_leads}'::bigint[]) id");
 same_state('a node added after distribute() scores its shards and keeps their ledger');
+
+# A partitioned table: partitions made, attached, detached, dropped and
+# truncated on the coordinator, after distribute().  Their shards follow:
+# each group rescores what came or left, in the DDL's transaction.
+both(q{CREATE TABLE crm.visits (lead_id bigint, kind text, at timestamptz, url text) PARTITION BY RANGE (at);
+	CREATE TABLE crm.visits_nov PARTITION OF crm.visits FOR VALUES FROM ('2026-11-01') TO ('2026-12-01');
+	CREATE TABLE crm.visits_dec PARTITION OF crm.visits FOR VALUES FROM ('2026-12-01') TO ('2027-01-01')});
+$coord->safe_psql('postgres', q{SET client_min_messages = warning;
+	SELECT create_distributed_table('crm.visits', 'lead_id', colocate_with => 'crm.leads')});
+both(q{SELECT leadscore.attach_activities('crm.visits', 'lead_id', 'kind', 'at')});
+$coord->safe_psql('postgres', 'SELECT leadscore.distribute()');
+# 900 visits over 20 days from a date.
+sub visits
+{
+	my ($from) = @_;
+	return qq{INSERT INTO crm.visits SELECT g % 330 + 1, CASE WHEN g % 3 = 0 THEN 'demo' ELSE 'webinar' END,
+		timestamptz '$from' + (g % 20) * interval '1 day', '/demo/v' FROM generate_series(1, 900) g};
+}
+both(visits('2026-11-05'));
+both(visits('2026-12-02'));
+same_state('a partitioned Citus table attached after distribute()');
+both(q{CREATE TABLE crm.visits_jan PARTITION OF crm.visits FOR VALUES FROM ('2027-01-01') TO ('2027-02-01')});
+both(visits('2027-01-03'));
+same_state('rows written into a partition made after distribute()');
+both(q{TRUNCATE crm.visits_jan});
+same_state('TRUNCATE of that partition');
+both(q{DROP TABLE crm.visits_nov});
+same_state('DROP TABLE of a partition');
+both(q{ALTER TABLE crm.visits DETACH PARTITION crm.visits_dec});
+same_state('DETACH PARTITION');
+both(q{ALTER TABLE crm.visits ATTACH PARTITION crm.visits_dec FOR VALUES FROM ('2026-12-01') TO ('2027-01-01')});
+same_state('ATTACH PARTITION of a table that holds rows');
+both(visits('2026-12-05'));
+same_state('rows written after it');
+# A table made apart and loaded, then attached: Citus distributes it then.
+both(q{CREATE TABLE crm.visits_feb (lead_id bigint, kind text, at timestamptz, url text);
+	INSERT INTO crm.visits_feb SELECT g % 330 + 1, 'demo', timestamptz '2027-02-02', '/demo/f' FROM generate_series(1, 400) g;
+	ALTER TABLE crm.visits ATTACH PARTITION crm.visits_feb FOR VALUES FROM ('2027-02-01') TO ('2027-03-01')});
+same_state('ATTACH PARTITION of a loaded table made apart');
+both(q{TRUNCATE crm.visits_feb});
+same_state('TRUNCATE of that partition');
+is($coord->safe_psql('postgres', 'SELECT count(*) FROM leadscore.verify()'), '0', 'verify() is empty after the partitions');
 
 # rescore() after a rule change, and TRUNCATE: each worker rebuilds its
 # shard groups.

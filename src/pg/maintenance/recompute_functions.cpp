@@ -450,6 +450,16 @@ std::vector<std::int32_t> AllModelIds() {
 	return ModelIds(std::nullopt);
 }
 
+void RescoreShardGroupNow(const ShardContext *group) {
+	// Its reads too: inside a query Citus sent, leadscore's Citus tables
+	// are their local placements only.
+	ShardGroupScope scope(group);
+	KeyType kt;
+	CallPg([&] { kt = LeadKeyType(); });
+	if (kt.oid != InvalidOid)
+		RescoreShardGroup(kt, group, AllModelIds(), TimestampToUnixUsNow());
+}
+
 } // namespace leadscore::pg
 
 using namespace leadscore::pg;

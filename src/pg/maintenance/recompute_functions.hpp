@@ -17,6 +17,11 @@ namespace leadscore::pg {
 std::int64_t RescoreShardGroup(const KeyType &kt, const ShardContext *group, const std::vector<std::int32_t> &ids,
                                std::int64_t now);
 
+// Rescores every model of group `group`'s leads as of this transaction's
+// start (a TRUNCATE of its shard, a partition come or gone): nothing
+// before the lead key type is fixed.  C++ side, under SPI.
+void RescoreShardGroupNow(const ShardContext *group);
+
 // Every model's id.  C++ side, under SPI.
 std::vector<std::int32_t> AllModelIds();
 

@@ -50,10 +50,7 @@ void RescoreAfterTruncate(Relation rel) {
 	ConnectSpi();
 	if (const ShardContext *shard = ShardContextOf(rel)) {
 		// On Citus each emptied shard rescores its own group's leads.
-		KeyType kt;
-		CallPg([&] { kt = LeadKeyType(); });
-		if (kt.oid != InvalidOid)
-			RescoreShardGroup(kt, shard, AllModelIds(), TimestampToUnixUs(GetCurrentTransactionStartTimestamp()));
+		RescoreShardGroupNow(shard);
 	} else if (LeadscoreDistributed() ? !IsCitusTable(rel) : !WarnIfDistributed(rel)) {
 		// A distributed table's TRUNCATE fires this on the coordinator
 		// before Citus empties the shards, whose own firings rescore

@@ -515,9 +515,8 @@ END $$;
 CREATE FUNCTION leadscore._follow_partitions() RETURNS event_trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-	-- Partitions of Citus tables are not followed: on a distributed
-	-- install, where a Citus table's DDL runs this while Citus is still
-	-- sending it, attachments may read without this transaction's rows.
+	-- On a distributed install: src/pg/maintenance/citus_partitions.cpp
+	-- (during an ALTER TABLE Citus reads no row of attachments).
 	IF leadscore._citus_ddl() OR leadscore._distributed() THEN
 		RETURN;
 	END IF;
@@ -567,10 +566,11 @@ BEGIN
 	ELSIF NOT EXISTS (SELECT 1 FROM leadscore.attachments a WHERE a.tbl::oid = ANY (dropped)) THEN
 		-- A dropped partition of an attached table took its rows and its
 		-- triggers (named table.trigger in address_names): its rows leave
-		-- the scores.
+		-- the scores (on Citus, rescored by the shards' nodes:
+		-- src/pg/maintenance/citus_partitions.cpp).
 		IF EXISTS (SELECT 1 FROM pg_event_trigger_dropped_objects() d JOIN leadscore._triggers() x
 				ON x.name = d.address_names[cardinality(d.address_names)]
-			WHERE d.object_type = 'trigger') THEN
+			WHERE d.object_type = 'trigger') AND NOT leadscore._distributed() THEN
 			PERFORM leadscore.rescore();
 		END IF;
 		RETURN;
