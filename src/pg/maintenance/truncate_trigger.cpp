@@ -9,9 +9,7 @@
 // ended: same transaction, same subtransaction, same command id.  Any
 // command in between — a write, DDL, the next TRUNCATE — advances the
 // command id, because the rescore's is marked used.
-#include "pg/boundary/datum_value.hpp"
 #include "pg/boundary/guard.hpp"
-#include "pg/catalog/key_types.hpp"
 #include "pg/citus/shard_context.hpp"
 #include "pg/citus/unscored_shards.hpp"
 #include "pg/maintenance/recompute_functions.hpp"
@@ -21,7 +19,6 @@ extern "C" {
 #include "access/xact.h"
 #include "commands/trigger.h"
 #include "storage/proc.h"
-#include "utils/timestamp.h"
 }
 
 namespace leadscore::pg {
