@@ -14,13 +14,13 @@
 # configuration change.  After each step every lead's score, activity
 # count, status, stage and grade, and every account's score and engaged
 # leads, must be equal in both.  Then what users read (lead_scores,
-# top_leads, top_momentum, account_scores, top_accounts, explain,
-# score_agg, stats, calibrate, evaluate, learn, verify), tick() with its
-# relayed handoffs and the accounts' status it reports, the handoff queue
-# (owners, accept, reject, expiry), a Citus table attached after
-# distribute(), sales' ledger (adjust(), reset(), one before distribute()),
-# a node added after distribute(), a partitioned table whose partitions
-# come and go, rescore() and TRUNCATE.
+# top_leads, top_momentum, account_scores, top_accounts, explain, dna,
+# score_at, score_history, score_agg, stats, calibrate, evaluate, learn,
+# verify), tick() with its relayed handoffs and the accounts' status it
+# reports, the handoff queue (owners, accept, reject, expiry), a Citus
+# table attached after distribute(), sales' ledger (adjust(), reset(),
+# one before distribute()), a node added after distribute(), a
+# partitioned table whose partitions come and go, rescore() and TRUNCATE.
 #
 # Skipped, saying why, when Citus is not installed.
 use strict;
@@ -286,6 +286,15 @@ sub one_decimal { my ($s) = @_; $s =~ s/(-?\d+\.\d+(?:e-?\d+)?)/sprintf('%.1f', 
 is( one_decimal($coord->safe_psql('postgres', $explain_sql)),
 	one_decimal($coord->safe_psql('single', $explain_sql)),
 	'explain() of a lead equals one node\'s');
+# score_at() and score_history() at fixed times, dna()'s lifecycle.
+my $history_sql = q{SELECT round(leadscore.score_at('core', 4::bigint, '2026-11-20 00:00+00')::numeric, 6) || ';'
+	|| string_agg(format('%s %s %s', h.at, round(h.score::numeric, 6), h.status), ';' ORDER BY h.at)
+	FROM leadscore.score_history('core', 4::bigint, '2026-11-01 00:00+00', '2026-12-01 12:00+00', '5 days') h};
+is($coord->safe_psql('postgres', $history_sql), $coord->safe_psql('single', $history_sql),
+	'score_at() and score_history() of a lead equal one node\'s');
+my $dna_sql = q{SELECT string_agg(concat_ws(' ', m ->> 'model', m ->> 'status', m ->> 'stage', m ->> 'grade',
+	m -> 'account' ->> 'account_id'), ';') FROM jsonb_array_elements(leadscore.dna(4::bigint) -> 'models') m};
+is($coord->safe_psql('postgres', $dna_sql), $coord->safe_psql('single', $dna_sql), 'dna() of a lead equals one node\'s');
 my $top_accounts_sql = q{SELECT string_agg(account_id, ',' ORDER BY score DESC, account_id) FROM leadscore.top_accounts('core', 8)};
 is($coord->safe_psql('postgres', $top_accounts_sql), $coord->safe_psql('single', $top_accounts_sql),
 	'top_accounts() equals one node\'s 8 best, before any tick() folded the shards\' deltas');
