@@ -383,11 +383,11 @@ END $$;
 COMMENT ON FUNCTION leadscore.distribute() IS
 	'makes leadscore''s tables Citus tables colocated with the attached ones, which must be distributed by their lead column; after it their shards score their rows';
 
--- The partitions of attached Citus tables: a member come into an attached
--- tree gets leadscore's triggers (on the coordinator, which Citus sends on
--- to the shards; the TRUNCATE ones, which it does not, on the shards'
--- nodes), one that left loses them, and each shard group whose rows came
--- or left rescores its leads in the DDL's transaction
+-- The partitions of attached Citus tables: a member that comes into an
+-- attached tree gets leadscore's triggers (on the coordinator, which Citus
+-- sends on to the shards; the TRUNCATE ones, which it does not, on the
+-- shards' nodes), one that leaves loses them, and each shard group whose
+-- rows came or left rescores its leads in the DDL's transaction
 -- (src/pg/maintenance/citus_partitions.cpp).
 CREATE FUNCTION leadscore._follow_citus_partitions() RETURNS event_trigger
 	AS 'MODULE_PATHNAME', 'leadscore_follow_citus_partitions' LANGUAGE C;
