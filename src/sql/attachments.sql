@@ -221,13 +221,28 @@ $$;
 
 -- The tables that carry leadscore's triggers of a kind, and whether all of
 -- them.
+-- Whether `rel` is a Citus shard, which carries its table's triggers but
+-- is no member of anything attached (on a coordinator that holds shards,
+-- they are this node's tables too).
+CREATE FUNCTION leadscore._citus_shard(rel oid) RETURNS boolean
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	known boolean;
+BEGIN
+	IF pg_catalog.to_regprocedure('pg_catalog.relation_is_a_known_shard(regclass)') IS NULL THEN
+		RETURN false;
+	END IF;
+	EXECUTE 'SELECT pg_catalog.relation_is_a_known_shard($1)' INTO known USING rel::pg_catalog.regclass;
+	RETURN known;
+END $$;
+
 CREATE FUNCTION leadscore._trigger_footprint() RETURNS TABLE (member oid, kind text, complete boolean)
 LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
 	SELECT g.tgrelid, x.kind, count(*) = (SELECT count(*) FROM leadscore._triggers() y WHERE y.kind = x.kind)
 	FROM pg_trigger g
 		JOIN leadscore._triggers() x ON x.name = g.tgname
 		JOIN pg_proc p ON p.oid = g.tgfoid AND p.pronamespace = 'leadscore'::regnamespace
-	WHERE NOT g.tgisinternal AND g.tgparentid = 0
+	WHERE NOT g.tgisinternal AND g.tgparentid = 0 AND NOT leadscore._citus_shard(g.tgrelid)
 	GROUP BY g.tgrelid, x.kind
 $$;
 
@@ -694,19 +709,39 @@ END $$;
 ------------------------------------------------------------------------
 
 -- Whether the DDL in progress is Citus's own: on a worker (shards created,
--- moved or split), or leadscore.distribute()'s (src/sql/citus.sql), which
--- converts leadscore's tables.  leadscore's event triggers leave it alone:
--- on a worker their reads of leadscore's tables would be distributed
--- queries inside a shard's command, which Citus refuses, and in the middle
--- of a conversion they would read attachments half made.
+-- moved or split), on a coordinator that holds shards (the same, run
+-- there as local commands), or leadscore.distribute()'s
+-- (src/sql/citus.sql), which converts leadscore's tables.  leadscore's
+-- event triggers leave it alone: inside a shard's command their reads of
+-- leadscore's tables would be distributed queries, which Citus refuses,
+-- and in the middle of a conversion they would read attachments half made.
 CREATE FUNCTION leadscore._citus_ddl() RETURNS boolean
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	message text;
 BEGIN
 	IF pg_catalog.to_regclass('pg_catalog.pg_dist_local_group') IS NULL THEN
 		RETURN false;
 	END IF;
-	RETURN pg_catalog.current_setting('leadscore_distribute.running', true) = 'on'
-		OR (SELECT g.groupid <> 0 FROM pg_catalog.pg_dist_local_group g);
+	IF pg_catalog.current_setting('leadscore_distribute.running', true) = 'on'
+			OR (SELECT g.groupid <> 0 FROM pg_catalog.pg_dist_local_group g) THEN
+		RETURN true;
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p
+			WHERE p.logicalrelid = 'leadscore.settings'::pg_catalog.regclass) THEN
+		RETURN false;
+	END IF;
+	-- The coordinator's own shards: Citus says so only by refusing (XX000).
+	BEGIN
+		PERFORM 1 FROM leadscore.settings;
+	EXCEPTION WHEN internal_error THEN
+		GET STACKED DIAGNOSTICS message = MESSAGE_TEXT;
+		IF message LIKE 'cannot execute a distributed query from a query on a shard%' THEN
+			RETURN true;
+		END IF;
+		RAISE;
+	END;
+	RETURN false;
 END $$;
 
 -- Whether leadscore.distribute() has run: lead_state is a Citus table.

@@ -29,6 +29,10 @@
 # 3. Lead keys of other types than bigint: a worker's leadscore tables are
 #    its own CREATE EXTENSION's, and Citus checks their key columns against
 #    the CRM's; distribute() gives them the coordinator's types first.
+# 4. Citus on one node (the coordinator holds the shards): Citus hides
+#    shards from a user's queries of pg_class there, and runs its commands
+#    on the shards as the node's own; writes, the ledger, tick(), rescore()
+#    and a partition made and dropped work as on workers.
 
 use strict;
 use warnings FATAL => 'all';
@@ -370,5 +374,50 @@ for my $type ('integer', 'text')
 		'50 2015', "the shards score $type keys and keep their ledger");
 	is($coord->safe_psql($db, 'SELECT count(*) FROM leadscore.verify()'), '0', 'verify() is empty');
 }
+
+# 4. One node: the coordinator alone holds the shards, in a database of
+# its own.
+$coord->safe_psql('postgres', 'CREATE DATABASE one_node');
+$coord->safe_psql('one_node', 'CREATE EXTENSION citus');
+$coord->safe_psql('one_node', "SELECT citus_set_coordinator_host('127.0.0.1', " . $coord->port . ')');
+$coord->safe_psql('one_node', "SELECT citus_set_node_property('127.0.0.1', " . $coord->port . ", 'shouldhaveshards', true)");
+($out, $err, $rc) = (undef, undef, 0);
+$rc = $coord->psql('one_node', q{
+	SET client_min_messages = warning;
+	CREATE SCHEMA crm;
+	CREATE TABLE crm.activities (lead_id bigint, kind text, at timestamptz);
+	CREATE EXTENSION leadscore;
+	SELECT leadscore.create_model('core', half_life => '30 days');
+	SELECT leadscore.add_rule('core', 'demo', 40);
+	SELECT leadscore.attach_activities('crm.activities', 'lead_id', 'kind', 'at');
+	SELECT create_distributed_table('crm.activities', 'lead_id');
+	SELECT leadscore.distribute();
+	INSERT INTO crm.activities SELECT g, 'demo', now() FROM generate_series(1, 50) g;
+	SELECT leadscore.adjust('core', g, 5, 'met') FROM generate_series(1, 3) g;
+	DELETE FROM crm.activities WHERE lead_id = 50;
+}, stdout => \$out, stderr => \$err);
+is($rc, 0, 'distribute() on one node') or diag($err);
+unlike($err // '', qr/WARNING/, 'its shards score without a warning') or diag($err);
+is( $coord->safe_psql('one_node', q{SELECT count(*) || ' ' || round(sum(score)) FROM leadscore.lead_scores}),
+	'50 1975', 'the coordinator\'s shards score their rows and keep their ledger');
+$coord->safe_psql('one_node', 'SELECT leadscore.tick(); SELECT leadscore.rescore()');
+is($coord->safe_psql('one_node', 'SELECT count(*) FROM leadscore.verify()'), '0', 'verify() is empty after tick() and rescore()');
+# A partition made and dropped there: Citus's commands on the shards run
+# on this node too.
+$rc = $coord->psql('one_node', q{
+	SET client_min_messages = warning;
+	CREATE TABLE crm.visits (lead_id bigint, kind text, at timestamptz) PARTITION BY RANGE (at);
+	SELECT create_distributed_table('crm.visits', 'lead_id', colocate_with => 'crm.activities');
+	SELECT leadscore.attach_activities('crm.visits', 'lead_id', 'kind', 'at');
+	SELECT leadscore.distribute();
+	CREATE TABLE crm.visits_now PARTITION OF crm.visits FOR VALUES FROM ('2000-01-01') TO ('3000-01-01');
+	INSERT INTO crm.visits SELECT g, 'demo', now() FROM generate_series(1, 10) g;
+}, stdout => \$out, stderr => \$err);
+is($rc, 0, 'a partition made on one node') or diag($err);
+is($coord->safe_psql('one_node', q{SELECT round(sum(score)) FROM leadscore.lead_scores}), '2375', 'its rows score');
+$coord->safe_psql('one_node', 'DROP TABLE crm.visits_now');
+is( $coord->safe_psql('one_node', q{SELECT round(sum(score)) FROM leadscore.lead_scores}) . ' '
+	  . $coord->safe_psql('one_node', q{SELECT count(*) FROM leadscore.verify()}),
+	'1975 0', 'dropped, its rows leave the scores; verify() is empty');
 
 done_testing();

@@ -34,6 +34,9 @@ std::optional<std::string> ShardIdSuffix(const char *name) {
 	return std::string(underscore + 1);
 }
 
+// Shards go by to_regclass(), not by a query of pg_class: in a user's
+// session (on a coordinator that holds shards) Citus hides them there.
+//
 // Every Citus table's shard on this node that `shard_id`'s group holds
 // (the colocated shards; reference tables in leadscore's schema count as
 // colocated with everything): qualified name, shard's qualified name, shard
@@ -47,13 +50,14 @@ const char *const kColocatedShards =
     " JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) s.logicalrelid"
     " WHERE p.partmethod OPERATOR(pg_catalog.=) 'n'"
     " AND c.relnamespace OPERATOR(pg_catalog.=) 'leadscore'::pg_catalog.regnamespace)"
-    " SELECT pg_catalog.format('%I.%I', n.nspname, c.relname), pg_catalog.format('%I.%I', n.nspname, sc.relname),"
+    " SELECT pg_catalog.format('%I.%I', n.nspname, c.relname), pg_catalog.format('%I.%I', n.nspname, sc.name),"
     " sc.oid, c.oid FROM g"
     " JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) g.logicalrelid"
     " JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
     " CROSS JOIN LATERAL pg_catalog.parse_ident(pg_catalog.shard_name(g.logicalrelid, g.shardid)) AS i(parts)"
-    " JOIN pg_catalog.pg_class sc ON sc.relnamespace OPERATOR(pg_catalog.=) c.relnamespace"
-    " AND sc.relname OPERATOR(pg_catalog.=) i.parts[pg_catalog.array_upper(i.parts, 1)]";
+    " CROSS JOIN LATERAL (SELECT i.parts[pg_catalog.array_upper(i.parts, 1)] AS name) t"
+    " CROSS JOIN LATERAL (SELECT t.name, pg_catalog.to_regclass(pg_catalog.format('%I.%I', n.nspname, t.name))"
+    "::pg_catalog.oid AS oid) sc WHERE sc.oid IS NOT NULL";
 
 // The context of shard `relid` named `name`, when leadscore's state is
 // colocated with it; nullopt otherwise (not a shard, or not distributed by
@@ -145,14 +149,15 @@ std::vector<const ShardContext *> LocalShardGroups() {
 	if (!CitusInstalled())
 		return groups;
 	for (const TextRow &r : QueryText(
-	         "SELECT c.oid, c.relname FROM pg_catalog.pg_dist_shard s"
+	         "SELECT sc.oid, sc.name FROM pg_catalog.pg_dist_shard s"
 	         " JOIN pg_catalog.pg_dist_placement p ON p.shardid OPERATOR(pg_catalog.=) s.shardid"
 	         " JOIN pg_catalog.pg_dist_local_group g ON g.groupid OPERATOR(pg_catalog.=) p.groupid"
 	         " CROSS JOIN LATERAL pg_catalog.parse_ident(pg_catalog.shard_name(s.logicalrelid, s.shardid)) AS i(parts)"
-	         " JOIN pg_catalog.pg_class c ON c.relnamespace OPERATOR(pg_catalog.=) 'leadscore'::pg_catalog.regnamespace"
-	         " AND c.relname OPERATOR(pg_catalog.=) i.parts[pg_catalog.array_upper(i.parts, 1)]"
+	         " CROSS JOIN LATERAL (SELECT i.parts[pg_catalog.array_upper(i.parts, 1)] AS name) t"
+	         " CROSS JOIN LATERAL (SELECT t.name, pg_catalog.to_regclass(pg_catalog.format('leadscore.%I', t.name))"
+	         "::pg_catalog.oid AS oid) sc"
 	         " WHERE s.logicalrelid OPERATOR(pg_catalog.=) 'leadscore.lead_state'::pg_catalog.regclass"
-	         " ORDER BY s.shardid"))
+	         " AND sc.oid IS NOT NULL ORDER BY s.shardid"))
 		if (const ShardContext *ctx = ContextOf(static_cast<Oid>(std::stoul(*r[0])), r[1]->c_str()))
 			groups.push_back(ctx);
 	return groups;

@@ -174,11 +174,12 @@ const char *const kLeaves =
     " SELECT t.relid FROM pg_catalog.pg_partition_tree($2::pg_catalog.oid::pg_catalog.regclass) t) m"
     " ORDER BY m.relid";
 
-// The coordinator's tables, on a distributed install.
+// The coordinator's tables, on a distributed install (not the shards it
+// may hold, which follow their parents' shards as a worker's do).
 void FollowShells(const MemberChange &change) {
 	Oid parent = RelidOf(change.parent);
 	Oid relid = RelidOf(change.member);
-	if (parent != InvalidOid && relid != InvalidOid)
+	if (parent != InvalidOid && relid != InvalidOid && ShardContextOf(parent) == nullptr)
 		ExecuteText(change.comes ? kComes : kLeaves, {std::to_string(parent), std::to_string(relid)});
 }
 
