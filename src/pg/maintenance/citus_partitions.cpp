@@ -32,7 +32,6 @@ extern "C" {
 #include "catalog/partition.h"
 #include "commands/event_trigger.h"
 #include "nodes/parsenodes.h"
-#include "utils/builtins.h"
 #include "utils/lsyscache.h"
 }
 
@@ -102,13 +101,13 @@ bool CarriesLeadscoreTriggers(Oid relid) {
 	                  {std::to_string(relid)})[0][0] == "t";
 }
 
-// Whether `relid` or a partition of it holds a row.
+// Whether `relid` or a partition of it holds a row, read as its owner
+// (leadscore._holds_rows).
 bool HoldsRows(Oid relid) {
-	const char *name = CallPg([&]() -> const char * {
-		const char *rel = get_rel_name(relid);
-		return rel == nullptr ? nullptr : quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), rel);
-	});
-	return name != nullptr && *QueryText(("SELECT EXISTS (SELECT FROM " + std::string(name) + ")").c_str())[0][0] == "t";
+	return *QueryText("SELECT EXISTS (SELECT FROM (SELECT $1::pg_catalog.oid AS relid UNION SELECT t.relid"
+	                  " FROM pg_catalog.pg_partition_tree($1::pg_catalog.oid::pg_catalog.regclass) t) m"
+	                  " WHERE leadscore._holds_rows(m.relid::pg_catalog.regclass))",
+	                  {std::to_string(relid)})[0][0] == "t";
 }
 
 // The shard group of an attached tree that the member shard `relid` of
