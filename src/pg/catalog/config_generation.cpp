@@ -5,6 +5,7 @@
 #include "pg/catalog/plan_invalidation.hpp"
 #include "pg/citus/shard_context.hpp"
 #include "pg/spi/kept_plans.hpp"
+#include "pg/spi/shard_names.hpp"
 #include "pg/spi/spi_query.hpp"
 
 #include <cstdint>
@@ -18,7 +19,10 @@ std::int64_t followed = -1;
 } // namespace
 
 void BumpConfigGeneration() {
-	if (!CitusInstalled())
+	// In a shard group the change is its node's alone (no other node holds
+	// the group), and there the reference tables are placements no
+	// statement of leadscore's may write.
+	if (!CitusInstalled() || CurrentShard() != nullptr)
 		return;
 	ConnectSpi();
 	ExecuteText("UPDATE leadscore.settings SET config_generation = config_generation + 1"

@@ -10,7 +10,9 @@
 namespace leadscore::pg {
 
 // Coordinator, with the invalidation: bumps the generation when leadscore
-// is distributed.  C++ side; connects SPI itself.
+// is distributed; in a shard group (adjust() on a shard: its node's
+// backends hear the invalidation) it does nothing.  C++ side; connects SPI
+// itself.
 void BumpConfigGeneration();
 
 // A shard's firing, under its context (shard_context.hpp) and SPI, before

@@ -4,7 +4,6 @@
 
 #include "pg/boundary/guard.hpp"
 #include "pg/catalog/config_generation.hpp"
-#include "pg/spi/shard_names.hpp"
 
 #include "core/base/error.hpp"
 
@@ -58,11 +57,7 @@ void InvalidatePlans() {
 	models_relid = relid;
 	CallPg([relid] { CacheInvalidateRelcacheByRelid(relid); });
 	OnRelcacheInvalidation(0, InvalidOid);
-	// A shard group's change is its node's alone (no other node holds the
-	// group), and there the reference tables are placements no statement
-	// of leadscore's may write.
-	if (CurrentShard() == nullptr)
-		BumpConfigGeneration();
+	BumpConfigGeneration();
 }
 
 void MarkPlansStale() {

@@ -31,8 +31,8 @@ void ListenForStalePlans(StaleListener listener);
 void RememberModelsRelid();
 
 // Marks every backend's plans stale at commit (this one's at once), and on
-// Citus the workers' backends' (config_generation.hpp); in a shard group
-// (shard_names.hpp), this node's backends'.
+// Citus the workers' backends' (config_generation.hpp); in a shard group,
+// this node's backends'.
 void InvalidatePlans();
 
 // Marks this backend's plans stale (a Citus shard's firing that saw the
