@@ -110,12 +110,18 @@ bool HoldsRows(Oid relid) {
 	                  {std::to_string(relid)})[0][0] == "t";
 }
 
+// The shard group of parent shard `parent` when it is a member of an
+// attached tree (it carries leadscore's triggers); else nullptr.
+const ShardContext *AttachedGroup(Oid parent) {
+	if (parent == InvalidOid || !CarriesLeadscoreTriggers(parent))
+		return nullptr;
+	return ShardContextOf(parent);
+}
+
 // The shard group of an attached tree that the member shard `relid` of
 // parent shard `parent` belongs to, when it holds rows; else nullptr.
 const ShardContext *GroupMoved(Oid parent, Oid relid) {
-	if (parent == InvalidOid || relid == InvalidOid || !CarriesLeadscoreTriggers(parent))
-		return nullptr;
-	const ShardContext *group = ShardContextOf(parent);
+	const ShardContext *group = relid == InvalidOid ? nullptr : AttachedGroup(parent);
 	return group != nullptr && HoldsRows(relid) ? group : nullptr;
 }
 
@@ -200,10 +206,10 @@ void FollowMembers(const MemberChange &change) {
 	if (change.parent != nullptr && change.comes) {
 		Oid parent = RelidOf(change.parent);
 		Oid relid = RelidOf(change.member);
-		if (parent != InvalidOid && relid != InvalidOid && ShardContextOf(parent) != nullptr &&
-		    CarriesLeadscoreTriggers(parent)) {
+		const ShardContext *group = relid == InvalidOid ? nullptr : AttachedGroup(parent);
+		if (group != nullptr) {
 			CopyTruncateTriggers(parent, relid);
-			if (const ShardContext *group = GroupMoved(parent, relid))
+			if (HoldsRows(relid))
 				groups.push_back(group);
 		}
 	}

@@ -451,9 +451,10 @@ std::vector<std::int32_t> AllModelIds() {
 }
 
 void RescoreShardGroupNow(const ShardContext *group) {
-	// Its reads too: inside a query Citus sent, leadscore's Citus tables
-	// are their local placements only.
-	ShardGroupScope scope(group);
+	// Its reads too (RescoreShardGroup brings the plans up to date): inside
+	// a query Citus sent, leadscore's Citus tables are their local
+	// placements only.
+	ShardScope scope(group);
 	KeyType kt;
 	CallPg([&] { kt = LeadKeyType(); });
 	if (kt.oid != InvalidOid)
