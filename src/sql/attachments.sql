@@ -219,8 +219,6 @@ LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
 	WHERE a.kind IN ('activities', 'leads')
 $$;
 
--- The tables that carry leadscore's triggers of a kind, and whether all of
--- them.
 -- Whether `rel` is a Citus shard, which carries its table's triggers but
 -- is no member of anything attached (on a coordinator that holds shards,
 -- they are this node's tables too).
@@ -236,6 +234,8 @@ BEGIN
 	RETURN known;
 END $$;
 
+-- The tables that carry leadscore's triggers of a kind, and whether all of
+-- them.
 CREATE FUNCTION leadscore._trigger_footprint() RETURNS TABLE (member oid, kind text, complete boolean)
 LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
 	SELECT g.tgrelid, x.kind, count(*) = (SELECT count(*) FROM leadscore._triggers() y WHERE y.kind = x.kind)
