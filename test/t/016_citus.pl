@@ -342,6 +342,27 @@ ok(warned_tables($err)->{activities}, 'and warns') or diag($err);
 is($coord->safe_psql('postgres', q{SELECT count(*) FROM leadscore.lead_state WHERE activity_count > 0}), $states,
 	'without rescoring from the shards it has not emptied yet');
 
+# A distributed activity table keyed by `type`, scored after distribute():
+# 50 leads (key expression `key` of g) with a demo each, the first three
+# adjusted by 5.
+sub scored_sql
+{
+	my ($type, $key) = @_;
+	return qq{
+		SET client_min_messages = warning;
+		CREATE SCHEMA crm;
+		CREATE TABLE crm.activities (lead_id $type, kind text, at timestamptz);
+		CREATE EXTENSION leadscore;
+		SELECT leadscore.create_model('core', half_life => '30 days');
+		SELECT leadscore.add_rule('core', 'demo', 40);
+		SELECT leadscore.attach_activities('crm.activities', 'lead_id', 'kind', 'at');
+		SELECT create_distributed_table('crm.activities', 'lead_id');
+		SELECT leadscore.distribute();
+		INSERT INTO crm.activities SELECT $key, 'demo', now() FROM generate_series(1, 50) g;
+		SELECT leadscore.adjust('core', $key\::$type, 5, 'met') FROM generate_series(1, 3) g;
+	};
+}
+
 # 3. Integer and text lead keys, each in a database of its own (Citus's
 # nodes are per database).
 for my $type ('integer', 'text')
@@ -356,19 +377,7 @@ for my $type ('integer', 'text')
 	$coord->safe_psql($db, "SELECT citus_add_node('127.0.0.1', " . $_->port . ')') for @workers;
 	my $key = $type eq 'text' ? q{('L' || g)} : '(g)';
 	($out, $err, $rc) = (undef, undef, 0);
-	$rc = $coord->psql($db, qq{
-		SET client_min_messages = warning;
-		CREATE SCHEMA crm;
-		CREATE TABLE crm.activities (lead_id $type, kind text, at timestamptz);
-		CREATE EXTENSION leadscore;
-		SELECT leadscore.create_model('core', half_life => '30 days');
-		SELECT leadscore.add_rule('core', 'demo', 40);
-		SELECT leadscore.attach_activities('crm.activities', 'lead_id', 'kind', 'at');
-		SELECT create_distributed_table('crm.activities', 'lead_id');
-		SELECT leadscore.distribute();
-		INSERT INTO crm.activities SELECT $key, 'demo', now() FROM generate_series(1, 50) g;
-		SELECT leadscore.adjust('core', $key\::$type, 5, 'met') FROM generate_series(1, 3) g;
-	}, stdout => \$out, stderr => \$err);
+	$rc = $coord->psql($db, scored_sql($type, $key), stdout => \$out, stderr => \$err);
 	is($rc, 0, "distribute() with $type lead keys") or diag($err);
 	is( $coord->safe_psql($db, q{SELECT count(*) || ' ' || round(sum(score)) FROM leadscore.lead_scores}),
 		'50 2015', "the shards score $type keys and keep their ledger");
@@ -382,20 +391,8 @@ $coord->safe_psql('one_node', 'CREATE EXTENSION citus');
 $coord->safe_psql('one_node', "SELECT citus_set_coordinator_host('127.0.0.1', " . $coord->port . ')');
 $coord->safe_psql('one_node', "SELECT citus_set_node_property('127.0.0.1', " . $coord->port . ", 'shouldhaveshards', true)");
 ($out, $err, $rc) = (undef, undef, 0);
-$rc = $coord->psql('one_node', q{
-	SET client_min_messages = warning;
-	CREATE SCHEMA crm;
-	CREATE TABLE crm.activities (lead_id bigint, kind text, at timestamptz);
-	CREATE EXTENSION leadscore;
-	SELECT leadscore.create_model('core', half_life => '30 days');
-	SELECT leadscore.add_rule('core', 'demo', 40);
-	SELECT leadscore.attach_activities('crm.activities', 'lead_id', 'kind', 'at');
-	SELECT create_distributed_table('crm.activities', 'lead_id');
-	SELECT leadscore.distribute();
-	INSERT INTO crm.activities SELECT g, 'demo', now() FROM generate_series(1, 50) g;
-	SELECT leadscore.adjust('core', g, 5, 'met') FROM generate_series(1, 3) g;
-	DELETE FROM crm.activities WHERE lead_id = 50;
-}, stdout => \$out, stderr => \$err);
+$rc = $coord->psql('one_node', scored_sql('bigint', '(g)') . 'DELETE FROM crm.activities WHERE lead_id = 50;',
+	stdout => \$out, stderr => \$err);
 is($rc, 0, 'distribute() on one node') or diag($err);
 unlike($err // '', qr/WARNING/, 'its shards score without a warning') or diag($err);
 is( $coord->safe_psql('one_node', q{SELECT count(*) || ' ' || round(sum(score)) FROM leadscore.lead_scores}),
